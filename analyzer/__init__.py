@@ -1,0 +1,31 @@
+"""tflog: reads TensorFlow/CUDA logs and tracebacks and tells you what is actually wrong.
+
+    from analyzer import analyze
+    report = analyze(open("run.log").read())      # or analyze(path=Path("run.log"))
+    report.root.title, report.to_dict()           # to_dict() is the CLI's JSON
+
+Heavy modules are imported on first use so that `import analyzer` stays cheap.
+"""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+__all__ = ["analyze", "load_knowledge_base", "__version__"]
+
+
+def load_knowledge_base(rule_dirs=(), include_builtin: bool = True):
+    """The compiled knowledge base (built-in rules plus `rule_dirs`), cached per argument set."""
+    from ._cache import knowledge_base
+
+    return knowledge_base(tuple(str(d) for d in rule_dirs), include_builtin)
+
+
+def analyze(text=None, *, path=None, rule_dirs=()):
+    """Analyse log text (str) or a file `path`; returns an `analyzer.model.Report`."""
+    from .engine import analyze_paths, analyze_text
+
+    kb = load_knowledge_base(rule_dirs)
+    if (text is None) == (path is None):
+        raise TypeError("give exactly one of text or path")
+    if path is not None:
+        return analyze_paths([str(path)], kb)
+    return analyze_text(text, kb)

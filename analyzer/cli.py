@@ -1,0 +1,224 @@
+"""The `tflog` command line.
+
+Every command turns user mistakes (missing file, bad rule folder, unknown
+format) into one readable line on stderr and exit status 2; findings at or above
+`--fail-on` give exit status 1; otherwise 0.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from . import __version__
+
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+app = typer.Typer(
+    name="tflog",
+    help="Read TensorFlow/CUDA logs and tracebacks; name the root cause and how to fix it.\n\n"
+         "Examples:\n\n"
+         "  tflog analyze run.log                  # diagnose a log file (.gz works too)\n\n"
+         "  python train.py 2>&1 | tflog analyze - # read standard input\n\n"
+         "  tflog analyze run.log --format json    # the JSON report for scripts and bots\n\n"
+         "  tflog rules list                       # what tflog knows",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+rules_app = typer.Typer(help="Inspect and check the knowledge base (built-in rules plus --rules folders).",
+                        no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(rules_app, name="rules")
+
+
+class Format(str, Enum):
+    rich = "rich"
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+class FailOn(str, Enum):
+    error = "error"
+    warning = "warning"
+    never = "never"
+
+
+class UsageError(Exception):
+    """A mistake in how tflog was called; printed as one line, exit status 2."""
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"tflog {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit.")) -> None:
+    pass
+
+
+RULES_OPTION = typer.Option(None, "--rules", metavar="DIR",
+                            help="Extra folder of YAML rules (repeatable); a rule with a built-in id replaces it.")
+
+
+def _kb(rule_dirs: Optional[List[Path]]):
+    from . import load_knowledge_base
+
+    return load_knowledge_base(rule_dirs or ())
+
+
+def _choose_format(fmt: Optional[Format], no_color: bool) -> str:
+    if fmt is not None:
+        return fmt.value
+    if no_color or os.environ.get("NO_COLOR") or not sys.stdout.isatty():
+        return "text"
+    return "rich"
+
+
+def exit_status(report, fail_on: str) -> int:
+    if fail_on == "never":
+        return 0
+    worst = report.worst_severity()
+    if worst == "error" or (fail_on == "warning" and worst == "warning"):
+        return EXIT_FINDINGS
+    return 0
+
+
+@app.command()
+def analyze(
+    paths: List[str] = typer.Argument(..., metavar="PATH...", help="Log files (plain or .gz), or - for standard input."),
+    fmt: Optional[Format] = typer.Option(None, "--format", "-f", help="Output format: rich (default on a terminal), text (default in a pipe), json, markdown."),
+    rules: Optional[List[Path]] = RULES_OPTION,
+    fail_on: FailOn = typer.Option(FailOn.error, "--fail-on", help="Exit with status 1 when a finding is at least this severe."),
+    no_color: bool = typer.Option(False, "--no-color", help="Plain text even on a terminal (NO_COLOR is honoured too)."),
+    confirm: bool = typer.Option(False, "--confirm", help="Reproduce each diagnosed failure on this machine (load the library, query the driver, ...) and say whether it still holds."),
+) -> None:
+    """Diagnose TensorFlow/CUDA logs: root cause first, symptoms under it, harmless lines marked.
+
+    Exit status: 0 nothing at or above --fail-on, 1 something is, 2 bad input or usage.
+    """
+    from .engine import analyze_paths
+    from .render import render
+
+    if paths.count("-") > 1:
+        raise UsageError("standard input (-) can be given only once")
+    report = analyze_paths(paths, _kb(rules))
+    if confirm:
+        from .confirm import confirm_report
+
+        confirm_report(report, progress=sys.stderr if sys.stderr.isatty() else None)
+    render(report, _choose_format(fmt, no_color), sys.stdout)
+    raise typer.Exit(exit_status(report, fail_on.value))
+
+
+@rules_app.command("list")
+def rules_list(rules: Optional[List[Path]] = RULES_OPTION,
+               category: Optional[str] = typer.Option(None, "--category", help="Only rules of this category (glob).")) -> None:
+    """List rules: id, severity, category, title."""
+    import fnmatch
+
+    kb = _kb(rules)
+    for r in sorted(kb.rules, key=lambda r: (r.category, r.id)):
+        if category and not fnmatch.fnmatchcase(r.category, category):
+            continue
+        typer.echo(f"{r.id:44} {r.severity:8} {r.category:28} {r.title}")
+
+
+@rules_app.command("show")
+def rules_show(rule_id: str = typer.Argument(..., metavar="ID"), rules: Optional[List[Path]] = RULES_OPTION) -> None:
+    """Show a rule's documentation: what it means, why, fixes, examples, references."""
+    from .ruledoc import rule_markdown
+
+    kb = _kb(rules)
+    rule = kb.get(rule_id)
+    if rule is None:
+        import difflib
+
+        close = difflib.get_close_matches(rule_id, list(kb.by_id), n=3)
+        raise UsageError(f"no rule {rule_id!r}" + (f" (did you mean {', '.join(close)}?)" if close else "; see `tflog rules list`"))
+    typer.echo(rule_markdown(rule, kb))
+
+
+@rules_app.command("lint")
+def rules_lint(rules: Optional[List[Path]] = RULES_OPTION) -> None:
+    """Check every rule's format and documentation; exit 1 on problems."""
+    from .kbcheck import lint
+
+    kb = _kb(rules)
+    problems = lint(kb)
+    for p in problems:
+        typer.echo(str(p))
+    typer.echo(f"{len(kb.rules)} rules, {len(problems)} problem(s)")
+    raise typer.Exit(1 if problems else 0)
+
+
+@rules_app.command("test")
+def rules_test(rules: Optional[List[Path]] = RULES_OPTION) -> None:
+    """Run every rule's examples (lines that must match, near-misses that must not); exit 1 on failures."""
+    from .kbcheck import test_examples
+
+    kb = _kb(rules)
+    problems = test_examples(kb)
+    for p in problems:
+        typer.echo(str(p))
+    n = sum(len(r.examples_match) + len(r.examples_no_match) for r in kb.rules)
+    typer.echo(f"{n - len(problems)} passed, {len(problems)} failed")
+    raise typer.Exit(1 if problems else 0)
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    """Entry point: runs the app and turns known errors into one line and an exit status."""
+    from .knowledge import RuleError
+    from .reader import InputError
+
+    try:
+        status = app(args=argv, prog_name="tflog", standalone_mode=False)
+    except (InputError, RuleError, UsageError) as e:
+        _fail(str(e), EXIT_USAGE)
+    except typer.Exit as e:
+        sys.exit(e.exit_code)
+    except typer.Abort:
+        _fail("aborted", 130)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+    except Exception as e:  # a click usage error, or a bug in tflog
+        import click
+
+        if isinstance(e, click.ClickException):
+            e.show()
+            sys.exit(e.exit_code)
+        if os.environ.get("TFLOG_DEBUG"):
+            raise
+        _fail(f"internal error: {type(e).__name__}: {e} (set TFLOG_DEBUG=1 for the traceback; please report it)", EXIT_INTERNAL)
+    sys.exit(status if isinstance(status, int) else 0)
+
+
+def _fail(message: str, status: int) -> None:
+    try:
+        sys.stderr.write(f"tflog: error: {message}\n")
+        sys.stderr.flush()
+    finally:
+        sys.exit(status)
+
+
+def _quiet_broken_pipe() -> None:
+    """The reader of our output went away (e.g. `| head`): exit quietly like other Unix tools."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except OSError:
+        pass
+    sys.exit(1)

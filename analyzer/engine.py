@@ -1,0 +1,368 @@
+"""Steps 4-5: match records against the knowledge base, then rank findings into a Report.
+
+`Analysis` is fed blocks of lines (from files, pipes or strings) and keeps only
+bounded state: one `Hit` per rule or per distinct unrecognized error, each with a
+few evidence lines and a count. `report()` can be called at any time (the live
+`watch` mode calls it as evidence arrives); it evaluates rule conditions,
+groups symptoms under the finding that explains them and ranks root causes first.
+"""
+from __future__ import annotations
+
+import fnmatch
+import string
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Optional, Tuple
+
+from . import __version__
+from .conditions import compile_condition, glob_matcher
+from .facts import KEYWORDS as FACT_KEYWORDS
+from .facts import REPORT_FACTS, FactCollector, merge_facts, normalise_finding_facts
+from .knowledge import KnowledgeBase, Rule
+from .model import SEVERITY_ORDER, Evidence, Finding, InputInfo, Report
+from .normalize import mask
+from .parse import Record, TracebackTracker, clean, node_name, parse_line
+from .reader import Block, LineSplitter, Source, open_source, read_blocks
+from .scan import Prefilter
+
+MAX_EVIDENCE = 5          # distinct evidence lines kept per finding
+MAX_UNRECOGNIZED = 20     # distinct unrecognized errors kept
+FUZZY_CACHE = 4096
+NODE_WINDOW = 4           # a [[{{node x}}]] line this close after a hit names its graph node
+
+
+@dataclass
+class Hit:
+    """Everything seen for one finding while streaming."""
+
+    key: str
+    rule: Optional[Rule]
+    match: str                      # regex | fuzzy | unrecognized
+    evidence: List[Evidence] = field(default_factory=list)
+    masked: Dict[str, Evidence] = field(default_factory=dict)
+    count: int = 0
+    facts: Dict[str, str] = field(default_factory=dict)
+    score: Optional[float] = None
+    severity: str = "error"         # for unrecognized hits
+    title: str = ""
+    closest: List[Dict[str, object]] = field(default_factory=list)
+
+    def add(self, input_name: str, rec: Record) -> bool:
+        """Count one more line; returns True when it added new evidence."""
+        self.count += 1
+        key = mask(rec.message)
+        ev = self.masked.get(key)
+        if ev is not None:
+            ev.count += 1
+            return False
+        if len(self.evidence) >= MAX_EVIDENCE:
+            return False
+        ev = Evidence(input_name, rec.line, rec.text[:2000])
+        self.masked[key] = ev
+        self.evidence.append(ev)
+        return True
+
+
+class Analysis:
+    """Streaming analysis of one or more inputs against a knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase):
+        self.kb = kb
+        self.prefilter = _prefilter_for(kb)
+        self.hits: Dict[str, Hit] = {}
+        self.inputs: List[InputInfo] = []
+        self.facts = FactCollector("")
+        self._tb = TracebackTracker()
+        self._fuzzy_cache: Dict[str, Optional[Tuple[Rule, float]]] = {}
+        self._last_hit: Optional[Tuple[Hit, int]] = None
+        self._unrecognized = 0
+
+    # --- feeding ----------------------------------------------------------------------------
+
+    def start_input(self, name: str) -> InputInfo:
+        info = InputInfo(name)
+        self.inputs.append(info)
+        self.facts.input_name = name
+        self._tb = TracebackTracker()
+        self._last_hit = None
+        return info
+
+    def feed_block(self, info: InputInfo, block: Block) -> List[str]:
+        """Analyse the candidate lines of a block; returns keys of hits that changed."""
+        info.bytes += len(block.data)
+        info.lines = block.first_line - 1 + block.data.count(block.newline)
+        changed: List[str] = []
+        for line_no, raw in self.prefilter.candidates(block):
+            key = self.feed_line(info.name, line_no, clean(raw))
+            if key:
+                changed.append(key)
+        return changed
+
+    def feed_line(self, input_name: str, line_no: int, text: str) -> Optional[str]:
+        """Analyse one cleaned line; returns the key of the hit it changed, if any."""
+        if not text.strip():
+            return None
+        rec = parse_line(line_no, text)
+        self.facts.feed(line_no, text, rec.message)
+        if rec.kind == "node":
+            self._attach_node(rec)
+            return None
+        tb = self._tb.feed(rec)
+        if rec.kind in ("frame", "tb_header", "chain"):
+            return None
+        rule, m = self.kb.match(rec.message)
+        if rule is None and rec.message is not text:
+            rule, m = self.kb.match(text)  # a rule may also be written against the whole line
+        if rule is not None:
+            hit = self._hit(rule.id, rule, "regex")
+            new_facts = normalise_finding_facts(m.groupdict())
+            for k, v in new_facts.items():
+                hit.facts.setdefault(k, v)
+            return self._record(hit, input_name, rec)
+        if not (rec.is_error or rec.level == "W"):
+            return None
+        fz = self._fuzzy(rec.message)
+        if fz is not None:
+            rule, score = fz
+            hit = self._hit(rule.id, rule, "fuzzy")
+            hit.score = max(hit.score or 0, score)
+            return self._record(hit, input_name, rec)
+        if rec.is_error:
+            return self._unrecognized_hit(input_name, rec, tb)
+        return None
+
+    def _hit(self, key: str, rule: Optional[Rule], match: str) -> Hit:
+        hit = self.hits.get(key)
+        if hit is None:
+            hit = self.hits[key] = Hit(key, rule, match)
+        elif match == "regex" and hit.match == "fuzzy":
+            hit.match, hit.score = "regex", None  # an exact match outranks a fuzzy one
+        return hit
+
+    def _record(self, hit: Hit, input_name: str, rec: Record) -> Optional[str]:
+        self._last_hit = (hit, rec.line)
+        return hit.key if (hit.add(input_name, rec) or hit.count == 1) else None
+
+    def _attach_node(self, rec: Record) -> None:
+        if self._last_hit and rec.line - self._last_hit[1] <= NODE_WINDOW:
+            name = node_name(rec.text)
+            if name:
+                self._last_hit[0].facts.setdefault("node", name)
+
+    def _fuzzy(self, message: str) -> Optional[Tuple[Rule, float]]:
+        key = mask(message)
+        if key in self._fuzzy_cache:
+            return self._fuzzy_cache[key]
+        best = next(((r, s) for r, s in self.kb.fuzzy(message) if s >= r.fuzzy_threshold), None)
+        if len(self._fuzzy_cache) >= FUZZY_CACHE:
+            self._fuzzy_cache.clear()
+        self._fuzzy_cache[key] = best
+        return best
+
+    def _unrecognized_hit(self, input_name: str, rec: Record, tb) -> Optional[str]:
+        key = "unrecognized:" + mask(rec.message)[:300]
+        hit = self.hits.get(key)
+        if hit is None:
+            if self._unrecognized >= MAX_UNRECOGNIZED:
+                return None
+            self._unrecognized += 1
+            hit = self.hits[key] = Hit(key, None, "unrecognized")
+            hit.severity = "warning" if (rec.kind == "log" and rec.level == "E") else "error"
+            hit.title = _unrecognized_title(rec)
+            if rec.exc_type:
+                hit.facts["exception_type"] = rec.exc_type
+            if tb is not None and tb.user_frame:
+                hit.facts["user_frame"] = tb.user_frame
+            hit.closest = [{"rule_id": r.id, "score": round(s, 1)} for r, s in self.kb.fuzzy(rec.message)]
+        return self._record(hit, input_name, rec)
+
+    # --- reporting --------------------------------------------------------------------------
+
+    def report(self) -> Report:
+        facts = dict(self.facts.values)
+        # Facts a rule captured (e.g. cuDNN versions from the mismatch line) fill gaps in the report's.
+        for hit in sorted(self.hits.values(), key=lambda h: -(h.rule.priority if h.rule else 0)):
+            for k, v in hit.facts.items():
+                if k in REPORT_FACTS and k not in facts:
+                    facts[k] = v
+        present = self._present(facts)
+        findings = [self._finding(h, facts, present) for h in self.hits.values()]
+        findings = [f for f in findings if f is not None]
+        ranked = rank(findings, self.kb)
+        report = Report(__version__, list(self.inputs), facts, dict(self.facts.evidence), ranked)
+        report.warnings = list(self.kb.warnings)
+        return report
+
+    def _present(self, facts: Dict[str, object]) -> Dict[str, Hit]:
+        """Hits whose `when` holds, judged against all hits (so conditions can see each other)."""
+        names = {}
+        for h in self.hits.values():
+            if h.rule:
+                names[h.key] = {h.rule.id, h.rule.category}
+        out = {}
+        for key, h in self.hits.items():
+            if h.rule and h.rule.when:
+                has = glob_matcher(n for k, ns in names.items() if k != key for n in ns)
+                if not compile_condition(h.rule.when)(merge_facts(facts, h.facts), has):
+                    continue
+            out[key] = h
+        return out
+
+    def _finding(self, hit: Hit, facts: Dict[str, object], present: Dict[str, Hit]) -> Optional[Finding]:
+        if hit.key not in present:
+            return None
+        rule = hit.rule
+        if rule is None:
+            return Finding(
+                rule_id="unrecognized", category="unknown", severity=hit.severity, title=hit.title,
+                confidence=0.3, evidence=list(hit.evidence), facts=dict(hit.facts), count=hit.count,
+                match="unrecognized", closest=hit.closest,
+                explanation="No rule in the knowledge base explains this line. It is shown so that nothing is hidden; "
+                            "`tflog rules suggest` drafts a rule for it.",
+            )
+        names = {n for k, h in present.items() if k != hit.key and h.rule for n in (h.rule.id, h.rule.category)}
+        has = glob_matcher(names)
+        all_facts = merge_facts(facts, hit.facts)
+        severity, note = rule.severity, ""
+        for item in rule.severity_when:
+            if compile_condition(item["if"])(all_facts, has):
+                severity, note = item["severity"], str(item.get("note") or "")
+                break
+        explanation = render_template(rule.explanation, all_facts)
+        if note:
+            explanation = (explanation + "\n" + render_template(note, all_facts)).strip()
+        fixes = [render_template(f.text, all_facts) for f in rule.fixes
+                 if f.when is None or compile_condition(f.when)(all_facts, has)]
+        confidence = rule.confidence
+        if hit.match == "fuzzy":
+            confidence = round(rule.confidence * 0.85 * (hit.score or 0) / 100, 3)
+        return Finding(
+            rule_id=rule.id, category=rule.category, severity=severity, title=rule.title,
+            confidence=confidence, evidence=list(hit.evidence), facts=dict(hit.facts),
+            explanation=explanation, fixes=[f for f in fixes if f], references=list(rule.references),
+            count=hit.count, match=hit.match, score=hit.score, probe=rule.probe,
+        )
+
+
+def _unrecognized_title(rec: Record) -> str:
+    if rec.kind == "exception":
+        return f"Unrecognized error: {rec.exc_type}"
+    if rec.kind == "signal":
+        return "The process died: " + rec.message[:80]
+    return "Unrecognized error line" + (f" from {rec.source.rsplit('/', 1)[-1]}" if rec.source else "")
+
+
+_prefilters: Dict[int, Prefilter] = {}
+
+
+def _prefilter_for(kb: KnowledgeBase) -> Prefilter:
+    pf = _prefilters.get(id(kb))
+    if pf is None:
+        pf = _prefilters[id(kb)] = Prefilter(list(kb.keywords) + list(FACT_KEYWORDS))
+    return pf
+
+
+# --- templates ----------------------------------------------------------------------------------
+
+_FORMATTER = string.Formatter()
+
+
+def render_template(template: str, facts: Dict[str, object]) -> str:
+    """Fill {fact} placeholders; a line that names an unknown fact is left out."""
+    out = []
+    for line in template.splitlines():
+        try:
+            names = [f for _, f, _, _ in _FORMATTER.parse(line) if f]
+        except ValueError:
+            out.append(line)
+            continue
+        values = {}
+        for n in names:
+            v = facts.get(n)
+            if v in (None, "", []):
+                break
+            values[n] = ", ".join(map(str, v)) if isinstance(v, list) else v
+        else:
+            try:
+                out.append(line.format(**values))
+            except (KeyError, IndexError, ValueError, AttributeError):
+                out.append(line)
+    return "\n".join(out).strip()
+
+
+# --- ranking ------------------------------------------------------------------------------------
+
+def rank(findings: List[Finding], kb: KnowledgeBase) -> List[Finding]:
+    """Root causes first, each followed by the symptoms it explains; harmless lines last."""
+
+    def importance(f: Finding):
+        rule = kb.get(f.rule_id)
+        return (SEVERITY_ORDER[f.severity], f.match == "unrecognized", -(rule.priority if rule else 0), f.first_line)
+
+    order = sorted(findings, key=importance)
+    by_id = {f.rule_id: f for f in order if f.match != "unrecognized"}
+    parent: Dict[str, Finding] = {}
+
+    def above(a: Finding, f: Optional[Finding]) -> bool:
+        """Is `a` the finding `f` or one that (transitively) explains it?"""
+        while f is not None:
+            if f is a:
+                return True
+            f = parent.get(f.rule_id) if f.match != "unrecognized" else None
+        return False
+
+    for f in order:  # the most important explainer claims a symptom first
+        rule = kb.get(f.rule_id) if f.match != "unrecognized" else None
+        if rule is None or not rule.explains or f.severity == "info":
+            continue
+        for other_id, other in by_id.items():
+            if other_id in parent or above(other, f):
+                continue
+            if any(fnmatch.fnmatchcase(other_id, pat) for pat in rule.explains):
+                parent[other_id] = f
+                f.explains.append(other_id)
+
+    ordered: List[Finding] = []
+
+    def emit(f: Finding) -> None:
+        ordered.append(f)
+        for sid in sorted(f.explains, key=lambda i: by_id[i].first_line):
+            emit(by_id[sid])
+
+    for f in order:
+        if f.match == "unrecognized" or f.rule_id not in parent:
+            f.root_cause = f.severity != "info"
+            emit(f)
+    return ordered
+
+
+# --- convenience --------------------------------------------------------------------------------
+
+def analyze_paths(paths: Iterable[str], kb: KnowledgeBase) -> Report:
+    """Analyse files (or '-' for stdin) into one report; raises reader.InputError on bad input."""
+    analysis = Analysis(kb)
+    for path in paths:
+        source = open_source(path)
+        try:
+            analyze_source(analysis, source)
+        finally:
+            if source.stream is not None and path != "-":
+                source.stream.close()
+    return analysis.report()
+
+
+def analyze_source(analysis: Analysis, source: Source) -> InputInfo:
+    info = analysis.start_input(source.name)
+    for block in read_blocks(source):
+        analysis.feed_block(info, block)
+    return info
+
+
+def analyze_text(text: str, kb: KnowledgeBase, name: str = "<text>") -> Report:
+    """Analyse a string (the server's and the Python API's entry point)."""
+    analysis = Analysis(kb)
+    info = analysis.start_input(name)
+    splitter = LineSplitter(name)
+    data = text.encode("utf-8", "replace")
+    for block in splitter.split([data]):
+        analysis.feed_block(info, block)
+    return analysis.report()

@@ -1,0 +1,209 @@
+"""Step 3: environment facts (TF/CUDA/cuDNN/driver versions, GPU, platform) with their source line.
+
+Each `FactPattern` reads one kind of line people paste or TF prints: TF's own
+startup lines, nvidia-smi tables, `nvcc --version`, issue-template answers.
+A fact keeps the value from the most trusted pattern that saw it (lower `rank`
+wins; equal rank: first seen). Lists (missing/loaded libraries) accumulate.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Optional, Tuple
+
+import regex
+
+from . import normalize as nz
+from .model import Evidence
+
+LIST_FACTS = ("missing_libraries", "loaded_libraries")
+REPORT_FACTS = (
+    "tf_version", "python_version", "platform", "cuda_runtime", "cuda_compiled", "cudnn_runtime",
+    "cudnn_compiled", "driver_version", "driver_cuda_version", "gpu_name", "compute_capability",
+    "gpu_memory_mb", "missing_libraries", "loaded_libraries",
+)
+
+
+def _gib_to_mb(v: str) -> str:
+    num, unit = regex.match(r"([\d.]+)\s*([GM])i?B", v).groups()
+    return str(round(float(num) * (1024 if unit == "G" else 1)))
+
+
+def _plain(v: str) -> str:
+    return v.strip().rstrip(".,;")
+
+
+NORMALISERS: Dict[str, Callable[[str], str]] = {
+    "cudnn_runtime": nz.cudnn_version,
+    "cudnn_compiled": nz.cudnn_version,
+    "cuda_runtime": nz.cuda_version,
+    "cuda_compiled": nz.cuda_version,
+    "driver_version": nz.driver_version,
+    "gpu_memory_mb": lambda v: _gib_to_mb(v) if regex.search(r"[GM]i?B", v) else _plain(v),
+    "gpu_name": lambda v: v.strip().strip(",").strip(),
+}
+
+
+def normalise(key: str, value: str) -> str:
+    return NORMALISERS.get(key, _plain)(value)
+
+
+@dataclass
+class FactPattern:
+    regex: "regex.Pattern"
+    rank: int = 50          # lower = more trusted
+    keywords: Tuple[str, ...] = ()
+
+
+def _p(pattern: str, rank: int, *keywords: str) -> FactPattern:
+    return FactPattern(regex.compile(pattern), rank, keywords)
+
+
+_V = r"(\d+\.\d+(?:\.\d+)?(?:[-_.]?(?:rc|dev|a|b)\d*)?)"
+
+PATTERNS: List[FactPattern] = [
+    # --- TensorFlow version ---------------------------------------------------------------
+    _p(r"(?i)\btensorflow(?:[-_]gpu)? version\b[^:\n]{0,30}:\s*(?:[^\d\n]{0,30}?)(?P<tf_version>\d+\.\d+(?:\.\d+)?(?:[-_.]?(?:rc|dev)\d*)?)", 10, "tensorflow version"),
+    _p(r"(?i)\b(?:tensorflow|tf)(?:[-_]gpu)?(?:==|-|:\s*|\s+)v?(?P<tf_version>\d+\.\d+\.\d+(?:[-_.]?(?:rc|dev)\d*)?)\b", 20, "tensorflow", "tf "),
+    _p(r"(?i)\btf\.__version__\W+(?P<tf_version>\d+\.\d+(?:\.\d+)?)", 15, "__version__"),
+    _p(r"(?i)\b(?:tensorflow|tf)(?:[-_]gpu)?\s+(?P<tf_version>\d+\.\d+(?:\.\d+)?(?:[-_.]?(?:rc|dev)\d*)?)\b", 30),
+    # --- Python ---------------------------------------------------------------------------
+    _p(r"(?i)\bpython(?: version)?\s*[:=]?\s*(?P<python_version>3\.\d+(?:\.\d+)?|2\.7(?:\.\d+)?)\b", 10, "python"),
+    _p(r"(?:[\\/]|\b)python(?P<python_version>[23]\.\d+)[\\/](?:site|dist)-packages", 40, "-packages"),
+    _p(r"[\\/]Python(?P<python_version>3)(?P<_py_minor>\d{1,2})[\\/]", 45, "python3"),
+    # --- CUDA -----------------------------------------------------------------------------
+    _p(r"Cuda compilation tools, release (?P<cuda_runtime>\d+\.\d+)", 20, "cuda compilation tools"),
+    _p(r"(?i)\bcuda(?:_version)?['\"]?\s*[:=]\s*['\"]?(?P<cuda_compiled>\d+\.\d+)['\"]", 15, "cuda_version"),
+    _p(r"(?i)built (?:with|against) CUDA[: ]+(?P<cuda_compiled>\d+\.\d+)", 15, "built with cuda", "built against cuda"),
+    _p(r"(?i)\bCUDA(?:/cuDNN)?(?: version)?\s*[:=]?\s*(?P<cuda_runtime>\d+\.\d+)\b(?!\s*\|)", 60, "cuda"),
+    # --- cuDNN ----------------------------------------------------------------------------
+    _p(r"Loaded runtime CuDNN library: (?P<cudnn_runtime>[\d.]+?)\.?(?: \(compatibility version \d+\))? but source was compiled with:? (?P<cudnn_compiled>\d[\d.]*?)\.?(?: \(|\s|$)", 5, "loaded runtime cudnn"),
+    _p(r"Loaded cuDNN version (?P<cudnn_runtime>\d+)", 10, "loaded cudnn version"),
+    _p(r"(?i)\bcudnn_version['\"]?\s*[:=]\s*['\"](?P<cudnn_compiled>\d+(?:\.\d+)*)['\"]", 15, "cudnn_version"),
+    _p(r"(?i)\bcuDNN(?: version)?\s*[:=]?\s*v?(?P<cudnn_runtime>\d+\.\d+(?:\.\d+)?)\b", 60, "cudnn"),
+    # --- driver ---------------------------------------------------------------------------
+    _p(r"Driver Version:\s*(?P<driver_version>\d+\.\d+(?:\.\d+)?)", 10, "driver version:"),
+    _p(r"CUDA Version:\s*(?P<driver_cuda_version>\d+\.\d+)", 10, "cuda version:"),
+    _p(r"Kernel Module(?: for \w+)?\s+(?P<driver_version>\d+\.\d+(?:\.\d+)?)", 12, "kernel module"),
+    _p(r"kernel reported version is: (?P<driver_version>\d+\.\d+(?:\.\d+)?)", 14, "kernel reported version"),
+    _p(r"libcuda reported version is: (?P<driver_version>\d+\.\d+(?:\.\d+)?)", 16, "libcuda reported version"),
+    _p(r"Possibly insufficient driver version: (?P<driver_version>\d+\.\d+(?:\.\d+)?)", 18, "insufficient driver version"),
+    # --- GPU ------------------------------------------------------------------------------
+    _p(r"\bname: (?P<gpu_name>.+?)(?: major: (?P<_cc_major>\d+) minor: (?P<_cc_minor>\d+)| computeCapability: (?P<compute_capability>\d+\.\d+)|, pci bus id|\s*$)", 10, "name: "),
+    _p(r"StreamExecutor device \(\d+\): (?P<gpu_name>[^,]+), Compute Capability (?P<compute_capability>\d+\.\d+)", 10, "streamexecutor device"),
+    _p(r"(?i)compute capability:? (?P<compute_capability>\d+\.\d+)", 20, "compute capability"),
+    _p(r"computeCapability: (?P<compute_capability>\d+\.\d+)", 20, "computecapability"),
+    _p(r"^\|\s+\d+\s+(?P<gpu_name>(?:NVIDIA |GeForce |Tesla |Quadro |TITAN |RTX |A\d|H\d|L\d)[^|]*?)\s+(?:On|Off)\s*\|", 12, "nvidia", "geforce", "tesla", "quadro"),
+    _p(r"(?:deviceMemorySize|totalMemory): (?P<gpu_memory_mb>[\d.]+[GM]iB)", 10, "devicememorysize", "totalmemory"),
+    _p(r"\|\s+\d+MiB /\s*(?P<gpu_memory_mb>\d+)MiB\s+\|", 12, "mib /"),
+    _p(r"with (?P<gpu_memory_mb>\d+) MB memory", 30, "mb memory"),
+    # --- libraries ------------------------------------------------------------------------
+    _p(r"(?:Could not load dynamic library|Could not dlopen library|Couldn't open CUDA library) '?(?P<missing>[\w.+-]+?)'?(?:;|\.? |$)", 10, "could not load dynamic library", "could not dlopen library", "couldn't open cuda library"),
+    _p(r"(?:ImportError|OSError): (?:.*?[\\/])?(?P<missing>lib[\w+-]+\.so[\w.]*): cannot open shared object file", 10, "cannot open shared object file"),
+    _p(r"(?P<missing>(?:cudart|cublas|cublasLt|cufft|curand|cusolver|cusparse|cudnn|nvcuda|nvrtc|cupti|cudnn_\w+)(?:64)?(?:_\d+)?\.dll)(?:'| not found| is not found)", 15, ".dll"),
+    _p(r"(?:Successfully opened (?:dynamic|CUDA) library|successfully opened CUDA library) (?P<loaded>[\w.+-]+)", 10, "successfully opened"),
+]
+
+# Platform evidence: first strong hint wins (Windows paths and DLLs, Linux .so paths, macOS).
+_PLATFORM = [
+    (regex.compile(r"[A-Za-z]:\\|\.dll\b|\bwin(?:dows|10|11|32)\b|%PATH%|\\site-packages\\", regex.I), "windows"),
+    (regex.compile(r"\.dylib\b|\bmacOS\b|\bDarwin\b|/Users/\w+/"), "macos"),
+    (regex.compile(r"\.so(?:\.\d+)*\b|/usr/|/home/|\blinux\b|\bUbuntu\b|/dist-packages/|/site-packages/|/proc/", regex.I), "linux"),
+]
+
+KEYWORDS: Tuple[str, ...] = tuple(sorted({k for p in PATTERNS for k in p.keywords} | {
+    "stats:", "limit:", "inuse:", "maxinuse:", ".dll", ".so", ".dylib", "/usr/", "/home/", "c:\\", "win",
+    "ubuntu", "linux", "macos", "darwin", "%path%", "-packages", "python",
+}))
+
+_STATS_KEY = regex.compile(r"^\s*(?P<key>Limit|InUse|MaxInUse|NumAllocs|MaxAllocSize|Reserved|PeakReserved|LargestFreeBlock):\s+(?P<val>\d+)\s*$")
+_STATS_FACT = {"Limit": "bfc_limit_bytes", "InUse": "bfc_in_use_bytes", "MaxInUse": "bfc_max_in_use_bytes",
+               "LargestFreeBlock": "bfc_largest_free_block_bytes"}
+
+
+class FactCollector:
+    """Collects facts from records as they stream by."""
+
+    MAX_LIST = 50
+
+    def __init__(self, input_name: str):
+        self.input_name = input_name
+        self.values: Dict[str, object] = {}
+        self.evidence: Dict[str, Evidence] = {}
+        self._rank: Dict[str, int] = {}
+        self._stats_line = -10  # line of the last BFC "Stats:" key, to read the block that follows
+
+    def set(self, key: str, value: str, rank: int, line: int, text: str) -> None:
+        if not value:
+            return
+        if key in LIST_FACTS:
+            items = self.values.setdefault(key, [])
+            if value not in items and len(items) < self.MAX_LIST:
+                items.append(value)
+                self.evidence.setdefault(key, Evidence(self.input_name, line, text[:300]))
+            return
+        if key in self._rank and self._rank[key] <= rank:
+            return
+        self.values[key] = value
+        self._rank[key] = rank
+        self.evidence[key] = Evidence(self.input_name, line, text[:300])
+
+    def feed(self, line: int, text: str, message: str) -> None:
+        low = text.lower()
+        m = _STATS_KEY.match(message) if ("stats:" in low or line - self._stats_line <= 2) else None
+        if "Stats:" in message:
+            self._stats_line = line
+        elif m:
+            self._stats_line = line
+            if m.group("key") in _STATS_FACT:
+                self.set(_STATS_FACT[m.group("key")], m.group("val"), 10, line, text)
+        if "platform" not in self._rank or self._rank["platform"] > 10:
+            for pattern, name in _PLATFORM:
+                if pattern.search(text):
+                    self.set("platform", name, 10, line, text)
+                    break
+        for p in PATTERNS:
+            if p.keywords and not any(k in low for k in p.keywords):
+                continue
+            m = p.regex.search(text)
+            if m:
+                self._apply(m, p.rank, line, text)
+
+    def _apply(self, m, rank: int, line: int, text: str) -> None:
+        g = {k: v for k, v in m.groupdict().items() if v}
+        if "_cc_major" in g:
+            g["compute_capability"] = f"{g.pop('_cc_major')}.{g.pop('_cc_minor')}"
+        if "_py_minor" in g:
+            g["python_version"] = f"{g.pop('python_version')}.{g.pop('_py_minor')}"
+        for key in ("missing", "loaded"):
+            if key in g:
+                lib = g.pop(key)
+                self.set(f"{key}_libraries", lib, rank, line, text)
+                name, ver = nz.library_version(lib)
+                if ver and (name == "cudart" or (name in ("cublas", "cufft", "curand", "cusolver", "cusparse") and "." in ver)):
+                    self.set("cuda_runtime", nz.cuda_version(ver), rank + 5 if name != "cudart" else rank, line, text)
+                elif name == "cudnn" and ver and key == "loaded":
+                    self.set("cudnn_runtime", ver, 70, line, text)
+        for key, value in g.items():
+            if not key.startswith("_"):
+                self.set(key, normalise(key, value), rank, line, text)
+
+
+def merge_facts(base: Dict[str, object], extra: Dict[str, object]) -> Dict[str, object]:
+    """Facts of `base` overridden by `extra` (used for a finding's own facts over the report's)."""
+    out = dict(base)
+    out.update({k: v for k, v in extra.items() if v not in (None, "", [])})
+    return out
+
+
+def normalise_finding_facts(groups: Dict[str, Optional[str]]) -> Dict[str, str]:
+    """Named groups of a rule match, normalised like report facts where the name is one."""
+    out: Dict[str, str] = {}
+    for k, v in groups.items():
+        if v is None:
+            continue
+        out[k] = normalise(k, v)
+        if k == "library":
+            name, ver = nz.library_version(v)
+            if name == "cudart" and ver:
+                out.setdefault("cuda_runtime", nz.cuda_version(ver))
+    return out

@@ -1,0 +1,416 @@
+"""The knowledge base: YAML rules loaded, validated and compiled once.
+
+A rule file is a YAML list of rules (format: docs/rules.md). Loading checks
+every field and raises `RuleError` naming file, rule id and field, so a typo in
+a user's rule folder reads as one clear line. `KnowledgeBase.match()` is the
+exact stage, `KnowledgeBase.fuzzy()` the fuzzy stage.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Optional, Tuple
+
+import regex
+import yaml
+
+from .conditions import ConditionError, compile_condition
+from .normalize import mask
+
+try:  # the stdlib regex parser, to find the literal text a pattern requires
+    import re._parser as _sre_parse  # Python >= 3.11
+except ImportError:  # pragma: no cover - Python 3.9/3.10
+    import sre_parse as _sre_parse  # type: ignore
+
+SEVERITIES = ("error", "warning", "info")
+MATCH_TIMEOUT = 0.25  # seconds one rule's regex may spend on one line before it is disabled
+MIN_KEYWORD = 4
+
+_KNOWN_FIELDS = {
+    "id", "aliases", "category", "severity", "title", "priority", "match", "keywords", "fuzzy", "when",
+    "severity_when", "explains", "explanation", "fixes", "references", "probe", "confidence", "examples",
+}
+PROBES = ("library", "cudnn_version", "cuda_version", "driver", "cudnn_handle", "gpu_alloc", "tf_op")
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
+
+
+class RuleError(Exception):
+    """A rule file or rule that cannot be used; the message names file, rule and field."""
+
+
+@dataclass
+class Fix:
+    text: str
+    when: Optional[str] = None
+
+
+@dataclass
+class Example:
+    line: str
+    facts: Dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Rule:
+    id: str
+    category: str
+    severity: str
+    title: str
+    file: str
+    patterns: List["regex.Pattern"]
+    keywords: List[str]
+    aliases: List[str] = field(default_factory=list)
+    priority: int = 50
+    fuzzy: List[str] = field(default_factory=list)         # masked signatures
+    fuzzy_raw: List[str] = field(default_factory=list)
+    fuzzy_threshold: float = 88.0
+    when: Optional[str] = None
+    severity_when: List[Dict[str, str]] = field(default_factory=list)
+    explains: List[str] = field(default_factory=list)
+    explanation: str = ""
+    fixes: List[Fix] = field(default_factory=list)
+    references: List[str] = field(default_factory=list)
+    probe: Optional[str] = None
+    confidence: float = 0.9
+    examples_match: List[Example] = field(default_factory=list)
+    examples_no_match: List[str] = field(default_factory=list)
+    disabled: Optional[str] = None  # why, when a rule was switched off at run time
+
+    def search(self, message: str):
+        """First match of this rule in `message`, or None. Raises TimeoutError on runaway regexes."""
+        for p in self.patterns:
+            m = p.search(message, timeout=MATCH_TIMEOUT)
+            if m:
+                return m
+        return None
+
+
+# --- locating and loading -------------------------------------------------------------------
+
+def builtin_rules_dir() -> Path:
+    """rules/ inside an installed wheel (analyzer/rules) or at the top of a source checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "rules", here.parent / "rules"):
+        if (candidate / "categories.yaml").is_file():
+            return candidate
+    raise RuleError(f"cannot find the built-in knowledge base (looked in {here / 'rules'} and {here.parent / 'rules'})")
+
+
+def load_categories(rules_dir: Path) -> Dict[str, str]:
+    data = _load_yaml(rules_dir / "categories.yaml")
+    if not isinstance(data, dict) or not isinstance(data.get("categories"), dict):
+        raise RuleError(f"{rules_dir / 'categories.yaml'}: expected a mapping 'categories: {{name: description}}'")
+    return {str(k): str(v) for k, v in data["categories"].items()}
+
+
+def _load_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise RuleError(f"{path}: not UTF-8 text") from None
+    except OSError as e:
+        raise RuleError(f"{path}: cannot read ({e.strerror or e})") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        where = ""
+        mark = getattr(e, "problem_mark", None)
+        if mark is not None:
+            where = f" at line {mark.line + 1}, column {mark.column + 1}"
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise RuleError(f"{path}: invalid YAML{where}: {problem}") from None
+
+
+def rule_files(directory: Path) -> List[Path]:
+    """Rule files of a folder (recursively), excluding categories.yaml and compat tables."""
+    if not directory.is_dir():
+        raise RuleError(f"{directory}: rules folder not found")
+    files = []
+    for root, dirs, names in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if d != "compat" and not d.startswith("."))
+        for n in sorted(names):
+            if n.endswith((".yaml", ".yml")) and n != "categories.yaml":
+                files.append(Path(root) / n)
+    return files
+
+
+def load_rules(extra_dirs: Iterable[os.PathLike] = (), include_builtin: bool = True) -> "KnowledgeBase":
+    """Load built-in rules plus user folders; a user rule with a built-in id replaces it."""
+    builtin = builtin_rules_dir()
+    categories = load_categories(builtin)
+    dirs = ([builtin] if include_builtin else []) + [Path(d) for d in extra_dirs]
+    by_id: Dict[str, Rule] = {}
+    for d in dirs:
+        seen_here: Dict[str, str] = {}
+        for path in rule_files(d):
+            for rule in parse_rule_file(path, categories):
+                if rule.id in seen_here:
+                    raise RuleError(f"{path}: rule {rule.id}: duplicate id (also in {seen_here[rule.id]})")
+                seen_here[rule.id] = str(path)
+                by_id[rule.id] = rule
+    kb = KnowledgeBase(list(by_id.values()), categories)
+    kb.check_references()
+    return kb
+
+
+def parse_rule_file(path: Path, categories: Dict[str, str]) -> List[Rule]:
+    data = _load_yaml(path)
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        raise RuleError(f"{path}: expected a YAML list of rules, got {type(data).__name__}")
+    return [parse_rule(path, i, item, categories) for i, item in enumerate(data)]
+
+
+def parse_rule(path: Path, index: int, raw: Any, categories: Dict[str, str]) -> Rule:
+    """Validate one rule mapping; every problem raises RuleError naming file, rule and field."""
+    if not isinstance(raw, dict):
+        raise RuleError(f"{path}: rule #{index + 1}: expected a mapping, got {type(raw).__name__}")
+    rid = raw.get("id")
+    where = f"{path}: rule {rid if rid else '#' + str(index + 1)}"
+
+    def bad(fieldname: str, problem: str) -> RuleError:
+        return RuleError(f"{where}: field '{fieldname}': {problem}")
+
+    unknown = sorted(set(raw) - _KNOWN_FIELDS)
+    if unknown:
+        raise bad(unknown[0], f"unknown field (known fields: {', '.join(sorted(_KNOWN_FIELDS))})")
+    for req in ("id", "category", "severity", "title", "match"):
+        if raw.get(req) in (None, "", []):
+            raise bad(req, "required")
+    if not isinstance(rid, str) or not _ID.match(rid):
+        raise bad("id", f"{rid!r} is not a kebab-case id (lowercase letters, digits, '-')")
+    if raw["category"] not in categories:
+        raise bad("category", f"{raw['category']!r} is not a category in categories.yaml")
+    if raw["severity"] not in SEVERITIES:
+        raise bad("severity", f"{raw['severity']!r} is not one of {', '.join(SEVERITIES)}")
+
+    def str_list(name: str) -> List[str]:
+        v = raw.get(name) or []
+        if isinstance(v, str):
+            v = [v]
+        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+            raise bad(name, "expected a list of strings")
+        return v
+
+    patterns = []
+    for src in str_list("match"):
+        try:
+            patterns.append(regex.compile(src, regex.V0))
+        except regex.error as e:
+            raise bad("match", f"regex {src!r} does not compile: {e}") from None
+    keywords = [k.lower() for k in str_list("keywords")]
+    for src in str_list("match"):
+        if not keywords:
+            lits = required_literals(src)
+            if lits is None:
+                raise bad("match", f"cannot derive a prefilter keyword of {MIN_KEYWORD}+ literal characters from {src!r}; add 'keywords:'")
+            keywords.extend(lits)
+    keywords = sorted(set(keywords))
+
+    fz = raw.get("fuzzy") or {}
+    if not isinstance(fz, dict):
+        raise bad("fuzzy", "expected a mapping with 'signatures' and optional 'threshold'")
+    sigs = fz.get("signatures") or []
+    if isinstance(sigs, str):
+        sigs = [sigs]
+    if not isinstance(sigs, list) or not all(isinstance(s, str) for s in sigs):
+        raise bad("fuzzy", "'signatures' must be a list of strings")
+    threshold = fz.get("threshold", 88)
+    if not isinstance(threshold, (int, float)) or not 50 <= threshold <= 100:
+        raise bad("fuzzy", "'threshold' must be a number from 50 to 100")
+
+    for cname in ("when",):
+        if raw.get(cname) is not None:
+            _check_condition(bad, cname, raw[cname])
+    sev_when = raw.get("severity_when") or []
+    if not isinstance(sev_when, list):
+        raise bad("severity_when", "expected a list of {if, severity, note}")
+    for item in sev_when:
+        if not isinstance(item, dict) or "if" not in item or item.get("severity") not in SEVERITIES:
+            raise bad("severity_when", "each item needs 'if' and a 'severity' (error|warning|info)")
+        _check_condition(bad, "severity_when", item["if"])
+
+    fixes = []
+    for item in raw.get("fixes") or []:
+        if isinstance(item, str):
+            fixes.append(Fix(item))
+        elif isinstance(item, dict) and isinstance(item.get("text"), str):
+            if item.get("when") is not None:
+                _check_condition(bad, "fixes", item["when"])
+            fixes.append(Fix(item["text"], item.get("when")))
+        else:
+            raise bad("fixes", "each fix is a string or {text, when}")
+
+    probe = raw.get("probe")
+    if probe is not None and probe not in PROBES:
+        raise bad("probe", f"{probe!r} is not a probe ({', '.join(PROBES)})")
+    priority = raw.get("priority", 50)
+    if not isinstance(priority, int) or not 0 <= priority <= 100:
+        raise bad("priority", "must be an integer from 0 to 100")
+    confidence = raw.get("confidence", 0.9)
+    if not isinstance(confidence, (int, float)) or not 0 < confidence <= 1:
+        raise bad("confidence", "must be a number in (0, 1]")
+    explanation = raw.get("explanation") or ""
+    if not isinstance(explanation, str):
+        raise bad("explanation", "expected a string")
+
+    examples = raw.get("examples") or {}
+    if not isinstance(examples, dict) or set(examples) - {"match", "no_match"}:
+        raise bad("examples", "expected a mapping with 'match' and 'no_match' lists")
+    ex_match = []
+    for item in examples.get("match") or []:
+        if isinstance(item, str):
+            ex_match.append(Example(item))
+        elif isinstance(item, dict) and isinstance(item.get("line"), str):
+            ex_match.append(Example(item["line"], {str(k): str(v) for k, v in (item.get("facts") or {}).items()}))
+        else:
+            raise bad("examples", "each 'match' example is a line or {line, facts}")
+    ex_no = examples.get("no_match") or []
+    if not isinstance(ex_no, list) or not all(isinstance(x, str) for x in ex_no):
+        raise bad("examples", "'no_match' must be a list of lines")
+
+    return Rule(
+        id=rid, category=raw["category"], severity=raw["severity"], title=str(raw["title"]).strip(),
+        file=str(path), patterns=patterns, keywords=keywords, aliases=str_list("aliases"), priority=priority,
+        fuzzy=[mask(s) for s in sigs], fuzzy_raw=list(sigs), fuzzy_threshold=float(threshold),
+        when=raw.get("when"), severity_when=sev_when, explains=str_list("explains"),
+        explanation=explanation.strip(), fixes=fixes, references=str_list("references"), probe=probe,
+        confidence=float(confidence), examples_match=ex_match, examples_no_match=list(ex_no),
+    )
+
+
+def _check_condition(bad, name: str, source: Any) -> None:
+    if not isinstance(source, str):
+        raise bad(name, "a condition must be a string expression")
+    try:
+        compile_condition(source)
+    except ConditionError as e:
+        raise bad(name, str(e)) from None
+
+
+# --- prefilter keywords -----------------------------------------------------------------------
+
+def required_literals(pattern: str) -> Optional[List[str]]:
+    """Literal strings of which every match must contain at least one (lowercased), or None.
+
+    Used to build the prefilter: a line containing none of a rule's keywords cannot match it.
+    """
+    try:
+        parsed = _sre_parse.parse(pattern)
+    except Exception:
+        return None
+    best = _best_literals(list(parsed))
+    if best is None or min(len(s) for s in best) < MIN_KEYWORD:
+        return None
+    return sorted({s.lower() for s in best})
+
+
+def _best_literals(items) -> Optional[List[str]]:
+    C = _sre_parse
+    candidates: List[List[str]] = []
+    run: List[str] = []
+
+    def flush():
+        if run:
+            candidates.append(["".join(run)])
+            run.clear()
+
+    for op, av in items:
+        if op is C.LITERAL:
+            run.append(chr(av))
+            continue
+        flush()
+        if op is C.SUBPATTERN:
+            sub = _best_literals(list(av[-1]))
+            if sub:
+                candidates.append(sub)
+        elif op is C.BRANCH:
+            alts = [_best_literals(list(b)) for b in av[1]]
+            if all(alts):
+                candidates.append([s for a in alts for s in a])
+        elif op in (C.MAX_REPEAT, C.MIN_REPEAT) and av[0] >= 1:
+            sub = _best_literals(list(av[2]))
+            if sub:
+                candidates.append(sub)
+    flush()
+    if not candidates:
+        return None
+    return max(candidates, key=lambda c: min(len(s) for s in c))
+
+
+# --- the compiled knowledge base --------------------------------------------------------------
+
+class KnowledgeBase:
+    """All rules, compiled; answers 'which rule matches this message' (exact, then fuzzy)."""
+
+    def __init__(self, rules: List[Rule], categories: Dict[str, str]):
+        self.rules = rules
+        self.categories = categories
+        self.by_id: Dict[str, Rule] = {r.id: r for r in rules}
+        for r in rules:
+            for a in r.aliases:
+                self.by_id.setdefault(a, r)
+        self.keywords = sorted({k for r in rules for k in r.keywords})
+        self._sig_owner: List[Rule] = [r for r in rules for _ in r.fuzzy]
+        self._sigs: List[str] = [s for r in rules for s in r.fuzzy]
+        self.warnings: List[str] = []
+
+    def check_references(self) -> None:
+        import fnmatch
+        ids = list(self.by_id)
+        for r in self.rules:
+            for e in r.explains:
+                if not any(fnmatch.fnmatchcase(i, e) for i in ids):
+                    raise RuleError(f"{r.file}: rule {r.id}: field 'explains': no rule matches {e!r}")
+
+    def get(self, rule_id: str) -> Optional[Rule]:
+        return self.by_id.get(rule_id)
+
+    def match(self, message: str, low: Optional[str] = None) -> Tuple[Optional[Rule], Any]:
+        """Exact stage: the first rule (by file order) whose regex matches `message`."""
+        low = message.lower() if low is None else low
+        for r in self.rules:
+            if r.disabled or not any(k in low for k in r.keywords):
+                continue
+            try:
+                m = r.search(message)
+            except TimeoutError:
+                r.disabled = f"rule {r.id} ({r.file}) was disabled: its regex took over {MATCH_TIMEOUT}s on one line"
+                self.warnings.append(r.disabled)
+                continue
+            if m:
+                return r, m
+        return None, None
+
+    def fuzzy(self, message: str, limit: int = 3) -> List[Tuple[Rule, float]]:
+        """Fuzzy stage: rules whose signatures resemble `message`, best first, with scores 0-100."""
+        if not self._sigs:
+            return []
+        from rapidfuzz import fuzz, process
+
+        query = mask(message)
+        if len(query) < 12:
+            return []
+        results = process.extract(query, self._sigs, scorer=_fuzzy_score, limit=limit * 3, score_cutoff=50)
+        best: Dict[str, Tuple[Rule, float]] = {}
+        for _, score, idx in results:
+            rule = self._sig_owner[idx]
+            if rule.disabled:
+                continue
+            if rule.id not in best or best[rule.id][1] < score:
+                best[rule.id] = (rule, score)
+        return sorted(best.values(), key=lambda x: -x[1])[:limit]
+
+
+def _fuzzy_score(query: str, sig: str, **kwargs) -> float:
+    """ratio on whole texts; partial_ratio when one is a fragment (wrapped or truncated lines)."""
+    from rapidfuzz import fuzz
+
+    score = fuzz.ratio(query, sig)
+    short, long_ = sorted((query, sig), key=len)
+    if len(short) >= 30 and len(short) >= 0.4 * len(long_):
+        score = max(score, 0.95 * fuzz.partial_ratio(short, long_))
+    return score

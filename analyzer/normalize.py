@@ -1,0 +1,95 @@
+"""Text and version normalisation shared by matching, fact extraction and rules.
+
+`mask()` turns a message into its template (numbers, hex, paths, shapes,
+timestamps and quoted names replaced by placeholders) so that repeated lines
+fold together and fuzzy matching compares wording, not values.
+"""
+from __future__ import annotations
+
+import re
+from typing import Optional, Tuple
+
+_MASKS = [
+    (re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?"), "<TS>"),
+    (re.compile(r"\b0x[0-9a-fA-F]+\b"), "<HEX>"),
+    (re.compile(r"(?:[A-Za-z]:)?(?:[\\/][\w.+~-]+){2,}[\\/]?"), "<PATH>"),
+    (re.compile(r"\[[\d?, -]+\]"), "<SHAPE>"),
+    (re.compile(r"'[^'\s]{1,200}'|\"[^\"\s]{1,200}\""), "<Q>"),
+    (re.compile(r"\b[0-9a-f]{12,}\b"), "<HEX>"),
+    (re.compile(r"\d+(?:\.\d+)*"), "<N>"),
+    (re.compile(r"\s+"), " "),
+]
+
+
+def mask(text: str) -> str:
+    """Return the template of a message: values masked, whitespace squeezed."""
+    for pattern, repl in _MASKS:
+        text = pattern.sub(repl, text)
+    return text.strip()
+
+
+# --- versions -----------------------------------------------------------------
+
+_VERSION = re.compile(r"\d+(?:\.\d+)*")
+
+
+def version_tuple(v: object) -> Optional[Tuple[int, ...]]:
+    """'2.4.1' -> (2, 4, 1); '2.15.0_rc0' -> (2, 15, 0); None when no number."""
+    if v is None:
+        return None
+    m = _VERSION.search(str(v))
+    return tuple(int(x) for x in m.group().split(".")) if m else None
+
+
+def cudnn_version(raw: str) -> str:
+    """cuDNN as printed by TF: '7201' -> '7.2.1', '5110' -> '5.1.10', '90300' -> '9.3.0'; dotted kept."""
+    raw = raw.strip().rstrip(".")
+    if not raw.isdigit():
+        return raw
+    n = int(raw)
+    if n >= 10000:  # cuDNN 9 encodes major*10000 + minor*100 + patch
+        return f"{n // 10000}.{n % 10000 // 100}.{n % 100}"
+    if n >= 1000:   # cuDNN <= 8: major*1000 + minor*100 + patch
+        return f"{n // 1000}.{n % 1000 // 100}.{n % 100}"
+    return raw
+
+
+def cuda_version(raw: str) -> str:
+    """CUDA as printed: '11020' -> '11.2', '110' (cudart64_110.dll) -> '11.0', '101' -> '10.1'."""
+    raw = raw.strip().rstrip(".")
+    if raw.isdigit():
+        n = int(raw)
+        if n >= 1000:           # cudaRuntimeGetVersion form
+            return f"{n // 1000}.{n % 1000 // 10}"
+        if n >= 100:            # Windows DLL suffix: 110 -> 11.0, 101 -> 10.1, 90 is 9.0
+            return f"{n // 10}.{n % 10}"
+        if n >= 90 and n % 10 == 0 and n < 100:
+            return f"{n // 10}.0"
+    return raw
+
+
+def driver_version(raw: str) -> str:
+    """TF prints a two-part driver as 'x.y.0' ('384.90' -> '384.90.0'); undo that."""
+    raw = raw.strip().rstrip(".")
+    parts = raw.split(".")
+    if len(parts) == 3 and parts[2] == "0":
+        return ".".join(parts[:2])
+    return raw
+
+
+_LIB_CUDA = re.compile(
+    r"^(?:lib)?(?P<name>cudart|cublas|cublasLt|cufft|curand|cusolver|cusparse|nvrtc|cupti|cudnn|nvinfer|nvinfer_plugin|cuda|nvcuda)"
+    r"(?:(?:64)?_(?P<win>\d+)\.dll|\.so(?:\.(?P<so>\d+(?:\.\d+)*))?|\.(?P<mac>\d+(?:\.\d+)*)\.dylib|\.dll)$"
+)
+
+
+def library_version(lib: str) -> Tuple[Optional[str], Optional[str]]:
+    """('libcudart.so.11.0') -> ('cudart', '11.0'); ('cudart64_110.dll') -> ('cudart', '11.0')."""
+    m = _LIB_CUDA.match(lib.strip().strip("'\""))
+    if not m:
+        return None, None
+    name = m.group("name")
+    if m.group("win"):
+        v = m.group("win")
+        return name, (cuda_version(v) if name in ("cudart",) or len(v) == 3 else v)
+    return name, m.group("so") or m.group("mac")

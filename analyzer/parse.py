@@ -1,0 +1,171 @@
+"""Step 2: a text line becomes a `Record` (level, source, message, kind).
+
+Knows the prefixes TensorFlow and Python put in front of messages:
+- TSL/TF C++:  `2021-03-01 12:00:00.123456: E tensorflow/.../cuda_dnn.cc:336] msg`
+  (also bare `E tensorflow/...cc:336] msg` from TF 0.x/1.x, Windows `C:\\...\\x.cc:12]`)
+- absl C++ / absl-python: `E0000 00:00:1700000000.123456   12345 cuda_dnn.cc:535] msg`
+- Python logging: `ERROR:tensorflow:msg`, `WARNING:absl:msg`, `[2024-05-10 11:33:19,738] [INFO] ...`
+and Python traceback structure (header, frames, Jupyter arrows, chain markers,
+the final `Type: message` line). `TracebackTracker` follows that structure across lines.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+import regex
+
+# Anything before the TF prefix is tolerated (shell timestamps, "> " quoting, "[stderr]").
+_TSL = regex.compile(
+    r"(?:(?<date>\d{4}-\d\d-\d\d)?[ T]?\d\d:\d\d:\d\d\.\d{3,9}: ?|(?:^|(?<=[\s:>]))(?=[IWEF] \S+?:\d+\] ))"
+    r"(?<level>[IWEF]) (?:\[?\s*\d+ tid\]? )?(?<source>[^\s\]]*?[\w.-]+\.(?:cc|h|cpp|c|py)):(?<lineno>\d+)\] ?(?<msg>.*)$",
+)
+_ABSL = regex.compile(
+    r"(?<level>[IWEF])(?<mmdd>\d{4}) (?<time>\d\d:\d\d:\d\d\.\d{3,9})\s+(?<tid>\d+) "
+    r"(?<source>[^\s:\]]+):(?<lineno>\d+)\] ?(?<msg>.*)$"
+)
+_PYLOG = regex.compile(
+    r"^(?:\[[^\]]*\]\s*)?(?:\[?(?<level>DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL)\]?)[:\s]+"
+    r"(?:(?<logger>[\w.]+):)?(?<msg>.*)$"
+)
+EXCEPTION_LINE = regex.compile(
+    r"^(?<type>(?:[A-Za-z_][\w]*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Failure|Warning|error))"
+    r"(?: \(see above for traceback\))?(?::\s?(?<msg>.*))?$"
+)
+_TB_HEADER = re.compile(r"Traceback \(most recent call last\)")
+_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>.*))?')
+_JUPYTER_FRAME = re.compile(r"^(?P<file>\S.*?) in (?P<func>[\w<>. ]+)\(.*\)\s*$|^<ipython-input-[\w-]+> in ")
+_JUPYTER_ARROW = re.compile(r"^-{1,5}> ?\d+")
+CHAIN_MARKERS = (
+    "During handling of the above exception, another exception occurred",
+    "The above exception was the direct cause of the following exception",
+)
+_FATAL_SIGNAL = re.compile(
+    r"Segmentation fault|Aborted \(core dumped\)|^Aborted$|Illegal instruction|^Killed$|Killed\s+python|"
+    r"terminate called after throwing|Fatal Python error|core dumped"
+)
+_LEVELS = {"DEBUG": "I", "INFO": "I", "WARNING": "W", "WARN": "W", "ERROR": "E", "CRITICAL": "F", "FATAL": "F"}
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[\]P^_][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+
+
+@dataclass
+class Record:
+    """One cleaned input line with what the parser recognised in it."""
+
+    line: int
+    text: str                  # the cleaned line (no ANSI codes, no line end)
+    message: str               # `text` without its log prefix
+    level: Optional[str] = None  # I W E F when the line carries a level
+    source: Optional[str] = None  # e.g. tensorflow/stream_executor/cuda/cuda_dnn.cc
+    kind: str = "text"         # text | log | exception | frame | tb_header | chain | signal | node
+    exc_type: Optional[str] = None
+
+    @property
+    def is_error(self) -> bool:
+        """Does this line report a failure (worth an `unrecognized` finding if nothing explains it)?"""
+        return self.kind in ("exception", "signal") or self.level in ("E", "F")
+
+
+def clean(raw: bytes) -> str:
+    """Decode one raw line: UTF-8 with replacement, ANSI codes and NULs removed, `\\r` rewrites resolved."""
+    text = raw.decode("utf-8", "replace")
+    if "\x1b" in text:
+        text = _ANSI.sub("", text)
+    text = text.rstrip("\r\n")
+    if "\r" in text:  # a progress bar rewritten in place: keep its last non-empty state
+        parts = [p for p in text.split("\r") if p.strip()]
+        text = parts[-1] if parts else ""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    return text
+
+
+_NODE = re.compile(r"\[\[(?:\{\{node (?P<a>[^}]+)\}\}|node (?P<b>\S+)|Node: (?P<c>[^ =]+))")
+
+
+def node_name(text: str) -> Optional[str]:
+    """The graph node of a `[[{{node x}}]]`, `[[node x (defined at ...)]]` or `[[Node: x = ...]]` line."""
+    m = _NODE.search(text)
+    return (m.group("a") or m.group("b") or m.group("c")) if m else None
+
+
+def parse_line(line_no: int, text: str) -> Record:
+    """Classify one cleaned line."""
+    stripped = text.strip()
+    if "] " in text or text.endswith("]"):
+        m = _TSL.search(text)
+        if m:
+            return Record(line_no, text, m.group("msg"), m.group("level"), m.group("source").replace("\\", "/"), "log")
+        m = _ABSL.search(text)
+        if m:
+            return Record(line_no, text, m.group("msg"), m.group("level"), m.group("source"), "log")
+    if stripped.startswith("[[") and node_name(stripped):
+        return Record(line_no, text, stripped, kind="node")
+    if _TB_HEADER.search(text):
+        return Record(line_no, text, stripped, kind="tb_header")
+    if _FRAME.match(text) or _JUPYTER_ARROW.match(stripped) or stripped.startswith("<ipython-input-"):
+        return Record(line_no, text, stripped, kind="frame")
+    if stripped.startswith(CHAIN_MARKERS):
+        return Record(line_no, text, stripped, kind="chain")
+    body = stripped.lstrip("> ").strip() if stripped.startswith(">") else stripped
+    m = EXCEPTION_LINE.match(body)
+    if m and not body.endswith("Traceback (most recent call last)"):
+        return Record(line_no, text, body, "E", None, "exception", m.group("type").rsplit(".", 1)[-1])
+    m = _PYLOG.match(body)
+    if m and m.group("msg"):
+        return Record(line_no, text, m.group("msg").strip(), _LEVELS[m.group("level")], m.group("logger"), "log")
+    if _FATAL_SIGNAL.search(body):
+        return Record(line_no, text, body, "F", None, "signal")
+    return Record(line_no, text, body)
+
+
+@dataclass
+class Traceback:
+    """A Python traceback as far as the log shows it."""
+
+    header_line: int
+    frames: List[str] = field(default_factory=list)   # 'file:line in func', innermost last
+    exception: Optional[Record] = None
+    chained: bool = False    # raised while handling an earlier exception ("During handling of ...")
+
+    @property
+    def user_frame(self) -> Optional[str]:
+        """Innermost frame outside site-packages/the stdlib: where the user's code called in."""
+        for f in reversed(self.frames):
+            if "site-packages" not in f and "dist-packages" not in f and "/lib/python" not in f and "<frozen" not in f:
+                return f
+        return None
+
+
+class TracebackTracker:
+    """Follows traceback structure across records (which may have gaps between them)."""
+
+    MAX_FRAMES = 50
+
+    def __init__(self):
+        self.current: Optional[Traceback] = None
+        self._chain_pending = False
+
+    def feed(self, rec: Record) -> Optional[Traceback]:
+        """Update state with a record; returns the traceback this record completes, if any."""
+        if rec.kind == "tb_header":
+            self.current = Traceback(rec.line, chained=self._chain_pending)
+            self._chain_pending = False
+            return None
+        if rec.kind == "chain":
+            self._chain_pending = True
+            return None
+        if rec.kind == "frame" and self.current is not None:
+            m = _FRAME.match(rec.text)
+            if m:
+                self.current.frames.append(f"{m.group('file')}:{m.group('line')} in {m.group('func') or '?'}")
+                del self.current.frames[: -self.MAX_FRAMES]
+            return None
+        if rec.kind == "exception":
+            tb = self.current or Traceback(rec.line, chained=self._chain_pending)
+            self._chain_pending = False
+            tb.exception = rec
+            self.current = None
+            return tb
+        return None

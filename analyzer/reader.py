@@ -1,0 +1,272 @@
+"""Step 1: bytes in, numbered lines out.
+
+Inputs are streamed in blocks (a 2 GB log never sits in memory). The reader
+decides once, from the first block, how to decode: gzip, UTF-16 (PowerShell
+`>` writes it), or bytes treated as UTF-8 with replacement. It refuses things
+that are not logs (directories, binaries, empty files) with an `InputError`
+whose message is one readable line. Line numbers always count the original
+input's lines; a line longer than `MAX_LINE` keeps only its head.
+"""
+from __future__ import annotations
+
+import codecs
+import gzip
+import io
+import os
+import stat
+import sys
+import zlib
+from dataclasses import dataclass
+from typing import BinaryIO, Iterator, Optional
+
+BLOCK = 1 << 20          # bytes read at a time
+MAX_LINE = 64 * 1024     # a longer line is cut to its head (still matched on it)
+
+_BINARY_MAGIC = {
+    b"\x89PNG": "a PNG image",
+    b"\x7fELF": "an ELF executable or shared library",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"%PDF": "a PDF document",
+    b"PK\x03\x04": "a zip archive",
+    b"GIF8": "a GIF image",
+    b"\x93NUMPY": "a NumPy array file",
+    b"BZh": None,  # checked below with more bytes; bzip2 is plausible but not supported
+}
+
+
+class InputError(Exception):
+    """A problem with an input the user gave; its message is one line meant for them."""
+
+
+@dataclass
+class Block:
+    """Complete lines of input: `data` ends at a line end; its first line is `first_line`."""
+
+    data: bytes
+    first_line: int
+    newline: bytes = b"\n"   # b"\r" for files whose only line breaks are lone CRs
+
+
+@dataclass
+class Source:
+    """An opened input: a readable binary stream plus what the reader learned about it."""
+
+    name: str
+    stream: BinaryIO
+    encoding: str = "utf-8"  # utf-8 | utf-16-le | utf-16-be
+    compressed: bool = False
+
+
+def open_source(path: str) -> Source:
+    """Open a path (or '-' for stdin) for reading, or raise InputError saying why not."""
+    if path == "-":
+        return Source("<stdin>", sys.stdin.buffer)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except PermissionError:
+        raise InputError(f"{path}: permission denied") from None
+    except OSError as e:
+        raise InputError(f"{path}: cannot read ({e.strerror or e})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError(f"{path}: is a directory (give the log files inside it, e.g. {path.rstrip('/')}/*.log)")
+    try:
+        stream = open(path, "rb")
+    except PermissionError:
+        raise InputError(f"{path}: permission denied") from None
+    except OSError as e:
+        raise InputError(f"{path}: cannot open ({e.strerror or e})") from None
+    return Source(path, stream)
+
+
+def sniff(source: Source, head: bytes) -> None:
+    """Decide compression/encoding from the first bytes, or refuse the input."""
+    if head.startswith(b"\x1f\x8b"):
+        source.compressed = True
+        return
+    if head.startswith(codecs.BOM_UTF16_LE) or head.startswith(codecs.BOM_UTF16_BE):
+        source.encoding = "utf-16"
+        return
+    if len(head) >= 4 and head[1:2] == b"\x00" and head[3:4] == b"\x00" and head[0:1] != b"\x00":
+        source.encoding = "utf-16-le"   # UTF-16 without BOM: ASCII text with NUL high bytes
+        return
+    if len(head) >= 4 and head[0:1] == b"\x00" and head[2:3] == b"\x00" and head[1:2] != b"\x00":
+        source.encoding = "utf-16-be"
+        return
+    for magic, what in _BINARY_MAGIC.items():
+        if what and head.startswith(magic):
+            raise InputError(f"{source.name}: binary file ({what}), not a text log")
+    sample = head[:8192]
+    if sample:
+        control = sum(1 for b in sample if b < 9 or 13 < b < 32)
+        if control / len(sample) > 0.30:
+            raise InputError(f"{source.name}: binary file, not a text log")
+
+
+def _decoded_stream(source: Source, raw: BinaryIO) -> BinaryIO:
+    """Wrap `raw` so that it yields UTF-8 bytes whatever the input encoding was."""
+    if source.encoding == "utf-8":
+        return raw
+    return _Transcoder(raw, source.encoding)
+
+
+class _Transcoder(io.RawIOBase):
+    """Incrementally re-encodes a UTF-16 stream as UTF-8 (bounded memory)."""
+
+    def __init__(self, raw: BinaryIO, encoding: str):
+        self._raw = raw
+        self._dec = codecs.getincrementaldecoder(encoding)(errors="replace")
+        self._buf = b""
+        self._eof = False
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        while not self._eof and (n < 0 or len(self._buf) < n):
+            chunk = self._raw.read(BLOCK)
+            if not chunk:
+                self._buf += self._dec.decode(b"", final=True).encode("utf-8")
+                self._eof = True
+            else:
+                self._buf += self._dec.decode(chunk).encode("utf-8")
+        if n < 0:
+            out, self._buf = self._buf, b""
+        else:
+            out, self._buf = self._buf[:n], self._buf[n:]
+        return out
+
+
+def read_blocks(source: Source, block_size: int = BLOCK) -> Iterator[Block]:
+    """Yield blocks of complete lines from `source`; counts bytes into `source.bytes_read`."""
+    head = source.stream.read(block_size)
+    if not head:
+        raise InputError(f"{source.name}: file is empty")
+    sniff(source, head)
+    stream: BinaryIO = _Prepended(head, source.stream)
+    if source.compressed:
+        stream = gzip.GzipFile(fileobj=stream, mode="rb")
+        try:
+            first = stream.read(block_size)
+        except (OSError, EOFError, zlib.error) as e:
+            raise InputError(f"{source.name}: damaged gzip file ({e})") from None
+        if not first:
+            raise InputError(f"{source.name}: file is empty (inside gzip)")
+        inner = Source(source.name, stream)
+        sniff(inner, first)
+        source.encoding = inner.encoding
+        stream = _Prepended(first, stream)
+    stream = _decoded_stream(source, stream)
+    yield from LineSplitter(source.name).split(_chunks(source, stream, block_size))
+
+
+def _chunks(source: Source, stream: BinaryIO, block_size: int) -> Iterator[bytes]:
+    while True:
+        try:
+            chunk = stream.read(block_size)
+        except (OSError, EOFError, zlib.error) as e:
+            if source.compressed:
+                raise InputError(f"{source.name}: damaged or truncated gzip file ({e})") from None
+            raise InputError(f"{source.name}: read failed ({e})") from None
+        if not chunk:
+            return
+        yield chunk
+
+
+class _Prepended(io.RawIOBase):
+    """A stream that first returns `head`, then the rest of `rest` (we peeked at `head`)."""
+
+    def __init__(self, head: bytes, rest: BinaryIO):
+        self._head = head
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        if self._head:
+            if n < 0:
+                out, self._head = self._head + self._rest.read(), b""
+                return out
+            out, self._head = self._head[:n], self._head[n:]
+            return out
+        return self._rest.read(n)
+
+    def readinto(self, b) -> int:  # used by GzipFile
+        data = self.read(len(b))
+        b[: len(data)] = data
+        return len(data)
+
+
+class LineSplitter:
+    """Turns arbitrary byte chunks into `Block`s of whole lines, capping huge lines.
+
+    Used both for files and for live pipes (`tflog watch`): feed chunks as they
+    arrive with `feed()`, call `finish()` at end of input. A file whose only line
+    breaks are lone CRs (classic Mac) is split on CR instead.
+    """
+
+    def __init__(self, name: str = ""):
+        self.name = name
+        self.next_line = 1
+        self._pending = b""      # start of an unfinished line
+        self._skipping = False   # inside an over-long line, dropping bytes until its end
+        self._newline: Optional[bytes] = None
+
+    def split(self, chunks) -> Iterator[Block]:
+        for chunk in chunks:
+            yield from self.feed(chunk)
+        yield from self.finish()
+
+    def feed(self, chunk: bytes) -> Iterator[Block]:
+        if self._newline is None:
+            self._newline = b"\r" if (b"\n" not in chunk and b"\r" in chunk) else b"\n"
+        nl = self._newline
+        if self._skipping:
+            cut = chunk.find(nl)
+            if cut < 0:
+                return
+            chunk = chunk[cut + 1:]
+            self._skipping = False
+            self.next_line += 1
+        data = self._pending + chunk if self._pending else chunk
+        last = data.rfind(nl)
+        if last < 0:
+            self._pending = data
+            if len(data) > MAX_LINE:
+                yield self._cap(data)
+            return
+        self._pending = data[last + 1:]
+        body = data[: last + 1]
+        if len(body) > MAX_LINE and body.find(nl) > MAX_LINE or len(body) > 4 * MAX_LINE:
+            body = self._cap_long_lines(body, nl)
+        block = Block(body, self.next_line, nl)
+        self.next_line += body.count(nl)
+        yield block
+        if len(self._pending) > MAX_LINE:
+            yield self._cap(self._pending)
+
+    def finish(self) -> Iterator[Block]:
+        if self._pending and not self._skipping:
+            yield Block(self._pending + self.newline, self.next_line, self.newline)
+            self.next_line += 1
+        self._pending = b""
+
+    def _cap(self, data: bytes) -> Block:
+        """Emit the head of an over-long unfinished line and skip the rest of it."""
+        block = Block(data[:MAX_LINE] + self.newline, self.next_line, self.newline)
+        self._pending = b""
+        self._skipping = True
+        return block
+
+    @staticmethod
+    def _cap_long_lines(body: bytes, nl: bytes) -> bytes:
+        """Cut every line in `body` longer than MAX_LINE down to its head."""
+        if all(len(l) <= MAX_LINE for l in body.split(nl)):
+            return body
+        return nl.join(l[:MAX_LINE] for l in body.split(nl))
+
+    @property
+    def newline(self) -> bytes:
+        return self._newline or b"\n"
