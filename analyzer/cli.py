@@ -194,10 +194,8 @@ def main(argv: Optional[List[str]] = None) -> None:
         _fail("interrupted", 130)
     except BrokenPipeError:
         _quiet_broken_pipe()
-    except Exception as e:  # a click usage error, or a bug in tflog
-        import click
-
-        if isinstance(e, click.ClickException):
+    except Exception as e:  # a usage error from the option parser, or a bug in tflog
+        if hasattr(e, "show") and isinstance(getattr(e, "exit_code", None), int):
             e.show()
             sys.exit(e.exit_code)
         if os.environ.get("TFLOG_DEBUG"):

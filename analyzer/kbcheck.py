@@ -89,11 +89,19 @@ def check_condition_names(rule: Rule, kb: KnowledgeBase) -> List[str]:
     return out
 
 
+def check_explains_targets(rule: Rule, kb: KnowledgeBase) -> List[str]:
+    import fnmatch
+
+    return [f"'explains' entry {e!r} matches no rule" for e in rule.explains
+            if not any(fnmatch.fnmatchcase(i, e) for i in kb.by_id)]
+
+
 LINT_CHECKS: Dict[str, Callable[[Rule, KnowledgeBase], List[str]]] = {
     "examples-present": check_examples_present,
     "advice-present": check_advice_present,
     "template-fields": check_template_fields,
     "condition-names": check_condition_names,
+    "explains-targets": check_explains_targets,
 }
 
 

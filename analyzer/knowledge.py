@@ -150,9 +150,7 @@ def load_rules(extra_dirs: Iterable[os.PathLike] = (), include_builtin: bool = T
                     raise RuleError(f"{path}: rule {rule.id}: duplicate id (also in {seen_here[rule.id]})")
                 seen_here[rule.id] = str(path)
                 by_id[rule.id] = rule
-    kb = KnowledgeBase(list(by_id.values()), categories)
-    kb.check_references()
-    return kb
+    return KnowledgeBase(list(by_id.values()), categories)
 
 
 def parse_rule_file(path: Path, categories: Dict[str, str]) -> List[Rule]:
@@ -357,14 +355,6 @@ class KnowledgeBase:
         self._sig_owner: List[Rule] = [r for r in rules for _ in r.fuzzy]
         self._sigs: List[str] = [s for r in rules for s in r.fuzzy]
         self.warnings: List[str] = []
-
-    def check_references(self) -> None:
-        import fnmatch
-        ids = list(self.by_id)
-        for r in self.rules:
-            for e in r.explains:
-                if not any(fnmatch.fnmatchcase(i, e) for i in ids):
-                    raise RuleError(f"{r.file}: rule {r.id}: field 'explains': no rule matches {e!r}")
 
     def get(self, rule_id: str) -> Optional[Rule]:
         return self.by_id.get(rule_id)

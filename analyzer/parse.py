@@ -22,7 +22,7 @@ _TSL = regex.compile(
     r"(?<level>[IWEF]) (?:\[?\s*\d+ tid\]? )?(?<source>[^\s\]]*?[\w.-]+\.(?:cc|h|cpp|c|py)):(?<lineno>\d+)\] ?(?<msg>.*)$",
 )
 _ABSL = regex.compile(
-    r"(?<level>[IWEF])(?<mmdd>\d{4}) (?<time>\d\d:\d\d:\d\d\.\d{3,9})\s+(?<tid>\d+) "
+    r"(?<level>[IWEF])(?<mmdd>\d{4}) (?<time>\d\d:\d\d:\d+\.\d{3,9})\s+(?<tid>\d+) "
     r"(?<source>[^\s:\]]+):(?<lineno>\d+)\] ?(?<msg>.*)$"
 )
 _PYLOG = regex.compile(

@@ -31,7 +31,10 @@ def load(name: str, mode: Optional[int] = None) -> Tuple[Optional[ctypes.CDLL], 
     """dlopen `name` like TF's dso_loader (RTLD_NOW | RTLD_LOCAL). Returns (lib, facts)."""
     info: Dict[str, Any] = {"name": name, "loaded": False}
     try:
-        lib = ctypes.CDLL(name, mode=ctypes.DEFAULT_MODE if mode is None else mode)
+        if IS_WINDOWS:  # winmode=0: the classic LoadLibrary search, PATH included, as TF's loader sees it
+            lib = ctypes.CDLL(name, winmode=0)
+        else:
+            lib = ctypes.CDLL(name, mode=ctypes.DEFAULT_MODE if mode is None else mode)
     except OSError as e:
         info["error"] = str(e)
         return None, info

@@ -233,7 +233,12 @@ def expected_cudnn(ctx: Dict[str, Any]) -> Tuple[Optional[str], str]:
     tf = _tf_build_info(ctx)
     bi = tf.get("build_info") or {}
     if bi.get("cudnn_version"):
-        return str(bi["cudnn_version"]), f"the installed TensorFlow {tf.get('version')} (its build info)"
+        value, source = str(bi["cudnn_version"]), f"the installed TensorFlow {tf.get('version')} (its build info)"
+        row, got = tf_build(tf.get("version")), vtuple(value) or ()
+        if row and len(got) == 1 and (vtuple(row["cudnn"]) or (0,))[0] == got[0]:
+            # build info often records only the major ('8'); the tested build has the minor TF checks
+            value, source = row["cudnn"], source[:-1] + " and its tested build)"
+        return value, source
     if ctx.get("cudnn_compiled"):
         return str(ctx["cudnn_compiled"]), "the log"
     row = tf_build(ctx.get("tf_version"))

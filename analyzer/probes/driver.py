@@ -271,8 +271,9 @@ def run_gpu_alloc(ctx: Dict[str, Any], step: Step) -> Dict[str, Any]:
         if rc == 0:
             _call(lib, "cuMemFree_v2", ptr.value)
             return {"status": "refuted", "observed": observed,
-                    "detail": f"Allocating {human} ({want} bytes) on GPU {index} works now ({mem}); the "
-                              f"out-of-memory in the log came from memory in use at that time."}
+                    "detail": f"Allocating {human} ({want} bytes) on GPU {index} works now ({mem}), so the "
+                              f"card can hold it; the out-of-memory in the log most likely came from memory already "
+                              f"in use at the time (by TensorFlow itself or another process)."}
         observed["alloc_error"] = error_name(lib, rc)
         if rc == 2:
             bigger = " — more than the whole card" if total and want > total else ""

@@ -1,0 +1,120 @@
+"""`doctor` on this machine as it is, and with fake GPU libraries (tests/clibs/) on LD_LIBRARY_PATH."""
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from analyzer.doctor import render_doctor_text, run_doctor
+
+CLIBS = Path(__file__).parent / "clibs"
+CC = shutil.which("gcc") or shutil.which("cc")
+
+
+def build(libdir: Path, source: str, soname: str, **defines) -> Path:
+    """Compile tests/clibs/<source> into libdir/<soname> with -D<NAME>=<value> for each define."""
+    out = libdir / soname
+    cmd = [CC, "-shared", "-fPIC", "-O0", "-o", str(out), f"-Wl,-soname,{soname}", str(CLIBS / source)]
+    cmd += [f"-D{k}={v}" for k, v in defines.items()]
+    subprocess.run(cmd, check=True, capture_output=True, timeout=120)
+    return out
+
+
+@pytest.fixture
+def libdir(tmp_path, monkeypatch):
+    if CC is None:
+        pytest.skip("gcc is not installed, so the fake GPU libraries cannot be built")
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the fake libraries are ELF shared objects found through LD_LIBRARY_PATH")
+    d = tmp_path / "lib"
+    d.mkdir()
+    monkeypatch.setenv("LD_LIBRARY_PATH", os.pathsep.join(p for p in (str(d), os.environ.get("LD_LIBRARY_PATH")) if p))
+    return d
+
+
+def test_doctor_on_this_machine():
+    d = run_doctor(timeout=60)
+    json.dumps(d)
+    assert set(d) >= {"tensorflow", "libraries", "driver", "gpus", "checks", "verdict"}
+    assert [lib["component"] for lib in d["libraries"]] == [
+        "cudart", "cublas", "cublasLt", "cufft", "curand", "cusolver", "cusparse", "cudnn", "nvrtc"]
+    text = render_doctor_text(d)
+    assert "CUDA libraries:" in text and "Verdict:" in text
+    if not d["driver"]["found"]:
+        assert not glob.glob("/dev/nvidia[0-9]*"), "a GPU device node exists but no driver was found"
+        assert d["gpus"] == [] and d["verdict"] in ("no_gpu", "problems")
+        assert "GPUs: none" in text and "NVIDIA driver: not found" in text
+
+
+def test_doctor_main_prints_text():
+    out = subprocess.run([sys.executable, "-m", "analyzer.doctor"], capture_output=True, text=True, timeout=300,
+                         cwd=Path(__file__).parent.parent)
+    assert out.returncode == 0, out.stderr
+    assert "NVIDIA driver:" in out.stdout and "Verdict:" in out.stdout
+    out = subprocess.run([sys.executable, "-m", "analyzer.doctor", "--json"], capture_output=True, text=True,
+                         timeout=300, cwd=Path(__file__).parent.parent)
+    assert "verdict" in json.loads(out.stdout)
+
+
+def test_doctor_reports_fake_gpu(libdir):
+    build(libdir, "fake_cuda.c", "libcuda.so.1", DRIVER_VERSION=12020, DEVICE_NAME='"Fake Tesla T4"',
+          CC_MAJOR=7, CC_MINOR=5, FREE_MB=15000, TOTAL_MB=15360)
+    cudnn = build(libdir, "fake_cudnn.c", "libcudnn.so.8", VERSION=8907)
+    build(libdir, "fake_cublas.c", "libcublas.so.12", MAJOR=12, MINOR=2, PATCH=5)
+    d = run_doctor(timeout=60)
+    json.dumps(d)
+    assert d["driver"]["found"] and d["driver"]["cuda_version"] == "12.2"
+    assert d["driver"]["cuinit"] == "CUDA_SUCCESS"
+    assert d["gpus"] == [{"index": 0, "name": "Fake Tesla T4", "compute_capability": "7.5",
+                          "memory_total": 15360 * 1024 ** 2, "memory_free": 15000 * 1024 ** 2}]
+    libs = {lib["component"]: lib for lib in d["libraries"]}
+    assert {"name": "libcudnn.so.8", "path": str(cudnn), "version": "8.9.7", "via": "search path"} in libs["cudnn"]["loaded"]
+    assert any(e["name"] == "libcublas.so.12" and e["version"] == "12.2.5" for e in libs["cublas"]["loaded"])
+    gpu_check = [c for c in d["checks"] if c["check"] == "gpu"][0]
+    assert gpu_check["status"] == "ok"
+    text = render_doctor_text(d)
+    assert "GPU 0: Fake Tesla T4, compute capability 7.5" in text
+    assert "supports CUDA 12.2" in text
+    assert "8.9.7" in text
+
+
+def test_doctor_survives_a_crashing_library(libdir):
+    build(libdir, "crash.c", "libcudnn.so.9")
+    d = run_doctor(timeout=60)
+    cudnn = [lib for lib in d["libraries"] if lib["component"] == "cudnn"][0]
+    assert "SIGSEGV while loading libcudnn.so.9" in cudnn["error"]
+    assert "SIGSEGV" in render_doctor_text(d)
+
+
+def test_doctor_with_driver_that_fails(libdir):
+    build(libdir, "fake_cuda.c", "libcuda.so.1", INIT_RESULT=999)
+    d = run_doctor(timeout=60)
+    assert d["gpus"] == [] and d["verdict"] == "problems"
+    assert "CUDA_ERROR_UNKNOWN" in render_doctor_text(d)
+
+
+def test_doctor_checks_against_installed_tensorflow(libdir, tmp_path, monkeypatch):
+    """With a stand-in TF 2.15 (CUDA 12.2, cuDNN 8) and a fake driver, doctor compares them."""
+    pkg = tmp_path / "fake_tf" / "tensorflow"
+    pkg.mkdir(parents=True)
+    shutil.copy(CLIBS / "fake_tensorflow.py", pkg / "__init__.py")
+    monkeypatch.syspath_prepend(str(pkg.parent))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in (str(pkg.parent), os.environ.get("PYTHONPATH")) if p))
+    build(libdir, "fake_cuda.c", "libcuda.so.1", DRIVER_VERSION=11040)
+    build(libdir, "fake_cudnn.c", "libcudnn.so.8", VERSION=8907)
+    d = run_doctor(timeout=60)
+    assert d["tensorflow"]["version"] == "2.15.0"
+    assert d["tensorflow"]["build_info"]["cuda_version"] == "12.2"
+    checks = {c["check"]: c for c in d["checks"]}
+    assert checks["cudnn_vs_tf"]["status"] == "ok"
+    assert checks["driver_vs_tf"]["status"] == "problem" and "12.2" in checks["driver_vs_tf"]["detail"]
+    if not any(e["name"] == "libcublas.so.12" for lib in d["libraries"] for e in lib["loaded"]):
+        assert checks["tf_libraries"]["status"] == "problem"
+        assert "libcublas.so.12" in checks["tf_libraries"]["detail"]
+    text = render_doctor_text(d)
+    assert "TensorFlow: 2.15.0 (CUDA build, CUDA 12.2, cuDNN 8)" in text
+    assert d["verdict"] == "problems"

@@ -1,0 +1,99 @@
+"""Environment facts, normalised, each with the line it came from."""
+from __future__ import annotations
+
+import pytest
+
+from analyzer import analyze
+from analyzer.normalize import cuda_version, cudnn_version, driver_version, library_version
+
+
+@pytest.mark.parametrize("raw,want", [("7201", "7.2.1"), ("5110", "5.1.10"), ("8100", "8.1.0"), ("90300", "9.3.0"), ("7.0.5", "7.0.5")])
+def test_cudnn_versions(raw, want):
+    assert cudnn_version(raw) == want
+
+
+@pytest.mark.parametrize("raw,want", [("11020", "11.2"), ("110", "11.0"), ("101", "10.1"), ("11.0", "11.0")])
+def test_cuda_versions(raw, want):
+    assert cuda_version(raw) == want
+
+
+def test_driver_version_undoes_tf_zero_padding():
+    assert driver_version("384.90.0") == "384.90" and driver_version("515.43.4") == "515.43.4"
+
+
+@pytest.mark.parametrize("lib,want", [("libcudart.so.11.0", ("cudart", "11.0")), ("cudart64_110.dll", ("cudart", "11.0")),
+                                      ("cudart64_101.dll", ("cudart", "10.1")), ("libcudnn.so.8", ("cudnn", "8")),
+                                      ("libfoo.so.1", (None, None))])
+def test_library_versions(lib, want):
+    assert library_version(lib) == want
+
+
+def facts_of(text):
+    r = analyze(text)
+    return r.facts, r.fact_evidence
+
+
+def test_tf_startup_facts():
+    log = """2021-09-29 15:10:14.819592: I tensorflow/stream_executor/platform/default/dso_loader.cc:53] Successfully opened dynamic library libcudart.so.11.0
+2021-09-29 15:10:15.100000: I tensorflow/core/common_runtime/gpu/gpu_device.cc:1733] Found device 0 with properties:
+pciBusID: 0000:06:00.0 name: GeForce MX250 computeCapability: 6.1
+coreClock: 1.582GHz coreCount: 3 deviceMemorySize: 2.00GiB deviceMemoryBandwidth: 44.76GiB/s
+2021-09-29 15:10:16.000000: W tensorflow/stream_executor/platform/default/dso_loader.cc:64] Could not load dynamic library 'libcusolver.so.11'; dlerror: libcusolver.so.11: cannot open shared object file: No such file or directory
+2021-09-29 15:10:17.000000: I tensorflow/stream_executor/cuda/cuda_dnn.cc:369] Loaded cuDNN version 8100
+"""
+    facts, ev = facts_of(log)
+    assert facts["cuda_runtime"] == "11.0"
+    assert facts["gpu_name"] == "GeForce MX250" and facts["compute_capability"] == "6.1"
+    assert facts["gpu_memory_mb"] == "2048"
+    assert facts["missing_libraries"] == ["libcusolver.so.11"]
+    assert facts["loaded_libraries"] == ["libcudart.so.11.0"]
+    assert facts["cudnn_runtime"] == "8.1.0"
+    assert facts["platform"] == "linux"
+    assert ev["gpu_name"].line == 3 and ev["cudnn_runtime"].line == 6
+
+
+def test_nvidia_smi_and_nvcc_and_issue_template():
+    log = """- TensorFlow version (use command below): 2.4.1
+- Python version: 3.8
++-----------------------------------------------------------------------------+
+| NVIDIA-SMI 470.57.02    Driver Version: 470.57.02    CUDA Version: 11.4     |
+|-------------------------------+----------------------+----------------------+
+|   0  NVIDIA GeForce ...  On   | 00000000:01:00.0  On |                  N/A |
+| 30%   45C    P8    20W / 220W |    512MiB /  8192MiB |      3%      Default |
+nvcc: NVIDIA (R) Cuda compiler driver
+Cuda compilation tools, release 11.2, V11.2.152
+"""
+    facts, _ = facts_of(log)
+    assert facts["tf_version"] == "2.4.1" and facts["python_version"] == "3.8"
+    assert facts["driver_version"] == "470.57.02" and facts["driver_cuda_version"] == "11.4"
+    assert facts["cuda_runtime"] == "11.2" and facts["gpu_memory_mb"] == "8192"
+
+
+def test_windows_platform_and_dll_names():
+    log = r"""2020-04-22 21:10:43.537143: W tensorflow/stream_executor/platform/default/dso_loader.cc:55] Could not load dynamic library 'cudart64_101.dll'; dlerror: cudart64_101.dll not found"""
+    facts, _ = facts_of(log)
+    assert facts["platform"] == "windows" and facts["cuda_runtime"] == "10.1"
+    assert facts["missing_libraries"] == ["cudart64_101.dll"]
+
+
+def test_kernel_module_driver_beats_libcuda():
+    log = """I tensorflow/stream_executor/cuda/cuda_diagnostics.cc:189] libcuda reported version is: 384.111.0
+I tensorflow/stream_executor/cuda/cuda_diagnostics.cc:193] kernel reported version is: 384.90.0"""
+    facts, _ = facts_of(log)
+    assert facts["driver_version"] == "384.90"
+
+
+def test_bfc_stats_block():
+    log = """2019-03-11 09:52:43.509950: I tensorflow/core/common_runtime/bfc_allocator.cc:647] Stats: 
+Limit:                 10925244416
+InUse:                  7613320960
+MaxInUse:               7613320960
+NumAllocs:                    1234
+"""
+    r = analyze(log)
+    assert r.facts.get("bfc_limit_bytes") == "10925244416" and r.facts.get("bfc_in_use_bytes") == "7613320960"
+
+
+def test_log_without_facts_has_none():
+    facts, _ = facts_of("just some text\nanother line\n")
+    assert facts == {}

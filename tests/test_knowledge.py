@@ -1,0 +1,118 @@
+"""Rule files that misbehave get one clear line naming file, rule and field; runaway regexes are contained."""
+from __future__ import annotations
+
+import textwrap
+import time
+
+import pytest
+
+from analyzer.conditions import ConditionError, compile_condition, glob_matcher
+from analyzer.engine import analyze_text
+from analyzer.knowledge import RuleError, load_rules, required_literals
+from conftest import tflog
+
+GOOD = """
+- id: my-widget-broke
+  category: cuda.runtime_fault
+  severity: error
+  title: The widget broke
+  match: ['widget (?P<widget>\\w+) broke down']
+  explanation: Widget {widget} broke.
+  fixes: ['Replace widget {widget}.']
+  references: [https://example.org/widget]
+  examples:
+    match: ['E tensorflow/core/w.cc:1] widget alpha broke down']
+    no_match: ['widget alpha is fine']
+"""
+
+
+def write(tmp_path, text, name="mine.yaml"):
+    d = tmp_path / "rules"
+    d.mkdir(exist_ok=True)
+    (d / name).write_text(textwrap.dedent(text))
+    return d
+
+
+def test_user_rule_folder_is_used(tmp_path):
+    kb = load_rules([write(tmp_path, GOOD)])
+    report = analyze_text("x\nE tensorflow/core/w.cc:1] widget alpha broke down\n", kb)
+    f = report.root
+    assert f.rule_id == "my-widget-broke" and f.facts["widget"] == "alpha"
+    assert f.explanation == "Widget alpha broke." and f.fixes == ["Replace widget alpha."]
+    assert f.evidence[0].line == 2
+
+
+@pytest.mark.parametrize("mutation,expect", [
+    (lambda t: t.replace("category: cuda.runtime_fault", "category: cuda.nonsense"), "rule my-widget-broke: field 'category'"),
+    (lambda t: t.replace("severity: error", "severity: fatal"), "field 'severity'"),
+    (lambda t: t.replace("  title: The widget broke", "  title: The widget broke\n  colour: blue"), "field 'colour': unknown field"),
+    (lambda t: t.replace("['widget (?P<widget>\\w+) broke down']", "['widget (unclosed']"), "field 'match': regex"),
+    (lambda t: t.replace("id: my-widget-broke", "id: My Widget"), "field 'id'"),
+    (lambda t: t.replace("  title: The widget broke\n", ""), "field 'title': required"),
+    (lambda t: t + "  when: import os\n", "field 'when'"),
+    (lambda t: t + "  when: __import__('os').system('x')\n", "field 'when'"),
+])
+def test_malformed_rules_name_file_rule_and_field(tmp_path, mutation, expect):
+    d = write(tmp_path, mutation(GOOD))
+    with pytest.raises(RuleError) as e:
+        load_rules([d])
+    assert str(d / "mine.yaml") in str(e.value) and expect in str(e.value)
+
+
+def test_invalid_yaml_via_cli_is_one_line_exit_2(tmp_path):
+    d = write(tmp_path, "- id: x\n  title: [unclosed\n")
+    log = tmp_path / "a.log"
+    log.write_text("hello\n")
+    p = tflog("analyze", "--rules", d, log)
+    assert p.returncode == 2
+    err = p.stderr.decode()
+    assert err.startswith("tflog: error: ") and "invalid YAML at line" in err and err.count("\n") == 1
+
+
+def test_duplicate_ids_in_one_folder(tmp_path):
+    d = write(tmp_path, GOOD)
+    write(tmp_path, GOOD, "second.yaml")
+    with pytest.raises(RuleError, match="duplicate id"):
+        load_rules([d])
+
+
+def test_missing_rules_folder(tmp_path):
+    with pytest.raises(RuleError, match="rules folder not found"):
+        load_rules([tmp_path / "nope"])
+
+
+def test_yaml_is_loaded_safely(tmp_path):
+    d = write(tmp_path, "- !!python/object/apply:os.system ['echo pwned']\n")
+    with pytest.raises(RuleError, match="invalid YAML"):
+        load_rules([d])
+
+
+def test_catastrophic_regex_is_disabled_and_analysis_completes(tmp_path):
+    evil = GOOD.replace("match: ['widget (?P<widget>\\w+) broke down']", "match: ['(x|xx)+$']\n  keywords: [xxxx]") \
+               .replace("widget alpha broke down", "xxxx y")
+    kb = load_rules([write(tmp_path, evil)])
+    line = "E tensorflow/core/x.cc:1] " + "x" * 5000 + "!"
+    start = time.monotonic()
+    report = analyze_text(line + "\nF tensorflow/core/y.cc:2] Check failed: ok\n", kb)
+    assert time.monotonic() - start < 30
+    assert any("disabled" in w and "my-widget-broke" in w for w in report.warnings)
+    assert any(e.line == 2 for f in report.findings for e in f.evidence)  # the rest was still analysed
+
+
+def test_prefilter_keywords_are_derived_from_patterns():
+    assert required_literals(r"Could not create cudnn handle: (?P<s>\w+)") == ["could not create cudnn handle: "]
+    assert required_literals(r"(?:foo|barbaz)quux") == ["quux"]
+    assert required_literals(r"(?:alpha|bravo) x") == ["alpha", "bravo"]
+    assert required_literals(r"\d+") is None
+
+
+def test_conditions_compare_versions_and_see_other_findings():
+    cond = compile_condition("cudnn_runtime < cudnn_compiled and not has('noise-*')")
+    assert cond({"cudnn_runtime": "7.10.0", "cudnn_compiled": "7.9.1"}, glob_matcher([])) is False
+    assert cond({"cudnn_runtime": "7.0.5", "cudnn_compiled": "7.2.1"}, glob_matcher(["cuda.no_device"])) is True
+    assert cond({"cudnn_runtime": "7.0.5", "cudnn_compiled": "7.2.1"}, glob_matcher(["noise-numa"])) is False
+    assert compile_condition("tf_version >= '2.11'")({"tf_version": "2.15.0_rc0"}, glob_matcher([])) is True
+    assert compile_condition("tf_version >= '2.11'")({}, glob_matcher([])) is False
+    assert compile_condition("major(cudnn_runtime) == 8")({"cudnn_runtime": "8.0.5"}, glob_matcher([])) is True
+    with pytest.raises(ConditionError):
+        compile_condition("open('x')")

@@ -1,0 +1,113 @@
+"""The line parser and traceback tracker, on the formats TF and Python really print."""
+from __future__ import annotations
+
+import pytest
+
+from analyzer.parse import TracebackTracker, clean, node_name, parse_line
+
+
+@pytest.mark.parametrize("line,level,source,message", [
+    ("2021-03-01 12:00:00.123456: E tensorflow/stream_executor/cuda/cuda_dnn.cc:336] Could not create cudnn handle: CUDNN_STATUS_INTERNAL_ERROR",
+     "E", "tensorflow/stream_executor/cuda/cuda_dnn.cc", "Could not create cudnn handle: CUDNN_STATUS_INTERNAL_ERROR"),
+    ("E0000 00:00:1741914572.807962   15788 cuda_dnn.cc:8310] Unable to register cuDNN factory: Attempting to register factory for plugin cuDNN when one has already been registered",
+     "E", "cuda_dnn.cc", "Unable to register cuDNN factory: Attempting to register factory for plugin cuDNN when one has already been registered"),
+    (r"2018-03-23 03:03:10.326902: E C:\tf_jenkins\workspace\rel-win\M\windows-gpu\PY\36\tensorflow\stream_executor\cuda\cuda_dnn.cc:385] could not create cudnn handle: CUDNN_STATUS_ALLOC_FAILED",
+     "E", "C:/tf_jenkins/workspace/rel-win/M/windows-gpu/PY/36/tensorflow/stream_executor/cuda/cuda_dnn.cc", "could not create cudnn handle: CUDNN_STATUS_ALLOC_FAILED"),
+    ("E tensorflow/stream_executor/cuda/cuda_dnn.cc:347] Loaded runtime CuDNN library: 5103", "E", "tensorflow/stream_executor/cuda/cuda_dnn.cc", "Loaded runtime CuDNN library: 5103"),
+    ("W0908 21:04:10.556662 140574602528576 deprecation_wrapper.py:119] From train.py:5: The name tf.Session is deprecated.",
+     "W", "deprecation_wrapper.py", "From train.py:5: The name tf.Session is deprecated."),
+    ("2023/10/26 12:12:06 2023-10-26 12:12:06.704113: E hybridbackend/tensorflow/distribute/nccl/nccl_collective.cc:461] NCCL communication aborted: unhandled system error",
+     "E", "hybridbackend/tensorflow/distribute/nccl/nccl_collective.cc", "NCCL communication aborted: unhandled system error"),
+    ("14:36:39.040164: W tensorflow/compiler/tf2tensorrt/utils/py_utils.cc:38] TF-TRT Warning: Could not find TensorRT",
+     "W", "tensorflow/compiler/tf2tensorrt/utils/py_utils.cc", "TF-TRT Warning: Could not find TensorRT"),
+    ("ERROR:tensorflow:Model diverged with loss = NaN.", "E", "tensorflow", "Model diverged with loss = NaN."),
+    ("INFO:tensorflow:global step 1: loss = 12.6485 (3.511 sec/step)", "I", "tensorflow", "global step 1: loss = 12.6485 (3.511 sec/step)"),
+])
+def test_log_prefixes_of_every_era(line, level, source, message):
+    rec = parse_line(7, line)
+    assert (rec.level, rec.source, rec.message) == (level, source, message)
+    assert rec.kind == "log" and rec.line == 7
+
+
+@pytest.mark.parametrize("line,exc", [
+    ("tensorflow.python.framework.errors_impl.ResourceExhaustedError: OOM when allocating tensor with shape[2048,768]", "ResourceExhaustedError"),
+    ("ImportError: libcublas.so.9.0: cannot open shared object file: No such file or directory", "ImportError"),
+    ("ResourceExhaustedError (see above for traceback): OOM when allocating tensor with shape[256,112,112,64]", "ResourceExhaustedError"),
+    ("> ValueError: A KerasTensor cannot be used as input to a TensorFlow function.", "ValueError"),
+    ("KeyboardInterrupt", "KeyboardInterrupt"),
+])
+def test_exception_lines(line, exc):
+    rec = parse_line(1, line)
+    assert rec.kind == "exception" and rec.exc_type == exc and rec.is_error
+
+
+def test_not_everything_with_error_in_it_is_an_exception():
+    for line in ["Epoch 1/10 - loss: 0.2 - error_rate: 0.1", "ResourceExhaustedError                    Traceback (most recent call last)"]:
+        assert parse_line(1, line).kind != "exception"
+
+
+def test_chained_traceback_structure():
+    text = """Traceback (most recent call last):
+  File "/usr/lib/python3.6/site-packages/tensorflow/python/pywrap_tensorflow.py", line 58, in <module>
+    from tensorflow.python.pywrap_tensorflow_internal import *
+ImportError: libcublas.so.9.0: cannot open shared object file: No such file or directory
+
+During handling of the above exception, another exception occurred:
+
+Traceback (most recent call last):
+  File "train.py", line 3, in <module>
+    import tensorflow as tf
+  File "/usr/lib/python3.6/site-packages/tensorflow/__init__.py", line 24, in <module>
+    from tensorflow.python import pywrap_tensorflow
+ImportError: Traceback (most recent call last):"""
+    tracker = TracebackTracker()
+    done = []
+    for i, line in enumerate(text.splitlines(), 1):
+        tb = tracker.feed(parse_line(i, line))
+        if tb:
+            done.append(tb)
+    first = done[0]
+    assert first.exception.exc_type == "ImportError" and first.exception.line == 4 and not first.chained
+    assert first.frames[0].endswith("pywrap_tensorflow.py:58 in <module>")
+    assert len(done) >= 1
+
+
+def test_chained_direct_cause_and_user_frame():
+    text = """Traceback (most recent call last):
+  File "/opt/conda/lib/python3.10/site-packages/keras/engine.py", line 5, in fit
+ValueError: bad input
+
+The above exception was the direct cause of the following exception:
+
+Traceback (most recent call last):
+  File "/home/ana/project/train.py", line 40, in main
+    model.fit(ds)
+  File "/opt/conda/lib/python3.10/site-packages/keras/engine.py", line 9, in fit
+RuntimeError: training failed"""
+    tracker = TracebackTracker()
+    done = [tb for i, l in enumerate(text.splitlines(), 1) if (tb := tracker.feed(parse_line(i, l)))]
+    assert [t.exception.exc_type for t in done] == ["ValueError", "RuntimeError"]
+    assert done[1].chained and not done[0].chained
+    assert done[1].user_frame == "/home/ana/project/train.py:40 in main"
+
+
+def test_jupyter_traceback_lines():
+    assert parse_line(1, "----> 3 res = onnx_converter(").kind == "frame"
+    assert parse_line(1, "<ipython-input-4-956de605e8fe> in <module>()").kind == "frame"
+    assert parse_line(1, "ResourceExhaustedError                    Traceback (most recent call last)").kind == "tb_header"
+
+
+@pytest.mark.parametrize("line,node", [
+    ("\t [[{{node model/conv2d/Conv2D}}]]", "model/conv2d/Conv2D"),
+    ("         [[node MatMul (defined at D:\\Anaconda\\lib\\ops.py:1751) ]]", "MatMul"),
+    ('     [[Node: InceptionV1/Conv2d_1a_7x7/BatchNorm = SquaredDifference[T=DT_FLOAT]]]', "InceptionV1/Conv2d_1a_7x7/BatchNorm"),
+])
+def test_graph_node_lines(line, node):
+    rec = parse_line(1, line)
+    assert rec.kind == "node" and node_name(rec.text) == node
+
+
+def test_clean_removes_ansi_and_resolves_carriage_returns():
+    assert clean(b"\x1b[31mred\x1b[0m\r\n") == "red"
+    assert clean(b"1/3 [=>..]\r2/3 [==>.]\r3/3 [===] done\n") == "3/3 [===] done"
+    assert clean(b"\xff bad \x00nul\n") == "\ufffd bad nul"

@@ -1,0 +1,177 @@
+"""Reading hostile and unusual input: every case is analysed correctly or refused in one line (exit 2)."""
+from __future__ import annotations
+
+import codecs
+import gzip
+import os
+
+import pytest
+
+from analyzer.engine import Analysis, analyze_paths
+from analyzer.reader import MAX_LINE, InputError, LineSplitter
+from conftest import tflog
+
+OOM = ("2021-03-01 12:00:00.123456: W tensorflow/core/common_runtime/bfc_allocator.cc:456] "
+       "Allocator (GPU_0_bfc) ran out of memory trying to allocate 1.00GiB (rounded to 1073741824).  Current allocation summary follows.")
+ERR = "2021-03-01 12:00:00.123456: E tensorflow/core/some/new_thing.cc:77] Something nobody has seen before went wrong"
+FATAL = "2021-03-01 12:00:01.000001: F tensorflow/core/other/thing.cc:12] Check failed: widget_count >= 0 (-1 vs. 0)"
+
+
+def lines_of(report):
+    return [(e.line, e.text) for f in report.findings for e in f.evidence]
+
+
+def test_missing_file_is_one_line_exit_2(tmp_path):
+    p = tflog("analyze", tmp_path / "nope.log")
+    assert p.returncode == 2
+    assert p.stderr.decode().strip() == f"tflog: error: {tmp_path / 'nope.log'}: no such file"
+    assert b"Traceback" not in p.stderr
+
+
+def test_directory_is_refused(tmp_path):
+    p = tflog("analyze", tmp_path)
+    assert p.returncode == 2 and b"is a directory" in p.stderr and p.stderr.count(b"\n") == 1
+
+
+def test_empty_file_is_refused(tmp_path):
+    f = tmp_path / "empty.log"
+    f.write_bytes(b"")
+    p = tflog("analyze", f)
+    assert p.returncode == 2 and b"file is empty" in p.stderr
+
+
+@pytest.mark.parametrize("magic,what", [(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, b"PNG"),
+                                        (b"\x7fELF\x02\x01\x01" + bytes(300), b"ELF")])
+def test_binary_files_are_refused(tmp_path, magic, what):
+    f = tmp_path / "x.log"
+    f.write_bytes(magic)
+    p = tflog("analyze", f)
+    assert p.returncode == 2 and b"binary file" in p.stderr and what in p.stderr
+
+
+def test_unreadable_file_is_refused(tmp_path):
+    if os.geteuid() == 0:
+        pytest.skip("root can read any file")
+    f = tmp_path / "secret.log"
+    f.write_text(ERR)
+    f.chmod(0)
+    p = tflog("analyze", f)
+    assert p.returncode == 2 and b"permission denied" in p.stderr
+
+
+def test_invalid_utf8_is_replaced_not_fatal(tmp_path, kb):
+    f = tmp_path / "bad.log"
+    f.write_bytes(b"\xfa\xfb garbage \xc3\x28 \xed\xa0\x80\n" + ERR.encode() + b"\n")
+    report = analyze_paths([str(f)], kb)
+    assert (2, ERR) in lines_of(report)
+
+
+@pytest.mark.parametrize("bom", [True, False])
+def test_utf16_as_written_by_powershell(tmp_path, kb, bom):
+    f = tmp_path / "ps.log"
+    body = ("hello\r\n" + ERR + "\r\n").encode("utf-16-le")
+    f.write_bytes((codecs.BOM_UTF16_LE if bom else b"") + body)
+    report = analyze_paths([str(f)], kb)
+    assert (2, ERR) in lines_of(report)
+
+
+def test_crlf_and_lone_cr_line_ends(tmp_path, kb):
+    f = tmp_path / "crlf.log"
+    f.write_bytes(b"a\r\nb\r\n" + ERR.encode() + b"\r\n")
+    assert (3, ERR) in lines_of(analyze_paths([str(f)], kb))
+    g = tmp_path / "cr.log"
+    g.write_bytes(b"a\rb\r" + ERR.encode() + b"\rafter\r")
+    assert (3, ERR) in lines_of(analyze_paths([str(g)], kb))
+
+
+def test_ansi_colour_codes_are_stripped(tmp_path, kb):
+    f = tmp_path / "ansi.log"
+    f.write_bytes(b"\x1b[1m\x1b[31m" + ERR.encode() + b"\x1b[0m\n")
+    assert (1, ERR) in lines_of(analyze_paths([str(f)], kb))
+
+
+def test_only_ansi_escapes_is_a_clean_report(tmp_path, kb):
+    f = tmp_path / "esc.log"
+    f.write_bytes(b"\x1b[2J\x1b[H\x1b[0m\n" * 50)
+    assert analyze_paths([str(f)], kb).findings == []
+
+
+def test_progress_bar_rewrites_keep_last_state(tmp_path, kb):
+    f = tmp_path / "bar.log"
+    bar = b"".join(b"\r%d/100 [====>....] - ETA: 1s - loss: 0.5" % i for i in range(100))
+    f.write_bytes(b"Epoch 1/2\n" + bar + b"\r" + ERR.encode() + b"\nnext\n")
+    assert (2, ERR) in lines_of(analyze_paths([str(f)], kb))
+
+
+def test_nul_bytes_inside_text(tmp_path, kb):
+    f = tmp_path / "nul.log"
+    f.write_bytes(b"start\n\x00\x00\x00\n" + ERR.encode() + b"\n")
+    assert (3, ERR) in lines_of(analyze_paths([str(f)], kb))
+
+
+def test_gzip_input(tmp_path, kb):
+    f = tmp_path / "run.log.gz"
+    f.write_bytes(gzip.compress(b"x\n" * 10 + ERR.encode() + b"\n"))
+    report = analyze_paths([str(f)], kb)
+    assert (11, ERR) in lines_of(report)
+
+
+def test_truncated_gzip_is_refused(tmp_path):
+    f = tmp_path / "cut.log.gz"
+    f.write_bytes(gzip.compress(os.urandom(200_000))[:5000])
+    p = tflog("analyze", f)
+    assert p.returncode == 2 and b"gzip" in p.stderr and b"Traceback" not in p.stderr
+
+
+def test_stdin(kb):
+    p = tflog("analyze", "--format", "text", "-", input=(ERR + "\n" + FATAL + "\n").encode())
+    assert p.returncode == 1, p.stderr
+    assert b"<stdin>:1" in p.stdout
+
+
+def test_huge_single_line_is_capped_and_matched_on_its_head(tmp_path, kb):
+    f = tmp_path / "huge.log"
+    with open(f, "wb") as out:
+        out.write(b"first\n" + ERR.encode() + b" " )
+        chunk = b"x" * (1 << 20)
+        for _ in range(100):  # a 100 MB single line
+            out.write(chunk)
+        out.write(b"\n" + FATAL.encode() + b"\n")
+    report = analyze_paths([str(f)], kb)
+    found = dict(lines_of(report))
+    assert found[2].startswith(ERR) and len(found[2]) <= MAX_LINE + 1
+    assert found[3] == FATAL  # the line after the giant one keeps its true number
+    assert report.inputs[0].lines == 3
+
+
+def test_line_numbers_survive_block_boundaries(kb):
+    analysis = Analysis(kb)
+    info = analysis.start_input("t")
+    splitter = LineSplitter("t")
+    text = ("noise line\n" * 997) + ERR + "\n" + "tail\n" * 5
+    data = text.encode()
+    for i in range(0, len(data), 777):  # arbitrary chunking, as from a pipe
+        for block in splitter.feed(data[i:i + 777]):
+            analysis.feed_block(info, block)
+    for block in splitter.finish():
+        analysis.feed_block(info, block)
+    assert (998, ERR) in lines_of(analysis.report())
+
+
+def test_final_line_without_newline(tmp_path, kb):
+    f = tmp_path / "t.log"
+    f.write_bytes(b"a\n" + ERR.encode())
+    assert (2, ERR) in lines_of(analyze_paths([str(f)], kb))
+
+
+def test_repeated_lines_are_counted_not_repeated(tmp_path, kb):
+    f = tmp_path / "rep.log"
+    f.write_bytes((ERR + "\n").encode() * 100_000)
+    report = analyze_paths([str(f)], kb)
+    [finding] = [x for x in report.findings if x.severity != "info"]
+    assert finding.count == 100_000 and len(finding.evidence) == 1 and finding.evidence[0].count == 100_000
+
+
+def test_input_error_is_raised_for_api_users(tmp_path, kb):
+    with pytest.raises(InputError):
+        analyze_paths([str(tmp_path / "missing.log")], kb)
