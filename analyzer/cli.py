@@ -23,11 +23,13 @@ EXIT_INTERNAL = 3
 app = typer.Typer(
     name="tflog",
     help="Read TensorFlow/CUDA logs and tracebacks; name the root cause and how to fix it.\n\n"
-         "Examples:\n\n"
-         "  tflog analyze run.log                  # diagnose a log file (.gz works too)\n\n"
-         "  python train.py 2>&1 | tflog analyze - # read standard input\n\n"
-         "  tflog analyze run.log --format json    # the JSON report for scripts and bots\n\n"
-         "  tflog rules list                       # what tflog knows",
+         "\b\nExamples:\n"
+         "  tflog analyze run.log                     diagnose a log file (.gz works too)\n"
+         "  tflog analyze run.log --format json       the JSON report, for scripts and bots\n"
+         "  python train.py 2>&1 | tflog watch        diagnose live; your output passes through\n"
+         "  tflog run -- python train.py              run a command and diagnose it live\n"
+         "  tflog doctor                              check this machine's GPU set-up\n"
+         "  tflog rules list                          what tflog knows",
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -44,6 +46,9 @@ class Format(str, Enum):
     text = "text"
     json = "json"
     markdown = "markdown"
+    sarif = "sarif"
+    github = "github"
+    jsonl = "jsonl"
 
 
 class FailOn(str, Enum):
@@ -98,7 +103,7 @@ def exit_status(report, fail_on: str) -> int:
 @app.command()
 def analyze(
     paths: List[str] = typer.Argument(..., metavar="PATH...", help="Log files (plain or .gz), or - for standard input."),
-    fmt: Optional[Format] = typer.Option(None, "--format", "-f", help="Output format: rich (default on a terminal), text (default in a pipe), json, markdown."),
+    fmt: Optional[Format] = typer.Option(None, "--format", "-f", help="Output format: rich (default on a terminal), text (default in a pipe), json, markdown, sarif (GitHub code scanning), github (workflow annotations), jsonl (one finding per line)."),
     rules: Optional[List[Path]] = RULES_OPTION,
     fail_on: FailOn = typer.Option(FailOn.error, "--fail-on", help="Exit with status 1 when a finding is at least this severe."),
     no_color: bool = typer.Option(False, "--no-color", help="Plain text even on a terminal (NO_COLOR is honoured too)."),
@@ -120,6 +125,108 @@ def analyze(
         confirm_report(report, progress=sys.stderr if sys.stderr.isatty() else None)
     render(report, _choose_format(fmt, no_color), sys.stdout)
     raise typer.Exit(exit_status(report, fail_on.value))
+
+
+class LiveFormat(str, Enum):
+    rich = "rich"
+    text = "text"
+    json = "json"
+    jsonl = "jsonl"
+    markdown = "markdown"
+
+
+@app.command()
+def watch(
+    fmt: Optional[LiveFormat] = typer.Option(None, "--format", "-f", help="How diagnoses are written to stderr: rich/text (default), jsonl (one JSON object per new or updated finding), json or markdown (the final report)."),
+    rules: Optional[List[Path]] = RULES_OPTION,
+    fail_on: FailOn = typer.Option(FailOn.never, "--fail-on", help="Exit with status 1 at the end when a finding is at least this severe (default never: a pipe keeps its status)."),
+    no_color: bool = typer.Option(False, "--no-color", help="No colour in the diagnoses."),
+) -> None:
+    """Diagnose a live stream: `python train.py 2>&1 | tflog watch`.
+
+    Every input byte is passed through to stdout unchanged and at once; diagnoses go to stderr
+    the moment the evidence arrives, and a summary at the end of input.
+    """
+    from .live import watch_stream
+
+    raise typer.Exit(watch_stream(_kb(rules), fmt=_live_format(fmt, no_color), fail_on=fail_on.value))
+
+
+@app.command(context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True})
+def run(
+    command: List[str] = typer.Argument(..., metavar="-- CMD [ARGS]...", help="The command to run, after --."),
+    tee: Optional[Path] = typer.Option(None, "--tee", metavar="FILE", help="Also write the command's combined output to FILE, byte for byte."),
+    fmt: Optional[LiveFormat] = typer.Option(None, "--format", "-f", help="How diagnoses are written to stderr (as for watch)."),
+    rules: Optional[List[Path]] = RULES_OPTION,
+    fail_on: FailOn = typer.Option(FailOn.never, "--fail-on", help="Accepted for symmetry; the exit status is always the command's own."),
+    no_color: bool = typer.Option(False, "--no-color", help="No colour in the diagnoses."),
+) -> None:
+    """Run a command and diagnose its output live: `tflog run -- python train.py`.
+
+    Its stdout and stderr pass through to yours unchanged; diagnoses go to stderr. tflog exits
+    with the command's own exit status (128+N when a signal N killed it); Ctrl-C reaches the command.
+    """
+    from .live import run_command
+
+    if command and command[0] == "--":
+        command = command[1:]
+    if not command:
+        raise UsageError("give the command to run after --, e.g. tflog run -- python train.py")
+    raise typer.Exit(run_command(command, _kb(rules), fmt=_live_format(fmt, no_color), tee=tee))
+
+
+def _live_format(fmt: Optional[LiveFormat], no_color: bool) -> str:
+    if fmt is not None:
+        return fmt.value
+    if no_color or os.environ.get("NO_COLOR") or not sys.stderr.isatty():
+        return "text"
+    return "rich"
+
+
+@app.command()
+def doctor(fmt: Optional[Format] = typer.Option(None, "--format", "-f", help="text (default) or json."),
+           timeout: float = typer.Option(30.0, "--timeout", help="Seconds each probe may take.")) -> None:
+    """Check this machine's TensorFlow/CUDA/cuDNN/driver set-up without a log (works without TensorFlow)."""
+    import json
+
+    from .doctor import render_doctor_text, run_doctor
+
+    result = run_doctor(timeout=timeout)
+    if fmt is not None and fmt.value == "json":
+        typer.echo(json.dumps(result, indent=2))
+    else:
+        typer.echo(render_doctor_text(result))
+
+
+@app.command()
+def check(
+    paths: List[str] = typer.Argument(None, metavar="FILES...", help="Log files to check (pre-commit passes the staged ones)."),
+    rules: Optional[List[Path]] = RULES_OPTION,
+    fail_on: Optional[FailOn] = typer.Option(None, "--fail-on", help="Fail on findings at least this severe (default from config, else error)."),
+) -> None:
+    """Check log files as a pre-commit hook: one `path:line:col: RULE-ID message` line per finding.
+
+    Configuration: `[tool.tflog]` in pyproject.toml or `.tflog.yaml` (rules, disable, fail_on).
+    """
+    from .precommit import check_files
+
+    raise typer.Exit(check_files(paths or [], rule_dirs=rules or (), fail_on=fail_on.value if fail_on else None))
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8000, "--port", help="Port to listen on."),
+    mcp: bool = typer.Option(False, "--mcp", help="Serve the MCP tool protocol on stdio instead of HTTP."),
+    max_body: int = typer.Option(16 * 1024 * 1024, "--max-body", help="Largest request body in bytes (413 above)."),
+    timeout: float = typer.Option(10.0, "--timeout", help="Seconds one analysis may take."),
+    redact: bool = typer.Option(False, "--redact", help="Mask user names, host names, IPs and tokens in what is returned."),
+    rules: Optional[List[Path]] = RULES_OPTION,
+) -> None:
+    """Serve tflog to chatbots: an HTTP JSON API (needs the `server` extra) or an MCP server (--mcp)."""
+    from .server import serve as _serve
+
+    _serve(host=host, port=port, mcp=mcp, max_body=max_body, timeout=timeout, redact=redact, rule_dirs=rules or ())
 
 
 @rules_app.command("list")

@@ -56,6 +56,12 @@ def _loaded(libs: Dict[str, Dict[str, Any]], component: str, name: Optional[str]
     return None
 
 
+def _tf_cuda_cudnn(tf: Dict[str, Any]):
+    """CUDA and cuDNN the installed TF was built with (build info, else its tested build)."""
+    ctx = {"_tf_build": tf, "tf_version": tf.get("version")}
+    return compat.expected_cuda(ctx)[0], compat.expected_cudnn(ctx)[0]
+
+
 def _checks(tf: Dict[str, Any], libs: Dict[str, Dict[str, Any]], drv: Dict[str, Any],
             windows: bool) -> List[Dict[str, str]]:
     checks: List[Dict[str, str]] = []
@@ -102,10 +108,10 @@ def _checks(tf: Dict[str, Any], libs: Dict[str, Dict[str, Any]], drv: Dict[str, 
             _check(checks, "tf_windows", "problem", f"TensorFlow {version} has no GPU support on native Windows "
                                                     f"(the last was 2.10); use WSL2.")
         if not (bi.get("is_cuda_build") or tf.get("is_built_with_cuda")):
-            _check(checks, "tf_cuda_build", "warning", f"TensorFlow {version} is not a CUDA build: it never uses a GPU.")
+            _check(checks, "tf_cuda_build", "warning",
+                   f"TensorFlow {version} is not a CUDA build: it never uses a GPU.")
         else:
-            cuda = compat.expected_cuda({"_tf_build": tf})[0]
-            cudnn = compat.expected_cudnn({"_tf_build": tf})[0]
+            cuda, cudnn = _tf_cuda_cudnn(tf)
             needed = compat.tf_required_libraries(version, cuda, cudnn, windows)
             missing = [n for c, n in needed.items() if not _loaded(libs, c, n)]
             if missing:
@@ -144,10 +150,8 @@ def run_doctor(timeout: float = 30.0) -> Dict[str, Any]:
     tf = _tf_info(timeout)
     ctx = {"_tf_build": tf}
     needed: Dict[str, str] = {}
-    if tf.get("installed"):
-        bi = tf.get("build_info") or {}
-        needed = compat.tf_required_libraries(tf.get("version"), bi.get("cuda_version"), bi.get("cudnn_version"),
-                                              windows)
+    if tf.get("installed") and not tf.get("error"):
+        needed = compat.tf_required_libraries(tf.get("version"), *_tf_cuda_cudnn(tf), windows)
     jobs = {}
     with ThreadPoolExecutor(max_workers=6) as pool:
         for comp in COMPONENTS:

@@ -11,7 +11,7 @@ from typing import List, Optional, TextIO
 
 from .model import Finding, Report
 
-FORMATS = ("rich", "text", "json", "markdown")
+FORMATS = ("rich", "text", "json", "markdown", "sarif", "github", "jsonl")
 _EVIDENCE_WIDTH = 220
 _FACT_LABELS = [
     ("tf_version", "TensorFlow"), ("python_version", "Python"), ("platform", "platform"),
@@ -197,7 +197,12 @@ def render_rich(report: Report, file: TextIO = None) -> None:
 
 
 def render(report: Report, fmt: str, out: TextIO) -> None:
-    if fmt == "json":
+    if fmt in ("sarif", "github", "jsonl"):
+        from . import machine_formats
+
+        out.write({"sarif": machine_formats.render_sarif, "github": machine_formats.render_github,
+                   "jsonl": machine_formats.render_jsonl}[fmt](report))
+    elif fmt == "json":
         out.write(render_json(report) + "\n")
     elif fmt == "markdown":
         out.write(render_markdown(report))

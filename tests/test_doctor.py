@@ -72,7 +72,8 @@ def test_doctor_reports_fake_gpu(libdir):
     assert d["gpus"] == [{"index": 0, "name": "Fake Tesla T4", "compute_capability": "7.5",
                           "memory_total": 15360 * 1024 ** 2, "memory_free": 15000 * 1024 ** 2}]
     libs = {lib["component"]: lib for lib in d["libraries"]}
-    assert {"name": "libcudnn.so.8", "path": str(cudnn), "version": "8.9.7", "via": "search path"} in libs["cudnn"]["loaded"]
+    assert {"name": "libcudnn.so.8", "path": str(cudnn), "version": "8.9.7",
+            "via": "search path"} in libs["cudnn"]["loaded"]
     assert any(e["name"] == "libcublas.so.12" and e["version"] == "12.2.5" for e in libs["cublas"]["loaded"])
     gpu_check = [c for c in d["checks"] if c["check"] == "gpu"][0]
     assert gpu_check["status"] == "ok"

@@ -63,8 +63,8 @@ def test_probe_names():
 
 
 def test_import_is_lazy():
-    code = ("import sys, analyzer.probes; "
-            "print(sorted(m for m in sys.modules if m.startswith('analyzer.probes.') or m in ('tensorflow', 'ctypes')))")
+    code = ("import sys, analyzer.probes; print(sorted(m for m in sys.modules "
+            "if m.startswith('analyzer.probes.') or m in ('tensorflow', 'ctypes')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).parent.parent).stdout
     assert out.strip() == "[]"
@@ -251,11 +251,11 @@ def test_driver_cuinit_failure_is_confirmed(libdir):
 
 def test_hung_driver_times_out_inconclusive(libdir):
     build(libdir, "fake_cuda.c", "libcuda.so.1", INIT_SLEEP=60)
-    res = run_probe("driver", NO_TF, timeout=3)
+    res = run_probe("driver", NO_TF, timeout=8)
     check_shape(res, "driver")
     assert res["status"] == "inconclusive"
-    assert "did not finish within 3 s while calling cuInit" in res["detail"]
-    assert res["seconds"] < 30
+    assert "did not finish within 8 s while calling cuInit" in res["detail"]
+    assert res["seconds"] < 50
 
 
 def test_driver_absent_is_inconclusive(libdir):

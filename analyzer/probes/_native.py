@@ -116,7 +116,7 @@ def version_from_filename(path: str) -> Optional[str]:
 
 
 def _family_regex(name: str) -> "re.Pattern[str]":
-    """Files of the same library family: libcudnn.so.8 ~ libcudnn.so, libcudnn.so.9.1.0; cudnn64_8.dll ~ cudnn64_9.dll."""
+    """Files of one library family: libcudnn.so.8 ~ libcudnn.so, libcudnn.so.9.1.0; cudnn64_8.dll ~ cudnn64_9.dll."""
     base = os.path.basename(name)
     m = re.match(r"^(.+?)\.so(\.[\d.]+)?$", base)
     if m:

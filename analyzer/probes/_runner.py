@@ -19,7 +19,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 import traceback
 from typing import Any, Callable, Dict, Optional
 
@@ -133,7 +132,8 @@ def launch(name: str, context: Dict[str, Any], timeout: float) -> Dict[str, Any]
                           f"unaffected, but the verdict is unknown.")
             else:
                 last = (_stderr_tail(stderr).splitlines() or [""])[-1][:300]
-                detail = f"The {name} probe exited with status {proc.returncode}{where}" + (f": {last}" if last else ".")
+                detail = f"The {name} probe exited with status {proc.returncode}{where}" + \
+                    (f": {last}" if last else ".")
             return _result("inconclusive", detail, observed)
         try:
             res = json.loads(out.decode("utf-8", "replace"))

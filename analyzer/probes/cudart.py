@@ -32,7 +32,11 @@ def _candidates(ctx: Dict[str, Any], expected: Optional[str]) -> List[str]:
     return list(dict.fromkeys(names))
 
 
-def open_first(names: List[str], step: Callable[[str], None]) -> Tuple[Optional[ctypes.CDLL], Dict[str, Any], List[Dict[str, Any]]]:
+Opened = Tuple[Optional[ctypes.CDLL], Dict[str, Any], List[Dict[str, Any]]]
+
+
+def open_first(names: List[str], step: Callable[[str], None]) -> Opened:
+    """Load the first name that loads; returns (lib, its facts, [names tried before it with their errors])."""
     tried = []
     for name in names:
         step(f"loading {name}")

@@ -7,10 +7,10 @@ cudnn_handle: cudnnCreate() on the GPU, the call behind "Could not create cudnn 
 from __future__ import annotations
 
 import ctypes
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional
 
 from . import _native, compat
-from .cudart import open_first
+from .cudart import Opened, open_first
 
 Step = Callable[[str], None]
 
@@ -48,7 +48,7 @@ def _candidates(ctx: Dict[str, Any], expected: Optional[str]) -> List[str]:
     return list(dict.fromkeys(names))
 
 
-def _open(ctx: Dict[str, Any], expected: Optional[str], step: Step) -> Tuple[Optional[ctypes.CDLL], Dict[str, Any], List[Dict[str, Any]]]:
+def _open(ctx: Dict[str, Any], expected: Optional[str], step: Step) -> Opened:
     return open_first(_candidates(ctx, expected), step)
 
 

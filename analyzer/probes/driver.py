@@ -8,10 +8,9 @@ for) to tell "the card is too small / full now" from "memory was taken at that t
 from __future__ import annotations
 
 import ctypes
-import os
 import re
 from contextlib import contextmanager
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, Optional, Tuple
 
 from . import _native, compat
 
@@ -253,7 +252,8 @@ def run_gpu_alloc(ctx: Dict[str, Any], step: Step) -> Dict[str, Any]:
     rc = _call(lib, "cuInit", 0)
     if rc != 0:
         return {"status": "inconclusive", "observed": observed,
-                "detail": f"No usable GPU: cuInit failed with {error_name(lib, rc)}, so the allocation cannot be tried."}
+                "detail": f"No usable GPU: cuInit failed with {error_name(lib, rc)}, so the allocation "
+                          f"cannot be tried."}
     index = _device_index(ctx)
     dev = _device(lib, index)
     human = compat.human_bytes(want)
