@@ -42,6 +42,9 @@ def run_probe(name: str, context: Optional[Dict[str, Any]] = None, timeout: floa
     """Run probe `name` with the finding's facts; never raises.
 
     Returns {"status", "probe", "detail", "observed", "seconds"} (see module docstring).
+    `timeout` bounds each subprocess; when TensorFlow is installed, the probes that compare
+    with its build first read its build info in a subprocess of their own (same timeout).
+    Passing context["_tf_build"] = {"installed": False} skips that and trusts the context alone.
     """
     start = time.monotonic()
     ctx: Dict[str, Any] = dict(context or {}) if isinstance(context, dict) else {}
