@@ -284,6 +284,20 @@ def rules_test(rules: Optional[List[Path]] = RULES_OPTION) -> None:
     raise typer.Exit(1 if problems else 0)
 
 
+@rules_app.command("suggest")
+def rules_suggest(paths: List[str] = typer.Argument(..., metavar="LOG...", help="Logs with errors tflog does not recognise."),
+                  rules: Optional[List[Path]] = RULES_OPTION) -> None:
+    """Draft YAML rules (masked template + real example) for the errors no rule explains."""
+    from .engine import analyze_paths
+    from .suggest import suggest_rules
+
+    text = suggest_rules(analyze_paths(paths, _kb(rules)))
+    if not text:
+        typer.echo("Every error in these logs is already explained by a rule; nothing to suggest.", err=True)
+        raise typer.Exit(0)
+    typer.echo(text, nl=False)
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     """Entry point: runs the app and turns known errors into one line and an exit status."""
     from .knowledge import RuleError
