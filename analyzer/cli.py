@@ -273,10 +273,10 @@ def rules_lint(rules: Optional[List[Path]] = RULES_OPTION) -> None:
 @rules_app.command("test")
 def rules_test(rules: Optional[List[Path]] = RULES_OPTION) -> None:
     """Run every rule's examples (lines that must match, near-misses that must not); exit 1 on failures."""
-    from .kbcheck import test_examples
+    from .kbcheck import run_examples
 
     kb = _kb(rules)
-    problems = test_examples(kb)
+    problems = run_examples(kb)
     for p in problems:
         typer.echo(str(p))
     n = sum(len(r.examples_match) + len(r.examples_no_match) for r in kb.rules)

@@ -89,6 +89,26 @@ def check_condition_names(rule: Rule, kb: KnowledgeBase) -> List[str]:
     return out
 
 
+# Lines every long training log is full of; a keyword found in them defeats the prefilter.
+ORDINARY_LINES = [
+    "  50/1875 [>.............................] - ETA: 1:02 - loss: 0.6931 - accuracy: 0.5012 - val_loss: 0.7 - val_accuracy: 0.5",
+    "1875/1875 [==============================] - 95s 50ms/step - loss: 0.0192 - accuracy: 0.9928 - lr: 1.0000e-04",
+    "12/12 - 1s - 79ms/step - accuracy: 0.5547 - loss: 0.6957 - val_accuracy: 0.4453 - val_loss: 0.7206",
+    "Epoch 137/200",
+    "INFO:tensorflow:global step 1370: loss = 0.6485 (3.511 sec/step)",
+    "I1013 12:07:01.883585 140401173534464 tf_logging.py:116] Saving checkpoint to path /home/user/model.ckpt",
+    "INFO:tensorflow:Assets written to: /home/user/run/ckpt-137/assets",
+    "step 1370, lr 0.001, loss 0.123, grad_norm 1.37, tokens/s 13700",
+]
+
+
+def check_keywords_selective(rule: Rule, kb: KnowledgeBase) -> List[str]:
+    low = [l.lower() for l in ORDINARY_LINES]
+    return [f"keyword {k!r} occurs in ordinary training-log lines ({next(l for l in low if k in l)[:50]!r}...); "
+            "the prefilter would hand every progress line to the matcher: use a more specific keyword"
+            for k in rule.keywords if any(k in l for l in low)]
+
+
 def check_explains_targets(rule: Rule, kb: KnowledgeBase) -> List[str]:
     import fnmatch
 
@@ -102,6 +122,7 @@ LINT_CHECKS: Dict[str, Callable[[Rule, KnowledgeBase], List[str]]] = {
     "template-fields": check_template_fields,
     "condition-names": check_condition_names,
     "explains-targets": check_explains_targets,
+    "keywords-selective": check_keywords_selective,
 }
 
 
@@ -113,7 +134,7 @@ def lint(kb: KnowledgeBase) -> List[Problem]:
     return problems
 
 
-def test_examples(kb: KnowledgeBase, rules: List[Rule] = None) -> List[Problem]:
+def run_examples(kb: KnowledgeBase, rules: List[Rule] = None) -> List[Problem]:
     """Run every rule's examples through the engine's own parsing, prefilter and matching."""
     from .engine import _prefilter_for
 

@@ -200,12 +200,11 @@ def parse_rule(path: Path, index: int, raw: Any, categories: Dict[str, str]) -> 
         except regex.error as e:
             raise bad("match", f"regex {src!r} does not compile: {e}") from None
     keywords = [k.lower() for k in str_list("keywords")]
-    for src in str_list("match"):
-        if not keywords:
-            lits = required_literals(src)
-            if lits is None:
-                raise bad("match", f"cannot derive a prefilter keyword of {MIN_KEYWORD}+ literal characters from {src!r}; add 'keywords:'")
-            keywords.extend(lits)
+    for src in str_list("match") if not keywords else ():  # explicit keywords cover every pattern
+        lits = required_literals(src)
+        if lits is None:
+            raise bad("match", f"cannot derive a prefilter keyword of {MIN_KEYWORD}+ literal characters from {src!r}; add 'keywords:'")
+        keywords.extend(lits)
     keywords = sorted(set(keywords))
 
     fz = raw.get("fuzzy") or {}

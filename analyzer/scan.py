@@ -1,57 +1,119 @@
 """The prefilter: one pass over a block of bytes that finds the few lines worth parsing.
 
 A training log is mostly progress bars and info lines no rule cares about. The
-scanner searches the lower-cased block for any knowledge-base keyword or any
-error-looking token in one regex pass and hands back only those lines (with
-their original line numbers), so the Python-level work scales with the number of
+scanner searches each block for any knowledge-base keyword (case-insensitive) or
+error-looking token in one pass and hands back only those lines, with their
+original line numbers, so the Python-level work scales with the number of
 interesting lines, not with the size of the log.
+
+Two engines, same answers (a test compares them): Hyperscan, a SIMD multi-pattern
+matcher, where its wheel is installed; otherwise Python's `re` over a trie-shaped
+pattern (shared prefixes merged, so the regex engine follows one branch per byte).
 """
 from __future__ import annotations
 
+import os
 import re
-from typing import Iterable, Iterator, Tuple
+from typing import Dict, Iterable, Iterator, List, Tuple
 
 from .reader import Block
 
 # Tokens that make a line worth a look even when no rule names them: errors for the
-# `unrecognized` stage, traceback structure, graph-node lines, fatal signals, levels E/F.
+# `unrecognized` stage, traceback structure, graph-node lines, fatal signals.
 GENERIC = (
     "error", "exception", "traceback", "fail", "fatal", "abort", "killed", "segmentation",
     "illegal instruction", "core dumped", "terminate called", "cannot", "could not", "couldn't",
-    "unable to", "not found", "no such", "denied", "invalid", "nan", "warning", "check failed",
+    "unable to", "not found", "no such", "denied", "invalid", "warning", "check failed",
     'file "', "---->", "<ipython-input", "[[", "during handling", "direct cause",
 )
-_LEVEL_PATTERNS = (
-    rb"\d: [ef] ",                   # TSL: "...123456: E tensorflow/..."
+# Lines at level E or F in TF's C++ log formats (the literals above cannot express these).
+LEVEL_PATTERNS = (
+    rb"\d: [ef] ",                      # TSL: "...123456: E tensorflow/..."
     rb"(?:^|[ \t>])[ef]\d{4} \d\d:\d\d",  # absl: "E0000 00:00:..."
-    rb"^[ef] \S+:\d+\]",              # TF 0.x/1.x bare "E tensorflow/...:123]"
+    rb"^[ef] \S+:\d+\]",                 # TF 0.x/1.x bare "E tensorflow/...:123]"
 )
+
+
+def trie_pattern(words: Iterable[str]) -> bytes:
+    """An alternation of `words` with shared prefixes factored out: b'c(?:uda|udnn)' style."""
+    trie: Dict = {}
+    for w in words:
+        node = trie
+        for ch in w.encode("utf-8"):
+            node = node.setdefault(ch, {})
+        node[None] = {}
+
+    def build(node: Dict) -> bytes:
+        alts = [re.escape(bytes([ch])) + build(child) for ch, child in sorted((k, v) for k, v in node.items() if k is not None)]
+        if not alts:
+            return b""
+        body = alts[0] if len(alts) == 1 else b"(?:" + b"|".join(alts) + b")"
+        return b"(?:" + body + b")?" if None in node else body
+
+    return build(trie)
 
 
 class Prefilter:
-    def __init__(self, keywords: Iterable[str]):
-        words = sorted({k.lower() for k in keywords} | set(GENERIC), key=len, reverse=True)
-        alternation = b"|".join(re.escape(w.encode("utf-8")) for w in words if w)
-        self.pattern = re.compile(alternation + b"|" + b"|".join(_LEVEL_PATTERNS), re.MULTILINE)
+    def __init__(self, keywords: Iterable[str], engine: str = None):
+        self.words = sorted({k.lower() for k in keywords if k} | set(GENERIC))
+        engine = engine or os.environ.get("TFLOG_SCANNER") or "auto"
+        self._hs = _hyperscan_db(self.words) if engine in ("auto", "hyperscan") else None
+        if engine == "hyperscan" and self._hs is None:
+            raise RuntimeError("TFLOG_SCANNER=hyperscan but the hyperscan module is not installed")
+        self.engine = "hyperscan" if self._hs is not None else "re"
+        if self._hs is None:
+            self._re = re.compile(trie_pattern(self.words) + b"|" + b"|".join(LEVEL_PATTERNS), re.MULTILINE)
 
     def candidates(self, block: Block) -> Iterator[Tuple[int, bytes]]:
         """(line number, raw line) for each line of `block` that contains a keyword."""
-        data = block.data
-        low = data.lower()
-        pos = 0
-        line_no = block.first_line
-        counted_to = 0
-        search = self.pattern.search
-        nl = block.newline
+        ends = self._match_ends_hs(block.data) if self._hs is not None else None
+        return self._lines(block, ends)
+
+    def _match_ends_hs(self, data: bytes) -> List[int]:
+        ends: List[int] = []
+        self._hs.scan(data, match_event_handler=lambda _id, _from, to, _flags, _ctx: ends.append(to))
+        return ends
+
+    def _lines(self, block: Block, ends) -> Iterator[Tuple[int, bytes]]:
+        data, nl = block.data, block.newline
+        line_no, counted_to, line_end = block.first_line, 0, -1
+        if ends is None:  # the `re` engine: search, then resume after the line it hit
+            low = data.lower()
+            search, pos = self._re.search, 0
+
+            def next_end():
+                nonlocal pos
+                m = search(low, pos)
+                return None if m is None else m.end()
+        else:
+            it = iter(ends)
+
+            def next_end():
+                return next(it, None)
         while True:
-            m = search(low, pos)
-            if not m:
+            end = next_end()
+            if end is None:
                 return
-            start = data.rfind(nl, 0, m.start()) + 1
-            end = data.find(nl, m.end())
-            if end < 0:
-                end = len(data)
+            if end <= line_end:
+                continue  # another keyword in a line already handed out
+            start = data.rfind(nl, 0, max(end - 1, 0)) + 1
+            line_end = data.find(nl, end - 1 if end > 0 else 0)
+            if line_end < 0:
+                line_end = len(data)
             line_no += data.count(nl, counted_to, start)
             counted_to = start
-            yield line_no, data[start:end]
-            pos = end + 1
+            if ends is None:
+                pos = line_end + 1
+            yield line_no, data[start:line_end]
+
+
+def _hyperscan_db(words: List[str]):
+    try:
+        import hyperscan
+    except ImportError:
+        return None
+    exprs = [re.escape(w.encode("utf-8")) for w in words] + list(LEVEL_PATTERNS)
+    flags = [hyperscan.HS_FLAG_CASELESS] * len(words) + [hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_MULTILINE] * len(LEVEL_PATTERNS)
+    db = hyperscan.Database()
+    db.compile(expressions=exprs, ids=list(range(len(exprs))), flags=flags)
+    return db

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from analyzer import load_knowledge_base
-from analyzer.kbcheck import lint, test_examples
+from analyzer.kbcheck import lint, run_examples
 
 KB = load_knowledge_base()
 
@@ -17,7 +17,7 @@ def test_knowledge_base_has_rules_for_every_category():
 
 @pytest.mark.parametrize("rule", KB.rules, ids=lambda r: r.id)
 def test_rule_examples(rule):
-    problems = test_examples(KB, [rule])
+    problems = run_examples(KB, [rule])
     assert not problems, "\n".join(map(str, problems))
 
 

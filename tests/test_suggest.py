@@ -1,7 +1,7 @@
 """`tflog rules suggest` drafts a rule that loads and matches the line it was drafted from."""
 from __future__ import annotations
 
-from analyzer.kbcheck import test_examples
+from analyzer.kbcheck import run_examples
 from analyzer.knowledge import load_rules
 from conftest import tflog
 
@@ -20,7 +20,7 @@ def test_suggested_rule_round_trips(tmp_path):
     kb = load_rules([rules_dir], include_builtin=False)
     [rule] = kb.rules
     assert rule.id.startswith("draft-frobnicator")
-    assert not test_examples(kb)
+    assert not run_examples(kb)
     from analyzer.engine import analyze_text
 
     assert analyze_text(VARIANT + "\n", kb).root.rule_id == rule.id  # the template generalises
