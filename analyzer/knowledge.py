@@ -24,6 +24,7 @@ try:  # the stdlib regex parser, to find the literal text a pattern requires
 except ImportError:  # pragma: no cover - Python 3.9/3.10
     import sre_parse as _sre_parse  # type: ignore
 
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 10x faster, equally safe
 SEVERITIES = ("error", "warning", "info")
 MATCH_TIMEOUT = 0.25  # seconds one rule's regex may spend on one line before it is disabled
 MIN_KEYWORD = 4
@@ -113,7 +114,7 @@ def _load_yaml(path: Path) -> Any:
     except OSError as e:
         raise RuleError(f"{path}: cannot read ({e.strerror or e})") from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_SafeLoader)
     except yaml.YAMLError as e:
         where = ""
         mark = getattr(e, "problem_mark", None)

@@ -117,10 +117,11 @@ class _Diag:
 
 def _write_all(fd: int, data: bytes) -> None:
     """os.write until every byte is out (a pipe may take part of a large write)."""
-    view = memoryview(data)
-    while view:
-        n = os.write(fd, view)
-        view = view[n:]
+    n = os.write(fd, data)
+    if n < len(data):
+        view = memoryview(data)[n:]
+        while view:
+            view = view[os.write(fd, view):]
 
 
 def _fileno(stream) -> Optional[int]:

@@ -1,0 +1,55 @@
+"""Both prefilter engines (Hyperscan and the pure-Python trie regex) hand out the same lines,
+and findings are identical whichever one runs."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+
+import pytest
+
+from analyzer import load_knowledge_base
+from analyzer.engine import _prefilter_for
+from analyzer.reader import LineSplitter
+from analyzer.scan import Prefilter, trie_pattern
+from conftest import ROOT, SAMPLES, tflog
+
+HAVE_HS = importlib.util.find_spec("hyperscan") is not None
+
+
+def test_trie_pattern_matches_exactly_the_words():
+    import re
+
+    words = ["cuda", "cudnn", "cud", "error", "e"]
+    pat = re.compile(trie_pattern(words))
+    for w in words:
+        assert pat.fullmatch(w.encode())
+    assert not pat.fullmatch(b"cu") and not pat.fullmatch(b"cudax")
+
+
+def candidates(pf: Prefilter, data: bytes):
+    sp = LineSplitter("t")
+    return [c for b in list(sp.feed(data)) + list(sp.finish()) for c in pf.candidates(b)]
+
+
+@pytest.mark.skipif(not HAVE_HS, reason="hyperscan not installed")
+def test_engines_agree_on_every_sample_log_and_generated_log(tmp_path):
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from generate_log import generate
+
+    gen = tmp_path / "gen.log"
+    generate(str(gen), 2, seed=7)
+    words = _prefilter_for(load_knowledge_base()).words
+    hs, py = Prefilter(words, engine="hyperscan"), Prefilter(words, engine="re")
+    for f in sorted(SAMPLES.glob("*.log")) + [gen]:
+        data = f.read_bytes()
+        assert candidates(hs, data) == candidates(py, data), f
+
+
+@pytest.mark.skipif(not HAVE_HS, reason="hyperscan not installed")
+def test_findings_identical_with_and_without_fast_path():
+    for f in sorted(SAMPLES.glob("*.log")):
+        a = tflog("analyze", "-f", "json", f, env={**os.environ, "TFLOG_SCANNER": "hyperscan"})
+        b = tflog("analyze", "-f", "json", f, env={**os.environ, "TFLOG_SCANNER": "re"})
+        assert json.loads(a.stdout)["findings"] == json.loads(b.stdout)["findings"], f
