@@ -91,14 +91,17 @@ class Analysis:
         info.bytes += len(block.data)
         info.lines = block.first_line - 1 + block.data.count(block.newline)
         changed: List[str] = []
-        for line_no, raw in self.prefilter.candidates(block):
-            key = self.feed_line(info.name, line_no, clean(raw))
+        for line_no, raw, found in self.prefilter.candidates(block):
+            key = self.feed_line(info.name, line_no, clean(raw), found)
             if key:
                 changed.append(key)
         return changed
 
-    def feed_line(self, input_name: str, line_no: int, text: str) -> Optional[str]:
-        """Analyse one cleaned line; returns the key of the hit it changed, if any."""
+    def feed_line(self, input_name: str, line_no: int, text: str, found=None) -> Optional[str]:
+        """Analyse one cleaned line; returns the key of the hit it changed, if any.
+
+        `found`: the keywords the prefilter saw in this line, when it knows them (saves a pass).
+        """
         if not text.strip():
             return None
         rec = parse_line(line_no, text)
@@ -109,9 +112,10 @@ class Analysis:
         tb = self._tb.feed(rec)
         if rec.kind in ("frame", "tb_header", "chain"):
             return None
-        rule, m = self.kb.match(rec.message)
+        candidates = self.kb.candidate_rules(text.lower(), found)
+        rule, m = self.kb.match(rec.message, candidates)
         if rule is None and rec.message is not text:
-            rule, m = self.kb.match(text)  # a rule may also be written against the whole line
+            rule, m = self.kb.match(text, candidates)  # a rule may also be written against the whole line
         if rule is not None:
             hit = self._hit(rule.id, rule, "regex")
             new_facts = normalise_finding_facts(m.groupdict())

@@ -155,9 +155,10 @@ def _check_match(kb: KnowledgeBase, prefilter, rule: Rule, ex) -> List[str]:
     if not list(prefilter.candidates(Block(raw + b"\n", 1))):
         return [f"the prefilter skips this line (no keyword of the rule in it; add 'keywords:'): {ex.line[:120]!r}"]
     rec = parse_line(1, clean(raw))
-    winner, m = kb.match(rec.message)
+    candidates = kb.candidate_rules(rec.text.lower())
+    winner, m = kb.match(rec.message, candidates)
     if winner is None and rec.message is not rec.text:
-        winner, m = kb.match(rec.text)
+        winner, m = kb.match(rec.text, candidates)
     if winner is None:
         return [f"does not match its own example: {ex.line[:120]!r}"]
     if winner is not rule:

@@ -352,6 +352,12 @@ class KnowledgeBase:
             for a in r.aliases:
                 self.by_id.setdefault(a, r)
         self.keywords = sorted({k for r in rules for k in r.keywords})
+        # keyword -> indices of the rules it admits (a line is only tried against those rules)
+        self.rules_by_keyword: Dict[str, List[int]] = {}
+        for i, r in enumerate(rules):
+            for k in r.keywords:
+                self.rules_by_keyword.setdefault(k, []).append(i)
+        self._keyword_items = list(self.rules_by_keyword.items())
         self._sig_owner: List[Rule] = [r for r in rules for _ in r.fuzzy]
         self._sigs: List[str] = [s for r in rules for s in r.fuzzy]
         self.warnings: List[str] = []
@@ -359,11 +365,19 @@ class KnowledgeBase:
     def get(self, rule_id: str) -> Optional[Rule]:
         return self.by_id.get(rule_id)
 
-    def match(self, message: str, low: Optional[str] = None) -> Tuple[Optional[Rule], Any]:
+    def candidate_rules(self, line_lower: str, found: Optional[Iterable[str]] = None) -> List[Rule]:
+        """Rules (in file order) with a keyword in the line; `found` = keywords the scanner already saw."""
+        if found is None:
+            found = [k for k, _ in self._keyword_items if k in line_lower]
+        idx = sorted({i for k in found for i in self.rules_by_keyword.get(k, ())})
+        return [self.rules[i] for i in idx]
+
+    def match(self, message: str, candidates: Optional[List[Rule]] = None) -> Tuple[Optional[Rule], Any]:
         """Exact stage: the first rule (by file order) whose regex matches `message`."""
-        low = message.lower() if low is None else low
-        for r in self.rules:
-            if r.disabled or not any(k in low for k in r.keywords):
+        if candidates is None:
+            candidates = self.candidate_rules(message.lower())
+        for r in candidates:
+            if r.disabled:
                 continue
             try:
                 m = r.search(message)

@@ -11,7 +11,7 @@ How it is built, and why:
   small slices only when no input is waiting: new input waits at most one slice.
 - **Two lanes, so the key line is never stuck behind the noise.** Arriving bytes are first split
   into numbered lines and screened for error-looking lines (`_URGENT`: TF `E`/`F` lines,
-  tracebacks, `Check failed`, OOM, signals; a literal search, ~30 MB/s). Normally all lines are
+  tracebacks, `Check failed`, OOM, signals; a literal search, tens of MB/s). Normally all lines are
   then analysed in order. When the analysis lags behind by more than `URGENT_LAG`, those
   error-looking lines (with a few lines of context) are analysed at once, ahead of the older
   backlog, so their diagnosis appears within milliseconds even while 10,000 progress lines a
@@ -23,8 +23,18 @@ How it is built, and why:
   only its error-looking lines are. The engine itself keeps bounded state.
 - **Analysis can fail; pass-through cannot.** Any exception from the engine or a renderer stops
   the analysis with one line on stderr; bytes keep flowing and the exit status is unchanged.
-- **Diagnoses never go to stdout.** They go to stderr: short notices as findings appear or change
-  (text/rich), JSON lines (jsonl), and a summary at the end of input.
+- **Diagnoses never go to stdout.** What goes to stderr:
+  - text/rich: for each new finding `tflog: [error] <title> (<rule_id>) at <input>:<line>` and
+    `tflog:   fix: <first fix>` (harmless findings: `[harmless]`, no fix; a symptom's line ends
+    `(a symptom of <rule_id>)`). When later lines change a finding's diagnosis (its root cause
+    shows up, its severity, explanation or fix changes) the line is repeated, ending e.g.
+    `(updated: now explained by <rule_id>: <title>)`. At end of input `tflog: summary` and the
+    full text (or rich) report.
+  - jsonl: one object per line, `{"event": "new"|"updated", **Finding.to_dict()}` ("updated" also
+    when a finding gains evidence; "withdrawn" when a rule's `when` stops holding), and last
+    `{"event": "summary", **Report.to_dict()}`.
+  - json/markdown: only the final report, so that stderr is one document.
+  - in any format, one `tflog: analysis stopped (...)` line if the analysis fails.
 
 `tflog run` feeds the command's stdout and stderr, each split into lines by its own
 `LineSplitter` (so one stream's unfinished line never corrupts the other's), into ONE input named

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Dict, Iterable, Iterator, List, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
 from .reader import Block
 
@@ -64,47 +64,51 @@ class Prefilter:
         if self._hs is None:
             self._re = re.compile(trie_pattern(self.words) + b"|" + b"|".join(LEVEL_PATTERNS), re.MULTILINE)
 
-    def candidates(self, block: Block) -> Iterator[Tuple[int, bytes]]:
-        """(line number, raw line) for each line of `block` that contains a keyword."""
-        ends = self._match_ends_hs(block.data) if self._hs is not None else None
-        return self._lines(block, ends)
+    def candidates(self, block: Block) -> Iterator[Tuple[int, bytes, Optional[Set[str]]]]:
+        """(line number, raw line, keywords seen in it or None) for each line of `block` with a keyword."""
+        if self._hs is None:
+            return self._lines_re(block)
+        return self._lines_hs(block)
 
-    def _match_ends_hs(self, data: bytes) -> List[int]:
-        ends: List[int] = []
-        self._hs.scan(data, match_event_handler=lambda _id, _from, to, _flags, _ctx: ends.append(to))
-        return ends
-
-    def _lines(self, block: Block, ends) -> Iterator[Tuple[int, bytes]]:
-        data, nl = block.data, block.newline
+    def _lines_hs(self, block: Block):
+        events: List[Tuple[int, int]] = []
+        self._hs.scan(block.data, match_event_handler=lambda i, _f, to, _fl, _c: events.append((to, i)))
+        data, nl, words = block.data, block.newline, self.words
         line_no, counted_to, line_end = block.first_line, 0, -1
-        if ends is None:  # the `re` engine: search, then resume after the line it hit
-            low = data.lower()
-            search, pos = self._re.search, 0
+        start, found = 0, None
+        for to, i in events:  # in order of end offset
+            if to > line_end:
+                if found is not None:
+                    yield line_no, data[start:line_end], found
+                start = data.rfind(nl, 0, max(to - 1, 0)) + 1
+                line_end = data.find(nl, to - 1 if to > 0 else 0)
+                if line_end < 0:
+                    line_end = len(data)
+                line_no += data.count(nl, counted_to, start)
+                counted_to = start
+                found = set()
+            if i < len(words):
+                found.add(words[i])
+        if found is not None:
+            yield line_no, data[start:line_end], found
 
-            def next_end():
-                nonlocal pos
-                m = search(low, pos)
-                return None if m is None else m.end()
-        else:
-            it = iter(ends)
-
-            def next_end():
-                return next(it, None)
+    def _lines_re(self, block: Block):
+        data, nl = block.data, block.newline
+        low = data.lower()
+        search, pos = self._re.search, 0
+        line_no, counted_to = block.first_line, 0
         while True:
-            end = next_end()
-            if end is None:
+            m = search(low, pos)
+            if m is None:
                 return
-            if end <= line_end:
-                continue  # another keyword in a line already handed out
-            start = data.rfind(nl, 0, max(end - 1, 0)) + 1
-            line_end = data.find(nl, end - 1 if end > 0 else 0)
+            start = data.rfind(nl, 0, m.start()) + 1 if m.start() > 0 else 0
+            line_end = data.find(nl, m.end() - 1 if m.end() > 0 else 0)
             if line_end < 0:
                 line_end = len(data)
             line_no += data.count(nl, counted_to, start)
             counted_to = start
-            if ends is None:
-                pos = line_end + 1
-            yield line_no, data[start:line_end]
+            pos = line_end + 1
+            yield line_no, data[start:line_end], None
 
 
 def _hyperscan_db(words: List[str]):
