@@ -202,7 +202,6 @@ class LiveAnalysis:
         self.queued = 0                         # bytes in raw + blocks
         self.received = 0
         self.skipped_lines = 0
-        self.urgent_lines = 0                   # lines analysed ahead of their turn
         self.last_line: Tuple[int, bytes] = (0, b"")  # last non-blank line seen (for the signal report)
         self.report: Optional[Report] = None
         self._emitted: Dict[tuple, tuple] = {}  # finding key -> what was last said about it
@@ -269,7 +268,6 @@ class LiveAnalysis:
         for block in self._split(stream, data):
             for seg, urgent in (self._segments(block) if lagging else ((block, False),)):
                 if urgent:
-                    self.urgent_lines += seg.data.count(seg.newline)
                     self._feed(seg)
                 else:
                     self.blocks.append((seg, t))

@@ -16,7 +16,6 @@ import sys
 import textwrap
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
@@ -320,6 +319,67 @@ def test_watch_keeps_passing_through_when_analysis_fails(tmp_path, via, kb):
     assert status == 0
     assert passed == data
     assert diag.getvalue() == "tflog: analysis stopped (RuntimeError: rule exploded); output continues unanalysed\n"
+
+
+class SlowKB(ExplodingKB):
+    """The real knowledge base, but every lookup about a 'tflogslow' line takes 10 ms."""
+
+    def __init__(self, real):
+        super().__init__(real)
+        self.keywords = list(real.keywords) + ["tflogslow"]
+
+    def __getattr__(self, name):
+        attr = getattr(self._real, name)
+        if not callable(attr):
+            return attr
+
+        def wrapper(*args, **kwargs):
+            if any(isinstance(a, str) and "tflogslow" in a.lower() for a in args):
+                time.sleep(0.01)
+            return attr(*args, **kwargs)
+        return wrapper
+
+
+class StampedIO(io.StringIO):
+    """A diagnostics stream that remembers when each piece was written."""
+
+    def __init__(self):
+        super().__init__()
+        self.stamps = []
+
+    def write(self, text):
+        self.stamps.append((time.time(), text))
+        return super().write(text)
+
+
+def test_watch_error_line_jumps_the_queue_when_analysis_lags(kb):
+    """Two seconds of slow lines are waiting: the key line that follows is still diagnosed at once."""
+    from analyzer.live import watch_stream
+
+    slow = b"".join(b"step %d tflogslow\n" % i for i in range(200))
+    r, w = os.pipe()
+    t_key = []
+
+    def produce():
+        os.write(w, slow)
+        time.sleep(0.3)
+        os.write(w, KEY)
+        t_key.append(time.time())
+        time.sleep(0.3)
+        os.write(w, b"after\n")
+        os.close(w)
+
+    threading.Thread(target=produce, daemon=True).start()
+    diag = StampedIO()
+    with open(r, "rb", buffering=0) as inp, open(os.devnull, "wb") as out:
+        assert watch_stream(SlowKB(kb), fmt="jsonl", input=inp, output=out, diag=diag) == 0
+    t_diag = next(t for t, text in diag.stamps if '"new"' in text and "widget_count" in text)
+    assert t_diag - t_key[0] < 1.0, f"{t_diag - t_key[0]:.2f}s"
+    summary = json.loads(diag.getvalue().splitlines()[-1])
+    assert summary["inputs"][0]["lines"] == 202
+    assert not summary["warnings"]  # the slow lines were analysed too, after the key line
+    key = next(f for f in summary["findings"] if "widget_count" in f["evidence"][0]["text"])
+    assert key["evidence"][0]["line"] == 201
 
 
 def test_watch_closed_stdout_ends_quietly():
