@@ -149,7 +149,8 @@ for line in HEAD:
 put(PARTIAL)
 wait_for("go1")
 put(KEY)
-(d / "t_key").write_text(repr(time.time()))
+(d / "t_key.tmp").write_text(repr(time.time()))
+(d / "t_key.tmp").rename(d / "t_key")
 wait_for("go2")
 put(TAIL)
 '''
@@ -182,6 +183,8 @@ def test_watch_diagnoses_live_and_passes_every_byte_through(tmp_path):
         out.wait_for(lambda d: d == before_key, timeout=30)
         (tmp_path / "go1").touch()
         t_diag = err.wait_for(new_events_about("widget_count"), timeout=30)
+        while not (tmp_path / "t_key").exists():  # gen.py writes it just after the key line
+            time.sleep(0.01)
         t_key = float((tmp_path / "t_key").read_text())
         assert t_diag - t_key < 5.0, f"diagnosis took {t_diag - t_key:.2f}s"
         assert producer.poll() is None, "the diagnosis must come while the producer is still running"
