@@ -255,13 +255,11 @@ def _unrecognized_title(rec: Record) -> str:
     return "Unrecognized error line" + (f" from {rec.source.rsplit('/', 1)[-1]}" if rec.source else "")
 
 
-_prefilters: Dict[int, Prefilter] = {}
-
-
 def _prefilter_for(kb: KnowledgeBase) -> Prefilter:
-    pf = _prefilters.get(id(kb))
+    """The scanner for this knowledge base, built once and kept on it."""
+    pf = getattr(kb, "_prefilter", None)
     if pf is None:
-        pf = _prefilters[id(kb)] = Prefilter(list(kb.keywords) + list(FACT_KEYWORDS))
+        pf = kb._prefilter = Prefilter(list(kb.keywords) + list(FACT_KEYWORDS))
     return pf
 
 

@@ -60,7 +60,7 @@ class Rule:
     severity: str
     title: str
     file: str
-    patterns: List["regex.Pattern"]
+    sources: List[str]                                     # the `match` regexes as written
     keywords: List[str]
     aliases: List[str] = field(default_factory=list)
     priority: int = 50
@@ -78,6 +78,14 @@ class Rule:
     examples_match: List[Example] = field(default_factory=list)
     examples_no_match: List[str] = field(default_factory=list)
     disabled: Optional[str] = None  # why, when a rule was switched off at run time
+    _compiled: Optional[List["regex.Pattern"]] = field(default=None, repr=False)
+
+    @property
+    def patterns(self) -> List["regex.Pattern"]:
+        """Compiled on first use: most rules never see a line with their keywords, so start-up skips them."""
+        if self._compiled is None:
+            self._compiled = [regex.compile(src, regex.V0) for src in self.sources]
+        return self._compiled
 
     def search(self, message: str):
         """First match of this rule in `message`, or None. Raises TimeoutError on runaway regexes."""
@@ -146,7 +154,9 @@ def load_rules(extra_dirs: Iterable[os.PathLike] = (), include_builtin: bool = T
     for d in dirs:
         seen_here: Dict[str, str] = {}
         for path in rule_files(d):
-            for rule in parse_rule_file(path, categories):
+            # Built-in rules are compiled lazily (the test suite compiles and runs them all);
+            # a user's rules are compiled now, so a bad regex is reported before analysis starts.
+            for rule in parse_rule_file(path, categories, eager=d != builtin):
                 if rule.id in seen_here:
                     raise RuleError(f"{path}: rule {rule.id}: duplicate id (also in {seen_here[rule.id]})")
                 seen_here[rule.id] = str(path)
@@ -154,16 +164,16 @@ def load_rules(extra_dirs: Iterable[os.PathLike] = (), include_builtin: bool = T
     return KnowledgeBase(list(by_id.values()), categories)
 
 
-def parse_rule_file(path: Path, categories: Dict[str, str]) -> List[Rule]:
+def parse_rule_file(path: Path, categories: Dict[str, str], eager: bool = True) -> List[Rule]:
     data = _load_yaml(path)
     if data is None:
         return []
     if not isinstance(data, list):
         raise RuleError(f"{path}: expected a YAML list of rules, got {type(data).__name__}")
-    return [parse_rule(path, i, item, categories) for i, item in enumerate(data)]
+    return [parse_rule(path, i, item, categories, eager) for i, item in enumerate(data)]
 
 
-def parse_rule(path: Path, index: int, raw: Any, categories: Dict[str, str]) -> Rule:
+def parse_rule(path: Path, index: int, raw: Any, categories: Dict[str, str], eager: bool = True) -> Rule:
     """Validate one rule mapping; every problem raises RuleError naming file, rule and field."""
     if not isinstance(raw, dict):
         raise RuleError(f"{path}: rule #{index + 1}: expected a mapping, got {type(raw).__name__}")
@@ -197,8 +207,11 @@ def parse_rule(path: Path, index: int, raw: Any, categories: Dict[str, str]) -> 
     patterns = []
     for src in str_list("match"):
         try:
-            patterns.append(regex.compile(src, regex.V0))
-        except regex.error as e:
+            if eager:
+                patterns.append(regex.compile(src, regex.V0))
+            else:
+                _sre_parse.parse(src)  # cheap syntax check; the `regex` compile happens on first use
+        except (regex.error, re.error) as e:
             raise bad("match", f"regex {src!r} does not compile: {e}") from None
     keywords = [k.lower() for k in str_list("keywords")]
     for src in str_list("match") if not keywords else ():  # explicit keywords cover every pattern
@@ -272,7 +285,7 @@ def parse_rule(path: Path, index: int, raw: Any, categories: Dict[str, str]) -> 
 
     return Rule(
         id=rid, category=raw["category"], severity=raw["severity"], title=str(raw["title"]).strip(),
-        file=str(path), patterns=patterns, keywords=keywords, aliases=str_list("aliases"), priority=priority,
+        file=str(path), sources=str_list("match"), _compiled=patterns if eager else None, keywords=keywords, aliases=str_list("aliases"), priority=priority,
         fuzzy=[mask(s) for s in sigs], fuzzy_raw=list(sigs), fuzzy_threshold=float(threshold),
         when=raw.get("when"), severity_when=sev_when, explains=str_list("explains"),
         explanation=explanation.strip(), fixes=fixes, references=str_list("references"), probe=probe,
@@ -383,6 +396,10 @@ class KnowledgeBase:
                 m = r.search(message)
             except TimeoutError:
                 r.disabled = f"rule {r.id} ({r.file}) was disabled: its regex took over {MATCH_TIMEOUT}s on one line"
+                self.warnings.append(r.disabled)
+                continue
+            except regex.error as e:
+                r.disabled = f"rule {r.id} ({r.file}) was disabled: its regex does not compile ({e})"
                 self.warnings.append(r.disabled)
                 continue
             if m:
