@@ -1,0 +1,42 @@
+"""Coverage-guided fuzzing of the reader, line parser, traceback tracker, fact extractor and
+engine with atheris. Any exception is a bug: the tool must turn every input into a report.
+
+    pip install atheris
+    python fuzz/fuzz_parsers.py -max_total_time=60 -max_len=4096    # a bounded run
+"""
+import sys
+
+import atheris
+
+with atheris.instrument_imports():
+    from analyzer import load_knowledge_base
+    from analyzer.engine import Analysis
+    from analyzer.facts import FactCollector
+    from analyzer.parse import TracebackTracker, clean, parse_line
+    from analyzer.reader import LineSplitter
+
+KB = load_knowledge_base()
+
+
+def one_input(data: bytes) -> None:
+    fdp = atheris.FuzzedDataProvider(data)
+    chunk = fdp.ConsumeIntInRange(1, 512)
+    body = fdp.ConsumeBytes(fdp.remaining_bytes())
+    analysis = Analysis(KB)
+    info = analysis.start_input("fuzz")
+    splitter = LineSplitter("fuzz")
+    for i in range(0, len(body), chunk):
+        for block in splitter.feed(body[i:i + chunk]):
+            analysis.feed_block(info, block)
+    for block in splitter.finish():
+        analysis.feed_block(info, block)
+    analysis.report().to_dict()
+    text = clean(body[:2000])
+    rec = parse_line(1, text)
+    TracebackTracker().feed(rec)
+    FactCollector("fuzz").feed(1, text, rec.message)
+
+
+if __name__ == "__main__":
+    atheris.Setup(sys.argv, one_input)
+    atheris.Fuzz()
