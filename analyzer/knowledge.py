@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 import regex
-import yaml
 
 from .conditions import ConditionError, compile_condition
 from .normalize import mask
@@ -24,7 +23,6 @@ try:  # the stdlib regex parser, to find the literal text a pattern requires
 except ImportError:  # pragma: no cover - Python 3.9/3.10
     import sre_parse as _sre_parse  # type: ignore
 
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 10x faster, equally safe
 SEVERITIES = ("error", "warning", "info")
 MATCH_TIMEOUT = 0.25  # seconds one rule's regex may spend on one line before it is disabled
 MIN_KEYWORD = 4
@@ -115,6 +113,9 @@ def load_categories(rules_dir: Path) -> Dict[str, str]:
 
 
 def _load_yaml(path: Path) -> Any:
+    import yaml  # here, not at the top: a cached knowledge base (see _cache) needs no YAML
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 10x faster, equally safe
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -122,7 +123,7 @@ def _load_yaml(path: Path) -> Any:
     except OSError as e:
         raise RuleError(f"{path}: cannot read ({e.strerror or e})") from None
     try:
-        return yaml.load(text, Loader=_SafeLoader)
+        return yaml.load(text, Loader=loader)
     except yaml.YAMLError as e:
         where = ""
         mark = getattr(e, "problem_mark", None)
@@ -350,6 +351,36 @@ def _best_literals(items) -> Optional[List[str]]:
     if not candidates:
         return None
     return max(candidates, key=lambda c: min(len(s) for s in c))
+
+
+# --- plain-data form (the on-disk cache, see _cache.py) ---------------------------------------
+
+_NOT_CACHED = ("_compiled", "disabled")  # run-time state, rebuilt on use
+
+
+def rules_to_data(kb: "KnowledgeBase") -> Dict[str, Any]:
+    """The validated rules as JSON-able data (compiled regexes left out)."""
+    from dataclasses import asdict, fields
+
+    names = [f.name for f in fields(Rule) if f.name not in _NOT_CACHED]
+    rules = []
+    for r in kb.rules:
+        d = {n: getattr(r, n) for n in names}
+        d["fixes"] = [asdict(f) for f in r.fixes]
+        d["examples_match"] = [asdict(e) for e in r.examples_match]
+        rules.append(d)
+    return {"categories": kb.categories, "rules": rules}
+
+
+def rules_from_data(data: Dict[str, Any]) -> "KnowledgeBase":
+    """The inverse of `rules_to_data`."""
+    rules = []
+    for d in data["rules"]:
+        d = dict(d)
+        d["fixes"] = [Fix(**f) for f in d["fixes"]]
+        d["examples_match"] = [Example(**e) for e in d["examples_match"]]
+        rules.append(Rule(**d))
+    return KnowledgeBase(rules, data["categories"])
 
 
 # --- the compiled knowledge base --------------------------------------------------------------

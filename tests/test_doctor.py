@@ -119,3 +119,24 @@ def test_doctor_checks_against_installed_tensorflow(libdir, tmp_path, monkeypatc
     text = render_doctor_text(d)
     assert "TensorFlow: 2.15.0 (CUDA build, CUDA 12.2, cuDNN 8)" in text
     assert d["verdict"] == "problems"
+
+
+def test_doctor_with_real_tensorflow_reports_build_info_and_no_gpu():
+    """CI installs the tensorflow extra: the real build info is read, and this machine has no GPU."""
+    import importlib.util
+    import json as _json
+
+    if importlib.util.find_spec("tensorflow") is None:
+        pytest.skip("the tensorflow extra is not installed")
+    from conftest import tflog
+
+    p = tflog("doctor", "--format", "json", timeout=300)
+    assert p.returncode == 0, p.stderr
+    d = _json.loads(p.stdout)
+    import tensorflow as tf
+
+    assert d["tensorflow"]["version"] == tf.__version__
+    build = d["tensorflow"]["build_info"]
+    assert build.get("is_cuda_build") is not None or "cuda_version" in build
+    if not d["gpus"]:
+        assert d["verdict"] in ("no_gpu", "problems", "warnings")
