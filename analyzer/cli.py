@@ -3,78 +3,29 @@
 Every command turns user mistakes (missing file, bad rule folder, unknown
 format) into one readable line on stderr and exit status 2; findings at or above
 `--fail-on` give exit status 1; otherwise 0.
+
+The commands themselves are a Typer app in `analyzer.commands`. Importing Typer
+takes ~100 ms, more than analysing a small log, so `main()` runs a plain
+`tflog analyze PATH... [--format F] [--fail-on L] [--no-color] [--rules DIR] [--confirm]`
+itself and hands everything else (help, mistakes, other commands) to Typer.
+`TFLOG_FAST_CLI=0` always uses Typer (the tests compare both paths).
 """
 from __future__ import annotations
 
 import os
 import sys
-from enum import Enum
 from pathlib import Path
-from typing import List, Optional
+from typing import Dict, List, Optional
 
-import typer
-
-from . import __version__
+from . import __version__  # noqa: F401  (kept: `analyzer.cli.__version__` was public)
 
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 
-app = typer.Typer(
-    name="tflog",
-    help="Read TensorFlow/CUDA logs and tracebacks; name the root cause and how to fix it.\n\n"
-         "\b\nExamples:\n"
-         "  tflog analyze run.log                     diagnose a log file (.gz works too)\n"
-         "  tflog analyze run.log --format json       the JSON report, for scripts and bots\n"
-         "  python train.py 2>&1 | tflog watch        diagnose live; your output passes through\n"
-         "  tflog run -- python train.py              run a command and diagnose it live\n"
-         "  tflog doctor                              check this machine's GPU set-up\n"
-         "  tflog rules list                          what tflog knows",
-    add_completion=False,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-rules_app = typer.Typer(help="Inspect and check the knowledge base (built-in rules plus --rules folders).",
-                        no_args_is_help=True, rich_markup_mode=None)
-app.add_typer(rules_app, name="rules")
-
-
-class Format(str, Enum):
-    rich = "rich"
-    text = "text"
-    json = "json"
-    markdown = "markdown"
-    sarif = "sarif"
-    github = "github"
-    jsonl = "jsonl"
-
-
-class FailOn(str, Enum):
-    error = "error"
-    warning = "warning"
-    never = "never"
-
 
 class UsageError(Exception):
     """A mistake in how tflog was called; printed as one line, exit status 2."""
-
-
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"tflog {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
-                                       help="Print the version and exit.")) -> None:
-    pass
-
-
-RULES_OPTION = typer.Option(None, "--rules", metavar="DIR",
-                            help="Extra folder of YAML rules (repeatable); a rule with a built-in id replaces it.")
 
 
 def _kb(rule_dirs: Optional[List[Path]]):
@@ -83,9 +34,9 @@ def _kb(rule_dirs: Optional[List[Path]]):
     return load_knowledge_base(rule_dirs or ())
 
 
-def _choose_format(fmt: Optional[Format], no_color: bool) -> str:
+def _choose_format(fmt: Optional[str], no_color: bool) -> str:
     if fmt is not None:
-        return fmt.value
+        return fmt
     if no_color or os.environ.get("NO_COLOR") or not sys.stdout.isatty():
         return "text"
     return "rich"
@@ -100,19 +51,9 @@ def exit_status(report, fail_on: str) -> int:
     return 0
 
 
-@app.command()
-def analyze(
-    paths: List[str] = typer.Argument(..., metavar="PATH...", help="Log files (plain or .gz), or - for standard input."),
-    fmt: Optional[Format] = typer.Option(None, "--format", "-f", help="Output format: rich (default on a terminal), text (default in a pipe), json, markdown, sarif (GitHub code scanning), github (workflow annotations), jsonl (one finding per line)."),
-    rules: Optional[List[Path]] = RULES_OPTION,
-    fail_on: FailOn = typer.Option(FailOn.error, "--fail-on", help="Exit with status 1 when a finding is at least this severe."),
-    no_color: bool = typer.Option(False, "--no-color", help="Plain text even on a terminal (NO_COLOR is honoured too)."),
-    confirm: bool = typer.Option(False, "--confirm", help="Reproduce each diagnosed failure on this machine (load the library, query the driver, ...) and say whether it still holds."),
-) -> None:
-    """Diagnose TensorFlow/CUDA logs: root cause first, symptoms under it, harmless lines marked.
-
-    Exit status: 0 nothing at or above --fail-on, 1 something is, 2 bad input or usage.
-    """
+def run_analyze(paths: List[str], fmt: Optional[str], rules: Optional[List[Path]], fail_on: str,
+                no_color: bool, confirm: bool) -> int:
+    """`tflog analyze`: analyse, print the report, return the exit status."""
     from .engine import analyze_paths
     from .render import render
 
@@ -124,193 +65,90 @@ def analyze(
 
         confirm_report(report, progress=sys.stderr if sys.stderr.isatty() else None)
     render(report, _choose_format(fmt, no_color), sys.stdout)
-    raise typer.Exit(exit_status(report, fail_on.value))
+    return exit_status(report, fail_on)
 
 
-class LiveFormat(str, Enum):
-    rich = "rich"
-    text = "text"
-    json = "json"
-    jsonl = "jsonl"
-    markdown = "markdown"
+# --- the fast path ------------------------------------------------------------------------------
+
+# The values `analyze` accepts (commands.Format / commands.FailOn). A value missing here is
+# still accepted: it just goes through Typer.
+_FORMATS = ("rich", "text", "json", "markdown", "sarif", "github", "jsonl")
+_FAIL_ON = ("error", "warning", "never")
 
 
-@app.command()
-def watch(
-    fmt: Optional[LiveFormat] = typer.Option(None, "--format", "-f", help="How diagnoses are written to stderr: rich/text (default), jsonl (one JSON object per new or updated finding), json or markdown (the final report)."),
-    rules: Optional[List[Path]] = RULES_OPTION,
-    fail_on: FailOn = typer.Option(FailOn.never, "--fail-on", help="Exit with status 1 at the end when a finding is at least this severe (default never: a pipe keeps its status)."),
-    no_color: bool = typer.Option(False, "--no-color", help="No colour in the diagnoses."),
-) -> None:
-    """Diagnose a live stream: `python train.py 2>&1 | tflog watch`.
+def _plain_analyze(argv: List[str]) -> Optional[Dict[str, object]]:
+    """run_analyze's arguments when `argv` is a plain, valid analyze invocation; else None (use Typer).
 
-    Every input byte is passed through to stdout unchanged and at once; diagnoses go to stderr
-    the moment the evidence arrives, and a summary at the end of input.
+    Anything unusual (help, `--`, an unknown or repeated option, a bad value, no path) returns
+    None, so that Typer produces its usual behaviour and messages.
     """
-    from .live import watch_stream
-
-    raise typer.Exit(watch_stream(_kb(rules), fmt=_live_format(fmt, no_color), fail_on=fail_on.value))
-
-
-@app.command(context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True})
-def run(
-    command: List[str] = typer.Argument(..., metavar="-- CMD [ARGS]...", help="The command to run, after --."),
-    tee: Optional[Path] = typer.Option(None, "--tee", metavar="FILE", help="Also write the command's combined output to FILE, byte for byte."),
-    fmt: Optional[LiveFormat] = typer.Option(None, "--format", "-f", help="How diagnoses are written to stderr (as for watch)."),
-    rules: Optional[List[Path]] = RULES_OPTION,
-    fail_on: FailOn = typer.Option(FailOn.never, "--fail-on", help="Accepted for symmetry; the exit status is always the command's own."),
-    no_color: bool = typer.Option(False, "--no-color", help="No colour in the diagnoses."),
-) -> None:
-    """Run a command and diagnose its output live: `tflog run -- python train.py`.
-
-    Its stdout and stderr pass through to yours unchanged; diagnoses go to stderr. tflog exits
-    with the command's own exit status (128+N when a signal N killed it); Ctrl-C reaches the command.
-    """
-    from .live import run_command
-
-    if command and command[0] == "--":
-        command = command[1:]
-    if not command:
-        raise UsageError("give the command to run after --, e.g. tflog run -- python train.py")
-    raise typer.Exit(run_command(command, _kb(rules), fmt=_live_format(fmt, no_color), tee=tee))
-
-
-def _live_format(fmt: Optional[LiveFormat], no_color: bool) -> str:
-    if fmt is not None:
-        return fmt.value
-    if no_color or os.environ.get("NO_COLOR") or not sys.stderr.isatty():
-        return "text"
-    return "rich"
-
-
-@app.command()
-def doctor(fmt: Optional[Format] = typer.Option(None, "--format", "-f", help="text (default) or json."),
-           timeout: float = typer.Option(30.0, "--timeout", help="Seconds each probe may take.")) -> None:
-    """Check this machine's TensorFlow/CUDA/cuDNN/driver set-up without a log (works without TensorFlow)."""
-    import json
-
-    from .doctor import render_doctor_text, run_doctor
-
-    result = run_doctor(timeout=timeout)
-    if fmt is not None and fmt.value == "json":
-        typer.echo(json.dumps(result, indent=2))
-    else:
-        typer.echo(render_doctor_text(result))
-
-
-@app.command()
-def check(
-    paths: List[str] = typer.Argument(None, metavar="FILES...", help="Log files to check (pre-commit passes the staged ones)."),
-    rules: Optional[List[Path]] = RULES_OPTION,
-    fail_on: Optional[FailOn] = typer.Option(None, "--fail-on", help="Fail on findings at least this severe (default from config, else error)."),
-) -> None:
-    """Check log files as a pre-commit hook: one `path:line:col: RULE-ID message` line per finding.
-
-    Configuration: `[tool.tflog]` in pyproject.toml or `.tflog.yaml` (rules, disable, fail_on).
-    """
-    from .precommit import check_files
-
-    raise typer.Exit(check_files(paths or [], rule_dirs=rules or (), fail_on=fail_on.value if fail_on else None))
-
-
-@app.command()
-def serve(
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
-    port: int = typer.Option(8000, "--port", help="Port to listen on."),
-    mcp: bool = typer.Option(False, "--mcp", help="Serve the MCP tool protocol on stdio instead of HTTP."),
-    max_body: int = typer.Option(16 * 1024 * 1024, "--max-body", help="Largest request body in bytes (413 above)."),
-    timeout: float = typer.Option(10.0, "--timeout", help="Seconds one analysis may take."),
-    redact: bool = typer.Option(False, "--redact", help="Mask user names, host names, IPs and tokens in what is returned."),
-    rules: Optional[List[Path]] = RULES_OPTION,
-) -> None:
-    """Serve tflog to chatbots: an HTTP JSON API (needs the `server` extra) or an MCP server (--mcp)."""
-    from .server import serve as _serve
-
-    _serve(host=host, port=port, mcp=mcp, max_body=max_body, timeout=timeout, redact=redact, rule_dirs=rules or ())
-
-
-@rules_app.command("list")
-def rules_list(rules: Optional[List[Path]] = RULES_OPTION,
-               category: Optional[str] = typer.Option(None, "--category", help="Only rules of this category (glob).")) -> None:
-    """List rules: id, severity, category, title."""
-    import fnmatch
-
-    kb = _kb(rules)
-    for r in sorted(kb.rules, key=lambda r: (r.category, r.id)):
-        if category and not fnmatch.fnmatchcase(r.category, category):
+    if not argv or argv[0] != "analyze":
+        return None
+    paths: List[str] = []
+    opts: Dict[str, object] = {}
+    rules: List[Path] = []
+    rest = argv[1:]
+    i = 0
+    while i < len(rest):
+        arg = rest[i]
+        i += 1
+        if arg == "-" or not arg.startswith("-"):
+            paths.append(arg)
             continue
-        typer.echo(f"{r.id:44} {r.severity:8} {r.category:28} {r.title}")
+        name, eq, value = arg.partition("=")
+        if name in ("--no-color", "--confirm"):
+            if eq or name in opts:
+                return None
+            opts[name] = True
+            continue
+        if name not in ("--format", "-f", "--fail-on", "--rules") or (name == "-f" and eq):
+            return None
+        if not eq:
+            if i >= len(rest):
+                return None
+            value = rest[i]
+            i += 1
+        if value.startswith("-") or not value:
+            return None
+        if name == "--rules":
+            rules.append(Path(value))
+            continue
+        key = "--format" if name == "-f" else name
+        if key in opts or value not in (_FORMATS if key == "--format" else _FAIL_ON):
+            return None
+        opts[key] = value
+    if not paths:
+        return None
+    return {"paths": paths, "fmt": opts.get("--format"), "rules": rules or None,
+            "fail_on": opts.get("--fail-on", "error"), "no_color": bool(opts.get("--no-color")),
+            "confirm": bool(opts.get("--confirm"))}
 
 
-@rules_app.command("show")
-def rules_show(rule_id: str = typer.Argument(..., metavar="ID"), rules: Optional[List[Path]] = RULES_OPTION) -> None:
-    """Show a rule's documentation: what it means, why, fixes, examples, references."""
-    from .ruledoc import rule_markdown
+def _run_typer(argv: Optional[List[str]]):
+    import typer
 
-    kb = _kb(rules)
-    rule = kb.get(rule_id)
-    if rule is None:
-        import difflib
+    from .commands import app
 
-        close = difflib.get_close_matches(rule_id, list(kb.by_id), n=3)
-        raise UsageError(f"no rule {rule_id!r}" + (f" (did you mean {', '.join(close)}?)" if close else "; see `tflog rules list`"))
-    typer.echo(rule_markdown(rule, kb))
-
-
-@rules_app.command("lint")
-def rules_lint(rules: Optional[List[Path]] = RULES_OPTION) -> None:
-    """Check every rule's format and documentation; exit 1 on problems."""
-    from .kbcheck import lint
-
-    kb = _kb(rules)
-    problems = lint(kb)
-    for p in problems:
-        typer.echo(str(p))
-    typer.echo(f"{len(kb.rules)} rules, {len(problems)} problem(s)")
-    raise typer.Exit(1 if problems else 0)
-
-
-@rules_app.command("test")
-def rules_test(rules: Optional[List[Path]] = RULES_OPTION) -> None:
-    """Run every rule's examples (lines that must match, near-misses that must not); exit 1 on failures."""
-    from .kbcheck import run_examples
-
-    kb = _kb(rules)
-    problems = run_examples(kb)
-    for p in problems:
-        typer.echo(str(p))
-    n = sum(len(r.examples_match) + len(r.examples_no_match) for r in kb.rules)
-    typer.echo(f"{n - len(problems)} passed, {len(problems)} failed")
-    raise typer.Exit(1 if problems else 0)
-
-
-@rules_app.command("suggest")
-def rules_suggest(paths: List[str] = typer.Argument(..., metavar="LOG...", help="Logs with errors tflog does not recognise."),
-                  rules: Optional[List[Path]] = RULES_OPTION) -> None:
-    """Draft YAML rules (masked template + real example) for the errors no rule explains."""
-    from .engine import analyze_paths
-    from .suggest import suggest_rules
-
-    text = suggest_rules(analyze_paths(paths, _kb(rules)))
-    if not text:
-        typer.echo("Every error in these logs is already explained by a rule; nothing to suggest.", err=True)
-        raise typer.Exit(0)
-    typer.echo(text, nl=False)
+    try:
+        return app(args=argv, prog_name="tflog", standalone_mode=False)
+    except typer.Exit as e:
+        return e.exit_code
+    except typer.Abort:
+        _fail("aborted", 130)
 
 
 def main(argv: Optional[List[str]] = None) -> None:
-    """Entry point: runs the app and turns known errors into one line and an exit status."""
+    """Entry point: runs the command and turns known errors into one line and an exit status."""
     from .knowledge import RuleError
     from .reader import InputError
 
     try:
-        status = app(args=argv, prog_name="tflog", standalone_mode=False)
+        plain = None
+        if os.environ.get("TFLOG_FAST_CLI", "1") != "0":
+            plain = _plain_analyze(sys.argv[1:] if argv is None else list(argv))
+        status = run_analyze(**plain) if plain is not None else _run_typer(argv)
     except (InputError, RuleError, UsageError) as e:
         _fail(str(e), EXIT_USAGE)
-    except typer.Exit as e:
-        sys.exit(e.exit_code)
-    except typer.Abort:
-        _fail("aborted", 130)
     except KeyboardInterrupt:
         _fail("interrupted", 130)
     except BrokenPipeError:
@@ -341,3 +179,15 @@ def _quiet_broken_pipe() -> None:
     except OSError:
         pass
     sys.exit(1)
+
+
+def __getattr__(name: str):
+    """`analyzer.cli.app` and the other Typer objects, which now live in `analyzer.commands`."""
+    if name.startswith("__"):
+        raise AttributeError(name)
+    from . import commands
+
+    try:
+        return getattr(commands, name)
+    except AttributeError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
