@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +13,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_logs"
 CORPUS = ROOT.parent / "shared" / "dev_corpus"
+CLIBS = Path(__file__).parent / "clibs"
+CC = shutil.which("gcc") or shutil.which("cc")
 
 
 def tflog(*args, input: bytes = None, cwd=None, env=None, timeout=120):
@@ -30,3 +34,39 @@ def kb():
     from analyzer import load_knowledge_base
 
     return load_knowledge_base()
+
+
+def without_input_names(report: dict) -> dict:
+    """The report with input names blanked, to compare reports of the same text read by different routes."""
+    report = json.loads(json.dumps(report))
+    for i in report["inputs"]:
+        i["name"] = ""
+    for ev in report["fact_evidence"].values():
+        ev["input"] = ""
+    for f in report["findings"]:
+        for ev in f["evidence"]:
+            ev["input"] = ""
+    return report
+
+
+def build(libdir: Path, source: str, soname: str, **defines) -> Path:
+    """Compile tests/clibs/<source> into libdir/<soname> with -D<NAME>=<value> for each define."""
+    libdir.mkdir(parents=True, exist_ok=True)
+    out = libdir / soname
+    cmd = [CC, "-shared", "-fPIC", "-O0", "-o", str(out), f"-Wl,-soname,{soname}", str(CLIBS / source)]
+    cmd += [f"-D{k}={v}" for k, v in defines.items()]
+    subprocess.run(cmd, check=True, capture_output=True, timeout=120)
+    return out
+
+
+@pytest.fixture
+def libdir(tmp_path, monkeypatch):
+    """An empty directory first on LD_LIBRARY_PATH for the probe subprocesses (fake GPU libraries go here)."""
+    if CC is None:
+        pytest.skip("gcc is not installed, so the fake GPU libraries cannot be built")
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the fake libraries are ELF shared objects found through LD_LIBRARY_PATH")
+    d = tmp_path / "lib"
+    d.mkdir()
+    monkeypatch.setenv("LD_LIBRARY_PATH", os.pathsep.join(p for p in (str(d), os.environ.get("LD_LIBRARY_PATH")) if p))
+    return d

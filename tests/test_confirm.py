@@ -7,8 +7,7 @@ import os
 
 import pytest
 
-from conftest import tflog
-from test_probes import CC, build
+from conftest import CC, build, tflog
 
 pytestmark = pytest.mark.skipif(CC is None, reason="gcc is not installed")
 

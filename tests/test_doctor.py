@@ -11,29 +11,11 @@ import pytest
 
 from analyzer.doctor import render_doctor_text, run_doctor
 
-CLIBS = Path(__file__).parent / "clibs"
-CC = shutil.which("gcc") or shutil.which("cc")
+from conftest import CC, CLIBS, build  # noqa: F401  (fake GPU libraries, shared with other tests)
 
 
-def build(libdir: Path, source: str, soname: str, **defines) -> Path:
-    """Compile tests/clibs/<source> into libdir/<soname> with -D<NAME>=<value> for each define."""
-    out = libdir / soname
-    cmd = [CC, "-shared", "-fPIC", "-O0", "-o", str(out), f"-Wl,-soname,{soname}", str(CLIBS / source)]
-    cmd += [f"-D{k}={v}" for k, v in defines.items()]
-    subprocess.run(cmd, check=True, capture_output=True, timeout=120)
-    return out
 
 
-@pytest.fixture
-def libdir(tmp_path, monkeypatch):
-    if CC is None:
-        pytest.skip("gcc is not installed, so the fake GPU libraries cannot be built")
-    if not sys.platform.startswith("linux"):
-        pytest.skip("the fake libraries are ELF shared objects found through LD_LIBRARY_PATH")
-    d = tmp_path / "lib"
-    d.mkdir()
-    monkeypatch.setenv("LD_LIBRARY_PATH", os.pathsep.join(p for p in (str(d), os.environ.get("LD_LIBRARY_PATH")) if p))
-    return d
 
 
 def test_doctor_on_this_machine():

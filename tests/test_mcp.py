@@ -7,7 +7,7 @@ import sys
 import jsonschema
 import pytest
 
-from conftest import ROOT, SAMPLES, tflog_json
+from conftest import ROOT, SAMPLES, tflog_json, without_input_names
 
 mcp = pytest.importorskip("mcp")
 anyio = pytest.importorskip("anyio")
@@ -58,17 +58,6 @@ def session_results(log_path):
     return anyio.run(_drive, log_path.read_text(encoding="utf-8", errors="replace"))
 
 
-def _without_input_names(report: dict) -> dict:
-    """The report with input names blanked (the CLI names the file, MCP names the text 'log')."""
-    report = json.loads(json.dumps(report))
-    for i in report["inputs"]:
-        i["name"] = ""
-    for ev in report["fact_evidence"].values():
-        ev["input"] = ""
-    for f in report["findings"]:
-        for ev in f["evidence"]:
-            ev["input"] = ""
-    return report
 
 
 def test_four_tools_with_input_and_output_schemas(session_results):
@@ -89,7 +78,7 @@ def test_analyze_log_returns_the_cli_json(session_results, log_path):
     report = result["structuredContent"]
     jsonschema.validate(report, REPORT_SCHEMA)
     cli = tflog_json(log_path)
-    assert _without_input_names(report) == _without_input_names(cli)
+    assert without_input_names(report) == without_input_names(cli)
     assert report["findings"][0]["root_cause"] and report["findings"][0]["severity"] == "error"
     assert json.loads(result["content"][0]["text"]) == report  # the text block says the same
 
