@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import jsonschema
 import pytest
 
-from conftest import without_input_names, ROOT, SAMPLES, tflog_json
+from conftest import ROOT, SAMPLES, tflog_json, without_input_names
 
 
 def _needs_server_extra():
