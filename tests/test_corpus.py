@@ -13,7 +13,8 @@ import pytest
 
 from conftest import CORPUS
 
-BAR_TOP1 = 80.0
+BAR_TOP1 = 95.0
+BAR_FACTS = 0.90
 
 
 @pytest.mark.skipif(not (CORPUS / "score.py").is_file(), reason="dev corpus not next to this checkout")
@@ -27,3 +28,7 @@ def test_dev_corpus_accuracy():
     assert m, p.stdout + p.stderr
     assert re.search(r"crashes: 0;", p.stdout), "some logs crashed tflog:\n" + p.stdout
     assert float(m.group(1)) >= BAR_TOP1, p.stdout
+    ok, total = map(int, re.search(r"facts: (\d+)/(\d+)", p.stdout).groups())
+    assert ok >= BAR_FACTS * total, p.stdout
+    benign = re.search(r"^benign\s+(\d+)/(\d+)", p.stdout, re.M)
+    assert benign and benign.group(1) == benign.group(2), "a harmless log was given an error or warning:\n" + p.stdout
