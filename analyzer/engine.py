@@ -11,23 +11,25 @@ from __future__ import annotations
 import fnmatch
 import string
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Dict, Iterable, List, Optional, Tuple
 
 from . import __version__
 from .conditions import compile_condition, glob_matcher
 from .facts import KEYWORDS as FACT_KEYWORDS
-from .facts import REPORT_FACTS, FactCollector, merge_facts, normalise_finding_facts
+from .facts import REPORT_FACTS, FactCollector, LineFacts, merge_facts, normalise_finding_facts
 from .knowledge import KnowledgeBase, Rule
+from .knowledge import mask_cached as mask
 from .model import SEVERITY_ORDER, Evidence, Finding, InputInfo, Report
-from .normalize import mask
-from .parse import Record, TracebackTracker, clean, node_name, parse_line
+from .parse import Record, TracebackTracker, classify, clean, node_name
 from .reader import Block, LineSplitter, Source, open_source, read_blocks
 from .scan import Prefilter
 
 MAX_EVIDENCE = 5          # distinct evidence lines kept per finding
 MAX_UNRECOGNIZED = 20     # distinct unrecognized errors kept
-FUZZY_CACHE = 4096
 NODE_WINDOW = 4           # a [[{{node x}}]] line this close after a hit names its graph node
+LINE_CACHE = 4096         # lines whose results are remembered per knowledge base (see _Line)
+LINE_CACHE_MAX_LEN = 1000  # longer lines are not remembered (bounded memory)
 
 
 @dataclass
@@ -62,6 +64,21 @@ class Hit:
         return True
 
 
+class _Line:
+    """What one line's text yields before any state is consulted: its parse, its facts and the rule
+    that matches it. All three depend on the text alone, so they are remembered per knowledge base
+    (`kb.line_cache`) for lines seen again: repeated lines, the same log analysed again."""
+
+    __slots__ = ("fields", "facts", "rule", "rule_facts")
+    UNKNOWN = object()  # `rule` before the rules were tried
+
+    def __init__(self, fields, facts: LineFacts):
+        self.fields = fields          # parse.classify(text)
+        self.facts = facts
+        self.rule = _Line.UNKNOWN     # the matching rule, or None
+        self.rule_facts: Dict[str, str] = {}
+
+
 class Analysis:
     """Streaming analysis of one or more inputs against a knowledge base."""
 
@@ -72,7 +89,6 @@ class Analysis:
         self.inputs: List[InputInfo] = []
         self.facts = FactCollector("")
         self._tb = TracebackTracker()
-        self._fuzzy_cache: Dict[str, Optional[Tuple[Rule, float]]] = {}
         self._last_hit: Optional[Tuple[Hit, int]] = None
         self._unrecognized = 0
 
@@ -92,7 +108,10 @@ class Analysis:
         info.lines = block.first_line - 1 + block.data.count(block.newline)
         changed: List[str] = []
         for line_no, raw, found in self.prefilter.candidates(block):
-            key = self.feed_line(info.name, line_no, clean(raw), found)
+            text = clean(raw)
+            if found is not None and not _found_is_exact(raw, text):
+                found = None  # clean() changed the line: let each step look for its keywords
+            key = self.feed_line(info.name, line_no, text, found)
             if key:
                 changed.append(key)
         return changed
@@ -104,22 +123,34 @@ class Analysis:
         """
         if not text.strip():
             return None
-        rec = parse_line(line_no, text)
-        self.facts.feed(line_no, text, rec.message)
+        cache = self.kb.line_cache
+        line = cache.get(text)
+        if line is None:
+            fields = classify(text)
+            line = _Line(fields, LineFacts(text, fields[0], text.lower(), found))
+            if len(text) <= LINE_CACHE_MAX_LEN:
+                if len(cache) >= LINE_CACHE:
+                    cache.clear()
+                cache[text] = line
+        rec = Record(line_no, text, *line.fields)
+        self.facts.feed(line_no, text, rec.message, facts=line.facts)
         if rec.kind == "node":
             self._attach_node(rec)
             return None
         tb = self._tb.feed(rec)
         if rec.kind in ("frame", "tb_header", "chain"):
             return None
-        candidates = self.kb.candidate_rules(text.lower(), found)
-        rule, m = self.kb.match(rec.message, candidates)
-        if rule is None and rec.message is not text:
-            rule, m = self.kb.match(text, candidates)  # a rule may also be written against the whole line
+        if line.rule is _Line.UNKNOWN:
+            candidates = self.kb.candidate_rules(text.lower(), found)
+            rule, m = self.kb.match(rec.message, candidates)
+            if rule is None and rec.message is not text:
+                rule, m = self.kb.match(text, candidates)  # a rule may also be written against the whole line
+            line.rule_facts = normalise_finding_facts(m.groupdict()) if rule is not None else {}
+            line.rule = rule
+        rule = line.rule
         if rule is not None:
             hit = self._hit(rule.id, rule, "regex")
-            new_facts = normalise_finding_facts(m.groupdict())
-            for k, v in new_facts.items():
+            for k, v in line.rule_facts.items():
                 hit.facts.setdefault(k, v)
             return self._record(hit, input_name, rec)
         if not (rec.is_error or rec.level == "W"):
@@ -153,14 +184,8 @@ class Analysis:
                 self._last_hit[0].facts.setdefault("node", name)
 
     def _fuzzy(self, message: str) -> Optional[Tuple[Rule, float]]:
-        key = mask(message)
-        if key in self._fuzzy_cache:
-            return self._fuzzy_cache[key]
-        best = next(((r, s) for r, s in self.kb.fuzzy(message) if s >= r.fuzzy_threshold), None)
-        if len(self._fuzzy_cache) >= FUZZY_CACHE:
-            self._fuzzy_cache.clear()
-        self._fuzzy_cache[key] = best
-        return best
+        """The best fuzzy match at or above its rule's threshold (kb.fuzzy caches by masked text)."""
+        return next(((r, s) for r, s in self.kb.fuzzy(message) if s >= r.fuzzy_threshold), None)
 
     def _unrecognized_hit(self, input_name: str, rec: Record, tb) -> Optional[str]:
         key = "unrecognized:" + mask(rec.message)[:300]
@@ -188,6 +213,8 @@ class Analysis:
             for k, v in hit.facts.items():
                 if k in REPORT_FACTS and k not in facts:
                     facts[k] = v
+        # versions that work together (rules/compat/*.yaml), memoised: see _derived_facts
+        facts.update({k: v for k, v in _derived_facts(facts).items() if k not in facts})
         present = self._present(facts)
         findings = [self._finding(h, facts, present) for h in self.hits.values()]
         findings = [f for f in findings if f is not None]
@@ -247,12 +274,39 @@ class Analysis:
         )
 
 
+def _derived_facts(facts: Dict[str, object]) -> Dict[str, str]:
+    """compat.derived_facts(facts), memoised: it is a pure function of the facts, takes ~4 ms, and
+    the server sees the same environment (same facts) again and again."""
+    from .compat import derived_facts
+
+    try:
+        key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in facts.items()))
+        hash(key)
+    except TypeError:
+        return derived_facts(facts)
+    return _derived_facts_of(key)
+
+
+@lru_cache(maxsize=512)
+def _derived_facts_of(key: tuple) -> Dict[str, str]:
+    from .compat import derived_facts
+
+    return derived_facts({k: list(v) if isinstance(v, tuple) else v for k, v in key})
+
+
 def _unrecognized_title(rec: Record) -> str:
     if rec.kind == "exception":
         return f"Unrecognized error: {rec.exc_type}"
     if rec.kind == "signal":
         return "The process died: " + rec.message[:80]
     return "Unrecognized error line" + (f" from {rec.source.rsplit('/', 1)[-1]}" if rec.source else "")
+
+
+def _found_is_exact(raw: bytes, text: str) -> bool:
+    """Are the prefilter's keywords (found in the raw bytes, ASCII case-insensitively) exactly those in
+    text.lower()? Yes when clean() turned every byte into one ASCII character (a CRLF's CR aside):
+    then nothing was removed or decoded differently."""
+    return text.isascii() and len(text) == len(raw) - raw.endswith(b"\r")
 
 
 def _prefilter_for(kb: KnowledgeBase) -> Prefilter:
@@ -268,13 +322,25 @@ def _prefilter_for(kb: KnowledgeBase) -> Prefilter:
 _FORMATTER = string.Formatter()
 
 
-def render_template(template: str, facts: Dict[str, object]) -> str:
-    """Fill {fact} placeholders; a line that names an unknown fact is left out."""
+@lru_cache(maxsize=2048)
+def _template_lines(template: str) -> Tuple[Tuple[str, Optional[Tuple[str, ...]]], ...]:
+    """The template's lines, each with the fact names it uses (None: not a format string).
+    Parsed once per template: rules' texts are rendered for every report."""
     out = []
     for line in template.splitlines():
         try:
-            names = [f for _, f, _, _ in _FORMATTER.parse(line) if f]
+            names: Optional[Tuple[str, ...]] = tuple(f for _, f, _, _ in _FORMATTER.parse(line) if f)
         except ValueError:
+            names = None
+        out.append((line, names))
+    return tuple(out)
+
+
+def render_template(template: str, facts: Dict[str, object]) -> str:
+    """Fill {fact} placeholders; a line that names an unknown fact is left out."""
+    out = []
+    for line, names in _template_lines(template):
+        if names is None:
             out.append(line)
             continue
         values = {}

@@ -7,12 +7,13 @@ wins; equal rank: first seen). Lists (missing/loaded libraries) accumulate.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Tuple
+from dataclasses import dataclass, field
+from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 import regex
 
 from . import normalize as nz
+from ._cache import compile_regex
 from .model import Evidence
 
 LIST_FACTS = ("missing_libraries", "loaded_libraries")
@@ -49,13 +50,24 @@ def normalise(key: str, value: str) -> str:
 
 @dataclass
 class FactPattern:
-    regex: "regex.Pattern"
+    source: str
     rank: int = 50          # lower = more trusted
-    keywords: Tuple[str, ...] = ()
+    keywords: Tuple[str, ...] = ()  # lowercase; the pattern only runs on lines with one of them
+    _compiled: Optional["regex.Pattern"] = field(default=None, repr=False)
+
+    @property
+    def regex(self) -> "regex.Pattern":
+        """Compiled on first use: a small log needs few of these, and compiling all takes ~15 ms."""
+        if self._compiled is None:
+            self._compiled = compile_regex(self.source)
+        return self._compiled
+
+    def may_match(self, low: str) -> bool:
+        return not self.keywords or any(k in low for k in self.keywords)
 
 
 def _p(pattern: str, rank: int, *keywords: str) -> FactPattern:
-    return FactPattern(regex.compile(pattern), rank, keywords)
+    return FactPattern(pattern, rank, keywords)
 
 
 _V = r"(\d+\.\d+(?:\.\d+)?(?:[-_.]?(?:rc|dev|a|b)\d*)?)"
@@ -104,10 +116,14 @@ PATTERNS: List[FactPattern] = [
 ]
 
 # Platform evidence: first strong hint wins (Windows paths and DLLs, Linux .so paths, macOS).
+# The keywords are text each pattern cannot match without (lowercase); unlike PATTERNS', they
+# are not prefilter keywords, and they are only trusted on ASCII lines (see `feed`).
 _PLATFORM = [
-    (regex.compile(r"[A-Za-z]:\\|\.dll\b|\bwin(?:dows|10|11|32)\b|%PATH%|\\site-packages\\", regex.I), "windows"),
-    (regex.compile(r"\.dylib\b|\bmacOS\b|\bDarwin\b|/Users/\w+/"), "macos"),
-    (regex.compile(r"\.so(?:\.\d+)*\b|/usr/|/home/|\blinux\b|\bUbuntu\b|/dist-packages/|/site-packages/|/proc/", regex.I), "linux"),
+    (_p(r"(?i)[A-Za-z]:\\|\.dll\b|\bwin(?:dows|10|11|32)\b|%PATH%|\\site-packages\\", 10,
+        ":\\", ".dll", "win", "%path%", "\\site-packages\\"), "windows"),
+    (_p(r"\.dylib\b|\bmacOS\b|\bDarwin\b|/Users/\w+/", 10, ".dylib", "macos", "darwin", "/users/"), "macos"),
+    (_p(r"(?i)\.so(?:\.\d+)*\b|/usr/|/home/|\blinux\b|\bUbuntu\b|/dist-packages/|/site-packages/|/proc/", 10,
+        ".so", "/usr/", "/home/", "linux", "ubuntu", "-packages/", "/proc/"), "linux"),
 ]
 
 KEYWORDS: Tuple[str, ...] = tuple(sorted({k for p in PATTERNS for k in p.keywords} | {
@@ -115,9 +131,59 @@ KEYWORDS: Tuple[str, ...] = tuple(sorted({k for p in PATTERNS for k in p.keyword
     "ubuntu", "linux", "macos", "darwin", "%path%", "-packages", "python",
 }))
 
-_STATS_KEY = regex.compile(r"^\s*(?P<key>Limit|InUse|MaxInUse|NumAllocs|MaxAllocSize|Reserved|PeakReserved|LargestFreeBlock):\s+(?P<val>\d+)\s*$")
+# PATTERNS by keyword, so that a line whose keywords the prefilter already knows runs only its few.
+_ALWAYS = tuple(i for i, p in enumerate(PATTERNS) if not p.keywords)
+_BY_KEYWORD: Dict[str, Tuple[int, ...]] = {}
+for _i, _pat in enumerate(PATTERNS):
+    for _k in _pat.keywords:
+        _BY_KEYWORD[_k] = _BY_KEYWORD.get(_k, ()) + (_i,)
+
+_STATS_KEY = _p(r"^\s*(?P<key>Limit|InUse|MaxInUse|NumAllocs|MaxAllocSize|Reserved|PeakReserved|LargestFreeBlock):\s+(?P<val>\d+)\s*$", 10)
 _STATS_FACT = {"Limit": "bfc_limit_bytes", "InUse": "bfc_in_use_bytes", "MaxInUse": "bfc_max_in_use_bytes",
                "LargestFreeBlock": "bfc_largest_free_block_bytes"}
+
+
+class LineFacts:
+    """What one line says about the environment, before any state is consulted.
+
+    It depends on the line's text alone, so the engine keeps it for lines it has seen before
+    (repeated lines, a log analysed twice); `FactCollector.feed` applies it in order.
+    """
+
+    __slots__ = ("proposals", "stats", "stats_header", "stats_word", "_platform")
+
+    def __init__(self, text: str, message: str, low: Optional[str] = None, found: Optional[Iterable[str]] = None):
+        """`low` is `text.lower()` when the caller has it; `found`, the prefilter keywords known to
+        be in `low`, when it knows them exactly (an ASCII line): then only their patterns run."""
+        if low is None:
+            low = text.lower()
+        if found is None:
+            patterns: Iterable[FactPattern] = [p for p in PATTERNS if p.may_match(low)]
+        else:
+            idx = set(_ALWAYS)
+            for k in found:
+                idx.update(_BY_KEYWORD.get(k, ()))
+            patterns = [PATTERNS[i] for i in sorted(idx)]
+        proposals: List[Tuple[str, str, int]] = []
+        for p in patterns:
+            m = p.regex.search(text)
+            if m:
+                _propose(proposals, {k: v for k, v in m.groupdict().items() if v}, p.rank)
+        self.proposals = tuple(proposals)  # (fact, value, rank) for FactCollector.set, in order
+        self.stats_header = "Stats:" in message          # a BFC allocator dump starts
+        self.stats_word = "stats:" in low
+        m = _STATS_KEY.regex.match(message)                # one of the dump's "Key: value" lines
+        self.stats: Optional[Tuple[str, str]] = (m.group("key"), m.group("val")) if m else None
+        self._platform: object = LineFacts  # not looked for yet (the collector stops once it knows)
+
+    def platform(self, text: str) -> Optional[str]:
+        """The platform this line hints at (first strong hint wins), or None."""
+        if self._platform is LineFacts:
+            low = text.lower()
+            ascii_line = low.isascii()  # lower() folds a few non-ASCII letters to ASCII; (?i) regexes do too
+            self._platform = next((name for pattern, name in _PLATFORM
+                                   if (not ascii_line or pattern.may_match(low)) and pattern.regex.search(text)), None)
+        return self._platform  # type: ignore[return-value]
 
 
 class FactCollector:
@@ -147,45 +213,44 @@ class FactCollector:
         self._rank[key] = rank
         self.evidence[key] = Evidence(self.input_name, line, text[:300])
 
-    def feed(self, line: int, text: str, message: str) -> None:
-        low = text.lower()
-        m = _STATS_KEY.match(message) if ("stats:" in low or line - self._stats_line <= 2) else None
-        if "Stats:" in message:
+    def feed(self, line: int, text: str, message: str, low: Optional[str] = None,
+             found: Optional[Iterable[str]] = None, facts: Optional[LineFacts] = None) -> None:
+        """Read the facts of one line (`facts`: its LineFacts, when the caller has them)."""
+        if facts is None:
+            facts = LineFacts(text, message, low, found)
+        if facts.stats_header:
             self._stats_line = line
-        elif m:
+        elif facts.stats and (facts.stats_word or line - self._stats_line <= 2):
             self._stats_line = line
-            if m.group("key") in _STATS_FACT:
-                self.set(_STATS_FACT[m.group("key")], m.group("val"), 10, line, text)
+            key, value = facts.stats
+            if key in _STATS_FACT:
+                self.set(_STATS_FACT[key], value, 10, line, text)
         if "platform" not in self._rank or self._rank["platform"] > 10:
-            for pattern, name in _PLATFORM:
-                if pattern.search(text):
-                    self.set("platform", name, 10, line, text)
-                    break
-        for p in PATTERNS:
-            if p.keywords and not any(k in low for k in p.keywords):
-                continue
-            m = p.regex.search(text)
-            if m:
-                self._apply(m, p.rank, line, text)
+            platform = facts.platform(text)
+            if platform:
+                self.set("platform", platform, 10, line, text)
+        for key, value, rank in facts.proposals:
+            self.set(key, value, rank, line, text)
 
-    def _apply(self, m, rank: int, line: int, text: str) -> None:
-        g = {k: v for k, v in m.groupdict().items() if v}
-        if "_cc_major" in g:
-            g["compute_capability"] = f"{g.pop('_cc_major')}.{g.pop('_cc_minor')}"
-        if "_py_minor" in g:
-            g["python_version"] = f"{g.pop('python_version')}.{g.pop('_py_minor')}"
-        for key in ("missing", "loaded"):
-            if key in g:
-                lib = g.pop(key)
-                self.set(f"{key}_libraries", lib, rank, line, text)
-                name, ver = nz.library_version(lib)
-                if ver and (name == "cudart" or (name in ("cublas", "cufft", "curand", "cusolver", "cusparse") and "." in ver)):
-                    self.set("cuda_runtime", nz.cuda_version(ver), rank + 5 if name != "cudart" else rank, line, text)
-                elif name == "cudnn" and ver and key == "loaded":
-                    self.set("cudnn_runtime", ver, 70, line, text)
-        for key, value in g.items():
-            if not key.startswith("_"):
-                self.set(key, normalise(key, value), rank, line, text)
+
+def _propose(out: List[Tuple[str, str, int]], g: Dict[str, str], rank: int) -> None:
+    """The facts one pattern match states, normalised, as (fact, value, rank) in the order they apply."""
+    if "_cc_major" in g:
+        g["compute_capability"] = f"{g.pop('_cc_major')}.{g.pop('_cc_minor')}"
+    if "_py_minor" in g:
+        g["python_version"] = f"{g.pop('python_version')}.{g.pop('_py_minor')}"
+    for key in ("missing", "loaded"):
+        if key in g:
+            lib = g.pop(key)
+            out.append((f"{key}_libraries", lib, rank))
+            name, ver = nz.library_version(lib)
+            if ver and (name == "cudart" or (name in ("cublas", "cufft", "curand", "cusolver", "cusparse") and "." in ver)):
+                out.append(("cuda_runtime", nz.cuda_version(ver), rank + 5 if name != "cudart" else rank))
+            elif name == "cudnn" and ver and key == "loaded":
+                out.append(("cudnn_runtime", ver, 70))
+    for key, value in g.items():
+        if not key.startswith("_"):
+            out.append((key, normalise(key, value), rank))
 
 
 def merge_facts(base: Dict[str, object], extra: Dict[str, object]) -> Dict[str, object]:

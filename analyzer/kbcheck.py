@@ -10,6 +10,7 @@ import string
 from dataclasses import dataclass
 from typing import Callable, Dict, List
 
+from .compat import DERIVED_FACTS
 from .facts import REPORT_FACTS, normalise_finding_facts
 from .knowledge import KnowledgeBase, Rule
 from .parse import clean, parse_line
@@ -19,7 +20,7 @@ from .reader import Block
 ENGINE_FACTS = {
     "node", "exception_type", "user_frame", "bfc_limit_bytes", "bfc_in_use_bytes", "bfc_max_in_use_bytes",
     "bfc_largest_free_block_bytes",
-}
+} | set(DERIVED_FACTS)  # derived from rules/compat/ by analyzer.compat.derived_facts
 
 
 @dataclass

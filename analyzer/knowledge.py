@@ -10,11 +10,13 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 import regex
 
+from ._cache import compile_regex
 from .conditions import ConditionError, compile_condition
 from .normalize import mask
 
@@ -26,6 +28,16 @@ except ImportError:  # pragma: no cover - Python 3.9/3.10
 SEVERITIES = ("error", "warning", "info")
 MATCH_TIMEOUT = 0.25  # seconds one rule's regex may spend on one line before it is disabled
 MIN_KEYWORD = 4
+FUZZY_CACHE = 4096    # fuzzy results kept per knowledge base (keyed by masked message)
+CACHE_MAX_LEN = 1000  # longer texts are never cached, so that caches stay small whatever the input
+
+_mask_lru = lru_cache(maxsize=8192)(mask)
+
+
+def mask_cached(text: str) -> str:
+    """mask(text), remembered for recent texts: it runs eight regex substitutions, and the same
+    messages recur within and across logs."""
+    return _mask_lru(text) if len(text) <= CACHE_MAX_LEN else mask(text)
 
 _KNOWN_FIELDS = {
     "id", "aliases", "category", "severity", "title", "priority", "match", "keywords", "fuzzy", "when",
@@ -82,7 +94,7 @@ class Rule:
     def patterns(self) -> List["regex.Pattern"]:
         """Compiled on first use: most rules never see a line with their keywords, so start-up skips them."""
         if self._compiled is None:
-            self._compiled = [regex.compile(src, regex.V0) for src in self.sources]
+            self._compiled = [compile_regex(src, regex.V0) for src in self.sources]
         return self._compiled
 
     def search(self, message: str):
@@ -209,7 +221,7 @@ def parse_rule(path: Path, index: int, raw: Any, categories: Dict[str, str], eag
     for src in str_list("match"):
         try:
             if eager:
-                patterns.append(regex.compile(src, regex.V0))
+                patterns.append(compile_regex(src, regex.V0))
             else:
                 _sre_parse.parse(src)  # cheap syntax check; the `regex` compile happens on first use
         except (regex.error, re.error) as e:
@@ -405,6 +417,10 @@ class KnowledgeBase:
         self._sig_owner: List[Rule] = [r for r in rules for _ in r.fuzzy]
         self._sigs: List[str] = [s for r in rules for s in r.fuzzy]
         self.warnings: List[str] = []
+        # Shared by every analysis that uses this knowledge base (the server's included); both
+        # are emptied when a rule is disabled, since they remember what rules matched.
+        self._fuzzy_masked = lru_cache(maxsize=FUZZY_CACHE)(self._fuzzy_uncached)
+        self.line_cache: Dict[str, Any] = {}  # the engine's per-line results (engine.LINE_CACHE)
 
     def get(self, rule_id: str) -> Optional[Rule]:
         return self.by_id.get(rule_id)
@@ -428,10 +444,12 @@ class KnowledgeBase:
             except TimeoutError:
                 r.disabled = f"rule {r.id} ({r.file}) was disabled: its regex took over {MATCH_TIMEOUT}s on one line"
                 self.warnings.append(r.disabled)
+                self._forget()
                 continue
             except regex.error as e:
                 r.disabled = f"rule {r.id} ({r.file}) was disabled: its regex does not compile ({e})"
                 self.warnings.append(r.disabled)
+                self._forget()
                 continue
             if m:
                 return r, m
@@ -441,11 +459,21 @@ class KnowledgeBase:
         """Fuzzy stage: rules whose signatures resemble `message`, best first, with scores 0-100."""
         if not self._sigs:
             return []
-        from rapidfuzz import fuzz, process
-
-        query = mask(message)
+        query = mask_cached(message)
         if len(query) < 12:
             return []
+        if len(query) > CACHE_MAX_LEN:
+            return list(self._fuzzy_uncached(query, limit))
+        return list(self._fuzzy_masked(query, limit))
+
+    def _forget(self) -> None:
+        """Drop cached results: a rule was disabled, and they may name it."""
+        self._fuzzy_masked.cache_clear()
+        self.line_cache.clear()
+
+    def _fuzzy_uncached(self, query: str, limit: int) -> Tuple[Tuple[Rule, float], ...]:
+        from rapidfuzz import process
+
         results = process.extract(query, self._sigs, scorer=_fuzzy_score, limit=limit * 3, score_cutoff=50)
         best: Dict[str, Tuple[Rule, float]] = {}
         for _, score, idx in results:
@@ -454,7 +482,7 @@ class KnowledgeBase:
                 continue
             if rule.id not in best or best[rule.id][1] < score:
                 best[rule.id] = (rule, score)
-        return sorted(best.values(), key=lambda x: -x[1])[:limit]
+        return tuple(sorted(best.values(), key=lambda x: -x[1])[:limit])
 
 
 def _fuzzy_score(query: str, sig: str, **kwargs) -> float:

@@ -12,24 +12,24 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
-import regex
+from ._cache import compile_regex
 
 # Anything before the TF prefix is tolerated (shell timestamps, "> " quoting, "[stderr]").
-_TSL = regex.compile(
+_TSL = compile_regex(
     r"(?:(?<date>\d{4}-\d\d-\d\d)?[ T]?\d\d:\d\d:\d\d\.\d{3,9}: ?|(?:^|(?<=[\s:>]))(?=[IWEF] \S+?:\d+\] ))"
-    r"(?<level>[IWEF]) (?:\[?\s*\d+ tid\]? )?(?<source>[^\s\]]*?[\w.-]+\.(?:cc|h|cpp|c|py)):(?<lineno>\d+)\] ?(?<msg>.*)$",
+    r"(?<level>[IWEF]) (?:\[?\s*\d+ tid\]? )?(?<source>[^\s\]]*?[\w.-]\.(?:cc|h|cpp|c|py)):(?<lineno>\d+)\] ?(?<msg>.*)$",
 )
-_ABSL = regex.compile(
+_ABSL = compile_regex(
     r"(?<level>[IWEF])(?<mmdd>\d{4}) (?<time>\d\d:\d\d:\d+\.\d{3,9})\s+(?<tid>\d+) "
     r"(?<source>[^\s:\]]+):(?<lineno>\d+)\] ?(?<msg>.*)$"
 )
-_PYLOG = regex.compile(
+_PYLOG = compile_regex(
     r"^(?:\[[^\]]*\]\s*)?(?:\[?(?<level>DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL)\]?)[:\s]+"
     r"(?:(?<logger>[\w.]+):)?(?<msg>.*)$"
 )
-EXCEPTION_LINE = regex.compile(
+EXCEPTION_LINE = compile_regex(
     r"^(?<type>(?:[A-Za-z_][\w]*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Failure|Warning|error))"
     r"(?: \(see above for traceback\))?(?::\s?(?<msg>.*))?$"
 )
@@ -92,32 +92,41 @@ def node_name(text: str) -> Optional[str]:
 
 def parse_line(line_no: int, text: str) -> Record:
     """Classify one cleaned line."""
+    return Record(line_no, text, *classify(text))
+
+
+Fields = Tuple[str, Optional[str], Optional[str], str, Optional[str]]
+
+
+def classify(text: str) -> Fields:
+    """(message, level, source, kind, exc_type) of a cleaned line: a Record without its line number.
+    A pure function of the text, so the engine can keep it for lines it has seen before."""
     stripped = text.strip()
     if "] " in text or text.endswith("]"):
         m = _TSL.search(text)
         if m:
-            return Record(line_no, text, m.group("msg"), m.group("level"), m.group("source").replace("\\", "/"), "log")
+            return m.group("msg"), m.group("level"), m.group("source").replace("\\", "/"), "log", None
         m = _ABSL.search(text)
         if m:
-            return Record(line_no, text, m.group("msg"), m.group("level"), m.group("source"), "log")
+            return m.group("msg"), m.group("level"), m.group("source"), "log", None
     if stripped.startswith("[[") and node_name(stripped):
-        return Record(line_no, text, stripped, kind="node")
+        return stripped, None, None, "node", None
     if _TB_HEADER.search(text):
-        return Record(line_no, text, stripped, kind="tb_header")
+        return stripped, None, None, "tb_header", None
     if _FRAME.match(text) or _JUPYTER_ARROW.match(stripped) or stripped.startswith("<ipython-input-"):
-        return Record(line_no, text, stripped, kind="frame")
+        return stripped, None, None, "frame", None
     if stripped.startswith(CHAIN_MARKERS):
-        return Record(line_no, text, stripped, kind="chain")
+        return stripped, None, None, "chain", None
     body = stripped.lstrip("> ").strip() if stripped.startswith(">") else stripped
     m = EXCEPTION_LINE.match(body)
     if m and not body.endswith("Traceback (most recent call last)"):
-        return Record(line_no, text, body, "E", None, "exception", m.group("type").rsplit(".", 1)[-1])
+        return body, "E", None, "exception", m.group("type").rsplit(".", 1)[-1]
     m = _PYLOG.match(body)
     if m and m.group("msg"):
-        return Record(line_no, text, m.group("msg").strip(), _LEVELS[m.group("level")], m.group("logger"), "log")
+        return m.group("msg").strip(), _LEVELS[m.group("level")], m.group("logger"), "log", None
     if _FATAL_SIGNAL.search(body):
-        return Record(line_no, text, body, "F", None, "signal")
-    return Record(line_no, text, body)
+        return body, "F", None, "signal", None
+    return body, None, None, "text", None
 
 
 @dataclass

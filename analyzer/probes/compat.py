@@ -1,77 +1,54 @@
 """Version facts and compatibility rules the probes and `doctor` compare against.
 
 Pure data and pure functions (no ctypes, no TensorFlow), so the parent process can
-use them and tests can check them directly. Sources: /work/shared/reference
-(tested_builds.md, cuda_drivers.md, library_names.md, tf_apis.md). The lead may move
-the tables to rules/compat/ later; keep them plain dicts so that is a copy.
+use them and tests can check them directly. The version tables come from
+rules/compat/*.yaml (the single source, read through `analyzer.compat`); the dicts
+below are views of them in the shapes the probes use. CUDA/cuDNN API enums stay here.
 """
 from __future__ import annotations
 
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
-# TF (major.minor) -> (cuDNN, CUDA) the official Linux wheel was built against
-# (tested_builds.md section 1; 1.12 and older: the library_names.md CUDA 9.0 row).
-TF_BUILDS: Dict[str, Tuple[str, str]] = {
-    "2.21": ("9.3", "12.5"), "2.20": ("9.3", "12.5"), "2.19": ("9.3", "12.5"),
-    "2.18": ("9.3", "12.5"), "2.17": ("8.9", "12.3"), "2.16": ("8.9", "12.3"),
-    "2.15": ("8.9", "12.2"), "2.14": ("8.7", "11.8"), "2.13": ("8.6", "11.8"),
-    "2.12": ("8.6", "11.8"), "2.11": ("8.1", "11.2"), "2.10": ("8.1", "11.2"),
-    "2.9": ("8.1", "11.2"), "2.8": ("8.1", "11.2"), "2.7": ("8.1", "11.2"),
-    "2.6": ("8.1", "11.2"), "2.5": ("8.1", "11.2"), "2.4": ("8.0", "11.0"),
-    "2.3": ("7.6", "10.1"), "2.2": ("7.6", "10.1"), "2.1": ("7.6", "10.1"),
-    "2.0": ("7.4", "10.0"), "1.15": ("7.4", "10.0"), "1.14": ("7.4", "10.0"),
-    "1.13": ("7.4", "10.0"), "1.12": ("7", "9.0"), "1.11": ("7", "9.0"),
-    "1.10": ("7", "9.0"), "1.9": ("7", "9.0"), "1.8": ("7", "9.0"), "1.7": ("7", "9.0"),
-    "1.6": ("7", "9.0"), "1.5": ("7", "9.0"), "1.4": ("6", "8.0"), "1.3": ("6", "8.0"),
-    "1.2": ("5.1", "8.0"), "1.1": ("5.1", "8.0"), "1.0": ("5.1", "8.0"),
-}
+from ..compat import compat as _compat
 
-# Minimum Linux driver for each CUDA toolkit GA (cuda_drivers.md section 1, Table 3).
-MIN_DRIVER_LINUX: Dict[str, str] = {
-    "9.0": "384.81", "9.1": "390.46", "9.2": "396.26", "10.0": "410.48", "10.1": "418.39",
-    "10.2": "440.33", "11.0": "450.51.05", "11.1": "455.23", "11.2": "460.27.03",
-    "11.3": "465.19.01", "11.4": "470.42.01", "11.5": "495.29.05", "11.6": "510.39.01",
-    "11.7": "515.43.04", "11.8": "520.61.05", "12.0": "525.60.13", "12.1": "530.30.02",
-    "12.2": "535.54.03", "12.3": "545.23.06", "12.4": "550.54.14", "12.5": "555.42.02",
-    "12.6": "560.28.03", "12.8": "570.26", "12.9": "575.51.03", "13.0": "580.65.06",
-    "13.1": "590.44.01", "13.2": "595.45.04",
-}
+_C = _compat()
+
+
+def _tf_builds() -> Dict[str, Tuple[str, str]]:
+    """TF (major.minor) -> (cuDNN, CUDA) the official Linux wheel was built against."""
+    rows = sorted(((k, rec) for (plat, k), rec in _C.builds.items() if plat == "linux"), reverse=True)
+    return {f"{k[0]}.{k[1]}": (str(rec["cudnn"]), str(rec["cuda"])) for k, rec in rows}
+
+
+def _component_sonames(os_name: str) -> Dict[str, List[str]]:
+    """Component -> every name it has across CUDA (or cuDNN) versions, newest first."""
+    order = [str(r["component"]) for r in _C.tf_required] + ["nvrtc"]
+    out: Dict[str, List[str]] = {}
+    for comp in order:
+        if comp == "cudnn":
+            rows = [r for r in _C.cudnn_rows if r.get(os_name)]
+            names = [str(r[os_name]) for r in sorted(rows, key=lambda r: int(r["cudnn"]), reverse=True)]
+        elif comp == "nvrtc":
+            names = [str(r[os_name]) for r in _C.nvrtc_rows if r.get(os_name)]
+        else:
+            names = [str((r.get(os_name) or {}).get(comp)) for r in reversed(_C.lib_rows) if (r.get(os_name) or {}).get(comp)]
+        out[comp] = list(dict.fromkeys(names))
+    return out
+
+
+# TF (major.minor) -> (cuDNN, CUDA) of the Linux tested build (tested_builds.yaml).
+TF_BUILDS: Dict[str, Tuple[str, str]] = _tf_builds()
+
+# Minimum Linux driver for each CUDA toolkit GA (cuda_drivers.yaml, NVIDIA Table 3).
+MIN_DRIVER_LINUX: Dict[str, str] = {f"{k[0]}.{k[1]}": str(r["linux"]) for k, r in sorted(_C.ga.items()) if r.get("linux")}
 # Minor-version compatibility (CUDA 11+): any driver at or above the family minimum runs
 # every toolkit of that major, with a limited feature set (no newer PTX JIT).
-FAMILY_MIN_DRIVER_LINUX: Dict[int, str] = {11: "450.80.02", 12: "525.60.13", 13: "580.65.06"}
+FAMILY_MIN_DRIVER_LINUX: Dict[int, str] = {fam: str(r["linux"]) for fam, r in sorted(_C.mvc.items()) if r.get("linux")}
 
-# The sonames probed per component, newest first (library_names.md sections 1-3).
-COMPONENT_SONAMES_LINUX: Dict[str, List[str]] = {
-    "cudart": ["libcudart.so.13", "libcudart.so.12", "libcudart.so.11.0", "libcudart.so.10.2",
-               "libcudart.so.10.1", "libcudart.so.10.0", "libcudart.so.9.0"],
-    "cublas": ["libcublas.so.13", "libcublas.so.12", "libcublas.so.11", "libcublas.so.10",
-               "libcublas.so.10.0", "libcublas.so.9.0"],
-    "cublasLt": ["libcublasLt.so.13", "libcublasLt.so.12", "libcublasLt.so.11", "libcublasLt.so.10"],
-    "cufft": ["libcufft.so.12", "libcufft.so.11", "libcufft.so.10", "libcufft.so.10.0", "libcufft.so.9.0"],
-    "curand": ["libcurand.so.10", "libcurand.so.10.0", "libcurand.so.9.0"],
-    "cusolver": ["libcusolver.so.12", "libcusolver.so.11", "libcusolver.so.10",
-                 "libcusolver.so.10.0", "libcusolver.so.9.0"],
-    "cusparse": ["libcusparse.so.12", "libcusparse.so.11", "libcusparse.so.10",
-                 "libcusparse.so.10.0", "libcusparse.so.9.0"],
-    "cudnn": ["libcudnn.so.9", "libcudnn.so.8", "libcudnn.so.7"],
-    "nvrtc": ["libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so.11.2", "libnvrtc.so.11.1",
-              "libnvrtc.so.11.0", "libnvrtc.so.10.2", "libnvrtc.so.10.1", "libnvrtc.so.10.0"],
-}
-# Windows names follow `<name>64_<ver>.dll` (library_names.md section 1; nvrtc from memory).
-COMPONENT_SONAMES_WINDOWS: Dict[str, List[str]] = {
-    "cudart": ["cudart64_13.dll", "cudart64_12.dll", "cudart64_110.dll", "cudart64_102.dll",
-               "cudart64_101.dll", "cudart64_100.dll", "cudart64_90.dll"],
-    "cublas": ["cublas64_12.dll", "cublas64_11.dll", "cublas64_10.dll", "cublas64_100.dll"],
-    "cublasLt": ["cublasLt64_12.dll", "cublasLt64_11.dll", "cublasLt64_10.dll"],
-    "cufft": ["cufft64_11.dll", "cufft64_10.dll", "cufft64_100.dll"],
-    "curand": ["curand64_10.dll", "curand64_100.dll"],
-    "cusolver": ["cusolver64_11.dll", "cusolver64_10.dll", "cusolver64_100.dll"],
-    "cusparse": ["cusparse64_12.dll", "cusparse64_11.dll", "cusparse64_10.dll", "cusparse64_100.dll"],
-    "cudnn": ["cudnn64_9.dll", "cudnn64_8.dll", "cudnn64_7.dll"],
-    "nvrtc": ["nvrtc64_120_0.dll", "nvrtc64_112_0.dll", "nvrtc64_111_0.dll", "nvrtc64_110_0.dll",
-              "nvrtc64_102_0.dll", "nvrtc64_101_0.dll"],
-}
+# The sonames probed per component, newest first (library_names.yaml).
+COMPONENT_SONAMES_LINUX: Dict[str, List[str]] = _component_sonames("linux")
+COMPONENT_SONAMES_WINDOWS: Dict[str, List[str]] = _component_sonames("windows")
 
 CU_ERRORS: Dict[int, str] = {  # cuda.h CUresult names (tf_apis.md / message_catalog.md 4.1)
     0: "CUDA_SUCCESS", 1: "CUDA_ERROR_INVALID_VALUE", 2: "CUDA_ERROR_OUT_OF_MEMORY",
@@ -182,39 +159,25 @@ def driver_supports(driver_cuda: str, needed: str) -> Tuple[str, str]:
 
 
 def cuda_sonames_for(cuda_version: Any, windows: bool = False) -> Dict[str, str]:
-    """The CUDA library names a TF build for this CUDA version dlopens (library_names.md section 2)."""
-    t = vtuple(cuda_version)
-    if not t:
+    """The CUDA library names a TF build for this CUDA version dlopens (library_names.yaml)."""
+    row = _C.lib_row_for_cuda(cuda_version) if vtuple(cuda_version) else None
+    if row is None:
         return {}
-    major, minor = t[0], (t[1] if len(t) > 1 else 0)
-    if major >= 13:
-        v = {"cudart": "13", "cublas": "13", "cublasLt": "13", "cufft": "12", "curand": "10",
-             "cusolver": "12", "cusparse": "12"}
-    elif major == 12:
-        v = {"cudart": "12", "cublas": "12", "cublasLt": "12", "cufft": "11", "curand": "10",
-             "cusolver": "11", "cusparse": "12"}
-    elif major == 11:
-        v = {"cudart": "11.0", "cublas": "11", "cublasLt": "11", "cufft": "10", "curand": "10",
-             "cusolver": "10" if minor == 0 else "11", "cusparse": "11"}
-    elif major == 10 and minor >= 1:
-        v = {c: "10" for c in ("cublas", "cufft", "curand", "cusolver", "cusparse")}
-        v["cudart"] = f"10.{minor}"
-    else:
-        v = {c: f"{major}.{minor}" for c in ("cudart", "cublas", "cufft", "curand", "cusolver", "cusparse")}
-    if windows:
-        return {c: f"{c}64_{ver.replace('.', '')}.dll" for c, ver in v.items()}
-    return {c: f"lib{c}.so.{ver}" for c, ver in v.items()}
+    names = dict(row.get("windows" if windows else "linux") or {})
+    names.pop("nvJitLink", None)  # not on TF's dlopen list
+    return {str(k): str(v) for k, v in names.items()}
 
 
 def tf_required_libraries(tf_version: Any, cuda_version: Any, cudnn_version: Any,
                           windows: bool = False) -> Dict[str, str]:
     """Libraries TF's TryDlopenCUDALibraries insists on (curand until ~2.14, cublasLt from 2.4)."""
     names = cuda_sonames_for(cuda_version, windows)
-    tv = vtuple(tf_version) or (99, 99)
-    if tv[:2] >= (2, 14):
-        names.pop("curand", None)
-    if tv[:2] < (2, 4):
-        names.pop("cublasLt", None)
+    tv = (vtuple(tf_version) or (99, 99))[:2]
+    for req in _C.tf_required:
+        comp = str(req["component"])
+        if (req.get("from_tf") and tv < vtuple(req["from_tf"])[:2]) or \
+                (req.get("before_tf") and tv >= vtuple(req["before_tf"])[:2]):
+            names.pop(comp, None)
     cd = vtuple(cudnn_version)
     if cd:
         names["cudnn"] = f"cudnn64_{cd[0]}.dll" if windows else f"libcudnn.so.{cd[0]}"
