@@ -32,6 +32,7 @@ DERIVED_FACTS = {
     "tf_python": "Python versions the tested build of tf_version supports, as the table writes them",
     "tf_min_driver": "minimum NVIDIA driver for tf_built_cuda on min_driver_os (NVIDIA Table 3, GA release)",
     "tf_family_min_driver": "minimum driver for tf_built_cuda's major family under minor-version compatibility (CUDA 11+)",
+    "cuda_runtime_min_driver": "minimum NVIDIA driver for cuda_runtime (the CUDA runtime the log names) on min_driver_os",
     "min_driver_os": "'Linux' or 'Windows': the column the minimum drivers were read from",
     "tf_cuda_archs": "GPU code in the TF pip wheels of tf_version (sm_XY = SASS, compute_XY = PTX)",
     "driver_max_cuda": "newest CUDA toolkit whose minimum driver driver_version meets (NVIDIA Table 3)",
@@ -58,6 +59,11 @@ def _v(value: Any) -> Optional[Ver]:
 
 def _mm(value: Any) -> Optional[Tuple[int, int]]:
     """'2.3.0' -> (2, 3); '11' -> (11, 0); None when no number."""
+    return _mm_cached(value if isinstance(value, (str, int, float, type(None))) else str(value))
+
+
+@lru_cache(maxsize=4096)
+def _mm_cached(value: Any) -> Optional[Tuple[int, int]]:
     t = _v(value)
     if not t:
         return None
@@ -85,6 +91,7 @@ def _expand_tf(spec: str) -> List[Tuple[int, int]]:
     return [(lo[0], m) for m in range(lo[1], hi[1] + 1)]
 
 
+@lru_cache(maxsize=256)
 def _python_ranges(text: str) -> List[Tuple[Tuple[int, int], Tuple[int, int]]]:
     """'2.7, 3.3-3.7' -> [((2, 7), (2, 7)), ((3, 3), (3, 7))]."""
     out = []
@@ -376,16 +383,26 @@ def tables() -> Dict[str, Dict[str, Any]]:
 
 def derived_facts(facts: Dict[str, Any]) -> Dict[str, str]:
     """New facts (DERIVED_FACTS) from the facts a log states; only what the tables support."""
+    def text(name: str) -> Optional[str]:
+        v = facts.get(name)
+        return v if isinstance(v, str) and v else None
+
+    missing = facts.get("missing_libraries")
+    missing = tuple(str(m) for m in missing) if isinstance(missing, list) else ()
     try:
-        c = compat()
-    except (CompatError, OSError, ValueError):
+        return dict(_derive(text("tf_version"), text("platform"), text("driver_version"), missing,
+                            text("compute_capability"), text("python_version"), text("cuda_runtime")))
+    except (CompatError, OSError):
         return {}
+
+
+@lru_cache(maxsize=512)  # the live `watch` mode asks again at every report with mostly the same facts
+def _derive(tf: Optional[str], platform: Optional[str], driver: Optional[str], missing: Tuple[str, ...],
+            cc: Optional[str], py: Optional[str], cuda_runtime: Optional[str] = None) -> Tuple[Tuple[str, str], ...]:
+    c = compat()
     out: Dict[str, str] = {}
-    platform = facts.get("platform")
-    platform = platform if isinstance(platform, str) else None
     os_name = "windows" if platform == "windows" else "linux"
-    tf = facts.get("tf_version")
-    tf = tf if isinstance(tf, str) and _mm(tf) else None
+    tf = tf if tf and _mm(tf) else None
 
     build = c.build(tf, platform) if tf else None
     if build:
@@ -399,22 +416,24 @@ def derived_facts(facts: Dict[str, Any]) -> Dict[str, str]:
         if fam and (_mm(build["cuda"]) or (0, 0))[0] >= 11:
             out["tf_family_min_driver"] = fam
             out.setdefault("min_driver_os", os_name.capitalize())
-    if tf and build:
-        if build.get("python"):
-            out["tf_python"] = str(build["python"])
+    if build and build.get("python"):
+        out["tf_python"] = str(build["python"])
     if tf and platform != "macos":
         archs = c.tf_archs(tf)
         if archs:
             out["tf_cuda_archs"] = archs
 
-    driver = facts.get("driver_version")
-    if isinstance(driver, str):
+    if cuda_runtime:
+        md = c.min_driver(cuda_runtime, os_name)
+        if md:
+            out["cuda_runtime_min_driver"] = md
+            out.setdefault("min_driver_os", os_name.capitalize())
+    if driver:
         mx = c.driver_max_cuda(driver, os_name)
         if mx:
             out["driver_max_cuda"] = mx
 
-    missing = facts.get("missing_libraries")
-    if isinstance(missing, list) and missing:
+    if missing:
         label, rows = c.wanted_cuda(missing)
         if label:
             out["wanted_cuda"] = label
@@ -425,8 +444,7 @@ def derived_facts(facts: Dict[str, Any]) -> Dict[str, str]:
         if cudnn:
             out["wanted_cudnn"] = cudnn
 
-    cc = facts.get("compute_capability")
-    if isinstance(cc, str) and _mm(cc):
+    if cc and _mm(cc):
         if tf and platform != "macos":
             sup = c.cc_support(cc, tf)
             if sup:
@@ -435,8 +453,7 @@ def derived_facts(facts: Dict[str, Any]) -> Dict[str, str]:
         if versions:
             out["cc_tf_versions"] = versions
 
-    py = facts.get("python_version")
-    if isinstance(py, str) and _mm(py) and len(_v(py) or ()) >= 2:
+    if py and len(_v(py) or ()) >= 2:
         versions = c.tf_versions_for_python(py)
         if versions:
             out["python_tf_versions"] = versions
@@ -444,4 +461,4 @@ def derived_facts(facts: Dict[str, Any]) -> Dict[str, str]:
         if ranges:
             pv = _mm(py)
             out["python_supported"] = "yes" if any(lo <= pv <= hi for lo, hi in _python_ranges(ranges)) else "no"
-    return out
+    return tuple(out.items())

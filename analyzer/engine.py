@@ -310,11 +310,12 @@ def _found_is_exact(raw: bytes, text: str) -> bool:
 
 
 def _prefilter_for(kb: KnowledgeBase) -> Prefilter:
-    """The scanner for this knowledge base, built once and kept on it."""
-    pf = getattr(kb, "_prefilter", None)
-    if pf is None:
-        pf = kb._prefilter = Prefilter(list(kb.keywords) + list(FACT_KEYWORDS))
-    return pf
+    """The scanner for this knowledge base's keywords, built once and kept on it (with the keyword
+    list it was built from: an object that wraps a knowledge base and adds keywords gets its own)."""
+    built = getattr(kb, "_prefilter", None)
+    if built is None or built[0] is not kb.keywords:
+        built = kb._prefilter = (kb.keywords, Prefilter(list(kb.keywords) + list(FACT_KEYWORDS)))
+    return built[1]
 
 
 # --- templates ----------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ REPORT_FACTS = (
 
 
 def _gib_to_mb(v: str) -> str:
-    num, unit = regex.match(r"([\d.]+)\s*([GM])i?B", v).groups()
+    num, unit = _MEMORY.regex.match(v).groups()
     return str(round(float(num) * (1024 if unit == "G" else 1)))
 
 
@@ -39,7 +39,7 @@ NORMALISERS: Dict[str, Callable[[str], str]] = {
     "cuda_runtime": nz.cuda_version,
     "cuda_compiled": nz.cuda_version,
     "driver_version": nz.driver_version,
-    "gpu_memory_mb": lambda v: _gib_to_mb(v) if regex.search(r"[GM]i?B", v) else _plain(v),
+    "gpu_memory_mb": lambda v: _gib_to_mb(v) if _MEMORY_UNIT.regex.search(v) else _plain(v),
     "gpu_name": lambda v: v.strip().strip(",").strip(),
 }
 
@@ -71,6 +71,8 @@ def _p(pattern: str, rank: int, *keywords: str) -> FactPattern:
 
 
 _V = r"(\d+\.\d+(?:\.\d+)?(?:[-_.]?(?:rc|dev|a|b)\d*)?)"
+_MEMORY = _p(r"([\d.]+)\s*([GM])i?B", 0)
+_MEMORY_UNIT = _p(r"[GM]i?B", 0)
 
 PATTERNS: List[FactPattern] = [
     # --- TensorFlow version ---------------------------------------------------------------

@@ -1,0 +1,383 @@
+#!/usr/bin/env python3
+"""tflog's performance targets (issue 7), measured in one run on the same files (a benchmark, not a test).
+
+    python benchmarks/bench.py            # 20 MB, 200 MB and 1 GB logs, cold start, warm API, watch (~5 min)
+    python benchmarks/bench.py --quick    # the same on a 20 MB log only (~1 min)
+
+It prints every figure and writes the table to benchmarks/RESULTS.md (`--no-write`: don't).
+
+- Large logs (benchmarks/generate_log.py, written under /tmp and deleted afterwards): wall time and
+  peak RSS of `tflog analyze LOG --format json`, against `grep -c -F -f KEYWORDS LOG` (KEYWORDS:
+  the prefilter's keywords, written from the knowledge base) and Drain3 template mining of the
+  same file (only when `drain3` is installed; it is not a dependency of tflog).
+- Cold start: median of 20 runs of `tflog analyze sample_logs/cudnn_missing.log --format json`
+  against `python -c pass` (same interpreter), after one run that fills tflog's cache.
+- Warm API: `analyzer.analyze(text)` of ~20 KB logs, in one process: the same log again and again,
+  and fresh logs (new timestamps each time, so no line was seen before).
+- `tflog watch` pass-through against `cat`, with benchmarks/live_latency.py's harness.
+
+Timings are wall clock on a machine that may be shared: the load average is printed with them.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "benchmarks"
+SMALL_LOG = ROOT / "sample_logs" / "cudnn_missing.log"
+COLD_RUNS = 20
+WARM_SECONDS = 3.0
+
+TARGETS = {
+    "grep_ratio": 0.5, "drain3_ratio": 10.0, "rss_mb": 150.0, "rss_growth": 0.10,
+    "cold_ms": 150.0, "cold_ratio": 12.0, "warm_per_s": 500.0, "watch_ratio": 0.5,
+}
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+def machine() -> Dict[str, str]:
+    cpu, mem = platform.processor() or platform.machine(), "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+        mem = f"{kb / 1024 / 1024:.1f} GiB"
+    except (OSError, AttributeError):
+        pass
+    try:
+        import hyperscan
+        hs = f"yes ({getattr(hyperscan, '__version__', '?')})"
+    except ImportError:
+        hs = "no (pure-Python scanner)"
+    try:
+        import drain3  # noqa: F401
+        drain = "yes"
+    except ImportError:
+        drain = "no"
+    return {"nproc": str(os.cpu_count()), "cpu": cpu, "ram": mem, "python": platform.python_version(),
+            "os": f"{platform.system()} {platform.release()}", "hyperscan": hs, "drain3": drain,
+            "locale": os.environ.get("LC_ALL") or os.environ.get("LANG") or "unset (C)"}
+
+
+def load() -> str:
+    return "%.2f" % os.getloadavg()[0] if hasattr(os, "getloadavg") else "?"
+
+
+def measured(cmd: List[str], env: Optional[dict] = None) -> Tuple[float, float, int]:
+    """Run `cmd`; (wall seconds, peak RSS in MB, exit status) of that one process (os.wait4).
+
+    Its output goes to a real file: GNU grep stops at the first match when stdout is /dev/null.
+    """
+    with tempfile.TemporaryFile() as out:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return wall, usage.ru_maxrss / 1024, proc.returncode
+
+
+def tflog_cmd() -> List[str]:
+    """The installed `tflog` script next to this interpreter, else `python -m analyzer`."""
+    exe = Path(sys.executable).with_name("tflog")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "analyzer"]
+
+
+def keywords_file(folder: Path) -> Path:
+    """The prefilter's keywords (knowledge base + facts + generic error words), one a line."""
+    sys.path.insert(0, str(ROOT))
+    from analyzer import load_knowledge_base
+    from analyzer.engine import _prefilter_for
+
+    path = folder / "keywords.txt"
+    path.write_text("\n".join(_prefilter_for(load_knowledge_base()).words) + "\n")
+    return path
+
+
+# --- large logs ----------------------------------------------------------------------------------
+
+def big_logs(sizes: List[int], folder: Path, env: dict, drain_mb: int, repeats: int) -> List[dict]:
+    sys.path.insert(0, str(BENCH))
+    from generate_log import generate
+
+    kw = keywords_file(folder)
+    rows = []
+    for mb in sizes:
+        path = folder / f"gen-{mb}mb.log"
+        print(f"  generating {mb} MB ...", flush=True)
+        info = generate(str(path), mb, seed=1)
+        size = path.stat().st_size
+        runs = max(1, repeats if mb <= 200 else 1)
+        grep_s, tflog_s, rss = [], [], []
+        for _ in range(runs):  # alternate, so that both see the same background load
+            grep_s.append(measured(["grep", "-c", "-F", "-f", str(kw), str(path)])[0])
+            wall, peak, status = measured(tflog_cmd() + ["analyze", str(path), "--format", "json"], env)
+            if status not in (0, 1):
+                raise SystemExit(f"tflog analyze failed on {path} (exit {status})")
+            tflog_s.append(wall)
+            rss.append(peak)
+        row = {"mb": mb, "bytes": size, "lines": info["lines"], "grep_s": min(grep_s), "tflog_s": min(tflog_s),
+               "rss_mb": max(rss), "load": load()}
+        if mb == drain_mb:
+            row["drain3_s"] = drain3_seconds(path)
+        rows.append(row)
+        print(f"  {mb} MB: tflog {size / row['tflog_s'] / 1e6:.0f} MB/s, grep {size / row['grep_s'] / 1e6:.0f} MB/s, "
+              f"peak RSS {row['rss_mb']:.0f} MB" + (f", Drain3 {size / row['drain3_s'] / 1e6:.1f} MB/s"
+                                                    if row.get("drain3_s") else ""), flush=True)
+        path.unlink()
+    return rows
+
+
+DRAIN3_SCRIPT = """
+import logging, sys
+logging.disable(logging.CRITICAL)
+from drain3 import TemplateMiner
+from drain3.template_miner_config import TemplateMinerConfig
+miner = TemplateMiner(config=TemplateMinerConfig())
+with open(sys.argv[1], encoding="utf-8", errors="replace") as f:
+    for line in f:
+        miner.add_log_message(line.rstrip("\\n"))
+print(len(miner.drain.clusters))
+"""
+
+
+def drain3_seconds(path: Path) -> Optional[float]:
+    try:
+        import drain3  # noqa: F401
+    except ImportError:
+        print("  (Drain3 is not installed: `pip install drain3` to compare with it)")
+        return None
+    print(f"  Drain3 on {path.name} ...", flush=True)
+    wall, _, status = measured([sys.executable, "-c", DRAIN3_SCRIPT, str(path)])
+    return wall if status == 0 else None
+
+
+# --- cold start ----------------------------------------------------------------------------------
+
+def cold_start(env: dict) -> dict:
+    cmd = tflog_cmd() + ["analyze", str(SMALL_LOG), "--format", "json"]
+    first = measured(cmd, env)[0]  # fills the cache (rules, Hyperscan database, compiled patterns)
+    tflog, python = [], []
+    for _ in range(COLD_RUNS):
+        tflog.append(measured(cmd, env)[0])
+        python.append(measured([sys.executable, "-c", "pass"], env)[0])
+    t, p = statistics.median(tflog), statistics.median(python)
+    return {"first_ms": first * 1000, "tflog_ms": t * 1000, "python_ms": p * 1000, "ratio": t / p, "load": load()}
+
+
+# --- warm API ------------------------------------------------------------------------------------
+
+NOISE = [
+    "{n}/1563 [==============>...............] - ETA: 41s - loss: 1.{n:04d} - accuracy: 0.5{n:03d}",
+    "2021-10-14 09:12:{s:02d}.{n:06d}: I tensorflow/core/common_runtime/bfc_allocator.cc:1036] InUse at 7f2a4c000000 of size 1280 next {n}",
+    "Epoch {n}/100",
+    "2021-10-14 09:12:{s:02d}.{n:06d}: W tensorflow/core/data/root_dataset.cc:167] Optimization loop failed: CANCELLED: Operation was cancelled",
+    "WARNING:tensorflow:Callback method `on_train_batch_end` is slow compared to the batch time (batch time: 0.0{n}s).",
+]
+
+
+def server_mix_log(size: int = 20_000, seed: int = 0) -> str:
+    """benchmarks/server_bench.py's request body: sample logs' failures and environment lines
+    (the first three sample logs, half the size), padded with training noise."""
+    rng = random.Random(seed)
+    samples = sorted((ROOT / "sample_logs").glob("*.log"))
+    text = "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in samples[:3])[: size // 2]
+    lines = [text]
+    while sum(len(l) + 1 for l in lines) < size:
+        n = rng.randrange(1, 99999)
+        lines.append(rng.choice(NOISE).format(n=n, s=n % 60))
+    return "\n".join(lines)[:size]
+
+
+def samples_log(size: int = 20_000) -> str:
+    """~`size` bytes of real lines only: the sample logs one after another (oom_gpu's long allocator dump left out)."""
+    parts = [p.read_text(encoding="utf-8", errors="replace") for p in sorted((ROOT / "sample_logs").glob("*.log"))
+             if p.name != "oom_gpu.log"]
+    text = "\n".join(parts)[:size]
+    return text[: text.rfind("\n")]
+
+
+def fresh_timestamps(log: str, seed: int) -> str:
+    rng = random.Random(seed)
+    return re.sub(r"\d\d:\d\d:\d\d\.\d{6}", lambda m: "%02d:%02d:%02d.%06d" % (
+        rng.randrange(24), rng.randrange(60), rng.randrange(60), rng.randrange(10 ** 6)), log)
+
+
+def warm_api_child() -> None:
+    """Runs in its own process (`--warm-api-child`): prints analyses/s as JSON."""
+    sys.path.insert(0, str(ROOT))
+    from analyzer import analyze
+
+    out = {}
+    for name, log in (("server mix", server_mix_log()), ("samples only", samples_log())):
+        analyze(log)  # load the knowledge base, compile what this log needs
+        n, t0 = 0, time.perf_counter()
+        while time.perf_counter() - t0 < WARM_SECONDS:
+            analyze(log)
+            n += 1
+        same = n / (time.perf_counter() - t0)
+        fresh = [fresh_timestamps(log, i) for i in range(max(50, int(same * WARM_SECONDS)))]
+        n, t0 = 0, time.perf_counter()
+        for text in fresh:
+            analyze(text)
+            n += 1
+            if time.perf_counter() - t0 >= WARM_SECONDS:
+                break
+        out[name] = {"bytes": len(log.encode()), "same_per_s": same, "fresh_per_s": n / (time.perf_counter() - t0)}
+    print(json.dumps(out))
+
+
+def warm_api(env: dict) -> dict:
+    p = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--warm-api-child"], capture_output=True,
+                       text=True, env=env, cwd=ROOT, timeout=300)
+    if p.returncode != 0:
+        raise SystemExit(f"warm API run failed: {p.stderr[-2000:]}")
+    return {"logs": json.loads(p.stdout.strip().splitlines()[-1]), "load": load()}
+
+
+# --- tflog watch ---------------------------------------------------------------------------------
+
+def watch_passthrough(mb: int, repeats: int, env: dict) -> Optional[dict]:
+    try:
+        sys.path.insert(0, str(BENCH))
+        import live_latency
+    except ImportError:
+        print("  (benchmarks/live_latency.py not found: watch pass-through skipped)")
+        return None
+    data = live_latency.make_input(mb)
+    old = dict(os.environ)
+    os.environ.update(env)  # live_latency.through() starts tflog with this process's environment
+    try:
+        cmd = tflog_cmd() + ["watch", "--format", "jsonl"]
+        cat, watch = [], []
+        for _ in range(repeats):
+            cat.append(live_latency.through(["cat"], data))
+            watch.append(live_latency.through(cmd, data))
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    return {"mb": len(data) / 1e6, "cat": statistics.median(cat), "watch": statistics.median(watch),
+            "ratio": statistics.median(w / c for w, c in zip(watch, cat)), "load": load()}
+
+
+# --- report --------------------------------------------------------------------------------------
+
+def ok(good: bool) -> str:
+    return "met" if good else "**short**"
+
+
+def table(m: Dict[str, str], big: List[dict], cold: dict, warm: dict, watch: Optional[dict], quick: bool) -> str:
+    rows = ["| what | result | target | |", "|---|---|---|---|"]
+    for r in big:
+        mbps = r["bytes"] / r["tflog_s"] / 1e6
+        g = (r["bytes"] / r["grep_s"] / 1e6)
+        rows.append(f"| {r['mb']} MB log ({r['lines']:,} lines): tflog analyze --format json | {mbps:.0f} MB/s "
+                    f"({r['tflog_s']:.2f} s), peak RSS {r['rss_mb']:.0f} MB | RSS <= {TARGETS['rss_mb']:.0f} MB "
+                    f"| {ok(r['rss_mb'] <= TARGETS['rss_mb'])} |")
+        rows.append(f"| {r['mb']} MB: vs grep -c -F -f KEYWORDS ({g:.0f} MB/s) | {mbps / g:.2f}x "
+                    f"| >= {TARGETS['grep_ratio']}x | {ok(mbps / g >= TARGETS['grep_ratio'])} |")
+        if r.get("drain3_s"):
+            d = r["bytes"] / r["drain3_s"] / 1e6
+            rows.append(f"| {r['mb']} MB: vs Drain3 template mining ({d:.1f} MB/s) | {mbps / d:.1f}x "
+                        f"| >= {TARGETS['drain3_ratio']:.0f}x | {ok(mbps / d >= TARGETS['drain3_ratio'])} |")
+    if len(big) > 1:
+        a, b = big[-2], big[-1]
+        growth = b["rss_mb"] / a["rss_mb"] - 1
+        rows.append(f"| peak RSS {b['mb']} MB vs {a['mb']} MB | {b['rss_mb']:.0f} vs {a['rss_mb']:.0f} MB "
+                    f"({growth:+.0%}) | within {TARGETS['rss_growth']:.0%} | {ok(abs(growth) <= TARGETS['rss_growth'])} |")
+        per_mb = ", ".join(f"{r['mb']} MB {r['tflog_s'] / r['mb'] * 1000:.1f} ms/MB" for r in big)
+        rows.append(f"| cost per MB (linear?) | {per_mb} | | |")
+    rows.append(f"| cold start: tflog analyze {SMALL_LOG.name} --format json (median of {COLD_RUNS}) "
+                f"| {cold['tflog_ms']:.0f} ms | <= {TARGETS['cold_ms']:.0f} ms | {ok(cold['tflog_ms'] <= TARGETS['cold_ms'])} |")
+    rows.append(f"| cold start vs python -c pass ({cold['python_ms']:.0f} ms) | {cold['ratio']:.1f}x "
+                f"| <= {TARGETS['cold_ratio']:.0f}x | {ok(cold['ratio'] <= TARGETS['cold_ratio'])} |")
+    rows.append(f"| first run, empty cache | {cold['first_ms']:.0f} ms | | |")
+    for name, r in warm["logs"].items():
+        rows.append(f"| warm API analyze(), {r['bytes'] / 1000:.0f} KB {name} log, same log again | "
+                    f"{r['same_per_s']:.0f}/s ({1000 / r['same_per_s']:.1f} ms) | >= {TARGETS['warm_per_s']:.0f}/s "
+                    f"| {ok(r['same_per_s'] >= TARGETS['warm_per_s'])} |")
+        rows.append(f"| warm API analyze(), {name} log, fresh timestamps each time | "
+                    f"{r['fresh_per_s']:.0f}/s ({1000 / r['fresh_per_s']:.1f} ms) | (same target) "
+                    f"| {ok(r['fresh_per_s'] >= TARGETS['warm_per_s'])} |")
+    if watch:
+        rows.append(f"| tflog watch pass-through, {watch['mb']:.0f} MB (cat {watch['cat']:.0f} MB/s) "
+                    f"| {watch['watch']:.0f} MB/s, {watch['ratio']:.2f}x cat | >= {TARGETS['watch_ratio']}x "
+                    f"| {ok(watch['ratio'] >= TARGETS['watch_ratio'])} |")
+    loads = ", ".join(f"{k} {v}" for k, v in (("large logs", big[-1]["load"] if big else "?"), ("cold start", cold["load"]),
+                                               ("warm API", warm["load"]), ("watch", watch["load"] if watch else "-")))
+    head = [
+        "# tflog performance (issue 7)",
+        "",
+        f"Written by `python benchmarks/bench.py{' --quick' if quick else ''}` on {time.strftime('%Y-%m-%d %H:%M %Z')}. "
+        "Wall-clock figures on one machine in one run; the files are generated by benchmarks/generate_log.py.",
+        "",
+        f"Machine: {m['nproc']} CPU(s), {m['cpu']}, {m['ram']} RAM, {m['os']}, Python {m['python']}, "
+        f"Hyperscan {m['hyperscan']}, Drain3 installed: {m['drain3']}, locale {m['locale']}. "
+        f"Load average (1 min) after each part: {loads}.",
+        "",
+    ]
+    return "\n".join(head + rows) + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="20 MB only, fewer repeats")
+    ap.add_argument("--no-write", action="store_true", help="do not write benchmarks/RESULTS.md")
+    ap.add_argument("--warm-api-child", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.warm_api_child:
+        warm_api_child()
+        return
+
+    t_start = time.perf_counter()
+    m = machine()
+    print("machine:", ", ".join(f"{k} {v}" for k, v in m.items()), flush=True)
+    # Up-to-date bytecode, as an installed package has (PYTHONDONTWRITEBYTECODE would hide it).
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "analyzer")], check=False,
+                   stdout=subprocess.DEVNULL)
+    with tempfile.TemporaryDirectory(prefix="tflog-bench-", dir="/tmp" if os.path.isdir("/tmp") else None) as tmp:
+        folder = Path(tmp)
+        env = {**os.environ, "TFLOG_CACHE_DIR": str(folder / "cache")}  # starts empty: the first run fills it
+        env.pop("TFLOG_NO_CACHE", None)
+        print("cold start ...", flush=True)
+        cold = cold_start(env)
+        print(f"  tflog {cold['tflog_ms']:.0f} ms, python -c pass {cold['python_ms']:.0f} ms ({cold['ratio']:.1f}x); "
+              f"first run {cold['first_ms']:.0f} ms", flush=True)
+        print("warm API ...", flush=True)
+        warm = warm_api(env)
+        for name, r in warm["logs"].items():
+            print(f"  {name}: same log {r['same_per_s']:.0f}/s, fresh timestamps {r['fresh_per_s']:.0f}/s", flush=True)
+        sizes = [20] if args.quick else [20, 200, 1024]
+        print("large logs ...", flush=True)
+        big = big_logs(sizes, folder, env, drain_mb=20 if args.quick else 200, repeats=2 if args.quick else 3)
+        print("tflog watch pass-through ...", flush=True)
+        watch = watch_passthrough(50 if args.quick else 200, 3, env)
+        if watch:
+            print(f"  watch {watch['watch']:.0f} MB/s, cat {watch['cat']:.0f} MB/s ({watch['ratio']:.2f}x)", flush=True)
+    text = table(m, big, cold, warm, watch, args.quick)
+    print()
+    print(text)
+    if not args.no_write:
+        (BENCH / "RESULTS.md").write_text(text)
+        print(f"wrote {BENCH / 'RESULTS.md'}")
+    print(f"(total {time.perf_counter() - t_start:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,324 @@
+"""rules/compat/: the version-compatibility tables, the facts they derive, and their use in rules."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from analyzer import analyze
+from analyzer.compat import DERIVED_FACTS, Compat, compat, compat_dir, derived_facts, iter_records, load_tables
+from analyzer.facts import REPORT_FACTS
+
+REFERENCE_FILES = {"tested_builds.md", "cuda_drivers.md", "library_names.md", "message_catalog.md", "tf_apis.md"}
+SOURCE = re.compile(r"^(?:https://\S+|shared reference: (?P<file>[\w.]+\.md) \S.*)$")
+
+
+@pytest.fixture(scope="module")
+def c() -> Compat:
+    return compat()
+
+
+def _mm(v):
+    parts = [int(x) for x in re.findall(r"\d+", str(v))[:2]]
+    return tuple(parts + [0] * (2 - len(parts)))
+
+
+# ---------------------------------------------------------------- the tables themselves
+
+def test_tables_live_next_to_the_rules():
+    assert {p.stem for p in compat_dir().glob("*.yaml")} == {
+        "tested_builds", "cuda_drivers", "compute_capability", "library_names"}
+
+
+def test_every_record_names_its_source():
+    records = list(iter_records(load_tables()))
+    assert len(records) > 150
+    for fname, table, rec in records:
+        src = rec.get("source") if isinstance(rec, dict) else None
+        assert isinstance(src, str), f"{fname}.yaml {table}: record without a source: {rec}"
+        m = SOURCE.match(src)
+        assert m, f"{fname}.yaml {table}: source must be a URL or 'shared reference: <file> <section>': {src!r}"
+        assert m.group("file") is None or m.group("file") in REFERENCE_FILES, src
+
+
+def test_versions_are_strings_not_yaml_floats():
+    """`tf: 2.10` unquoted would be the float 2.1: every version field must be a string."""
+    for fname, table, rec in iter_records(load_tables()):
+        for key in ("tf", "cuda", "cudnn", "python", "linux", "windows", "from", "to", "family", "oldest", "below",
+                    "docs_min_cc", "from_tf", "before_tf"):
+            v = rec.get(key)
+            if v is not None and not isinstance(v, dict):
+                assert isinstance(v, str), f"{fname}.yaml {table}: {key}={v!r} must be quoted"
+
+
+def test_every_tf_build_has_driver_library_and_cudnn_rows(c):
+    for (platform, key), rec in c.builds.items():
+        tf = f"{key[0]}.{key[1]}"
+        os_name = "windows" if platform == "windows" else "linux"
+        if _mm(rec["cuda"]) >= (9, 0):  # NVIDIA's driver table starts at CUDA 9.0
+            assert c.min_driver(rec["cuda"], os_name), f"TF {tf} ({platform}): no {os_name} driver for CUDA {rec['cuda']}"
+        row = c.lib_row_for_cuda(rec["cuda"])
+        assert row is not None and row.get(os_name, {}).get("cudart"), f"TF {tf}: no library names for CUDA {rec['cuda']}"
+        major = str(rec["cudnn"]).split(".")[0]
+        assert any(r["cudnn"] == major and r.get(os_name) for r in c.cudnn_rows), f"TF {tf}: no cuDNN {major} name"
+
+
+def test_tf_versions_are_continuous_and_windows_gpu_ends_with_2_10(c):
+    linux = sorted(k for p, k in c.builds if p == "linux")
+    assert linux[0] == (1, 0) and linux[-1] == (2, 21)
+    assert set(linux) == {(1, m) for m in range(16)} | {(2, m) for m in range(22)}
+    windows = sorted(k for p, k in c.builds if p == "windows")
+    assert windows[-1] == (2, 10) and c.build("2.11.0", "windows") is None
+    assert c.build_facts["native_windows_gpu_last"]["tf"] == "2.10"
+    assert c.build_facts["and_cuda_extra_first"]["tf"] == "2.14"
+    assert c.build_facts["and_cuda_cuda12_first"]["tf"] == "2.15"
+
+
+def test_driver_table_is_monotonic_and_mvc_is_consistent(c):
+    prev = None
+    for key in sorted(c.ga):
+        drv = tuple(int(x) for x in c.ga[key]["linux"].split("."))
+        assert prev is None or drv > prev, f"CUDA {key}: minimum Linux driver not above the previous toolkit's"
+        prev = drv
+    for fam, rec in c.mvc.items():
+        ga = c.min_driver(f"{fam}.0")
+        fam_min = tuple(int(x) for x in rec["linux"].split("."))
+        assert fam_min >= tuple(int(x) for x in ga.split(".")), f"CUDA {fam}.x family minimum below the {fam}.0 toolkit's"
+
+
+def test_wheel_architectures_fit_the_cuda_they_were_built_with(c):
+    """Every SASS/PTX target a TF wheel carries can be compiled by that release's CUDA toolkit."""
+    for key, rec in c.wheels.items():
+        assert ("linux", key) in c.builds, f"TF {key} in compute_capability.yaml but not in tested_builds.yaml"
+        build = c.builds[("linux", key)]
+        rng = c.toolkit_cc_range(build["cuda"])
+        for cc in (rec.get("sass") or []) + (rec.get("ptx") or []):
+            assert rng and rng[0] <= _mm(cc) <= rng[1], f"TF {key}: CC {cc} outside CUDA {build['cuda']}'s {rng}"
+    assert (2, 14) not in c.wheels  # not pinned down by the sources: no guess
+
+
+def test_library_names_match_what_tf_releases_ask_for(c):
+    """library_names.md §3: the names each TF release dlopens, from its tested CUDA version."""
+    from analyzer.probes import compat as pc
+
+    def names(tf, windows=False):
+        b = pc.tf_build(tf)
+        return pc.tf_required_libraries(tf, b["cuda"], b["cudnn"], windows)
+
+    assert names("2.3.0")["cudart"] == "libcudart.so.10.1" and "cublasLt" not in names("2.3.0")
+    assert names("2.3.0", True)["cudart"] == "cudart64_101.dll" and names("2.3.0", True)["cublas"] == "cublas64_10.dll"
+    assert names("2.4.0")["cusolver"] == "libcusolver.so.10" and names("2.4.0")["cublasLt"] == "libcublasLt.so.11"
+    assert names("2.10.0")["cusolver"] == "libcusolver.so.11" and names("2.10.0")["curand"] == "libcurand.so.10"
+    assert names("2.16.1") == {"cudart": "libcudart.so.12", "cublas": "libcublas.so.12", "cublasLt": "libcublasLt.so.12",
+                               "cufft": "libcufft.so.11", "cusolver": "libcusolver.so.11", "cusparse": "libcusparse.so.12",
+                               "cudnn": "libcudnn.so.8"}
+    assert names("2.18.0")["cudnn"] == "libcudnn.so.9"
+    assert names("1.15.0")["cublas"] == "libcublas.so.10.0"
+    assert names("1.12.0")["cudart"] == "libcudart.so.9.0"
+
+
+def test_probes_read_the_same_tables(c):
+    from analyzer.probes import compat as pc
+
+    assert pc.TF_BUILDS["2.3"] == ("7.6", "10.1") and pc.TF_BUILDS["2.15"] == ("8.9", "12.2")
+    assert pc.TF_BUILDS["1.4"] == ("6", "8.0")
+    assert pc.MIN_DRIVER_LINUX == {f"{k[0]}.{k[1]}": r["linux"] for k, r in c.ga.items()}
+    assert pc.FAMILY_MIN_DRIVER_LINUX == {11: "450.80.02", 12: "525.60.13", 13: "580.65.06"}
+    assert list(pc.COMPONENT_SONAMES_LINUX) == ["cudart", "cublas", "cublasLt", "cufft", "curand", "cusolver",
+                                                "cusparse", "cudnn", "nvrtc"]
+    assert pc.sonames("cudart")[:3] == ["libcudart.so.13", "libcudart.so.12", "libcudart.so.11.0"]
+    assert pc.sonames("cudnn", windows=True)[0] == "cudnn64_9.dll"
+
+
+# ---------------------------------------------------------------- derived facts
+
+def test_derived_fact_names_are_new_and_known_to_lint():
+    from analyzer.kbcheck import ENGINE_FACTS
+
+    assert not set(DERIVED_FACTS) & set(REPORT_FACTS)
+    assert set(DERIVED_FACTS) <= ENGINE_FACTS
+
+
+def test_derived_from_tf_version():
+    d = derived_facts({"tf_version": "2.3.0", "platform": "linux"})
+    assert d["tf_built_cuda"] == "10.1" and d["tf_built_cudnn"] == "7.6" and d["tf_python"] == "3.5-3.8"
+    assert d["tf_min_driver"] == "418.39" and d["min_driver_os"] == "Linux"
+    assert "tf_family_min_driver" not in d  # no minor-version compatibility before CUDA 11
+    assert d["tf_cuda_archs"] == "sm_35, sm_37, sm_52, sm_60, sm_61, sm_70, compute_70"
+    d = derived_facts({"tf_version": "2.5.0"})  # platform unknown: the Linux tables
+    assert (d["tf_built_cuda"], d["tf_min_driver"], d["tf_family_min_driver"]) == ("11.2", "460.27.03", "450.80.02")
+    d = derived_facts({"tf_version": "2.10.1", "platform": "windows"})
+    assert (d["tf_built_cuda"], d["tf_min_driver"], d["tf_family_min_driver"], d["min_driver_os"]) == \
+        ("11.2", "460.82", "452.39", "Windows")
+
+
+def test_derived_facts_never_invent():
+    assert derived_facts({}) == {}
+    assert derived_facts({"tf_version": "3.7.0"}) == {}                      # a release the tables do not know
+    assert "tf_built_cuda" not in derived_facts({"tf_version": "2.12.0", "platform": "windows"})  # CPU-only there
+    assert "tf_built_cuda" not in derived_facts({"tf_version": "2.12.0", "platform": "macos"})
+    assert "tf_cuda_archs" not in derived_facts({"tf_version": "2.14.0"})   # 2.14's list is not pinned down
+    assert "tf_python" not in derived_facts({"tf_version": "1.8.0"})        # the old rows give no Python
+    assert "wanted_cuda" not in derived_facts({"missing_libraries": ["libcurand.so.10"]})  # CUDA 10.1 to 13.x
+    assert "wanted_cuda" not in derived_facts({"missing_libraries": ["libnvinfer.so.7"]})
+    assert "driver_max_cuda" not in derived_facts({"driver_version": "367.48"})  # older than CUDA 9.0's minimum
+    assert "python_supported" not in derived_facts({"python_version": "3.8"})    # needs tf_version too
+
+
+def test_wanted_cuda_from_missing_library_names():
+    def wanted(*libs):
+        return derived_facts({"missing_libraries": list(libs)}).get("wanted_cuda")
+
+    assert wanted("libcudart.so.10.1") == "10.1"
+    assert wanted("libcudart.so.11.0") == "11.x"
+    assert wanted("cudart64_110.dll") == "11.x"
+    assert wanted("cudart64_101.dll") == "10.1"
+    assert wanted("libcudart.so.12") == "12.x"
+    assert wanted("libcublas.so.10.0") == "10.0"
+    assert wanted("libcublas.so.10") == "10.1-10.2"
+    assert wanted("libcusolver.so.10", "libcublas.so.11") == "11.0"  # only CUDA 11.0 has both
+    assert wanted("libcufft.so.10", "libcudart.so.11.0") == "11.x"   # the runtime's name decides
+    d = derived_facts({"missing_libraries": ["libcudnn.so.8", "libcudart.so.11.0"], "tf_version": "2.3.0"})
+    assert d["wanted_cudnn"] == "8" and d["missing_cuda_matches_tf"] == "no"
+    d = derived_facts({"missing_libraries": ["libcudart.so.11.0"], "tf_version": "2.9.1"})
+    assert d["missing_cuda_matches_tf"] == "yes"
+
+
+def test_driver_max_cuda():
+    assert derived_facts({"driver_version": "418.87"})["driver_max_cuda"] == "10.1"
+    assert derived_facts({"driver_version": "470.57.2"})["driver_max_cuda"] == "11.4"  # TF drops the leading 0
+    assert derived_facts({"driver_version": "535.104.05"})["driver_max_cuda"] == "12.2"
+    assert derived_facts({"driver_version": "531.14", "platform": "windows"})["driver_max_cuda"] == "12.1"
+
+
+def test_compute_capability_support():
+    def cc(cap, tf):
+        return derived_facts({"compute_capability": cap, "tf_version": tf}).get("cc_supported")
+
+    assert cc("3.0", "2.3.0") == "no"
+    assert cc("5.0", "2.3.1") == "no"          # tensorflow/tensorflow#46537: no sm_50 in the 2.3 wheels
+    assert cc("5.2", "2.3.1") == "yes"
+    assert cc("3.7", "2.10.0") == "yes"        # sm_35 runs on 3.7
+    assert cc("8.6", "2.10.0") == "ptx-jit"    # only compute_80 PTX
+    assert cc("8.6", "2.16.1") == "yes"
+    assert cc("9.0", "2.16.1") == "ptx-jit"
+    assert cc("5.0", "2.18.0") == "no"
+    assert cc("3.0", "2.14.0") == "no"         # CUDA 11.8 cannot compile for 3.0 at all
+    assert cc("3.5", "2.14.0") is None         # 2.14's wheel list is not known
+    assert derived_facts({"compute_capability": "5.0"})["cc_tf_versions"] == "2.4-2.13, 2.15-2.17"
+    assert "cc_tf_versions" not in derived_facts({"compute_capability": "3.0"})
+
+
+def test_python_support():
+    d = derived_facts({"python_version": "3.12.1", "tf_version": "2.15.0"})
+    assert d["python_supported"] == "no" and d["python_tf_versions"] == "2.16-2.21"
+    assert derived_facts({"python_version": "3.8.10", "tf_version": "2.3.0"})["python_supported"] == "yes"
+    assert derived_facts({"python_version": "2.7", "tf_version": "2.1.0"})["python_supported"] == "yes"
+    assert derived_facts({"python_version": "2.7", "tf_version": "2.1.0", "platform": "windows"})["python_supported"] == "no"
+    # native Windows after 2.10 has no GPU row: Python support comes from the release's (Linux) row
+    assert derived_facts({"python_version": "3.11", "tf_version": "2.15.0", "platform": "windows"})["python_supported"] == "yes"
+    assert derived_facts({"python_version": "3.7"})["python_tf_versions"] == "1.13-2.11"
+    assert "python_tf_versions" not in derived_facts({"python_version": "3.14"})
+
+
+# ---------------------------------------------------------------- end to end: the rules name the versions
+
+TF23_LOG = """\
+2020-09-01 10:00:00.000000: I tensorflow/core/platform/cpu_feature_guard.cc:142] This TensorFlow binary is optimized with oneAPI Deep Neural Network Library (oneDNN) to use the following CPU instructions in performance-critical operations:  AVX2 FMA
+TensorFlow version: 2.3.0
+2020-09-01 10:00:00.100000: I tensorflow/stream_executor/platform/default/dso_loader.cc:48] Successfully opened dynamic library libcuda.so.1
+2020-09-01 10:00:00.200000: I tensorflow/core/common_runtime/gpu/gpu_device.cc:1716] Found device 0 with properties: 
+pciBusID: 0000:01:00.0 name: GeForce RTX 2080 Ti computeCapability: 7.5
+coreClock: 1.545GHz coreCount: 68 deviceMemorySize: 10.76GiB deviceMemoryBandwidth: 573.69GiB/s
+2020-09-01 10:00:00.300000: W tensorflow/stream_executor/platform/default/dso_loader.cc:59] Could not load dynamic library 'libcudart.so.11.0'; dlerror: libcudart.so.11.0: cannot open shared object file: No such file or directory; LD_LIBRARY_PATH: /usr/local/cuda/lib64
+2020-09-01 10:00:00.400000: W tensorflow/core/common_runtime/gpu/gpu_device.cc:1753] Cannot dlopen some GPU libraries. Please make sure the missing libraries mentioned above are installed properly if you would like to use GPU. Follow the guide at https://www.tensorflow.org/install/gpu for how to download and setup the required libraries for your platform.
+Skipping registering GPU devices...
+"""
+
+
+def test_tf23_missing_cudart_names_the_versions_that_work_together():
+    report = analyze(TF23_LOG)
+    root = report.root
+    assert root is not None and root.rule_id == "linkage-cudart-missing" and root.severity == "error"
+    assert "TensorFlow 2.3.0 was built for CUDA 10.1 and cuDNN 7.6" in root.explanation
+    assert "belong to CUDA 11.x" in root.explanation
+    assert any("CUDA 10.1" in f and "cuDNN 7.6" in f for f in root.fixes)
+    assert any("418.39" in f for f in root.fixes)               # the driver CUDA 10.1 needs
+    assert any("probably not 2.3.0" in f for f in root.fixes)   # the 11.0 name does not fit TF 2.3
+    assert report.facts["tf_built_cuda"] == "10.1" and report.facts["wanted_cuda"] == "11.x"
+
+
+def test_tf_version_from_a_site_packages_path():
+    log = TF23_LOG.replace("TensorFlow version: 2.3.0\n",
+                           "  File \"/home/u/.venv/lib/python3.8/site-packages/tensorflow_gpu-2.3.0.dist-info\"\n")
+    report = analyze(log)
+    assert report.facts["tf_version"] == "2.3.0" and report.facts["python_version"] == "3.8"
+    assert report.facts["python_supported"] == "yes"
+    assert "CUDA 10.1 and cuDNN 7.6" in report.root.explanation
+
+
+def test_driver_too_old_names_the_minimum_driver():
+    log = (
+        "TensorFlow version: 2.4.1\n"
+        "2021-01-10 10:00:00.100000: I tensorflow/stream_executor/platform/default/dso_loader.cc:49] Successfully opened dynamic library libcudart.so.11.0\n"
+        "2021-01-10 10:00:00.200000: I tensorflow/stream_executor/cuda/cuda_diagnostics.cc:200] kernel reported version is: 418.87.0\n"
+        "tensorflow.python.framework.errors_impl.InternalError: cudaGetDevice() failed. Status: CUDA driver version is insufficient for CUDA runtime version\n"
+    )
+    root = analyze(log).root
+    assert root.rule_id == "driver-insufficient-for-runtime"
+    assert "needs NVIDIA driver >= 450.51.05 on Linux" in root.explanation
+    assert ">= 450.80.02" in root.explanation                 # CUDA 11 minor-version compatibility
+    assert "up to 10.1" in root.explanation                   # what driver 418.87 can run
+    assert any(f.startswith("Install NVIDIA driver >= 450.51.05") for f in root.fixes)
+    assert any("built for CUDA 10.1 or older" in f for f in root.fixes)
+
+
+def test_unsupported_gpu_names_the_architectures_and_releases():
+    log = ("tensorflow version: 2.18.0\n"
+           "2024-12-01 10:00:00.123456: W tensorflow/core/common_runtime/gpu/gpu_device.cc:2015] Ignoring visible gpu device "
+           "(device: 0, name: Quadro K2200, pci bus id: 0000:03:00.0, compute capability: 5.0) with Cuda compute capability 5.0. "
+           "The minimum required Cuda capability is 6.0.\n")
+    root = analyze(log).root
+    assert root.rule_id == "gpu-compute-capability-too-low"
+    assert "sm_60, sm_70, sm_80, sm_89, compute_90" in root.explanation
+    assert any("2.4-2.13, 2.15-2.17" in f for f in root.fixes)
+
+
+def test_unsupported_python_names_the_releases_that_support_it():
+    log = ("Python 3.7.3\n"
+           "ERROR: Could not find a version that satisfies the requirement tensorflow==2.16.1 (from versions: 1.14.0, 2.0.0, 2.11.0)\n"
+           "ERROR: No matching distribution found for tensorflow==2.16.1\n")
+    root = analyze(log).root
+    assert root.rule_id == "install-pip-no-matching-distribution"
+    assert "support Python 3.7.3: 1.13-2.11" in root.explanation
+    assert "TensorFlow 2.16.1 is built for Python 3.9-3.12" in root.explanation
+
+
+def test_report_with_derived_facts_matches_the_schema():
+    jsonschema = pytest.importorskip("jsonschema")
+    from conftest import ROOT
+
+    schema = json.loads((ROOT / "analyzer" / "schema" / "report.schema.json").read_text())
+    data = analyze(TF23_LOG).to_dict()
+    assert "tf_built_cuda" in data["facts"]
+    jsonschema.validate(data, schema)
+
+
+def test_derived_facts_sit_beside_what_the_log_states():
+    """The log's own build facts stay as stated; the tested-build facts are added under their own names."""
+    report = analyze("TensorFlow version: 2.3.0\nCUDA_VERSION='11.0'\n")
+    assert report.facts["cuda_compiled"] == "11.0"
+    assert report.facts["tf_built_cuda"] == "10.1"
+    assert "tf_built_cuda" not in report.fact_evidence  # evidence is for what the log says
+
+
+def test_driver_fix_follows_the_runtime_when_the_build_is_not_the_official_one():
+    """nvidia-tensorflow 1.15 runs CUDA 11: the official 1.15 wheel's CUDA 10.0 driver minimum would mislead."""
+    log = ("- TensorFlow version:1.15\n"
+           "2022-01-10 10:00:00.100000: I tensorflow/stream_executor/platform/default/dso_loader.cc:49] Successfully opened dynamic library libcudart.so.11.4\n"
+           "cudaGetDevice() failed. Status: CUDA driver version is insufficient for CUDA runtime version\n")
+    root = analyze(log).root
+    assert root.rule_id == "driver-insufficient-for-runtime"
+    assert any(f.startswith("Install NVIDIA driver >= 470.42.01") for f in root.fixes)
+    assert not any(f.startswith("Install NVIDIA driver >= 410.48") for f in root.fixes)

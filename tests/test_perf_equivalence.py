@@ -1,0 +1,226 @@
+"""The speed-ups change nothing: reports are identical with and without each cache and fast path.
+
+- the on-disk cache (rules, Hyperscan database, compiled patterns; analyzer/_cache.py): off, empty
+  (being filled), filled, and corrupted;
+- the in-process caches shared across analyses (per-line results, fuzzy results, masks);
+- the prefilter's keywords reused by the later steps (Hyperscan) against each step looking itself;
+- `tflog analyze` run by cli.main's fast path against the same invocation through Typer.
+
+Nothing here is timed (benchmarks/bench.py measures).
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from analyzer import engine
+from analyzer.engine import Analysis
+from analyzer.knowledge import load_rules
+from analyzer.reader import LineSplitter
+from analyzer.scan import Prefilter
+from conftest import ROOT, SAMPLES, tflog
+
+try:
+    import hyperscan  # noqa: F401
+    HAVE_HS = True
+except ImportError:
+    HAVE_HS = False
+
+# Lines that clean() changes (ANSI codes inside keywords, NULs, \r rewrites), non-ASCII letters that
+# lower() folds to ASCII (Kelvin sign, dotted I), CRLF line ends: where the prefilter's keywords
+# (found in raw bytes) and the cleaned line's keywords differ.
+TRICKY = (
+    "2021-03-01 12:00:00.123456: E tensorflow/stream_executor/cuda/cuda_dnn.cc:336] Could not create "
+    "cu\x1b[31mdnn\x1b[0m handle: CUDNN_STATUS_INTERNAL_ERROR\r\n"
+    "W tensorflow/x.cc:1] Could not load dynamic library 'libcud\x00art.so.11.0'; dlerror: not found\r\n"
+    "10/10 [====] - loss: 0.1\r2021-03-01 12:00:01.000001: E tensorflow/y.cc:2] CUDA_ERROR_OUT_OF_MEMORY: out of memory\r\n"
+    "\u212aernel module 470.82.01 \u0130n use; Driver Version: 470.82.01    CUDA Version: 11.4\r\n"
+    "Python 3.8 on Darwin with /Users/me/x.dylib; tf 2.4.1 and TensorFlow version: 2.4.1\r\n"
+    "tensorflow.python.framework.errors_impl.InternalError: Failed to call ThenRnnForward with model config\r\n"
+    "ERROR:tensorflow:Something nobody has a rule for happened 3 times\r\n"
+)
+
+
+@pytest.fixture(scope="module")
+def logs(tmp_path_factory):
+    """Every sample log, a generated training log and the tricky lines."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from generate_log import generate
+
+    folder = tmp_path_factory.mktemp("logs")
+    gen = folder / "generated.log"
+    generate(str(gen), 1, seed=3)
+    tricky = folder / "tricky.log"
+    tricky.write_bytes(TRICKY.encode("utf-8") * 2)
+    return sorted(SAMPLES.glob("*.log")) + [gen, tricky]
+
+
+def analyse(kb, path: Path, prefilter=None) -> dict:
+    analysis = Analysis(kb)
+    if prefilter is not None:
+        analysis.prefilter = prefilter
+    info = analysis.start_input(path.name)
+    splitter = LineSplitter(path.name)
+    data = path.read_bytes()
+    for i in range(0, len(data), 1 << 16):
+        for block in splitter.feed(data[i:i + (1 << 16)]):
+            analysis.feed_block(info, block)
+    for block in splitter.finish():
+        analysis.feed_block(info, block)
+    return analysis.report().to_dict()
+
+
+# --- in-process caches ----------------------------------------------------------------------------
+
+def test_shared_caches_change_nothing(logs, monkeypatch):
+    """A fresh knowledge base with the per-line cache off, against one whose caches are warm."""
+    cold_kb = load_rules()
+    monkeypatch.setattr(engine, "LINE_CACHE_MAX_LEN", -1)  # remember no line
+    uncached = {p: analyse(cold_kb, p) for p in logs}
+    monkeypatch.undo()
+    warm_kb = load_rules()
+    for p in logs:
+        analyse(warm_kb, p)  # fills the per-line, fuzzy and mask caches
+    for p in logs:
+        assert analyse(warm_kb, p) == uncached[p], p
+    assert warm_kb.line_cache, "the per-line cache was not used"
+
+
+def test_disabling_a_rule_empties_the_caches_that_name_it(logs):
+    kb = load_rules()
+    for p in logs:
+        analyse(kb, p)
+    assert kb.line_cache
+    kb._forget()
+    assert not kb.line_cache and kb._fuzzy_masked.cache_info().currsize == 0
+
+
+@pytest.mark.skipif(not HAVE_HS, reason="hyperscan not installed")
+def test_prefilter_keywords_reused_or_not(logs):
+    """Hyperscan hands its keywords on to facts and rule selection; the `re` scanner does not."""
+    kb = load_rules()
+    words = engine._prefilter_for(kb).words
+    hs, py = Prefilter(words, engine="hyperscan"), Prefilter(words, engine="re")
+    for p in logs:
+        assert analyse(load_rules(), p, hs) == analyse(load_rules(), p, py), p
+
+
+# --- the on-disk cache ------------------------------------------------------------------------------
+
+API_SCRIPT = """
+import json, sys
+from pathlib import Path
+from analyzer import load_knowledge_base
+from analyzer.engine import analyze_paths
+kb = load_knowledge_base()
+print(json.dumps({p: analyze_paths([p], kb).to_dict() for p in sys.argv[1:]}))
+"""
+
+
+def api_reports(paths, **env) -> dict:
+    e = {k: v for k, v in os.environ.items() if k not in ("TFLOG_NO_CACHE", "TFLOG_CACHE_DIR")}
+    e.update(env)
+    p = subprocess.run([sys.executable, "-c", API_SCRIPT, *map(str, paths)], capture_output=True, env=e, cwd=ROOT,
+                       timeout=300)
+    assert p.returncode == 0, p.stderr.decode()[-3000:]
+    return json.loads(p.stdout)
+
+
+def test_disk_cache_off_empty_filled_and_corrupt(logs, tmp_path):
+    cache = tmp_path / "cache"
+    off = api_reports(logs, TFLOG_NO_CACHE="1")
+    assert api_reports(logs, TFLOG_CACHE_DIR=str(cache)) == off  # empty: builds and writes
+    kinds = {f.name.split("-")[0] for f in cache.iterdir()}
+    assert {"rules", "patterns"} <= kinds and ("hyperscan" in kinds) == HAVE_HS, kinds
+    assert api_reports(logs, TFLOG_CACHE_DIR=str(cache)) == off  # filled: reads
+    for f in cache.iterdir():  # corrupt every file: flip one byte in the body
+        data = bytearray(f.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        f.write_bytes(bytes(data))
+    assert api_reports(logs, TFLOG_CACHE_DIR=str(cache)) == off
+    for f in cache.iterdir():  # or cut it short
+        f.write_bytes(f.read_bytes()[:100])
+    assert api_reports(logs, TFLOG_CACHE_DIR=str(cache)) == off
+
+
+def test_cached_rules_pass_their_examples(tmp_path):
+    """`tflog rules test` runs every rule's examples on the patterns and rules read from the cache."""
+    env = {**os.environ, "TFLOG_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("TFLOG_NO_CACHE", None)
+    first = tflog("rules", "test", env=env)
+    second = tflog("rules", "test", env=env)
+    assert first.returncode == 0 and second.returncode == 0, second.stdout.decode()[-3000:]
+    assert first.stdout == second.stdout
+
+
+def test_cache_key_follows_the_rule_files(tmp_path):
+    """A user rule folder edited between runs is read afresh, never from a stale cache."""
+    env = {**os.environ, "TFLOG_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("TFLOG_NO_CACHE", None)
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    log = tmp_path / "x.log"
+    log.write_text("E tensorflow/x.cc:1] frobnicator exploded\n")
+
+    def rule(title):
+        (rules / "mine.yaml").write_text(f"""- id: my-frobnicator
+  category: unknown
+  severity: error
+  title: {title}
+  match: ['frobnicator exploded']
+""")
+
+    titles = []
+    for title in ("First title", "Second title"):
+        rule(title)
+        p = tflog("analyze", "-f", "json", "--rules", rules, log, env=env)
+        titles.append(json.loads(p.stdout)["findings"][0]["title"])
+    assert titles == ["First title", "Second title"]
+
+
+# --- the CLI fast path ------------------------------------------------------------------------------
+
+def both_paths(*args, input=None):
+    fast = tflog(*args, input=input, env={**os.environ, "TFLOG_FAST_CLI": "1"})
+    slow = tflog(*args, input=input, env={**os.environ, "TFLOG_FAST_CLI": "0"})
+    return fast, slow
+
+
+def test_fast_cli_path_matches_typer_on_every_log(logs):
+    for p in logs:
+        fast, slow = both_paths("analyze", "--format", "json", p)
+        assert (fast.returncode, fast.stdout, fast.stderr) == (slow.returncode, slow.stdout, slow.stderr), p
+
+
+@pytest.mark.parametrize("args", [
+    ["analyze", "{log}"],
+    ["analyze", "-f", "markdown", "--fail-on", "never", "{log}"],
+    ["analyze", "--format=sarif", "--no-color", "{log}", "{log}"],
+    ["analyze", "--fail-on=warning", "-f", "jsonl", "{log}"],
+    ["analyze", "-f", "json", "--rules", "{rules}", "{log}"],
+    ["analyze", "-f", "json", "-"],
+    ["analyze", "-", "-", "-f", "json"],
+    ["analyze", "-f", "xml", "{log}"],
+    ["analyze", "-f", "json", "-f", "text", "{log}"],
+    ["analyze", "{log}", "--fail-on", "sometimes"],
+    ["analyze", "no-such-file.log"],
+    ["analyze", "--rules", "{missing}", "{log}"],
+    ["analyze", "--help"],
+    ["analyze"],
+    ["analyze", "--", "{log}"],
+    ["analyze", "--no-color=yes", "{log}"],
+    ["analyze", "-fjson", "{log}"],
+])
+def test_fast_cli_path_matches_typer_on_options_and_mistakes(args, tmp_path):
+    log = SAMPLES / "cudnn_missing.log"
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "r.yaml").write_text("[]\n")
+    argv = [a.format(log=log, rules=rules, missing=tmp_path / "nope") for a in args]
+    fast, slow = both_paths(*argv, input=log.read_bytes())
+    assert (fast.returncode, fast.stdout, fast.stderr) == (slow.returncode, slow.stdout, slow.stderr), argv
