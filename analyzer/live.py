@@ -259,8 +259,8 @@ class LiveAnalysis:
     def _screen_one(self) -> None:
         """Split the oldest arrived chunk into numbered lines; analyse its urgent lines now if lagging."""
         stream, data, t = self.raw.popleft()
-        if len(data) > SCREEN:
-            self.raw.appendleft((stream, data[SCREEN:], t))
+        if len(data) > SCREEN:  # put the rest back in SCREEN-sized pieces: each byte is copied once
+            self.raw.extendleft((stream, data[i:i + SCREEN], t) for i in reversed(range(SCREEN, len(data), SCREEN)))
             data = data[:SCREEN]
         self.queued -= len(data)
         oldest = self.blocks[0][1] if self.blocks else t
@@ -310,9 +310,10 @@ class LiveAnalysis:
             self._remember_last(b.data, self.next_line - 1, b.newline)
             yield block
 
-    def _remember_last(self, data: bytes, line_no: int, nl: bytes = b"\n") -> None:
-        """Keep the last non-blank line of `data` (whose last line is `line_no`): a killed command's last words."""
-        end = len(data) - len(nl) if data.endswith(nl) else len(data)
+    def _remember_last(self, data: bytes, line_no: int, nl: bytes = b"\n", stop: Optional[int] = None) -> None:
+        """Keep the last non-blank line of `data[:stop]` (whose last line is `line_no`): a killed command's last words."""
+        stop = len(data) if stop is None else stop
+        end = stop - len(nl) if data.endswith(nl, 0, stop) else stop
         for _ in range(64):
             start = data.rfind(nl, 0, end) + 1
             if data[start:end].strip():
@@ -386,7 +387,7 @@ class LiveAnalysis:
         # Count lines instead of splitting them (this runs while input floods in): the splitter's
         # unfinished line ends in `data`, so a fresh splitter takes over at its last line end.
         n = data.count(b"\n")
-        self._remember_last(data[:last + 1], self.next_line + n - 1)
+        self._remember_last(data, self.next_line + n - 1, stop=last + 1)  # no copy: this runs while input floods in
         self.next_line += n
         self.skipped_lines += n
         sp = self.splitters[stream] = LineSplitter(self.name)
