@@ -12,7 +12,9 @@ are cached as files in the user's cache folder (`$TFLOG_CACHE_DIR`, else
 - other tables (`cached_json`), named by a hash of their files;
 - Hyperscan's serialised database, named by a hash of its patterns and version;
 - compiled `regex` patterns (`compile_regex`), as the data the regex module's
-  own pickle support saves and rebuilds a pattern from (marshal, no pickle).
+  own pickle support saves and rebuilds a pattern from (marshal, no pickle);
+- fuzzy scores of messages seen before (`fuzzy_store`), so that a run whose
+  unexplained lines were all seen before need not import rapidfuzz.
 
 Every file carries a SHA-256 of its body and the key it was written for, and is
 only used when both match. Files are written to a temporary name and renamed
@@ -45,23 +47,37 @@ def knowledge_base(rule_dirs: tuple, include_builtin: bool = True):
     if key is not None:
         kb = _read_rules(key)
         if kb is not None:
+            kb.cache_key = key
             return kb
     kb = load_rules(rule_dirs, include_builtin)
     if key is not None:
         _write_rules(key, kb)
+        kb.cache_key = key
     return kb
 
 
 # --- the cache folder and its files ------------------------------------------------------------
 
 def cache_dir() -> Optional[Path]:
-    """Where cache files live, or None when caching is turned off."""
+    """Where cache files live, or None when caching is turned off.
+
+    Also None for a folder that another user owns or may write to: what we read back from it
+    (compiled patterns above all) must be what we wrote.
+    """
     if os.environ.get("TFLOG_NO_CACHE"):
         return None
     d = os.environ.get("TFLOG_CACHE_DIR")
     if not d:
         base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
         d = os.path.join(base, "tflog")
+    try:
+        st = os.stat(d)
+    except FileNotFoundError:
+        return Path(d)  # created (mode 0700) by the first write
+    except OSError:
+        return None
+    if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o022):
+        return None
     return Path(d)
 
 
@@ -161,11 +177,61 @@ def _json_loads(body: bytes) -> Any:
     return json.loads(body.decode("utf-8"))
 
 
-# --- compiled regex patterns -------------------------------------------------------------------
+# --- stores: small dicts kept in cache files -----------------------------------------------------
 
-_patterns: Optional[dict] = None   # (source, flags) -> the pattern's saved state, from the disk cache
-_new_patterns: dict = {}           # compiled in this process, written at exit
-MAX_PATTERNS = 5000
+class Store:
+    """A dict of plain (marshal-able) data kept in a cache file: read on first use, and the entries
+    this process added are merged into the file at exit. For results that are slow to compute and
+    come back run after run (compiled patterns, fuzzy scores of common messages)."""
+
+    def __init__(self, kind: str, key: Callable[[], str], max_entries: int = 5000):
+        self.kind = kind
+        self._key = key                   # called once, when the file is first needed
+        self.max_entries = max_entries
+        self._data: Optional[dict] = None
+        self._new: dict = {}
+
+    def get(self, k):
+        if self._data is None:
+            self._data = self._read() if cache_dir() is not None else {}
+        return self._data.get(k)
+
+    def put(self, k, value) -> None:
+        if cache_dir() is None or len(self._new) >= self.max_entries:
+            return
+        if not self._new:
+            atexit.register(self._write)
+        self._new[k] = value
+
+    def _read(self) -> dict:
+        try:
+            body = read_blob(self.kind, self._key())
+            data = marshal.loads(body) if body is not None else {}
+            return data if isinstance(data, dict) else {}
+        except Exception:
+            return {}
+
+    def _write(self) -> None:
+        """At exit: merge into what is on disk now (another process may have added entries)."""
+        try:
+            merged = self._read()
+            if len(merged) + len(self._new) > self.max_entries:
+                merged = {}
+            merged.update(self._new)
+            write_blob(self.kind, self._key(), marshal.dumps(merged))
+        except Exception:
+            pass
+
+
+# --- compiled regex patterns ---------------------------------------------------------------------
+
+def _patterns_key() -> str:
+    import regex
+
+    return hashlib.sha256(f"regex {regex.__version__} python {sys.version} tflog {__version__}".encode()).hexdigest()
+
+
+_patterns = Store("patterns", _patterns_key)  # (source, flags) -> the pattern's saved state
 
 
 def compile_regex(source: str, flags: int = 0):
@@ -175,12 +241,9 @@ def compile_regex(source: str, flags: int = 0):
     the state is plain data (the compiled program as a list of ints, group names, ...). We save that
     state with marshal and rebuild the pattern the same way, ~50x faster than parsing it again.
     """
-    global _patterns
     import regex
     from regex import _regex
 
-    if _patterns is None:
-        _patterns = _read_patterns()
     key = (source, int(flags))  # int(): marshal cannot store regex.RegexFlag
     state = _patterns.get(key)
     if state is not None:
@@ -189,45 +252,40 @@ def compile_regex(source: str, flags: int = 0):
         except Exception:
             pass
     pattern = regex.compile(source, flags)  # raises regex.error for the caller, as before
-    if cache_dir() is not None and len(_new_patterns) < MAX_PATTERNS:
-        try:
-            rebuild, state = copyreg.dispatch_table[type(pattern)](pattern)
-            if rebuild is _regex.compile:
-                if not _new_patterns:
-                    atexit.register(_write_patterns)
-                _new_patterns[key] = tuple(state)
-        except Exception:
-            pass
+    try:
+        rebuild, state = copyreg.dispatch_table[type(pattern)](pattern)
+        if rebuild is _regex.compile:
+            _patterns.put(key, tuple(state))
+    except Exception:
+        pass
     return pattern
 
 
-def _patterns_key() -> str:
-    import regex
+# --- fuzzy results -------------------------------------------------------------------------------
 
-    return hashlib.sha256(f"regex {regex.__version__} python {sys.version} tflog {__version__}".encode()).hexdigest()
-
-
-def _read_patterns() -> dict:
-    body = read_blob("patterns", _patterns_key())
-    if body is None:
-        return {}
-    try:
-        data = marshal.loads(body)
-        return data if isinstance(data, dict) else {}
-    except Exception:
-        return {}
+_fuzzy_stores: dict = {}
 
 
-def _write_patterns() -> None:
-    """At exit: add the patterns this process compiled to those on disk (re-read: another process may have added some)."""
-    merged = _read_patterns()
-    if len(merged) + len(_new_patterns) > MAX_PATTERNS:
-        merged = {}
-    merged.update(_new_patterns)
-    try:
-        write_blob("patterns", _patterns_key(), marshal.dumps(merged))
-    except Exception:
-        pass
+def fuzzy_store(kb) -> Optional[Store]:
+    """Fuzzy results for the knowledge base `kb` (masked message -> [(rule id, score)]), kept between
+    runs: scoring needs rapidfuzz, whose import alone costs ~10-20 ms of a small log's start-up,
+    and the same unexplained warnings appear in log after log. None when `kb` was not loaded
+    through this cache (its rules have no key)."""
+    key = getattr(kb, "cache_key", None)
+    if key is None:
+        return None
+    store = _fuzzy_stores.get(key)
+    if store is None:
+        def store_key() -> str:
+            # Which rapidfuzz is installed, without importing it: its file's path, size and time.
+            import importlib.util
+
+            origin = importlib.util.find_spec("rapidfuzz").origin
+            st = os.stat(origin)
+            return hashlib.sha256(f"{key} rapidfuzz {origin} {st.st_size} {st.st_mtime_ns}".encode()).hexdigest()
+
+        store = _fuzzy_stores[key] = Store("fuzzy", store_key, max_entries=20000)
+    return store
 
 
 # --- the rules ---------------------------------------------------------------------------------

@@ -5,10 +5,16 @@ bounded state: one `Hit` per rule or per distinct unrecognized error, each with 
 few evidence lines and a count. `report()` can be called at any time (the live
 `watch` mode calls it as evidence arrives); it evaluates rule conditions,
 groups symptoms under the finding that explains them and ranks root causes first.
+
+What depends only on a line's text (its parse, its facts, the rule that matches it) is
+remembered per knowledge base (`_Line`, bounded), as are fuzzy results and masked messages, so
+repeated lines and logs seen again (the server's case) cost little; the tests check that
+reports are the same with and without these caches.
 """
 from __future__ import annotations
 
 import fnmatch
+import re
 import string
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -125,9 +131,11 @@ class Analysis:
             return None
         cache = self.kb.line_cache
         line = cache.get(text)
+        low = None
         if line is None:
             fields = classify(text)
-            line = _Line(fields, LineFacts(text, fields[0], text.lower(), found))
+            low = text.lower()
+            line = _Line(fields, LineFacts(text, fields[0], low, found))
             if len(text) <= LINE_CACHE_MAX_LEN:
                 if len(cache) >= LINE_CACHE:
                     cache.clear()
@@ -141,7 +149,7 @@ class Analysis:
         if rec.kind in ("frame", "tb_header", "chain"):
             return None
         if line.rule is _Line.UNKNOWN:
-            candidates = self.kb.candidate_rules(text.lower(), found)
+            candidates = self.kb.candidate_rules(low if low is not None else text.lower(), found)
             rule, m = self.kb.match(rec.message, candidates)
             if rule is None and rec.message is not text:
                 rule, m = self.kb.match(text, candidates)  # a rule may also be written against the whole line
@@ -250,8 +258,7 @@ class Analysis:
                 explanation="No rule in the knowledge base explains this line. It is shown so that nothing is hidden; "
                             "`tflog rules suggest` drafts a rule for it.",
             )
-        names = {n for k, h in present.items() if k != hit.key and h.rule for n in (h.rule.id, h.rule.category)}
-        has = glob_matcher(names)
+        has = _has_other(present, hit.key)
         all_facts = merge_facts(facts, hit.facts)
         severity, note = rule.severity, ""
         for item in rule.severity_when:
@@ -272,6 +279,20 @@ class Analysis:
             explanation=explanation, fixes=[f for f in fixes if f], references=list(rule.references),
             count=hit.count, match=hit.match, score=hit.score, probe=rule.probe,
         )
+
+
+def _has_other(present: Dict[str, Hit], key: str):
+    """has(pattern) over the rule ids and categories of the present hits other than `key`; the
+    names are gathered on the first call (most rules' conditions never ask)."""
+    matcher = None
+
+    def has(pattern: str) -> bool:
+        nonlocal matcher
+        if matcher is None:
+            matcher = glob_matcher({n for k, h in present.items() if k != key and h.rule for n in (h.rule.id, h.rule.category)})
+        return matcher(pattern)
+
+    return has
 
 
 def _derived_facts(facts: Dict[str, object]) -> Dict[str, str]:
@@ -360,6 +381,11 @@ def render_template(template: str, facts: Dict[str, object]) -> str:
 
 # --- ranking ------------------------------------------------------------------------------------
 
+@lru_cache(maxsize=1024)
+def _explains(patterns: Tuple[str, ...]) -> "re.Pattern":
+    """One regex for a rule's `explains` globs: matches a rule id when any glob does (fnmatchcase)."""
+    return re.compile("|".join(fnmatch.translate(p) for p in patterns) or "(?!)")
+
 def rank(findings: List[Finding], kb: KnowledgeBase) -> List[Finding]:
     """Root causes first, each followed by the symptoms it explains; harmless lines last."""
 
@@ -386,7 +412,7 @@ def rank(findings: List[Finding], kb: KnowledgeBase) -> List[Finding]:
         for other_id, other in by_id.items():
             if other_id in parent or above(other, f):
                 continue
-            if any(fnmatch.fnmatchcase(other_id, pat) for pat in rule.explains):
+            if _explains(tuple(rule.explains)).match(other_id):
                 parent[other_id] = f
                 f.explains.append(other_id)
 

@@ -421,6 +421,8 @@ class KnowledgeBase:
         # are emptied when a rule is disabled, since they remember what rules matched.
         self._fuzzy_masked = lru_cache(maxsize=FUZZY_CACHE)(self._fuzzy_uncached)
         self.line_cache: Dict[str, Any] = {}  # the engine's per-line results (engine.LINE_CACHE)
+        self.cache_key: Optional[str] = None  # set by _cache when loaded through it: keys its stores
+        self._rule_disabled = False
 
     def get(self, rule_id: str) -> Optional[Rule]:
         return self.by_id.get(rule_id)
@@ -468,10 +470,21 @@ class KnowledgeBase:
 
     def _forget(self) -> None:
         """Drop cached results: a rule was disabled, and they may name it."""
+        self._rule_disabled = True
         self._fuzzy_masked.cache_clear()
         self.line_cache.clear()
 
     def _fuzzy_uncached(self, query: str, limit: int) -> Tuple[Tuple[Rule, float], ...]:
+        from ._cache import fuzzy_store
+
+        # Results saved by an earlier run (see _cache.fuzzy_store); not once a rule was disabled.
+        store = fuzzy_store(self) if not self._rule_disabled and len(query) <= CACHE_MAX_LEN else None
+        saved = store.get((query, limit)) if store is not None else None
+        if saved is not None:
+            try:
+                return tuple((self.by_id[rule_id], score) for rule_id, score in saved)
+            except KeyError:
+                pass
         from rapidfuzz import process
 
         results = process.extract(query, self._sigs, scorer=_fuzzy_score, limit=limit * 3, score_cutoff=50)
@@ -482,7 +495,10 @@ class KnowledgeBase:
                 continue
             if rule.id not in best or best[rule.id][1] < score:
                 best[rule.id] = (rule, score)
-        return tuple(sorted(best.values(), key=lambda x: -x[1])[:limit])
+        out = tuple(sorted(best.values(), key=lambda x: -x[1])[:limit])
+        if store is not None:
+            store.put((query, limit), tuple((rule.id, float(score)) for rule, score in out))
+        return out
 
 
 def _fuzzy_score(query: str, sig: str, **kwargs) -> float:

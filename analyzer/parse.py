@@ -17,9 +17,11 @@ from typing import List, Optional, Tuple
 from ._cache import compile_regex
 
 # Anything before the TF prefix is tolerated (shell timestamps, "> " quoting, "[stderr]").
+# `source` can end at one place only (before the `:lineno]` that the first "]" closes), so its
+# greedy run finds the same end as a lazy one, with far less backtracking.
 _TSL = compile_regex(
     r"(?:(?<date>\d{4}-\d\d-\d\d)?[ T]?\d\d:\d\d:\d\d\.\d{3,9}: ?|(?:^|(?<=[\s:>]))(?=[IWEF] \S+?:\d+\] ))"
-    r"(?<level>[IWEF]) (?:\[?\s*\d+ tid\]? )?(?<source>[^\s\]]*?[\w.-]\.(?:cc|h|cpp|c|py)):(?<lineno>\d+)\] ?(?<msg>.*)$",
+    r"(?<level>[IWEF]) (?:\[?\s*\d+ tid\]? )?(?<source>[^\s\]]*[\w.-]\.(?:cc|h|cpp|c|py)):(?<lineno>\d+)\] ?(?<msg>.*)$",
 )
 _ABSL = compile_regex(
     r"(?<level>[IWEF])(?<mmdd>\d{4}) (?<time>\d\d:\d\d:\d+\.\d{3,9})\s+(?<tid>\d+) "

@@ -10,7 +10,6 @@ input's lines; a line longer than `MAX_LINE` keeps only its head.
 from __future__ import annotations
 
 import codecs
-import gzip
 import io
 import os
 import stat
@@ -146,6 +145,8 @@ def read_blocks(source: Source, block_size: int = BLOCK) -> Iterator[Block]:
     sniff(source, head)
     stream: BinaryIO = _Prepended(head, source.stream)
     if source.compressed:
+        import gzip  # here: most logs are not compressed, and start-up time counts
+
         stream = gzip.GzipFile(fileobj=stream, mode="rb")
         try:
             first = stream.read(block_size)

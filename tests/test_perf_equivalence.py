@@ -148,6 +148,15 @@ def test_disk_cache_off_empty_filled_and_corrupt(logs, tmp_path):
     assert api_reports(logs, TFLOG_CACHE_DIR=str(cache)) == off
 
 
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX permissions")
+def test_a_cache_folder_others_may_write_is_not_used(logs, tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    assert api_reports(logs[:2], TFLOG_CACHE_DIR=str(shared)) == api_reports(logs[:2], TFLOG_NO_CACHE="1")
+    assert not list(shared.iterdir())
+
+
 def test_cached_rules_pass_their_examples(tmp_path):
     """`tflog rules test` runs every rule's examples on the patterns and rules read from the cache."""
     env = {**os.environ, "TFLOG_CACHE_DIR": str(tmp_path / "cache")}
@@ -224,3 +233,48 @@ def test_fast_cli_path_matches_typer_on_options_and_mistakes(args, tmp_path):
     argv = [a.format(log=log, rules=rules, missing=tmp_path / "nope") for a in args]
     fast, slow = both_paths(*argv, input=log.read_bytes())
     assert (fast.returncode, fast.stdout, fast.stderr) == (slow.returncode, slow.stdout, slow.stderr), argv
+
+
+# --- rewritten patterns -----------------------------------------------------------------------------
+
+# parse._TSL as it was before it was made faster: the rewrite must find the same matches.
+ORIGINAL_TSL = (
+    r"(?:(?<date>\d{4}-\d\d-\d\d)?[ T]?\d\d:\d\d:\d\d\.\d{3,9}: ?|(?:^|(?<=[\s:>]))(?=[IWEF] \S+?:\d+\] ))"
+    r"(?<level>[IWEF]) (?:\[?\s*\d+ tid\]? )?(?<source>[^\s\]]*?[\w.-]+\.(?:cc|h|cpp|c|py)):(?<lineno>\d+)\] ?(?<msg>.*)$"
+)
+def tsl_equal(text):
+    import regex
+
+    from analyzer import parse
+
+    a, b = parse._TSL.search(text), regex.compile(ORIGINAL_TSL).search(text)
+    return (a and (a.span(), a.groupdict())) == (b and (b.span(), b.groupdict()))
+
+
+def test_faster_tsl_pattern_matches_like_the_original(logs):
+    for p in logs:
+        for line in p.read_text(encoding="utf-8", errors="replace").splitlines():
+            assert tsl_equal(line), line
+
+
+try:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    # TSL-shaped lines: prefix, level, thread id, a source path of awkward pieces, line number, message.
+    TSL_LINES = st.tuples(
+        st.sampled_from(["", "2021-03-01 12:00:00.123456: ", "12:00:00.123:", "> ", "x ", ":", "[stderr] "]),
+        st.sampled_from(["E ", "I ", "W ", "F ", "X ", "E", "", "E  "]),
+        st.sampled_from(["", "[ 12 tid] ", "12 tid ", "[1 tid]"]),
+        st.lists(st.sampled_from(["a", "tensorflow/", "C:\\", ".", "..", "-", "_", ".cc", ".h", ".py", ".c", ".cpp",
+                                  "cc", ":1", "]", " ", "\t", "é"]), max_size=8).map("".join),
+        st.sampled_from([":12] ", ":3] msg", ":1:2] x", "] ", ":12]", "", ":x] ", ":12]]"]),
+        st.text(max_size=6),
+    ).map("".join)
+
+    @settings(max_examples=3000, deadline=None)
+    @given(TSL_LINES)
+    def test_faster_tsl_pattern_matches_like_the_original_on_generated_lines(line):
+        assert tsl_equal(line)
+except ImportError:  # pragma: no cover - hypothesis is a test dependency
+    pass
