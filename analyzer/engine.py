@@ -53,6 +53,7 @@ class Hit:
     severity: str = "error"         # for unrecognized hits
     title: str = ""
     closest: List[Dict[str, object]] = field(default_factory=list)
+    wrapper: bool = False           # an unrecognized line that only announces errors below it
 
     def add(self, input_name: str, rec: Record) -> bool:
         """Count one more line; returns True when it added new evidence."""
@@ -205,6 +206,7 @@ class Analysis:
             hit = self.hits[key] = Hit(key, None, "unrecognized")
             hit.severity = "warning" if (rec.kind == "log" and rec.level == "E") else "error"
             hit.title = _unrecognized_title(rec)
+            hit.wrapper = bool(_WRAPPER.search(rec.message))
             if rec.exc_type:
                 hit.facts["exception_type"] = rec.exc_type
             if tb is not None and tb.user_frame:
@@ -251,6 +253,8 @@ class Analysis:
             return None
         rule = hit.rule
         if rule is None:
+            if hit.wrapper and any(h.rule is not None and h.rule.severity != "info" for h in present.values()):
+                return None  # "2 root error(s) found." only announces the errors the rules already explain
             return Finding(
                 rule_id="unrecognized", category="unknown", severity=hit.severity, title=hit.title,
                 confidence=0.3, evidence=list(hit.evidence), facts=dict(hit.facts), count=hit.count,
@@ -313,6 +317,10 @@ def _derived_facts_of(key: tuple) -> Dict[str, str]:
     from .compat import derived_facts
 
     return derived_facts({k: list(v) if isinstance(v, tuple) else v for k, v in key})
+
+
+# Exception lines that only announce the real errors on the lines that follow them.
+_WRAPPER = re.compile(r"(?:^|: )\d+ root error\(s\) found\.?\s*$|Graph execution error:?\s*$")
 
 
 def _unrecognized_title(rec: Record) -> str:

@@ -97,3 +97,20 @@ NumAllocs:                    1234
 def test_log_without_facts_has_none():
     facts, _ = facts_of("just some text\nanother line\n")
     assert facts == {}
+
+
+def test_gpu_name_only_from_gpu_lines():
+    facts, _ = facts_of("[  687.293890] Hardware name: Gigabyte Technology Co., Ltd. B85M-D3V/B85M-D3V, BIOS FM 08/13/2015\n")
+    assert "gpu_name" not in facts
+    facts, _ = facts_of("2017-05-01 10:00:00.000001: I tensorflow/core/common_runtime/gpu/gpu_device.cc:887] Found device 0 with properties: name: Tesla K80 major: 3 minor: 7 memoryClockRate (GHz) 0.8235\n")
+    assert facts["gpu_name"] == "Tesla K80" and facts["compute_capability"] == "3.7"
+
+
+def test_root_error_header_is_not_an_extra_unrecognized_error():
+    r = analyze("""2020-01-01 10:00:00.000001: E tensorflow/stream_executor/cuda/cuda_dnn.cc:329] Could not create cudnn handle: CUDNN_STATUS_INTERNAL_ERROR
+tensorflow.python.framework.errors_impl.UnknownError: 2 root error(s) found.
+  (0) Unknown: Failed to get convolution algorithm. This is probably because cuDNN failed to initialize, so try looking to see if a warning log message was printed above.
+""")
+    assert not [f for f in r.findings if f.rule_id == "unrecognized"]
+    alone = analyze("tensorflow.python.framework.errors_impl.UnknownError: 2 root error(s) found.\n")
+    assert alone.root.rule_id == "unrecognized"  # with nothing explaining it, it is still shown
