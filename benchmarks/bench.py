@@ -370,6 +370,9 @@ def table(m: Dict[str, str], big: List[dict], cold: dict, warm: dict, watch: Opt
     return "\n".join(head + rows) + "\n"
 
 
+SOAK_HEADING = "## Server soak"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="20 MB only, fewer repeats")
@@ -415,7 +418,9 @@ def main() -> None:
     print()
     print(text)
     if not args.no_write:
-        (BENCH / "RESULTS.md").write_text(text)
+        old = (BENCH / "RESULTS.md").read_text() if (BENCH / "RESULTS.md").exists() else ""
+        keep = old[old.find(SOAK_HEADING):] if SOAK_HEADING in old else ""  # benchmarks/soak.py's section
+        (BENCH / "RESULTS.md").write_text(text.rstrip("\n") + ("\n\n" + keep if keep else "\n"))
         print(f"wrote {BENCH / 'RESULTS.md'}")
     print(f"(total {time.perf_counter() - t_start:.0f} s)")
 

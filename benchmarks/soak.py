@@ -77,6 +77,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--duration", type=float, default=60)
     ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--write", action="store_true", help="record the figures in benchmarks/RESULTS.md")
     a = ap.parse_args()
     proc, port, banner = start_server(["--max-body", str(MAX_BODY)])
     try:
@@ -106,7 +107,26 @@ def main() -> int:
         print(f"  {kind:14} {status!s:28} {n}")
     print(f"server RSS (with workers): start {rss_start:.0f} MB, end {rss_end:.0f} MB, every 5 s: " + " ".join(f"{m:.0f}" for m in mid))
     print(f"5xx or transport errors: {sum(bad.values())}")
+    if a.write:
+        write_results(a, total, counts, rss_start, rss_end, mid, sum(bad.values()))
     return 1 if bad else 0
+
+
+def write_results(a, total, counts, rss_start, rss_end, mid, bad) -> None:
+    """Replace the soak section at the end of benchmarks/RESULTS.md (bench.py keeps it)."""
+    import datetime
+
+    path = Path(__file__).resolve().parent / "RESULTS.md"
+    old = path.read_text() if path.exists() else ""
+    head = old[: old.find("## Server soak")] if "## Server soak" in old else old
+    rows = "\n".join(f"| {kind} | {status} | {n} |" for (kind, status), n in sorted(counts.items(), key=str))
+    section = (f"## Server soak\n\nWritten by `python benchmarks/soak.py --duration {a.duration:.0f} --threads {a.threads} --write` "
+               f"on {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC; machine: {machine()}.\n\n"
+               f"{total} requests in {a.duration:.0f} s ({total / a.duration:.0f}/s) from {a.threads} keep-alive clients on 127.0.0.1; "
+               f"**{bad} 5xx or transport errors**.\n\n| request | status | count |\n|---|---|---|\n{rows}\n\n"
+               f"Server RSS with its analysis workers: {rss_start:.0f} MB at start, {rss_end:.0f} MB at the end; every 5 s: "
+               + " ".join(f"{m:.0f}" for m in mid) + " MB.\n")
+    path.write_text(head.rstrip("\n") + "\n\n" + section)
 
 
 if __name__ == "__main__":
