@@ -2,6 +2,7 @@
 (tiny, gcc-built) libraries on LD_LIBRARY_PATH and the verdict lands in the report."""
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 
@@ -46,7 +47,9 @@ def test_version_mismatch_confirmed_by_the_loaded_library(tmp_path):
     f = confirm(tmp_path, MISMATCH, libdir)
     assert f["category"] == "cudnn.version_mismatch"
     c = f["confirmation"]
-    assert c["status"] == "confirmed" and "8.0.5" in c["detail"] and "8.1" in c["detail"]
+    assert c["status"] == "confirmed" and "8.0.5" in c["detail"]
+    if importlib.util.find_spec("tensorflow") is None:  # else the installed TF's own build is the reference
+        assert "8.1" in c["detail"]
 
 
 def test_crashing_library_is_inconclusive_and_tflog_survives(tmp_path):
