@@ -19,7 +19,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
-import yaml
 
 from .normalize import version_tuple
 
@@ -131,6 +130,8 @@ def compat_dir() -> Path:
 
 def load_tables(directory: Optional[Path] = None) -> Dict[str, Dict[str, Any]]:
     """The raw YAML of every table file, by name. Raises CompatError."""
+    import yaml  # only on a cache miss: importing it costs ~15 ms of every start-up
+
     d = Path(directory) if directory is not None else compat_dir()
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     out: Dict[str, Dict[str, Any]] = {}
@@ -371,7 +372,10 @@ class Compat:
 @lru_cache(maxsize=1)
 def compat() -> Compat:
     """The built-in tables, loaded and indexed once per process."""
-    return Compat(load_tables())
+    from ._cache import cached_json  # the parsed tables, kept between runs (keyed by the files' bytes)
+
+    files = [compat_dir() / f"{name}.yaml" for name in TABLE_FILES]
+    return Compat(cached_json("compat", files, load_tables))
 
 
 def tables() -> Dict[str, Dict[str, Any]]:
