@@ -27,7 +27,7 @@ from .facts import REPORT_FACTS, FactCollector, LineFacts, merge_facts, normalis
 from .knowledge import KnowledgeBase, Rule
 from .knowledge import mask_cached as mask
 from .model import SEVERITY_ORDER, Evidence, Finding, InputInfo, Report
-from .parse import Record, TracebackTracker, classify, clean, node_name
+from .parse import Record, TracebackTracker, classify, clean, line_key, node_name
 from .reader import Block, LineSplitter, Source, open_source, read_blocks
 from .scan import Prefilter
 
@@ -73,8 +73,9 @@ class Hit:
 
 class _Line:
     """What one line's text yields before any state is consulted: its parse, its facts and the rule
-    that matches it. All three depend on the text alone, so they are remembered per knowledge base
-    (`kb.line_cache`) for lines seen again: repeated lines, the same log analysed again."""
+    that matches it. All three depend on the text alone (not on the date, time or thread id of its
+    log prefix), so they are remembered per knowledge base (`kb.line_cache`, keyed by
+    `parse.line_key`) for lines seen again: repeated lines, TF's usual messages in the next log."""
 
     __slots__ = ("fields", "facts", "rule", "rule_facts")
     UNKNOWN = object()  # `rule` before the rules were tried
@@ -131,7 +132,8 @@ class Analysis:
         if not text.strip():
             return None
         cache = self.kb.line_cache
-        line = cache.get(text)
+        key = line_key(text)
+        line = cache.get(key)
         low = None
         if line is None:
             fields = classify(text)
@@ -140,7 +142,7 @@ class Analysis:
             if len(text) <= LINE_CACHE_MAX_LEN:
                 if len(cache) >= LINE_CACHE:
                     cache.clear()
-                cache[text] = line
+                cache[key] = line
         rec = Record(line_no, text, *line.fields)
         self.facts.feed(line_no, text, rec.message, facts=line.facts)
         if rec.kind == "node":

@@ -47,6 +47,11 @@ _FATAL_SIGNAL = re.compile(
     r"Segmentation fault|Aborted \(core dumped\)|^Aborted$|Illegal instruction|^Killed$|Killed\s+python|"
     r"terminate called after throwing|Fatal Python error|core dumped"
 )
+# The parts of a log prefix that change on every line (date, time, absl thread id), for line_key.
+_VOLATILE_PREFIX = re.compile(
+    r"^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d\.\d{3,9}(?=: ?[IWEF] )"      # TSL: the level follows
+    r"|^(?P<level>[IWEF])\d{4} \d\d:\d\d:\d+\.\d{3,9}\s+\d+(?= \S+:\d+\] )"  # absl: keep the level
+)
 _LEVELS = {"DEBUG": "I", "INFO": "I", "WARNING": "W", "WARN": "W", "ERROR": "E", "CRITICAL": "F", "FATAL": "F"}
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[\]P^_][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 
@@ -90,6 +95,19 @@ def node_name(text: str) -> Optional[str]:
     """The graph node of a `[[{{node x}}]]`, `[[node x (defined at ...)]]` or `[[Node: x = ...]]` line."""
     m = _NODE.search(text)
     return (m.group("a") or m.group("b") or m.group("c")) if m else None
+
+
+def line_key(text: str) -> str:
+    """`text` without the date, time and thread id of its log prefix, when it has one.
+
+    Everything the engine derives from a line (its parse, facts, matching rule) ignores those
+    fields, and the same TF messages recur in every log with only them changed, so results are
+    remembered under this key. The leading NUL keeps keys apart from ordinary lines.
+    """
+    m = _VOLATILE_PREFIX.match(text)
+    if m is None:
+        return text
+    return "\x00" + (m.group("level") or "") + text[m.end():]
 
 
 def parse_line(line_no: int, text: str) -> Record:

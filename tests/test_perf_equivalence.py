@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import os
+import random
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -89,6 +91,36 @@ def test_shared_caches_change_nothing(logs, monkeypatch):
     for p in logs:
         assert analyse(warm_kb, p) == uncached[p], p
     assert warm_kb.line_cache, "the per-line cache was not used"
+
+
+def _retimed(text: str, seed: int) -> str:
+    """The same log written at another time by another thread, with some levels changed (E<->W)."""
+    rng = random.Random(seed)
+    text = re.sub(r"\d\d:\d\d:\d\d\.\d{6}", lambda m: "%02d:%02d:%02d.%06d" % (
+        rng.randrange(24), rng.randrange(60), rng.randrange(60), rng.randrange(10 ** 6)), text)
+    text = re.sub(r"(?m)^([IWEF])(\d{4} [\d:.]+\s+)(\d+)", lambda m: m.group(1) + m.group(2) + str(rng.randrange(99999)), text)
+    return re.sub(r"(?m)(: |^)([EW])(?= \S+:\d+\] )", lambda m: m.group(1) + ("W" if m.group(2) == "E" else "E")
+                  if rng.random() < 0.5 else m.group(0), text)
+
+
+def test_lines_seen_before_at_another_time(logs, tmp_path, monkeypatch):
+    """The per-line cache ignores dates, times and thread ids, never levels: a warm knowledge base
+    reports a re-timed log exactly as an uncached one does (evidence shows the new timestamps)."""
+    warm_kb = load_rules()
+    for p in logs:
+        analyse(warm_kb, p)
+    retimed = []
+    for p in logs:
+        q = tmp_path / p.name
+        q.write_text(_retimed(p.read_text(encoding="utf-8", errors="replace"), len(retimed)), encoding="utf-8")
+        retimed.append(q)
+    monkeypatch.setattr(engine, "LINE_CACHE_MAX_LEN", -1)
+    uncached = {q: analyse(load_rules(), q) for q in retimed}
+    monkeypatch.undo()
+    hits_before = len(warm_kb.line_cache)
+    for q in retimed:
+        assert analyse(warm_kb, q) == uncached[q], q.name
+    assert len(warm_kb.line_cache) < hits_before * 1.5, "re-timed lines were not found in the cache"
 
 
 def test_disabling_a_rule_empties_the_caches_that_name_it(logs):
