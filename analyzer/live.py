@@ -153,7 +153,8 @@ def _is_live_fd(fd: Optional[int]) -> bool:
 
 
 def _grow_pipe(fd: int) -> None:
-    """Ask for a bigger kernel pipe buffer (Linux), so a writer rarely waits while we analyse."""
+    """Ask for a bigger kernel pipe buffer (Linux): on our input, so that its writer rarely waits
+    while we analyse; on our output, so that we rarely wait for its reader (fewer, larger wake-ups)."""
     if not sys.platform.startswith("linux"):
         return
     try:
@@ -621,12 +622,15 @@ def watch_stream(kb, fmt: str = "text", fail_on: str = "never", *, input: Option
     in_fd, out_fd = _fileno(inp), _fileno(out)
     line_state = _LineState() if _same_file(out_fd, _fileno(err)) else None
     live = LiveAnalysis(kb, fmt, _Diag(err, line_state), "<stdin>")
+    _quiet_gc()
     read = (lambda: os.read(in_fd, READ_SIZE)) if in_fd is not None else _reader(inp)
     write = (lambda b: _write_all(out_fd, b)) if out_fd is not None else _writer(out)
     # A pipe's writer must never wait on us; a file (or BytesIO) has no writer: analyse it as we go.
     ready = _waiter(in_fd) if _is_live_fd(in_fd) else None
     if ready is not None:
         _grow_pipe(in_fd)
+    if out_fd is not None:
+        _grow_pipe(out_fd)
 
     interrupts = []
 
@@ -679,6 +683,15 @@ def watch_stream(kb, fmt: str = "text", fail_on: str = "never", *, input: Option
     from .cli import exit_status
 
     return exit_status(report, fail_on)
+
+
+def _quiet_gc() -> None:
+    """Exempt everything loaded so far (the knowledge base above all) from garbage collection:
+    the pump allocates a few objects per chunk, and each collection would walk them all again."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 def _reader(stream) -> Callable[[], bytes]:
@@ -758,6 +771,10 @@ def run_command(argv: List[str], kb, fmt: str = "text", tee: Optional[Path] = No
     name = f"<{os.path.basename(argv[0]) or argv[0]}>"
     live = LiveAnalysis(kb, fmt, _Diag(text_diag, line_state), name, streams=("out", "err"))
     sinks = {"out": _Sink(out, diag_fd, line_state), "err": _Sink(errs, diag_fd, line_state)}
+    for sink in sinks.values():
+        if sink.fd is not None:
+            _grow_pipe(sink.fd)
+    _quiet_gc()
 
     tee_file = None
     if tee is not None:
