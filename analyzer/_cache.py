@@ -16,7 +16,7 @@ are cached as files in the user's cache folder (`$TFLOG_CACHE_DIR`, else
 - fuzzy scores of messages seen before (`fuzzy_store`), so that a run whose
   unexplained lines were all seen before need not import rapidfuzz.
 
-Every file carries a SHA-256 of its body and the key it was written for, and is
+Every file carries a 256-bit BLAKE2 digest of its body and the key it was written for, and is
 only used when both match. Files are written to a temporary name and renamed
 (atomic), so concurrent runs and half-written files are harmless. Any error
 while reading or writing the cache falls back to the normal, uncached load.
@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import atexit
 import copyreg
-import hashlib
 import json
 import marshal
 import os
@@ -35,6 +34,15 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, List, Optional
 
 from . import __version__
+
+try:  # BLAKE2 without `hashlib`, whose import loads OpenSSL: ~4 ms of a ~100 ms start-up
+    from _blake2 import blake2b as _blake2b
+
+    def digest(data: bytes = b""):
+        """A 256-bit hash object (update/hexdigest), for cache keys and file checks."""
+        return _blake2b(data, digest_size=32)
+except ImportError:  # a Python built without its own BLAKE2
+    from hashlib import sha256 as digest  # type: ignore[assignment]
 
 KEEP_FILES = 8  # per kind: older cache files (from earlier rule versions) are deleted
 
@@ -123,8 +131,8 @@ def write_blob(kind: str, key: str, body: bytes) -> None:
 
 
 def _header(key: str, body: bytes) -> bytes:
-    """64 hex chars of the key, then 64 of the body's SHA-256: 128 bytes."""
-    return (hashlib.sha256(key.encode()).hexdigest() + hashlib.sha256(body).hexdigest()).encode()
+    """64 hex chars of the key's digest, then 64 of the body's: 128 bytes."""
+    return (digest(key.encode()).hexdigest() + digest(body).hexdigest()).encode()
 
 
 def _prune(d: Path, kind: str) -> None:
@@ -142,7 +150,7 @@ def cached_json(kind: str, files: Iterable[Path], build: Callable[[], Any]) -> A
     key = None
     if cache_dir() is not None:
         try:
-            h = hashlib.sha256(f"{kind} tflog {__version__} python {sys.version}\n".encode())
+            h = digest(f"{kind} tflog {__version__} python {sys.version}\n".encode())
             for f in files:
                 h.update(f"\0{f}\0".encode())
                 h.update(Path(f).read_bytes())
@@ -228,7 +236,7 @@ class Store:
 def _patterns_key() -> str:
     import regex
 
-    return hashlib.sha256(f"regex {regex.__version__} python {sys.version} tflog {__version__}".encode()).hexdigest()
+    return digest(f"regex {regex.__version__} python {sys.version} tflog {__version__}".encode()).hexdigest()
 
 
 _patterns = Store("patterns", _patterns_key)  # (source, flags) -> the pattern's saved state
@@ -282,7 +290,7 @@ def fuzzy_store(kb) -> Optional[Store]:
 
             origin = importlib.util.find_spec("rapidfuzz").origin
             st = os.stat(origin)
-            return hashlib.sha256(f"{key} rapidfuzz {origin} {st.st_size} {st.st_mtime_ns}".encode()).hexdigest()
+            return digest(f"{key} rapidfuzz {origin} {st.st_size} {st.st_mtime_ns}".encode()).hexdigest()
 
         store = _fuzzy_stores[key] = Store("fuzzy", store_key, max_entries=20000)
     return store
@@ -298,7 +306,7 @@ def _rules_key(rule_dirs: tuple, include_builtin: bool) -> Optional[str]:
         from . import knowledge, normalize
         from .knowledge import builtin_rules_dir, rule_files
 
-        h = hashlib.sha256(f"tflog {__version__} python {sys.version} builtin {include_builtin}\n".encode())
+        h = digest(f"tflog {__version__} python {sys.version} builtin {include_builtin}\n".encode())
         for module in (knowledge, normalize):
             h.update(Path(module.__file__).read_bytes())
         builtin = builtin_rules_dir()

@@ -12,7 +12,6 @@ pattern (shared prefixes merged, so the regex engine follows one branch per byte
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from typing import Dict, Iterable, Iterator, List, Optional, Set, Tuple
@@ -125,7 +124,7 @@ def _hyperscan_db(words: List[str]):
 
     exprs = [re.escape(w.encode("utf-8")) for w in words] + list(LEVEL_PATTERNS)
     flags = [hyperscan.HS_FLAG_CASELESS] * len(words) + [hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_MULTILINE] * len(LEVEL_PATTERNS)
-    key = hashlib.sha256(repr((getattr(hyperscan, "__version__", ""), exprs, flags)).encode()).hexdigest()
+    key = _cache.digest(repr((getattr(hyperscan, "__version__", ""), exprs, flags)).encode()).hexdigest()
     blob = _cache.read_blob("hyperscan", key)
     if blob is not None:
         try:
