@@ -464,10 +464,15 @@ def analyze_source(analysis: Analysis, source: Source) -> InputInfo:
 
 def analyze_text(text: str, kb: KnowledgeBase, name: str = "<text>") -> Report:
     """Analyse a string (the server's and the Python API's entry point)."""
+    return analyze_chunks([text.encode("utf-8", "replace")], kb, name)
+
+
+def analyze_chunks(chunks: Iterable[bytes], kb: KnowledgeBase, name: str = "<bytes>",
+                   splitter: Optional[LineSplitter] = None) -> Report:
+    """Analyse bytes that arrive in pieces cut anywhere (mid-line, mid-character), as a pipe
+    delivers them. `splitter`: pass one to inspect it afterwards (its line-end choice)."""
     analysis = Analysis(kb)
     info = analysis.start_input(name)
-    splitter = LineSplitter(name)
-    data = text.encode("utf-8", "replace")
-    for block in splitter.split([data]):
+    for block in (splitter or LineSplitter(name)).split(chunks):
         analysis.feed_block(info, block)
     return analysis.report()

@@ -10,10 +10,9 @@ import atheris
 
 with atheris.instrument_imports():
     from analyzer import load_knowledge_base
-    from analyzer.engine import Analysis
+    from analyzer.engine import analyze_chunks
     from analyzer.facts import FactCollector
     from analyzer.parse import TracebackTracker, clean, parse_line
-    from analyzer.reader import LineSplitter
 
 KB = load_knowledge_base()
 
@@ -22,15 +21,7 @@ def one_input(data: bytes) -> None:
     fdp = atheris.FuzzedDataProvider(data)
     chunk = fdp.ConsumeIntInRange(1, 512)
     body = fdp.ConsumeBytes(fdp.remaining_bytes())
-    analysis = Analysis(KB)
-    info = analysis.start_input("fuzz")
-    splitter = LineSplitter("fuzz")
-    for i in range(0, len(body), chunk):
-        for block in splitter.feed(body[i:i + chunk]):
-            analysis.feed_block(info, block)
-    for block in splitter.finish():
-        analysis.feed_block(info, block)
-    analysis.report().to_dict()
+    analyze_chunks((body[i:i + chunk] for i in range(0, len(body), chunk)), KB, "fuzz").to_dict()
     text = clean(body[:2000])
     rec = parse_line(1, text)
     TracebackTracker().feed(rec)

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analyzer import load_knowledge_base
-from analyzer.engine import Analysis
+from analyzer.engine import analyze_chunks
 from analyzer.facts import FactCollector
 from analyzer.parse import TracebackTracker, clean, parse_line
 from analyzer.reader import LineSplitter
@@ -27,15 +27,9 @@ text_lines = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=80)
 
 
 def run(data: bytes, chunk: int):
-    analysis = Analysis(KB)
-    info = analysis.start_input("t")
     splitter = LineSplitter("t")
-    for i in range(0, len(data), chunk):
-        for block in splitter.feed(data[i:i + chunk]):
-            analysis.feed_block(info, block)
-    for block in splitter.finish():
-        analysis.feed_block(info, block)
-    return analysis.report(), splitter
+    report = analyze_chunks((data[i:i + chunk] for i in range(0, len(data), chunk)), KB, "t", splitter)
+    return report, splitter
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
