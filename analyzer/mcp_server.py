@@ -8,12 +8,13 @@ machine it runs on (`doctor`). Works with the SDK's v1 (`FastMCP`) and v2 (`MCPS
 Nothing but the protocol may reach stdout here: analysis prints nothing, and doctor's
 probes run in subprocesses whose output is captured.
 """
-from typing import Annotated, Any, Dict, List, Literal, Optional
+from typing import Annotated, Any, Dict, Literal, Optional
 
 import anyio
-from pydantic import BaseModel, ConfigDict, Field, model_serializer
+from pydantic import Field
 
 from . import __version__
+from .api_models import DoctorOut, ReportOut, RuleOut, RulesOut
 from .server import AnalysisTimeout, Service
 
 INSTRUCTIONS = (
@@ -21,94 +22,6 @@ INSTRUCTIONS = (
     "(not a path); the first finding with root_cause=true is the root cause, with explanation and fixes. "
     "Findings with severity 'info' are harmless. explain_rule documents a rule id; doctor checks this machine."
 )
-
-
-# --- output schemas (the CLI's JSON report, schema_version 1) ----------------------------------------
-
-class EvidenceOut(BaseModel):
-    input: str
-    line: int
-    text: str
-    count: int = 1
-
-
-class InputOut(BaseModel):
-    name: str
-    lines: int
-    bytes: int
-
-
-class FindingOut(BaseModel):
-    """One finding; optional keys (score, closest) pass through as extra fields."""
-
-    model_config = ConfigDict(extra="allow")
-    rule_id: str
-    category: str
-    severity: Literal["error", "warning", "info"]
-    title: str
-    confidence: float
-    root_cause: bool
-    explains: List[str]
-    evidence: List[EvidenceOut]
-    facts: Dict[str, Any]
-    explanation: str
-    fixes: List[str]
-    references: List[str]
-    confirmation: Optional[Dict[str, Any]]
-    count: int
-    match: str
-
-
-class ReportOut(BaseModel):
-    """`tflog analyze --format json`, plus `markdown` (a chat-ready answer) when format=markdown."""
-
-    model_config = ConfigDict(extra="allow")
-    schema_version: str
-    tool: Dict[str, str]
-    inputs: List[InputOut]
-    facts: Dict[str, Any]
-    fact_evidence: Dict[str, EvidenceOut]
-    findings: List[FindingOut]
-    summary: Dict[str, int]
-    warnings: List[str]
-    markdown: Optional[str] = Field(None, description="Present only when format=markdown.")
-
-    @model_serializer(mode="wrap")
-    def _only_asked_markdown(self, handler):
-        data = handler(self)
-        if data.get("markdown") is None:
-            data.pop("markdown", None)  # keep the JSON answer identical to the CLI's
-        return data
-
-
-class RuleSummaryOut(BaseModel):
-    id: str
-    category: str
-    severity: Literal["error", "warning", "info"]
-    title: str
-
-
-class RulesOut(BaseModel):
-    rules: List[RuleSummaryOut]
-
-
-class RuleOut(RuleSummaryOut):
-    priority: int
-    aliases: List[str]
-    explanation: str
-    fixes: List[str]
-    references: List[str]
-    explains: List[str]
-    probe: Optional[str]
-    markdown: str = Field(description="The rule's documentation, as `tflog rules show ID` prints it.")
-
-
-class DoctorOut(BaseModel):
-    """`tflog doctor --format json`; its other sections pass through as extra fields."""
-
-    model_config = ConfigDict(extra="allow")
-    verdict: str = Field(description="ok | warnings | problems | no_gpu")
-    checks: List[Dict[str, Any]]
 
 
 # --- the server ---------------------------------------------------------------------------------

@@ -301,6 +301,8 @@ def create_app(service: Service, pool: AnalysisPool, max_body: int = DEFAULT_MAX
     from starlette.exceptions import HTTPException
     from starlette.responses import JSONResponse, Response
 
+    from .api_models import RuleOut, RuleSummaryOut
+
     class AnalyzeRequest(BaseModel):
         """A log to diagnose. Only text is accepted: the server never reads files."""
 
@@ -308,22 +310,6 @@ def create_app(service: Service, pool: AnalysisPool, max_body: int = DEFAULT_MAX
         log: StrictStr = Field(description="The log text (TensorFlow/CUDA output, tracebacks), any size up to the body limit.")
         format: Literal["json", "markdown"] = Field("json", description="json: the report (same as `tflog analyze --format json`); markdown: {\"markdown\": \"...\"}, a chat-ready answer.")
         redact: Optional[StrictBool] = Field(None, description="Mask user names, host names, IP addresses and tokens in the answer (always on when the server runs with --redact).")
-
-    class RuleSummary(BaseModel):
-        id: str
-        category: str
-        severity: Literal["error", "warning", "info"]
-        title: str
-
-    class RuleDetail(RuleSummary):
-        priority: int
-        aliases: List[str]
-        explanation: str
-        fixes: List[str]
-        references: List[str]
-        explains: List[str]
-        probe: Optional[str]
-        markdown: str
 
     class ErrorBody(BaseModel):
         error: str
@@ -378,11 +364,11 @@ def create_app(service: Service, pool: AnalysisPool, max_body: int = DEFAULT_MAX
             return _error(504, f"the analysis took longer than {service.timeout:g} s (the server's --timeout)")
         return Response(body, media_type="application/json")
 
-    @app.get("/v1/rules", response_model=List[RuleSummary], summary="List the rules")
+    @app.get("/v1/rules", response_model=List[RuleSummaryOut], summary="List the rules")
     async def rules(category: Optional[str] = Query(None, description="Only rules of this category (glob, e.g. cudnn.*)")):
         return JSONResponse(service.rules(category))
 
-    @app.get("/v1/rules/{rule_id}", response_model=RuleDetail, responses={404: {"model": ErrorBody}}, summary="One rule")
+    @app.get("/v1/rules/{rule_id}", response_model=RuleOut, responses={404: {"model": ErrorBody}}, summary="One rule")
     async def rule(rule_id: str):
         detail = service.rule(rule_id)
         if detail is None:
