@@ -2,7 +2,10 @@
 engine with atheris. Any exception is a bug: the tool must turn every input into a report.
 
     pip install atheris
-    python fuzz/fuzz_parsers.py -max_total_time=60 -max_len=4096    # a bounded run
+    python fuzz/fuzz_parsers.py -max_total_time=60 -max_len=4096 fuzz/corpus sample_logs
+
+libFuzzer writes the inputs it finds into the FIRST folder (fuzz/corpus, ignored by git); the
+sample logs only seed it.
 """
 import sys
 
