@@ -14,6 +14,7 @@ reports are the same with and without these caches.
 from __future__ import annotations
 
 import fnmatch
+import heapq
 import re
 import string
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from .facts import REPORT_FACTS, FactCollector, LineFacts, merge_facts, normalis
 from .knowledge import KnowledgeBase, Rule
 from .knowledge import mask_cached as mask
 from .model import SEVERITY_ORDER, Evidence, Finding, InputInfo, Report
-from .parse import Record, TracebackTracker, classify, clean, line_key, node_name
+from .parse import Record, TracebackTracker, classify, clean, line_key, node_name, repl_exchanges
 from .reader import Block, LineSplitter, Source, open_source, read_blocks
 from .scan import Prefilter
 
@@ -115,7 +116,10 @@ class Analysis:
         info.bytes += len(block.data)
         info.lines = block.first_line - 1 + block.data.count(block.newline)
         changed: List[str] = []
-        for line_no, raw, found in self.prefilter.candidates(block):
+        lines = self.prefilter.candidates(block)
+        if b">>> " in block.data or b"]: " in block.data:  # an interactive session: add its exchanges
+            lines = heapq.merge(lines, self._repl_lines(block), key=lambda c: c[0])
+        for line_no, raw, found in lines:
             text = clean(raw)
             if found is not None and not _found_is_exact(raw, text):
                 found = None  # clean() changed the line: let each step look for its keywords
@@ -123,6 +127,16 @@ class Analysis:
             if key:
                 changed.append(key)
         return changed
+
+    @staticmethod
+    def _repl_lines(block: Block) -> List[Tuple[int, bytes, None]]:
+        """Each `>>> expr` + answer exchange as one line, numbered as its answer line."""
+        out, line, counted = [], block.first_line, 0
+        for offset, exchange in repl_exchanges(block.data, block.newline):
+            line += block.data.count(block.newline, counted, offset)
+            counted = offset
+            out.append((line, exchange, None))
+        return out
 
     def feed_line(self, input_name: str, line_no: int, text: str, found=None) -> Optional[str]:
         """Analyse one cleaned line; returns the key of the hit it changed, if any.

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from analyzer.parse import TracebackTracker, clean, node_name, parse_line
+from analyzer.parse import TracebackTracker, clean, line_key, node_name, parse_line, repl_exchanges
 
 
 @pytest.mark.parametrize("line,level,source,message", [
@@ -111,3 +111,25 @@ def test_clean_removes_ansi_and_resolves_carriage_returns():
     assert clean(b"\x1b[31mred\x1b[0m\r\n") == "red"
     assert clean(b"1/3 [=>..]\r2/3 [==>.]\r3/3 [===] done\n") == "3/3 [===] done"
     assert clean(b"\xff bad \x00nul\n") == "\ufffd bad nul"
+
+
+def test_interactive_session_exchanges_join_question_and_answer():
+    transcript = (b">>> import tensorflow as tf\n"
+                  b">>> print(tf.test.is_built_with_cuda())\nFalse\n"
+                  b"In [3]: tf.__version__\nOut[3]: '2.15.0'\n"
+                  b">>> tf.config.list_physical_devices('GPU')\n"
+                  b"Traceback (most recent call last):\n")
+    got = [(transcript[:offset].count(b"\n") + 1, text) for offset, text in repl_exchanges(transcript)]
+    assert got == [(3, b"tf.test.is_built_with_cuda() -> False"), (5, b"tf.__version__ -> Out[3]: '2.15.0'")]
+    assert list(repl_exchanges(b">>> x\r\nTrue\r\n")) == [(7, b"x -> True")]  # CRLF
+    assert list(repl_exchanges(b">>> x")) == []  # no answer yet
+
+
+def test_line_key_drops_what_changes_from_line_to_line_but_not_the_level():
+    tsl = "2021-10-14 09:12:33.123456: E tensorflow/stream_executor/cuda/cuda_dnn.cc:329] Could not create cudnn handle"
+    absl = "E0000 00:00:1741914572.807962   15788 cuda_dnn.cc:8310] Unable to register cuDNN factory"
+    assert line_key(tsl) == line_key("2024-01-02 03:04:05.000001" + tsl[26:])
+    assert line_key(tsl) != line_key(tsl.replace(": E ", ": W "))
+    assert line_key(absl) == line_key("E0102 03:04:05.123456 7 cuda_dnn.cc:8310] Unable to register cuDNN factory")
+    assert line_key(absl) != line_key("W" + absl[1:])
+    assert line_key("plain text 12:00:00.000000") == "plain text 12:00:00.000000"
