@@ -6,13 +6,14 @@ through the same parsing, prefilter and matching the engine uses.
 """
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass
-from typing import Callable, Dict, List
+from typing import Callable, Dict, List, Optional, Tuple
 
 from .compat import DERIVED_FACTS
 from .facts import REPORT_FACTS, normalise_finding_facts
-from .knowledge import KnowledgeBase, Rule
+from .knowledge import ERAS, KnowledgeBase, Rule
 from .parse import clean, parse_line
 from .reader import Block
 
@@ -117,6 +118,87 @@ def check_explains_targets(rule: Rule, kb: KnowledgeBase) -> List[str]:
             if not any(fnmatch.fnmatchcase(i, e) for i in kb.by_id)]
 
 
+# --- eras: which TF log format an example line is in ----------------------------------------
+
+# A Windows line: a source path with a backslash in the C++ prefix (official TF 1.x builds:
+# `E C:\tf_jenkins\...\tensorflow\stream_executor\cuda\cuda_dnn.cc:385]`; self-built:
+# `c:\users\...`, `.\tensorflow/...`), or a Windows library name anywhere (`cudart64_110.dll`).
+_WINDOWS_DLL = re.compile(r"[\w.-]+\.dll\b", re.IGNORECASE)
+# absl C++ logging (before absl::InitializeLog): `E0000 00:00:1741914572.807962   15788 cuda_dnn.cc:8310] `:
+# level, mmdd, time (the epoch when no date is known), thread id, C++ basename. Python's absl
+# logging has the same shape but names a .py file, and is not a TF era.
+_ABSL_PREFIX = re.compile(r"(?:^|\s)[IWEF]\d{4} (?:\d\d:\d\d:\d\d|00:00:\d+)\.\d{6}\s+\d+ [\w.-]+\.(?:cc|h|cpp|c):\d+\] ")
+# TSL/TF C++ logging: `2021-09-29 15:10:14.819592: I tensorflow/.../gpu_device.cc:1510] ` (the date may be
+# cut off in excerpts, or absent in TF <= 1.1); `path` is the source path as printed.
+_TSL_PREFIX = re.compile(
+    r"(?:(?:(?P<date>\d{4}-\d\d-\d\d)[ T])?\d\d:\d\d:\d\d\.\d{3,9}: ?|(?:^|(?<=\s)))"
+    r"[IWEF] (?:\[\s*\d+ tid\] )?(?P<path>[^\s\]]+\.(?:cc|h|cpp|c)):\d+\] "
+)
+# Where a source file lived, by era: the first pattern that matches the printed path gives the
+# eras that path is possible in (message_catalog.md section 0.2). Paths are relative to the build
+# root; `./` (headers) and `external/org_tensorflow/` (TF vendored by JAX) may precede `tensorflow/`.
+_TF = r"^(?:\./|external/org_tensorflow/)?tensorflow/"
+_PATH_ERAS: List[Tuple["re.Pattern", Tuple[str, ...]]] = [
+    (re.compile(r"^external/local_(?:xla|tsl)/"), ("local_xla",)),
+    (re.compile(_TF + r"(?:compiler/xla/stream_executor|tsl)/"), ("compiler_xla",)),
+    (re.compile(_TF + r"stream_executor/dso_loader\.cc$"), ("tf1",)),
+    (re.compile(_TF + r"stream_executor/platform/default/"), ("stream_executor",)),
+    (re.compile(_TF + r"stream_executor/"), ("tf1", "stream_executor")),
+    (re.compile(_TF + r"core/common_runtime/bfc_allocator\.cc$"), ("tf1", "stream_executor")),
+    (re.compile(_TF + r"compiler/xla/"), ("tf1", "stream_executor", "compiler_xla")),
+    (re.compile(_TF), ("tf1", "stream_executor", "compiler_xla", "local_xla")),
+]
+# For a path that several eras share (tensorflow/core/... never moved), the date of the prefix picks
+# the era: the first era whose TF release came out after it (TF 1.14: 2019-06-18, 2.11: 2022-11-18,
+# 2.15: 2023-11-14), kept within the eras the path allows. An undated line with such a path has no era.
+_ERA_UNTIL = (("2019-06-18", "tf1"), ("2022-11-18", "stream_executor"), ("2023-11-14", "compiler_xla"))
+
+
+def _era_by_date(date: str, allowed: Tuple[str, ...]) -> str:
+    era = next((e for until, e in _ERA_UNTIL if date < until), "local_xla")
+    order = list(ERAS)
+    if era in allowed:
+        return era
+    earlier = [e for e in allowed if order.index(e) < order.index(era)]
+    return earlier[-1] if earlier else allowed[0]  # a path that moved away: its last era
+
+
+def example_era(line: str) -> Optional[str]:
+    """The era (a key of knowledge.ERAS) whose log format `line` is in, or None.
+
+    In this order: a backslash source path or a `.dll` name is `windows`; an absl C++ prefix is
+    `absl`; a TSL prefix is placed by its source path (`_PATH_ERAS`), and where the path was the
+    same in several eras, by its date (`_ERA_UNTIL`). Lines without a C++ log prefix (Python
+    exceptions, tracebacks, pip) and paths outside TensorFlow have no era.
+    """
+    tsl = _TSL_PREFIX.search(line)
+    if (tsl and "\\" in tsl.group("path")) or _WINDOWS_DLL.search(line):
+        return "windows"
+    if _ABSL_PREFIX.search(line):
+        return "absl"
+    if not tsl:
+        return None
+    path, date = tsl.group("path"), tsl.group("date")
+    allowed = next((eras for pattern, eras in _PATH_ERAS if pattern.search(path)), ())
+    if len(allowed) <= 1:
+        return allowed[0] if allowed else None
+    return _era_by_date(date, allowed) if date else None
+
+
+def check_eras(rule: Rule, kb: KnowledgeBase) -> List[str]:
+    """Every era a rule claims has a `match` example in that era's format, and every example's era is claimed."""
+    seen: Dict[str, str] = {}
+    for ex in rule.examples_match:
+        era = example_era(ex.line)
+        if era is not None:
+            seen.setdefault(era, ex.line)
+    out = [f"claims era {era!r} ({ERAS[era]}) but has no 'examples.match' line in that era's format"
+           for era in ERAS if era in rule.eras and era not in seen]
+    out += [f"has an example in era {era!r} that 'eras:' does not claim: {seen[era][:100]!r}"
+            for era in ERAS if era in seen and era not in rule.eras]
+    return out
+
+
 LINT_CHECKS: Dict[str, Callable[[Rule, KnowledgeBase], List[str]]] = {
     "examples-present": check_examples_present,
     "advice-present": check_advice_present,
@@ -124,6 +206,7 @@ LINT_CHECKS: Dict[str, Callable[[Rule, KnowledgeBase], List[str]]] = {
     "condition-names": check_condition_names,
     "explains-targets": check_explains_targets,
     "keywords-selective": check_keywords_selective,
+    "eras": check_eras,
 }
 
 

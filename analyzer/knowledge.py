@@ -26,7 +26,23 @@ except ImportError:  # pragma: no cover - Python 3.9/3.10
     import sre_parse as _sre_parse  # type: ignore
 
 SEVERITIES = ("error", "warning", "info")
+# Log-format eras a rule may claim (`eras:`): the TF versions whose lines carry the rule's message
+# in a distinct format. Each claimed era needs a `match` example in that era's format; how an
+# example's era is read from its prefix, path or DLL name: analyzer/kbcheck.py, `example_era`.
+ERAS = {
+    "tf1": "TF <= 1.13: tensorflow/stream_executor/... (dso_loader.cc directly under it), pre-1.14 wording",
+    "stream_executor": "TF 1.14-2.10: tensorflow/stream_executor/... (dso_loader under platform/default/)",
+    "compiler_xla": "TF 2.11-2.14: tensorflow/compiler/xla/stream_executor/..., tensorflow/tsl/...",
+    "local_xla": "TF 2.15+: external/local_xla/xla/..., external/local_tsl/tsl/... (dated TSL prefix)",
+    "absl": "TF ~2.17+: absl prefix 'E0000 00:00:<epoch>.<usec> <tid> file.cc:N]', basename only",
+    "windows": "native Windows (TF <= 2.10): backslash source paths or .dll library names",
+}
 MATCH_TIMEOUT = 0.25  # seconds one rule's regex may spend on one line before it is disabled
+# Built-in patterns are checked against backtracking by the test suite (tests/test_redos.py), so on
+# ordinary lines they run without the timeout: `regex` reads the process CPU clock (a system call)
+# for every timed search, which was a quarter of a small log's analysis. User rules, and every rule
+# on a line longer than this, keep it.
+VETTED_MAX_LEN = 4096
 MIN_KEYWORD = 4
 FUZZY_CACHE = 4096    # fuzzy results kept per knowledge base (keyed by masked message)
 CACHE_MAX_LEN = 1000  # longer texts are never cached, so that caches stay small whatever the input
@@ -42,6 +58,7 @@ def mask_cached(text: str) -> str:
 _KNOWN_FIELDS = {
     "id", "aliases", "category", "severity", "title", "priority", "match", "keywords", "fuzzy", "when",
     "severity_when", "explains", "explanation", "fixes", "references", "probe", "confidence", "examples",
+    "eras",
 }
 PROBES = ("library", "cudnn_version", "cuda_version", "driver", "cudnn_handle", "gpu_alloc", "tf_op")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
@@ -87,7 +104,9 @@ class Rule:
     confidence: float = 0.9
     examples_match: List[Example] = field(default_factory=list)
     examples_no_match: List[str] = field(default_factory=list)
+    eras: List[str] = field(default_factory=list)          # log-format eras claimed (ERAS)
     disabled: Optional[str] = None  # why, when a rule was switched off at run time
+    vetted: bool = False            # a built-in rule (see VETTED_MAX_LEN)
     _compiled: Optional[List["regex.Pattern"]] = field(default=None, repr=False)
 
     @property
@@ -99,8 +118,9 @@ class Rule:
 
     def search(self, message: str):
         """First match of this rule in `message`, or None. Raises TimeoutError on runaway regexes."""
+        timeout = None if self.vetted and len(message) <= VETTED_MAX_LEN else MATCH_TIMEOUT
         for p in self.patterns:
-            m = p.search(message, timeout=MATCH_TIMEOUT)
+            m = p.search(message, timeout=timeout)
             if m:
                 return m
         return None
@@ -170,6 +190,7 @@ def load_rules(extra_dirs: Iterable[os.PathLike] = (), include_builtin: bool = T
             # Built-in rules are compiled lazily (the test suite compiles and runs them all);
             # a user's rules are compiled now, so a bad regex is reported before analysis starts.
             for rule in parse_rule_file(path, categories, eager=d != builtin):
+                rule.vetted = d == builtin
                 if rule.id in seen_here:
                     raise RuleError(f"{path}: rule {rule.id}: duplicate id (also in {seen_here[rule.id]})")
                 seen_here[rule.id] = str(path)
@@ -295,6 +316,12 @@ def parse_rule(path: Path, index: int, raw: Any, categories: Dict[str, str], eag
     ex_no = examples.get("no_match") or []
     if not isinstance(ex_no, list) or not all(isinstance(x, str) for x in ex_no):
         raise bad("examples", "'no_match' must be a list of lines")
+    eras = str_list("eras")
+    for era in eras:
+        if era not in ERAS:
+            raise bad("eras", f"{era!r} is not an era ({', '.join(ERAS)})")
+    if len(set(eras)) != len(eras):
+        raise bad("eras", "an era is listed twice")
 
     return Rule(
         id=rid, category=raw["category"], severity=raw["severity"], title=str(raw["title"]).strip(),
@@ -302,7 +329,7 @@ def parse_rule(path: Path, index: int, raw: Any, categories: Dict[str, str], eag
         fuzzy=[mask(s) for s in sigs], fuzzy_raw=list(sigs), fuzzy_threshold=float(threshold),
         when=raw.get("when"), severity_when=sev_when, explains=str_list("explains"),
         explanation=explanation.strip(), fixes=fixes, references=str_list("references"), probe=probe,
-        confidence=float(confidence), examples_match=ex_match, examples_no_match=list(ex_no),
+        confidence=float(confidence), examples_match=ex_match, examples_no_match=list(ex_no), eras=eras,
     )
 
 

@@ -12,6 +12,8 @@ def rule_markdown(rule: Rule, kb: KnowledgeBase) -> str:
            f"- defined in: {rule.file}"]
     if rule.aliases:
         out.append(f"- also known as: {', '.join(rule.aliases)}")
+    if rule.eras:
+        out.append(f"- log formats (eras): {', '.join(rule.eras)}")
     if rule.probe:
         out.append(f"- confirmation probe: {rule.probe} (tflog analyze --confirm)")
     out += ["", "## What it means", "", rule.explanation or "(no explanation)"]
