@@ -150,6 +150,11 @@ def classify(text: str) -> Fields:
     A pure function of the text, so the engine can keep it for lines it has seen before."""
     stripped = text.strip()
     if "] " in text or text.endswith("]"):
+        # An absl line is matched where it starts first: the unanchored TSL search below would try
+        # (and fail at) every position of it, which costs more than the rest of this function.
+        m = _ABSL.match(text) if text[:1] in ("I", "W", "E", "F") else None
+        if m:
+            return m.group("msg"), m.group("level"), m.group("source"), "log", None
         m = _TSL.search(text)
         if m:
             return m.group("msg"), m.group("level"), m.group("source").replace("\\", "/"), "log", None
