@@ -105,7 +105,7 @@ def watch(
     Every input byte is passed through to stdout unchanged and at once; diagnoses go to stderr
     the moment the evidence arrives, and a summary at the end of input.
     """
-    from .live import watch_stream
+    from .watch import watch_stream
 
     raise typer.Exit(watch_stream(_kb(rules), fmt=_live_format(fmt, no_color), fail_on=fail_on.value))
 
@@ -124,7 +124,7 @@ def run(
     Its stdout and stderr pass through to yours unchanged; diagnoses go to stderr. tflog exits
     with the command's own exit status (128+N when a signal N killed it); Ctrl-C reaches the command.
     """
-    from .live import run_command
+    from .run import run_command
 
     if command and command[0] == "--":
         command = command[1:]
