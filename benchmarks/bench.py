@@ -190,26 +190,12 @@ def cold_start(env: dict) -> dict:
 
 # --- warm API ------------------------------------------------------------------------------------
 
-NOISE = [
-    "{n}/1563 [==============>...............] - ETA: 41s - loss: 1.{n:04d} - accuracy: 0.5{n:03d}",
-    "2021-10-14 09:12:{s:02d}.{n:06d}: I tensorflow/core/common_runtime/bfc_allocator.cc:1036] InUse at 7f2a4c000000 of size 1280 next {n}",
-    "Epoch {n}/100",
-    "2021-10-14 09:12:{s:02d}.{n:06d}: W tensorflow/core/data/root_dataset.cc:167] Optimization loop failed: CANCELLED: Operation was cancelled",
-    "WARNING:tensorflow:Callback method `on_train_batch_end` is slow compared to the batch time (batch time: 0.0{n}s).",
-]
-
-
 def server_mix_log(size: int = 20_000, seed: int = 0) -> str:
-    """benchmarks/server_bench.py's request body: sample logs' failures and environment lines
-    (the first three sample logs, half the size), padded with training noise."""
-    rng = random.Random(seed)
-    samples = sorted((ROOT / "sample_logs").glob("*.log"))
-    text = "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in samples[:3])[: size // 2]
-    lines = [text]
-    while sum(len(l) + 1 for l in lines) < size:
-        n = rng.randrange(1, 99999)
-        lines.append(rng.choice(NOISE).format(n=n, s=n % 60))
-    return "\n".join(lines)[:size]
+    """benchmarks/server_bench.py's request body: sample logs' failures and environment lines,
+    padded with training noise."""
+    from server_bench import build_log  # this folder is on sys.path: bench.py runs as a script
+
+    return build_log(size, seed)
 
 
 def samples_log(size: int = 20_000) -> str:
