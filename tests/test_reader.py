@@ -175,3 +175,13 @@ def test_repeated_lines_are_counted_not_repeated(tmp_path, kb):
 def test_input_error_is_raised_for_api_users(tmp_path, kb):
     with pytest.raises(InputError):
         analyze_paths([str(tmp_path / "missing.log")], kb)
+
+
+@pytest.mark.parametrize("before", [1, 1000, 200_000])
+def test_an_over_long_line_anywhere_in_a_chunk_keeps_only_its_head(before):
+    """Whatever sits before it in the same chunk (a few short lines or many)."""
+    data = b"ok\n" * before + b"x" * (MAX_LINE + 5000) + b"\n" + b"after\n"
+    blocks = list(LineSplitter("t").split([data]))
+    lines = b"".join(b.data for b in blocks).split(b"\n")
+    assert max(len(l) for l in lines) == MAX_LINE
+    assert lines[before] == b"x" * MAX_LINE and lines[before + 1] == b"after"
