@@ -14,7 +14,6 @@ reports are the same with and without these caches.
 from __future__ import annotations
 
 import fnmatch
-import heapq
 import re
 import string
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from .facts import REPORT_FACTS, FactCollector, LineFacts, merge_facts, normalis
 from .knowledge import KnowledgeBase, Rule
 from .knowledge import mask_cached as mask
 from .model import SEVERITY_ORDER, Evidence, Finding, InputInfo, Report
-from .parse import Record, TracebackTracker, classify, clean, line_key, node_name, repl_exchanges
+from .parse import REPL_PROMPTS, Record, TracebackTracker, classify, clean, line_key, node_name, repl_exchange
 from .reader import Block, LineSplitter, Source, open_source, read_blocks
 from .scan import Prefilter
 
@@ -116,27 +115,20 @@ class Analysis:
         info.bytes += len(block.data)
         info.lines = block.first_line - 1 + block.data.count(block.newline)
         changed: List[str] = []
-        lines = self.prefilter.candidates(block)
-        if b">>> " in block.data or b"]: " in block.data:  # an interactive session: add its exchanges
-            lines = heapq.merge(lines, self._repl_lines(block), key=lambda c: c[0])
-        for line_no, raw, found in lines:
+        prompt_at = 0
+        for line_no, raw, found in self.prefilter.candidates(block):
             text = clean(raw)
             if found is not None and not _found_is_exact(raw, text):
                 found = None  # clean() changed the line: let each step look for its keywords
             key = self.feed_line(info.name, line_no, text, found)
             if key:
                 changed.append(key)
+            if raw.startswith(REPL_PROMPTS):  # an interactive session: also its question + answer
+                prompt_at, exchange = _exchange(block, raw, prompt_at)
+                key = exchange and self.feed_line(info.name, line_no + 1, clean(exchange))
+                if key:
+                    changed.append(key)
         return changed
-
-    @staticmethod
-    def _repl_lines(block: Block) -> List[Tuple[int, bytes, None]]:
-        """Each `>>> expr` + answer exchange as one line, numbered as its answer line."""
-        out, line, counted = [], block.first_line, 0
-        for offset, exchange in repl_exchanges(block.data, block.newline):
-            line += block.data.count(block.newline, counted, offset)
-            counted = offset
-            out.append((line, exchange, None))
-        return out
 
     def feed_line(self, input_name: str, line_no: int, text: str, found=None) -> Optional[str]:
         """Analyse one cleaned line; returns the key of the hit it changed, if any.
@@ -474,6 +466,19 @@ def analyze_source(analysis: Analysis, source: Source) -> InputInfo:
     for block in read_blocks(source):
         analysis.feed_block(info, block)
     return info
+
+
+def _exchange(block: Block, prompt: bytes, start: int) -> Tuple[int, Optional[bytes]]:
+    """(where `prompt` begins in the block, searching from `start`; its exchange with the next line)."""
+    data, nl = block.data, block.newline
+    at = data.find(prompt, start)
+    while at > 0 and data[at - len(nl):at] != nl:  # the prompt line itself, not the same text inside a line
+        at = data.find(prompt, at + 1)
+    if at < 0:
+        return start, None
+    begin = at + len(prompt) + len(nl)
+    end = data.find(nl, begin)
+    return at + 1, repl_exchange(prompt, data[begin:end if end >= 0 else len(data)]) if begin < len(data) else None
 
 
 def analyze_text(text: str, kb: KnowledgeBase, name: str = "<text>") -> Report:

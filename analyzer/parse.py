@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterator, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
 from ._cache import compile_regex
 
@@ -111,30 +111,23 @@ def line_key(text: str) -> str:
 
 
 # An interactive session: `>>> expr` (Python) or `In [3]: expr` (IPython), then the answer line.
-_REPL_PROMPT = re.compile(rb"^(?:>>>|In \[\d+\]:) (.+)$", re.MULTILINE)
+REPL_PROMPTS = (b">>> ", b"In [")
+_REPL_PROMPT = re.compile(rb"^(?:>>>|In \[\d+\]:) (.+?)\s*$")
 _PRINTED = re.compile(r"^print\((.*)\)$")
 REPL_MAX_ANSWER = 200
 
 
-def repl_exchanges(data: bytes, nl: bytes = b"\n") -> Iterator[Tuple[int, bytes]]:
-    """(offset of the answer line, b"expr -> answer") for each prompt line in `data` whose next line
-    is a short answer, e.g. `>>> tf.test.is_built_with_cuda()` then `False` gives
-    b"tf.test.is_built_with_cuda() -> False". Rules can then match a question with its answer,
-    which no single line of the transcript holds. `print(x)` counts as `x`. Lines end with "\n"
-    (a CRLF's "\r" is stripped); a log whose lines end with a lone "\r" has no exchanges."""
-    if nl != b"\n":
-        return
-    for m in _REPL_PROMPT.finditer(data):
-        start = m.end() + len(nl)
-        if not data.startswith(nl, m.end()) or start >= len(data):
-            continue
-        end = data.find(nl, start)
-        answer = data[start:end if end >= 0 else len(data)].strip()
-        if not answer or len(answer) > REPL_MAX_ANSWER or answer.startswith((b">>>", b"...", b"In [", b"Traceback")):
-            continue
-        expr = m.group(1).strip().decode("utf-8", "replace")
-        expr = _PRINTED.sub(r"\1", expr)
-        yield start, expr.encode("utf-8") + b" -> " + answer
+def repl_exchange(prompt: bytes, answer: bytes) -> Optional[bytes]:
+    """b"expr -> answer" for a prompt line and the line after it, e.g. `>>> tf.test.is_built_with_cuda()`
+    then `False` give b"tf.test.is_built_with_cuda() -> False"; None when they are no exchange.
+    Rules can then match a question with its answer, which no single line of the transcript
+    holds. `print(x)` counts as `x`."""
+    m = _REPL_PROMPT.match(prompt)
+    answer = answer.strip()
+    if not m or not answer or len(answer) > REPL_MAX_ANSWER or answer.startswith((b">>>", b"...", b"In [", b"Traceback")):
+        return None
+    expr = _PRINTED.sub(r"\1", m.group(1).decode("utf-8", "replace"))
+    return expr.encode("utf-8") + b" -> " + answer
 
 
 def parse_line(line_no: int, text: str) -> Record:

@@ -26,11 +26,13 @@ GENERIC = (
     "unable to", "not found", "no such", "denied", "invalid", "warning", "check failed",
     'file "', "---->", "<ipython-input", "[[", "during handling", "direct cause",
 )
-# Lines at level E or F in TF's C++ log formats (the literals above cannot express these).
+# Lines the literals above cannot express: at level E or F in TF's C++ log formats, and the
+# prompt lines of an interactive session (the engine pairs them with their answers).
 LEVEL_PATTERNS = (
     rb"\d: [ef] ",                      # TSL: "...123456: E tensorflow/..."
     rb"(?:^|[ \t>])[ef]\d{4} \d\d:\d\d",  # absl: "E0000 00:00:..."
     rb"^[ef] \S+:\d+\]",                 # TF 0.x/1.x bare "E tensorflow/...:123]"
+    rb"^(?:>>>|in \[\d+\]:) ",             # Python ">>> ", IPython "In [3]: " (lower-cased)
 )
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from analyzer.parse import TracebackTracker, clean, line_key, node_name, parse_line, repl_exchanges
+from analyzer.parse import TracebackTracker, clean, line_key, node_name, parse_line, repl_exchange
 
 
 @pytest.mark.parametrize("line,level,source,message", [
@@ -114,15 +114,23 @@ def test_clean_removes_ansi_and_resolves_carriage_returns():
 
 
 def test_interactive_session_exchanges_join_question_and_answer():
-    transcript = (b">>> import tensorflow as tf\n"
-                  b">>> print(tf.test.is_built_with_cuda())\nFalse\n"
-                  b"In [3]: tf.__version__\nOut[3]: '2.15.0'\n"
-                  b">>> tf.config.list_physical_devices('GPU')\n"
-                  b"Traceback (most recent call last):\n")
-    got = [(transcript[:offset].count(b"\n") + 1, text) for offset, text in repl_exchanges(transcript)]
-    assert got == [(3, b"tf.test.is_built_with_cuda() -> False"), (5, b"tf.__version__ -> Out[3]: '2.15.0'")]
-    assert list(repl_exchanges(b">>> x\r\nTrue\r\n")) == [(7, b"x -> True")]  # CRLF
-    assert list(repl_exchanges(b">>> x")) == []  # no answer yet
+    assert repl_exchange(b">>> print(tf.test.is_built_with_cuda())", b"False") == b"tf.test.is_built_with_cuda() -> False"
+    assert repl_exchange(b"In [3]: tf.__version__\r", b"Out[3]: '2.15.0'\r") == b"tf.__version__ -> Out[3]: '2.15.0'"
+    assert repl_exchange(b">>> import tensorflow as tf", b">>> tf.test.is_built_with_cuda()") is None
+    assert repl_exchange(b">>> f()", b"Traceback (most recent call last):") is None
+    assert repl_exchange(b"x = 1", b"False") is None
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_interactive_session_is_diagnosed_at_its_answer_line(newline):
+    from analyzer import analyze
+
+    transcript = newline.join([">>> import tensorflow as tf", "print('>>> tf.test.is_built_with_cuda()')",
+                               ">>> tf.test.is_built_with_cuda()", "False", ">>> 1 + 1", "2", ""])
+    report = analyze(transcript)
+    assert [(f.rule_id, [e.line for e in f.evidence]) for f in report.findings] == \
+        [("install-built-without-cuda-reported", [4])]
+    assert analyze(transcript.replace("False", "True")).findings == []
 
 
 def test_line_key_drops_what_changes_from_line_to_line_but_not_the_level():
