@@ -113,7 +113,7 @@ class Analysis:
     def feed_block(self, info: InputInfo, block: Block) -> List[str]:
         """Analyse the candidate lines of a block; returns keys of hits that changed."""
         info.bytes += len(block.data)
-        info.lines = block.first_line - 1 + block.data.count(block.newline)
+        info.lines = block.first_line - 1 + block.line_count()
         changed: List[str] = []
         prompt_at = 0
         for line_no, raw, found in self.prefilter.candidates(block):

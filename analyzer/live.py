@@ -270,8 +270,8 @@ class LiveAnalysis:
         """Blocks of whole lines of one stream, renumbered into the combined numbering."""
         sp = self.splitters[stream]
         for b in (sp.finish() if final else sp.feed(data)):
-            block = Block(b.data, self.next_line, b.newline)
-            self.next_line += b.data.count(b.newline)
+            block = Block(b.data, self.next_line, b.newline, b.line_count())
+            self.next_line += block.lines
             self._remember_last(b.data, self.next_line - 1, b.newline)
             yield block
 

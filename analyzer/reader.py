@@ -44,6 +44,10 @@ class Block:
     data: bytes
     first_line: int
     newline: bytes = b"\n"   # b"\r" for files whose only line breaks are lone CRs
+    lines: int = -1          # how many lines `data` holds, when its maker has counted them
+
+    def line_count(self) -> int:
+        return self.lines if self.lines >= 0 else self.data.count(self.newline)
 
 
 @dataclass
@@ -242,8 +246,8 @@ class LineSplitter:
         body = data[: last + 1]
         if len(body) > MAX_LINE:
             body = self._cap_long_lines(body, nl)
-        block = Block(body, self.next_line, nl)
-        self.next_line += body.count(nl)
+        block = Block(body, self.next_line, nl, body.count(nl))
+        self.next_line += block.lines
         yield block
         if len(self._pending) > MAX_LINE:
             yield self._cap(self._pending)
