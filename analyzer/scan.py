@@ -28,7 +28,7 @@ GENERIC = (
 )
 # Lines the literals above cannot express: at level E or F in TF's C++ log formats, and the
 # prompt lines of an interactive session (the engine pairs them with their answers).
-LEVEL_PATTERNS = (
+SHAPE_PATTERNS = (
     rb"\d: [ef] ",                      # TSL: "...123456: E tensorflow/..."
     rb"(?:^|[ \t>])[ef]\d{4} \d\d:\d\d",  # absl: "E0000 00:00:..."
     rb"^[ef] \S+:\d+\]",                 # TF 0.x/1.x bare "E tensorflow/...:123]"
@@ -64,7 +64,7 @@ class Prefilter:
             raise RuntimeError("TFLOG_SCANNER=hyperscan but the hyperscan module is not installed")
         self.engine = "hyperscan" if self._hs is not None else "re"
         if self._hs is None:
-            self._re = re.compile(trie_pattern(self.words) + b"|" + b"|".join(LEVEL_PATTERNS), re.MULTILINE)
+            self._re = re.compile(trie_pattern(self.words) + b"|" + b"|".join(SHAPE_PATTERNS), re.MULTILINE)
 
     def candidates(self, block: Block) -> Iterator[Tuple[int, bytes, Optional[Set[str]]]]:
         """(line number, raw line, keywords seen in it or None) for each line of `block` with a keyword."""
@@ -124,8 +124,8 @@ def _hyperscan_db(words: List[str]):
         return None
     from . import _cache
 
-    exprs = [re.escape(w.encode("utf-8")) for w in words] + list(LEVEL_PATTERNS)
-    flags = [hyperscan.HS_FLAG_CASELESS] * len(words) + [hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_MULTILINE] * len(LEVEL_PATTERNS)
+    exprs = [re.escape(w.encode("utf-8")) for w in words] + list(SHAPE_PATTERNS)
+    flags = [hyperscan.HS_FLAG_CASELESS] * len(words) + [hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_MULTILINE] * len(SHAPE_PATTERNS)
     key = _cache.digest(repr((getattr(hyperscan, "__version__", ""), exprs, flags)).encode()).hexdigest()
     blob = _cache.read_blob("hyperscan", key)
     if blob is not None:
