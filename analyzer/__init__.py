@@ -8,20 +8,21 @@ Heavy modules are imported on first use so that `import analyzer` stays cheap.
 """
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from .core.version import __version__
+
 __all__ = ["analyze", "load_knowledge_base", "__version__"]
 
 
 def load_knowledge_base(rule_dirs=(), include_builtin: bool = True):
     """The compiled knowledge base (built-in rules plus `rule_dirs`), cached per argument set."""
-    from ._cache import knowledge_base
+    from .kb.load import load_knowledge_base as load
 
-    return knowledge_base(tuple(str(d) for d in rule_dirs), include_builtin)
+    return load(rule_dirs, include_builtin)
 
 
 def analyze(text=None, *, path=None, rule_dirs=()):
-    """Analyse log text (str) or a file `path`; returns an `analyzer.model.Report`."""
-    from .engine import analyze_paths, analyze_text
+    """Analyse log text (str) or a file `path`; returns an `analyzer.core.model.Report`."""
+    from .pipeline.engine import analyze_paths, analyze_text
 
     kb = load_knowledge_base(rule_dirs)
     if (text is None) == (path is None):

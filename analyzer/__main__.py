@@ -1,5 +1,5 @@
 """`python -m analyzer` is the `tflog` command."""
-from .cli import main
+from analyzer.cli.main import main
 
 if __name__ == "__main__":
     main()

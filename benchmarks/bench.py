@@ -106,7 +106,7 @@ def keywords_file(folder: Path) -> Path:
     """The prefilter's keywords (knowledge base + facts + generic error words), one a line."""
     sys.path.insert(0, str(ROOT))
     from analyzer import load_knowledge_base
-    from analyzer.engine import _prefilter_for
+    from analyzer.pipeline.engine import _prefilter_for
 
     path = folder / "keywords.txt"
     path.write_text("\n".join(_prefilter_for(load_knowledge_base()).words) + "\n")
@@ -222,7 +222,7 @@ def warm_api_child() -> None:
     the slowest windows measure the neighbours, not tflog.
     """
     sys.path.insert(0, str(ROOT))
-    from analyzer import analyze, load_knowledge_base
+    from analyzer import analyze; from analyzer import load_knowledge_base
 
     line_cache = load_knowledge_base().line_cache
 

@@ -98,7 +98,7 @@ def engine_ms(log: str, n: int = 30) -> float:
     """In-process milliseconds per analysis of `log` (no HTTP): the floor for one worker."""
     sys.path.insert(0, str(ROOT))
     from analyzer import load_knowledge_base
-    from analyzer.engine import analyze_text
+    from analyzer.pipeline.engine import analyze_text
 
     kb = load_knowledge_base()
     analyze_text(log, kb)

@@ -13,9 +13,9 @@ import atheris
 
 with atheris.instrument_imports():
     from analyzer import load_knowledge_base
-    from analyzer.engine import analyze_chunks
-    from analyzer.facts import FactCollector
-    from analyzer.parse import TracebackTracker, clean, parse_line
+    from analyzer.pipeline.engine import analyze_chunks
+    from analyzer.pipeline.facts import FactCollector
+    from analyzer.pipeline.parse import TracebackTracker, clean, parse_line
 
 KB = load_knowledge_base()
 

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from analyzer import analyze
-from analyzer.compat import DERIVED_FACTS, Compat, compat, compat_dir, derived_facts, iter_records, load_tables
-from analyzer.facts import REPORT_FACTS
+from analyzer.kb.compat import DERIVED_FACTS, Compat, compat, compat_dir, derived_facts, iter_records, load_tables
+from analyzer.pipeline.facts import REPORT_FACTS
 
 REFERENCE_FILES = {"tested_builds.md", "cuda_drivers.md", "library_names.md", "message_catalog.md", "tf_apis.md"}
 SOURCE = re.compile(r"^(?:https://\S+|shared reference: (?P<file>[\w.]+\.md) \S.*)$")
@@ -100,7 +100,7 @@ def test_wheel_architectures_fit_the_cuda_they_were_built_with(c):
 
 def test_library_names_match_what_tf_releases_ask_for(c):
     """library_names.md §3: the names each TF release dlopens, from its tested CUDA version."""
-    from analyzer.probes import compat as pc
+    from analyzer.confirm.probes import compat as pc
 
     def names(tf, windows=False):
         b = pc.tf_build(tf)
@@ -119,7 +119,7 @@ def test_library_names_match_what_tf_releases_ask_for(c):
 
 
 def test_probes_read_the_same_tables(c):
-    from analyzer.probes import compat as pc
+    from analyzer.confirm.probes import compat as pc
 
     assert pc.TF_BUILDS["2.3"] == ("7.6", "10.1") and pc.TF_BUILDS["2.15"] == ("8.9", "12.2")
     assert pc.TF_BUILDS["1.4"] == ("6", "8.0")
@@ -134,7 +134,7 @@ def test_probes_read_the_same_tables(c):
 # ---------------------------------------------------------------- derived facts
 
 def test_derived_fact_names_are_new_and_known_to_lint():
-    from analyzer.kbcheck import ENGINE_FACTS
+    from analyzer.authoring.check import ENGINE_FACTS
 
     assert not set(DERIVED_FACTS) & set(REPORT_FACTS)
     assert set(DERIVED_FACTS) <= ENGINE_FACTS

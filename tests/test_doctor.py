@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.doctor import render_doctor_text, run_doctor
+from analyzer.confirm.doctor import render_doctor_text, run_doctor
 
 from conftest import CC, CLIBS, build  # noqa: F401  (fake GPU libraries, shared with other tests)
 
@@ -33,11 +33,11 @@ def test_doctor_on_this_machine():
 
 
 def test_doctor_main_prints_text():
-    out = subprocess.run([sys.executable, "-m", "analyzer.doctor"], capture_output=True, text=True, timeout=300,
+    out = subprocess.run([sys.executable, "-m", "analyzer.confirm.doctor"], capture_output=True, text=True, timeout=300,
                          cwd=Path(__file__).parent.parent)
     assert out.returncode == 0, out.stderr
     assert "NVIDIA driver:" in out.stdout and "Verdict:" in out.stdout
-    out = subprocess.run([sys.executable, "-m", "analyzer.doctor", "--json"], capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-m", "analyzer.confirm.doctor", "--json"], capture_output=True, text=True,
                          timeout=300, cwd=Path(__file__).parent.parent)
     assert "verdict" in json.loads(out.stdout)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from analyzer import analyze
-from analyzer.normalize import cuda_version, cudnn_version, driver_version, library_version
+from analyzer.core.normalize import cuda_version, cudnn_version, driver_version, library_version
 
 
 @pytest.mark.parametrize("raw,want", [("7201", "7.2.1"), ("5110", "5.1.10"), ("8100", "8.1.0"), ("90300", "9.3.0"), ("7.0.5", "7.0.5")])

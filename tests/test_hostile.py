@@ -102,7 +102,7 @@ def test_permission_denied(tmp_path):
     else:  # root reads anything: run tflog as nobody, if this machine lets us
         setpriv = shutil.which("setpriv")
         drop = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"] if setpriv else None
-        probe = drop and subprocess.run(drop + [sys.executable, "-c", "import analyzer.cli, analyzer.engine"], cwd=ROOT, capture_output=True)
+        probe = drop and subprocess.run(drop + [sys.executable, "-c", "import analyzer.cli.main, analyzer.pipeline.engine"], cwd=ROOT, capture_output=True)
         if not probe or probe.returncode != 0:
             pytest.skip("cannot drop root privileges here to test an unreadable file")
         p = subprocess.run(drop + [sys.executable, "-m", "analyzer", "analyze", str(log)], cwd=ROOT, capture_output=True, timeout=60)

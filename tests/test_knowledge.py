@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from analyzer.conditions import ConditionError, compile_condition, glob_matcher
-from analyzer.engine import analyze_text
-from analyzer.knowledge import RuleError, load_rules, required_literals
+from analyzer.kb.conditions import ConditionError, compile_condition, glob_matcher
+from analyzer.pipeline.engine import analyze_text
+from analyzer.kb.rules import RuleError, load_rules, required_literals
 from conftest import tflog
 
 GOOD = """

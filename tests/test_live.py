@@ -210,7 +210,7 @@ def test_watch_diagnoses_live_and_passes_every_byte_through(tmp_path):
 
 
 def finding_fields():
-    from analyzer.model import Finding
+    from analyzer.core.model import Finding
 
     return Finding("r", "c", "error", "t").to_dict().keys()
 
@@ -305,7 +305,7 @@ class ExplodingKB:
 
 @pytest.mark.parametrize("via", ["bytesio", "pipe"])
 def test_watch_keeps_passing_through_when_analysis_fails(tmp_path, via, kb):
-    from analyzer.watch import watch_stream
+    from analyzer.live.watch import watch_stream
 
     data = b"line 1\nline 2 tflogboom\n" + KEY + b"\xff\xfe junk\n" + b"x" * 300_000 + b"\nno newline"
     diag = io.StringIO()
@@ -357,7 +357,7 @@ class StampedIO(io.StringIO):
 
 def test_watch_error_line_jumps_the_queue_when_analysis_lags(kb):
     """Two seconds of slow lines are waiting: the key line that follows is still diagnosed at once."""
-    from analyzer.watch import watch_stream
+    from analyzer.live.watch import watch_stream
 
     slow = b"".join(b"step %d tflogslow\n" % i for i in range(200))
     r, w = os.pipe()
@@ -573,7 +573,7 @@ def test_run_forwards_sigterm_and_sigint(sig, expected):
 
 
 def test_run_keeps_passing_through_when_analysis_fails(tmp_path, kb):
-    from analyzer.run import run_command
+    from analyzer.live.run import run_command
 
     code = "import sys; print('a'); print('tflogboom'); sys.stderr.write('e\\n'); print('b' * 100000); sys.exit(3)"
     diag = io.StringIO()

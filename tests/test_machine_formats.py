@@ -17,7 +17,7 @@ import pytest
 from conftest import ROOT, SAMPLES, tflog
 
 from analyzer import analyze
-from analyzer.machine_formats import (escape_data, escape_property, fingerprint, render_github, render_jsonl,
+from analyzer.report.machine_formats import (escape_data, escape_property, fingerprint, render_github, render_jsonl,
                                       render_sarif)
 
 SARIF_SCHEMA = json.loads((ROOT / "tests" / "data" / "sarif-2.1.0.schema.json").read_text())

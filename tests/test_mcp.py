@@ -111,7 +111,7 @@ def test_bad_arguments_are_an_error_result_not_a_crash(session_results):
 
 def test_doctor_reports_this_machine(session_results):
     result = session_results["doctor"]
-    if result.get("isError"):  # analyzer.doctor missing from this build: a readable error, not a crash
+    if result.get("isError"):  # analyzer.confirm.doctor missing from this build: a readable error, not a crash
         assert "doctor" in result["content"][0]["text"]
     else:
         assert result["structuredContent"]["verdict"] in ("ok", "warnings", "problems", "no_gpu")

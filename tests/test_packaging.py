@@ -17,7 +17,7 @@ def test_wheel_contains_rules_probes_and_schema(tmp_path):
     assert "analyzer/rules/categories.yaml" in names
     rule_files = {n for n in names if n.startswith("analyzer/rules/") and n.endswith(".yaml")}
     assert rule_files >= {f"analyzer/rules/{f.name}" for f in (ROOT / "rules").glob("*.yaml")}
-    assert "analyzer/probes/_runner.py" in names and "analyzer/schema/report.schema.json" in names
+    assert "analyzer/confirm/probes/_runner.py" in names and "analyzer/schema/report.schema.json" in names
     meta = next(n for n in names if n.endswith("METADATA"))
     text = zipfile.ZipFile(wheel).read(meta).decode()
     requires = [l for l in text.splitlines() if l.startswith("Requires-Dist:")]

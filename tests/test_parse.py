@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from analyzer.parse import TracebackTracker, clean, line_key, node_name, parse_line, repl_exchange
+from analyzer.pipeline.parse import TracebackTracker, clean, line_key, node_name, parse_line, repl_exchange
 
 
 @pytest.mark.parametrize("line,level,source,message", [

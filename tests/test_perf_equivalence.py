@@ -1,6 +1,6 @@
 """The speed-ups change nothing: reports are identical with and without each cache and fast path.
 
-- the on-disk cache (rules, Hyperscan database, compiled patterns; analyzer/_cache.py): off, empty
+- the on-disk cache (rules, Hyperscan database, compiled patterns; analyzer/core/cache.py): off, empty
   (being filled), filled, and corrupted;
 - the in-process caches shared across analyses (per-line results, fuzzy results, masks);
 - the prefilter's keywords reused by the later steps (Hyperscan) against each step looking itself;
@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from analyzer import engine
-from analyzer.engine import Analysis
-from analyzer.knowledge import load_rules
-from analyzer.reader import LineSplitter
-from analyzer.scan import Prefilter
+from analyzer.pipeline import engine
+from analyzer.pipeline.engine import Analysis
+from analyzer.kb.rules import load_rules
+from analyzer.pipeline.reader import LineSplitter
+from analyzer.pipeline.scan import Prefilter
 from conftest import ROOT, SAMPLES, tflog
 
 try:
@@ -148,7 +148,7 @@ API_SCRIPT = """
 import json, sys
 from pathlib import Path
 from analyzer import load_knowledge_base
-from analyzer.engine import analyze_paths
+from analyzer.pipeline.engine import analyze_paths
 kb = load_knowledge_base()
 print(json.dumps({p: analyze_paths([p], kb).to_dict() for p in sys.argv[1:]}))
 """
@@ -277,7 +277,7 @@ ORIGINAL_TSL = (
 def tsl_equal(text):
     import regex
 
-    from analyzer import parse
+    from analyzer.pipeline import parse
 
     a, b = parse._TSL.search(text), regex.compile(ORIGINAL_TSL).search(text)
     return (a and (a.span(), a.groupdict())) == (b and (b.span(), b.groupdict()))

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.probes import PROBE_NAMES, run_probe
-from analyzer.probes import compat
+from analyzer.confirm.probes import PROBE_NAMES, run_probe
+from analyzer.confirm.probes import compat
 
 from conftest import CC, CLIBS, build  # noqa: F401  (fake GPU libraries, shared with other tests)
 NO_TF = {"_tf_build": {"installed": False}}  # compare with the context, even where TF is installed
@@ -43,8 +43,8 @@ def test_probe_names():
 
 
 def test_import_is_lazy():
-    code = ("import sys, analyzer.probes; print(sorted(m for m in sys.modules "
-            "if m.startswith('analyzer.probes.') or m in ('tensorflow', 'ctypes')))")
+    code = ("import sys, analyzer.confirm.probes; print(sorted(m for m in sys.modules "
+            "if m.startswith('analyzer.confirm.probes.') or m in ('tensorflow', 'ctypes')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).parent.parent).stdout
     assert out.strip() == "[]"

@@ -6,10 +6,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analyzer import load_knowledge_base
-from analyzer.engine import analyze_chunks
-from analyzer.facts import FactCollector
-from analyzer.parse import TracebackTracker, clean, parse_line
-from analyzer.reader import LineSplitter
+from analyzer.pipeline.engine import analyze_chunks
+from analyzer.pipeline.facts import FactCollector
+from analyzer.pipeline.parse import TracebackTracker, clean, parse_line
+from analyzer.pipeline.reader import LineSplitter
 
 KB = load_knowledge_base()
 

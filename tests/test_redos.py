@@ -1,7 +1,7 @@
 """Built-in patterns never backtrack for long on a hostile line.
 
 Built-in rules run without the regex timeout on lines up to VETTED_MAX_LEN characters (the timeout
-costs a system call per search; see analyzer/knowledge.py), so this test is what stands between a
+costs a system call per search; see analyzer/kb/rules.py), so this test is what stands between a
 careless pattern and a hung `tflog`. It "pumps" each example line the way ReDoS detectors do: a
 piece of the line repeated until the line is VETTED_MAX_LEN long, followed by a character that
 makes the match fail late, and gives each search a generous timeout to expose exponential or
@@ -14,8 +14,8 @@ from typing import Iterator, List, Tuple
 import pytest
 import regex
 
-from analyzer import facts, parse
-from analyzer.knowledge import MATCH_TIMEOUT, VETTED_MAX_LEN, load_rules
+from analyzer.pipeline import facts; from analyzer.pipeline import parse
+from analyzer.kb.rules import MATCH_TIMEOUT, VETTED_MAX_LEN, load_rules
 
 TIMEOUT = MATCH_TIMEOUT  # what a user rule may take; a linear pattern needs well under 1 ms for 4 KB
 GENERIC = ("a", " ", "0", "a ", "x:", ". ", "\\", "'", "_1", "-", "=", "ab1 ")

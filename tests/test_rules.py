@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from analyzer import load_knowledge_base
-from analyzer.kbcheck import lint, run_examples
+from analyzer.authoring.check import lint, run_examples
 
 KB = load_knowledge_base()
 

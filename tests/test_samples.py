@@ -6,8 +6,8 @@ import re
 import pytest
 
 from analyzer import analyze
-from analyzer.normalize import mask
-from analyzer.parse import parse_line
+from analyzer.core.normalize import mask
+from analyzer.pipeline.parse import parse_line
 from conftest import SAMPLES
 
 

@@ -10,9 +10,9 @@ import sys
 import pytest
 
 from analyzer import load_knowledge_base
-from analyzer.engine import _prefilter_for
-from analyzer.reader import LineSplitter
-from analyzer.scan import Prefilter, trie_pattern
+from analyzer.pipeline.engine import _prefilter_for
+from analyzer.pipeline.reader import LineSplitter
+from analyzer.pipeline.scan import Prefilter, trie_pattern
 from conftest import ROOT, SAMPLES, tflog
 
 HAVE_HS = importlib.util.find_spec("hyperscan") is not None

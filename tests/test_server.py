@@ -258,7 +258,7 @@ def test_timeout_answers_504_and_server_stays_healthy():
 def test_missing_extras_are_one_clear_line(blocked, flag, words):
     """Without the extras, `tflog serve` says what to install (exit 2), not a traceback."""
     code = (f"import sys; sys.modules[{blocked!r}] = None; sys.argv = ['tflog', 'serve', *{flag!r}]\n"
-            "from analyzer.cli import main; main()")
+            "from analyzer.cli.main import main; main()")
     p = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert p.returncode == 2 and words in p.stderr and "Traceback" not in p.stderr, p.stderr
 
@@ -284,7 +284,7 @@ def test_missing_extras_are_one_clear_line(blocked, flag, words):
      ["tensorflow/stream_executor/cuda/cuda_dnn.cc:328] CUDNN_STATUS_INTERNAL_ERROR"]),
 ])
 def test_redact_text(text, gone, kept):
-    from analyzer.redact import redact_text
+    from analyzer.report.redact import redact_text
 
     out = redact_text(text)
     assert all(g not in out for g in gone), out

@@ -1,8 +1,8 @@
 """`tflog rules suggest` drafts a rule that loads and matches the line it was drafted from."""
 from __future__ import annotations
 
-from analyzer.kbcheck import run_examples
-from analyzer.knowledge import load_rules
+from analyzer.authoring.check import run_examples
+from analyzer.kb.rules import load_rules
 from conftest import tflog
 
 LINE = "2021-03-01 12:00:00.123456: F tensorflow/core/kernels/frob.cc:77] Frobnicator 12 failed on /data/x/y.bin with shape [3,4] and name 'abc'"
@@ -21,7 +21,7 @@ def test_suggested_rule_round_trips(tmp_path):
     [rule] = kb.rules
     assert rule.id.startswith("draft-frobnicator")
     assert not run_examples(kb)
-    from analyzer.engine import analyze_text
+    from analyzer.pipeline.engine import analyze_text
 
     assert analyze_text(VARIANT + "\n", kb).root.rule_id == rule.id  # the template generalises
 

@@ -1,0 +1,1 @@
+"""The `tflog` command: a fast path for `tflog analyze` and the Typer app for everything else."""

@@ -1,0 +1,142 @@
+"""`tflog analyze`: its options, defined once, and the command itself.
+
+`ANALYZE_OPTIONS` is the one definition of the command's options. The fast path
+(`parse_plain`, used by `analyzer.cli.main` without importing Typer) and the Typer
+command (`analyzer.cli.app`, which builds its signature from the table) both read it,
+so an option cannot be added to one and forgotten in the other.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+FORMATS = ("rich", "text", "json", "markdown", "sarif", "github", "jsonl")
+FAIL_ON = ("error", "warning", "never")
+
+
+class UsageError(Exception):
+    """A mistake in how tflog was called; printed as one line, exit status 2."""
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of `tflog analyze`; `name` is run_analyze's keyword."""
+
+    name: str
+    flags: Tuple[str, ...]
+    help: str
+    choices: Tuple[str, ...] = ()  # the value must be one of these
+    default: Any = None
+    switch: bool = False           # on/off, takes no value
+    repeat: bool = False           # may be given again; the values make a list
+    metavar: Optional[str] = None
+    is_path: bool = False
+
+
+PATHS_HELP = "Log files (plain or .gz), or - for standard input."
+ANALYZE_HELP = """Diagnose TensorFlow/CUDA logs: root cause first, symptoms under it, harmless lines marked.
+
+Exit status: 0 nothing at or above --fail-on, 1 something is, 2 bad input or usage.
+"""
+RULES_HELP = "Extra folder of YAML rules (repeatable); a rule with a built-in id replaces it."
+
+ANALYZE_OPTIONS: Tuple[Option, ...] = (
+    Option("fmt", ("--format", "-f"), choices=FORMATS,
+           help="Output format: rich (default on a terminal), text (default in a pipe), json, markdown, "
+                "sarif (GitHub code scanning), github (workflow annotations), jsonl (one finding per line)."),
+    Option("rules", ("--rules",), repeat=True, metavar="DIR", is_path=True, help=RULES_HELP),
+    Option("fail_on", ("--fail-on",), choices=FAIL_ON, default="error",
+           help="Exit with status 1 when a finding is at least this severe."),
+    Option("no_color", ("--no-color",), switch=True, default=False,
+           help="Plain text even on a terminal (NO_COLOR is honoured too)."),
+    Option("confirm", ("--confirm",), switch=True, default=False,
+           help="Reproduce each diagnosed failure on this machine (load the library, query the driver, ...) "
+                "and say whether it still holds."),
+)
+
+
+def parse_plain(argv: List[str]) -> Optional[Dict[str, Any]]:
+    """run_analyze's arguments when `argv` is a plain, valid `analyze` invocation; else None.
+
+    Anything unusual (help, `--`, an unknown or repeated option, a bad value, no path) returns
+    None, so that the Typer app produces its usual behaviour and messages.
+    """
+    if not argv or argv[0] != "analyze":
+        return None
+    by_flag = {flag: opt for opt in ANALYZE_OPTIONS for flag in opt.flags}
+    values: Dict[str, Any] = {}
+    paths: List[str] = []
+    rest = argv[1:]
+    i = 0
+    while i < len(rest):
+        arg = rest[i]
+        i += 1
+        if arg == "-" or not arg.startswith("-"):
+            paths.append(arg)
+            continue
+        flag, eq, value = arg.partition("=")
+        opt = by_flag.get(flag)
+        if opt is None or (eq and (opt.switch or not flag.startswith("--"))):
+            return None
+        if opt.name in values and not opt.repeat:
+            return None
+        if opt.switch:
+            values[opt.name] = True
+            continue
+        if not eq:
+            if i >= len(rest):
+                return None
+            value = rest[i]
+            i += 1
+        if not value or value.startswith("-") or (opt.choices and value not in opt.choices):
+            return None
+        if opt.repeat:
+            values.setdefault(opt.name, []).append(Path(value) if opt.is_path else value)
+        else:
+            values[opt.name] = value
+    if not paths:
+        return None
+    out: Dict[str, Any] = {opt.name: opt.default for opt in ANALYZE_OPTIONS}
+    out.update(values)
+    out["paths"] = paths
+    return out
+
+
+def knowledge_base(rule_dirs: Optional[List[Path]]):
+    from analyzer.kb.load import load_knowledge_base
+
+    return load_knowledge_base(rule_dirs or ())
+
+
+def choose_format(fmt: Optional[str], no_color: bool, stream=None) -> str:
+    """The format asked for, else rich on a terminal and plain text in a pipe."""
+    if fmt is not None:
+        return fmt
+    stream = stream or sys.stdout
+    if no_color or os.environ.get("NO_COLOR") or not stream.isatty():
+        return "text"
+    return "rich"
+
+
+def run_analyze(paths: List[str], fmt: Optional[str] = None, rules: Optional[List[Path]] = None,
+                fail_on: str = "error", no_color: bool = False, confirm: bool = False) -> int:
+    """`tflog analyze`: analyse, print the report, return the exit status."""
+    from analyzer.core.model import exit_status
+    from analyzer.pipeline.engine import analyze_paths
+    from analyzer.report.render import render
+
+    if paths.count("-") > 1:
+        raise UsageError("standard input (-) can be given only once")
+    report = analyze_paths(paths, knowledge_base(rules))
+    if confirm:
+        from analyzer.confirm.verdict import confirm_report
+
+        confirm_report(report, progress=sys.stderr if sys.stderr.isatty() else None)
+    render(report, choose_format(fmt, no_color), sys.stdout)
+    return exit_status(report, fail_on)

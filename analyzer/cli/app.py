@@ -1,0 +1,278 @@
+"""The `tflog` commands: the Typer app behind `analyzer.cli.main.main()`.
+
+Kept apart from `main.py` because importing Typer costs ~100 ms: `main` runs a plain
+`tflog analyze ...` invocation itself and only imports this module for everything else.
+`analyze`'s signature is built from `ANALYZE_OPTIONS`, the table the fast path reads too.
+"""
+from __future__ import annotations
+
+import inspect
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Any, List, Optional
+
+import typer
+
+from analyzer.core.version import __version__
+
+from .analyze import (ANALYZE_HELP, ANALYZE_OPTIONS, FAIL_ON, FORMATS, PATHS_HELP, RULES_HELP, Option, UsageError,
+                      run_analyze)
+from .analyze import knowledge_base as _kb
+
+app = typer.Typer(
+    name="tflog",
+    help="Read TensorFlow/CUDA logs and tracebacks; name the root cause and how to fix it.\n\n"
+         "\b\nExamples:\n"
+         "  tflog analyze run.log                     diagnose a log file (.gz works too)\n"
+         "  tflog analyze run.log --format json       the JSON report, for scripts and bots\n"
+         "  python train.py 2>&1 | tflog watch        diagnose live; your output passes through\n"
+         "  tflog run -- python train.py              run a command and diagnose it live\n"
+         "  tflog doctor                              check this machine's GPU set-up\n"
+         "  tflog rules list                          what tflog knows",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+rules_app = typer.Typer(help="Inspect and check the knowledge base (built-in rules plus --rules folders).",
+                        no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(rules_app, name="rules")
+
+
+def _choices(name: str, values) -> type:
+    """A str Enum of `values`, which Typer shows and checks as a choice."""
+    return Enum(name, {v: v for v in values}, type=str)  # type: ignore[return-value]
+
+
+Format = _choices("Format", FORMATS)
+FailOn = _choices("FailOn", FAIL_ON)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"tflog {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit.")) -> None:
+    pass
+
+
+RULES_OPTION = typer.Option(None, "--rules", metavar="DIR", help=RULES_HELP)
+
+
+def _typer_parameter(opt: Option) -> inspect.Parameter:
+    """The Typer parameter of one `ANALYZE_OPTIONS` entry."""
+    if opt.switch:
+        annotation: Any = bool
+    elif opt.choices:
+        annotation = Optional[_choices(opt.name.title().replace("_", ""), opt.choices)]
+    elif opt.repeat:
+        annotation = Optional[List[Path]] if opt.is_path else Optional[List[str]]
+    else:
+        annotation = Optional[Path] if opt.is_path else Optional[str]
+    default = typer.Option(opt.default, *opt.flags, help=opt.help, metavar=opt.metavar)
+    return inspect.Parameter(opt.name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+
+
+def _analyze(**values: Any) -> None:
+    values = {k: (v.value if isinstance(v, Enum) else v) for k, v in values.items()}
+    raise typer.Exit(run_analyze(**values))
+
+
+_analyze.__doc__ = ANALYZE_HELP
+_paths = inspect.Parameter("paths", inspect.Parameter.KEYWORD_ONLY, annotation=List[str],
+                           default=typer.Argument(..., metavar="PATH...", help=PATHS_HELP))
+_analyze.__signature__ = inspect.Signature([_paths] + [_typer_parameter(o) for o in ANALYZE_OPTIONS])  # type: ignore[attr-defined]
+_analyze.__annotations__ = {p.name: p.annotation for p in _analyze.__signature__.parameters.values()}  # type: ignore[attr-defined]
+analyze = app.command("analyze")(_analyze)
+
+
+class LiveFormat(str, Enum):
+    rich = "rich"
+    text = "text"
+    json = "json"
+    jsonl = "jsonl"
+    markdown = "markdown"
+
+
+@app.command()
+def watch(
+    fmt: Optional[LiveFormat] = typer.Option(None, "--format", "-f", help="How diagnoses are written to stderr: rich/text (default), jsonl (one JSON object per new or updated finding), json or markdown (the final report)."),
+    rules: Optional[List[Path]] = RULES_OPTION,
+    fail_on: FailOn = typer.Option(FailOn.never, "--fail-on", help="Exit with status 1 at the end when a finding is at least this severe (default never: a pipe keeps its status)."),
+    no_color: bool = typer.Option(False, "--no-color", help="No colour in the diagnoses."),
+) -> None:
+    """Diagnose a live stream: `python train.py 2>&1 | tflog watch`.
+
+    Every input byte is passed through to stdout unchanged and at once; diagnoses go to stderr
+    the moment the evidence arrives, and a summary at the end of input.
+    """
+    from analyzer.live.watch import watch_stream
+
+    raise typer.Exit(watch_stream(_kb(rules), fmt=_live_format(fmt, no_color), fail_on=fail_on.value))
+
+
+@app.command(context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True})
+def run(
+    command: List[str] = typer.Argument(..., metavar="-- CMD [ARGS]...", help="The command to run, after --."),
+    tee: Optional[Path] = typer.Option(None, "--tee", metavar="FILE", help="Also write the command's combined output to FILE, byte for byte."),
+    fmt: Optional[LiveFormat] = typer.Option(None, "--format", "-f", help="How diagnoses are written to stderr (as for watch)."),
+    rules: Optional[List[Path]] = RULES_OPTION,
+    fail_on: FailOn = typer.Option(FailOn.never, "--fail-on", help="Accepted for symmetry; the exit status is always the command's own."),
+    no_color: bool = typer.Option(False, "--no-color", help="No colour in the diagnoses."),
+) -> None:
+    """Run a command and diagnose its output live: `tflog run -- python train.py`.
+
+    Its stdout and stderr pass through to yours unchanged; diagnoses go to stderr. tflog exits
+    with the command's own exit status (128+N when a signal N killed it); Ctrl-C reaches the command.
+    """
+    from analyzer.live.run import run_command
+
+    if command and command[0] == "--":
+        command = command[1:]
+    if not command:
+        raise UsageError("give the command to run after --, e.g. tflog run -- python train.py")
+    raise typer.Exit(run_command(command, _kb(rules), fmt=_live_format(fmt, no_color), tee=tee))
+
+
+def _live_format(fmt: Optional[LiveFormat], no_color: bool) -> str:
+    if fmt is not None:
+        return fmt.value
+    if no_color or os.environ.get("NO_COLOR") or not sys.stderr.isatty():
+        return "text"
+    return "rich"
+
+
+@app.command()
+def doctor(fmt: Optional[Format] = typer.Option(None, "--format", "-f", help="text (default) or json."),
+           timeout: float = typer.Option(30.0, "--timeout", help="Seconds each probe may take.")) -> None:
+    """Check this machine's TensorFlow/CUDA/cuDNN/driver set-up without a log (works without TensorFlow)."""
+    import json
+
+    from analyzer.confirm.doctor import render_doctor_text, run_doctor
+
+    result = run_doctor(timeout=timeout)
+    if fmt is not None and fmt.value == "json":
+        typer.echo(json.dumps(result, indent=2))
+    else:
+        typer.echo(render_doctor_text(result))
+
+
+@app.command()
+def check(
+    paths: List[str] = typer.Argument(None, metavar="FILES...", help="Log files to check (pre-commit passes the staged ones)."),
+    rules: Optional[List[Path]] = RULES_OPTION,
+    fail_on: Optional[FailOn] = typer.Option(None, "--fail-on", help="Fail on findings at least this severe (default from config, else error)."),
+) -> None:
+    """Check log files as a pre-commit hook: one `path:line:col: RULE-ID message` line per finding.
+
+    Configuration: `[tool.tflog]` in pyproject.toml or `.tflog.yaml` (rules, disable, fail_on).
+    """
+    from analyzer.integrations.precommit import check_files
+
+    raise typer.Exit(check_files(paths or [], rule_dirs=rules or (), fail_on=fail_on.value if fail_on else None))
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8000, "--port", help="Port to listen on."),
+    mcp: bool = typer.Option(False, "--mcp", help="Serve the MCP tool protocol on stdio instead of HTTP."),
+    max_body: int = typer.Option(16 * 1024 * 1024, "--max-body", help="Largest request body in bytes (413 above)."),
+    timeout: float = typer.Option(10.0, "--timeout", help="Seconds one analysis may take."),
+    redact: bool = typer.Option(False, "--redact", help="Mask user names, host names, IPs and tokens in what is returned."),
+    rules: Optional[List[Path]] = RULES_OPTION,
+) -> None:
+    """Serve tflog to chatbots: an HTTP JSON API (needs the `server` extra) or an MCP server (--mcp)."""
+    if not mcp:
+        from analyzer.serve.http import serve as serve_http
+
+        return serve_http(host=host, port=port, max_body=max_body, timeout=timeout, redact=redact, rule_dirs=rules or ())
+    import importlib
+
+    from analyzer.pipeline.reader import InputError
+    from analyzer.serve.service import MCP_EXTRA, Service, check_limits
+
+    check_limits(max_body, timeout)
+    try:
+        importlib.import_module("mcp.server")  # the SDK itself, not only its dependencies
+        from analyzer.serve.mcp import run_stdio
+    except ImportError:
+        raise InputError(MCP_EXTRA) from None
+    run_stdio(Service(rules or (), redact, timeout))
+
+
+@rules_app.command("list")
+def rules_list(rules: Optional[List[Path]] = RULES_OPTION,
+               category: Optional[str] = typer.Option(None, "--category", help="Only rules of this category (glob).")) -> None:
+    """List rules: id, severity, category, title."""
+    import fnmatch
+
+    kb = _kb(rules)
+    for r in sorted(kb.rules, key=lambda r: (r.category, r.id)):
+        if category and not fnmatch.fnmatchcase(r.category, category):
+            continue
+        typer.echo(f"{r.id:44} {r.severity:8} {r.category:28} {r.title}")
+
+
+@rules_app.command("show")
+def rules_show(rule_id: str = typer.Argument(..., metavar="ID"), rules: Optional[List[Path]] = RULES_OPTION) -> None:
+    """Show a rule's documentation: what it means, why, fixes, examples, references."""
+    from analyzer.authoring.ruledoc import rule_markdown
+
+    kb = _kb(rules)
+    rule = kb.get(rule_id)
+    if rule is None:
+        import difflib
+
+        close = difflib.get_close_matches(rule_id, list(kb.by_id), n=3)
+        raise UsageError(f"no rule {rule_id!r}" + (f" (did you mean {', '.join(close)}?)" if close else "; see `tflog rules list`"))
+    typer.echo(rule_markdown(rule, kb))
+
+
+@rules_app.command("lint")
+def rules_lint(rules: Optional[List[Path]] = RULES_OPTION) -> None:
+    """Check every rule's format and documentation; exit 1 on problems."""
+    from analyzer.authoring.check import lint
+
+    kb = _kb(rules)
+    problems = lint(kb)
+    for p in problems:
+        typer.echo(str(p))
+    typer.echo(f"{len(kb.rules)} rules, {len(problems)} problem(s)")
+    raise typer.Exit(1 if problems else 0)
+
+
+@rules_app.command("test")
+def rules_test(rules: Optional[List[Path]] = RULES_OPTION) -> None:
+    """Run every rule's examples (lines that must match, near-misses that must not); exit 1 on failures."""
+    from analyzer.authoring.check import run_examples
+
+    kb = _kb(rules)
+    problems = run_examples(kb)
+    for p in problems:
+        typer.echo(str(p))
+    n = sum(len(r.examples_match) + len(r.examples_no_match) for r in kb.rules)
+    typer.echo(f"{n - len(problems)} passed, {len(problems)} failed")
+    raise typer.Exit(1 if problems else 0)
+
+
+@rules_app.command("suggest")
+def rules_suggest(paths: List[str] = typer.Argument(..., metavar="LOG...", help="Logs with errors tflog does not recognise."),
+                  rules: Optional[List[Path]] = RULES_OPTION) -> None:
+    """Draft YAML rules (masked template + real example) for the errors no rule explains."""
+    from analyzer.pipeline.engine import analyze_paths
+    from analyzer.authoring.suggest import suggest_rules
+
+    text = suggest_rules(analyze_paths(paths, _kb(rules)))
+    if not text:
+        typer.echo("Every error in these logs is already explained by a rule; nothing to suggest.", err=True)
+        raise typer.Exit(0)
+    typer.echo(text, nl=False)
+

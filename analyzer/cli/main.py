@@ -1,0 +1,76 @@
+"""The `tflog` entry point.
+
+Every command turns user mistakes (missing file, bad rule folder, unknown
+format) into one readable line on stderr and exit status 2; findings at or above
+`--fail-on` give exit status 1; otherwise 0.
+
+The commands are a Typer app (`analyzer.cli.app`). Importing Typer takes ~100 ms,
+more than analysing a small log, so a plain `tflog analyze ...` invocation is parsed
+here from the same option table the Typer command is built from
+(`analyzer.cli.analyze.ANALYZE_OPTIONS`) and everything else (help, mistakes, other
+commands) goes to Typer. `TFLOG_FAST_CLI=0` always uses Typer (the tests compare both paths).
+"""
+from __future__ import annotations
+
+import os
+import sys
+from typing import List, Optional
+
+from .analyze import EXIT_INTERNAL, EXIT_USAGE, UsageError, parse_plain, run_analyze
+
+
+def _run_typer(argv: Optional[List[str]]):
+    import typer
+
+    from .app import app
+
+    try:
+        return app(args=argv, prog_name="tflog", standalone_mode=False)
+    except typer.Exit as e:
+        return e.exit_code
+    except typer.Abort:
+        _fail("aborted", 130)
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    """Entry point: runs the command and turns known errors into one line and an exit status."""
+    from analyzer.kb.rules import RuleError
+    from analyzer.pipeline.reader import InputError
+
+    try:
+        plain = None
+        if os.environ.get("TFLOG_FAST_CLI", "1") != "0":
+            plain = parse_plain(sys.argv[1:] if argv is None else list(argv))
+        status = run_analyze(**plain) if plain is not None else _run_typer(argv)
+    except (InputError, RuleError, UsageError) as e:
+        _fail(str(e), EXIT_USAGE)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+    except Exception as e:  # a usage error from the option parser, or a bug in tflog
+        if hasattr(e, "show") and isinstance(getattr(e, "exit_code", None), int):
+            e.show()
+            sys.exit(e.exit_code)
+        if os.environ.get("TFLOG_DEBUG"):
+            raise
+        _fail(f"internal error: {type(e).__name__}: {e} (set TFLOG_DEBUG=1 for the traceback; please report it)", EXIT_INTERNAL)
+    sys.exit(status if isinstance(status, int) else 0)
+
+
+def _fail(message: str, status: int) -> None:
+    try:
+        sys.stderr.write(f"tflog: error: {message}\n")
+        sys.stderr.flush()
+    finally:
+        sys.exit(status)
+
+
+def _quiet_broken_pipe() -> None:
+    """The reader of our output went away (e.g. `| head`): exit quietly like other Unix tools."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except OSError:
+        pass
+    sys.exit(1)

@@ -1,0 +1,279 @@
+"""The on-disk cache: what is costly to build once per process, kept between processes.
+
+Loading the rules (YAML parsing plus validation of ~200 rules), compiling the
+Hyperscan prefilter and compiling `regex` patterns (its parser is pure Python,
+~0.3 ms a pattern) take ~350 ms, far more than analysing a small log. The results
+are cached as files in the user's cache folder (`$TFLOG_CACHE_DIR`, else
+`$XDG_CACHE_HOME/tflog`, else `~/.cache/tflog`; `TFLOG_NO_CACHE=1` turns it off):
+
+- the validated rules as JSON (plain data only), named by a hash of everything
+  they were built from: every rule file's path and bytes, tflog's version, the
+  Python version and the source of the modules that build rules;
+- other tables (`cached_json`), named by a hash of their files;
+- Hyperscan's serialised database, named by a hash of its patterns and version;
+- compiled `regex` patterns (`compile_regex`), as the data the regex module's
+  own pickle support saves and rebuilds a pattern from (marshal, no pickle);
+- fuzzy scores of messages seen before (`fuzzy_store`), so that a run whose
+  unexplained lines were all seen before need not import rapidfuzz.
+
+Every file carries a 256-bit BLAKE2 digest of its body and the key it was written for, and is
+only used when both match. Files are written to a temporary name and renamed
+(atomic), so concurrent runs and half-written files are harmless. Any error
+while reading or writing the cache falls back to the normal, uncached load.
+"""
+from __future__ import annotations
+
+import atexit
+import copyreg
+import json
+import marshal
+import os
+import sys
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Iterable, List, Optional
+
+from .version import __version__
+
+try:  # BLAKE2 without `hashlib`, whose import loads OpenSSL: ~4 ms of a ~100 ms start-up
+    from _blake2 import blake2b as _blake2b
+
+    def digest(data: bytes = b""):
+        """A 256-bit hash object (update/hexdigest), for cache keys and file checks."""
+        return _blake2b(data, digest_size=32)
+except ImportError:  # a Python built without its own BLAKE2
+    from hashlib import sha256 as digest  # type: ignore[assignment]
+
+KEEP_FILES = 8  # per kind: older cache files (from earlier rule versions) are deleted
+
+
+# --- the cache folder and its files ------------------------------------------------------------
+
+def cache_dir() -> Optional[Path]:
+    """Where cache files live, or None when caching is turned off.
+
+    Also None for a folder that another user owns or may write to: what we read back from it
+    (compiled patterns above all) must be what we wrote.
+    """
+    if os.environ.get("TFLOG_NO_CACHE"):
+        return None
+    d = os.environ.get("TFLOG_CACHE_DIR")
+    if not d:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        d = os.path.join(base, "tflog")
+    try:
+        st = os.stat(d)
+    except FileNotFoundError:
+        return Path(d)  # created (mode 0700) by the first write
+    except OSError:
+        return None
+    if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o022):
+        return None
+    return Path(d)
+
+
+def read_blob(kind: str, key: str) -> Optional[bytes]:
+    """The body stored for `key`, or None (missing, unreadable, corrupt or written for another key)."""
+    d = cache_dir()
+    if d is None:
+        return None
+    try:
+        data = (d / f"{kind}-{key[:32]}.bin").read_bytes()
+        head, body = data[:128], data[128:]
+        if head != _header(key, body):
+            return None
+        return body
+    except Exception:
+        return None
+
+
+def write_blob(kind: str, key: str, body: bytes) -> None:
+    """Store `body` for `key` atomically; failures are ignored (the cache is only a speed-up)."""
+    d = cache_dir()
+    if d is None:
+        return
+    tmp = None
+    try:
+        import tempfile
+
+        d.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{kind}-", dir=d)
+        with os.fdopen(fd, "wb") as f:
+            f.write(_header(key, body) + body)
+        os.replace(tmp, d / f"{kind}-{key[:32]}.bin")
+        tmp = None
+        _prune(d, kind)
+    except Exception:
+        pass
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
+def _header(key: str, body: bytes) -> bytes:
+    """64 hex chars of the key's digest, then 64 of the body's: 128 bytes."""
+    return (digest(key.encode()).hexdigest() + digest(body).hexdigest()).encode()
+
+
+def _prune(d: Path, kind: str) -> None:
+    files = sorted(d.glob(f"{kind}-*.bin"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in files[KEEP_FILES:]:
+        try:
+            old.unlink()
+        except OSError:
+            pass
+
+
+def cached_json(kind: str, files: Iterable[Path], build: Callable[[], Any]) -> Any:
+    """`build()`, which must return plain JSON data derived only from `files`, cached on disk by
+    the files' paths and bytes (and tflog's version). For tables that take long to parse."""
+    key = None
+    if cache_dir() is not None:
+        try:
+            h = digest(f"{kind} tflog {__version__} python {sys.version}\n".encode())
+            for f in files:
+                h.update(f"\0{f}\0".encode())
+                h.update(Path(f).read_bytes())
+            key = h.hexdigest()
+        except Exception:  # an unreadable file: build() reports it
+            key = None
+    if key is not None:
+        body = read_blob(kind, key)
+        if body is not None:
+            try:
+                return _json_loads(body)
+            except Exception:
+                pass
+    data = build()
+    if key is not None:
+        body = _json_dumps(data)
+        if body is not None:
+            write_blob(kind, key, body)
+    return data
+
+
+def _json_dumps(data: Any) -> Optional[bytes]:
+    """`data` as JSON bytes, or None when JSON would not give it back unchanged (a YAML date, say)."""
+    try:
+        body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return body if _json_loads(body) == data else None
+    except Exception:
+        return None
+
+
+def _json_loads(body: bytes) -> Any:
+    return json.loads(body.decode("utf-8"))
+
+
+# --- stores: small dicts kept in cache files -----------------------------------------------------
+
+class Store:
+    """A dict of plain (marshal-able) data kept in a cache file: read on first use, and the entries
+    this process added are merged into the file at exit. For results that are slow to compute and
+    come back run after run (compiled patterns, fuzzy scores of common messages)."""
+
+    def __init__(self, kind: str, key: Callable[[], str], max_entries: int = 5000):
+        self.kind = kind
+        self._key = key                   # called once, when the file is first needed
+        self.max_entries = max_entries
+        self._data: Optional[dict] = None
+        self._new: dict = {}
+
+    def get(self, k):
+        if self._data is None:
+            self._data = self._read() if cache_dir() is not None else {}
+        return self._data.get(k)
+
+    def put(self, k, value) -> None:
+        if cache_dir() is None or len(self._new) >= self.max_entries:
+            return
+        if not self._new:
+            atexit.register(self._write)
+        self._new[k] = value
+
+    def _read(self) -> dict:
+        try:
+            body = read_blob(self.kind, self._key())
+            data = marshal.loads(body) if body is not None else {}
+            return data if isinstance(data, dict) else {}
+        except Exception:
+            return {}
+
+    def _write(self) -> None:
+        """At exit: merge into what is on disk now (another process may have added entries)."""
+        try:
+            merged = self._read()
+            if len(merged) + len(self._new) > self.max_entries:
+                merged = {}
+            merged.update(self._new)
+            write_blob(self.kind, self._key(), marshal.dumps(merged))
+        except Exception:
+            pass
+
+
+# --- compiled regex patterns ---------------------------------------------------------------------
+
+def _patterns_key() -> str:
+    import regex
+
+    return digest(f"regex {regex.__version__} python {sys.version} tflog {__version__}".encode()).hexdigest()
+
+
+_patterns = Store("patterns", _patterns_key)  # (source, flags) -> the pattern's saved state
+
+
+def compile_regex(source: str, flags: int = 0):
+    """`regex.compile(source, flags)`, from the disk cache when this pattern was compiled before.
+
+    The regex module pickles a pattern as `_regex.compile(*state)` (see copyreg in regex/_main.py):
+    the state is plain data (the compiled program as a list of ints, group names, ...). We save that
+    state with marshal and rebuild the pattern the same way, ~50x faster than parsing it again.
+    """
+    import regex
+    from regex import _regex
+
+    key = (source, int(flags))  # int(): marshal cannot store regex.RegexFlag
+    state = _patterns.get(key)
+    if state is not None:
+        try:
+            return _regex.compile(*state)
+        except Exception:
+            pass
+    pattern = regex.compile(source, flags)  # raises regex.error for the caller, as before
+    try:
+        rebuild, state = copyreg.dispatch_table[type(pattern)](pattern)
+        if rebuild is _regex.compile:
+            _patterns.put(key, tuple(state))
+    except Exception:
+        pass
+    return pattern
+
+
+# --- fuzzy results -------------------------------------------------------------------------------
+
+_fuzzy_stores: dict = {}
+
+
+def fuzzy_store(kb) -> Optional[Store]:
+    """Fuzzy results for the knowledge base `kb` (masked message -> [(rule id, score)]), kept between
+    runs: scoring needs rapidfuzz, whose import alone costs ~10-20 ms of a small log's start-up,
+    and the same unexplained warnings appear in log after log. None when `kb` was not loaded
+    through this cache (its rules have no key)."""
+    key = getattr(kb, "cache_key", None)
+    if key is None:
+        return None
+    store = _fuzzy_stores.get(key)
+    if store is None:
+        def store_key() -> str:
+            # Which rapidfuzz is installed, without importing it: its file's path, size and time.
+            import importlib.util
+
+            origin = importlib.util.find_spec("rapidfuzz").origin
+            st = os.stat(origin)
+            return digest(f"{key} rapidfuzz {origin} {st.st_size} {st.st_mtime_ns}".encode()).hexdigest()
+
+        store = _fuzzy_stores[key] = Store("fuzzy", store_key, max_entries=20000)
+    return store

@@ -1,0 +1,1 @@
+"""tflog inside other tools: the pre-commit hook and its `[tool.tflog]` configuration."""

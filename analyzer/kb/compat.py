@@ -1,0 +1,468 @@
+"""Version-compatibility knowledge as data, and the facts it derives from what a log states.
+
+The tables live in `rules/compat/*.yaml` (in the wheel: `analyzer/rules/compat/`), next to the
+rules, and every record there names its source:
+
+    tested_builds.yaml       TF release -> CUDA, cuDNN, Python, compiler (Linux / native Windows)
+    cuda_drivers.yaml        CUDA toolkit -> minimum driver; minor-version compatibility (CUDA 11+)
+    compute_capability.yaml  CCs per CUDA toolkit; SASS/PTX architectures in TF's pip wheels
+    library_names.yaml       SONAME / DLL names per CUDA and cuDNN version
+
+`derived_facts(facts)` turns the facts of a report (tf_version, driver_version, missing_libraries,
+compute_capability, python_version, platform) into new facts that rule templates and conditions
+can name (see DERIVED_FACTS). It only derives what the tables support: no row, no fact.
+`analyzer.confirm.probes.compat` (doctor, --confirm) reads the same tables through `tables()`.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+
+
+from analyzer.core.normalize import version_tuple
+
+TABLE_FILES = ("tested_builds", "cuda_drivers", "compute_capability", "library_names")
+
+# Facts derived_facts() can add (kbcheck accepts them in templates and conditions).
+DERIVED_FACTS = {
+    "tf_built_cuda": "CUDA the official TF wheel of tf_version was built against (tested builds)",
+    "tf_built_cudnn": "cuDNN the official TF wheel of tf_version was built against",
+    "tf_python": "Python versions the tested build of tf_version supports, as the table writes them",
+    "tf_min_driver": "minimum NVIDIA driver for tf_built_cuda on min_driver_os (NVIDIA Table 3, GA release)",
+    "tf_family_min_driver": "minimum driver for tf_built_cuda's major family under minor-version compatibility (CUDA 11+)",
+    "cuda_runtime_min_driver": "minimum NVIDIA driver for cuda_runtime (the CUDA runtime the log names) on min_driver_os",
+    "min_driver_os": "'Linux' or 'Windows': the column the minimum drivers were read from",
+    "tf_cuda_archs": "GPU code in the TF pip wheels of tf_version (sm_XY = SASS, compute_XY = PTX)",
+    "driver_max_cuda": "newest CUDA toolkit whose minimum driver driver_version meets (NVIDIA Table 3)",
+    "wanted_cuda": "CUDA version(s) the missing CUDA libraries' file names belong to (e.g. 10.1, 11.x)",
+    "wanted_cudnn": "cuDNN major version a missing cuDNN library's file name asks for",
+    "missing_cuda_matches_tf": "'yes'/'no': wanted_cuda includes tf_built_cuda",
+    "cc_supported": "'yes' (SASS) / 'ptx-jit' (PTX only) / 'no': the TF wheel of tf_version on compute_capability",
+    "cc_tf_versions": "TF releases whose pip wheels carry machine code (SASS) for compute_capability",
+    "python_supported": "'yes'/'no': python_version is in the tested build's Python range of tf_version",
+    "python_tf_versions": "TF releases whose tested builds list python_version",
+}
+
+
+class CompatError(ValueError):
+    """A compatibility table that cannot be read or is malformed."""
+
+
+Ver = Tuple[int, ...]
+
+
+def _v(value: Any) -> Optional[Ver]:
+    return version_tuple(value) if value not in (None, "") else None
+
+
+def _mm(value: Any) -> Optional[Tuple[int, int]]:
+    """'2.3.0' -> (2, 3); '11' -> (11, 0); None when no number."""
+    return _mm_cached(value if isinstance(value, (str, int, float, type(None))) else str(value))
+
+
+@lru_cache(maxsize=4096)
+def _mm_cached(value: Any) -> Optional[Tuple[int, int]]:
+    t = _v(value)
+    if not t:
+        return None
+    return (t[0], t[1] if len(t) > 1 else 0)
+
+
+def _cmp_key(t: Ver, n: int = 4) -> Ver:
+    return tuple(t[:n]) + (0,) * max(0, n - len(t))
+
+
+def _ge(a: Ver, b: Ver) -> bool:
+    return _cmp_key(a) >= _cmp_key(b)
+
+
+def _fmt(t: Sequence[int]) -> str:
+    return ".".join(str(x) for x in t)
+
+
+def _expand_tf(spec: str) -> List[Tuple[int, int]]:
+    """'2.3' -> [(2, 3)]; '1.5-1.11' -> [(1, 5), ..., (1, 11)] (one major only)."""
+    parts = [p.strip() for p in str(spec).split("-")]
+    lo, hi = _mm(parts[0]), _mm(parts[-1])
+    if lo is None or hi is None or lo[0] != hi[0] or hi < lo:
+        raise CompatError(f"bad TensorFlow version range {spec!r}")
+    return [(lo[0], m) for m in range(lo[1], hi[1] + 1)]
+
+
+@lru_cache(maxsize=256)
+def _python_ranges(text: str) -> List[Tuple[Tuple[int, int], Tuple[int, int]]]:
+    """'2.7, 3.3-3.7' -> [((2, 7), (2, 7)), ((3, 3), (3, 7))]."""
+    out = []
+    for part in str(text).split(","):
+        ends = [e.strip() for e in part.split("-") if e.strip()]
+        lo, hi = _mm(ends[0]) if ends else None, _mm(ends[-1]) if ends else None
+        if lo is None or hi is None:
+            raise CompatError(f"bad Python range {text!r}")
+        out.append((lo, hi))
+    return out
+
+
+def _runs(keys: Sequence[Tuple[int, int]], chosen: Iterable[Tuple[int, int]]) -> str:
+    """Consecutive runs of `chosen` within the ordered `keys`: '2.2-2.13, 2.15-2.17'."""
+    chosen = set(chosen)
+    runs: List[List[Tuple[int, int]]] = []
+    prev_in = False
+    for k in keys:
+        if k in chosen:
+            if prev_in:
+                runs[-1].append(k)
+            else:
+                runs.append([k])
+        prev_in = k in chosen
+    return ", ".join(_fmt(r[0]) if len(r) == 1 else f"{_fmt(r[0])}-{_fmt(r[-1])}" for r in runs)
+
+
+# ------------------------------------------------------------------------------------------------
+# loading
+
+def compat_dir() -> Path:
+    """rules/compat next to the built-in rules (analyzer/rules/compat in an installed wheel)."""
+    from .rules import builtin_rules_dir
+
+    return builtin_rules_dir() / "compat"
+
+
+def load_tables(directory: Optional[Path] = None) -> Dict[str, Dict[str, Any]]:
+    """The raw YAML of every table file, by name. Raises CompatError."""
+    import yaml  # only on a cache miss: importing it costs ~15 ms of every start-up
+
+    d = Path(directory) if directory is not None else compat_dir()
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    out: Dict[str, Dict[str, Any]] = {}
+    for name in TABLE_FILES:
+        path = d / f"{name}.yaml"
+        try:
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+        except OSError as e:
+            raise CompatError(f"{path}: cannot read ({e.strerror or e})") from None
+        except yaml.YAMLError as e:
+            raise CompatError(f"{path}: invalid YAML: {str(e).splitlines()[0]}") from None
+        if not isinstance(data, dict):
+            raise CompatError(f"{path}: expected a mapping of tables")
+        out[name] = data
+    return out
+
+
+def iter_records(tables: Dict[str, Dict[str, Any]]) -> Iterable[Tuple[str, str, Dict[str, Any]]]:
+    """(file, table, record) for every record of every list table (for checks and tests)."""
+    for fname, data in tables.items():
+        for tname, rows in data.items():
+            if isinstance(rows, list):
+                for rec in rows:
+                    yield fname, tname, rec
+
+
+class Compat:
+    """Indexed view of the tables."""
+
+    def __init__(self, tables: Dict[str, Dict[str, Any]]):
+        self.tables = tables
+        try:
+            self._index_builds(tables["tested_builds"])
+            self._index_drivers(tables["cuda_drivers"])
+            self._index_cc(tables["compute_capability"])
+            self._index_libraries(tables["library_names"])
+        except (KeyError, TypeError, AttributeError, IndexError) as e:
+            raise CompatError(f"malformed compatibility table: {type(e).__name__}: {e}") from None
+
+    # --- tested builds -------------------------------------------------------------------------
+
+    def _index_builds(self, tb: Dict[str, Any]) -> None:
+        self.builds: Dict[Tuple[str, Tuple[int, int]], Dict[str, Any]] = {}
+        for rec in tb["builds"]:
+            for key in _expand_tf(rec["tf"]):
+                self.builds[(rec["platform"], key)] = rec
+        self.tf_keys = sorted({k for _, k in self.builds})
+        self.build_facts = {f["id"]: f for f in tb.get("facts") or []}
+
+    def build(self, tf_version: Any, platform: Optional[str] = None) -> Optional[Dict[str, Any]]:
+        """The tested GPU build of a TF release: the native-Windows row on Windows (none after
+        2.10), none on macOS, else the Linux row."""
+        key = _mm(tf_version)
+        if key is None or platform == "macos":
+            return None
+        return self.builds.get(("windows" if platform == "windows" else "linux", key))
+
+    def python_ranges_for(self, tf_version: Any, platform: Optional[str] = None) -> Optional[str]:
+        """The Python range of a TF release: its platform's row, else the Linux row (Python
+        support belongs to the release; the Windows GPU table stops at 2.10)."""
+        key = _mm(tf_version)
+        if key is None:
+            return None
+        for plat in (("windows", "linux") if platform == "windows" else ("linux",)):
+            rec = self.builds.get((plat, key))
+            if rec and rec.get("python"):
+                return str(rec["python"])
+        return None
+
+    def tf_versions_for_python(self, python_version: Any) -> str:
+        py = _mm(python_version)
+        if py is None:
+            return ""
+        keys = [k for k in self.tf_keys if ("linux", k) in self.builds and self.builds[("linux", k)].get("python")]
+        ok = [k for k in keys
+              if any(lo <= py <= hi for lo, hi in _python_ranges(self.builds[("linux", k)]["python"]))]
+        return _runs(keys, ok)
+
+    # --- drivers -------------------------------------------------------------------------------
+
+    def _index_drivers(self, cd: Dict[str, Any]) -> None:
+        self.toolkits = list(cd["toolkits"])
+        self.ga: Dict[Tuple[int, int], Dict[str, Any]] = {}
+        for rec in self.toolkits:
+            if rec.get("ga"):
+                self.ga[_mm(rec["cuda"])] = rec
+        self.mvc: Dict[int, Dict[str, Any]] = {int(r["family"]): r for r in cd["minor_version_compatibility"]}
+
+    def min_driver(self, cuda: Any, os_name: str = "linux") -> Optional[str]:
+        """Minimum driver for a CUDA major.minor (its GA release), or None."""
+        rec = self.ga.get(_mm(cuda)) if _mm(cuda) else None
+        value = rec.get(os_name) if rec else None
+        return str(value) if value else None
+
+    def family_min_driver(self, cuda: Any, os_name: str = "linux") -> Optional[str]:
+        """Minor-version-compatibility minimum for the CUDA's major family (CUDA 11+), or None."""
+        key = _mm(cuda)
+        rec = self.mvc.get(key[0]) if key else None
+        value = rec.get(os_name) if rec else None
+        return str(value) if value else None
+
+    def driver_max_cuda(self, driver: Any, os_name: str = "linux") -> Optional[str]:
+        """Newest CUDA major.minor whose GA minimum driver `driver` meets (Table 3), or None."""
+        d = _v(driver)
+        if not d:
+            return None
+        best = None
+        for key in sorted(self.ga):
+            need = _v(self.ga[key].get(os_name))
+            if need and _ge(d, need):
+                best = key
+        return _fmt(best) if best else None
+
+    # --- compute capability --------------------------------------------------------------------
+
+    def _index_cc(self, cc: Dict[str, Any]) -> None:
+        self.cc_toolkits = sorted(cc["cuda_toolkits"], key=lambda r: _mm(r["cuda"]))
+        self.wheels: Dict[Tuple[int, int], Dict[str, Any]] = {}
+        for rec in cc["tf_wheels"]:
+            for key in _expand_tf(rec["tf"]):
+                self.wheels[key] = rec
+        self.wheel_keys = sorted(self.wheels)
+
+    def toolkit_cc_range(self, cuda: Any) -> Optional[Tuple[Tuple[int, int], Tuple[int, int]]]:
+        """(oldest, newest) compute capability nvcc of this CUDA version compiles for, or None."""
+        key = _mm(cuda)
+        if key is None or not self.cc_toolkits or key < _mm(self.cc_toolkits[0]["cuda"]):
+            return None
+        oldest, newest = None, None
+        for rec in self.cc_toolkits:
+            if _mm(rec["cuda"]) > key:
+                break
+            if rec.get("oldest"):
+                oldest = _mm(rec["oldest"])
+            for a in rec.get("adds") or []:
+                newest = max(newest or (0, 0), _mm(a))
+        return (oldest, newest) if oldest and newest else None
+
+    def tf_archs(self, tf_version: Any) -> Optional[str]:
+        rec = self.wheels.get(_mm(tf_version)) if _mm(tf_version) else None
+        if not rec or not rec.get("sass"):
+            return None
+        names = [f"sm_{_mm(s)[0]}{_mm(s)[1]}" for s in rec["sass"]]
+        names += [f"compute_{_mm(p)[0]}{_mm(p)[1]}" for p in rec.get("ptx") or []]
+        return ", ".join(names)
+
+    def cc_support(self, cc: Any, tf_version: Any) -> Optional[str]:
+        """'yes' / 'ptx-jit' / 'no' for a GPU of compute capability `cc` and the TF wheel, or None."""
+        c, key = _mm(cc), _mm(tf_version)
+        if c is None or key is None:
+            return None
+        build = self.builds.get(("linux", key))
+        rng = self.toolkit_cc_range(build["cuda"]) if build else None
+        if rng and c < rng[0]:
+            return "no"  # older than anything the build's CUDA toolkit can compile for
+        rec = self.wheels.get(key)
+        if rec is None:
+            return None
+        if rec.get("sass"):
+            if any(_mm(s)[0] == c[0] and _mm(s)[1] <= c[1] for s in rec["sass"]):
+                return "yes"
+            if any(_mm(p) <= c for p in rec.get("ptx") or []):
+                return "ptx-jit"
+            return "no"
+        if rec.get("docs_min_cc") and c < _mm(rec["docs_min_cc"]):
+            return "no"
+        return None
+
+    def tf_versions_for_cc(self, cc: Any) -> str:
+        """TF releases whose wheels carry machine code (SASS) for this compute capability."""
+        ok = [k for k in self.wheel_keys if self.cc_support(cc, _fmt(k)) == "yes"]
+        return _runs(sorted(set(self.tf_keys) | set(self.wheel_keys)), ok)
+
+    # --- library names -------------------------------------------------------------------------
+
+    def _index_libraries(self, ln: Dict[str, Any]) -> None:
+        self.lib_rows = list(ln["cuda"])
+        self.lib_index: Dict[str, List[int]] = {}
+        for i, rec in enumerate(self.lib_rows):
+            for os_name in ("linux", "windows"):
+                for name in (rec.get(os_name) or {}).values():
+                    self.lib_index.setdefault(str(name).lower(), []).append(i)
+        self.cudnn_rows = list(ln["cudnn"])
+        self.cudnn_index = {str(r[o]).lower(): str(r["cudnn"]) for r in self.cudnn_rows
+                            for o in ("linux", "windows") if r.get(o)}
+        self.nvrtc_rows = list(ln.get("nvrtc") or [])
+        self.tf_required = list(ln["tf_required"])
+
+    def lib_row_for_cuda(self, cuda: Any) -> Optional[Dict[str, Any]]:
+        key = _mm(cuda)
+        if key is None:
+            return None
+        for rec in self.lib_rows:
+            lo, hi = _mm(rec["from"]), _mm(rec["to"]) if rec.get("to") else None
+            if key >= lo and (key <= hi if hi else key[0] == lo[0]):
+                return rec
+        return None
+
+    def _rows_label(self, rows: Sequence[int]) -> Optional[str]:
+        rows = sorted(set(rows))
+        if not rows:
+            return None
+        if len(rows) == 1:
+            return str(self.lib_rows[rows[0]]["cuda"])
+        majors = {_mm(self.lib_rows[i]["from"])[0] for i in rows}
+        if len(majors) != 1:
+            return None  # the names fit more than one CUDA major: not specific enough
+        major = majors.pop()
+        all_of_major = [i for i, r in enumerate(self.lib_rows) if _mm(r["from"])[0] == major]
+        if rows == all_of_major and major >= 11:
+            return f"{major}.x"
+        first, last = self.lib_rows[rows[0]], self.lib_rows[rows[-1]]
+        return f"{first['from']}-{last.get('to') or last['from']}"
+
+    def wanted_cuda(self, libraries: Iterable[str]) -> Tuple[Optional[str], List[int]]:
+        """The CUDA version the missing CUDA library names belong to: the libcudart name decides
+        when there is one, else every named library must fit the same CUDA rows."""
+        names = [str(n).strip().strip("'\"").lower() for n in libraries or []]
+        known = [n for n in names if n in self.lib_index]
+        cudart = [n for n in known if "cudart" in n]
+        pick = cudart or known
+        if not pick:
+            return None, []
+        rows = set(self.lib_index[pick[0]])
+        for n in pick[1:]:
+            rows &= set(self.lib_index[n])
+        rows_l = sorted(rows)
+        return self._rows_label(rows_l), rows_l
+
+    def wanted_cudnn(self, libraries: Iterable[str]) -> Optional[str]:
+        for n in libraries or []:
+            v = self.cudnn_index.get(str(n).strip().strip("'\"").lower())
+            if v:
+                return v
+        return None
+
+
+@lru_cache(maxsize=1)
+def compat() -> Compat:
+    """The built-in tables, loaded and indexed once per process."""
+    from analyzer.core.cache import cached_json  # the parsed tables, kept between runs (keyed by the files' bytes)
+
+    files = [compat_dir() / f"{name}.yaml" for name in TABLE_FILES]
+    return Compat(cached_json("compat", files, load_tables))
+
+
+def tables() -> Dict[str, Dict[str, Any]]:
+    return compat().tables
+
+
+# ------------------------------------------------------------------------------------------------
+# derived facts
+
+def derived_facts(facts: Dict[str, Any]) -> Dict[str, str]:
+    """New facts (DERIVED_FACTS) from the facts a log states; only what the tables support."""
+    def text(name: str) -> Optional[str]:
+        v = facts.get(name)
+        return v if isinstance(v, str) and v else None
+
+    missing = facts.get("missing_libraries")
+    missing = tuple(str(m) for m in missing) if isinstance(missing, list) else ()
+    try:
+        return dict(_derive(text("tf_version"), text("platform"), text("driver_version"), missing,
+                            text("compute_capability"), text("python_version"), text("cuda_runtime")))
+    except (CompatError, OSError):
+        return {}
+
+
+@lru_cache(maxsize=512)  # the live `watch` mode asks again at every report with mostly the same facts
+def _derive(tf: Optional[str], platform: Optional[str], driver: Optional[str], missing: Tuple[str, ...],
+            cc: Optional[str], py: Optional[str], cuda_runtime: Optional[str] = None) -> Tuple[Tuple[str, str], ...]:
+    c = compat()
+    out: Dict[str, str] = {}
+    os_name = "windows" if platform == "windows" else "linux"
+    tf = tf if tf and _mm(tf) else None
+
+    build = c.build(tf, platform) if tf else None
+    if build:
+        out["tf_built_cuda"] = str(build["cuda"])
+        out["tf_built_cudnn"] = str(build["cudnn"])
+        md = c.min_driver(build["cuda"], os_name)
+        if md:
+            out["tf_min_driver"] = md
+            out["min_driver_os"] = os_name.capitalize()
+        fam = c.family_min_driver(build["cuda"], os_name)
+        if fam and (_mm(build["cuda"]) or (0, 0))[0] >= 11:
+            out["tf_family_min_driver"] = fam
+            out.setdefault("min_driver_os", os_name.capitalize())
+    if build and build.get("python"):
+        out["tf_python"] = str(build["python"])
+    if tf and platform != "macos":
+        archs = c.tf_archs(tf)
+        if archs:
+            out["tf_cuda_archs"] = archs
+
+    if cuda_runtime:
+        md = c.min_driver(cuda_runtime, os_name)
+        if md:
+            out["cuda_runtime_min_driver"] = md
+            out.setdefault("min_driver_os", os_name.capitalize())
+    if driver:
+        mx = c.driver_max_cuda(driver, os_name)
+        if mx:
+            out["driver_max_cuda"] = mx
+
+    if missing:
+        label, rows = c.wanted_cuda(missing)
+        if label:
+            out["wanted_cuda"] = label
+            row = c.lib_row_for_cuda(build["cuda"]) if build else None
+            if row is not None:
+                out["missing_cuda_matches_tf"] = "yes" if c.lib_rows.index(row) in rows else "no"
+        cudnn = c.wanted_cudnn(missing)
+        if cudnn:
+            out["wanted_cudnn"] = cudnn
+
+    if cc and _mm(cc):
+        if tf and platform != "macos":
+            sup = c.cc_support(cc, tf)
+            if sup:
+                out["cc_supported"] = sup
+        versions = c.tf_versions_for_cc(cc)
+        if versions:
+            out["cc_tf_versions"] = versions
+
+    if py and len(_v(py) or ()) >= 2:
+        versions = c.tf_versions_for_python(py)
+        if versions:
+            out["python_tf_versions"] = versions
+        ranges = c.python_ranges_for(tf, platform) if tf else None
+        if ranges:
+            pv = _mm(py)
+            out["python_supported"] = "yes" if any(lo <= pv <= hi for lo, hi in _python_ranges(ranges)) else "no"
+    return tuple(out.items())

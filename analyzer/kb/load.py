@@ -1,0 +1,93 @@
+"""The knowledge base for a run: loaded once per process, validated rules cached on disk.
+
+Loading ~200 rules (YAML parsing and validation) costs more than analysing a small log, so the
+validated rules are kept as JSON in the on-disk cache (`analyzer.core.cache`), named by a hash of
+everything they were built from: every rule file's path and bytes, tflog's version, the Python
+version and the source of the modules that build rules.
+"""
+from __future__ import annotations
+
+import sys
+from functools import lru_cache
+from pathlib import Path
+from typing import List, Optional
+
+from analyzer.core.cache import _json_dumps, _json_loads, cache_dir, digest, read_blob, write_blob
+from analyzer.core.version import __version__
+
+
+def load_knowledge_base(rule_dirs=(), include_builtin: bool = True):
+    """The compiled knowledge base (built-in rules plus `rule_dirs`), cached per argument set."""
+    return knowledge_base(tuple(str(d) for d in rule_dirs), include_builtin)
+
+
+@lru_cache(maxsize=8)
+def knowledge_base(rule_dirs: tuple, include_builtin: bool = True):
+    from .rules import load_rules
+
+    key = _rules_key(rule_dirs, include_builtin)
+    if key is not None:
+        kb = _read_rules(key)
+        if kb is not None:
+            kb.cache_key = key
+            return kb
+    kb = load_rules(rule_dirs, include_builtin)
+    if key is not None:
+        _write_rules(key, kb)
+        kb.cache_key = key
+    return kb
+
+
+# --- the rules ---------------------------------------------------------------------------------
+
+def _rules_key(rule_dirs: tuple, include_builtin: bool) -> Optional[str]:
+    """A hash of everything the loaded rules depend on; None when caching is off or impossible."""
+    if cache_dir() is None:
+        return None
+    try:
+        from analyzer.core import normalize
+
+        from . import rules as knowledge
+        from .rules import builtin_rules_dir, rule_files
+
+        h = digest(f"tflog {__version__} python {sys.version} builtin {include_builtin}\n".encode())
+        for module in (knowledge, normalize):
+            h.update(Path(module.__file__).read_bytes())
+        builtin = builtin_rules_dir()
+        files: List[Path] = [builtin / "categories.yaml"]
+        for d in ([builtin] if include_builtin else []) + [Path(x) for x in rule_dirs]:
+            files.append(Path(d))  # the folder itself: its name is part of every rule's `file`
+            files.extend(rule_files(Path(d)))
+        for f in files:
+            h.update(f"\0{f}\0".encode())
+            if f.is_file():
+                h.update(f.read_bytes())
+        return h.hexdigest()
+    except Exception:  # a missing folder, an unreadable file: the normal loader reports it
+        return None
+
+
+def _read_rules(key: str):
+    body = read_blob("rules", key)
+    if body is None:
+        return None
+    try:
+        from .rules import rules_from_data
+
+        return rules_from_data(_json_loads(body))
+    except Exception:
+        return None
+
+
+def _write_rules(key: str, kb) -> None:
+    try:
+        from .rules import rules_from_data, rules_to_data
+
+        data = rules_to_data(kb)
+        body = _json_dumps(data)
+        # Only plain data survives JSON unchanged; anything else (a YAML date in a note, say) is not cached.
+        if body is None or rules_to_data(rules_from_data(_json_loads(body))) != data:
+            return
+    except Exception:
+        return
+    write_blob("rules", key, body)

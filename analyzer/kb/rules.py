@@ -1,0 +1,539 @@
+"""The knowledge base: YAML rules loaded, validated and compiled once.
+
+A rule file is a YAML list of rules (format: docs/rules.md). Loading checks
+every field and raises `RuleError` naming file, rule id and field, so a typo in
+a user's rule folder reads as one clear line. `KnowledgeBase.match()` is the
+exact stage, `KnowledgeBase.fuzzy()` the fuzzy stage.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Optional, Tuple
+
+import regex
+
+from analyzer.core.cache import compile_regex
+from .conditions import ConditionError, compile_condition
+from analyzer.core.normalize import mask
+
+try:  # the stdlib regex parser, to find the literal text a pattern requires
+    import re._parser as _sre_parse  # Python >= 3.11
+except ImportError:  # pragma: no cover - Python 3.9/3.10
+    import sre_parse as _sre_parse  # type: ignore
+
+SEVERITIES = ("error", "warning", "info")
+# Log-format eras a rule may claim (`eras:`): the TF versions whose lines carry the rule's message
+# in a distinct format. Each claimed era needs a `match` example in that era's format; how an
+# example's era is read from its prefix, path or DLL name: analyzer/kbcheck.py, `example_era`.
+ERAS = {
+    "tf1": "TF <= 1.13: tensorflow/stream_executor/... (dso_loader.cc directly under it), pre-1.14 wording",
+    "stream_executor": "TF 1.14-2.10: tensorflow/stream_executor/... (dso_loader under platform/default/)",
+    "compiler_xla": "TF 2.11-2.14: tensorflow/compiler/xla/stream_executor/..., tensorflow/tsl/...",
+    "local_xla": "TF 2.15+: external/local_xla/xla/..., external/local_tsl/tsl/... (dated TSL prefix)",
+    "absl": "TF ~2.17+: absl prefix 'E0000 00:00:<epoch>.<usec> <tid> file.cc:N]', basename only",
+    "windows": "native Windows (TF <= 2.10): backslash source paths or .dll library names",
+}
+MATCH_TIMEOUT = 0.25  # seconds one rule's regex may spend on one line before it is disabled
+# Built-in patterns are checked against backtracking by the test suite (tests/test_redos.py), so on
+# ordinary lines they run without the timeout: `regex` reads the process CPU clock (a system call)
+# for every timed search, which was a quarter of a small log's analysis. User rules, and every rule
+# on a line longer than this, keep it.
+VETTED_MAX_LEN = 4096
+MIN_KEYWORD = 4
+FUZZY_CACHE = 4096    # fuzzy results kept per knowledge base (keyed by masked message)
+CACHE_MAX_LEN = 1000  # longer texts are never cached, so that caches stay small whatever the input
+
+_mask_lru = lru_cache(maxsize=8192)(mask)
+
+
+def mask_cached(text: str) -> str:
+    """mask(text), remembered for recent texts: it runs eight regex substitutions, and the same
+    messages recur within and across logs."""
+    return _mask_lru(text) if len(text) <= CACHE_MAX_LEN else mask(text)
+
+_KNOWN_FIELDS = {
+    "id", "aliases", "category", "severity", "title", "priority", "match", "keywords", "fuzzy", "when",
+    "severity_when", "explains", "explanation", "fixes", "references", "probe", "confidence", "examples",
+    "eras",
+}
+PROBES = ("library", "cudnn_version", "cuda_version", "driver", "cudnn_handle", "gpu_alloc", "tf_op")
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
+
+
+class RuleError(Exception):
+    """A rule file or rule that cannot be used; the message names file, rule and field."""
+
+
+@dataclass
+class Fix:
+    text: str
+    when: Optional[str] = None
+
+
+@dataclass
+class Example:
+    line: str
+    facts: Dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Rule:
+    id: str
+    category: str
+    severity: str
+    title: str
+    file: str
+    sources: List[str]                                     # the `match` regexes as written
+    keywords: List[str]
+    aliases: List[str] = field(default_factory=list)
+    priority: int = 50
+    fuzzy: List[str] = field(default_factory=list)         # masked signatures
+    fuzzy_raw: List[str] = field(default_factory=list)
+    fuzzy_threshold: float = 88.0
+    when: Optional[str] = None
+    severity_when: List[Dict[str, str]] = field(default_factory=list)
+    explains: List[str] = field(default_factory=list)
+    explanation: str = ""
+    fixes: List[Fix] = field(default_factory=list)
+    references: List[str] = field(default_factory=list)
+    probe: Optional[str] = None
+    confidence: float = 0.9
+    examples_match: List[Example] = field(default_factory=list)
+    examples_no_match: List[str] = field(default_factory=list)
+    eras: List[str] = field(default_factory=list)          # log-format eras claimed (ERAS)
+    disabled: Optional[str] = None  # why, when a rule was switched off at run time
+    vetted: bool = False            # a built-in rule (see VETTED_MAX_LEN)
+    _compiled: Optional[List["regex.Pattern"]] = field(default=None, repr=False)
+
+    @property
+    def patterns(self) -> List["regex.Pattern"]:
+        """Compiled on first use: most rules never see a line with their keywords, so start-up skips them."""
+        if self._compiled is None:
+            self._compiled = [compile_regex(src, regex.V0) for src in self.sources]
+        return self._compiled
+
+    def search(self, message: str):
+        """First match of this rule in `message`, or None. Raises TimeoutError on runaway regexes."""
+        timeout = None if self.vetted and len(message) <= VETTED_MAX_LEN else MATCH_TIMEOUT
+        for p in self.patterns:
+            m = p.search(message, timeout=timeout)
+            if m:
+                return m
+        return None
+
+
+# --- locating and loading -------------------------------------------------------------------
+
+def builtin_rules_dir() -> Path:
+    """rules/ inside an installed wheel (analyzer/rules) or at the top of a source checkout."""
+    package = Path(__file__).resolve().parent.parent  # analyzer/
+    for candidate in (package / "rules", package.parent / "rules"):
+        if (candidate / "categories.yaml").is_file():
+            return candidate
+    raise RuleError(f"cannot find the built-in knowledge base (looked in {package / 'rules'} and {package.parent / 'rules'})")
+
+
+def load_categories(rules_dir: Path) -> Dict[str, str]:
+    data = _load_yaml(rules_dir / "categories.yaml")
+    if not isinstance(data, dict) or not isinstance(data.get("categories"), dict):
+        raise RuleError(f"{rules_dir / 'categories.yaml'}: expected a mapping 'categories: {{name: description}}'")
+    return {str(k): str(v) for k, v in data["categories"].items()}
+
+
+def _load_yaml(path: Path) -> Any:
+    import yaml  # here, not at the top: a cached knowledge base (see _cache) needs no YAML
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 10x faster, equally safe
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise RuleError(f"{path}: not UTF-8 text") from None
+    except OSError as e:
+        raise RuleError(f"{path}: cannot read ({e.strerror or e})") from None
+    try:
+        return yaml.load(text, Loader=loader)
+    except yaml.YAMLError as e:
+        where = ""
+        mark = getattr(e, "problem_mark", None)
+        if mark is not None:
+            where = f" at line {mark.line + 1}, column {mark.column + 1}"
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise RuleError(f"{path}: invalid YAML{where}: {problem}") from None
+
+
+def rule_files(directory: Path) -> List[Path]:
+    """Rule files of a folder (recursively), excluding categories.yaml and compat tables."""
+    if not directory.is_dir():
+        raise RuleError(f"{directory}: rules folder not found")
+    files = []
+    for root, dirs, names in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if d != "compat" and not d.startswith("."))
+        for n in sorted(names):
+            if n.endswith((".yaml", ".yml")) and n != "categories.yaml":
+                files.append(Path(root) / n)
+    return files
+
+
+def load_rules(extra_dirs: Iterable[os.PathLike] = (), include_builtin: bool = True) -> "KnowledgeBase":
+    """Load built-in rules plus user folders; a user rule with a built-in id replaces it."""
+    builtin = builtin_rules_dir()
+    categories = load_categories(builtin)
+    dirs = ([builtin] if include_builtin else []) + [Path(d) for d in extra_dirs]
+    by_id: Dict[str, Rule] = {}
+    for d in dirs:
+        seen_here: Dict[str, str] = {}
+        for path in rule_files(d):
+            # Built-in rules are compiled lazily (the test suite compiles and runs them all);
+            # a user's rules are compiled now, so a bad regex is reported before analysis starts.
+            for rule in parse_rule_file(path, categories, eager=d != builtin):
+                rule.vetted = d == builtin
+                if rule.id in seen_here:
+                    raise RuleError(f"{path}: rule {rule.id}: duplicate id (also in {seen_here[rule.id]})")
+                seen_here[rule.id] = str(path)
+                by_id[rule.id] = rule
+    return KnowledgeBase(list(by_id.values()), categories)
+
+
+def parse_rule_file(path: Path, categories: Dict[str, str], eager: bool = True) -> List[Rule]:
+    data = _load_yaml(path)
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        raise RuleError(f"{path}: expected a YAML list of rules, got {type(data).__name__}")
+    return [parse_rule(path, i, item, categories, eager) for i, item in enumerate(data)]
+
+
+def parse_rule(path: Path, index: int, raw: Any, categories: Dict[str, str], eager: bool = True) -> Rule:
+    """Validate one rule mapping; every problem raises RuleError naming file, rule and field."""
+    if not isinstance(raw, dict):
+        raise RuleError(f"{path}: rule #{index + 1}: expected a mapping, got {type(raw).__name__}")
+    rid = raw.get("id")
+    where = f"{path}: rule {rid if rid else '#' + str(index + 1)}"
+
+    def bad(fieldname: str, problem: str) -> RuleError:
+        return RuleError(f"{where}: field '{fieldname}': {problem}")
+
+    unknown = sorted(set(raw) - _KNOWN_FIELDS)
+    if unknown:
+        raise bad(unknown[0], f"unknown field (known fields: {', '.join(sorted(_KNOWN_FIELDS))})")
+    for req in ("id", "category", "severity", "title", "match"):
+        if raw.get(req) in (None, "", []):
+            raise bad(req, "required")
+    if not isinstance(rid, str) or not _ID.match(rid):
+        raise bad("id", f"{rid!r} is not a kebab-case id (lowercase letters, digits, '-')")
+    if raw["category"] not in categories:
+        raise bad("category", f"{raw['category']!r} is not a category in categories.yaml")
+    if raw["severity"] not in SEVERITIES:
+        raise bad("severity", f"{raw['severity']!r} is not one of {', '.join(SEVERITIES)}")
+
+    def str_list(name: str) -> List[str]:
+        v = raw.get(name) or []
+        if isinstance(v, str):
+            v = [v]
+        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+            raise bad(name, "expected a list of strings")
+        return v
+
+    patterns = []
+    for src in str_list("match"):
+        try:
+            if eager:
+                patterns.append(compile_regex(src, regex.V0))
+            else:
+                _sre_parse.parse(src)  # cheap syntax check; the `regex` compile happens on first use
+        except (regex.error, re.error) as e:
+            raise bad("match", f"regex {src!r} does not compile: {e}") from None
+    keywords = [k.lower() for k in str_list("keywords")]
+    for src in str_list("match") if not keywords else ():  # explicit keywords cover every pattern
+        lits = required_literals(src)
+        if lits is None:
+            raise bad("match", f"cannot derive a prefilter keyword of {MIN_KEYWORD}+ literal characters from {src!r}; add 'keywords:'")
+        keywords.extend(lits)
+    keywords = sorted(set(keywords))
+
+    fz = raw.get("fuzzy") or {}
+    if not isinstance(fz, dict):
+        raise bad("fuzzy", "expected a mapping with 'signatures' and optional 'threshold'")
+    sigs = fz.get("signatures") or []
+    if isinstance(sigs, str):
+        sigs = [sigs]
+    if not isinstance(sigs, list) or not all(isinstance(s, str) for s in sigs):
+        raise bad("fuzzy", "'signatures' must be a list of strings")
+    threshold = fz.get("threshold", 88)
+    if not isinstance(threshold, (int, float)) or not 50 <= threshold <= 100:
+        raise bad("fuzzy", "'threshold' must be a number from 50 to 100")
+
+    for cname in ("when",):
+        if raw.get(cname) is not None:
+            _check_condition(bad, cname, raw[cname])
+    sev_when = raw.get("severity_when") or []
+    if not isinstance(sev_when, list):
+        raise bad("severity_when", "expected a list of {if, severity, note}")
+    for item in sev_when:
+        if not isinstance(item, dict) or "if" not in item or item.get("severity") not in SEVERITIES:
+            raise bad("severity_when", "each item needs 'if' and a 'severity' (error|warning|info)")
+        _check_condition(bad, "severity_when", item["if"])
+
+    fixes = []
+    for item in raw.get("fixes") or []:
+        if isinstance(item, str):
+            fixes.append(Fix(item))
+        elif isinstance(item, dict) and isinstance(item.get("text"), str):
+            if item.get("when") is not None:
+                _check_condition(bad, "fixes", item["when"])
+            fixes.append(Fix(item["text"], item.get("when")))
+        else:
+            raise bad("fixes", "each fix is a string or {text, when}")
+
+    probe = raw.get("probe")
+    if probe is not None and probe not in PROBES:
+        raise bad("probe", f"{probe!r} is not a probe ({', '.join(PROBES)})")
+    priority = raw.get("priority", 50)
+    if not isinstance(priority, int) or not 0 <= priority <= 100:
+        raise bad("priority", "must be an integer from 0 to 100")
+    confidence = raw.get("confidence", 0.9)
+    if not isinstance(confidence, (int, float)) or not 0 < confidence <= 1:
+        raise bad("confidence", "must be a number in (0, 1]")
+    explanation = raw.get("explanation") or ""
+    if not isinstance(explanation, str):
+        raise bad("explanation", "expected a string")
+
+    examples = raw.get("examples") or {}
+    if not isinstance(examples, dict) or set(examples) - {"match", "no_match"}:
+        raise bad("examples", "expected a mapping with 'match' and 'no_match' lists")
+    ex_match = []
+    for item in examples.get("match") or []:
+        if isinstance(item, str):
+            ex_match.append(Example(item))
+        elif isinstance(item, dict) and isinstance(item.get("line"), str):
+            ex_match.append(Example(item["line"], {str(k): str(v) for k, v in (item.get("facts") or {}).items()}))
+        else:
+            raise bad("examples", "each 'match' example is a line or {line, facts}")
+    ex_no = examples.get("no_match") or []
+    if not isinstance(ex_no, list) or not all(isinstance(x, str) for x in ex_no):
+        raise bad("examples", "'no_match' must be a list of lines")
+    eras = str_list("eras")
+    for era in eras:
+        if era not in ERAS:
+            raise bad("eras", f"{era!r} is not an era ({', '.join(ERAS)})")
+    if len(set(eras)) != len(eras):
+        raise bad("eras", "an era is listed twice")
+
+    return Rule(
+        id=rid, category=raw["category"], severity=raw["severity"], title=str(raw["title"]).strip(),
+        file=str(path), sources=str_list("match"), _compiled=patterns if eager else None, keywords=keywords, aliases=str_list("aliases"), priority=priority,
+        fuzzy=[mask(s) for s in sigs], fuzzy_raw=list(sigs), fuzzy_threshold=float(threshold),
+        when=raw.get("when"), severity_when=sev_when, explains=str_list("explains"),
+        explanation=explanation.strip(), fixes=fixes, references=str_list("references"), probe=probe,
+        confidence=float(confidence), examples_match=ex_match, examples_no_match=list(ex_no), eras=eras,
+    )
+
+
+def _check_condition(bad, name: str, source: Any) -> None:
+    if not isinstance(source, str):
+        raise bad(name, "a condition must be a string expression")
+    try:
+        compile_condition(source)
+    except ConditionError as e:
+        raise bad(name, str(e)) from None
+
+
+# --- prefilter keywords -----------------------------------------------------------------------
+
+def required_literals(pattern: str) -> Optional[List[str]]:
+    """Literal strings of which every match must contain at least one (lowercased), or None.
+
+    Used to build the prefilter: a line containing none of a rule's keywords cannot match it.
+    """
+    try:
+        parsed = _sre_parse.parse(pattern)
+    except Exception:
+        return None
+    best = _best_literals(list(parsed))
+    if best is None or min(len(s) for s in best) < MIN_KEYWORD:
+        return None
+    return sorted({s.lower() for s in best})
+
+
+def _best_literals(items) -> Optional[List[str]]:
+    C = _sre_parse
+    candidates: List[List[str]] = []
+    run: List[str] = []
+
+    def flush():
+        if run:
+            candidates.append(["".join(run)])
+            run.clear()
+
+    for op, av in items:
+        if op is C.LITERAL:
+            run.append(chr(av))
+            continue
+        flush()
+        if op is C.SUBPATTERN:
+            sub = _best_literals(list(av[-1]))
+            if sub:
+                candidates.append(sub)
+        elif op is C.BRANCH:
+            alts = [_best_literals(list(b)) for b in av[1]]
+            if all(alts):
+                candidates.append([s for a in alts for s in a])
+        elif op in (C.MAX_REPEAT, C.MIN_REPEAT) and av[0] >= 1:
+            sub = _best_literals(list(av[2]))
+            if sub:
+                candidates.append(sub)
+    flush()
+    if not candidates:
+        return None
+    return max(candidates, key=lambda c: min(len(s) for s in c))
+
+
+# --- plain-data form (the on-disk cache, see _cache.py) ---------------------------------------
+
+_NOT_CACHED = ("_compiled", "disabled")  # run-time state, rebuilt on use
+
+
+def rules_to_data(kb: "KnowledgeBase") -> Dict[str, Any]:
+    """The validated rules as JSON-able data (compiled regexes left out)."""
+    from dataclasses import asdict, fields
+
+    names = [f.name for f in fields(Rule) if f.name not in _NOT_CACHED]
+    rules = []
+    for r in kb.rules:
+        d = {n: getattr(r, n) for n in names}
+        d["fixes"] = [asdict(f) for f in r.fixes]
+        d["examples_match"] = [asdict(e) for e in r.examples_match]
+        rules.append(d)
+    return {"categories": kb.categories, "rules": rules}
+
+
+def rules_from_data(data: Dict[str, Any]) -> "KnowledgeBase":
+    """The inverse of `rules_to_data`."""
+    rules = []
+    for d in data["rules"]:
+        d = dict(d)
+        d["fixes"] = [Fix(**f) for f in d["fixes"]]
+        d["examples_match"] = [Example(**e) for e in d["examples_match"]]
+        rules.append(Rule(**d))
+    return KnowledgeBase(rules, data["categories"])
+
+
+# --- the compiled knowledge base --------------------------------------------------------------
+
+class KnowledgeBase:
+    """All rules, compiled; answers 'which rule matches this message' (exact, then fuzzy)."""
+
+    def __init__(self, rules: List[Rule], categories: Dict[str, str]):
+        self.rules = rules
+        self.categories = categories
+        self.by_id: Dict[str, Rule] = {r.id: r for r in rules}
+        for r in rules:
+            for a in r.aliases:
+                self.by_id.setdefault(a, r)
+        self.keywords = sorted({k for r in rules for k in r.keywords})
+        # keyword -> indices of the rules it admits (a line is only tried against those rules)
+        self.rules_by_keyword: Dict[str, List[int]] = {}
+        for i, r in enumerate(rules):
+            for k in r.keywords:
+                self.rules_by_keyword.setdefault(k, []).append(i)
+        self._keyword_items = list(self.rules_by_keyword.items())
+        self._sig_owner: List[Rule] = [r for r in rules for _ in r.fuzzy]
+        self._sigs: List[str] = [s for r in rules for s in r.fuzzy]
+        self.warnings: List[str] = []
+        # Shared by every analysis that uses this knowledge base (the server's included); both
+        # are emptied when a rule is disabled, since they remember what rules matched.
+        self._fuzzy_masked = lru_cache(maxsize=FUZZY_CACHE)(self._fuzzy_uncached)
+        self.line_cache: Dict[str, Any] = {}  # the engine's per-line results (engine.LINE_CACHE)
+        self.cache_key: Optional[str] = None  # set by _cache when loaded through it: keys its stores
+        self._rule_disabled = False
+
+    def get(self, rule_id: str) -> Optional[Rule]:
+        return self.by_id.get(rule_id)
+
+    def candidate_rules(self, line_lower: str, found: Optional[Iterable[str]] = None) -> List[Rule]:
+        """Rules (in file order) with a keyword in the line; `found` = keywords the scanner already saw."""
+        if found is None:
+            found = [k for k, _ in self._keyword_items if k in line_lower]
+        idx = sorted({i for k in found for i in self.rules_by_keyword.get(k, ())})
+        return [self.rules[i] for i in idx]
+
+    def match(self, message: str, candidates: Optional[List[Rule]] = None) -> Tuple[Optional[Rule], Any]:
+        """Exact stage: the first rule (by file order) whose regex matches `message`."""
+        if candidates is None:
+            candidates = self.candidate_rules(message.lower())
+        for r in candidates:
+            if r.disabled:
+                continue
+            try:
+                m = r.search(message)
+            except TimeoutError:
+                r.disabled = f"rule {r.id} ({r.file}) was disabled: its regex took over {MATCH_TIMEOUT}s on one line"
+                self.warnings.append(r.disabled)
+                self._forget()
+                continue
+            except regex.error as e:
+                r.disabled = f"rule {r.id} ({r.file}) was disabled: its regex does not compile ({e})"
+                self.warnings.append(r.disabled)
+                self._forget()
+                continue
+            if m:
+                return r, m
+        return None, None
+
+    def fuzzy(self, message: str, limit: int = 3) -> List[Tuple[Rule, float]]:
+        """Fuzzy stage: rules whose signatures resemble `message`, best first, with scores 0-100."""
+        if not self._sigs:
+            return []
+        query = mask_cached(message)
+        if len(query) < 12:
+            return []
+        if len(query) > CACHE_MAX_LEN:
+            return list(self._fuzzy_uncached(query, limit))
+        return list(self._fuzzy_masked(query, limit))
+
+    def _forget(self) -> None:
+        """Drop cached results: a rule was disabled, and they may name it."""
+        self._rule_disabled = True
+        self._fuzzy_masked.cache_clear()
+        self.line_cache.clear()
+
+    def _fuzzy_uncached(self, query: str, limit: int) -> Tuple[Tuple[Rule, float], ...]:
+        from analyzer.core.cache import fuzzy_store
+
+        # Results saved by an earlier run (see _cache.fuzzy_store); not once a rule was disabled.
+        store = fuzzy_store(self) if not self._rule_disabled and len(query) <= CACHE_MAX_LEN else None
+        saved = store.get((query, limit)) if store is not None else None
+        if saved is not None:
+            try:
+                return tuple((self.by_id[rule_id], score) for rule_id, score in saved)
+            except KeyError:
+                pass
+        from rapidfuzz import process
+
+        results = process.extract(query, self._sigs, scorer=_fuzzy_score, limit=limit * 3, score_cutoff=50)
+        best: Dict[str, Tuple[Rule, float]] = {}
+        for _, score, idx in results:
+            rule = self._sig_owner[idx]
+            if rule.disabled:
+                continue
+            if rule.id not in best or best[rule.id][1] < score:
+                best[rule.id] = (rule, score)
+        out = tuple(sorted(best.values(), key=lambda x: -x[1])[:limit])
+        if store is not None:
+            store.put((query, limit), tuple((rule.id, float(score)) for rule, score in out))
+        return out
+
+
+def _fuzzy_score(query: str, sig: str, **kwargs) -> float:
+    """ratio on whole texts; partial_ratio when one is a fragment (wrapped or truncated lines)."""
+    from rapidfuzz import fuzz
+
+    score = fuzz.ratio(query, sig)
+    short, long_ = sorted((query, sig), key=len)
+    if len(short) >= 30 and len(short) >= 0.4 * len(long_):
+        score = max(score, 0.95 * fuzz.partial_ratio(short, long_))
+    return score

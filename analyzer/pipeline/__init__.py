@@ -1,0 +1,1 @@
+"""Log bytes to a report: reader -> scan (prefilter) -> parse -> facts -> engine (match rules, rank)."""

@@ -1,0 +1,497 @@
+"""Steps 4-5: match records against the knowledge base, then rank findings into a Report.
+
+`Analysis` is fed blocks of lines (from files, pipes or strings) and keeps only
+bounded state: one `Hit` per rule or per distinct unrecognized error, each with a
+few evidence lines and a count. `report()` can be called at any time (the live
+`watch` mode calls it as evidence arrives); it evaluates rule conditions,
+groups symptoms under the finding that explains them and ranks root causes first.
+
+What depends only on a line's text (its parse, its facts, the rule that matches it) is
+remembered per knowledge base (`_Line`, bounded), as are fuzzy results and masked messages, so
+repeated lines and logs seen again (the server's case) cost little; the tests check that
+reports are the same with and without these caches.
+"""
+from __future__ import annotations
+
+import fnmatch
+import re
+import string
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Dict, Iterable, List, Optional, Tuple
+
+from analyzer.core.version import __version__
+from analyzer.kb.conditions import compile_condition, glob_matcher
+from .facts import KEYWORDS as FACT_KEYWORDS
+from .facts import REPORT_FACTS, FactCollector, LineFacts, merge_facts, normalise_finding_facts
+from analyzer.kb.rules import KnowledgeBase, Rule
+from analyzer.kb.rules import mask_cached as mask
+from analyzer.core.model import SEVERITY_ORDER, Evidence, Finding, InputInfo, Report
+from .parse import REPL_PROMPTS, Record, TracebackTracker, classify, clean, line_key, node_name, repl_exchange
+from .reader import Block, LineSplitter, Source, open_source, read_blocks
+from .scan import Prefilter
+
+MAX_EVIDENCE = 5          # distinct evidence lines kept per finding
+MAX_UNRECOGNIZED = 20     # distinct unrecognized errors kept
+NODE_WINDOW = 4           # a [[{{node x}}]] line this close after a hit names its graph node
+LINE_CACHE = 4096         # lines whose results are remembered per knowledge base (see _Line)
+LINE_CACHE_MAX_LEN = 1000  # longer lines are not remembered (bounded memory)
+
+
+@dataclass
+class Hit:
+    """Everything seen for one finding while streaming."""
+
+    key: str
+    rule: Optional[Rule]
+    match: str                      # regex | fuzzy | unrecognized
+    evidence: List[Evidence] = field(default_factory=list)
+    masked: Dict[str, Evidence] = field(default_factory=dict)
+    count: int = 0
+    facts: Dict[str, str] = field(default_factory=dict)
+    score: Optional[float] = None
+    severity: str = "error"         # for unrecognized hits
+    title: str = ""
+    closest: List[Dict[str, object]] = field(default_factory=list)
+    wrapper: bool = False           # an unrecognized line that only announces errors below it
+
+    def add(self, input_name: str, rec: Record) -> bool:
+        """Count one more line; returns True when it added new evidence."""
+        self.count += 1
+        key = mask(rec.message)
+        ev = self.masked.get(key)
+        if ev is not None:
+            ev.count += 1
+            return False
+        if len(self.evidence) >= MAX_EVIDENCE:
+            return False
+        ev = Evidence(input_name, rec.line, rec.text[:2000])
+        self.masked[key] = ev
+        self.evidence.append(ev)
+        return True
+
+
+class _Line:
+    """What one line's text yields before any state is consulted: its parse, its facts and the rule
+    that matches it. All three depend on the text alone (not on the date, time or thread id of its
+    log prefix), so they are remembered per knowledge base (`kb.line_cache`, keyed by
+    `parse.line_key`) for lines seen again: repeated lines, TF's usual messages in the next log."""
+
+    __slots__ = ("fields", "facts", "rule", "rule_facts")
+    UNKNOWN = object()  # `rule` before the rules were tried
+
+    def __init__(self, fields, facts: LineFacts):
+        self.fields = fields          # parse.classify(text)
+        self.facts = facts
+        self.rule = _Line.UNKNOWN     # the matching rule, or None
+        self.rule_facts: Dict[str, str] = {}
+
+
+class Analysis:
+    """Streaming analysis of one or more inputs against a knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase):
+        self.kb = kb
+        self.prefilter = _prefilter_for(kb)
+        self.hits: Dict[str, Hit] = {}
+        self.inputs: List[InputInfo] = []
+        self.facts = FactCollector("")
+        self._tb = TracebackTracker()
+        self._last_hit: Optional[Tuple[Hit, int]] = None
+        self._unrecognized = 0
+
+    # --- feeding ----------------------------------------------------------------------------
+
+    def start_input(self, name: str) -> InputInfo:
+        info = InputInfo(name)
+        self.inputs.append(info)
+        self.facts.input_name = name
+        self._tb = TracebackTracker()
+        self._last_hit = None
+        return info
+
+    def feed_block(self, info: InputInfo, block: Block) -> List[str]:
+        """Analyse the candidate lines of a block; returns keys of hits that changed."""
+        info.bytes += len(block.data)
+        info.lines = block.first_line - 1 + block.line_count()
+        changed: List[str] = []
+        prompt_at = 0
+        for line_no, raw, found in self.prefilter.candidates(block):
+            text = clean(raw)
+            if found is not None and not _found_is_exact(raw, text):
+                found = None  # clean() changed the line: let each step look for its keywords
+            key = self.feed_line(info.name, line_no, text, found)
+            if key:
+                changed.append(key)
+            if raw.startswith(REPL_PROMPTS):  # an interactive session: also its question + answer
+                prompt_at, exchange = _exchange(block, raw, prompt_at)
+                key = exchange and self.feed_line(info.name, line_no + 1, clean(exchange))
+                if key:
+                    changed.append(key)
+        return changed
+
+    def feed_line(self, input_name: str, line_no: int, text: str, found=None) -> Optional[str]:
+        """Analyse one cleaned line; returns the key of the hit it changed, if any.
+
+        `found`: the keywords the prefilter saw in this line, when it knows them (saves a pass).
+        """
+        if not text.strip():
+            return None
+        cache = self.kb.line_cache
+        key = line_key(text)
+        line = cache.get(key)
+        low = None
+        if line is None:
+            fields = classify(text)
+            low = text.lower()
+            line = _Line(fields, LineFacts(text, fields[0], low, found))
+            if len(text) <= LINE_CACHE_MAX_LEN:
+                if len(cache) >= LINE_CACHE:
+                    cache.clear()
+                cache[key] = line
+        rec = Record(line_no, text, *line.fields)
+        self.facts.feed(line_no, text, rec.message, facts=line.facts)
+        if rec.kind == "node":
+            self._attach_node(rec)
+            return None
+        tb = self._tb.feed(rec)
+        if rec.kind in ("frame", "tb_header", "chain"):
+            return None
+        if line.rule is _Line.UNKNOWN:
+            candidates = self.kb.candidate_rules(low if low is not None else text.lower(), found)
+            rule, m = self.kb.match(rec.message, candidates)
+            if rule is None and rec.message is not text:
+                rule, m = self.kb.match(text, candidates)  # a rule may also be written against the whole line
+            line.rule_facts = normalise_finding_facts(m.groupdict()) if rule is not None else {}
+            line.rule = rule
+        rule = line.rule
+        if rule is not None:
+            hit = self._hit(rule.id, rule, "regex")
+            for k, v in line.rule_facts.items():
+                hit.facts.setdefault(k, v)
+            return self._record(hit, input_name, rec)
+        if not (rec.is_error or rec.level == "W"):
+            return None
+        fz = self._fuzzy(rec.message)
+        if fz is not None:
+            rule, score = fz
+            hit = self._hit(rule.id, rule, "fuzzy")
+            hit.score = max(hit.score or 0, score)
+            return self._record(hit, input_name, rec)
+        if rec.is_error:
+            return self._unrecognized_hit(input_name, rec, tb)
+        return None
+
+    def _hit(self, key: str, rule: Optional[Rule], match: str) -> Hit:
+        hit = self.hits.get(key)
+        if hit is None:
+            hit = self.hits[key] = Hit(key, rule, match)
+        elif match == "regex" and hit.match == "fuzzy":
+            hit.match, hit.score = "regex", None  # an exact match outranks a fuzzy one
+        return hit
+
+    def _record(self, hit: Hit, input_name: str, rec: Record) -> Optional[str]:
+        self._last_hit = (hit, rec.line)
+        return hit.key if (hit.add(input_name, rec) or hit.count == 1) else None
+
+    def _attach_node(self, rec: Record) -> None:
+        if self._last_hit and rec.line - self._last_hit[1] <= NODE_WINDOW:
+            name = node_name(rec.text)
+            if name:
+                self._last_hit[0].facts.setdefault("node", name)
+
+    def _fuzzy(self, message: str) -> Optional[Tuple[Rule, float]]:
+        """The best fuzzy match at or above its rule's threshold (kb.fuzzy caches by masked text)."""
+        return next(((r, s) for r, s in self.kb.fuzzy(message) if s >= r.fuzzy_threshold), None)
+
+    def _unrecognized_hit(self, input_name: str, rec: Record, tb) -> Optional[str]:
+        key = "unrecognized:" + mask(rec.message)[:300]
+        hit = self.hits.get(key)
+        if hit is None:
+            if self._unrecognized >= MAX_UNRECOGNIZED:
+                return None
+            self._unrecognized += 1
+            hit = self.hits[key] = Hit(key, None, "unrecognized")
+            hit.severity = "warning" if (rec.kind == "log" and rec.level == "E") else "error"
+            hit.title = _unrecognized_title(rec)
+            hit.wrapper = bool(_WRAPPER.search(rec.message))
+            if rec.exc_type:
+                hit.facts["exception_type"] = rec.exc_type
+            if tb is not None and tb.user_frame:
+                hit.facts["user_frame"] = tb.user_frame
+            hit.closest = [{"rule_id": r.id, "score": round(s, 1)} for r, s in self.kb.fuzzy(rec.message)]
+        return self._record(hit, input_name, rec)
+
+    # --- reporting --------------------------------------------------------------------------
+
+    def report(self) -> Report:
+        facts = dict(self.facts.values)
+        # Facts a rule captured (e.g. cuDNN versions from the mismatch line) fill gaps in the report's.
+        for hit in sorted(self.hits.values(), key=lambda h: -(h.rule.priority if h.rule else 0)):
+            for k, v in hit.facts.items():
+                if k in REPORT_FACTS and k not in facts:
+                    facts[k] = v
+        # versions that work together (rules/compat/*.yaml), memoised: see _derived_facts
+        facts.update({k: v for k, v in _derived_facts(facts).items() if k not in facts})
+        present = self._present(facts)
+        findings = [self._finding(h, facts, present) for h in self.hits.values()]
+        findings = [f for f in findings if f is not None]
+        ranked = rank(findings, self.kb)
+        report = Report(__version__, list(self.inputs), facts, dict(self.facts.evidence), ranked)
+        report.warnings = list(self.kb.warnings)
+        return report
+
+    def _present(self, facts: Dict[str, object]) -> Dict[str, Hit]:
+        """Hits whose `when` holds, judged against all hits (so conditions can see each other)."""
+        names = {}
+        for h in self.hits.values():
+            if h.rule:
+                names[h.key] = {h.rule.id, h.rule.category}
+        out = {}
+        for key, h in self.hits.items():
+            if h.rule and h.rule.when:
+                has = glob_matcher(n for k, ns in names.items() if k != key for n in ns)
+                if not compile_condition(h.rule.when)(merge_facts(facts, h.facts), has):
+                    continue
+            out[key] = h
+        return out
+
+    def _finding(self, hit: Hit, facts: Dict[str, object], present: Dict[str, Hit]) -> Optional[Finding]:
+        if hit.key not in present:
+            return None
+        rule = hit.rule
+        if rule is None:
+            if hit.wrapper and any(h.rule is not None and h.rule.severity != "info" for h in present.values()):
+                return None  # "2 root error(s) found." only announces the errors the rules already explain
+            return Finding(
+                rule_id="unrecognized", category="unknown", severity=hit.severity, title=hit.title,
+                confidence=0.3, evidence=list(hit.evidence), facts=dict(hit.facts), count=hit.count,
+                match="unrecognized", closest=hit.closest,
+                explanation="No rule in the knowledge base explains this line. It is shown so that nothing is hidden; "
+                            "`tflog rules suggest` drafts a rule for it.",
+            )
+        has = _has_other(present, hit.key)
+        all_facts = merge_facts(facts, hit.facts)
+        severity, note = rule.severity, ""
+        for item in rule.severity_when:
+            if compile_condition(item["if"])(all_facts, has):
+                severity, note = item["severity"], str(item.get("note") or "")
+                break
+        explanation = render_template(rule.explanation, all_facts)
+        if note:
+            explanation = (explanation + "\n" + render_template(note, all_facts)).strip()
+        fixes = [render_template(f.text, all_facts) for f in rule.fixes
+                 if f.when is None or compile_condition(f.when)(all_facts, has)]
+        confidence = rule.confidence
+        if hit.match == "fuzzy":
+            confidence = round(rule.confidence * 0.85 * (hit.score or 0) / 100, 3)
+        return Finding(
+            rule_id=rule.id, category=rule.category, severity=severity, title=rule.title,
+            confidence=confidence, evidence=list(hit.evidence), facts=dict(hit.facts),
+            explanation=explanation, fixes=[f for f in fixes if f], references=list(rule.references),
+            count=hit.count, match=hit.match, score=hit.score, probe=rule.probe,
+        )
+
+
+def _has_other(present: Dict[str, Hit], key: str):
+    """has(pattern) over the rule ids and categories of the present hits other than `key`; the
+    names are gathered on the first call (most rules' conditions never ask)."""
+    matcher = None
+
+    def has(pattern: str) -> bool:
+        nonlocal matcher
+        if matcher is None:
+            matcher = glob_matcher({n for k, h in present.items() if k != key and h.rule for n in (h.rule.id, h.rule.category)})
+        return matcher(pattern)
+
+    return has
+
+
+def _derived_facts(facts: Dict[str, object]) -> Dict[str, str]:
+    """compat.derived_facts(facts), memoised: it is a pure function of the facts, takes ~4 ms, and
+    the server sees the same environment (same facts) again and again."""
+    from analyzer.kb.compat import derived_facts
+
+    try:
+        key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in facts.items()))
+        hash(key)
+    except TypeError:
+        return derived_facts(facts)
+    return _derived_facts_of(key)
+
+
+@lru_cache(maxsize=512)
+def _derived_facts_of(key: tuple) -> Dict[str, str]:
+    from analyzer.kb.compat import derived_facts
+
+    return derived_facts({k: list(v) if isinstance(v, tuple) else v for k, v in key})
+
+
+# Exception lines that only announce the real errors on the lines that follow them.
+_WRAPPER = re.compile(r"(?:^|: )\d+ root error\(s\) found\.?\s*$|Graph execution error:?\s*$")
+
+
+def _unrecognized_title(rec: Record) -> str:
+    if rec.kind == "exception":
+        return f"Unrecognized error: {rec.exc_type}"
+    if rec.kind == "signal":
+        return "The process died: " + rec.message[:80]
+    return "Unrecognized error line" + (f" from {rec.source.rsplit('/', 1)[-1]}" if rec.source else "")
+
+
+def _found_is_exact(raw: bytes, text: str) -> bool:
+    """Are the prefilter's keywords (found in the raw bytes, ASCII case-insensitively) exactly those in
+    text.lower()? Yes when clean() turned every byte into one ASCII character (a CRLF's CR aside):
+    then nothing was removed or decoded differently."""
+    return text.isascii() and len(text) == len(raw) - raw.endswith(b"\r")
+
+
+def _prefilter_for(kb: KnowledgeBase) -> Prefilter:
+    """The scanner for this knowledge base's keywords, built once and kept on it (with the keyword
+    list it was built from: an object that wraps a knowledge base and adds keywords gets its own)."""
+    built = getattr(kb, "_prefilter", None)
+    if built is None or built[0] is not kb.keywords:
+        built = kb._prefilter = (kb.keywords, Prefilter(list(kb.keywords) + list(FACT_KEYWORDS)))
+    return built[1]
+
+
+# --- templates ----------------------------------------------------------------------------------
+
+_FORMATTER = string.Formatter()
+
+
+@lru_cache(maxsize=2048)
+def _template_lines(template: str) -> Tuple[Tuple[str, Optional[Tuple[str, ...]]], ...]:
+    """The template's lines, each with the fact names it uses (None: not a format string).
+    Parsed once per template: rules' texts are rendered for every report."""
+    out = []
+    for line in template.splitlines():
+        try:
+            names: Optional[Tuple[str, ...]] = tuple(f for _, f, _, _ in _FORMATTER.parse(line) if f)
+        except ValueError:
+            names = None
+        out.append((line, names))
+    return tuple(out)
+
+
+def render_template(template: str, facts: Dict[str, object]) -> str:
+    """Fill {fact} placeholders; a line that names an unknown fact is left out."""
+    out = []
+    for line, names in _template_lines(template):
+        if names is None:
+            out.append(line)
+            continue
+        values = {}
+        for n in names:
+            v = facts.get(n)
+            if v in (None, "", []):
+                break
+            values[n] = ", ".join(map(str, v)) if isinstance(v, list) else v
+        else:
+            try:
+                out.append(line.format(**values))
+            except (KeyError, IndexError, ValueError, AttributeError):
+                out.append(line)
+    return "\n".join(out).strip()
+
+
+# --- ranking ------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=1024)
+def _explains(patterns: Tuple[str, ...]) -> "re.Pattern":
+    """One regex for a rule's `explains` globs: matches a rule id when any glob does (fnmatchcase)."""
+    return re.compile("|".join(fnmatch.translate(p) for p in patterns) or "(?!)")
+
+def rank(findings: List[Finding], kb: KnowledgeBase) -> List[Finding]:
+    """Root causes first, each followed by the symptoms it explains; harmless lines last."""
+
+    def importance(f: Finding):
+        rule = kb.get(f.rule_id)
+        return (SEVERITY_ORDER[f.severity], f.match == "unrecognized", -(rule.priority if rule else 0), f.first_line)
+
+    order = sorted(findings, key=importance)
+    by_id = {f.rule_id: f for f in order if f.match != "unrecognized"}
+    parent: Dict[str, Finding] = {}
+
+    def above(a: Finding, f: Optional[Finding]) -> bool:
+        """Is `a` the finding `f` or one that (transitively) explains it?"""
+        while f is not None:
+            if f is a:
+                return True
+            f = parent.get(f.rule_id) if f.match != "unrecognized" else None
+        return False
+
+    for f in order:  # the most important explainer claims a symptom first
+        rule = kb.get(f.rule_id) if f.match != "unrecognized" else None
+        if rule is None or not rule.explains or f.severity == "info":
+            continue
+        for other_id, other in by_id.items():
+            if other_id in parent or above(other, f):
+                continue
+            if _explains(tuple(rule.explains)).match(other_id):
+                parent[other_id] = f
+                f.explains.append(other_id)
+
+    ordered: List[Finding] = []
+
+    def emit(f: Finding) -> None:
+        ordered.append(f)
+        for sid in sorted(f.explains, key=lambda i: by_id[i].first_line):
+            emit(by_id[sid])
+
+    for f in order:
+        if f.match == "unrecognized" or f.rule_id not in parent:
+            f.root_cause = f.severity != "info"
+            emit(f)
+    return ordered
+
+
+# --- convenience --------------------------------------------------------------------------------
+
+def analyze_paths(paths: Iterable[str], kb: KnowledgeBase) -> Report:
+    """Analyse files (or '-' for stdin) into one report; raises reader.InputError on bad input."""
+    analysis = Analysis(kb)
+    for path in paths:
+        source = open_source(path)
+        try:
+            analyze_source(analysis, source)
+        finally:
+            if source.stream is not None and path != "-":
+                source.stream.close()
+    return analysis.report()
+
+
+def analyze_source(analysis: Analysis, source: Source) -> InputInfo:
+    info = analysis.start_input(source.name)
+    for block in read_blocks(source):
+        analysis.feed_block(info, block)
+    return info
+
+
+def _exchange(block: Block, prompt: bytes, start: int) -> Tuple[int, Optional[bytes]]:
+    """(where `prompt` begins in the block, searching from `start`; its exchange with the next line)."""
+    data, nl = block.data, block.newline
+    at = data.find(prompt, start)
+    while at > 0 and data[at - len(nl):at] != nl:  # the prompt line itself, not the same text inside a line
+        at = data.find(prompt, at + 1)
+    if at < 0:
+        return start, None
+    begin = at + len(prompt) + len(nl)
+    end = data.find(nl, begin)
+    return at + 1, repl_exchange(prompt, data[begin:end if end >= 0 else len(data)]) if begin < len(data) else None
+
+
+def analyze_text(text: str, kb: KnowledgeBase, name: str = "<text>") -> Report:
+    """Analyse a string (the server's and the Python API's entry point)."""
+    return analyze_chunks([text.encode("utf-8", "replace")], kb, name)
+
+
+def analyze_chunks(chunks: Iterable[bytes], kb: KnowledgeBase, name: str = "<bytes>",
+                   splitter: Optional[LineSplitter] = None) -> Report:
+    """Analyse bytes that arrive in pieces cut anywhere (mid-line, mid-character), as a pipe
+    delivers them. `splitter`: pass one to inspect it afterwards (its line-end choice)."""
+    analysis = Analysis(kb)
+    info = analysis.start_input(name)
+    for block in (splitter or LineSplitter(name)).split(chunks):
+        analysis.feed_block(info, block)
+    return analysis.report()

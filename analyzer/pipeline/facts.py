@@ -1,0 +1,276 @@
+"""Step 3: environment facts (TF/CUDA/cuDNN/driver versions, GPU, platform) with their source line.
+
+Each `FactPattern` reads one kind of line people paste or TF prints: TF's own
+startup lines, nvidia-smi tables, `nvcc --version`, issue-template answers.
+A fact keeps the value from the most trusted pattern that saw it (lower `rank`
+wins; equal rank: first seen). Lists (missing/loaded libraries) accumulate.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Dict, Iterable, List, Optional, Tuple
+
+import regex
+
+from analyzer.core import normalize as nz
+from analyzer.core.cache import compile_regex
+from analyzer.core.model import Evidence
+
+LIST_FACTS = ("missing_libraries", "loaded_libraries")
+REPORT_FACTS = (
+    "tf_version", "python_version", "platform", "cuda_runtime", "cuda_compiled", "cudnn_runtime",
+    "cudnn_compiled", "driver_version", "driver_cuda_version", "gpu_name", "compute_capability",
+    "gpu_memory_mb", "missing_libraries", "loaded_libraries",
+)
+
+
+def _gib_to_mb(v: str) -> str:
+    num, unit = _MEMORY.regex.match(v).groups()
+    return str(round(float(num) * (1024 if unit == "G" else 1)))
+
+
+def _plain(v: str) -> str:
+    return v.strip().rstrip(".,;")
+
+
+NORMALISERS: Dict[str, Callable[[str], str]] = {
+    "cudnn_runtime": nz.cudnn_version,
+    "cudnn_compiled": nz.cudnn_version,
+    "cuda_runtime": nz.cuda_version,
+    "cuda_compiled": nz.cuda_version,
+    "driver_version": nz.driver_version,
+    "gpu_memory_mb": lambda v: _gib_to_mb(v) if _MEMORY_UNIT.regex.search(v) else _plain(v),
+    "gpu_name": lambda v: v.strip().strip(",").strip(),
+}
+
+
+def normalise(key: str, value: str) -> str:
+    return NORMALISERS.get(key, _plain)(value)
+
+
+@dataclass
+class FactPattern:
+    source: str
+    rank: int = 50          # lower = more trusted
+    keywords: Tuple[str, ...] = ()  # lowercase; the pattern only runs on lines with one of them
+    _compiled: Optional["regex.Pattern"] = field(default=None, repr=False)
+
+    @property
+    def regex(self) -> "regex.Pattern":
+        """Compiled on first use: a small log needs few of these, and compiling all takes ~15 ms."""
+        if self._compiled is None:
+            self._compiled = compile_regex(self.source)
+        return self._compiled
+
+    def may_match(self, low: str) -> bool:
+        return not self.keywords or any(k in low for k in self.keywords)
+
+
+def _p(pattern: str, rank: int, *keywords: str) -> FactPattern:
+    return FactPattern(pattern, rank, keywords)
+
+
+_V = r"(\d+\.\d+(?:\.\d+)?(?:[-_.]?(?:rc|dev|a|b)\d*)?)"
+_MEMORY = _p(r"([\d.]+)\s*([GM])i?B", 0)
+_MEMORY_UNIT = _p(r"[GM]i?B", 0)
+
+PATTERNS: List[FactPattern] = [
+    # --- TensorFlow version ---------------------------------------------------------------
+    _p(r"(?i)\btensorflow(?:[-_]gpu)? version\b[^:\n]{0,30}:\s*(?:[^\d\n]{0,30}?)(?P<tf_version>\d+\.\d+(?:\.\d+)?(?:[-_.]?(?:rc|dev)\d*)?)", 10, "tensorflow version"),
+    _p(r"(?i)\b(?:tensorflow|tf)(?:[-_]gpu)?(?:==|-|:\s*|\s+)v?(?P<tf_version>\d+\.\d+\.\d+(?:[-_.]?(?:rc|dev)\d*)?)\b", 20, "tensorflow", "tf "),
+    _p(r"(?i)\btf\.__version__\W+(?P<tf_version>\d+\.\d+(?:\.\d+)?)", 15, "__version__"),
+    _p(r"(?i)\b(?:tensorflow|tf)(?:[-_]gpu)?\s+(?P<tf_version>\d+\.\d+(?:\.\d+)?(?:[-_.]?(?:rc|dev)\d*)?)\b", 30),
+    # --- Python ---------------------------------------------------------------------------
+    _p(r"(?i)\bpython(?: version)?\s*[:=]?\s*(?P<python_version>3\.\d+(?:\.\d+)?|2\.7(?:\.\d+)?)\b", 10, "python"),
+    _p(r"(?:[\\/]|\b)python(?P<python_version>[23]\.\d+)[\\/](?:site|dist)-packages", 40, "-packages"),
+    _p(r"[\\/]Python(?P<python_version>3)(?P<_py_minor>\d{1,2})[\\/]", 45, "python3"),
+    # --- CUDA -----------------------------------------------------------------------------
+    _p(r"Cuda compilation tools, release (?P<cuda_runtime>\d+\.\d+)", 20, "cuda compilation tools"),
+    _p(r"(?i)\bcuda(?:_version)?['\"]?\s*[:=]\s*['\"]?(?P<cuda_compiled>\d+\.\d+)['\"]", 15, "cuda_version"),
+    _p(r"(?i)built (?:with|against) CUDA[: ]+(?P<cuda_compiled>\d+\.\d+)", 15, "built with cuda", "built against cuda"),
+    _p(r"(?i)\bCUDA(?:/cuDNN)?(?: version)?\s*[:=]?\s*(?P<cuda_runtime>\d+\.\d+)\b(?!\s*\|)", 60, "cuda"),
+    # --- cuDNN ----------------------------------------------------------------------------
+    _p(r"Loaded runtime CuDNN library: (?P<cudnn_runtime>[\d.]+?)\.?(?: \(compatibility version \d+\))? but source was compiled with:? (?P<cudnn_compiled>\d[\d.]*?)\.?(?: \(|\s|$)", 5, "loaded runtime cudnn"),
+    _p(r"Loaded cuDNN version (?P<cudnn_runtime>\d+)", 10, "loaded cudnn version"),
+    _p(r"(?i)\bcudnn_version['\"]?\s*[:=]\s*['\"](?P<cudnn_compiled>\d+(?:\.\d+)*)['\"]", 15, "cudnn_version"),
+    _p(r"(?i)\bcuDNN(?: version)?\s*[:=]?\s*v?(?P<cudnn_runtime>\d+\.\d+(?:\.\d+)?)\b", 60, "cudnn"),
+    # --- driver ---------------------------------------------------------------------------
+    _p(r"Driver Version:\s*(?P<driver_version>\d+\.\d+(?:\.\d+)?)", 10, "driver version:"),
+    _p(r"CUDA Version:\s*(?P<driver_cuda_version>\d+\.\d+)", 10, "cuda version:"),
+    _p(r"Kernel Module(?: for \w+)?\s+(?P<driver_version>\d+\.\d+(?:\.\d+)?)", 12, "kernel module"),
+    _p(r"kernel reported version is: (?P<driver_version>\d+\.\d+(?:\.\d+)?)", 14, "kernel reported version"),
+    _p(r"libcuda reported version is: (?P<driver_version>\d+\.\d+(?:\.\d+)?)", 16, "libcuda reported version"),
+    _p(r"Possibly insufficient driver version: (?P<driver_version>\d+\.\d+(?:\.\d+)?)", 18, "insufficient driver version"),
+    # --- GPU ------------------------------------------------------------------------------
+    _p(r"(?:^|pciBusID: \S+ |device: \d+, |properties: )name: (?P<gpu_name>.+?)(?: major: (?P<_cc_major>\d+) minor: (?P<_cc_minor>\d+)| computeCapability: (?P<compute_capability>\d+\.\d+)|, pci bus id|\s*$)", 10, "name: "),
+    _p(r"StreamExecutor device \(\d+\): (?P<gpu_name>[^,]+), Compute Capability (?P<compute_capability>\d+\.\d+)", 10, "streamexecutor device"),
+    _p(r"(?i)compute capability:? (?P<compute_capability>\d+\.\d+)", 20, "compute capability"),
+    _p(r"computeCapability: (?P<compute_capability>\d+\.\d+)", 20, "computecapability"),
+    _p(r"^\|\s+\d+\s+(?P<gpu_name>(?:NVIDIA |GeForce |Tesla |Quadro |TITAN |RTX |A\d|H\d|L\d)[^|]*?)\s+(?:On|Off)\s*\|", 12, "nvidia", "geforce", "tesla", "quadro"),
+    _p(r"(?:deviceMemorySize|totalMemory): (?P<gpu_memory_mb>[\d.]+[GM]iB)", 10, "devicememorysize", "totalmemory"),
+    _p(r"\|\s+\d+MiB /\s*(?P<gpu_memory_mb>\d+)MiB\s+\|", 12, "mib /"),
+    _p(r"with (?P<gpu_memory_mb>\d+) MB memory", 30, "mb memory"),
+    # --- libraries ------------------------------------------------------------------------
+    _p(r"(?:Could not load dynamic library|Could not dlopen library|Couldn't open CUDA library) '?(?P<missing>[\w.+-]+?)'?(?:;|\.? |$)", 10, "could not load dynamic library", "could not dlopen library", "couldn't open cuda library"),
+    _p(r"(?:ImportError|OSError): (?:.*?[\\/])?(?P<missing>lib[\w+-]+\.so[\w.]*): cannot open shared object file", 10, "cannot open shared object file"),
+    _p(r"(?P<missing>(?:cudart|cublas|cublasLt|cufft|curand|cusolver|cusparse|cudnn|nvcuda|nvrtc|cupti|cudnn_\w+)(?:64)?(?:_\d+)?\.dll)(?:'| not found| is not found)", 15, ".dll"),
+    _p(r"(?:Successfully opened (?:dynamic|CUDA) library|successfully opened CUDA library) (?P<loaded>[\w.+-]+)", 10, "successfully opened"),
+]
+
+# Platform evidence: first strong hint wins (Windows paths and DLLs, Linux .so paths, macOS).
+# The keywords are text each pattern cannot match without (lowercase); unlike PATTERNS', they
+# are not prefilter keywords, and they are only trusted on ASCII lines (see `feed`).
+_PLATFORM = [
+    (_p(r"(?i)[A-Za-z]:\\|\.dll\b|\bwin(?:dows|10|11|32)\b|%PATH%|\\site-packages\\", 10,
+        ":\\", ".dll", "win", "%path%", "\\site-packages\\"), "windows"),
+    (_p(r"\.dylib\b|\bmacOS\b|\bDarwin\b|/Users/\w+/", 10, ".dylib", "macos", "darwin", "/users/"), "macos"),
+    (_p(r"(?i)\.so(?:\.\d+)*\b|/usr/|/home/|\blinux\b|\bUbuntu\b|/dist-packages/|/site-packages/|/proc/", 10,
+        ".so", "/usr/", "/home/", "linux", "ubuntu", "-packages/", "/proc/"), "linux"),
+]
+
+KEYWORDS: Tuple[str, ...] = tuple(sorted({k for p in PATTERNS for k in p.keywords} | {
+    "stats:", "limit:", "inuse:", "maxinuse:", ".dll", ".so", ".dylib", "/usr/", "/home/", "c:\\", "win",
+    "ubuntu", "linux", "macos", "darwin", "%path%", "-packages", "python",
+}))
+
+# PATTERNS by keyword, so that a line whose keywords the prefilter already knows runs only its few.
+_ALWAYS = tuple(i for i, p in enumerate(PATTERNS) if not p.keywords)
+_BY_KEYWORD: Dict[str, Tuple[int, ...]] = {}
+for _i, _pat in enumerate(PATTERNS):
+    for _k in _pat.keywords:
+        _BY_KEYWORD[_k] = _BY_KEYWORD.get(_k, ()) + (_i,)
+
+_STATS_KEY = _p(r"^\s*(?P<key>Limit|InUse|MaxInUse|NumAllocs|MaxAllocSize|Reserved|PeakReserved|LargestFreeBlock):\s+(?P<val>\d+)\s*$", 10)
+_STATS_FACT = {"Limit": "bfc_limit_bytes", "InUse": "bfc_in_use_bytes", "MaxInUse": "bfc_max_in_use_bytes",
+               "LargestFreeBlock": "bfc_largest_free_block_bytes"}
+
+
+class LineFacts:
+    """What one line says about the environment, before any state is consulted.
+
+    It depends on the line's text alone, so the engine keeps it for lines it has seen before
+    (repeated lines, a log analysed twice); `FactCollector.feed` applies it in order.
+    """
+
+    __slots__ = ("proposals", "stats", "stats_header", "stats_word", "_platform")
+
+    def __init__(self, text: str, message: str, low: Optional[str] = None, found: Optional[Iterable[str]] = None):
+        """`low` is `text.lower()` when the caller has it; `found`, the prefilter keywords known to
+        be in `low`, when it knows them exactly (an ASCII line): then only their patterns run."""
+        if low is None:
+            low = text.lower()
+        if found is None:
+            patterns: Iterable[FactPattern] = [p for p in PATTERNS if p.may_match(low)]
+        else:
+            idx = set(_ALWAYS)
+            for k in found:
+                idx.update(_BY_KEYWORD.get(k, ()))
+            patterns = [PATTERNS[i] for i in sorted(idx)]
+        proposals: List[Tuple[str, str, int]] = []
+        for p in patterns:
+            m = p.regex.search(text)
+            if m:
+                _propose(proposals, {k: v for k, v in m.groupdict().items() if v}, p.rank)
+        self.proposals = tuple(proposals)  # (fact, value, rank) for FactCollector.set, in order
+        self.stats_header = "Stats:" in message          # a BFC allocator dump starts
+        self.stats_word = "stats:" in low
+        m = _STATS_KEY.regex.match(message)                # one of the dump's "Key: value" lines
+        self.stats: Optional[Tuple[str, str]] = (m.group("key"), m.group("val")) if m else None
+        self._platform: object = LineFacts  # not looked for yet (the collector stops once it knows)
+
+    def platform(self, text: str) -> Optional[str]:
+        """The platform this line hints at (first strong hint wins), or None."""
+        if self._platform is LineFacts:
+            low = text.lower()
+            ascii_line = low.isascii()  # lower() folds a few non-ASCII letters to ASCII; (?i) regexes do too
+            self._platform = next((name for pattern, name in _PLATFORM
+                                   if (not ascii_line or pattern.may_match(low)) and pattern.regex.search(text)), None)
+        return self._platform  # type: ignore[return-value]
+
+
+class FactCollector:
+    """Collects facts from records as they stream by."""
+
+    MAX_LIST = 50
+
+    def __init__(self, input_name: str):
+        self.input_name = input_name
+        self.values: Dict[str, object] = {}
+        self.evidence: Dict[str, Evidence] = {}
+        self._rank: Dict[str, int] = {}
+        self._stats_line = -10  # line of the last BFC "Stats:" key, to read the block that follows
+
+    def set(self, key: str, value: str, rank: int, line: int, text: str) -> None:
+        if not value:
+            return
+        if key in LIST_FACTS:
+            items = self.values.setdefault(key, [])
+            if value not in items and len(items) < self.MAX_LIST:
+                items.append(value)
+                self.evidence.setdefault(key, Evidence(self.input_name, line, text[:300]))
+            return
+        if key in self._rank and self._rank[key] <= rank:
+            return
+        self.values[key] = value
+        self._rank[key] = rank
+        self.evidence[key] = Evidence(self.input_name, line, text[:300])
+
+    def feed(self, line: int, text: str, message: str, low: Optional[str] = None,
+             found: Optional[Iterable[str]] = None, facts: Optional[LineFacts] = None) -> None:
+        """Read the facts of one line (`facts`: its LineFacts, when the caller has them)."""
+        if facts is None:
+            facts = LineFacts(text, message, low, found)
+        if facts.stats_header:
+            self._stats_line = line
+        elif facts.stats and (facts.stats_word or line - self._stats_line <= 2):
+            self._stats_line = line
+            key, value = facts.stats
+            if key in _STATS_FACT:
+                self.set(_STATS_FACT[key], value, 10, line, text)
+        if "platform" not in self._rank or self._rank["platform"] > 10:
+            platform = facts.platform(text)
+            if platform:
+                self.set("platform", platform, 10, line, text)
+        for key, value, rank in facts.proposals:
+            self.set(key, value, rank, line, text)
+
+
+def _propose(out: List[Tuple[str, str, int]], g: Dict[str, str], rank: int) -> None:
+    """The facts one pattern match states, normalised, as (fact, value, rank) in the order they apply."""
+    if "_cc_major" in g:
+        g["compute_capability"] = f"{g.pop('_cc_major')}.{g.pop('_cc_minor')}"
+    if "_py_minor" in g:
+        g["python_version"] = f"{g.pop('python_version')}.{g.pop('_py_minor')}"
+    for key in ("missing", "loaded"):
+        if key in g:
+            lib = g.pop(key)
+            out.append((f"{key}_libraries", lib, rank))
+            name, ver = nz.library_version(lib)
+            if ver and (name == "cudart" or (name in ("cublas", "cufft", "curand", "cusolver", "cusparse") and "." in ver)):
+                out.append(("cuda_runtime", nz.cuda_version(ver), rank + 5 if name != "cudart" else rank))
+            elif name == "cudnn" and ver and key == "loaded":
+                out.append(("cudnn_runtime", ver, 70))
+    for key, value in g.items():
+        if not key.startswith("_"):
+            out.append((key, normalise(key, value), rank))
+
+
+def merge_facts(base: Dict[str, object], extra: Dict[str, object]) -> Dict[str, object]:
+    """Facts of `base` overridden by `extra` (used for a finding's own facts over the report's)."""
+    out = dict(base)
+    out.update({k: v for k, v in extra.items() if v not in (None, "", [])})
+    return out
+
+
+def normalise_finding_facts(groups: Dict[str, Optional[str]]) -> Dict[str, str]:
+    """Named groups of a rule match, normalised like report facts where the name is one."""
+    out: Dict[str, str] = {}
+    for k, v in groups.items():
+        if v is None:
+            continue
+        out[k] = normalise(k, v)
+        if k == "library":
+            name, ver = nz.library_version(v)
+            if name == "cudart" and ver:
+                out.setdefault("cuda_runtime", nz.cuda_version(ver))
+    return out

@@ -1,0 +1,225 @@
+"""Step 2: a text line becomes a `Record` (level, source, message, kind).
+
+Knows the prefixes TensorFlow and Python put in front of messages:
+- TSL/TF C++:  `2021-03-01 12:00:00.123456: E tensorflow/.../cuda_dnn.cc:336] msg`
+  (also bare `E tensorflow/...cc:336] msg` from TF 0.x/1.x, Windows `C:\\...\\x.cc:12]`)
+- absl C++ / absl-python: `E0000 00:00:1700000000.123456   12345 cuda_dnn.cc:535] msg`
+- Python logging: `ERROR:tensorflow:msg`, `WARNING:absl:msg`, `[2024-05-10 11:33:19,738] [INFO] ...`
+and Python traceback structure (header, frames, Jupyter arrows, chain markers,
+the final `Type: message` line). `TracebackTracker` follows that structure across lines.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import List, Optional, Tuple
+
+from analyzer.core.cache import compile_regex
+
+# Anything before the TF prefix is tolerated (shell timestamps, "> " quoting, "[stderr]").
+# `source` can end at one place only (before the `:lineno]` that the first "]" closes), so its
+# greedy run finds the same end as a lazy one, with far less backtracking.
+_TSL = compile_regex(
+    r"(?:(?<date>\d{4}-\d\d-\d\d)?[ T]?\d\d:\d\d:\d\d\.\d{3,9}: ?|(?:^|(?<=[\s:>]))(?=[IWEF] \S+?:\d+\] ))"
+    r"(?<level>[IWEF]) (?:\[?\s*\d+ tid\]? )?(?<source>[^\s\]]*[\w.-]\.(?:cc|h|cpp|c|py)):(?<lineno>\d+)\] ?(?<msg>.*)$",
+)
+_ABSL = compile_regex(
+    r"(?<level>[IWEF])(?<mmdd>\d{4}) (?<time>\d\d:\d\d:\d+\.\d{3,9})\s+(?<tid>\d+) "
+    r"(?<source>[^\s:\]]+):(?<lineno>\d+)\] ?(?<msg>.*)$"
+)
+_PYLOG = compile_regex(
+    r"^(?:\[[^\]]*\]\s*)?(?:\[?(?<level>DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL)\]?)[:\s]+"
+    r"(?:(?<logger>[\w.]+):)?(?<msg>.*)$"
+)
+EXCEPTION_LINE = compile_regex(
+    r"^(?<type>(?:[A-Za-z_][\w]*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Failure|Warning|error))"
+    r"(?: \(see above for traceback\))?(?::\s?(?<msg>.*))?$"
+)
+_TB_HEADER = re.compile(r"Traceback \(most recent call last\)")
+_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>.*))?')
+_JUPYTER_FRAME = re.compile(r"^(?P<file>\S.*?) in (?P<func>[\w<>. ]+)\(.*\)\s*$|^<ipython-input-[\w-]+> in ")
+_JUPYTER_ARROW = re.compile(r"^-{1,5}> ?\d+")
+CHAIN_MARKERS = (
+    "During handling of the above exception, another exception occurred",
+    "The above exception was the direct cause of the following exception",
+)
+_FATAL_SIGNAL = re.compile(
+    r"Segmentation fault|Aborted \(core dumped\)|^Aborted$|Illegal instruction|^Killed$|Killed\s+python|"
+    r"terminate called after throwing|Fatal Python error|core dumped"
+)
+# The parts of a log prefix that change on every line (date, time, absl thread id), for line_key.
+_VOLATILE_PREFIX = re.compile(
+    r"^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d\.\d{3,9}(?=: ?[IWEF] )"      # TSL: the level follows
+    r"|^(?P<level>[IWEF])\d{4} \d\d:\d\d:\d+\.\d{3,9}\s+\d+(?= \S+:\d+\] )"  # absl: keep the level
+)
+_LEVELS = {"DEBUG": "I", "INFO": "I", "WARNING": "W", "WARN": "W", "ERROR": "E", "CRITICAL": "F", "FATAL": "F"}
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[\]P^_][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+
+
+@dataclass
+class Record:
+    """One cleaned input line with what the parser recognised in it."""
+
+    line: int
+    text: str                  # the cleaned line (no ANSI codes, no line end)
+    message: str               # `text` without its log prefix
+    level: Optional[str] = None  # I W E F when the line carries a level
+    source: Optional[str] = None  # e.g. tensorflow/stream_executor/cuda/cuda_dnn.cc
+    kind: str = "text"         # text | log | exception | frame | tb_header | chain | signal | node
+    exc_type: Optional[str] = None
+
+    @property
+    def is_error(self) -> bool:
+        """Does this line report a failure (worth an `unrecognized` finding if nothing explains it)?"""
+        return self.kind in ("exception", "signal") or self.level in ("E", "F")
+
+
+def clean(raw: bytes) -> str:
+    """Decode one raw line: UTF-8 with replacement, ANSI codes and NULs removed, `\\r` rewrites resolved."""
+    text = raw.decode("utf-8", "replace")
+    if "\x1b" in text:
+        text = _ANSI.sub("", text)
+    text = text.rstrip("\r\n")
+    if "\r" in text:  # a progress bar rewritten in place: keep its last non-empty state
+        parts = [p for p in text.split("\r") if p.strip()]
+        text = parts[-1] if parts else ""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    return text
+
+
+_NODE = re.compile(r"\[\[(?:\{\{node (?P<a>[^}]+)\}\}|node (?P<b>\S+)|Node: (?P<c>[^ =]+))")
+
+
+def node_name(text: str) -> Optional[str]:
+    """The graph node of a `[[{{node x}}]]`, `[[node x (defined at ...)]]` or `[[Node: x = ...]]` line."""
+    m = _NODE.search(text)
+    return (m.group("a") or m.group("b") or m.group("c")) if m else None
+
+
+def line_key(text: str) -> str:
+    """`text` without the date, time and thread id of its log prefix, when it has one.
+
+    Everything the engine derives from a line (its parse, facts, matching rule) ignores those
+    fields, and the same TF messages recur in every log with only them changed, so results are
+    remembered under this key. The leading NUL keeps keys apart from ordinary lines.
+    """
+    m = _VOLATILE_PREFIX.match(text)
+    if m is None:
+        return text
+    return "\x00" + (m.group("level") or "") + text[m.end():]
+
+
+# An interactive session: `>>> expr` (Python) or `In [3]: expr` (IPython), then the answer line.
+REPL_PROMPTS = (b">>> ", b"In [")
+_REPL_PROMPT = re.compile(rb"^(?:>>>|In \[\d+\]:) (.+?)\s*$")
+_PRINTED = re.compile(r"^print\((.*)\)$")
+REPL_MAX_ANSWER = 200
+
+
+def repl_exchange(prompt: bytes, answer: bytes) -> Optional[bytes]:
+    """b"expr -> answer" for a prompt line and the line after it, e.g. `>>> tf.test.is_built_with_cuda()`
+    then `False` give b"tf.test.is_built_with_cuda() -> False"; None when they are no exchange.
+    Rules can then match a question with its answer, which no single line of the transcript
+    holds. `print(x)` counts as `x`."""
+    m = _REPL_PROMPT.match(prompt)
+    answer = answer.strip()
+    if not m or not answer or len(answer) > REPL_MAX_ANSWER or answer.startswith((b">>>", b"...", b"In [", b"Traceback")):
+        return None
+    expr = _PRINTED.sub(r"\1", m.group(1).decode("utf-8", "replace"))
+    return expr.encode("utf-8") + b" -> " + answer
+
+
+def parse_line(line_no: int, text: str) -> Record:
+    """Classify one cleaned line."""
+    return Record(line_no, text, *classify(text))
+
+
+Fields = Tuple[str, Optional[str], Optional[str], str, Optional[str]]
+
+
+def classify(text: str) -> Fields:
+    """(message, level, source, kind, exc_type) of a cleaned line: a Record without its line number.
+    A pure function of the text, so the engine can keep it for lines it has seen before."""
+    stripped = text.strip()
+    if "] " in text or text.endswith("]"):
+        # An absl line is matched where it starts first: the unanchored TSL search below would try
+        # (and fail at) every position of it, which costs more than the rest of this function.
+        m = _ABSL.match(text) if text[:1] in ("I", "W", "E", "F") else None
+        if m:
+            return m.group("msg"), m.group("level"), m.group("source"), "log", None
+        m = _TSL.search(text)
+        if m:
+            return m.group("msg"), m.group("level"), m.group("source").replace("\\", "/"), "log", None
+        m = _ABSL.search(text)
+        if m:
+            return m.group("msg"), m.group("level"), m.group("source"), "log", None
+    if stripped.startswith("[[") and node_name(stripped):
+        return stripped, None, None, "node", None
+    if _TB_HEADER.search(text):
+        return stripped, None, None, "tb_header", None
+    if _FRAME.match(text) or _JUPYTER_ARROW.match(stripped) or stripped.startswith("<ipython-input-"):
+        return stripped, None, None, "frame", None
+    if stripped.startswith(CHAIN_MARKERS):
+        return stripped, None, None, "chain", None
+    body = stripped.lstrip("> ").strip() if stripped.startswith(">") else stripped
+    m = EXCEPTION_LINE.match(body)
+    if m and not body.endswith("Traceback (most recent call last)"):
+        return body, "E", None, "exception", m.group("type").rsplit(".", 1)[-1]
+    m = _PYLOG.match(body)
+    if m and m.group("msg"):
+        return m.group("msg").strip(), _LEVELS[m.group("level")], m.group("logger"), "log", None
+    if _FATAL_SIGNAL.search(body):
+        return body, "F", None, "signal", None
+    return body, None, None, "text", None
+
+
+@dataclass
+class Traceback:
+    """A Python traceback as far as the log shows it."""
+
+    header_line: int
+    frames: List[str] = field(default_factory=list)   # 'file:line in func', innermost last
+    exception: Optional[Record] = None
+    chained: bool = False    # raised while handling an earlier exception ("During handling of ...")
+
+    @property
+    def user_frame(self) -> Optional[str]:
+        """Innermost frame outside site-packages/the stdlib: where the user's code called in."""
+        for f in reversed(self.frames):
+            if "site-packages" not in f and "dist-packages" not in f and "/lib/python" not in f and "<frozen" not in f:
+                return f
+        return None
+
+
+class TracebackTracker:
+    """Follows traceback structure across records (which may have gaps between them)."""
+
+    MAX_FRAMES = 50
+
+    def __init__(self):
+        self.current: Optional[Traceback] = None
+        self._chain_pending = False
+
+    def feed(self, rec: Record) -> Optional[Traceback]:
+        """Update state with a record; returns the traceback this record completes, if any."""
+        if rec.kind == "tb_header":
+            self.current = Traceback(rec.line, chained=self._chain_pending)
+            self._chain_pending = False
+            return None
+        if rec.kind == "chain":
+            self._chain_pending = True
+            return None
+        if rec.kind == "frame" and self.current is not None:
+            m = _FRAME.match(rec.text)
+            if m:
+                self.current.frames.append(f"{m.group('file')}:{m.group('line')} in {m.group('func') or '?'}")
+                del self.current.frames[: -self.MAX_FRAMES]
+            return None
+        if rec.kind == "exception":
+            tb = self.current or Traceback(rec.line, chained=self._chain_pending)
+            self._chain_pending = False
+            tb.exception = rec
+            self.current = None
+            return tb
+        return None

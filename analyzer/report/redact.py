@@ -1,0 +1,107 @@
+"""Mask personal and secret data in what tflog hands back (server `--redact`, request `"redact": true`).
+
+Logs pasted into a chat or posted to a shared server carry user names (in home
+directories and shell prompts), host names, IP addresses and sometimes tokens.
+Redaction replaces them with placeholders such as `<user>` and `<secret>` while
+keeping the text readable, so the diagnosis still makes sense.
+
+It runs on the finished Report (before any rendering), so a token can never be
+half-cut by a renderer's truncation and slip through; `redact_text` is also safe
+to run again on rendered text.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any, Callable, List, Tuple
+
+# Order matters: tokens first (they may contain path-like or hex-like parts), then
+# user@host, home directories, host names, IP addresses, and last the generic secrets.
+_TOKENS: List[Tuple["re.Pattern[str]", str]] = [
+    (re.compile(r"\bhf_[A-Za-z0-9]{20,}"), "<hf-token>"),
+    (re.compile(r"\bgithub_pat_[A-Za-z0-9_]{20,}"), "<github-token>"),
+    (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{20,}"), "<github-token>"),
+    (re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), "<aws-key>"),
+    (re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), "<jwt>"),
+    (re.compile(r"\bsk-[A-Za-z0-9_-]{20,}"), "<api-key>"),
+    (re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), "<slack-token>"),
+    (re.compile(r"\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE), r"\1 <token>"),
+    (re.compile(r"(?i)\b((?:api[_-]?key|token|secret|password|passwd|pwd)\s*[:=]\s*)([^\s'\",;]{4,})"), r"\1<secret>"),
+]
+_USER_AT_HOST = re.compile(r"(?<![\w.%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*")
+_HOME = [
+    (re.compile(r"(/(?:home|Users)/)(?!<user>)[^/\s'\"`:;,)\]]+"), r"\1<user>"),
+    (re.compile(r"(?i)(\b[A-Z]:[\\/]+(?:Users|Documents and Settings)[\\/]+)(?!<user>)[^\\/\s'\"`:;,)\]]+"), r"\1<user>"),
+]
+_HOSTNAME = re.compile(r"(?i)\b(host(?:name)?\s*[:=]\s*)(?!<host>)([A-Za-z0-9][A-Za-z0-9.-]*)")
+_IPV4 = re.compile(r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\w.])")
+_VERSION_CONTEXT = re.compile(r"(?i)(?:version|ver\.?|v|cudnn|tensorrt|trt|cuda|driver|\.so\.?|libnvinfer\S*)\s*[:=]?\s*$")
+_IPV6 = re.compile(
+    r"(?<![\w:])(?:"
+    r"(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}"                           # full form
+    r"|(?:[0-9A-Fa-f]{1,4}:){1,7}:(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?"  # a::, a::b
+    r"|::(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})"                    # ::1
+    r")(?![\w:])"
+)
+_LONG_HEX = re.compile(r"(?<![\w/])[0-9a-fA-F]{32,}(?![\w/])")
+_BASE64ISH = re.compile(r"(?<![\w+/=-])[A-Za-z0-9+/]{32,}={0,2}(?![\w+/=-])")  # no "_": C++ symbols stay
+
+
+def _ipv4(m: "re.Match[str]") -> str:
+    # "cuDNN 8.1.0.77" and "TensorRT 8.2.1.8" look like IPv4 addresses; keep versions.
+    if _VERSION_CONTEXT.search(m.string[max(0, m.start() - 24): m.start()]):
+        return m.group()
+    return "<ip>"
+
+
+def _ipv6(m: "re.Match[str]") -> str:
+    text = m.group()
+    # C++ scopes ("ab::cd") have no digit; a real address nearly always has one.
+    return "<ip>" if any(c.isdigit() for c in text) else text
+
+
+def _base64(m: "re.Match[str]") -> str:
+    s = m.group()
+    if "/" in s and max(len(p) for p in s.split("/")) < 24:
+        return s  # a path such as tensorflow/core/kernels/... not a secret
+    kinds = sum((any(c.islower() for c in s), any(c.isupper() for c in s), any(c.isdigit() for c in s)))
+    return "<secret>" if kinds == 3 else s
+
+
+def redact_text(text: str) -> str:
+    """`text` with user names, host names, IP addresses, tokens and long secrets masked."""
+    if not text:
+        return text
+    for pattern, repl in _TOKENS:
+        text = pattern.sub(repl, text)
+    text = _USER_AT_HOST.sub("<user>@<host>", text)
+    for pattern, repl in _HOME:
+        text = pattern.sub(repl, text)
+    text = _HOSTNAME.sub(r"\1<host>", text)
+    text = _IPV4.sub(_ipv4, text)
+    text = _IPV6.sub(_ipv6, text)
+    text = _LONG_HEX.sub("<secret>", text)
+    text = _BASE64ISH.sub(_base64, text)
+    return text
+
+
+def redact_obj(obj: Any, scrub: Callable[[str], str] = redact_text) -> Any:
+    """A copy of `obj` (dataclasses, dicts, lists, strings) with every string value redacted.
+
+    Dict keys are kept: they are tflog's own names (fact names, JSON fields), not user data.
+    """
+    if isinstance(obj, str):
+        return scrub(obj)
+    if isinstance(obj, dict):
+        return {k: redact_obj(v, scrub) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(redact_obj(v, scrub) for v in obj)
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        changes = {f.name: redact_obj(getattr(obj, f.name), scrub) for f in dataclasses.fields(obj) if f.init}
+        return dataclasses.replace(obj, **changes)
+    return obj
+
+
+def redact_report(report):
+    """A redacted copy of an `analyzer.core.model.Report`; render it as usual afterwards."""
+    return redact_obj(report)

@@ -1,0 +1,103 @@
+"""The analysis service that both front ends serve (HTTP in `http`, MCP in `mcp`): no web framework in it.
+
+It holds the knowledge base and answers with JSON-ready dicts; analysis checks its deadline between
+chunks, so a slow request stops instead of running on.
+"""
+import time
+from typing import Any, Dict, Iterable, List, Optional
+
+from analyzer.pipeline.reader import InputError
+
+DEFAULT_TIMEOUT = 10.0
+INPUT_NAME = "log"              # the input name findings' evidence carries
+CHUNK = 256 * 1024              # the deadline is checked between chunks of this size
+MCP_EXTRA = "the MCP server needs: pip install 'tflog[server]' (Python 3.10 or newer)"
+
+
+def check_limits(max_body: int, timeout: float) -> None:
+    """Refuse limits that make no sense, as a usage error."""
+    if max_body <= 0:
+        raise InputError("--max-body must be a positive number of bytes")
+    if timeout <= 0:
+        raise InputError("--timeout must be a positive number of seconds")
+
+
+class AnalysisTimeout(Exception):
+    """The analysis passed its deadline and was stopped."""
+
+
+class Busy(Exception):
+    """Every worker is busy and the queue is full."""
+
+
+class Service:
+    """The knowledge base plus the operations the server offers; all answers are JSON-ready dicts."""
+
+    def __init__(self, rule_dirs: Iterable = (), redact: bool = False, timeout: float = DEFAULT_TIMEOUT):
+        from analyzer.kb.load import load_knowledge_base
+
+        self.rule_dirs = tuple(str(d) for d in rule_dirs)
+        self.kb = load_knowledge_base(self.rule_dirs)
+        self.redact = redact          # the server's --redact: forced on for every answer
+        self.timeout = timeout
+
+    def report(self, text: str, redact: bool = False, deadline: Optional[float] = None):
+        """Analyse `text`, stopping with AnalysisTimeout once `deadline` (monotonic) has passed."""
+        from analyzer.pipeline.engine import Analysis
+        from analyzer.pipeline.reader import LineSplitter
+
+        deadline = time.monotonic() + self.timeout if deadline is None else deadline
+        analysis = Analysis(self.kb)
+        info = analysis.start_input(INPUT_NAME)
+        splitter = LineSplitter(INPUT_NAME)
+        data = text.encode("utf-8", "replace")
+        for start in range(0, len(data), CHUNK):
+            for block in splitter.feed(data[start:start + CHUNK]):
+                if time.monotonic() > deadline:
+                    raise AnalysisTimeout()
+                analysis.feed_block(info, block)
+        for block in splitter.finish():
+            analysis.feed_block(info, block)
+        report = analysis.report()
+        if redact or self.redact:
+            from analyzer.report.redact import redact_report
+
+            report = redact_report(report)
+        return report
+
+    def analyze(self, text: str, fmt: str = "json", redact: bool = False, deadline: Optional[float] = None) -> Dict[str, Any]:
+        """The HTTP answer: the JSON report (as the CLI prints it), or {"markdown": ...}."""
+        from analyzer.report.render import render_markdown
+
+        report = self.report(text, redact, deadline)
+        return {"markdown": render_markdown(report)} if fmt == "markdown" else report.to_dict()
+
+    def rules(self, category: Optional[str] = None) -> List[Dict[str, str]]:
+        """Rule summaries sorted as `tflog rules list` sorts them; `category` may be a glob."""
+        import fnmatch
+
+        return [{"id": r.id, "category": r.category, "severity": r.severity, "title": r.title}
+                for r in sorted(self.kb.rules, key=lambda r: (r.category, r.id))
+                if not category or fnmatch.fnmatchcase(r.category, category)]
+
+    def rule(self, rule_id: str) -> Optional[Dict[str, Any]]:
+        """One rule's details and its generated documentation, or None."""
+        from pathlib import Path
+
+        from analyzer.authoring.ruledoc import rule_markdown
+
+        r = self.kb.get(rule_id)
+        if r is None:
+            return None
+        # The rule file's location on this server is none of the client's business.
+        markdown = rule_markdown(r, self.kb).replace(r.file, Path(r.file).name)
+        return {"id": r.id, "category": r.category, "severity": r.severity, "title": r.title,
+                "priority": r.priority, "aliases": list(r.aliases), "explanation": r.explanation,
+                "fixes": [f.text for f in r.fixes], "references": list(r.references),
+                "explains": list(r.explains), "probe": r.probe, "markdown": markdown}
+
+    def unknown_rule_message(self, rule_id: str) -> str:
+        import difflib
+
+        close = difflib.get_close_matches(rule_id, list(self.kb.by_id), n=3)
+        return f"no rule {rule_id!r}" + (f" (did you mean {', '.join(close)}?)" if close else "")
