@@ -6,6 +6,7 @@
 
 Heavy modules are imported on first use so that `import analyzer` stays cheap.
 """
+
 from __future__ import annotations
 
 from .core.version import __version__

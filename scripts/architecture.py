@@ -7,6 +7,7 @@
 Every import counts, also one inside a function (a lazy import is still a dependency).
 tests/test_architecture.py runs the same checks.
 """
+
 from __future__ import annotations
 
 import ast
@@ -172,8 +173,10 @@ def mermaid(g: Dict[str, Set[str]]) -> str:
 
 def generated_section(g: Dict[str, Set[str]]) -> str:
     n_edges = sum(len(t) for t in g.values())
-    return (f"{BEGIN}\n{mermaid(g)}\n\n{len(g)} modules, {n_edges} imports between them (lazy imports "
-            f"inside functions included); an arrow's number counts the module imports it stands for.\n{END}")
+    return (
+        f"{BEGIN}\n{mermaid(g)}\n\n{len(g)} modules, {n_edges} imports between them (lazy imports "
+        f"inside functions included); an arrow's number counts the module imports it stands for.\n{END}"
+    )
 
 
 def main(argv: List[str]) -> int:

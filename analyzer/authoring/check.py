@@ -4,6 +4,7 @@ Each lint check is one function `check_*(rule, kb) -> list of problems`,
 registered in `LINT_CHECKS`; the example tests run every rule's `examples`
 through the same parsing, prefilter and matching the engine uses.
 """
+
 from __future__ import annotations
 
 import re
@@ -12,14 +13,19 @@ from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Tuple
 
 from analyzer.kb.compat import DERIVED_FACTS
-from analyzer.pipeline.facts import REPORT_FACTS, normalise_finding_facts
 from analyzer.kb.rules import ERAS, KnowledgeBase, Rule
+from analyzer.pipeline.facts import REPORT_FACTS, normalise_finding_facts
 from analyzer.pipeline.parse import clean, parse_line
 from analyzer.pipeline.reader import Block
 
 # Facts the engine provides besides REPORT_FACTS and a rule's own named groups.
 ENGINE_FACTS = {
-    "node", "exception_type", "user_frame", "bfc_limit_bytes", "bfc_in_use_bytes", "bfc_max_in_use_bytes",
+    "node",
+    "exception_type",
+    "user_frame",
+    "bfc_limit_bytes",
+    "bfc_in_use_bytes",
+    "bfc_max_in_use_bytes",
     "bfc_largest_free_block_bytes",
 } | set(DERIVED_FACTS)  # derived from rules/compat/ by analyzer.kb.compat.derived_facts
 
@@ -106,16 +112,20 @@ ORDINARY_LINES = [
 
 def check_keywords_selective(rule: Rule, kb: KnowledgeBase) -> List[str]:
     low = [l.lower() for l in ORDINARY_LINES]
-    return [f"keyword {k!r} occurs in ordinary training-log lines ({next(l for l in low if k in l)[:50]!r}...); "
-            "the prefilter would hand every progress line to the matcher: use a more specific keyword"
-            for k in rule.keywords if any(k in l for l in low)]
+    return [
+        f"keyword {k!r} occurs in ordinary training-log lines ({next(l for l in low if k in l)[:50]!r}...); "
+        "the prefilter would hand every progress line to the matcher: use a more specific keyword"
+        for k in rule.keywords
+        if any(k in l for l in low)
+    ]
 
 
 def check_explains_targets(rule: Rule, kb: KnowledgeBase) -> List[str]:
     import fnmatch
 
-    return [f"'explains' entry {e!r} matches no rule" for e in rule.explains
-            if not any(fnmatch.fnmatchcase(i, e) for i in kb.by_id)]
+    return [
+        f"'explains' entry {e!r} matches no rule" for e in rule.explains if not any(fnmatch.fnmatchcase(i, e) for i in kb.by_id)
+    ]
 
 
 # --- eras: which TF log format an example line is in ----------------------------------------
@@ -138,7 +148,7 @@ _TSL_PREFIX = re.compile(
 # eras that path is possible in (message_catalog.md section 0.2). Paths are relative to the build
 # root; `./` (headers) and `external/org_tensorflow/` (TF vendored by JAX) may precede `tensorflow/`.
 _TF = r"^(?:\./|external/org_tensorflow/)?tensorflow/"
-_PATH_ERAS: List[Tuple["re.Pattern", Tuple[str, ...]]] = [
+_PATH_ERAS: List[Tuple[re.Pattern, Tuple[str, ...]]] = [
     (re.compile(r"^external/local_(?:xla|tsl)/"), ("local_xla",)),
     (re.compile(_TF + r"(?:compiler/xla/stream_executor|tsl)/"), ("compiler_xla",)),
     (re.compile(_TF + r"stream_executor/dso_loader\.cc$"), ("tf1",)),
@@ -192,10 +202,16 @@ def check_eras(rule: Rule, kb: KnowledgeBase) -> List[str]:
         era = example_era(ex.line)
         if era is not None:
             seen.setdefault(era, ex.line)
-    out = [f"claims era {era!r} ({ERAS[era]}) but has no 'examples.match' line in that era's format"
-           for era in ERAS if era in rule.eras and era not in seen]
-    out += [f"has an example in era {era!r} that 'eras:' does not claim: {seen[era][:100]!r}"
-            for era in ERAS if era in seen and era not in rule.eras]
+    out = [
+        f"claims era {era!r} ({ERAS[era]}) but has no 'examples.match' line in that era's format"
+        for era in ERAS
+        if era in rule.eras and era not in seen
+    ]
+    out += [
+        f"has an example in era {era!r} that 'eras:' does not claim: {seen[era][:100]!r}"
+        for era in ERAS
+        if era in seen and era not in rule.eras
+    ]
     return out
 
 
@@ -230,7 +246,9 @@ def run_examples(kb: KnowledgeBase, rules: List[Rule] = None) -> List[Problem]:
         for line in rule.examples_no_match:
             rec = parse_line(1, clean(line.encode("utf-8")))
             if rule.search(rec.message) or rule.search(rec.text):
-                problems.append(Problem(rule.id, rule.file, "example-no-match", f"matches a near-miss it must not: {line[:120]!r}"))
+                problems.append(
+                    Problem(rule.id, rule.file, "example-no-match", f"matches a near-miss it must not: {line[:120]!r}")
+                )
     return problems
 
 
@@ -248,4 +266,6 @@ def _check_match(kb: KnowledgeBase, prefilter, rule: Rule, ex) -> List[str]:
     if winner is not rule:
         return [f"example is matched first by rule {winner.id} ({winner.file}), not by this rule: {ex.line[:120]!r}"]
     got = normalise_finding_facts(m.groupdict())
-    return [f"fact {k}: expected {v!r}, got {got.get(k)!r} in {ex.line[:80]!r}" for k, v in ex.facts.items() if str(got.get(k)) != v]
+    return [
+        f"fact {k}: expected {v!r}, got {got.get(k)!r} in {ex.line[:80]!r}" for k, v in ex.facts.items() if str(got.get(k)) != v
+    ]

@@ -1,15 +1,19 @@
 """A rule's documentation, generated from the rule itself (`tflog rules show ID`)."""
+
 from __future__ import annotations
 
 from analyzer.kb.rules import KnowledgeBase, Rule
 
 
 def rule_markdown(rule: Rule, kb: KnowledgeBase) -> str:
-    out = [f"# {rule.id}: {rule.title}", "",
-           f"- category: {rule.category} ({kb.categories.get(rule.category, '')})",
-           f"- severity: {rule.severity}" + ("  (harmless)" if rule.severity == "info" else ""),
-           f"- priority: {rule.priority}",
-           f"- defined in: {rule.file}"]
+    out = [
+        f"# {rule.id}: {rule.title}",
+        "",
+        f"- category: {rule.category} ({kb.categories.get(rule.category, '')})",
+        f"- severity: {rule.severity}" + ("  (harmless)" if rule.severity == "info" else ""),
+        f"- priority: {rule.priority}",
+        f"- defined in: {rule.file}",
+    ]
     if rule.aliases:
         out.append(f"- also known as: {', '.join(rule.aliases)}")
     if rule.eras:
@@ -19,7 +23,9 @@ def rule_markdown(rule: Rule, kb: KnowledgeBase) -> str:
     out += ["", "## What it means", "", rule.explanation or "(no explanation)"]
     if rule.severity_when:
         out += ["", "## When the severity changes", ""]
-        out += [f"- if `{i['if']}`: {i['severity']}" + (f" — {i.get('note')}" if i.get("note") else "") for i in rule.severity_when]
+        out += [
+            f"- if `{i['if']}`: {i['severity']}" + (f" — {i.get('note')}" if i.get("note") else "") for i in rule.severity_when
+        ]
     if rule.when:
         out += ["", f"Only reported when: `{rule.when}`"]
     if rule.fixes:

@@ -4,6 +4,7 @@ Each unrecognized finding becomes a YAML rule draft whose regex is the line's
 masked template (numbers, paths, shapes, quoted names, hex become patterns) and
 whose example is the real line, for a human to finish (category, title, fixes).
 """
+
 from __future__ import annotations
 
 import re
@@ -23,8 +24,12 @@ _PIECES = re.compile(
     r"|(?P<num>\d+(?:\.\d+)*)"
 )
 _AS_REGEX = {
-    "ts": r"\S+ \S+", "hex": r"0x[0-9a-fA-F]+", "path": r"\S+", "shape": r"\[[^\]]*\]",
-    "q": r"(?P<name>['\"][^'\"]*['\"])", "num": r"\d+(?:\.\d+)*",
+    "ts": r"\S+ \S+",
+    "hex": r"0x[0-9a-fA-F]+",
+    "path": r"\S+",
+    "shape": r"\[[^\]]*\]",
+    "q": r"(?P<name>['\"][^'\"]*['\"])",
+    "num": r"\d+(?:\.\d+)*",
 }
 
 
@@ -32,7 +37,7 @@ def template_regex(message: str) -> str:
     """A regex matching `message` and its variants with other values (the masked template)."""
     out, pos, named = [], 0, False
     for m in _PIECES.finditer(message):
-        out.append(re.escape(message[pos:m.start()]))
+        out.append(re.escape(message[pos : m.start()]))
         kind = m.lastgroup
         piece = _AS_REGEX[kind]
         if kind == "q":
@@ -58,19 +63,23 @@ def suggest_rules(report: Report) -> str:
         line = f.evidence[0].text
         message = parse_line(1, line).message
         closest = ", ".join(f"{c['rule_id']} ({c['score']:.0f})" for c in f.closest) or "none"
-        drafts.append({
-            "id": f"draft-{_slug(message)}",
-            "category": "unknown",
-            "severity": f.severity,
-            "title": f"TODO: what went wrong ({f.title})",
-            "match": [template_regex(message)],
-            "explanation": f"TODO: why this happens. Closest known rules: {closest}.",
-            "fixes": ["TODO: the fix"],
-            "references": ["TODO: the TF/XLA source file or the public report this line comes from"],
-            "examples": {"match": [line], "no_match": []},
-        })
+        drafts.append(
+            {
+                "id": f"draft-{_slug(message)}",
+                "category": "unknown",
+                "severity": f.severity,
+                "title": f"TODO: what went wrong ({f.title})",
+                "match": [template_regex(message)],
+                "explanation": f"TODO: why this happens. Closest known rules: {closest}.",
+                "fixes": ["TODO: the fix"],
+                "references": ["TODO: the TF/XLA source file or the public report this line comes from"],
+                "examples": {"match": [line], "no_match": []},
+            }
+        )
     if not drafts:
         return ""
-    head = ("# Draft rules from `tflog rules suggest`: finish category, title, explanation, fixes,\n"
-            "# references and near-miss examples, then check with `tflog rules test --rules DIR`.\n")
+    head = (
+        "# Draft rules from `tflog rules suggest`: finish category, title, explanation, fixes,\n"
+        "# references and near-miss examples, then check with `tflog rules test --rules DIR`.\n"
+    )
     return head + yaml.safe_dump(drafts, sort_keys=False, allow_unicode=True, width=1000)

@@ -5,6 +5,7 @@
 command (`analyzer.cli.app`, which builds its signature from the table) both read it,
 so an option cannot be added to one and forgotten in the other.
 """
+
 from __future__ import annotations
 
 import os
@@ -33,8 +34,8 @@ class Option:
     help: str
     choices: Tuple[str, ...] = ()  # the value must be one of these
     default: Any = None
-    switch: bool = False           # on/off, takes no value
-    repeat: bool = False           # may be given again; the values make a list
+    switch: bool = False  # on/off, takes no value
+    repeat: bool = False  # may be given again; the values make a list
     metavar: Optional[str] = None
     is_path: bool = False
 
@@ -47,17 +48,32 @@ Exit status: 0 nothing at or above --fail-on, 1 something is, 2 bad input or usa
 RULES_HELP = "Extra folder of YAML rules (repeatable); a rule with a built-in id replaces it."
 
 ANALYZE_OPTIONS: Tuple[Option, ...] = (
-    Option("fmt", ("--format", "-f"), choices=FORMATS,
-           help="Output format: rich (default on a terminal), text (default in a pipe), json, markdown, "
-                "sarif (GitHub code scanning), github (workflow annotations), jsonl (one finding per line)."),
+    Option(
+        "fmt",
+        ("--format", "-f"),
+        choices=FORMATS,
+        help="Output format: rich (default on a terminal), text (default in a pipe), json, markdown, "
+        "sarif (GitHub code scanning), github (workflow annotations), jsonl (one finding per line).",
+    ),
     Option("rules", ("--rules",), repeat=True, metavar="DIR", is_path=True, help=RULES_HELP),
-    Option("fail_on", ("--fail-on",), choices=FAIL_ON, default="error",
-           help="Exit with status 1 when a finding is at least this severe."),
-    Option("no_color", ("--no-color",), switch=True, default=False,
-           help="Plain text even on a terminal (NO_COLOR is honoured too)."),
-    Option("confirm", ("--confirm",), switch=True, default=False,
-           help="Reproduce each diagnosed failure on this machine (load the library, query the driver, ...) "
-                "and say whether it still holds."),
+    Option(
+        "fail_on",
+        ("--fail-on",),
+        choices=FAIL_ON,
+        default="error",
+        help="Exit with status 1 when a finding is at least this severe.",
+    ),
+    Option(
+        "no_color", ("--no-color",), switch=True, default=False, help="Plain text even on a terminal (NO_COLOR is honoured too)."
+    ),
+    Option(
+        "confirm",
+        ("--confirm",),
+        switch=True,
+        default=False,
+        help="Reproduce each diagnosed failure on this machine (load the library, query the driver, ...) "
+        "and say whether it still holds.",
+    ),
 )
 
 
@@ -124,8 +140,14 @@ def choose_format(fmt: Optional[str], no_color: bool, stream=None) -> str:
     return "rich"
 
 
-def run_analyze(paths: List[str], fmt: Optional[str] = None, rules: Optional[List[Path]] = None,
-                fail_on: str = "error", no_color: bool = False, confirm: bool = False) -> int:
+def run_analyze(
+    paths: List[str],
+    fmt: Optional[str] = None,
+    rules: Optional[List[Path]] = None,
+    fail_on: str = "error",
+    no_color: bool = False,
+    confirm: bool = False,
+) -> int:
     """`tflog analyze`: analyse, print the report, return the exit status."""
     from analyzer.core.model import exit_status
     from analyzer.pipeline.engine import analyze_paths

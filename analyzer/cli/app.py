@@ -4,6 +4,7 @@ Kept apart from `main.py` because importing Typer costs ~100 ms: `main` runs a p
 `tflog analyze ...` invocation itself and only imports this module for everything else.
 `analyze`'s signature is built from `ANALYZE_OPTIONS`, the table the fast path reads too.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -17,28 +18,30 @@ import typer
 
 from analyzer.core.version import __version__
 
-from .analyze import (ANALYZE_HELP, ANALYZE_OPTIONS, FAIL_ON, FORMATS, PATHS_HELP, RULES_HELP, Option, UsageError,
-                      run_analyze)
+from .analyze import ANALYZE_HELP, ANALYZE_OPTIONS, FAIL_ON, FORMATS, PATHS_HELP, RULES_HELP, Option, UsageError, run_analyze
 from .analyze import knowledge_base as _kb
 
 app = typer.Typer(
     name="tflog",
     help="Read TensorFlow/CUDA logs and tracebacks; name the root cause and how to fix it.\n\n"
-         "\b\nExamples:\n"
-         "  tflog analyze run.log                     diagnose a log file (.gz works too)\n"
-         "  tflog analyze run.log --format json       the JSON report, for scripts and bots\n"
-         "  python train.py 2>&1 | tflog watch        diagnose live; your output passes through\n"
-         "  tflog run -- python train.py              run a command and diagnose it live\n"
-         "  tflog doctor                              check this machine's GPU set-up\n"
-         "  tflog rules list                          what tflog knows",
+    "\b\nExamples:\n"
+    "  tflog analyze run.log                     diagnose a log file (.gz works too)\n"
+    "  tflog analyze run.log --format json       the JSON report, for scripts and bots\n"
+    "  python train.py 2>&1 | tflog watch        diagnose live; your output passes through\n"
+    "  tflog run -- python train.py              run a command and diagnose it live\n"
+    "  tflog doctor                              check this machine's GPU set-up\n"
+    "  tflog rules list                          what tflog knows",
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-rules_app = typer.Typer(help="Inspect and check the knowledge base (built-in rules plus --rules folders).",
-                        no_args_is_help=True, rich_markup_mode=None)
+rules_app = typer.Typer(
+    help="Inspect and check the knowledge base (built-in rules plus --rules folders).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 app.add_typer(rules_app, name="rules")
 
 
@@ -58,8 +61,9 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
-                                       help="Print the version and exit.")) -> None:
+def _main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+) -> None:
     pass
 
 
@@ -86,8 +90,9 @@ def _analyze(**values: Any) -> None:
 
 
 _analyze.__doc__ = ANALYZE_HELP
-_paths = inspect.Parameter("paths", inspect.Parameter.KEYWORD_ONLY, annotation=List[str],
-                           default=typer.Argument(..., metavar="PATH...", help=PATHS_HELP))
+_paths = inspect.Parameter(
+    "paths", inspect.Parameter.KEYWORD_ONLY, annotation=List[str], default=typer.Argument(..., metavar="PATH...", help=PATHS_HELP)
+)
 _analyze.__signature__ = inspect.Signature([_paths] + [_typer_parameter(o) for o in ANALYZE_OPTIONS])  # type: ignore[attr-defined]
 _analyze.__annotations__ = {p.name: p.annotation for p in _analyze.__signature__.parameters.values()}  # type: ignore[attr-defined]
 analyze = app.command("analyze")(_analyze)
@@ -103,9 +108,18 @@ class LiveFormat(str, Enum):
 
 @app.command()
 def watch(
-    fmt: Optional[LiveFormat] = typer.Option(None, "--format", "-f", help="How diagnoses are written to stderr: rich/text (default), jsonl (one JSON object per new or updated finding), json or markdown (the final report)."),
+    fmt: Optional[LiveFormat] = typer.Option(
+        None,
+        "--format",
+        "-f",
+        help="How diagnoses are written to stderr: rich/text (default), jsonl (one JSON object per new or updated finding), json or markdown (the final report).",
+    ),
     rules: Optional[List[Path]] = RULES_OPTION,
-    fail_on: FailOn = typer.Option(FailOn.never, "--fail-on", help="Exit with status 1 at the end when a finding is at least this severe (default never: a pipe keeps its status)."),
+    fail_on: FailOn = typer.Option(
+        FailOn.never,
+        "--fail-on",
+        help="Exit with status 1 at the end when a finding is at least this severe (default never: a pipe keeps its status).",
+    ),
     no_color: bool = typer.Option(False, "--no-color", help="No colour in the diagnoses."),
 ) -> None:
     """Diagnose a live stream: `python train.py 2>&1 | tflog watch`.
@@ -121,10 +135,14 @@ def watch(
 @app.command(context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True})
 def run(
     command: List[str] = typer.Argument(..., metavar="-- CMD [ARGS]...", help="The command to run, after --."),
-    tee: Optional[Path] = typer.Option(None, "--tee", metavar="FILE", help="Also write the command's combined output to FILE, byte for byte."),
+    tee: Optional[Path] = typer.Option(
+        None, "--tee", metavar="FILE", help="Also write the command's combined output to FILE, byte for byte."
+    ),
     fmt: Optional[LiveFormat] = typer.Option(None, "--format", "-f", help="How diagnoses are written to stderr (as for watch)."),
     rules: Optional[List[Path]] = RULES_OPTION,
-    fail_on: FailOn = typer.Option(FailOn.never, "--fail-on", help="Accepted for symmetry; the exit status is always the command's own."),
+    fail_on: FailOn = typer.Option(
+        FailOn.never, "--fail-on", help="Accepted for symmetry; the exit status is always the command's own."
+    ),
     no_color: bool = typer.Option(False, "--no-color", help="No colour in the diagnoses."),
 ) -> None:
     """Run a command and diagnose its output live: `tflog run -- python train.py`.
@@ -150,8 +168,10 @@ def _live_format(fmt: Optional[LiveFormat], no_color: bool) -> str:
 
 
 @app.command()
-def doctor(fmt: Optional[Format] = typer.Option(None, "--format", "-f", help="text (default) or json."),
-           timeout: float = typer.Option(30.0, "--timeout", help="Seconds each probe may take.")) -> None:
+def doctor(
+    fmt: Optional[Format] = typer.Option(None, "--format", "-f", help="text (default) or json."),
+    timeout: float = typer.Option(30.0, "--timeout", help="Seconds each probe may take."),
+) -> None:
     """Check this machine's TensorFlow/CUDA/cuDNN/driver set-up without a log (works without TensorFlow)."""
     import json
 
@@ -168,7 +188,9 @@ def doctor(fmt: Optional[Format] = typer.Option(None, "--format", "-f", help="te
 def check(
     paths: List[str] = typer.Argument(None, metavar="FILES...", help="Log files to check (pre-commit passes the staged ones)."),
     rules: Optional[List[Path]] = RULES_OPTION,
-    fail_on: Optional[FailOn] = typer.Option(None, "--fail-on", help="Fail on findings at least this severe (default from config, else error)."),
+    fail_on: Optional[FailOn] = typer.Option(
+        None, "--fail-on", help="Fail on findings at least this severe (default from config, else error)."
+    ),
 ) -> None:
     """Check log files as a pre-commit hook: one `path:line:col: RULE-ID message` line per finding.
 
@@ -209,8 +231,10 @@ def serve(
 
 
 @rules_app.command("list")
-def rules_list(rules: Optional[List[Path]] = RULES_OPTION,
-               category: Optional[str] = typer.Option(None, "--category", help="Only rules of this category (glob).")) -> None:
+def rules_list(
+    rules: Optional[List[Path]] = RULES_OPTION,
+    category: Optional[str] = typer.Option(None, "--category", help="Only rules of this category (glob)."),
+) -> None:
     """List rules: id, severity, category, title."""
     import fnmatch
 
@@ -232,7 +256,9 @@ def rules_show(rule_id: str = typer.Argument(..., metavar="ID"), rules: Optional
         import difflib
 
         close = difflib.get_close_matches(rule_id, list(kb.by_id), n=3)
-        raise UsageError(f"no rule {rule_id!r}" + (f" (did you mean {', '.join(close)}?)" if close else "; see `tflog rules list`"))
+        raise UsageError(
+            f"no rule {rule_id!r}" + (f" (did you mean {', '.join(close)}?)" if close else "; see `tflog rules list`")
+        )
     typer.echo(rule_markdown(rule, kb))
 
 
@@ -264,15 +290,16 @@ def rules_test(rules: Optional[List[Path]] = RULES_OPTION) -> None:
 
 
 @rules_app.command("suggest")
-def rules_suggest(paths: List[str] = typer.Argument(..., metavar="LOG...", help="Logs with errors tflog does not recognise."),
-                  rules: Optional[List[Path]] = RULES_OPTION) -> None:
+def rules_suggest(
+    paths: List[str] = typer.Argument(..., metavar="LOG...", help="Logs with errors tflog does not recognise."),
+    rules: Optional[List[Path]] = RULES_OPTION,
+) -> None:
     """Draft YAML rules (masked template + real example) for the errors no rule explains."""
-    from analyzer.pipeline.engine import analyze_paths
     from analyzer.authoring.suggest import suggest_rules
+    from analyzer.pipeline.engine import analyze_paths
 
     text = suggest_rules(analyze_paths(paths, _kb(rules)))
     if not text:
         typer.echo("Every error in these logs is already explained by a rule; nothing to suggest.", err=True)
         raise typer.Exit(0)
     typer.echo(text, nl=False)
-

@@ -10,6 +10,7 @@ here from the same option table the Typer command is built from
 (`analyzer.cli.analyze.ANALYZE_OPTIONS`) and everything else (help, mistakes, other
 commands) goes to Typer. `TFLOG_FAST_CLI=0` always uses Typer (the tests compare both paths).
 """
+
 from __future__ import annotations
 
 import os

@@ -8,6 +8,7 @@ with or without a GPU or TensorFlow.
 
     python -m analyzer.confirm.doctor [--json] [--timeout SECONDS]
 """
+
 from __future__ import annotations
 
 import os
@@ -62,8 +63,7 @@ def _tf_cuda_cudnn(tf: Dict[str, Any]):
     return compat.expected_cuda(ctx)[0], compat.expected_cudnn(ctx)[0]
 
 
-def _checks(tf: Dict[str, Any], libs: Dict[str, Dict[str, Any]], drv: Dict[str, Any],
-            windows: bool) -> List[Dict[str, str]]:
+def _checks(tf: Dict[str, Any], libs: Dict[str, Dict[str, Any]], drv: Dict[str, Any], windows: bool) -> List[Dict[str, str]]:
     checks: List[Dict[str, str]] = []
     dobs = drv.get("observed") or {}
     devices = dobs.get("devices") or []
@@ -73,8 +73,12 @@ def _checks(tf: Dict[str, Any], libs: Dict[str, Dict[str, Any]], drv: Dict[str, 
     dlib = dobs.get("library") or {}
     if not dlib.get("loaded"):
         reason = dlib.get("error") or drv.get("detail") or "unknown error"
-        _check(checks, "gpu", "warning", f"No NVIDIA driver library found ({reason}): no GPU can be used here, "
-                                         f"so TensorFlow runs on the CPU.")
+        _check(
+            checks,
+            "gpu",
+            "warning",
+            f"No NVIDIA driver library found ({reason}): no GPU can be used here, so TensorFlow runs on the CPU.",
+        )
     elif dobs.get("cuinit_error"):
         _check(checks, "gpu", "problem", f"The driver is installed but cuInit fails with {dobs['cuinit_error']}.")
     elif not devices:
@@ -91,9 +95,13 @@ def _checks(tf: Dict[str, Any], libs: Dict[str, Dict[str, Any]], drv: Dict[str, 
             by_file.setdefault(c["file"], []).append(c["path"])
         for fname, paths in by_file.items():
             if len(paths) > 1 and (".so." in fname or fname.lower().endswith(".dll")):
-                _check(checks, f"copies_{comp}", "warning",
-                       f"{fname} exists in {len(paths)} places ({'; '.join(paths[:4])}); whichever comes first "
-                       f"on the search path wins.")
+                _check(
+                    checks,
+                    f"copies_{comp}",
+                    "warning",
+                    f"{fname} exists in {len(paths)} places ({'; '.join(paths[:4])}); whichever comes first "
+                    f"on the search path wins.",
+                )
         if entry.get("error"):
             _check(checks, f"library_{comp}", "warning", f"Checking {comp} failed: {entry['error']}")
 
@@ -105,27 +113,42 @@ def _checks(tf: Dict[str, Any], libs: Dict[str, Dict[str, Any]], drv: Dict[str, 
         version = tf.get("version")
         tv = compat.vtuple(version) or (0, 0)
         if windows and tv[:2] >= (2, 11):
-            _check(checks, "tf_windows", "problem", f"TensorFlow {version} has no GPU support on native Windows "
-                                                    f"(the last was 2.10); use WSL2.")
+            _check(
+                checks,
+                "tf_windows",
+                "problem",
+                f"TensorFlow {version} has no GPU support on native Windows (the last was 2.10); use WSL2.",
+            )
         if not (bi.get("is_cuda_build") or tf.get("is_built_with_cuda")):
-            _check(checks, "tf_cuda_build", "warning",
-                   f"TensorFlow {version} is not a CUDA build: it never uses a GPU.")
+            _check(checks, "tf_cuda_build", "warning", f"TensorFlow {version} is not a CUDA build: it never uses a GPU.")
         else:
             cuda, cudnn = _tf_cuda_cudnn(tf)
             needed = compat.tf_required_libraries(version, cuda, cudnn, windows)
             missing = [n for c, n in needed.items() if not _loaded(libs, c, n)]
             if missing:
-                _check(checks, "tf_libraries", "problem",
-                       f"TensorFlow {version} (CUDA {cuda}, cuDNN {cudnn}) needs {', '.join(missing)}, which do not "
-                       f"load here; it will skip the GPU (\"Cannot dlopen some GPU libraries\").")
+                _check(
+                    checks,
+                    "tf_libraries",
+                    "problem",
+                    f"TensorFlow {version} (CUDA {cuda}, cuDNN {cudnn}) needs {', '.join(missing)}, which do not "
+                    f'load here; it will skip the GPU ("Cannot dlopen some GPU libraries").',
+                )
             elif needed:
-                _check(checks, "tf_libraries", "ok", f"All libraries TensorFlow {version} dlopens load "
-                                                     f"({', '.join(needed.values())}).")
+                _check(
+                    checks,
+                    "tf_libraries",
+                    "ok",
+                    f"All libraries TensorFlow {version} dlopens load ({', '.join(needed.values())}).",
+                )
             got = _loaded(libs, "cudnn", needed.get("cudnn"))
             if got and got.get("version") and cudnn:
                 ok, why = compat.cudnn_compatible(got["version"], cudnn)
-                _check(checks, "cudnn_vs_tf", "ok" if ok else "problem",
-                       f"cuDNN {got['version']} loads ({got.get('path')}); TensorFlow was built with {cudnn}: {why}.")
+                _check(
+                    checks,
+                    "cudnn_vs_tf",
+                    "ok" if ok else "problem",
+                    f"cuDNN {got['version']} loads ({got.get('path')}); TensorFlow was built with {cudnn}: {why}.",
+                )
             if driver_cuda and cuda:
                 verdict, why = compat.driver_supports(driver_cuda, cuda)
                 status = {"ok": "ok", "compat": "warning", "too_old": "problem"}.get(verdict, "unknown")
@@ -136,8 +159,7 @@ def _checks(tf: Dict[str, Any], libs: Dict[str, Dict[str, Any]], drv: Dict[str, 
         if driver_cuda and runtime.get("version"):
             verdict, why = compat.driver_supports(driver_cuda, runtime["version"])
             status = "ok" if verdict == "ok" else "warning"
-            _check(checks, "driver_vs_runtime", status, f"CUDA runtime {runtime['version']} "
-                                                        f"({runtime.get('name')}): {why}.")
+            _check(checks, "driver_vs_runtime", status, f"CUDA runtime {runtime['version']} ({runtime.get('name')}): {why}.")
     return checks
 
 
@@ -174,9 +196,16 @@ def run_doctor(timeout: float = 30.0) -> Dict[str, Any]:
         "status": drv.get("status"),
         "detail": drv.get("detail"),
     }
-    gpus = [{"index": d.get("index"), "name": d.get("name"), "compute_capability": d.get("compute_capability"),
-             "memory_total": d.get("memory_total"), "memory_free": d.get("memory_free")}
-            for d in dobs.get("devices") or []]
+    gpus = [
+        {
+            "index": d.get("index"),
+            "name": d.get("name"),
+            "compute_capability": d.get("compute_capability"),
+            "memory_total": d.get("memory_total"),
+            "memory_free": d.get("memory_free"),
+        }
+        for d in dobs.get("devices") or []
+    ]
     checks = _checks(tf, libs, drv, windows)
     statuses = {c["status"] for c in checks}
     if "problem" in statuses:
@@ -212,8 +241,9 @@ def render_doctor_text(d: Dict[str, Any]) -> str:
     """Plain text for a terminal."""
     lines: List[str] = []
     py, pf = d.get("python", {}), d.get("platform", {})
-    lines.append(f"Python {py.get('version')} ({py.get('executable')}) on {pf.get('system')} "
-                 f"{pf.get('release')} {pf.get('machine')}")
+    lines.append(
+        f"Python {py.get('version')} ({py.get('executable')}) on {pf.get('system')} {pf.get('release')} {pf.get('machine')}"
+    )
     tf = d.get("tensorflow", {})
     if not tf.get("installed"):
         lines.append("TensorFlow: not installed")
@@ -222,8 +252,9 @@ def render_doctor_text(d: Dict[str, Any]) -> str:
     else:
         bi = tf.get("build_info") or {}
         build = "CUDA build" if (bi.get("is_cuda_build") or tf.get("is_built_with_cuda")) else "CPU-only build"
-        parts = [build] + [f"{label} {bi[key]}" for key, label in (("cuda_version", "CUDA"), ("cudnn_version", "cuDNN"))
-                           if bi.get(key)]
+        parts = [build] + [
+            f"{label} {bi[key]}" for key, label in (("cuda_version", "CUDA"), ("cudnn_version", "cuDNN")) if bi.get(key)
+        ]
         lines.append(f"TensorFlow: {tf.get('version')} ({', '.join(parts)}) at {tf.get('path')}")
 
     drv = d.get("driver", {})
@@ -231,8 +262,9 @@ def render_doctor_text(d: Dict[str, Any]) -> str:
     if drv.get("found"):
         ver = f", driver {drv['version']}" if drv.get("version") else ""
         kern = f", kernel module {drv['kernel_module_version']}" if drv.get("kernel_module_version") else ""
-        lines.append(f"NVIDIA driver: {drv.get('path')}{ver}{kern}, supports CUDA {drv.get('cuda_version')}; "
-                     f"cuInit: {drv.get('cuinit')}")
+        lines.append(
+            f"NVIDIA driver: {drv.get('path')}{ver}{kern}, supports CUDA {drv.get('cuda_version')}; cuInit: {drv.get('cuinit')}"
+        )
     else:
         lines.append(f"NVIDIA driver: not found ({drv.get('error') or drv.get('detail')})")
     gpus = d.get("gpus") or []
@@ -251,8 +283,10 @@ def render_doctor_text(d: Dict[str, Any]) -> str:
             for i, e in enumerate(lib["loaded"]):
                 label = lib["component"] if i == 0 else ""
                 via = " (pip wheel dir)" if e.get("via") == "pip wheel dir" else ""
-                lines.append(f"  {label:<9} {e.get('name', ''):<20} {e.get('version') or '?':<10} "
-                             f"{e.get('realpath') or e.get('path') or ''}{via}")
+                lines.append(
+                    f"  {label:<9} {e.get('name', ''):<20} {e.get('version') or '?':<10} "
+                    f"{e.get('realpath') or e.get('path') or ''}{via}"
+                )
         else:
             lines.append(f"  {lib['component']:<9} not found" + (f" ({lib['error']})" if lib.get("error") else ""))
 

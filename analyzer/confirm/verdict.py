@@ -4,6 +4,7 @@ The probe gets the finding's facts over the report's facts (the library the log 
 versions it stated, the bytes an OOM asked for) and its verdict lands in `finding.confirmation`.
 A `tf_op` probe returns TensorFlow's own log output, which is analysed with the same engine.
 """
+
 from __future__ import annotations
 
 from typing import Dict, Optional, TextIO
@@ -51,4 +52,6 @@ def _analyse_tf_output(result: dict) -> None:
     root = analyze_text(log, load_knowledge_base()).root
     if root is not None:
         result["observed"]["tf_log_diagnosis"] = {"rule_id": root.rule_id, "category": root.category, "title": root.title}
-        result["detail"] = (result.get("detail", "") + f" tflog reads TensorFlow's output as: {root.title} ({root.rule_id}).").strip()
+        result["detail"] = (
+            result.get("detail", "") + f" tflog reads TensorFlow's output as: {root.title} ({root.rule_id})."
+        ).strip()

@@ -21,6 +21,7 @@ only used when both match. Files are written to a temporary name and renamed
 (atomic), so concurrent runs and half-written files are harmless. Any error
 while reading or writing the cache falls back to the normal, uncached load.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -29,9 +30,8 @@ import json
 import marshal
 import os
 import sys
-from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterable, List, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from .version import __version__
 
@@ -48,6 +48,7 @@ KEEP_FILES = 8  # per kind: older cache files (from earlier rule versions) are d
 
 
 # --- the cache folder and its files ------------------------------------------------------------
+
 
 def cache_dir() -> Optional[Path]:
     """Where cache files live, or None when caching is turned off.
@@ -170,6 +171,7 @@ def _json_loads(body: bytes) -> Any:
 
 # --- stores: small dicts kept in cache files -----------------------------------------------------
 
+
 class Store:
     """A dict of plain (marshal-able) data kept in a cache file: read on first use, and the entries
     this process added are merged into the file at exit. For results that are slow to compute and
@@ -177,7 +179,7 @@ class Store:
 
     def __init__(self, kind: str, key: Callable[[], str], max_entries: int = 5000):
         self.kind = kind
-        self._key = key                   # called once, when the file is first needed
+        self._key = key  # called once, when the file is first needed
         self.max_entries = max_entries
         self._data: Optional[dict] = None
         self._new: dict = {}
@@ -215,6 +217,7 @@ class Store:
 
 
 # --- compiled regex patterns ---------------------------------------------------------------------
+
 
 def _patterns_key() -> str:
     import regex
@@ -267,6 +270,7 @@ def fuzzy_store(kb) -> Optional[Store]:
         return None
     store = _fuzzy_stores.get(key)
     if store is None:
+
         def store_key() -> str:
             # Which rapidfuzz is installed, without importing it: its file's path, size and time.
             import importlib.util

@@ -4,6 +4,7 @@ One `Report` holds `Finding`s; each output format is a pure function of it
 (see `analyzer.report.render`). `to_dict()` is the JSON contract (schema_version "1",
 documented in README and `analyzer/schema/report.schema.json`).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -132,7 +133,7 @@ class Report:
         }
 
 
-def exit_status(report: "Report", fail_on: str) -> int:
+def exit_status(report: Report, fail_on: str) -> int:
     """EXIT_FINDINGS when the report has a finding at least as severe as `fail_on` (error|warning|never), else 0."""
     if fail_on == "never":
         return 0

@@ -4,6 +4,7 @@
 timestamps and quoted names replaced by placeholders) so that repeated lines
 fold together and fuzzy matching compares wording, not values.
 """
+
 from __future__ import annotations
 
 import re
@@ -49,7 +50,7 @@ def cudnn_version(raw: str) -> str:
     n = int(raw)
     if n >= 10000:  # cuDNN 9 encodes major*10000 + minor*100 + patch
         return f"{n // 10000}.{n % 10000 // 100}.{n % 100}"
-    if n >= 1000:   # cuDNN <= 8: major*1000 + minor*100 + patch
+    if n >= 1000:  # cuDNN <= 8: major*1000 + minor*100 + patch
         return f"{n // 1000}.{n % 1000 // 100}.{n % 100}"
     return raw
 
@@ -59,9 +60,9 @@ def cuda_version(raw: str) -> str:
     raw = raw.strip().rstrip(".")
     if raw.isdigit():
         n = int(raw)
-        if n >= 1000:           # cudaRuntimeGetVersion form
+        if n >= 1000:  # cudaRuntimeGetVersion form
             return f"{n // 1000}.{n % 1000 // 10}"
-        if n >= 100:            # Windows DLL suffix: 110 -> 11.0, 101 -> 10.1, 90 is 9.0
+        if n >= 100:  # Windows DLL suffix: 110 -> 11.0, 101 -> 10.1, 90 is 9.0
             return f"{n // 10}.{n % 10}"
         if n >= 90 and n % 10 == 0 and n < 100:
             return f"{n // 10}.0"

@@ -14,6 +14,7 @@ rule ids (globs allowed, `unrecognized` too) whose findings are ignored; `fail_o
 error | warning | never. `.tflog.yaml` wins when both exist. A mistake raises
 `InputError` naming the file and the key, printed as one line by the CLI.
 """
+
 from __future__ import annotations
 
 import sys
@@ -33,7 +34,7 @@ class Config:
     rules: List[Path] = field(default_factory=list)
     disable: List[str] = field(default_factory=list)
     fail_on: Optional[str] = None
-    source: Optional[Path] = None          # the file the settings came from, if any
+    source: Optional[Path] = None  # the file the settings came from, if any
     notes: List[str] = field(default_factory=list)  # things the user should know (printed to stderr)
 
 

@@ -12,6 +12,7 @@ or unreadable file is an error, a binary file a warning (an `a.out` matches `*.o
 and an empty file is skipped (an empty log is a fine thing to commit).
 Exit status: 1 when a finding reaches `fail_on` (argument, else config, else "error"), else 0.
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -19,9 +20,10 @@ import sys
 from dataclasses import dataclass
 from typing import Iterable, List, Optional, Sequence, TextIO
 
-from .config import Config, load_config
 from analyzer.core.model import SEVERITY_ORDER
 from analyzer.pipeline.reader import InputError
+
+from .config import Config, load_config
 
 INPUT_RULE = "tflog-input"
 
@@ -39,8 +41,13 @@ class Problem:
         return f"{self.path}:{self.line}:{self.col}: {self.rule_id} [{self.severity}] {self.title}"
 
 
-def check_files(paths: Sequence[str], rule_dirs: Iterable = (), fail_on: Optional[str] = None,
-                out: Optional[TextIO] = None, err: Optional[TextIO] = None) -> int:
+def check_files(
+    paths: Sequence[str],
+    rule_dirs: Iterable = (),
+    fail_on: Optional[str] = None,
+    out: Optional[TextIO] = None,
+    err: Optional[TextIO] = None,
+) -> int:
     """Check log files; print one line per problem to `out`; return the exit status (0 or 1)."""
     from analyzer.kb.load import load_knowledge_base
 
@@ -61,8 +68,10 @@ def check_files(paths: Sequence[str], rule_dirs: Iterable = (), fail_on: Optiona
     failing = [p for p in problems if _reaches(p.severity, fail_on)]
     if problems:
         files = len({p.path for p in problems})
-        err.write(f"tflog: {len(problems)} finding(s) in {files} of {len(paths)} file(s)"
-                  f"{', failing on ' + fail_on if failing else ''}; `tflog analyze FILE` explains each one\n")
+        err.write(
+            f"tflog: {len(problems)} finding(s) in {files} of {len(paths)} file(s)"
+            f"{', failing on ' + fail_on if failing else ''}; `tflog analyze FILE` explains each one\n"
+        )
     return 1 if failing else 0
 
 
@@ -75,7 +84,7 @@ def _problems(paths: Sequence[str], kb, config: Config) -> List[Problem]:
             report = analyze_paths([path], kb)
         except InputError as e:
             reason = str(e)
-            reason = reason[len(path) + 2:] if reason.startswith(f"{path}: ") else reason
+            reason = reason[len(path) + 2 :] if reason.startswith(f"{path}: ") else reason
             if reason.startswith("file is empty"):
                 continue
             severity = "warning" if reason.startswith("binary file") else "error"

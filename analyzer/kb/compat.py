@@ -13,12 +13,12 @@ compute_capability, python_version, platform) into new facts that rule templates
 can name (see DERIVED_FACTS). It only derives what the tables support: no row, no fact.
 `analyzer.confirm.probes.compat` (doctor, --confirm) reads the same tables through `tables()`.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
-
 
 from analyzer.core.normalize import version_tuple
 
@@ -121,6 +121,7 @@ def _runs(keys: Sequence[Tuple[int, int]], chosen: Iterable[Tuple[int, int]]) ->
 # ------------------------------------------------------------------------------------------------
 # loading
 
+
 def compat_dir() -> Path:
     """rules/compat next to the built-in rules (analyzer/rules/compat in an installed wheel)."""
     from .rules import builtin_rules_dir
@@ -195,7 +196,7 @@ class Compat:
         key = _mm(tf_version)
         if key is None:
             return None
-        for plat in (("windows", "linux") if platform == "windows" else ("linux",)):
+        for plat in ("windows", "linux") if platform == "windows" else ("linux",):
             rec = self.builds.get((plat, key))
             if rec and rec.get("python"):
                 return str(rec["python"])
@@ -206,8 +207,7 @@ class Compat:
         if py is None:
             return ""
         keys = [k for k in self.tf_keys if ("linux", k) in self.builds and self.builds[("linux", k)].get("python")]
-        ok = [k for k in keys
-              if any(lo <= py <= hi for lo, hi in _python_ranges(self.builds[("linux", k)]["python"]))]
+        ok = [k for k in keys if any(lo <= py <= hi for lo, hi in _python_ranges(self.builds[("linux", k)]["python"]))]
         return _runs(keys, ok)
 
     # --- drivers -------------------------------------------------------------------------------
@@ -315,8 +315,7 @@ class Compat:
                 for name in (rec.get(os_name) or {}).values():
                     self.lib_index.setdefault(str(name).lower(), []).append(i)
         self.cudnn_rows = list(ln["cudnn"])
-        self.cudnn_index = {str(r[o]).lower(): str(r["cudnn"]) for r in self.cudnn_rows
-                            for o in ("linux", "windows") if r.get(o)}
+        self.cudnn_index = {str(r[o]).lower(): str(r["cudnn"]) for r in self.cudnn_rows for o in ("linux", "windows") if r.get(o)}
         self.nvrtc_rows = list(ln.get("nvrtc") or [])
         self.tf_required = list(ln["tf_required"])
 
@@ -385,8 +384,10 @@ def tables() -> Dict[str, Dict[str, Any]]:
 # ------------------------------------------------------------------------------------------------
 # derived facts
 
+
 def derived_facts(facts: Dict[str, Any]) -> Dict[str, str]:
     """New facts (DERIVED_FACTS) from the facts a log states; only what the tables support."""
+
     def text(name: str) -> Optional[str]:
         v = facts.get(name)
         return v if isinstance(v, str) and v else None
@@ -394,15 +395,31 @@ def derived_facts(facts: Dict[str, Any]) -> Dict[str, str]:
     missing = facts.get("missing_libraries")
     missing = tuple(str(m) for m in missing) if isinstance(missing, list) else ()
     try:
-        return dict(_derive(text("tf_version"), text("platform"), text("driver_version"), missing,
-                            text("compute_capability"), text("python_version"), text("cuda_runtime")))
+        return dict(
+            _derive(
+                text("tf_version"),
+                text("platform"),
+                text("driver_version"),
+                missing,
+                text("compute_capability"),
+                text("python_version"),
+                text("cuda_runtime"),
+            )
+        )
     except (CompatError, OSError):
         return {}
 
 
 @lru_cache(maxsize=512)  # the live `watch` mode asks again at every report with mostly the same facts
-def _derive(tf: Optional[str], platform: Optional[str], driver: Optional[str], missing: Tuple[str, ...],
-            cc: Optional[str], py: Optional[str], cuda_runtime: Optional[str] = None) -> Tuple[Tuple[str, str], ...]:
+def _derive(
+    tf: Optional[str],
+    platform: Optional[str],
+    driver: Optional[str],
+    missing: Tuple[str, ...],
+    cc: Optional[str],
+    py: Optional[str],
+    cuda_runtime: Optional[str] = None,
+) -> Tuple[Tuple[str, str], ...]:
     c = compat()
     out: Dict[str, str] = {}
     os_name = "windows" if platform == "windows" else "linux"

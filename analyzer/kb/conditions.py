@@ -5,12 +5,13 @@ names are facts (unknown -> None), versions compare as versions
 (`cudnn_runtime < cudnn_compiled`, `tf_version >= '2.11'`), and
 `has('cudnn.*')` asks whether another finding's rule id or category matches.
 """
+
 from __future__ import annotations
 
 import ast
 import fnmatch
 import operator
-from functools import lru_cache, total_ordering
+from functools import cache, total_ordering
 from typing import Callable, Dict, Iterable, Optional, Tuple
 
 from analyzer.core.normalize import version_tuple
@@ -55,8 +56,14 @@ class Version:
         return bool(self.raw)
 
 
-_CMP = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
-        ast.Gt: operator.gt, ast.GtE: operator.ge}
+_CMP = {
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+}
 _FUNCS = ("has", "major", "minor", "lower")
 
 
@@ -76,7 +83,7 @@ def _minor(v) -> Optional[int]:
     return t[1] if t and len(t) > 1 else None
 
 
-@lru_cache(maxsize=None)
+@cache
 def compile_condition(source: str) -> Callable[[Dict[str, object], Callable[[str], bool]], bool]:
     """Parse `source` once; return a function (facts, has) -> bool. Raises ConditionError."""
     try:
@@ -95,8 +102,25 @@ def compile_condition(source: str) -> Callable[[Dict[str, object], Callable[[str
 
 
 def _check(node: ast.AST, source: str) -> None:
-    allowed = (ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.Compare, ast.Name, ast.Load,
-               ast.Constant, ast.List, ast.Tuple, ast.Call, ast.In, ast.NotIn, ast.Is, ast.IsNot, *_CMP)
+    allowed = (
+        ast.BoolOp,
+        ast.And,
+        ast.Or,
+        ast.UnaryOp,
+        ast.Not,
+        ast.Compare,
+        ast.Name,
+        ast.Load,
+        ast.Constant,
+        ast.List,
+        ast.Tuple,
+        ast.Call,
+        ast.In,
+        ast.NotIn,
+        ast.Is,
+        ast.IsNot,
+        *_CMP,
+    )
     for sub in ast.walk(node):
         if not isinstance(sub, allowed):
             raise ConditionError(f"condition {source!r} uses {type(sub).__name__}, which rules may not use")
@@ -115,15 +139,20 @@ def _eval(node: ast.AST, facts: Dict[str, object], has: Callable[[str], bool]):
         for op, comp in zip(node.ops, node.comparators):
             right = _eval(comp, facts, has)
             if isinstance(op, (ast.In, ast.NotIn)):
-                ok = left is not None and right is not None and (str(left) in [str(x) for x in right] if isinstance(right, list) else str(left) in str(right))
+                ok = (
+                    left is not None
+                    and right is not None
+                    and (str(left) in [str(x) for x in right] if isinstance(right, list) else str(left) in str(right))
+                )
                 ok = ok if isinstance(op, ast.In) else not ok
             elif isinstance(op, (ast.Is, ast.IsNot)):
                 ok = (left is right) if isinstance(op, ast.Is) else (left is not right)
             else:
                 if (left is None or right is None) and not isinstance(op, (ast.Eq, ast.NotEq)):
                     return False
-                ok = _CMP[type(op)](_wrap(left) if isinstance(left, str) else left,
-                                    _wrap(right) if isinstance(right, str) else right)
+                ok = _CMP[type(op)](
+                    _wrap(left) if isinstance(left, str) else left, _wrap(right) if isinstance(right, str) else right
+                )
             if not ok:
                 return False
             left = right

@@ -5,6 +5,7 @@ validated rules are kept as JSON in the on-disk cache (`analyzer.core.cache`), n
 everything they were built from: every rule file's path and bytes, tflog's version, the Python
 version and the source of the modules that build rules.
 """
+
 from __future__ import annotations
 
 import sys
@@ -39,6 +40,7 @@ def knowledge_base(rule_dirs: tuple, include_builtin: bool = True):
 
 
 # --- the rules ---------------------------------------------------------------------------------
+
 
 def _rules_key(rule_dirs: tuple, include_builtin: bool) -> Optional[str]:
     """A hash of everything the loaded rules depend on; None when caching is off or impossible."""

@@ -5,6 +5,7 @@ every field and raises `RuleError` naming file, rule id and field, so a typo in
 a user's rule folder reads as one clear line. `KnowledgeBase.match()` is the
 exact stage, `KnowledgeBase.fuzzy()` the fuzzy stage.
 """
+
 from __future__ import annotations
 
 import os
@@ -17,8 +18,9 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 import regex
 
 from analyzer.core.cache import compile_regex
-from .conditions import ConditionError, compile_condition
 from analyzer.core.normalize import mask
+
+from .conditions import ConditionError, compile_condition
 
 try:  # the stdlib regex parser, to find the literal text a pattern requires
     import re._parser as _sre_parse  # Python >= 3.11
@@ -44,7 +46,7 @@ MATCH_TIMEOUT = 0.25  # seconds one rule's regex may spend on one line before it
 # on a line longer than this, keep it.
 VETTED_MAX_LEN = 4096
 MIN_KEYWORD = 4
-FUZZY_CACHE = 4096    # fuzzy results kept per knowledge base (keyed by masked message)
+FUZZY_CACHE = 4096  # fuzzy results kept per knowledge base (keyed by masked message)
 CACHE_MAX_LEN = 1000  # longer texts are never cached, so that caches stay small whatever the input
 
 _mask_lru = lru_cache(maxsize=8192)(mask)
@@ -55,9 +57,26 @@ def mask_cached(text: str) -> str:
     messages recur within and across logs."""
     return _mask_lru(text) if len(text) <= CACHE_MAX_LEN else mask(text)
 
+
 _KNOWN_FIELDS = {
-    "id", "aliases", "category", "severity", "title", "priority", "match", "keywords", "fuzzy", "when",
-    "severity_when", "explains", "explanation", "fixes", "references", "probe", "confidence", "examples",
+    "id",
+    "aliases",
+    "category",
+    "severity",
+    "title",
+    "priority",
+    "match",
+    "keywords",
+    "fuzzy",
+    "when",
+    "severity_when",
+    "explains",
+    "explanation",
+    "fixes",
+    "references",
+    "probe",
+    "confidence",
+    "examples",
     "eras",
 }
 PROBES = ("library", "cudnn_version", "cuda_version", "driver", "cudnn_handle", "gpu_alloc", "tf_op")
@@ -87,11 +106,11 @@ class Rule:
     severity: str
     title: str
     file: str
-    sources: List[str]                                     # the `match` regexes as written
+    sources: List[str]  # the `match` regexes as written
     keywords: List[str]
     aliases: List[str] = field(default_factory=list)
     priority: int = 50
-    fuzzy: List[str] = field(default_factory=list)         # masked signatures
+    fuzzy: List[str] = field(default_factory=list)  # masked signatures
     fuzzy_raw: List[str] = field(default_factory=list)
     fuzzy_threshold: float = 88.0
     when: Optional[str] = None
@@ -104,13 +123,13 @@ class Rule:
     confidence: float = 0.9
     examples_match: List[Example] = field(default_factory=list)
     examples_no_match: List[str] = field(default_factory=list)
-    eras: List[str] = field(default_factory=list)          # log-format eras claimed (ERAS)
+    eras: List[str] = field(default_factory=list)  # log-format eras claimed (ERAS)
     disabled: Optional[str] = None  # why, when a rule was switched off at run time
-    vetted: bool = False            # a built-in rule (see VETTED_MAX_LEN)
-    _compiled: Optional[List["regex.Pattern"]] = field(default=None, repr=False)
+    vetted: bool = False  # a built-in rule (see VETTED_MAX_LEN)
+    _compiled: Optional[List[regex.Pattern]] = field(default=None, repr=False)
 
     @property
-    def patterns(self) -> List["regex.Pattern"]:
+    def patterns(self) -> List[regex.Pattern]:
         """Compiled on first use: most rules never see a line with their keywords, so start-up skips them."""
         if self._compiled is None:
             self._compiled = [compile_regex(src, regex.V0) for src in self.sources]
@@ -127,6 +146,7 @@ class Rule:
 
 
 # --- locating and loading -------------------------------------------------------------------
+
 
 def builtin_rules_dir() -> Path:
     """rules/ inside an installed wheel (analyzer/rules) or at the top of a source checkout."""
@@ -178,7 +198,7 @@ def rule_files(directory: Path) -> List[Path]:
     return files
 
 
-def load_rules(extra_dirs: Iterable[os.PathLike] = (), include_builtin: bool = True) -> "KnowledgeBase":
+def load_rules(extra_dirs: Iterable[os.PathLike] = (), include_builtin: bool = True) -> KnowledgeBase:
     """Load built-in rules plus user folders; a user rule with a built-in id replaces it."""
     builtin = builtin_rules_dir()
     categories = load_categories(builtin)
@@ -251,7 +271,9 @@ def parse_rule(path: Path, index: int, raw: Any, categories: Dict[str, str], eag
     for src in str_list("match") if not keywords else ():  # explicit keywords cover every pattern
         lits = required_literals(src)
         if lits is None:
-            raise bad("match", f"cannot derive a prefilter keyword of {MIN_KEYWORD}+ literal characters from {src!r}; add 'keywords:'")
+            raise bad(
+                "match", f"cannot derive a prefilter keyword of {MIN_KEYWORD}+ literal characters from {src!r}; add 'keywords:'"
+            )
         keywords.extend(lits)
     keywords = sorted(set(keywords))
 
@@ -324,12 +346,30 @@ def parse_rule(path: Path, index: int, raw: Any, categories: Dict[str, str], eag
         raise bad("eras", "an era is listed twice")
 
     return Rule(
-        id=rid, category=raw["category"], severity=raw["severity"], title=str(raw["title"]).strip(),
-        file=str(path), sources=str_list("match"), _compiled=patterns if eager else None, keywords=keywords, aliases=str_list("aliases"), priority=priority,
-        fuzzy=[mask(s) for s in sigs], fuzzy_raw=list(sigs), fuzzy_threshold=float(threshold),
-        when=raw.get("when"), severity_when=sev_when, explains=str_list("explains"),
-        explanation=explanation.strip(), fixes=fixes, references=str_list("references"), probe=probe,
-        confidence=float(confidence), examples_match=ex_match, examples_no_match=list(ex_no), eras=eras,
+        id=rid,
+        category=raw["category"],
+        severity=raw["severity"],
+        title=str(raw["title"]).strip(),
+        file=str(path),
+        sources=str_list("match"),
+        _compiled=patterns if eager else None,
+        keywords=keywords,
+        aliases=str_list("aliases"),
+        priority=priority,
+        fuzzy=[mask(s) for s in sigs],
+        fuzzy_raw=list(sigs),
+        fuzzy_threshold=float(threshold),
+        when=raw.get("when"),
+        severity_when=sev_when,
+        explains=str_list("explains"),
+        explanation=explanation.strip(),
+        fixes=fixes,
+        references=str_list("references"),
+        probe=probe,
+        confidence=float(confidence),
+        examples_match=ex_match,
+        examples_no_match=list(ex_no),
+        eras=eras,
     )
 
 
@@ -343,6 +383,7 @@ def _check_condition(bad, name: str, source: Any) -> None:
 
 
 # --- prefilter keywords -----------------------------------------------------------------------
+
 
 def required_literals(pattern: str) -> Optional[List[str]]:
     """Literal strings of which every match must contain at least one (lowercased), or None.
@@ -397,7 +438,7 @@ def _best_literals(items) -> Optional[List[str]]:
 _NOT_CACHED = ("_compiled", "disabled")  # run-time state, rebuilt on use
 
 
-def rules_to_data(kb: "KnowledgeBase") -> Dict[str, Any]:
+def rules_to_data(kb: KnowledgeBase) -> Dict[str, Any]:
     """The validated rules as JSON-able data (compiled regexes left out)."""
     from dataclasses import asdict, fields
 
@@ -411,7 +452,7 @@ def rules_to_data(kb: "KnowledgeBase") -> Dict[str, Any]:
     return {"categories": kb.categories, "rules": rules}
 
 
-def rules_from_data(data: Dict[str, Any]) -> "KnowledgeBase":
+def rules_from_data(data: Dict[str, Any]) -> KnowledgeBase:
     """The inverse of `rules_to_data`."""
     rules = []
     for d in data["rules"]:
@@ -423,6 +464,7 @@ def rules_from_data(data: Dict[str, Any]) -> "KnowledgeBase":
 
 
 # --- the compiled knowledge base --------------------------------------------------------------
+
 
 class KnowledgeBase:
     """All rules, compiled; answers 'which rule matches this message' (exact, then fuzzy)."""

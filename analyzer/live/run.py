@@ -11,6 +11,7 @@ after the command, e.g. `<python>`. Its line numbers count whole lines in the or
 completed: the line numbers of the `--tee` file, except where one stream's unfinished line was
 interrupted by the other's output.
 """
+
 from __future__ import annotations
 
 import errno
@@ -23,18 +24,42 @@ import sys
 from pathlib import Path
 from typing import BinaryIO, Dict, List, Optional, TextIO
 
-from .stream import (BURST_WAIT, READ_SIZE, LiveAnalysis, _Diag, _LineState, _fileno, _grow_pipe, _install,
-                   _one_line, _quiet_gc, _restore, _same_file, _silence_stdout, _write_all, _writer)
 from analyzer.core.model import Evidence, Finding, Report
 from analyzer.pipeline.reader import InputError
+
+from .stream import (
+    BURST_WAIT,
+    READ_SIZE,
+    LiveAnalysis,
+    _Diag,
+    _fileno,
+    _grow_pipe,
+    _install,
+    _LineState,
+    _one_line,
+    _quiet_gc,
+    _restore,
+    _same_file,
+    _silence_stdout,
+    _write_all,
+    _writer,
+)
 
 SIGNAL_RULE_ID = "run-killed-by-signal"
 _GPU_TEXT = re.compile(r"cu(?:da|dnn|blas|fft|solver|sparse|rand)|nccl|gpu|xla|ptxas", re.I)
 
 
-def run_command(argv: List[str], kb, fmt: str = "text", tee: Optional[Path] = None, *,
-                output: Optional[BinaryIO] = None, errors: Optional[BinaryIO] = None,
-                diag: Optional[TextIO] = None, env: Optional[Dict[str, str]] = None) -> int:
+def run_command(
+    argv: List[str],
+    kb,
+    fmt: str = "text",
+    tee: Optional[Path] = None,
+    *,
+    output: Optional[BinaryIO] = None,
+    errors: Optional[BinaryIO] = None,
+    diag: Optional[TextIO] = None,
+    env: Optional[Dict[str, str]] = None,
+) -> int:
     """Run `argv`, pass its stdout/stderr through to ours, diagnose both live; return its status.
 
     The status is the command's own (128+N when signal N killed it). SIGINT and SIGTERM sent to
@@ -168,8 +193,9 @@ def _pump_child(child, live: LiveAnalysis, sinks: Dict[str, _Sink], tee_file) ->
                             sel.unregister(key.fd)
                             pipe.close()
                             continue
-                        live.diag.write(f"tflog: cannot write the command's std{stream} "
-                                        f"({e.strerror or e}); it is still analysed and teed\n")
+                        live.diag.write(
+                            f"tflog: cannot write the command's std{stream} ({e.strerror or e}); it is still analysed and teed\n"
+                        )
                 if tee_ok:
                     try:
                         tee_file.write(data)
@@ -216,8 +242,11 @@ def _signame(signum: int) -> str:
 
 
 def _gpu_related(f: Finding) -> bool:
-    return f.category.split(".")[0] in ("cuda", "cudnn") or f.category == "oom.gpu" or \
-        any(_GPU_TEXT.search(e.text) for e in f.evidence)
+    return (
+        f.category.split(".")[0] in ("cuda", "cudnn")
+        or f.category == "oom.gpu"
+        or any(_GPU_TEXT.search(e.text) for e in f.evidence)
+    )
 
 
 def add_signal_finding(report: Report, signum: int, input_name: str, last_line: int, last_text: str) -> Finding:
@@ -233,56 +262,96 @@ def add_signal_finding(report: Report, signum: int, input_name: str, last_line: 
     def last_ev(f: Finding) -> int:
         return max((e.line for e in f.evidence), default=0)
 
-    candidates = [f for f in report.findings if f.rule_id != SIGNAL_RULE_ID and f.evidence and (
-        f.severity == "error" or (signum != signal.SIGKILL and f.severity == "warning" and _gpu_related(f)))]
+    candidates = [
+        f
+        for f in report.findings
+        if f.rule_id != SIGNAL_RULE_ID
+        and f.evidence
+        and (f.severity == "error" or (signum != signal.SIGKILL and f.severity == "warning" and _gpu_related(f)))
+    ]
     cause = max(candidates, key=last_ev, default=None)
     last_ev_obj = [Evidence(input_name, last_line, last_text[:2000])] if last_line > 0 else []
     if cause is None and signum == signal.SIGKILL:
         finding = Finding(
-            rule_id=SIGNAL_RULE_ID, category="oom.host", severity="error",
+            rule_id=SIGNAL_RULE_ID,
+            category="oom.host",
+            severity="error",
             title="killed by SIGKILL: most likely the host's out-of-memory killer (check `dmesg | grep -i oom`)",
-            confidence=0.7, root_cause=True, evidence=last_ev_obj, count=1, facts={"signal": sig},
-            explanation=("The command was killed by SIGKILL" + (f" after printing line {last_line}" if last_line else "")
-                         + " and nothing in its output explains why. SIGKILL cannot be caught, so the program "
-                         "could not print anything; on Linux it almost always comes from the kernel's "
-                         "out-of-memory killer when host RAM (not GPU memory) runs out."),
-            fixes=["Confirm it: `dmesg -T | grep -i -E 'out of memory|killed process'` (or `journalctl -k`); "
-                   "in a container, `docker inspect` / `kubectl describe pod` shows OOMKilled.",
-                   "Use less host RAM: smaller batches and tf.data buffers (shuffle, prefetch, cache), "
-                   "stream the data set instead of loading it whole, fewer parallel readers.",
-                   "If it was not the OOM killer, look for a job scheduler's limit (Slurm memory/time), "
-                   "`timeout -s KILL`, or someone running `kill -9`."],
+            confidence=0.7,
+            root_cause=True,
+            evidence=last_ev_obj,
+            count=1,
+            facts={"signal": sig},
+            explanation=(
+                "The command was killed by SIGKILL"
+                + (f" after printing line {last_line}" if last_line else "")
+                + " and nothing in its output explains why. SIGKILL cannot be caught, so the program "
+                "could not print anything; on Linux it almost always comes from the kernel's "
+                "out-of-memory killer when host RAM (not GPU memory) runs out."
+            ),
+            fixes=[
+                "Confirm it: `dmesg -T | grep -i -E 'out of memory|killed process'` (or `journalctl -k`); "
+                "in a container, `docker inspect` / `kubectl describe pod` shows OOMKilled.",
+                "Use less host RAM: smaller batches and tf.data buffers (shuffle, prefetch, cache), "
+                "stream the data set instead of loading it whole, fewer parallel readers.",
+                "If it was not the OOM killer, look for a job scheduler's limit (Slurm memory/time), "
+                "`timeout -s KILL`, or someone running `kill -9`.",
+            ],
         )
         report.findings.insert(0, finding)
         return finding
     if cause is None:
         finding = Finding(
-            rule_id=SIGNAL_RULE_ID, category="unknown", severity="error",
-            title=f"killed by {sig}: {what}", confidence=0.6, root_cause=True, evidence=last_ev_obj,
-            count=1, facts={"signal": sig},
-            explanation=(f"The command died of {what}" + (f" after printing line {last_line}" if last_line else "")
-                         + "; nothing before it in the output names a cause."),
-            fixes=["Run it again with `python -X faulthandler ...` to see the Python stack at the crash.",
-                   "Check that TensorFlow, CUDA, cuDNN and the NVIDIA driver fit together: `tflog doctor`."],
+            rule_id=SIGNAL_RULE_ID,
+            category="unknown",
+            severity="error",
+            title=f"killed by {sig}: {what}",
+            confidence=0.6,
+            root_cause=True,
+            evidence=last_ev_obj,
+            count=1,
+            facts={"signal": sig},
+            explanation=(
+                f"The command died of {what}"
+                + (f" after printing line {last_line}" if last_line else "")
+                + "; nothing before it in the output names a cause."
+            ),
+            fixes=[
+                "Run it again with `python -X faulthandler ...` to see the Python stack at the crash.",
+                "Check that TensorFlow, CUDA, cuDNN and the NVIDIA driver fit together: `tflog doctor`.",
+            ],
         )
         report.findings.insert(0, finding)
         return finding
     ev = max(cause.evidence, key=lambda e: e.line)
     category = "oom.host" if signum == signal.SIGKILL and cause.category == "oom.host" else "unknown"
-    fixes = [f"Fix the {cause.rule_id} finding first: {cause.fixes[0]}"] if cause.fixes else \
-        [f"Fix the error at {ev.input}:{ev.line} first; the crash most likely follows from it."]
+    fixes = (
+        [f"Fix the {cause.rule_id} finding first: {cause.fixes[0]}"]
+        if cause.fixes
+        else [f"Fix the error at {ev.input}:{ev.line} first; the crash most likely follows from it."]
+    )
     if signum == signal.SIGKILL:
-        fixes.append("If that does not explain it: `dmesg -T | grep -i oom` shows whether the host's "
-                     "out-of-memory killer sent the SIGKILL.")
+        fixes.append(
+            "If that does not explain it: `dmesg -T | grep -i oom` shows whether the host's "
+            "out-of-memory killer sent the SIGKILL."
+        )
     else:
         fixes.append("Run it again with `python -X faulthandler ...` to see the Python stack at the crash.")
     finding = Finding(
-        rule_id=SIGNAL_RULE_ID, category=category, severity="error",
-        title=f"killed by {sig} after an earlier error: {_one_line(cause.title)}", confidence=0.7, root_cause=False,
-        evidence=[Evidence(ev.input, ev.line, ev.text)], count=1, facts={"signal": sig},
-        explanation=(f"The command died of {what} after this {'GPU-related ' if _gpu_related(cause) else ''}"
-                     f"{cause.severity} at {ev.input}:{ev.line}: {_one_line(ev.text)[:300]} "
-                     f"({cause.rule_id}). That is most likely the cause."),
+        rule_id=SIGNAL_RULE_ID,
+        category=category,
+        severity="error",
+        title=f"killed by {sig} after an earlier error: {_one_line(cause.title)}",
+        confidence=0.7,
+        root_cause=False,
+        evidence=[Evidence(ev.input, ev.line, ev.text)],
+        count=1,
+        facts={"signal": sig},
+        explanation=(
+            f"The command died of {what} after this {'GPU-related ' if _gpu_related(cause) else ''}"
+            f"{cause.severity} at {ev.input}:{ev.line}: {_one_line(ev.text)[:300]} "
+            f"({cause.rule_id}). That is most likely the cause."
+        ),
         fixes=fixes,
     )
     cause.explains.append(SIGNAL_RULE_ID)  # renderers list it under its cause

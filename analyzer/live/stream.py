@@ -38,6 +38,7 @@ How it is built, and why:
   - json/markdown: only the final report, so that stderr is one document.
   - in any format, one `tflog: analysis stopped (...)` line if the analysis fails.
 """
+
 from __future__ import annotations
 
 import json
@@ -54,29 +55,53 @@ from typing import Callable, Deque, Dict, List, Optional, Sequence, TextIO, Tupl
 from analyzer.core.model import Finding, Report
 from analyzer.pipeline.reader import Block, LineSplitter
 
-READ_SIZE = 65536          # one os.read(); a pipe holds 64 KiB by default
-STEP_SECONDS = 0.001       # analysis done before looking at the input again (a 1 MiB pipe absorbs that)
-SCREEN = 16384             # bytes screened per step
-BURST_WAIT = 0.0005        # after a read, wait this long for more input before analysing
-MAX_BACKLOG = 16 << 20     # bytes waiting for analysis; older ones are skipped (they still pass through)
-URGENT_LAG = 0.05          # seconds of lag after which error-looking lines are analysed first
-FINISH_BUDGET = 5.0        # seconds spent at end of input on lines still waiting, before skimming them
-PIPE_SIZE = 1 << 20        # asked of the kernel for our input pipes, so a writer rarely waits on us
+READ_SIZE = 65536  # one os.read(); a pipe holds 64 KiB by default
+STEP_SECONDS = 0.001  # analysis done before looking at the input again (a 1 MiB pipe absorbs that)
+SCREEN = 16384  # bytes screened per step
+BURST_WAIT = 0.0005  # after a read, wait this long for more input before analysing
+MAX_BACKLOG = 16 << 20  # bytes waiting for analysis; older ones are skipped (they still pass through)
+URGENT_LAG = 0.05  # seconds of lag after which error-looking lines are analysed first
+FINISH_BUDGET = 5.0  # seconds spent at end of input on lines still waiting, before skimming them
+PIPE_SIZE = 1 << 20  # asked of the kernel for our input pipes, so a writer rarely waits on us
 LIVE_FORMATS = ("rich", "text", "json", "jsonl", "markdown")
 
 # Error-looking lines: literals only, because Python's `re` searches an alternation of literals
 # ~10x faster than one with character classes (absl lines are found by "\nE0"/"\nE1": E + mmdd).
-_URGENT = re.compile(b"|".join(re.escape(n) for n in (
-    b": E ", b": F ", b"\nE0", b"\nE1", b"\nF0", b"\nF1", b"Error", b"Exception", b"Traceback", b'File "',
-    b"Check failed", b"Segmentation fault", b"core dumped", b"terminate called", b"Fatal Python", b"Killed",
-    b"out of memory", b"OUT_OF_MEMORY", b"OOM", b"loss: nan", b"Aborted",
-)))
-URGENT_GAP = 8             # urgent lines this close together are analysed as one group
-URGENT_CONTEXT = 4         # lines after a group that go with it (e.g. `[[{{node x}}]]`)
-MAX_URGENT = 200           # a block with more error-looking lines than this is analysed in order
+_URGENT = re.compile(
+    b"|".join(
+        re.escape(n)
+        for n in (
+            b": E ",
+            b": F ",
+            b"\nE0",
+            b"\nE1",
+            b"\nF0",
+            b"\nF1",
+            b"Error",
+            b"Exception",
+            b"Traceback",
+            b'File "',
+            b"Check failed",
+            b"Segmentation fault",
+            b"core dumped",
+            b"terminate called",
+            b"Fatal Python",
+            b"Killed",
+            b"out of memory",
+            b"OUT_OF_MEMORY",
+            b"OOM",
+            b"loss: nan",
+            b"Aborted",
+        )
+    )
+)
+URGENT_GAP = 8  # urgent lines this close together are analysed as one group
+URGENT_CONTEXT = 4  # lines after a group that go with it (e.g. `[[{{node x}}]]`)
+MAX_URGENT = 200  # a block with more error-looking lines than this is analysed in order
 
 
 # --- output helpers -----------------------------------------------------------------------------
+
 
 class _LineState:
     """Whether the terminal line we share with the passed-through output is unfinished.
@@ -120,7 +145,7 @@ def _write_all(fd: int, data: bytes) -> None:
     if n < len(data):
         view = memoryview(data)[n:]
         while view:
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) :]
 
 
 def _fileno(stream) -> Optional[int]:
@@ -146,6 +171,7 @@ def _grow_pipe(fd: int) -> None:
 
 # --- the live analysis --------------------------------------------------------------------------
 
+
 class LiveAnalysis:
     """Feeds arriving bytes to the engine in slices and writes what is new to the diagnostics.
 
@@ -161,19 +187,19 @@ class LiveAnalysis:
         self.diag = diag
         self.name = name
         self.stopped = False
-        self.next_line = 1                      # combined line numbering over all streams
+        self.next_line = 1  # combined line numbering over all streams
         self.raw: Deque[Tuple[str, bytes, float]] = deque()
         self.blocks: Deque[Tuple[Block, float]] = deque()
-        self.queued = 0                         # bytes in raw + blocks
+        self.queued = 0  # bytes in raw + blocks
         self.received = 0
         self.skipped_lines = 0
         self.last_line: Tuple[int, bytes] = (0, b"")  # last non-blank line seen (for the signal report)
         self.report: Optional[Report] = None
         self._emitted: Dict[tuple, tuple] = {}  # finding key -> what was last said about it
-        self._last: Dict[tuple, Finding] = {}   # key -> the finding as last seen (for "withdrawn")
+        self._last: Dict[tuple, Finding] = {}  # key -> the finding as last seen (for "withdrawn")
         self._console = None
         self._changed = False
-        self._slice = 256                       # bytes per analysis step, adapted to ~STEP_SECONDS
+        self._slice = 256  # bytes per analysis step, adapted to ~STEP_SECONDS
         try:
             from analyzer.pipeline.engine import Analysis
 
@@ -225,13 +251,13 @@ class LiveAnalysis:
         """Split the oldest arrived chunk into numbered lines; analyse its urgent lines now if lagging."""
         stream, data, t = self.raw.popleft()
         if len(data) > SCREEN:  # put the rest back in SCREEN-sized pieces: each byte is copied once
-            self.raw.extendleft((stream, data[i:i + SCREEN], t) for i in reversed(range(SCREEN, len(data), SCREEN)))
+            self.raw.extendleft((stream, data[i : i + SCREEN], t) for i in reversed(range(SCREEN, len(data), SCREEN)))
             data = data[:SCREEN]
         self.queued -= len(data)
         oldest = self.blocks[0][1] if self.blocks else t
         lagging = time.monotonic() - oldest > URGENT_LAG
         for block in self._split(stream, data):
-            for seg, urgent in (self._segments(block) if lagging else ((block, False),)):
+            for seg, urgent in self._segments(block) if lagging else ((block, False),):
                 if urgent:
                     self._feed(seg)
                 else:
@@ -269,7 +295,7 @@ class LiveAnalysis:
     def _split(self, stream: str, data: bytes, final: bool = False):
         """Blocks of whole lines of one stream, renumbered into the combined numbering."""
         sp = self.splitters[stream]
-        for b in (sp.finish() if final else sp.feed(data)):
+        for b in sp.finish() if final else sp.feed(data):
             block = Block(b.data, self.next_line, b.newline, b.line_count())
             self.next_line += block.lines
             self._remember_last(b.data, self.next_line - 1, b.newline)
@@ -293,11 +319,11 @@ class LiveAnalysis:
         data, nl = block.data, block.newline
         if nl != b"\n":
             return [(block, False)]
-        spans: List[List[int]] = []   # [start, end) byte ranges of urgent groups
+        spans: List[List[int]] = []  # [start, end) byte ranges of urgent groups
         for n, m in enumerate(_URGENT.finditer(data)):
             if n >= MAX_URGENT:
                 return [(block, False)]
-            pos = m.start() + (1 if data[m.start():m.start() + 1] == b"\n" else 0)
+            pos = m.start() + (1 if data[m.start() : m.start() + 1] == b"\n" else 0)
             start = data.rfind(b"\n", 0, pos) + 1
             if spans and start < spans[-1][1]:
                 continue  # same line as the previous match
@@ -333,8 +359,10 @@ class LiveAnalysis:
         while self.queued > MAX_BACKLOG // 2 and (self.blocks or self.raw):
             self._skip_oldest()
         if first and self.skipped_lines and self.fmt in ("text", "rich"):
-            self.diag.write("tflog: input arrives faster than it can be analysed; some lines pass through "
-                            "unanalysed (the summary says how many)\n")
+            self.diag.write(
+                "tflog: input arrives faster than it can be analysed; some lines pass through "
+                "unanalysed (the summary says how many)\n"
+            )
 
     def _skip_oldest(self) -> None:
         if self.blocks:
@@ -357,7 +385,7 @@ class LiveAnalysis:
         self.skipped_lines += n
         sp = self.splitters[stream] = LineSplitter(self.name)
         list(sp.feed(b""))
-        for block in self._split(stream, data[last + 1:]):
+        for block in self._split(stream, data[last + 1 :]):
             self.skipped_lines += block.data.count(block.newline)
 
     def finish(self, extra: Optional[Callable[[Report], None]] = None, drain: bool = True) -> Optional[Report]:
@@ -376,7 +404,7 @@ class LiveAnalysis:
                 self._guard(lambda: self._analyse_slice(64 * 1024))
             while self.blocks and not self.stopped:  # out of time: only the error-looking lines
                 block, _ = self.blocks.popleft()
-                for seg, urgent in (self._segments(block) if drain else ((block, False),)):
+                for seg, urgent in self._segments(block) if drain else ((block, False),):
                     if urgent:
                         self._guard(lambda: self._feed(seg))
                     else:
@@ -392,7 +420,8 @@ class LiveAnalysis:
             if self.skipped_lines:
                 report.warnings.append(
                     f"{self.skipped_lines} of {self.info.lines} line(s) of {self.name} were passed through unanalysed: "
-                    "they arrived faster than tflog could analyse them")
+                    "they arrived faster than tflog could analyse them"
+                )
             if extra is not None:
                 extra(report)
             if self.fmt in ("text", "rich", "jsonl"):
@@ -424,8 +453,14 @@ class LiveAnalysis:
             key = _key(f)
             seen.add(key)
             parent = parents.get(f.rule_id) if f.match != "unrecognized" else None
-            said = (f.severity, f.root_cause, parent.rule_id if parent else None, f.title,
-                    f.explanation, f.fixes[0] if f.fixes else "")
+            said = (
+                f.severity,
+                f.root_cause,
+                parent.rule_id if parent else None,
+                f.title,
+                f.explanation,
+                f.fixes[0] if f.fixes else "",
+            )
             evidence = len(f.evidence)
             prev = self._emitted.get(key)
             self._last[key] = f
@@ -447,8 +482,10 @@ class LiveAnalysis:
             if self.fmt == "jsonl":
                 self.diag.write(json.dumps({"event": "withdrawn", **last.to_dict()}, ensure_ascii=False) + "\n")
             else:
-                self.diag.write(f"tflog: [{_label(last.severity)}] {_one_line(last.title)} ({last.rule_id}) "
-                                "(withdrawn: later lines show it does not apply)\n")
+                self.diag.write(
+                    f"tflog: [{_label(last.severity)}] {_one_line(last.title)} ({last.rule_id}) "
+                    "(withdrawn: later lines show it does not apply)\n"
+                )
 
     def _emit(self, f: Finding, parent: Optional[Finding], event: str, changes: List[str]) -> None:
         if self.fmt == "jsonl":
@@ -570,6 +607,7 @@ def _changes(old: tuple, new: tuple, parent: Optional[Finding]) -> List[str]:
 
 # --- pump helpers (tflog watch and tflog run) -----------------------------------------------------
 
+
 def _quiet_gc() -> None:
     """Exempt everything loaded so far (the knowledge base above all) from garbage collection:
     the pump allocates a few objects per chunk, and each collection would walk them all again."""
@@ -585,6 +623,7 @@ def _writer(stream) -> Callable[[bytes], None]:
         flush = getattr(stream, "flush", None)
         if flush:
             flush()
+
     return write
 
 

@@ -6,6 +6,7 @@ docstring); this module is only the pump: one input, read on one thread, with th
 only a pipe reader needs (the first Ctrl-C keeps reading, a closed stdout ends like `cat`). It is
 kept apart from `tflog run` so that `watch` does not import what running a child needs.
 """
+
 from __future__ import annotations
 
 import errno
@@ -16,13 +17,35 @@ import stat
 import sys
 from typing import BinaryIO, Callable, Optional, TextIO
 
-from .stream import (BURST_WAIT, READ_SIZE, LiveAnalysis, _Diag, _LineState, _fileno, _grow_pipe, _install,
-                   _quiet_gc, _restore, _same_file, _silence_stdout, _write_all, _writer)
 from analyzer.pipeline.reader import InputError
 
+from .stream import (
+    BURST_WAIT,
+    READ_SIZE,
+    LiveAnalysis,
+    _Diag,
+    _fileno,
+    _grow_pipe,
+    _install,
+    _LineState,
+    _quiet_gc,
+    _restore,
+    _same_file,
+    _silence_stdout,
+    _write_all,
+    _writer,
+)
 
-def watch_stream(kb, fmt: str = "text", fail_on: str = "never", *, input: Optional[BinaryIO] = None,
-                 output: Optional[BinaryIO] = None, diag: Optional[TextIO] = None) -> int:
+
+def watch_stream(
+    kb,
+    fmt: str = "text",
+    fail_on: str = "never",
+    *,
+    input: Optional[BinaryIO] = None,
+    output: Optional[BinaryIO] = None,
+    diag: Optional[TextIO] = None,
+) -> int:
     """Pass `input` through to `output` unchanged while diagnosing it on `diag`.
 
     Returns 0, or 1 when `fail_on` is 'error'/'warning' and such a finding was made. The first
@@ -61,8 +84,7 @@ def watch_stream(kb, fmt: str = "text", fail_on: str = "never", *, input: Option
             if interrupts and not told:
                 told = True
                 if fmt in ("text", "rich"):
-                    live.diag.write("tflog: interrupted; passing the rest of the input through "
-                                    "(Ctrl-C again to stop now)\n")
+                    live.diag.write("tflog: interrupted; passing the rest of the input through (Ctrl-C again to stop now)\n")
             # Right after a read more input is probably on its way (a burst): give it a moment first.
             if live.pending and (ready is None or not ready(BURST_WAIT if just_read else 0)):
                 live.step()

@@ -11,6 +11,7 @@ remembered per knowledge base (`_Line`, bounded), as are fuzzy results and maske
 repeated lines and logs seen again (the server's case) cost little; the tests check that
 reports are the same with and without these caches.
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -20,21 +21,22 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Dict, Iterable, List, Optional, Tuple
 
+from analyzer.core.model import SEVERITY_ORDER, Evidence, Finding, InputInfo, Report
 from analyzer.core.version import __version__
 from analyzer.kb.conditions import compile_condition, glob_matcher
-from .facts import KEYWORDS as FACT_KEYWORDS
-from .facts import REPORT_FACTS, FactCollector, LineFacts, merge_facts, normalise_finding_facts
 from analyzer.kb.rules import KnowledgeBase, Rule
 from analyzer.kb.rules import mask_cached as mask
-from analyzer.core.model import SEVERITY_ORDER, Evidence, Finding, InputInfo, Report
+
+from .facts import KEYWORDS as FACT_KEYWORDS
+from .facts import REPORT_FACTS, FactCollector, LineFacts, merge_facts, normalise_finding_facts
 from .parse import REPL_PROMPTS, Record, TracebackTracker, classify, clean, line_key, node_name, repl_exchange
 from .reader import Block, LineSplitter, Source, open_source, read_blocks
 from .scan import Prefilter
 
-MAX_EVIDENCE = 5          # distinct evidence lines kept per finding
-MAX_UNRECOGNIZED = 20     # distinct unrecognized errors kept
-NODE_WINDOW = 4           # a [[{{node x}}]] line this close after a hit names its graph node
-LINE_CACHE = 4096         # lines whose results are remembered per knowledge base (see _Line)
+MAX_EVIDENCE = 5  # distinct evidence lines kept per finding
+MAX_UNRECOGNIZED = 20  # distinct unrecognized errors kept
+NODE_WINDOW = 4  # a [[{{node x}}]] line this close after a hit names its graph node
+LINE_CACHE = 4096  # lines whose results are remembered per knowledge base (see _Line)
 LINE_CACHE_MAX_LEN = 1000  # longer lines are not remembered (bounded memory)
 
 
@@ -44,16 +46,16 @@ class Hit:
 
     key: str
     rule: Optional[Rule]
-    match: str                      # regex | fuzzy | unrecognized
+    match: str  # regex | fuzzy | unrecognized
     evidence: List[Evidence] = field(default_factory=list)
     masked: Dict[str, Evidence] = field(default_factory=dict)
     count: int = 0
     facts: Dict[str, str] = field(default_factory=dict)
     score: Optional[float] = None
-    severity: str = "error"         # for unrecognized hits
+    severity: str = "error"  # for unrecognized hits
     title: str = ""
     closest: List[Dict[str, object]] = field(default_factory=list)
-    wrapper: bool = False           # an unrecognized line that only announces errors below it
+    wrapper: bool = False  # an unrecognized line that only announces errors below it
 
     def add(self, input_name: str, rec: Record) -> bool:
         """Count one more line; returns True when it added new evidence."""
@@ -81,9 +83,9 @@ class _Line:
     UNKNOWN = object()  # `rule` before the rules were tried
 
     def __init__(self, fields, facts: LineFacts):
-        self.fields = fields          # parse.classify(text)
+        self.fields = fields  # parse.classify(text)
         self.facts = facts
-        self.rule = _Line.UNKNOWN     # the matching rule, or None
+        self.rule = _Line.UNKNOWN  # the matching rule, or None
         self.rule_facts: Dict[str, str] = {}
 
 
@@ -264,11 +266,18 @@ class Analysis:
             if hit.wrapper and any(h.rule is not None and h.rule.severity != "info" for h in present.values()):
                 return None  # "2 root error(s) found." only announces the errors the rules already explain
             return Finding(
-                rule_id="unrecognized", category="unknown", severity=hit.severity, title=hit.title,
-                confidence=0.3, evidence=list(hit.evidence), facts=dict(hit.facts), count=hit.count,
-                match="unrecognized", closest=hit.closest,
+                rule_id="unrecognized",
+                category="unknown",
+                severity=hit.severity,
+                title=hit.title,
+                confidence=0.3,
+                evidence=list(hit.evidence),
+                facts=dict(hit.facts),
+                count=hit.count,
+                match="unrecognized",
+                closest=hit.closest,
                 explanation="No rule in the knowledge base explains this line. It is shown so that nothing is hidden; "
-                            "`tflog rules suggest` drafts a rule for it.",
+                "`tflog rules suggest` drafts a rule for it.",
             )
         has = _has_other(present, hit.key)
         all_facts = merge_facts(facts, hit.facts)
@@ -280,16 +289,27 @@ class Analysis:
         explanation = render_template(rule.explanation, all_facts)
         if note:
             explanation = (explanation + "\n" + render_template(note, all_facts)).strip()
-        fixes = [render_template(f.text, all_facts) for f in rule.fixes
-                 if f.when is None or compile_condition(f.when)(all_facts, has)]
+        fixes = [
+            render_template(f.text, all_facts) for f in rule.fixes if f.when is None or compile_condition(f.when)(all_facts, has)
+        ]
         confidence = rule.confidence
         if hit.match == "fuzzy":
             confidence = round(rule.confidence * 0.85 * (hit.score or 0) / 100, 3)
         return Finding(
-            rule_id=rule.id, category=rule.category, severity=severity, title=rule.title,
-            confidence=confidence, evidence=list(hit.evidence), facts=dict(hit.facts),
-            explanation=explanation, fixes=[f for f in fixes if f], references=list(rule.references),
-            count=hit.count, match=hit.match, score=hit.score, probe=rule.probe,
+            rule_id=rule.id,
+            category=rule.category,
+            severity=severity,
+            title=rule.title,
+            confidence=confidence,
+            evidence=list(hit.evidence),
+            facts=dict(hit.facts),
+            explanation=explanation,
+            fixes=[f for f in fixes if f],
+            references=list(rule.references),
+            count=hit.count,
+            match=hit.match,
+            score=hit.score,
+            probe=rule.probe,
         )
 
 
@@ -397,10 +417,12 @@ def render_template(template: str, facts: Dict[str, object]) -> str:
 
 # --- ranking ------------------------------------------------------------------------------------
 
+
 @lru_cache(maxsize=1024)
-def _explains(patterns: Tuple[str, ...]) -> "re.Pattern":
+def _explains(patterns: Tuple[str, ...]) -> re.Pattern:
     """One regex for a rule's `explains` globs: matches a rule id when any glob does (fnmatchcase)."""
     return re.compile("|".join(fnmatch.translate(p) for p in patterns) or "(?!)")
+
 
 def rank(findings: List[Finding], kb: KnowledgeBase) -> List[Finding]:
     """Root causes first, each followed by the symptoms it explains; harmless lines last."""
@@ -448,6 +470,7 @@ def rank(findings: List[Finding], kb: KnowledgeBase) -> List[Finding]:
 
 # --- convenience --------------------------------------------------------------------------------
 
+
 def analyze_paths(paths: Iterable[str], kb: KnowledgeBase) -> Report:
     """Analyse files (or '-' for stdin) into one report; raises reader.InputError on bad input."""
     analysis = Analysis(kb)
@@ -472,13 +495,13 @@ def _exchange(block: Block, prompt: bytes, start: int) -> Tuple[int, Optional[by
     """(where `prompt` begins in the block, searching from `start`; its exchange with the next line)."""
     data, nl = block.data, block.newline
     at = data.find(prompt, start)
-    while at > 0 and data[at - len(nl):at] != nl:  # the prompt line itself, not the same text inside a line
+    while at > 0 and data[at - len(nl) : at] != nl:  # the prompt line itself, not the same text inside a line
         at = data.find(prompt, at + 1)
     if at < 0:
         return start, None
     begin = at + len(prompt) + len(nl)
     end = data.find(nl, begin)
-    return at + 1, repl_exchange(prompt, data[begin:end if end >= 0 else len(data)]) if begin < len(data) else None
+    return at + 1, repl_exchange(prompt, data[begin : end if end >= 0 else len(data)]) if begin < len(data) else None
 
 
 def analyze_text(text: str, kb: KnowledgeBase, name: str = "<text>") -> Report:
@@ -486,8 +509,9 @@ def analyze_text(text: str, kb: KnowledgeBase, name: str = "<text>") -> Report:
     return analyze_chunks([text.encode("utf-8", "replace")], kb, name)
 
 
-def analyze_chunks(chunks: Iterable[bytes], kb: KnowledgeBase, name: str = "<bytes>",
-                   splitter: Optional[LineSplitter] = None) -> Report:
+def analyze_chunks(
+    chunks: Iterable[bytes], kb: KnowledgeBase, name: str = "<bytes>", splitter: Optional[LineSplitter] = None
+) -> Report:
     """Analyse bytes that arrive in pieces cut anywhere (mid-line, mid-character), as a pipe
     delivers them. `splitter`: pass one to inspect it afterwards (its line-end choice)."""
     analysis = Analysis(kb)

@@ -5,6 +5,7 @@ startup lines, nvidia-smi tables, `nvcc --version`, issue-template answers.
 A fact keeps the value from the most trusted pattern that saw it (lower `rank`
 wins; equal rank: first seen). Lists (missing/loaded libraries) accumulate.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -18,9 +19,20 @@ from analyzer.core.model import Evidence
 
 LIST_FACTS = ("missing_libraries", "loaded_libraries")
 REPORT_FACTS = (
-    "tf_version", "python_version", "platform", "cuda_runtime", "cuda_compiled", "cudnn_runtime",
-    "cudnn_compiled", "driver_version", "driver_cuda_version", "gpu_name", "compute_capability",
-    "gpu_memory_mb", "missing_libraries", "loaded_libraries",
+    "tf_version",
+    "python_version",
+    "platform",
+    "cuda_runtime",
+    "cuda_compiled",
+    "cudnn_runtime",
+    "cudnn_compiled",
+    "driver_version",
+    "driver_cuda_version",
+    "gpu_name",
+    "compute_capability",
+    "gpu_memory_mb",
+    "missing_libraries",
+    "loaded_libraries",
 )
 
 
@@ -51,12 +63,12 @@ def normalise(key: str, value: str) -> str:
 @dataclass
 class FactPattern:
     source: str
-    rank: int = 50          # lower = more trusted
+    rank: int = 50  # lower = more trusted
     keywords: Tuple[str, ...] = ()  # lowercase; the pattern only runs on lines with one of them
-    _compiled: Optional["regex.Pattern"] = field(default=None, repr=False)
+    _compiled: Optional[regex.Pattern] = field(default=None, repr=False)
 
     @property
-    def regex(self) -> "regex.Pattern":
+    def regex(self) -> regex.Pattern:
         """Compiled on first use: a small log needs few of these, and compiling all takes ~15 ms."""
         if self._compiled is None:
             self._compiled = compile_regex(self.source)
@@ -76,8 +88,17 @@ _MEMORY_UNIT = _p(r"[GM]i?B", 0)
 
 PATTERNS: List[FactPattern] = [
     # --- TensorFlow version ---------------------------------------------------------------
-    _p(r"(?i)\btensorflow(?:[-_]gpu)? version\b[^:\n]{0,30}:\s*(?:[^\d\n]{0,30}?)(?P<tf_version>\d+\.\d+(?:\.\d+)?(?:[-_.]?(?:rc|dev)\d*)?)", 10, "tensorflow version"),
-    _p(r"(?i)\b(?:tensorflow|tf)(?:[-_]gpu)?(?:==|-|:\s*|\s+)v?(?P<tf_version>\d+\.\d+\.\d+(?:[-_.]?(?:rc|dev)\d*)?)\b", 20, "tensorflow", "tf "),
+    _p(
+        r"(?i)\btensorflow(?:[-_]gpu)? version\b[^:\n]{0,30}:\s*(?:[^\d\n]{0,30}?)(?P<tf_version>\d+\.\d+(?:\.\d+)?(?:[-_.]?(?:rc|dev)\d*)?)",
+        10,
+        "tensorflow version",
+    ),
+    _p(
+        r"(?i)\b(?:tensorflow|tf)(?:[-_]gpu)?(?:==|-|:\s*|\s+)v?(?P<tf_version>\d+\.\d+\.\d+(?:[-_.]?(?:rc|dev)\d*)?)\b",
+        20,
+        "tensorflow",
+        "tf ",
+    ),
     _p(r"(?i)\btf\.__version__\W+(?P<tf_version>\d+\.\d+(?:\.\d+)?)", 15, "__version__"),
     _p(r"(?i)\b(?:tensorflow|tf)(?:[-_]gpu)?\s+(?P<tf_version>\d+\.\d+(?:\.\d+)?(?:[-_.]?(?:rc|dev)\d*)?)\b", 30),
     # --- Python ---------------------------------------------------------------------------
@@ -90,7 +111,11 @@ PATTERNS: List[FactPattern] = [
     _p(r"(?i)built (?:with|against) CUDA[: ]+(?P<cuda_compiled>\d+\.\d+)", 15, "built with cuda", "built against cuda"),
     _p(r"(?i)\bCUDA(?:/cuDNN)?(?: version)?\s*[:=]?\s*(?P<cuda_runtime>\d+\.\d+)\b(?!\s*\|)", 60, "cuda"),
     # --- cuDNN ----------------------------------------------------------------------------
-    _p(r"Loaded runtime CuDNN library: (?P<cudnn_runtime>[\d.]+?)\.?(?: \(compatibility version \d+\))? but source was compiled with:? (?P<cudnn_compiled>\d[\d.]*?)\.?(?: \(|\s|$)", 5, "loaded runtime cudnn"),
+    _p(
+        r"Loaded runtime CuDNN library: (?P<cudnn_runtime>[\d.]+?)\.?(?: \(compatibility version \d+\))? but source was compiled with:? (?P<cudnn_compiled>\d[\d.]*?)\.?(?: \(|\s|$)",
+        5,
+        "loaded runtime cudnn",
+    ),
     _p(r"Loaded cuDNN version (?P<cudnn_runtime>\d+)", 10, "loaded cudnn version"),
     _p(r"(?i)\bcudnn_version['\"]?\s*[:=]\s*['\"](?P<cudnn_compiled>\d+(?:\.\d+)*)['\"]", 15, "cudnn_version"),
     _p(r"(?i)\bcuDNN(?: version)?\s*[:=]?\s*v?(?P<cudnn_runtime>\d+\.\d+(?:\.\d+)?)\b", 60, "cudnn"),
@@ -102,36 +127,112 @@ PATTERNS: List[FactPattern] = [
     _p(r"libcuda reported version is: (?P<driver_version>\d+\.\d+(?:\.\d+)?)", 16, "libcuda reported version"),
     _p(r"Possibly insufficient driver version: (?P<driver_version>\d+\.\d+(?:\.\d+)?)", 18, "insufficient driver version"),
     # --- GPU ------------------------------------------------------------------------------
-    _p(r"(?:^|pciBusID: \S+ |device: \d+, |properties: )name: (?P<gpu_name>.+?)(?: major: (?P<_cc_major>\d+) minor: (?P<_cc_minor>\d+)| computeCapability: (?P<compute_capability>\d+\.\d+)|, pci bus id|\s*$)", 10, "name: "),
-    _p(r"StreamExecutor device \(\d+\): (?P<gpu_name>[^,]+), Compute Capability (?P<compute_capability>\d+\.\d+)", 10, "streamexecutor device"),
+    _p(
+        r"(?:^|pciBusID: \S+ |device: \d+, |properties: )name: (?P<gpu_name>.+?)(?: major: (?P<_cc_major>\d+) minor: (?P<_cc_minor>\d+)| computeCapability: (?P<compute_capability>\d+\.\d+)|, pci bus id|\s*$)",
+        10,
+        "name: ",
+    ),
+    _p(
+        r"StreamExecutor device \(\d+\): (?P<gpu_name>[^,]+), Compute Capability (?P<compute_capability>\d+\.\d+)",
+        10,
+        "streamexecutor device",
+    ),
     _p(r"(?i)compute capability:? (?P<compute_capability>\d+\.\d+)", 20, "compute capability"),
     _p(r"computeCapability: (?P<compute_capability>\d+\.\d+)", 20, "computecapability"),
-    _p(r"^\|\s+\d+\s+(?P<gpu_name>(?:NVIDIA |GeForce |Tesla |Quadro |TITAN |RTX |A\d|H\d|L\d)[^|]*?)\s+(?:On|Off)\s*\|", 12, "nvidia", "geforce", "tesla", "quadro"),
+    _p(
+        r"^\|\s+\d+\s+(?P<gpu_name>(?:NVIDIA |GeForce |Tesla |Quadro |TITAN |RTX |A\d|H\d|L\d)[^|]*?)\s+(?:On|Off)\s*\|",
+        12,
+        "nvidia",
+        "geforce",
+        "tesla",
+        "quadro",
+    ),
     _p(r"(?:deviceMemorySize|totalMemory): (?P<gpu_memory_mb>[\d.]+[GM]iB)", 10, "devicememorysize", "totalmemory"),
     _p(r"\|\s+\d+MiB /\s*(?P<gpu_memory_mb>\d+)MiB\s+\|", 12, "mib /"),
     _p(r"with (?P<gpu_memory_mb>\d+) MB memory", 30, "mb memory"),
     # --- libraries ------------------------------------------------------------------------
-    _p(r"(?:Could not load dynamic library|Could not dlopen library|Couldn't open CUDA library) '?(?P<missing>[\w.+-]+?)'?(?:;|\.? |$)", 10, "could not load dynamic library", "could not dlopen library", "couldn't open cuda library"),
-    _p(r"(?:ImportError|OSError): (?:.*?[\\/])?(?P<missing>lib[\w+-]+\.so[\w.]*): cannot open shared object file", 10, "cannot open shared object file"),
-    _p(r"(?P<missing>(?:cudart|cublas|cublasLt|cufft|curand|cusolver|cusparse|cudnn|nvcuda|nvrtc|cupti|cudnn_\w+)(?:64)?(?:_\d+)?\.dll)(?:'| not found| is not found)", 15, ".dll"),
-    _p(r"(?:Successfully opened (?:dynamic|CUDA) library|successfully opened CUDA library) (?P<loaded>[\w.+-]+)", 10, "successfully opened"),
+    _p(
+        r"(?:Could not load dynamic library|Could not dlopen library|Couldn't open CUDA library) '?(?P<missing>[\w.+-]+?)'?(?:;|\.? |$)",
+        10,
+        "could not load dynamic library",
+        "could not dlopen library",
+        "couldn't open cuda library",
+    ),
+    _p(
+        r"(?:ImportError|OSError): (?:.*?[\\/])?(?P<missing>lib[\w+-]+\.so[\w.]*): cannot open shared object file",
+        10,
+        "cannot open shared object file",
+    ),
+    _p(
+        r"(?P<missing>(?:cudart|cublas|cublasLt|cufft|curand|cusolver|cusparse|cudnn|nvcuda|nvrtc|cupti|cudnn_\w+)(?:64)?(?:_\d+)?\.dll)(?:'| not found| is not found)",
+        15,
+        ".dll",
+    ),
+    _p(
+        r"(?:Successfully opened (?:dynamic|CUDA) library|successfully opened CUDA library) (?P<loaded>[\w.+-]+)",
+        10,
+        "successfully opened",
+    ),
 ]
 
 # Platform evidence: first strong hint wins (Windows paths and DLLs, Linux .so paths, macOS).
 # The keywords are text each pattern cannot match without (lowercase); unlike PATTERNS', they
 # are not prefilter keywords, and they are only trusted on ASCII lines (see `feed`).
 _PLATFORM = [
-    (_p(r"(?i)[A-Za-z]:\\|\.dll\b|\bwin(?:dows|10|11|32)\b|%PATH%|\\site-packages\\", 10,
-        ":\\", ".dll", "win", "%path%", "\\site-packages\\"), "windows"),
+    (
+        _p(
+            r"(?i)[A-Za-z]:\\|\.dll\b|\bwin(?:dows|10|11|32)\b|%PATH%|\\site-packages\\",
+            10,
+            ":\\",
+            ".dll",
+            "win",
+            "%path%",
+            "\\site-packages\\",
+        ),
+        "windows",
+    ),
     (_p(r"\.dylib\b|\bmacOS\b|\bDarwin\b|/Users/\w+/", 10, ".dylib", "macos", "darwin", "/users/"), "macos"),
-    (_p(r"(?i)\.so(?:\.\d+)*\b|/usr/|/home/|\blinux\b|\bUbuntu\b|/dist-packages/|/site-packages/|/proc/", 10,
-        ".so", "/usr/", "/home/", "linux", "ubuntu", "-packages/", "/proc/"), "linux"),
+    (
+        _p(
+            r"(?i)\.so(?:\.\d+)*\b|/usr/|/home/|\blinux\b|\bUbuntu\b|/dist-packages/|/site-packages/|/proc/",
+            10,
+            ".so",
+            "/usr/",
+            "/home/",
+            "linux",
+            "ubuntu",
+            "-packages/",
+            "/proc/",
+        ),
+        "linux",
+    ),
 ]
 
-KEYWORDS: Tuple[str, ...] = tuple(sorted({k for p in PATTERNS for k in p.keywords} | {
-    "stats:", "limit:", "inuse:", "maxinuse:", ".dll", ".so", ".dylib", "/usr/", "/home/", "c:\\", "win",
-    "ubuntu", "linux", "macos", "darwin", "%path%", "-packages", "python",
-}))
+KEYWORDS: Tuple[str, ...] = tuple(
+    sorted(
+        {k for p in PATTERNS for k in p.keywords}
+        | {
+            "stats:",
+            "limit:",
+            "inuse:",
+            "maxinuse:",
+            ".dll",
+            ".so",
+            ".dylib",
+            "/usr/",
+            "/home/",
+            "c:\\",
+            "win",
+            "ubuntu",
+            "linux",
+            "macos",
+            "darwin",
+            "%path%",
+            "-packages",
+            "python",
+        }
+    )
+)
 
 # PATTERNS by keyword, so that a line whose keywords the prefilter already knows runs only its few.
 _ALWAYS = tuple(i for i, p in enumerate(PATTERNS) if not p.keywords)
@@ -140,9 +241,15 @@ for _i, _pat in enumerate(PATTERNS):
     for _k in _pat.keywords:
         _BY_KEYWORD[_k] = _BY_KEYWORD.get(_k, ()) + (_i,)
 
-_STATS_KEY = _p(r"^\s*(?P<key>Limit|InUse|MaxInUse|NumAllocs|MaxAllocSize|Reserved|PeakReserved|LargestFreeBlock):\s+(?P<val>\d+)\s*$", 10)
-_STATS_FACT = {"Limit": "bfc_limit_bytes", "InUse": "bfc_in_use_bytes", "MaxInUse": "bfc_max_in_use_bytes",
-               "LargestFreeBlock": "bfc_largest_free_block_bytes"}
+_STATS_KEY = _p(
+    r"^\s*(?P<key>Limit|InUse|MaxInUse|NumAllocs|MaxAllocSize|Reserved|PeakReserved|LargestFreeBlock):\s+(?P<val>\d+)\s*$", 10
+)
+_STATS_FACT = {
+    "Limit": "bfc_limit_bytes",
+    "InUse": "bfc_in_use_bytes",
+    "MaxInUse": "bfc_max_in_use_bytes",
+    "LargestFreeBlock": "bfc_largest_free_block_bytes",
+}
 
 
 class LineFacts:
@@ -172,9 +279,9 @@ class LineFacts:
             if m:
                 _propose(proposals, {k: v for k, v in m.groupdict().items() if v}, p.rank)
         self.proposals = tuple(proposals)  # (fact, value, rank) for FactCollector.set, in order
-        self.stats_header = "Stats:" in message          # a BFC allocator dump starts
+        self.stats_header = "Stats:" in message  # a BFC allocator dump starts
         self.stats_word = "stats:" in low
-        m = _STATS_KEY.regex.match(message)                # one of the dump's "Key: value" lines
+        m = _STATS_KEY.regex.match(message)  # one of the dump's "Key: value" lines
         self.stats: Optional[Tuple[str, str]] = (m.group("key"), m.group("val")) if m else None
         self._platform: object = LineFacts  # not looked for yet (the collector stops once it knows)
 
@@ -183,8 +290,14 @@ class LineFacts:
         if self._platform is LineFacts:
             low = text.lower()
             ascii_line = low.isascii()  # lower() folds a few non-ASCII letters to ASCII; (?i) regexes do too
-            self._platform = next((name for pattern, name in _PLATFORM
-                                   if (not ascii_line or pattern.may_match(low)) and pattern.regex.search(text)), None)
+            self._platform = next(
+                (
+                    name
+                    for pattern, name in _PLATFORM
+                    if (not ascii_line or pattern.may_match(low)) and pattern.regex.search(text)
+                ),
+                None,
+            )
         return self._platform  # type: ignore[return-value]
 
 
@@ -215,8 +328,15 @@ class FactCollector:
         self._rank[key] = rank
         self.evidence[key] = Evidence(self.input_name, line, text[:300])
 
-    def feed(self, line: int, text: str, message: str, low: Optional[str] = None,
-             found: Optional[Iterable[str]] = None, facts: Optional[LineFacts] = None) -> None:
+    def feed(
+        self,
+        line: int,
+        text: str,
+        message: str,
+        low: Optional[str] = None,
+        found: Optional[Iterable[str]] = None,
+        facts: Optional[LineFacts] = None,
+    ) -> None:
         """Read the facts of one line (`facts`: its LineFacts, when the caller has them)."""
         if facts is None:
             facts = LineFacts(text, message, low, found)

@@ -8,6 +8,7 @@ Knows the prefixes TensorFlow and Python put in front of messages:
 and Python traceback structure (header, frames, Jupyter arrows, chain markers,
 the final `Type: message` line). `TracebackTracker` follows that structure across lines.
 """
+
 from __future__ import annotations
 
 import re
@@ -49,7 +50,7 @@ _FATAL_SIGNAL = re.compile(
 )
 # The parts of a log prefix that change on every line (date, time, absl thread id), for line_key.
 _VOLATILE_PREFIX = re.compile(
-    r"^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d\.\d{3,9}(?=: ?[IWEF] )"      # TSL: the level follows
+    r"^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d\.\d{3,9}(?=: ?[IWEF] )"  # TSL: the level follows
     r"|^(?P<level>[IWEF])\d{4} \d\d:\d\d:\d+\.\d{3,9}\s+\d+(?= \S+:\d+\] )"  # absl: keep the level
 )
 _LEVELS = {"DEBUG": "I", "INFO": "I", "WARNING": "W", "WARN": "W", "ERROR": "E", "CRITICAL": "F", "FATAL": "F"}
@@ -61,11 +62,11 @@ class Record:
     """One cleaned input line with what the parser recognised in it."""
 
     line: int
-    text: str                  # the cleaned line (no ANSI codes, no line end)
-    message: str               # `text` without its log prefix
+    text: str  # the cleaned line (no ANSI codes, no line end)
+    message: str  # `text` without its log prefix
     level: Optional[str] = None  # I W E F when the line carries a level
     source: Optional[str] = None  # e.g. tensorflow/stream_executor/cuda/cuda_dnn.cc
-    kind: str = "text"         # text | log | exception | frame | tb_header | chain | signal | node
+    kind: str = "text"  # text | log | exception | frame | tb_header | chain | signal | node
     exc_type: Optional[str] = None
 
     @property
@@ -107,7 +108,7 @@ def line_key(text: str) -> str:
     m = _VOLATILE_PREFIX.match(text)
     if m is None:
         return text
-    return "\x00" + (m.group("level") or "") + text[m.end():]
+    return "\x00" + (m.group("level") or "") + text[m.end() :]
 
 
 # An interactive session: `>>> expr` (Python) or `In [3]: expr` (IPython), then the answer line.
@@ -179,9 +180,9 @@ class Traceback:
     """A Python traceback as far as the log shows it."""
 
     header_line: int
-    frames: List[str] = field(default_factory=list)   # 'file:line in func', innermost last
+    frames: List[str] = field(default_factory=list)  # 'file:line in func', innermost last
     exception: Optional[Record] = None
-    chained: bool = False    # raised while handling an earlier exception ("During handling of ...")
+    chained: bool = False  # raised while handling an earlier exception ("During handling of ...")
 
     @property
     def user_frame(self) -> Optional[str]:

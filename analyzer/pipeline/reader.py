@@ -7,6 +7,7 @@ that are not logs (directories, binaries, empty files) with an `InputError`
 whose message is one readable line. Line numbers always count the original
 input's lines; a line longer than `MAX_LINE` keeps only its head.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -18,8 +19,8 @@ import zlib
 from dataclasses import dataclass
 from typing import BinaryIO, Iterator, Optional
 
-BLOCK = 1 << 20          # bytes read at a time
-MAX_LINE = 64 * 1024     # a longer line is cut to its head (still matched on it)
+BLOCK = 1 << 20  # bytes read at a time
+MAX_LINE = 64 * 1024  # a longer line is cut to its head (still matched on it)
 
 _BINARY_MAGIC = {
     b"\x89PNG": "a PNG image",
@@ -43,8 +44,8 @@ class Block:
 
     data: bytes
     first_line: int
-    newline: bytes = b"\n"   # b"\r" for files whose only line breaks are lone CRs
-    lines: int = -1          # how many lines `data` holds, when its maker has counted them
+    newline: bytes = b"\n"  # b"\r" for files whose only line breaks are lone CRs
+    lines: int = -1  # how many lines `data` holds, when its maker has counted them
 
     def line_count(self) -> int:
         return self.lines if self.lines >= 0 else self.data.count(self.newline)
@@ -92,7 +93,7 @@ def sniff(source: Source, head: bytes) -> None:
         source.encoding = "utf-16"
         return
     if len(head) >= 4 and head[1:2] == b"\x00" and head[3:4] == b"\x00" and head[0:1] != b"\x00":
-        source.encoding = "utf-16-le"   # UTF-16 without BOM: ASCII text with NUL high bytes
+        source.encoding = "utf-16-le"  # UTF-16 without BOM: ASCII text with NUL high bytes
         return
     if len(head) >= 4 and head[0:1] == b"\x00" and head[2:3] == b"\x00" and head[1:2] != b"\x00":
         source.encoding = "utf-16-be"
@@ -215,8 +216,8 @@ class LineSplitter:
     def __init__(self, name: str = ""):
         self.name = name
         self.next_line = 1
-        self._pending = b""      # start of an unfinished line
-        self._skipping = False   # inside an over-long line, dropping bytes until its end
+        self._pending = b""  # start of an unfinished line
+        self._skipping = False  # inside an over-long line, dropping bytes until its end
         self._newline: Optional[bytes] = None
 
     def split(self, chunks) -> Iterator[Block]:
@@ -232,7 +233,7 @@ class LineSplitter:
             cut = chunk.find(nl)
             if cut < 0:
                 return
-            chunk = chunk[cut + 1:]
+            chunk = chunk[cut + 1 :]
             self._skipping = False
             self.next_line += 1
         data = self._pending + chunk if self._pending else chunk
@@ -242,7 +243,7 @@ class LineSplitter:
             if len(data) > MAX_LINE:
                 yield self._cap(data)
             return
-        self._pending = data[last + 1:]
+        self._pending = data[last + 1 :]
         body = data[: last + 1]
         if len(body) > MAX_LINE:
             body = self._cap_long_lines(body, nl)

@@ -10,6 +10,7 @@ Two engines, same answers (a test compares them): Hyperscan, a SIMD multi-patter
 matcher, where its wheel is installed; otherwise Python's `re` over a trie-shaped
 pattern (shared prefixes merged, so the regex engine follows one branch per byte).
 """
+
 from __future__ import annotations
 
 import os
@@ -21,18 +22,41 @@ from .reader import Block
 # Tokens that make a line worth a look even when no rule names them: errors for the
 # `unrecognized` stage, traceback structure, graph-node lines, fatal signals.
 GENERIC = (
-    "error", "exception", "traceback", "fail", "fatal", "abort", "killed", "segmentation",
-    "illegal instruction", "core dumped", "terminate called", "cannot", "could not", "couldn't",
-    "unable to", "not found", "no such", "denied", "invalid", "warning", "check failed",
-    'file "', "---->", "<ipython-input", "[[", "during handling", "direct cause",
+    "error",
+    "exception",
+    "traceback",
+    "fail",
+    "fatal",
+    "abort",
+    "killed",
+    "segmentation",
+    "illegal instruction",
+    "core dumped",
+    "terminate called",
+    "cannot",
+    "could not",
+    "couldn't",
+    "unable to",
+    "not found",
+    "no such",
+    "denied",
+    "invalid",
+    "warning",
+    "check failed",
+    'file "',
+    "---->",
+    "<ipython-input",
+    "[[",
+    "during handling",
+    "direct cause",
 )
 # Lines the literals above cannot express: at level E or F in TF's C++ log formats, and the
 # prompt lines of an interactive session (the engine pairs them with their answers).
 SHAPE_PATTERNS = (
-    rb"\d: [ef] ",                      # TSL: "...123456: E tensorflow/..."
+    rb"\d: [ef] ",  # TSL: "...123456: E tensorflow/..."
     rb"(?:^|[ \t>])[ef]\d{4} \d\d:\d\d",  # absl: "E0000 00:00:..."
-    rb"^[ef] \S+:\d+\]",                 # TF 0.x/1.x bare "E tensorflow/...:123]"
-    rb"^(?:>>>|in \[\d+\]:) ",             # Python ">>> ", IPython "In [3]: " (lower-cased)
+    rb"^[ef] \S+:\d+\]",  # TF 0.x/1.x bare "E tensorflow/...:123]"
+    rb"^(?:>>>|in \[\d+\]:) ",  # Python ">>> ", IPython "In [3]: " (lower-cased)
 )
 
 
@@ -125,7 +149,9 @@ def _hyperscan_db(words: List[str]):
     from analyzer.core import cache as _cache
 
     exprs = [re.escape(w.encode("utf-8")) for w in words] + list(SHAPE_PATTERNS)
-    flags = [hyperscan.HS_FLAG_CASELESS] * len(words) + [hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_MULTILINE] * len(SHAPE_PATTERNS)
+    flags = [hyperscan.HS_FLAG_CASELESS] * len(words) + [hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_MULTILINE] * len(
+        SHAPE_PATTERNS
+    )
     key = _cache.digest(repr((getattr(hyperscan, "__version__", ""), exprs, flags)).encode()).hexdigest()
     blob = _cache.read_blob("hyperscan", key)
     if blob is not None:

@@ -5,6 +5,7 @@ fixes and evidence were decided by the engine and the rules. What is added here 
 only what each format requires: a stable fingerprint for SARIF (so code scanning
 recognises the same finding across runs), escaping for GitHub's workflow commands.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -23,6 +24,7 @@ INFORMATION_URI = "https://github.com/tflog/tflog"
 
 
 # --- helpers shared by the formats ------------------------------------------------------------
+
 
 def display_path(name: str) -> str:
     """An input name as a repository-relative path when it lies under the current directory."""
@@ -49,10 +51,11 @@ def fingerprint(f: Finding) -> str:
     in tomorrow's log has the same fingerprint.
     """
     text = f.evidence[0].text if f.evidence else f.title
-    return hashlib.sha256(f"{f.rule_id}\0{mask(text)}".encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(f"{f.rule_id}\0{mask(text)}".encode()).hexdigest()[:32]
 
 
 # --- SARIF ----------------------------------------------------------------------------------------
+
 
 def _artifact_uri(name: str) -> str:
     path = display_path(name)
@@ -84,18 +87,27 @@ def _sarif_result(f: Finding, rule_index: int) -> Dict[str, Any]:
         "level": SARIF_LEVEL[f.severity],
         "message": {"text": _message(f)},
         "locations": [
-            {"physicalLocation": {"artifactLocation": {"uri": _artifact_uri(e.input)},
-                                  "region": {"startLine": max(1, e.line)}}}
+            {"physicalLocation": {"artifactLocation": {"uri": _artifact_uri(e.input)}, "region": {"startLine": max(1, e.line)}}}
             for e in f.evidence[:1]
         ],
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint(f)},
-        "properties": {"category": f.category, "confidence": f.confidence, "rootCause": f.root_cause,
-                       "count": f.count, "match": f.match},
+        "properties": {
+            "category": f.category,
+            "confidence": f.confidence,
+            "rootCause": f.root_cause,
+            "count": f.count,
+            "match": f.match,
+        },
     }
     if len(f.evidence) > 1:
         result["relatedLocations"] = [
-            {"id": i, "physicalLocation": {"artifactLocation": {"uri": _artifact_uri(e.input)},
-                                           "region": {"startLine": max(1, e.line)}}}
+            {
+                "id": i,
+                "physicalLocation": {
+                    "artifactLocation": {"uri": _artifact_uri(e.input)},
+                    "region": {"startLine": max(1, e.line)},
+                },
+            }
             for i, e in enumerate(f.evidence[1:], 1)
         ]
     return result
@@ -112,20 +124,32 @@ def render_sarif(report: Report) -> str:
             rules.append(_sarif_rule(f))
         results.append(_sarif_result(f, index[f.rule_id]))
     run: Dict[str, Any] = {
-        "tool": {"driver": {"name": "tflog", "version": report.tool_version, "semanticVersion": report.tool_version,
-                            "informationUri": INFORMATION_URI, "rules": rules}},
+        "tool": {
+            "driver": {
+                "name": "tflog",
+                "version": report.tool_version,
+                "semanticVersion": report.tool_version,
+                "informationUri": INFORMATION_URI,
+                "rules": rules,
+            }
+        },
         "results": results,
         "columnKind": "unicodeCodePoints",
         "properties": {"facts": report.facts, "summary": report.summary},
     }
     if report.warnings:
-        run["invocations"] = [{"executionSuccessful": True, "toolExecutionNotifications": [
-            {"level": "warning", "message": {"text": w}} for w in report.warnings]}]
+        run["invocations"] = [
+            {
+                "executionSuccessful": True,
+                "toolExecutionNotifications": [{"level": "warning", "message": {"text": w}} for w in report.warnings],
+            }
+        ]
     sarif = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
     return json.dumps(sarif, indent=2, ensure_ascii=False) + "\n"
 
 
 # --- GitHub workflow commands -----------------------------------------------------------------------
+
 
 def escape_data(text: str) -> str:
     """Escape a workflow command's message (as actions/toolkit does)."""
@@ -156,6 +180,7 @@ def render_github(report: Report) -> str:
 
 # --- JSON Lines -----------------------------------------------------------------------------------
 
+
 def render_jsonl(report: Report) -> str:
     """One `{"event": "new", ...finding}` line per finding, then `{"event": "summary", ...report}`.
 
@@ -166,5 +191,4 @@ def render_jsonl(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["render_sarif", "render_github", "render_jsonl", "fingerprint", "escape_data", "escape_property",
-           "display_path"]
+__all__ = ["render_sarif", "render_github", "render_jsonl", "fingerprint", "escape_data", "escape_property", "display_path"]

@@ -9,6 +9,7 @@ It runs on the finished Report (before any rendering), so a token can never be
 half-cut by a renderer's truncation and slip through; `redact_text` is also safe
 to run again on rendered text.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -17,7 +18,7 @@ from typing import Any, Callable, List, Tuple
 
 # Order matters: tokens first (they may contain path-like or hex-like parts), then
 # user@host, home directories, host names, IP addresses, and last the generic secrets.
-_TOKENS: List[Tuple["re.Pattern[str]", str]] = [
+_TOKENS: List[Tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bhf_[A-Za-z0-9]{20,}"), "<hf-token>"),
     (re.compile(r"\bgithub_pat_[A-Za-z0-9_]{20,}"), "<github-token>"),
     (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{20,}"), "<github-token>"),
@@ -38,29 +39,29 @@ _IPV4 = re.compile(r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2
 _VERSION_CONTEXT = re.compile(r"(?i)(?:version|ver\.?|v|cudnn|tensorrt|trt|cuda|driver|\.so\.?|libnvinfer\S*)\s*[:=]?\s*$")
 _IPV6 = re.compile(
     r"(?<![\w:])(?:"
-    r"(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}"                           # full form
+    r"(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}"  # full form
     r"|(?:[0-9A-Fa-f]{1,4}:){1,7}:(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?"  # a::, a::b
-    r"|::(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})"                    # ::1
+    r"|::(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})"  # ::1
     r")(?![\w:])"
 )
 _LONG_HEX = re.compile(r"(?<![\w/])[0-9a-fA-F]{32,}(?![\w/])")
 _BASE64ISH = re.compile(r"(?<![\w+/=-])[A-Za-z0-9+/]{32,}={0,2}(?![\w+/=-])")  # no "_": C++ symbols stay
 
 
-def _ipv4(m: "re.Match[str]") -> str:
+def _ipv4(m: re.Match[str]) -> str:
     # "cuDNN 8.1.0.77" and "TensorRT 8.2.1.8" look like IPv4 addresses; keep versions.
-    if _VERSION_CONTEXT.search(m.string[max(0, m.start() - 24): m.start()]):
+    if _VERSION_CONTEXT.search(m.string[max(0, m.start() - 24) : m.start()]):
         return m.group()
     return "<ip>"
 
 
-def _ipv6(m: "re.Match[str]") -> str:
+def _ipv6(m: re.Match[str]) -> str:
     text = m.group()
     # C++ scopes ("ab::cd") have no digit; a real address nearly always has one.
     return "<ip>" if any(c.isdigit() for c in text) else text
 
 
-def _base64(m: "re.Match[str]") -> str:
+def _base64(m: re.Match[str]) -> str:
     s = m.group()
     if "/" in s and max(len(p) for p in s.split("/")) < 24:
         return s  # a path such as tensorflow/core/kernels/... not a secret

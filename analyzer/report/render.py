@@ -3,6 +3,7 @@
 Renderers only read the model: every decision (order, severity, wording) was
 made by the engine and the rules, so all formats say the same thing.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,10 +15,18 @@ from analyzer.core.model import Finding, Report
 FORMATS = ("rich", "text", "json", "markdown", "sarif", "github", "jsonl")
 _EVIDENCE_WIDTH = 220
 _FACT_LABELS = [
-    ("tf_version", "TensorFlow"), ("python_version", "Python"), ("platform", "platform"),
-    ("cuda_runtime", "CUDA"), ("cuda_compiled", "built with CUDA"), ("cudnn_runtime", "cuDNN"),
-    ("cudnn_compiled", "built with cuDNN"), ("driver_version", "driver"), ("driver_cuda_version", "driver CUDA"),
-    ("gpu_name", "GPU"), ("compute_capability", "compute capability"), ("gpu_memory_mb", "GPU MB"),
+    ("tf_version", "TensorFlow"),
+    ("python_version", "Python"),
+    ("platform", "platform"),
+    ("cuda_runtime", "CUDA"),
+    ("cuda_compiled", "built with CUDA"),
+    ("cudnn_runtime", "cuDNN"),
+    ("cudnn_compiled", "built with cuDNN"),
+    ("driver_version", "driver"),
+    ("driver_cuda_version", "driver CUDA"),
+    ("gpu_name", "GPU"),
+    ("compute_capability", "compute capability"),
+    ("gpu_memory_mb", "GPU MB"),
 ]
 
 
@@ -51,8 +60,10 @@ def _environment(report: Report) -> List[str]:
 
 def _summary_line(report: Report) -> str:
     s = report.summary
-    return (f"{s['errors']} error(s), {s['warnings']} warning(s), {s['harmless']} harmless, "
-            f"{s['unrecognized']} unrecognized — " + ", ".join(f"{i.name} ({i.lines} lines)" for i in report.inputs))
+    return (
+        f"{s['errors']} error(s), {s['warnings']} warning(s), {s['harmless']} harmless, "
+        f"{s['unrecognized']} unrecognized — " + ", ".join(f"{i.name} ({i.lines} lines)" for i in report.inputs)
+    )
 
 
 def _confirmation_line(f: Finding) -> Optional[str]:
@@ -98,7 +109,7 @@ def render_text(report: Report, verbose: bool = False) -> str:
                 out.append(f"  Fix {i}: " + fix.replace("\n", "\n         "))
             if f.closest:
                 out.append("  Closest known signatures: " + ", ".join(f"{c['rule_id']} ({c['score']:.0f})" for c in f.closest))
-            if (c := _confirmation_line(f)):
+            if c := _confirmation_line(f):
                 out.append("  " + c)
             if f.explains:
                 out.append("  Symptoms of this:")
@@ -107,7 +118,9 @@ def render_text(report: Report, verbose: bool = False) -> str:
     harmless = [f for f in report.findings if f.severity == "info" and not f.root_cause]
     if harmless:
         out.append("")
-        out.append(f"Harmless ({len(harmless)}): " + ", ".join(f"{f.title} (x{f.count})" if f.count > 1 else f.title for f in harmless))
+        out.append(
+            f"Harmless ({len(harmless)}): " + ", ".join(f"{f.title} (x{f.count})" if f.count > 1 else f.title for f in harmless)
+        )
     env = _environment(report)
     if env:
         out.append("")
@@ -124,7 +137,9 @@ def render_markdown(report: Report) -> str:
     out: List[str] = []
     root = report.root
     if root is None:
-        out.append("**No problem found** in this log" + (" — only TensorFlow's harmless startup messages." if report.findings else "."))
+        out.append(
+            "**No problem found** in this log" + (" — only TensorFlow's harmless startup messages." if report.findings else ".")
+        )
     for f in report.findings:
         if not f.root_cause:
             continue
@@ -133,7 +148,9 @@ def render_markdown(report: Report) -> str:
         out.append(f"`{f.rule_id}` · {f.category} · {f.severity} · confidence {f.confidence:.0%}")
         if f.evidence:
             e = f.evidence[0]
-            out.append(f"\nEvidence ({e.input} line {e.line}{', seen %d times' % f.count if f.count > 1 else ''}):\n```\n{_short(e.text, 500)}\n```")
+            out.append(
+                f"\nEvidence ({e.input} line {e.line}{', seen %d times' % f.count if f.count > 1 else ''}):\n```\n{_short(e.text, 500)}\n```"
+            )
         if f.explanation:
             out.append(f.explanation)
         if f.fixes:
@@ -141,7 +158,7 @@ def render_markdown(report: Report) -> str:
             out.extend(f"{i}. {fix}" for i, fix in enumerate(f.fixes, 1))
         if f.explains:
             out.append("\nSymptoms explained by this: " + ", ".join(f"`{s}`" for s in f.explains))
-        if (c := _confirmation_line(f)):
+        if c := _confirmation_line(f):
             out.append(f"\n{c}")
         out.append("")
     harmless = [f for f in report.findings if f.severity == "info" and not f.root_cause]
@@ -167,24 +184,32 @@ def render_rich(report: Report, file: TextIO = None) -> None:
         if kind == "root":
             label = "ROOT CAUSE" if f is report.root else "ALSO"
             console.print()
-            console.print(f"[{colour[f.severity]}]{label}[/] [bold]{escape(f.title)}[/] "
-                          f"[dim]({escape(f.rule_id)}, {f.confidence:.0%}{', fuzzy %.0f' % f.score if f.score else ''})[/]")
+            console.print(
+                f"[{colour[f.severity]}]{label}[/] [bold]{escape(f.title)}[/] "
+                f"[dim]({escape(f.rule_id)}, {f.confidence:.0%}{', fuzzy %.0f' % f.score if f.score else ''})[/]"
+            )
             for e in f.evidence[:3]:
                 more = f" (x{e.count})" if e.count > 1 else ""
-                console.print(f"  [cyan]{escape(e.input)}:{e.line}{more}[/] {escape(_short(e.text, max(40, console.width - 20)))}")
+                console.print(
+                    f"  [cyan]{escape(e.input)}:{e.line}{more}[/] {escape(_short(e.text, max(40, console.width - 20)))}"
+                )
             if f.explanation:
                 console.print("  [bold]Why:[/] " + escape(f.explanation))
             for i, fix in enumerate(f.fixes, 1):
                 console.print(f"  [green]Fix {i}:[/] " + escape(fix))
             if f.closest:
-                console.print("  [dim]Closest known: " + escape(", ".join(f"{c['rule_id']} ({c['score']:.0f})" for c in f.closest)) + "[/]")
-            if (c := _confirmation_line(f)):
+                console.print(
+                    "  [dim]Closest known: " + escape(", ".join(f"{c['rule_id']} ({c['score']:.0f})" for c in f.closest)) + "[/]"
+                )
+            if c := _confirmation_line(f):
                 console.print("  [magenta]" + escape(c) + "[/]")
             if f.explains:
                 console.print("  [dim]Symptoms of this:[/]")
         else:
-            console.print(f"  {'    ' * depth}[dim]-[/] [{colour[f.severity]}]{f.severity}[/] {escape(f.title)} "
-                          f"[dim]({escape(f.rule_id)}) at {escape(_where(f))}[/]")
+            console.print(
+                f"  {'    ' * depth}[dim]-[/] [{colour[f.severity]}]{f.severity}[/] {escape(f.title)} "
+                f"[dim]({escape(f.rule_id)}) at {escape(_where(f))}[/]"
+            )
     harmless = [f for f in report.findings if f.severity == "info" and not f.root_cause]
     if harmless:
         console.print()
@@ -200,8 +225,13 @@ def render(report: Report, fmt: str, out: TextIO) -> None:
     if fmt in ("sarif", "github", "jsonl"):
         from . import machine_formats
 
-        out.write({"sarif": machine_formats.render_sarif, "github": machine_formats.render_github,
-                   "jsonl": machine_formats.render_jsonl}[fmt](report))
+        out.write(
+            {
+                "sarif": machine_formats.render_sarif,
+                "github": machine_formats.render_github,
+                "jsonl": machine_formats.render_jsonl,
+            }[fmt](report)
+        )
     elif fmt == "json":
         out.write(render_json(report) + "\n")
     elif fmt == "markdown":

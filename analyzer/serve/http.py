@@ -16,6 +16,7 @@ its files. A public-facing service must stay responsive whatever it is sent, so:
 `analyzer.serve.service.Service` (no web framework in it) is what both front ends serve;
 `analyzer.serve.mcp` is the MCP one. Missing extras raise `InputError` naming the pip command.
 """
+
 import asyncio
 import json
 import multiprocessing
@@ -32,8 +33,8 @@ from analyzer.pipeline.reader import InputError
 from .service import DEFAULT_TIMEOUT, AnalysisTimeout, Busy, Service, check_limits
 
 DEFAULT_MAX_BODY = 16 * 1024 * 1024
-QUEUE_PER_WORKER = 32           # requests that may wait for a worker, per worker
-BODY_TIMEOUT = 60.0             # seconds a client may take to send its request body
+QUEUE_PER_WORKER = 32  # requests that may wait for a worker, per worker
+BODY_TIMEOUT = 60.0  # seconds a client may take to send its request body
 SERVER_EXTRA = "the server needs: pip install 'tflog[server]'"
 
 
@@ -85,9 +86,12 @@ class AnalysisPool:
         self._waiting = 0
 
     def _new_executor(self, method: str) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(method),
-                                   initializer=_init_worker,
-                                   initargs=(self.service.rule_dirs, self.service.redact, self.service.timeout))
+        return ProcessPoolExecutor(
+            self.workers,
+            mp_context=multiprocessing.get_context(method),
+            initializer=_init_worker,
+            initargs=(self.service.rule_dirs, self.service.redact, self.service.timeout),
+        )
 
     def start(self) -> None:
         """Start and warm the workers (before the server accepts connections)."""
@@ -145,6 +149,7 @@ class AnalysisPool:
 
 # --- the HTTP app -------------------------------------------------------------------------------
 
+
 def _report_schema() -> Dict[str, Any]:
     from pathlib import Path
 
@@ -183,8 +188,9 @@ class BodyLimit:
             try:  # a client trickling its body must not hold a connection forever
                 message = await asyncio.wait_for(receive(), timeout=max(0.0, deadline - time.monotonic()))
             except asyncio.TimeoutError:
-                return await _error(408, f"the request body took longer than {BODY_TIMEOUT:g} s to arrive",
-                                    {"Connection": "close"})(scope, receive, send)
+                return await _error(
+                    408, f"the request body took longer than {BODY_TIMEOUT:g} s to arrive", {"Connection": "close"}
+                )(scope, receive, send)
             if message["type"] == "http.disconnect":
                 return
             chunk = message.get("body", b"")
@@ -223,21 +229,38 @@ def create_app(service: Service, pool: AnalysisPool, max_body: int = DEFAULT_MAX
 
         model_config = ConfigDict(extra="forbid")
         log: StrictStr = Field(description="The log text (TensorFlow/CUDA output, tracebacks), any size up to the body limit.")
-        format: Literal["json", "markdown"] = Field("json", description="json: the report (same as `tflog analyze --format json`); markdown: {\"markdown\": \"...\"}, a chat-ready answer.")
-        redact: Optional[StrictBool] = Field(None, description="Mask user names, host names, IP addresses and tokens in the answer (always on when the server runs with --redact).")
+        format: Literal["json", "markdown"] = Field(
+            "json",
+            description='json: the report (same as `tflog analyze --format json`); markdown: {"markdown": "..."}, a chat-ready answer.',
+        )
+        redact: Optional[StrictBool] = Field(
+            None,
+            description="Mask user names, host names, IP addresses and tokens in the answer (always on when the server runs with --redact).",
+        )
 
     class ErrorBody(BaseModel):
         error: str
 
-    errors = {413: {"model": ErrorBody, "description": "Body larger than the server's limit"},
-              415: {"model": ErrorBody, "description": "The body is not sent as application/json"},
-              422: {"model": ErrorBody, "description": "Wrong types or unknown fields (a body that is not JSON at all: 400)"},
-              503: {"model": ErrorBody, "description": "Every worker busy and the queue full; retry after Retry-After seconds"},
-              504: {"model": ErrorBody, "description": "The analysis took longer than the server's time limit"}}
-    answer = {"description": "The report, or {\"markdown\": ...} for format=markdown",
-              "content": {"application/json": {"schema": {"oneOf": [
-                  _report_schema(),
-                  {"type": "object", "required": ["markdown"], "properties": {"markdown": {"type": "string"}}}]}}}}
+    errors = {
+        413: {"model": ErrorBody, "description": "Body larger than the server's limit"},
+        415: {"model": ErrorBody, "description": "The body is not sent as application/json"},
+        422: {"model": ErrorBody, "description": "Wrong types or unknown fields (a body that is not JSON at all: 400)"},
+        503: {"model": ErrorBody, "description": "Every worker busy and the queue full; retry after Retry-After seconds"},
+        504: {"model": ErrorBody, "description": "The analysis took longer than the server's time limit"},
+    }
+    answer = {
+        "description": 'The report, or {"markdown": ...} for format=markdown',
+        "content": {
+            "application/json": {
+                "schema": {
+                    "oneOf": [
+                        _report_schema(),
+                        {"type": "object", "required": ["markdown"], "properties": {"markdown": {"type": "string"}}},
+                    ]
+                }
+            }
+        },
+    }
 
     @asynccontextmanager
     async def lifespan(app):
@@ -245,8 +268,12 @@ def create_app(service: Service, pool: AnalysisPool, max_body: int = DEFAULT_MAX
         # uvicorn re-raises SIGTERM/SIGINT after its shutdown: stop the workers now, not later.
         await asyncio.get_running_loop().run_in_executor(None, lambda: pool.stop(wait=True))
 
-    app = FastAPI(title="tflog", version=__version__, lifespan=lifespan,
-                  description="Diagnose TensorFlow/CUDA logs: the root cause, why, and how to fix it.")
+    app = FastAPI(
+        title="tflog",
+        version=__version__,
+        lifespan=lifespan,
+        description="Diagnose TensorFlow/CUDA logs: the root cause, why, and how to fix it.",
+    )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request, exc: RequestValidationError):
@@ -254,11 +281,13 @@ def create_app(service: Service, pool: AnalysisPool, max_body: int = DEFAULT_MAX
         if any(p.get("type") == "json_invalid" for p in problems):
             return _error(400, "the body is not valid JSON")
         if "json" not in request.headers.get("content-type", ""):
-            return _error(415, "send a JSON body with Content-Type: application/json, e.g. {\"log\": \"...\"}")
-        detail = [{"loc": [str(x) for x in p.get("loc", ())], "msg": p.get("msg", ""), "type": p.get("type", "")}
-                  for p in problems]
-        return _error(422, "invalid request: " + "; ".join(f"{'.'.join(d['loc'][1:]) or 'body'}: {d['msg']}" for d in detail),
-                      detail=detail)
+            return _error(415, 'send a JSON body with Content-Type: application/json, e.g. {"log": "..."}')
+        detail = [
+            {"loc": [str(x) for x in p.get("loc", ())], "msg": p.get("msg", ""), "type": p.get("type", "")} for p in problems
+        ]
+        return _error(
+            422, "invalid request: " + "; ".join(f"{'.'.join(d['loc'][1:]) or 'body'}: {d['msg']}" for d in detail), detail=detail
+        )
 
     @app.exception_handler(HTTPException)
     async def _http_error(request, exc: HTTPException):
@@ -299,6 +328,7 @@ def create_app(service: Service, pool: AnalysisPool, max_body: int = DEFAULT_MAX
 
 # --- entry point --------------------------------------------------------------------------------
 
+
 def default_workers() -> int:
     env = os.environ.get("TFLOG_WORKERS", "")
     if env.isdigit() and int(env) > 0:
@@ -306,8 +336,14 @@ def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, max_body: int = DEFAULT_MAX_BODY,
-          timeout: float = DEFAULT_TIMEOUT, redact: bool = False, rule_dirs: Iterable = ()) -> None:
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    max_body: int = DEFAULT_MAX_BODY,
+    timeout: float = DEFAULT_TIMEOUT,
+    redact: bool = False,
+    rule_dirs: Iterable = (),
+) -> None:
     """Run the HTTP server until interrupted."""
     check_limits(max_body, timeout)
     try:
@@ -317,7 +353,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, max_body: int = DEFAULT_MAX
         raise InputError(SERVER_EXTRA) from None
     import socket
 
-    service = Service(rule_dirs, redact, timeout)   # rule errors surface here, before listening
+    service = Service(rule_dirs, redact, timeout)  # rule errors surface here, before listening
     pool = AnalysisPool(service, default_workers())
     pool.start()  # before the socket exists, so that forked workers do not hold it open
     try:
@@ -330,13 +366,16 @@ def serve(host: str = "127.0.0.1", port: int = 8000, max_body: int = DEFAULT_MAX
         app = create_app(service, pool, max_body)
         bound = sock.getsockname()[1]
         where = f"[{host}]" if ":" in host else host
-        sys.stderr.write(f"tflog {__version__} serving http://{where}:{bound} (docs: /docs; {pool.workers} worker(s), "
-                         f"body limit {max_body} bytes, timeout {timeout:g} s{', redacting' if redact else ''})\n")
+        sys.stderr.write(
+            f"tflog {__version__} serving http://{where}:{bound} (docs: /docs; {pool.workers} worker(s), "
+            f"body limit {max_body} bytes, timeout {timeout:g} s{', redacting' if redact else ''})\n"
+        )
         if host not in ("127.0.0.1", "::1", "localhost"):
             sys.stderr.write("tflog: warning: the API has no authentication; put it behind a proxy that has\n")
         sys.stderr.flush()
-        config = uvicorn.Config(app, log_level="warning", access_log=False, server_header=False,
-                                timeout_keep_alive=15, limit_concurrency=1024)
+        config = uvicorn.Config(
+            app, log_level="warning", access_log=False, server_header=False, timeout_keep_alive=15, limit_concurrency=1024
+        )
         uvicorn.Server(config).run(sockets=[sock])
     finally:
         pool.stop()

@@ -8,12 +8,14 @@ machine it runs on (`doctor`). Works with the SDK's v1 (`FastMCP`) and v2 (`MCPS
 Nothing but the protocol may reach stdout here: analysis prints nothing, and doctor's
 probes run in subprocesses whose output is captured.
 """
+
 from typing import Annotated, Any, Dict, Literal, Optional
 
 import anyio
 from pydantic import Field
 
 from analyzer.core.version import __version__
+
 from .models import DoctorOut, ReportOut, RuleOut, RulesOut
 from .service import AnalysisTimeout, Service
 
@@ -25,6 +27,7 @@ INSTRUCTIONS = (
 
 
 # --- the server ---------------------------------------------------------------------------------
+
 
 def _tool_error():
     """The SDK's ToolError: its message reaches the assistant (other exceptions are hidden as crashes)."""
@@ -53,9 +56,12 @@ def build_server(service: Service):
     @server.tool(structured_output=True)
     async def analyze_log(
         log: Annotated[str, Field(description="The log text: TensorFlow/CUDA output and tracebacks, as much as you have.")],
-        format: Annotated[Literal["json", "markdown"], Field(description="markdown adds a chat-ready answer in `markdown`.")] = "json",
+        format: Annotated[
+            Literal["json", "markdown"], Field(description="markdown adds a chat-ready answer in `markdown`.")
+        ] = "json",
     ) -> ReportOut:
         """Diagnose a TensorFlow/CUDA log: root cause first (with explanation and fixes), symptoms, harmless lines."""
+
         def work() -> Dict[str, Any]:
             from analyzer.report.render import render_markdown
 
@@ -80,7 +86,9 @@ def build_server(service: Service):
         return RuleOut.model_validate(detail)
 
     @server.tool(structured_output=True)
-    def list_rules(category: Annotated[Optional[str], Field(description="Only this category (glob, e.g. 'cudnn.*').")] = None) -> RulesOut:
+    def list_rules(
+        category: Annotated[Optional[str], Field(description="Only this category (glob, e.g. 'cudnn.*').")] = None,
+    ) -> RulesOut:
         """The rules tflog knows: id, category, severity (info = harmless) and title."""
         return RulesOut.model_validate({"rules": service.rules(category)})
 

@@ -2,11 +2,13 @@
 and the MCP tools (`mcp_server.py`, their output schemas). They mirror schema/report.schema.json.
 
 Imported only by those two (pydantic comes with the `server` extra)."""
+
 from typing import Any, Dict, List, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, model_serializer
 
 # --- output schemas (the CLI's JSON report, schema_version 1) ----------------------------------------
+
 
 class EvidenceOut(BaseModel):
     input: str

@@ -3,14 +3,15 @@
 It holds the knowledge base and answers with JSON-ready dicts; analysis checks its deadline between
 chunks, so a slow request stops instead of running on.
 """
+
 import time
 from typing import Any, Dict, Iterable, List, Optional
 
 from analyzer.pipeline.reader import InputError
 
 DEFAULT_TIMEOUT = 10.0
-INPUT_NAME = "log"              # the input name findings' evidence carries
-CHUNK = 256 * 1024              # the deadline is checked between chunks of this size
+INPUT_NAME = "log"  # the input name findings' evidence carries
+CHUNK = 256 * 1024  # the deadline is checked between chunks of this size
 MCP_EXTRA = "the MCP server needs: pip install 'tflog[server]' (Python 3.10 or newer)"
 
 
@@ -38,7 +39,7 @@ class Service:
 
         self.rule_dirs = tuple(str(d) for d in rule_dirs)
         self.kb = load_knowledge_base(self.rule_dirs)
-        self.redact = redact          # the server's --redact: forced on for every answer
+        self.redact = redact  # the server's --redact: forced on for every answer
         self.timeout = timeout
 
     def report(self, text: str, redact: bool = False, deadline: Optional[float] = None):
@@ -52,7 +53,7 @@ class Service:
         splitter = LineSplitter(INPUT_NAME)
         data = text.encode("utf-8", "replace")
         for start in range(0, len(data), CHUNK):
-            for block in splitter.feed(data[start:start + CHUNK]):
+            for block in splitter.feed(data[start : start + CHUNK]):
                 if time.monotonic() > deadline:
                     raise AnalysisTimeout()
                 analysis.feed_block(info, block)
@@ -76,9 +77,11 @@ class Service:
         """Rule summaries sorted as `tflog rules list` sorts them; `category` may be a glob."""
         import fnmatch
 
-        return [{"id": r.id, "category": r.category, "severity": r.severity, "title": r.title}
-                for r in sorted(self.kb.rules, key=lambda r: (r.category, r.id))
-                if not category or fnmatch.fnmatchcase(r.category, category)]
+        return [
+            {"id": r.id, "category": r.category, "severity": r.severity, "title": r.title}
+            for r in sorted(self.kb.rules, key=lambda r: (r.category, r.id))
+            if not category or fnmatch.fnmatchcase(r.category, category)
+        ]
 
     def rule(self, rule_id: str) -> Optional[Dict[str, Any]]:
         """One rule's details and its generated documentation, or None."""
@@ -91,10 +94,20 @@ class Service:
             return None
         # The rule file's location on this server is none of the client's business.
         markdown = rule_markdown(r, self.kb).replace(r.file, Path(r.file).name)
-        return {"id": r.id, "category": r.category, "severity": r.severity, "title": r.title,
-                "priority": r.priority, "aliases": list(r.aliases), "explanation": r.explanation,
-                "fixes": [f.text for f in r.fixes], "references": list(r.references),
-                "explains": list(r.explains), "probe": r.probe, "markdown": markdown}
+        return {
+            "id": r.id,
+            "category": r.category,
+            "severity": r.severity,
+            "title": r.title,
+            "priority": r.priority,
+            "aliases": list(r.aliases),
+            "explanation": r.explanation,
+            "fixes": [f.text for f in r.fixes],
+            "references": list(r.references),
+            "explains": list(r.explains),
+            "probe": r.probe,
+            "markdown": markdown,
+        }
 
     def unknown_rule_message(self, rule_id: str) -> str:
         import difflib

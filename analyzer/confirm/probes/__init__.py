@@ -12,6 +12,7 @@ whether the problem is still there:
 Every probe runs in its own subprocess (see `_runner`), so nothing it loads can crash or hang
 tflog, and importing this package loads neither ctypes libraries nor TensorFlow.
 """
+
 from __future__ import annotations
 
 import time
@@ -50,8 +51,11 @@ def run_probe(name: str, context: Optional[Dict[str, Any]] = None, timeout: floa
     ctx: Dict[str, Any] = dict(context or {}) if isinstance(context, dict) else {}
     try:
         if name not in PROBE_NAMES:
-            res = {"status": "skipped", "detail": f"There is no probe called {name!r}; known probes: "
-                                                  f"{', '.join(PROBE_NAMES)}.", "observed": {}}
+            res = {
+                "status": "skipped",
+                "detail": f"There is no probe called {name!r}; known probes: {', '.join(PROBE_NAMES)}.",
+                "observed": {},
+            }
         else:
             from ._runner import launch
 
@@ -62,9 +66,8 @@ def run_probe(name: str, context: Optional[Dict[str, Any]] = None, timeout: floa
             res = launch(name, ctx, timeout)
             if ctx.get("_tf_build"):
                 res.setdefault("observed", {})["tensorflow"] = ctx["_tf_build"]
-    except Exception as e:  # noqa: BLE001 - a probe must never take the caller down
-        res = {"status": "inconclusive", "detail": f"The {name} probe could not run: {type(e).__name__}: {e}.",
-               "observed": {}}
+    except Exception as e:
+        res = {"status": "inconclusive", "detail": f"The {name} probe could not run: {type(e).__name__}: {e}.", "observed": {}}
     status = res.get("status")
     return {
         "status": status if status in STATUSES else "inconclusive",

@@ -3,6 +3,7 @@
 Only ever imported inside a probe subprocess (see `_runner`), so a library that crashes
 or hangs while loading takes down that subprocess, not tflog.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -115,7 +116,7 @@ def version_from_filename(path: str) -> Optional[str]:
     return m.group(1) if m else None
 
 
-def _family_regex(name: str) -> "re.Pattern[str]":
+def _family_regex(name: str) -> re.Pattern[str]:
     """Files of one library family: libcudnn.so.8 ~ libcudnn.so, libcudnn.so.9.1.0; cudnn64_8.dll ~ cudnn64_9.dll."""
     base = os.path.basename(name)
     m = re.match(r"^(.+?)\.so(\.[\d.]+)?$", base)
@@ -128,6 +129,7 @@ def _family_regex(name: str) -> "re.Pattern[str]":
 
 
 # ---------------------------------------------------------------- where copies live
+
 
 def site_dirs() -> List[str]:
     dirs = []
@@ -166,8 +168,14 @@ def search_dirs() -> List[Tuple[str, str]]:
     dirs += [(d, "pip wheel") for d in pip_wheel_dirs()]
     if not IS_WINDOWS:
         dirs.append((os.path.join(sys.prefix, "lib"), "this Python environment (conda)"))
-        for pat in ("/usr/local/cuda/lib64", "/usr/local/cuda/lib", "/usr/local/cuda-*/lib64",
-                    "/usr/local/cuda-*/lib", "/usr/local/cuda-*/targets/*/lib", "/usr/lib/wsl/lib"):
+        for pat in (
+            "/usr/local/cuda/lib64",
+            "/usr/local/cuda/lib",
+            "/usr/local/cuda-*/lib64",
+            "/usr/local/cuda-*/lib",
+            "/usr/local/cuda-*/targets/*/lib",
+            "/usr/lib/wsl/lib",
+        ):
             dirs += [(d, "CUDA install" if "cuda" in d else "WSL driver") for d in sorted(glob.glob(pat))]
     return dirs
 
@@ -178,8 +186,9 @@ def ldconfig_cache() -> List[Tuple[str, str]]:
         return []
     for exe in ("ldconfig", "/sbin/ldconfig", "/usr/sbin/ldconfig"):
         try:
-            out = subprocess.run([exe, "-p"], capture_output=True, text=True, timeout=10,
-                                 env={**os.environ, "LC_ALL": "C"}).stdout
+            out = subprocess.run(
+                [exe, "-p"], capture_output=True, text=True, timeout=10, env={**os.environ, "LC_ALL": "C"}
+            ).stdout
         except (OSError, subprocess.SubprocessError):
             continue
         pairs = []
@@ -201,8 +210,7 @@ def find_copies(name: str, limit: int = 40) -> List[Dict[str, Any]]:
         if real in seen or len(out) >= limit or not os.path.exists(real):
             return  # one entry per real file: lib64 -> lib and .so -> .so.N links are the same copy
         seen.add(real)
-        entry = {"file": os.path.basename(path), "path": path, "source": source,
-                 "version": version_from_filename(real)}
+        entry = {"file": os.path.basename(path), "path": path, "source": source, "version": version_from_filename(real)}
         if real != path:
             entry["realpath"] = real
         out.append(entry)

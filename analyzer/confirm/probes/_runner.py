@@ -11,6 +11,7 @@ that print cannot corrupt the JSON), then runs the probe. Probes report what the
 to do with `step("loading libcudnn.so.8")`; the parent uses the last step to say what a crash
 or a hang happened in.
 """
+
 from __future__ import annotations
 
 import json
@@ -38,11 +39,16 @@ PROBES = {
 
 STEP_MARK = "@@tflog-probe-step@@ "
 _PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-_WINDOWS_CRASHES = {0xC0000005: "an access violation", 0xC00000FD: "a stack overflow",
-                    0xC0000409: "a fatal error (stack buffer overrun / abort)", 0xC000001D: "an illegal instruction"}
+_WINDOWS_CRASHES = {
+    0xC0000005: "an access violation",
+    0xC00000FD: "a stack overflow",
+    0xC0000409: "a fatal error (stack buffer overrun / abort)",
+    0xC000001D: "an illegal instruction",
+}
 
 
 # ---------------------------------------------------------------- parent side
+
 
 def _result(status: str, detail: str, observed: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
     return {"status": status, "detail": detail, "observed": observed or {}}
@@ -95,12 +101,21 @@ def launch(name: str, context: Dict[str, Any], timeout: float) -> Dict[str, Any]
         return _result("inconclusive", f"The finding's facts could not be passed to the {name} probe: {e}.")
     cleanup = {"ignore_cleanup_errors": True} if sys.version_info >= (3, 10) else {}
     with tempfile.TemporaryDirectory(prefix="tflog-probe-", **cleanup) as tmp:
-        kwargs: Dict[str, Any] = {"start_new_session": True} if os.name == "posix" else \
-            {"creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)}
+        kwargs: Dict[str, Any] = (
+            {"start_new_session": True}
+            if os.name == "posix"
+            else {"creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)}
+        )
         try:
-            proc = subprocess.Popen([sys.executable, "-m", "analyzer.confirm.probes._runner", name],
-                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                    cwd=tmp, env=_child_env(tmp), **kwargs)
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "analyzer.confirm.probes._runner", name],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                cwd=tmp,
+                env=_child_env(tmp),
+                **kwargs,
+            )
         except OSError as e:
             return _result("inconclusive", f"The {name} probe could not be started: {e}.")
         timed_out = False
@@ -119,22 +134,28 @@ def launch(name: str, context: Dict[str, Any], timeout: float) -> Dict[str, Any]
         observed: Dict[str, Any] = {}
         if name == "tf_op":
             from .tfprobe import TF_LOG_FILE, read_tf_log
+
             log = read_tf_log(os.path.join(tmp, TF_LOG_FILE))
             if log:
                 observed["tf_log"] = log
         if timed_out:
             observed["stderr_tail"] = _stderr_tail(stderr)
-            return _result("inconclusive", f"The {name} probe did not finish within {timeout:g} s{where}, so it "
-                                           f"was stopped; a hung driver or library is likely.", observed)
+            return _result(
+                "inconclusive",
+                f"The {name} probe did not finish within {timeout:g} s{where}, so it "
+                f"was stopped; a hung driver or library is likely.",
+                observed,
+            )
         if proc.returncode != 0:
             observed.update(returncode=proc.returncode, stderr_tail=_stderr_tail(stderr))
             if proc.returncode < 0 or (proc.returncode & 0xFFFFFFFF) in _WINDOWS_CRASHES:
-                detail = (f"The {name} probe crashed with {_signal_name(proc.returncode)}{where}; tflog is "
-                          f"unaffected, but the verdict is unknown.")
+                detail = (
+                    f"The {name} probe crashed with {_signal_name(proc.returncode)}{where}; tflog is "
+                    f"unaffected, but the verdict is unknown."
+                )
             else:
                 last = (_stderr_tail(stderr).splitlines() or [""])[-1][:300]
-                detail = f"The {name} probe exited with status {proc.returncode}{where}" + \
-                    (f": {last}" if last else ".")
+                detail = f"The {name} probe exited with status {proc.returncode}{where}" + (f": {last}" if last else ".")
             return _result("inconclusive", detail, observed)
         try:
             res = json.loads(out.decode("utf-8", "replace"))
@@ -143,11 +164,9 @@ def launch(name: str, context: Dict[str, Any], timeout: float) -> Dict[str, Any]
         except ValueError:
             snippet = out.decode("utf-8", "replace").strip()[:120]
             observed["stderr_tail"] = _stderr_tail(stderr)
-            return _result("inconclusive", f"The {name} probe returned output that is not a result ({snippet!r}).",
-                           observed)
+            return _result("inconclusive", f"The {name} probe returned output that is not a result ({snippet!r}).", observed)
     res.setdefault("detail", "")
-    res["observed"] = {**observed, **(res.get("observed") or {})} if isinstance(res.get("observed"), dict) \
-        else observed
+    res["observed"] = {**observed, **(res.get("observed") or {})} if isinstance(res.get("observed"), dict) else observed
     return res
 
 
@@ -168,6 +187,7 @@ def step(message: str) -> None:
 def _no_core_dumps() -> None:
     try:
         import resource
+
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     except (ImportError, ValueError, OSError):
         pass
@@ -175,6 +195,7 @@ def _no_core_dumps() -> None:
 
 def _resolve(name: str) -> Callable[[Dict[str, Any], Callable[[str], None]], Dict[str, Any]]:
     import importlib
+
     module, func = PROBES[name]
     return getattr(importlib.import_module(f"analyzer.confirm.probes.{module}"), func)
 
@@ -195,9 +216,10 @@ def main(argv: Optional[list] = None) -> None:
             res = _result("skipped", f"There is no probe called {name!r}.")
         else:
             res = _resolve(name)(ctx, step)
-    except Exception as e:  # noqa: BLE001 - report, never raise
-        res = _result("inconclusive", f"The {name} probe failed: {type(e).__name__}: {e}.",
-                      {"traceback": traceback.format_exc()[-3000:]})
+    except Exception as e:
+        res = _result(
+            "inconclusive", f"The {name} probe failed: {type(e).__name__}: {e}.", {"traceback": traceback.format_exc()[-3000:]}
+        )
     data = json.dumps(res, default=str)
     sys.stdout.flush()
     sys.stderr.flush()

@@ -5,6 +5,7 @@ use them and tests can check them directly. The version tables come from
 rules/compat/*.yaml (the single source, read through `analyzer.kb.compat`); the dicts
 below are views of them in the shapes the probes use. CUDA/cuDNN API enums stay here.
 """
+
 from __future__ import annotations
 
 import re
@@ -51,17 +52,30 @@ COMPONENT_SONAMES_LINUX: Dict[str, List[str]] = _component_sonames("linux")
 COMPONENT_SONAMES_WINDOWS: Dict[str, List[str]] = _component_sonames("windows")
 
 CU_ERRORS: Dict[int, str] = {  # cuda.h CUresult names (tf_apis.md / message_catalog.md 4.1)
-    0: "CUDA_SUCCESS", 1: "CUDA_ERROR_INVALID_VALUE", 2: "CUDA_ERROR_OUT_OF_MEMORY",
-    3: "CUDA_ERROR_NOT_INITIALIZED", 100: "CUDA_ERROR_NO_DEVICE", 101: "CUDA_ERROR_INVALID_DEVICE",
-    303: "CUDA_ERROR_SHARED_OBJECT_INIT_FAILED", 304: "CUDA_ERROR_OPERATING_SYSTEM",
-    803: "CUDA_ERROR_SYSTEM_DRIVER_MISMATCH", 804: "CUDA_ERROR_COMPAT_NOT_SUPPORTED_ON_DEVICE",
+    0: "CUDA_SUCCESS",
+    1: "CUDA_ERROR_INVALID_VALUE",
+    2: "CUDA_ERROR_OUT_OF_MEMORY",
+    3: "CUDA_ERROR_NOT_INITIALIZED",
+    100: "CUDA_ERROR_NO_DEVICE",
+    101: "CUDA_ERROR_INVALID_DEVICE",
+    303: "CUDA_ERROR_SHARED_OBJECT_INIT_FAILED",
+    304: "CUDA_ERROR_OPERATING_SYSTEM",
+    803: "CUDA_ERROR_SYSTEM_DRIVER_MISMATCH",
+    804: "CUDA_ERROR_COMPAT_NOT_SUPPORTED_ON_DEVICE",
     999: "CUDA_ERROR_UNKNOWN",
 }
 CUDNN_STATUS_V8: List[str] = [  # cudnnStatus_t values 0.. for cuDNN <= 8 (fallback names only)
-    "CUDNN_STATUS_SUCCESS", "CUDNN_STATUS_NOT_INITIALIZED", "CUDNN_STATUS_ALLOC_FAILED",
-    "CUDNN_STATUS_BAD_PARAM", "CUDNN_STATUS_INTERNAL_ERROR", "CUDNN_STATUS_INVALID_VALUE",
-    "CUDNN_STATUS_ARCH_MISMATCH", "CUDNN_STATUS_MAPPING_ERROR", "CUDNN_STATUS_EXECUTION_FAILED",
-    "CUDNN_STATUS_NOT_SUPPORTED", "CUDNN_STATUS_LICENSE_ERROR",
+    "CUDNN_STATUS_SUCCESS",
+    "CUDNN_STATUS_NOT_INITIALIZED",
+    "CUDNN_STATUS_ALLOC_FAILED",
+    "CUDNN_STATUS_BAD_PARAM",
+    "CUDNN_STATUS_INTERNAL_ERROR",
+    "CUDNN_STATUS_INVALID_VALUE",
+    "CUDNN_STATUS_ARCH_MISMATCH",
+    "CUDNN_STATUS_MAPPING_ERROR",
+    "CUDNN_STATUS_EXECUTION_FAILED",
+    "CUDNN_STATUS_NOT_SUPPORTED",
+    "CUDNN_STATUS_LICENSE_ERROR",
 ]
 
 
@@ -71,6 +85,7 @@ def sonames(component: str, windows: bool = False) -> List[str]:
 
 
 # ---------------------------------------------------------------- versions
+
 
 def vtuple(v: Any) -> Optional[Tuple[int, ...]]:
     """'8.1.0' -> (8, 1, 0); '11.2' -> (11, 2); 'V12.5.82' -> (12, 5, 82); junk -> None."""
@@ -150,9 +165,11 @@ def driver_supports(driver_cuda: str, needed: str) -> Tuple[str, str]:
         return "ok", f"the driver supports CUDA up to {vstr(d[:2])}, which covers CUDA {vstr(n)}"
     if n[0] >= 11 and d[0] == n[0]:
         fam = FAMILY_MIN_DRIVER_LINUX.get(n[0])
-        return "compat", (f"the driver supports CUDA up to {vstr(d[:2])}; CUDA {vstr(n)} still runs through "
-                          f"minor-version compatibility (Linux driver >= {fam}), but PTX built by the newer "
-                          f"toolkit (XLA's JIT) can fail with CUDA_ERROR_UNSUPPORTED_PTX_VERSION")
+        return "compat", (
+            f"the driver supports CUDA up to {vstr(d[:2])}; CUDA {vstr(n)} still runs through "
+            f"minor-version compatibility (Linux driver >= {fam}), but PTX built by the newer "
+            f"toolkit (XLA's JIT) can fail with CUDA_ERROR_UNSUPPORTED_PTX_VERSION"
+        )
     need = MIN_DRIVER_LINUX.get(vstr(n))
     more = f" (Linux driver >= {need})" if need else ""
     return "too_old", f"the driver supports CUDA only up to {vstr(d[:2])}, but CUDA {vstr(n)} is needed{more}"
@@ -168,15 +185,15 @@ def cuda_sonames_for(cuda_version: Any, windows: bool = False) -> Dict[str, str]
     return {str(k): str(v) for k, v in names.items()}
 
 
-def tf_required_libraries(tf_version: Any, cuda_version: Any, cudnn_version: Any,
-                          windows: bool = False) -> Dict[str, str]:
+def tf_required_libraries(tf_version: Any, cuda_version: Any, cudnn_version: Any, windows: bool = False) -> Dict[str, str]:
     """Libraries TF's TryDlopenCUDALibraries insists on (curand until ~2.14, cublasLt from 2.4)."""
     names = cuda_sonames_for(cuda_version, windows)
     tv = (vtuple(tf_version) or (99, 99))[:2]
     for req in _C.tf_required:
         comp = str(req["component"])
-        if (req.get("from_tf") and tv < vtuple(req["from_tf"])[:2]) or \
-                (req.get("before_tf") and tv >= vtuple(req["before_tf"])[:2]):
+        if (req.get("from_tf") and tv < vtuple(req["from_tf"])[:2]) or (
+            req.get("before_tf") and tv >= vtuple(req["before_tf"])[:2]
+        ):
             names.pop(comp, None)
     cd = vtuple(cudnn_version)
     if cd:
@@ -185,6 +202,7 @@ def tf_required_libraries(tf_version: Any, cuda_version: Any, cudnn_version: Any
 
 
 # ---------------------------------------------------------------- what the finding says
+
 
 def _tf_build_info(ctx: Dict[str, Any]) -> Dict[str, Any]:
     info = ctx.get("_tf_build") or {}
@@ -226,7 +244,7 @@ def expected_cuda(ctx: Dict[str, Any], allow_runtime: bool = False) -> Tuple[Opt
     return None, ""
 
 
-_UNITS = {"": 1, "B": 1, "K": 1024, "M": 1024 ** 2, "G": 1024 ** 3, "T": 1024 ** 4}
+_UNITS = {"": 1, "B": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
 
 
 def parse_bytes(value: Any) -> Optional[int]:

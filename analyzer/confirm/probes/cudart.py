@@ -3,6 +3,7 @@
 TF finds libcudart by SONAME, so "TF 2.5 wants libcudart.so.11.0 but only .so.12 is
 installed" is the usual story; from CUDA 11 on any runtime of the same major will do.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -53,28 +54,40 @@ def run(ctx: Dict[str, Any], step: Callable[[str], None]) -> Dict[str, Any]:
     observed: Dict[str, Any] = {"expected": expected, "expected_source": source, "tried": tried}
     if lib is None:
         first = tried[0] if tried else {"name": "libcudart", "error": "no name to try"}
-        return {"status": "inconclusive", "observed": observed,
-                "detail": f"No CUDA runtime library loads here (first tried {first['name']}: {first['error']}), "
-                          f"so there is no version to compare; the `library` probe covers missing libraries."}
+        return {
+            "status": "inconclusive",
+            "observed": observed,
+            "detail": f"No CUDA runtime library loads here (first tried {first['name']}: {first['error']}), "
+            f"so there is no version to compare; the `library` probe covers missing libraries.",
+        }
     observed["library"] = info
     step(f"calling cudaRuntimeGetVersion in {info['name']}")
     loaded = read_version(lib)
     observed["loaded"] = loaded
     where = f"{info['name']} ({info.get('realpath') or info.get('path') or 'unknown path'})"
     if not loaded:
-        return {"status": "inconclusive", "observed": observed,
-                "detail": f"{where} loaded but cudaRuntimeGetVersion returned no version."}
+        return {
+            "status": "inconclusive",
+            "observed": observed,
+            "detail": f"{where} loaded but cudaRuntimeGetVersion returned no version.",
+        }
     seen = ctx.get("cuda_runtime")
     note = f" The log saw CUDA runtime {seen}." if seen and compat.vtuple(seen) != compat.vtuple(loaded) else ""
     if not expected:
-        return {"status": "inconclusive", "observed": observed,
-                "detail": f"Loaded CUDA runtime {loaded} from {where}, but neither an installed TensorFlow nor "
-                          f"the log says which CUDA TensorFlow was built with.{note}"}
+        return {
+            "status": "inconclusive",
+            "observed": observed,
+            "detail": f"Loaded CUDA runtime {loaded} from {where}, but neither an installed TensorFlow nor "
+            f"the log says which CUDA TensorFlow was built with.{note}",
+        }
     ok, why = compat.cuda_runtime_compatible(loaded, expected)
     status = "refuted" if ok else "confirmed"
     verb = "matches" if ok else "does not match"
     if tried:
         note = f" ({tried[0]['name']}, the name TensorFlow looks for, does not load.)" + note
-    return {"status": status, "observed": observed,
-            "detail": f"Loaded CUDA runtime {loaded} from {where}; it {verb} CUDA {expected}, which TensorFlow "
-                      f"was built with (from {source}): {why}.{note}"}
+    return {
+        "status": status,
+        "observed": observed,
+        "detail": f"Loaded CUDA runtime {loaded} from {where}; it {verb} CUDA {expected}, which TensorFlow "
+        f"was built with (from {source}): {why}.{note}",
+    }

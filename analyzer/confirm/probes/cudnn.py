@@ -4,6 +4,7 @@ cudnn_version: cudnnGetVersion() of the cuDNN that loads here, checked with TF's
 (same major, loaded minor >= compiled minor) against the cuDNN TF was built with.
 cudnn_handle: cudnnCreate() on the GPU, the call behind "Could not create cudnn handle".
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -58,9 +59,12 @@ def _where(info: Dict[str, Any]) -> str:
 
 def _no_cudnn(tried: List[Dict[str, Any]], observed: Dict[str, Any]) -> Dict[str, Any]:
     first = tried[0] if tried else {"name": "libcudnn", "error": "no name to try"}
-    return {"status": "inconclusive", "observed": observed,
-            "detail": f"No cuDNN library loads here (first tried {first['name']}: {first['error']}), so "
-                      f"there is nothing to test; the `library` probe covers missing libraries."}
+    return {
+        "status": "inconclusive",
+        "observed": observed,
+        "detail": f"No cuDNN library loads here (first tried {first['name']}: {first['error']}), so "
+        f"there is nothing to test; the `library` probe covers missing libraries.",
+    }
 
 
 def run_version(ctx: Dict[str, Any], step: Step) -> Dict[str, Any]:
@@ -74,23 +78,35 @@ def run_version(ctx: Dict[str, Any], step: Step) -> Dict[str, Any]:
     loaded = read_version(lib)
     observed["loaded"] = loaded
     if not loaded:
-        return {"status": "inconclusive", "observed": observed,
-                "detail": f"{_where(info)} loaded but cudnnGetVersion returned 0."}
+        return {
+            "status": "inconclusive",
+            "observed": observed,
+            "detail": f"{_where(info)} loaded but cudnnGetVersion returned 0.",
+        }
     seen = ctx.get("cudnn_runtime")
     note = f" The log saw cuDNN {seen} loaded." if seen and compat.vtuple(seen) != compat.vtuple(loaded) else ""
     if not expected:
-        return {"status": "inconclusive", "observed": observed,
-                "detail": f"Loaded cuDNN {loaded} from {_where(info)}, but neither an installed TensorFlow nor "
-                          f"the log says which cuDNN TensorFlow was built with.{note}"}
+        return {
+            "status": "inconclusive",
+            "observed": observed,
+            "detail": f"Loaded cuDNN {loaded} from {_where(info)}, but neither an installed TensorFlow nor "
+            f"the log says which cuDNN TensorFlow was built with.{note}",
+        }
     ok, why = compat.cudnn_compatible(loaded, expected)
     if ok:
-        return {"status": "refuted", "observed": observed,
-                "detail": f"Loaded cuDNN {loaded} from {_where(info)}; TensorFlow was built with cuDNN {expected} "
-                          f"(from {source}), and they are compatible: {why}.{note}"}
-    return {"status": "confirmed", "observed": observed,
-            "detail": f"Loaded cuDNN {loaded} from {_where(info)}, but TensorFlow was built with cuDNN {expected} "
-                      f"(from {source}): {why}; cuDNN needs the same major version and an equal or newer "
-                      f"minor version.{note}"}
+        return {
+            "status": "refuted",
+            "observed": observed,
+            "detail": f"Loaded cuDNN {loaded} from {_where(info)}; TensorFlow was built with cuDNN {expected} "
+            f"(from {source}), and they are compatible: {why}.{note}",
+        }
+    return {
+        "status": "confirmed",
+        "observed": observed,
+        "detail": f"Loaded cuDNN {loaded} from {_where(info)}, but TensorFlow was built with cuDNN {expected} "
+        f"(from {source}): {why}; cuDNN needs the same major version and an equal or newer "
+        f"minor version.{note}",
+    }
 
 
 def run_handle(ctx: Dict[str, Any], step: Step) -> Dict[str, Any]:
@@ -100,15 +116,20 @@ def run_handle(ctx: Dict[str, Any], step: Step) -> Dict[str, Any]:
     drv, dinfo = driver.open_driver(step)
     observed["driver"] = dinfo
     if drv is None:
-        return {"status": "inconclusive", "observed": observed,
-                "detail": f"No NVIDIA driver here ({dinfo.get('error')}); cudnnCreate would fail for that reason "
-                          f"alone, so this machine cannot test the handle."}
+        return {
+            "status": "inconclusive",
+            "observed": observed,
+            "detail": f"No NVIDIA driver here ({dinfo.get('error')}); cudnnCreate would fail for that reason "
+            f"alone, so this machine cannot test the handle.",
+        }
     step(f"calling cuInit in {driver.DRIVER_NAME}")
     rc = driver._call(drv, "cuInit", 0)
     if rc != 0:
-        return {"status": "inconclusive", "observed": observed,
-                "detail": f"No usable GPU here: cuInit failed with {driver.error_name(drv, rc)}, so cudnnCreate "
-                          f"cannot be tested."}
+        return {
+            "status": "inconclusive",
+            "observed": observed,
+            "detail": f"No usable GPU here: cuInit failed with {driver.error_name(drv, rc)}, so cudnnCreate cannot be tested.",
+        }
     expected, _ = compat.expected_cudnn(ctx)
     lib, info, tried = _open(ctx, expected, step)
     observed["tried"] = tried
@@ -138,9 +159,15 @@ def run_handle(ctx: Dict[str, Any], step: Step) -> Dict[str, Any]:
             destroy.argtypes, destroy.restype = [ctypes.c_void_p], ctypes.c_int
             step("calling cudnnDestroy")
             destroy(handle)
-            return {"status": "refuted", "observed": observed,
-                    "detail": f"cudnnCreate succeeds on GPU 0 with cuDNN {version} from {_where(info)} ({mem})."}
+            return {
+                "status": "refuted",
+                "observed": observed,
+                "detail": f"cudnnCreate succeeds on GPU 0 with cuDNN {version} from {_where(info)} ({mem}).",
+            }
         observed["error"] = status_name(lib, status)
-        return {"status": "confirmed", "observed": observed,
-                "detail": f"cudnnCreate fails with {observed['error']} on GPU 0 using cuDNN {version} from "
-                          f"{_where(info)} ({mem}), as in \"Could not create cudnn handle\"."}
+        return {
+            "status": "confirmed",
+            "observed": observed,
+            "detail": f"cudnnCreate fails with {observed['error']} on GPU 0 using cuDNN {version} from "
+            f'{_where(info)} ({mem}), as in "Could not create cudnn handle".',
+        }

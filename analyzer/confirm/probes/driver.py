@@ -5,6 +5,7 @@ capability and memory, and compares the driver's CUDA level with the CUDA TF nee
 `gpu_alloc` repeats an out-of-memory allocation (cuMemAlloc_v2 of the bytes the log asked
 for) to tell "the card is too small / full now" from "memory was taken at that time".
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -27,12 +28,15 @@ def open_driver(step: Step) -> Tuple[Optional[ctypes.CDLL], Dict[str, Any]]:
         return None, info
     c_int_p = ctypes.POINTER(ctypes.c_int)
     sigs = {
-        "cuInit": [ctypes.c_uint], "cuDriverGetVersion": [c_int_p], "cuDeviceGetCount": [c_int_p],
+        "cuInit": [ctypes.c_uint],
+        "cuDriverGetVersion": [c_int_p],
+        "cuDeviceGetCount": [c_int_p],
         "cuDeviceGet": [c_int_p, ctypes.c_int],
         "cuDeviceGetName": [ctypes.c_char_p, ctypes.c_int, ctypes.c_int],
         "cuDeviceGetAttribute": [c_int_p, ctypes.c_int, ctypes.c_int],
         "cuDevicePrimaryCtxRetain": [ctypes.POINTER(ctypes.c_void_p), ctypes.c_int],
-        "cuDevicePrimaryCtxRelease_v2": [ctypes.c_int], "cuDevicePrimaryCtxRelease": [ctypes.c_int],
+        "cuDevicePrimaryCtxRelease_v2": [ctypes.c_int],
+        "cuDevicePrimaryCtxRelease": [ctypes.c_int],
         "cuCtxSetCurrent": [ctypes.c_void_p],
         "cuMemGetInfo_v2": [ctypes.POINTER(ctypes.c_size_t), ctypes.POINTER(ctypes.c_size_t)],
         "cuMemAlloc_v2": [ctypes.POINTER(ctypes.c_uint64), ctypes.c_size_t],
@@ -114,8 +118,7 @@ def primary_context(lib: ctypes.CDLL, dev: int, step: Step) -> Iterator[Optional
         yield None if rc == 0 else f"cuCtxSetCurrent failed with {error_name(lib, rc)}"
     finally:
         _call(lib, "cuCtxSetCurrent", None)
-        release = "cuDevicePrimaryCtxRelease_v2" if hasattr(lib, "cuDevicePrimaryCtxRelease_v2") \
-            else "cuDevicePrimaryCtxRelease"
+        release = "cuDevicePrimaryCtxRelease_v2" if hasattr(lib, "cuDevicePrimaryCtxRelease_v2") else "cuDevicePrimaryCtxRelease"
         _call(lib, release, dev)
 
 
@@ -188,9 +191,12 @@ def run(ctx: Dict[str, Any], step: Step) -> Dict[str, Any]:
     lib, info = open_driver(step)
     observed: Dict[str, Any] = {"library": info}
     if lib is None:
-        return {"status": "inconclusive", "observed": observed,
-                "detail": f"No NVIDIA driver library here: {info.get('error')}. Without it the driver "
-                          f"cannot be tested on this machine (no GPU driver installed or not visible)."}
+        return {
+            "status": "inconclusive",
+            "observed": observed,
+            "detail": f"No NVIDIA driver library here: {info.get('error')}. Without it the driver "
+            f"cannot be tested on this machine (no GPU driver installed or not visible).",
+        }
     facts = query(lib, step)
     observed.update(facts)
     needed, source = compat.expected_cuda(ctx, allow_runtime=True)
@@ -204,28 +210,34 @@ def run(ctx: Dict[str, Any], step: Step) -> Dict[str, Any]:
     kern, user = info.get("kernel_module_version"), info.get("user_space_version")
     if kern and user and kern != user:
         observed["kernel_mismatch"] = True
-        return {"status": "confirmed", "observed": observed,
-                "detail": f"{head}, but the kernel module is {kern}: the user-space driver and the kernel "
-                          f"module differ (reboot or reinstall the driver so they match)."}
+        return {
+            "status": "confirmed",
+            "observed": observed,
+            "detail": f"{head}, but the kernel module is {kern}: the user-space driver and the kernel "
+            f"module differ (reboot or reinstall the driver so they match).",
+        }
     if facts.get("cuinit_rc"):
-        return {"status": "confirmed", "observed": observed,
-                "detail": f"{head}, but cuInit failed with {facts['cuinit_error']}, as TF's would."}
+        return {
+            "status": "confirmed",
+            "observed": observed,
+            "detail": f"{head}, but cuInit failed with {facts['cuinit_error']}, as TF's would.",
+        }
     if facts.get("count_error") or not facts["devices"]:
         why = facts.get("count_error") or "it reports 0 devices"
-        return {"status": "confirmed", "observed": observed,
-                "detail": f"{head}; cuInit works but no GPU is usable: {why}."}
+        return {"status": "confirmed", "observed": observed, "detail": f"{head}; cuInit works but no GPU is usable: {why}."}
     gpus = "; ".join(describe_device(d) for d in facts["devices"])
     if needed and drv:
         verdict, why = compat.driver_supports(drv, needed)
         observed["driver_vs_needed"] = verdict
         need = f"TensorFlow needs CUDA {needed} (from {source})"
         if verdict == "too_old":
-            return {"status": "confirmed", "observed": observed,
-                    "detail": f"{head}; {need}: {why}. Devices: {gpus}."}
-        return {"status": "refuted", "observed": observed,
-                "detail": f"{head} and initialises; {need}: {why}. Devices: {gpus}."}
-    return {"status": "refuted", "observed": observed,
-            "detail": f"{head} and initialises (no CUDA version to compare with was known). Devices: {gpus}."}
+            return {"status": "confirmed", "observed": observed, "detail": f"{head}; {need}: {why}. Devices: {gpus}."}
+        return {"status": "refuted", "observed": observed, "detail": f"{head} and initialises; {need}: {why}. Devices: {gpus}."}
+    return {
+        "status": "refuted",
+        "observed": observed,
+        "detail": f"{head} and initialises (no CUDA version to compare with was known). Devices: {gpus}.",
+    }
 
 
 def _device_index(ctx: Dict[str, Any]) -> int:
@@ -240,27 +252,34 @@ def run_gpu_alloc(ctx: Dict[str, Any], step: Step) -> Dict[str, Any]:
     want = compat.parse_bytes(ctx.get("requested_bytes"))
     observed: Dict[str, Any] = {"requested_bytes": want}
     if not want:
-        return {"status": "inconclusive", "observed": observed,
-                "detail": f"The finding does not say how many bytes were requested "
-                          f"({ctx.get('requested_bytes')!r}), so there is nothing to allocate."}
+        return {
+            "status": "inconclusive",
+            "observed": observed,
+            "detail": f"The finding does not say how many bytes were requested "
+            f"({ctx.get('requested_bytes')!r}), so there is nothing to allocate.",
+        }
     lib, info = open_driver(step)
     observed["library"] = info
     if lib is None:
-        return {"status": "inconclusive", "observed": observed,
-                "detail": f"No NVIDIA driver library here ({info.get('error')}), so GPU memory cannot be tested."}
+        return {
+            "status": "inconclusive",
+            "observed": observed,
+            "detail": f"No NVIDIA driver library here ({info.get('error')}), so GPU memory cannot be tested.",
+        }
     step(f"calling cuInit in {DRIVER_NAME}")
     rc = _call(lib, "cuInit", 0)
     if rc != 0:
-        return {"status": "inconclusive", "observed": observed,
-                "detail": f"No usable GPU: cuInit failed with {error_name(lib, rc)}, so the allocation "
-                          f"cannot be tried."}
+        return {
+            "status": "inconclusive",
+            "observed": observed,
+            "detail": f"No usable GPU: cuInit failed with {error_name(lib, rc)}, so the allocation cannot be tried.",
+        }
     index = _device_index(ctx)
     dev = _device(lib, index)
     human = compat.human_bytes(want)
     with primary_context(lib, dev, step) as err:
         if err:
-            return {"status": "inconclusive", "observed": observed,
-                    "detail": f"Could not open GPU {index}: {err}."}
+            return {"status": "inconclusive", "observed": observed, "detail": f"Could not open GPU {index}: {err}."}
         free, total, err = mem_info(lib)
         observed.update(device=index, memory_free=free, memory_total=total)
         mem = f"{compat.human_bytes(free)} free of {compat.human_bytes(total)}" if total else "memory unknown"
@@ -270,16 +289,25 @@ def run_gpu_alloc(ctx: Dict[str, Any], step: Step) -> Dict[str, Any]:
         observed["alloc_rc"] = rc
         if rc == 0:
             _call(lib, "cuMemFree_v2", ptr.value)
-            return {"status": "refuted", "observed": observed,
-                    "detail": f"Allocating {human} ({want} bytes) on GPU {index} works now ({mem}), so the "
-                              f"card can hold it; the out-of-memory in the log most likely came from memory already "
-                              f"in use at the time (by TensorFlow itself or another process)."}
+            return {
+                "status": "refuted",
+                "observed": observed,
+                "detail": f"Allocating {human} ({want} bytes) on GPU {index} works now ({mem}), so the "
+                f"card can hold it; the out-of-memory in the log most likely came from memory already "
+                f"in use at the time (by TensorFlow itself or another process).",
+            }
         observed["alloc_error"] = error_name(lib, rc)
         if rc == 2:
             bigger = " — more than the whole card" if total and want > total else ""
-            return {"status": "confirmed", "observed": observed,
-                    "detail": f"Allocating {human} ({want} bytes) on GPU {index} fails with "
-                              f"{observed['alloc_error']} ({mem}{bigger})."}
-        return {"status": "inconclusive", "observed": observed,
-                "detail": f"Allocating {human} on GPU {index} failed with {observed['alloc_error']}, "
-                          f"which is not an out-of-memory error ({mem})."}
+            return {
+                "status": "confirmed",
+                "observed": observed,
+                "detail": f"Allocating {human} ({want} bytes) on GPU {index} fails with "
+                f"{observed['alloc_error']} ({mem}{bigger}).",
+            }
+        return {
+            "status": "inconclusive",
+            "observed": observed,
+            "detail": f"Allocating {human} on GPU {index} failed with {observed['alloc_error']}, "
+            f"which is not an out-of-memory error ({mem}).",
+        }

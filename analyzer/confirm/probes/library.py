@@ -5,6 +5,7 @@ name still fails to load here, refuted when it loads now. Either way we say wher
 from (or the dlerror text) and which other versions sit on the search path, because the
 usual fix is "you have .so.12, TF wants .so.11.0" or "two copies, the wrong one wins".
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -41,8 +42,11 @@ def _describe_copies(copies: List[Dict[str, Any]], limit: int = 4) -> str:
 def run(ctx: Dict[str, Any], step: Callable[[str], None]) -> Dict[str, Any]:
     names = _names(ctx)
     if not names:
-        return {"status": "inconclusive", "observed": {},
-                "detail": "The finding names no library, so there is nothing to try to load."}
+        return {
+            "status": "inconclusive",
+            "observed": {},
+            "detail": "The finding names no library, so there is nothing to try to load.",
+        }
     results: List[Dict[str, Any]] = []
     for name in names:
         reason = _native.wrong_platform(name)
@@ -58,13 +62,17 @@ def run(ctx: Dict[str, Any], step: Callable[[str], None]) -> Dict[str, Any]:
     tested = [r for r in results if "skipped" not in r]
     observed = {"libraries": results, "ld_library_path": os.environ.get("LD_LIBRARY_PATH", "")}
     if not tested:
-        return {"status": "skipped", "observed": observed,
-                "detail": "; ".join(r["skipped"] for r in results) + ", so it cannot be loaded here."}
+        return {
+            "status": "skipped",
+            "observed": observed,
+            "detail": "; ".join(r["skipped"] for r in results) + ", so it cannot be loaded here.",
+        }
     failing = [r for r in tested if not r["loaded"]]
     sentences = []
     for r in failing:
-        sentences.append(f"{r['name']} still fails to load: {r.get('error', 'unknown error')}; "
-                         f"{_describe_copies(r['other_copies'])}.")
+        sentences.append(
+            f"{r['name']} still fails to load: {r.get('error', 'unknown error')}; {_describe_copies(r['other_copies'])}."
+        )
     for r in tested:
         if r["loaded"]:
             where = r.get("realpath") or r.get("path") or "an unknown path"
@@ -77,18 +85,25 @@ def run(ctx: Dict[str, Any], step: Callable[[str], None]) -> Dict[str, Any]:
 
 # ---------------------------------------------------------------- doctor inventory
 
-_PROPERTY = {"cublas": "cublasGetProperty", "cublasLt": "cublasLtGetProperty", "cufft": "cufftGetProperty",
-             "curand": "curandGetProperty", "cusolver": "cusolverGetProperty",
-             "cusparse": "cusparseGetProperty"}
+_PROPERTY = {
+    "cublas": "cublasGetProperty",
+    "cublasLt": "cublasLtGetProperty",
+    "cufft": "cufftGetProperty",
+    "curand": "curandGetProperty",
+    "cusolver": "cusolverGetProperty",
+    "cusparse": "cusparseGetProperty",
+}
 
 
 def read_version(component: str, lib: ctypes.CDLL) -> Any:
     """The library's own version, asked from the library (not from its file name)."""
     if component == "cudnn":
         from .cudnn import read_version as cudnn_version
+
         return cudnn_version(lib)
     if component == "cudart":
         from .cudart import read_version as cudart_version
+
         return cudart_version(lib)
     if component == "nvrtc":
         major, minor = ctypes.c_int(), ctypes.c_int()
@@ -128,5 +143,8 @@ def run_inventory(ctx: Dict[str, Any], step: Callable[[str], None]) -> Dict[str,
     if names:
         step(f"searching for copies of {names[0]}")
         copies = _native.find_copies(names[0])
-    return {"status": "ok", "detail": f"{len(found)} of {len(names)} {component} names load.",
-            "observed": {"component": component, "found": found, "missing": missing, "copies": copies}}
+    return {
+        "status": "ok",
+        "detail": f"{len(found)} of {len(names)} {component} names load.",
+        "observed": {"component": component, "found": found, "missing": missing, "copies": copies},
+    }

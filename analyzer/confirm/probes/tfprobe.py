@@ -4,6 +4,7 @@
 facts the other probes compare against. `tf_op`: run a small conv2d and matmul on the GPU
 with memory growth on, and hand back TF's own log for the engine to read.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -33,23 +34,29 @@ def _jsonable(v: Any) -> Any:
 
 def run_info(ctx: Dict[str, Any], step: Callable[[str], None]) -> Dict[str, Any]:
     if not tf_installed():
-        return {"status": "skipped", "detail": "TensorFlow is not installed in this Python.",
-                "observed": {"installed": False}}
+        return {"status": "skipped", "detail": "TensorFlow is not installed in this Python.", "observed": {"installed": False}}
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     step("importing tensorflow")
-    import tensorflow as tf  # noqa: PLC0415 - only here, in the subprocess
+    import tensorflow as tf
 
-    obs: Dict[str, Any] = {"installed": True, "version": getattr(tf, "__version__", None),
-                           "git_version": getattr(getattr(tf, "version", None), "GIT_VERSION", None),
-                           "path": os.path.dirname(getattr(tf, "__file__", "") or "")}
+    obs: Dict[str, Any] = {
+        "installed": True,
+        "version": getattr(tf, "__version__", None),
+        "git_version": getattr(getattr(tf, "version", None), "GIT_VERSION", None),
+        "path": os.path.dirname(getattr(tf, "__file__", "") or ""),
+    }
     info: Dict[str, Any] = {}
     try:
         info = dict(tf.sysconfig.get_build_info())  # TF >= 2.3
     except AttributeError:
         try:  # TF <= 2.2: module attributes (tf_apis.md section 1)
-            from tensorflow.python.platform import build_info as bi  # noqa: PLC0415
-            info = {k: getattr(bi, k) for k in dir(bi) if not k.startswith("_")
-                    and isinstance(getattr(bi, k), (str, int, bool, list, dict))}
+            from tensorflow.python.platform import build_info as bi
+
+            info = {
+                k: getattr(bi, k)
+                for k in dir(bi)
+                if not k.startswith("_") and isinstance(getattr(bi, k), (str, int, bool, list, dict))
+            }
             if "cuda_version_number" in info:
                 info.setdefault("cuda_version", info["cuda_version_number"])
             if "cudnn_version_number" in info:
@@ -77,8 +84,11 @@ def read_tf_log(path: str = TF_LOG_FILE) -> str:
 
 def run_op(ctx: Dict[str, Any], step: Callable[[str], None]) -> Dict[str, Any]:
     if not tf_installed():
-        return {"status": "inconclusive", "observed": {"installed": False},
-                "detail": "TensorFlow is not installed in this Python, so no TensorFlow op can be run."}
+        return {
+            "status": "inconclusive",
+            "observed": {"installed": False},
+            "detail": "TensorFlow is not installed in this Python, so no TensorFlow op can be run.",
+        }
     # TF logs through C++ straight to fd 2: send it to a file we can return (and the parent can
     # read if this process dies). Both variables must be set before the import.
     log = open(TF_LOG_FILE, "w")
@@ -93,7 +103,7 @@ def run_op(ctx: Dict[str, Any], step: Callable[[str], None]) -> Dict[str, Any]:
         return {"status": status, "detail": detail, "observed": observed}
 
     step("importing tensorflow")
-    import tensorflow as tf  # noqa: PLC0415
+    import tensorflow as tf
 
     observed["tf_version"] = tf.__version__
     step("listing GPUs with tf.config.list_physical_devices")
@@ -105,8 +115,10 @@ def run_op(ctx: Dict[str, Any], step: Callable[[str], None]) -> Dict[str, Any]:
         except (RuntimeError, ValueError):
             pass
     if not gpus:
-        return done("inconclusive", f"TensorFlow {tf.__version__} sees no GPU, so no GPU op can be run; "
-                                    f"its log (in observed.tf_log) says why.")
+        return done(
+            "inconclusive",
+            f"TensorFlow {tf.__version__} sees no GPU, so no GPU op can be run; its log (in observed.tf_log) says why.",
+        )
     try:
         with tf.device("/GPU:0"):
             step("running conv2d on /GPU:0")
@@ -118,10 +130,14 @@ def run_op(ctx: Dict[str, Any], step: Callable[[str], None]) -> Dict[str, Any]:
             b = tf.linalg.matmul(a, a)
             observed["checksum"] = float(tf.reduce_sum(y)) + float(tf.reduce_sum(b))
             observed["device"] = y.device
-    except Exception as e:  # noqa: BLE001 - any TF error is the answer
+    except Exception as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else ""
         observed["error"] = f"{type(e).__name__}: {first}"
-        return done("confirmed", f"A small conv2d/matmul on {gpus[0].name} with TensorFlow {tf.__version__} "
-                                 f"fails: {observed['error']}.")
-    return done("refuted", f"A small conv2d and matmul run on {gpus[0].name} with TensorFlow "
-                           f"{tf.__version__} (memory growth on); TensorFlow's log is in observed.tf_log.")
+        return done(
+            "confirmed", f"A small conv2d/matmul on {gpus[0].name} with TensorFlow {tf.__version__} fails: {observed['error']}."
+        )
+    return done(
+        "refuted",
+        f"A small conv2d and matmul run on {gpus[0].name} with TensorFlow "
+        f"{tf.__version__} (memory growth on); TensorFlow's log is in observed.tf_log.",
+    )
