@@ -227,19 +227,19 @@ LINT_CHECKS: Dict[str, Callable[[Rule, KnowledgeBase], List[str]]] = {
 
 
 def lint(kb: KnowledgeBase) -> List[Problem]:
-    problems = []
+    problems: List[Problem] = []
     for rule in kb.rules:
         for name, check in LINT_CHECKS.items():
             problems.extend(Problem(rule.id, rule.file, name, msg) for msg in check(rule, kb))
     return problems
 
 
-def run_examples(kb: KnowledgeBase, rules: List[Rule] = None) -> List[Problem]:
+def run_examples(kb: KnowledgeBase, rules: Optional[List[Rule]] = None) -> List[Problem]:
     """Run every rule's examples through the engine's own parsing, prefilter and matching."""
     from analyzer.pipeline.engine import _prefilter_for
 
     prefilter = _prefilter_for(kb)
-    problems = []
+    problems: List[Problem] = []
     for rule in rules if rules is not None else kb.rules:
         for ex in rule.examples_match:
             problems.extend(Problem(rule.id, rule.file, "example-match", m) for m in _check_match(kb, prefilter, rule, ex))

@@ -39,6 +39,7 @@ def template_regex(message: str) -> str:
     for m in _PIECES.finditer(message):
         out.append(re.escape(message[pos : m.start()]))
         kind = m.lastgroup
+        assert kind is not None  # every alternative of _PIECES is a named group
         piece = _AS_REGEX[kind]
         if kind == "q":
             piece = piece if not named else r"['\"][^'\"]*['\"]"

@@ -12,7 +12,7 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import TYPE_CHECKING, Any, Iterable, List, Optional, Type
 
 import typer
 
@@ -45,13 +45,18 @@ rules_app = typer.Typer(
 app.add_typer(rules_app, name="rules")
 
 
-def _choices(name: str, values) -> type:
+def _choices(name: str, values: Iterable[str]) -> Type[Enum]:
     """A str Enum of `values`, which Typer shows and checks as a choice."""
+    # mypy reads Enum's functional API only in a module-level assignment: here it sees an Enum instance.
     return Enum(name, {v: v for v in values}, type=str)  # type: ignore[return-value]
 
 
-Format = _choices("Format", FORMATS)
-FailOn = _choices("FailOn", FAIL_ON)
+if TYPE_CHECKING:  # made at run time from the option table (its single definition): to mypy, plain Enums
+    Format = Enum
+    FailOn = Enum
+else:
+    Format = _choices("Format", FORMATS)
+    FailOn = _choices("FailOn", FAIL_ON)
 
 
 def _version(value: bool) -> None:
@@ -116,7 +121,7 @@ def watch(
     ),
     rules: Optional[List[Path]] = RULES_OPTION,
     fail_on: FailOn = typer.Option(
-        FailOn.never,
+        FailOn("never"),
         "--fail-on",
         help="Exit with status 1 at the end when a finding is at least this severe (default never: a pipe keeps its status).",
     ),
@@ -141,7 +146,7 @@ def run(
     fmt: Optional[LiveFormat] = typer.Option(None, "--format", "-f", help="How diagnoses are written to stderr (as for watch)."),
     rules: Optional[List[Path]] = RULES_OPTION,
     fail_on: FailOn = typer.Option(
-        FailOn.never, "--fail-on", help="Accepted for symmetry; the exit status is always the command's own."
+        FailOn("never"), "--fail-on", help="Accepted for symmetry; the exit status is always the command's own."
     ),
     no_color: bool = typer.Option(False, "--no-color", help="No colour in the diagnoses."),
 ) -> None:

@@ -50,9 +50,10 @@ def main(argv: Optional[List[str]] = None) -> None:
     except BrokenPipeError:
         _quiet_broken_pipe()
     except Exception as e:  # a usage error from the option parser, or a bug in tflog
-        if hasattr(e, "show") and isinstance(getattr(e, "exit_code", None), int):
+        exit_code = getattr(e, "exit_code", None)
+        if hasattr(e, "show") and isinstance(exit_code, int):
             e.show()
-            sys.exit(e.exit_code)
+            sys.exit(exit_code)
         if os.environ.get("TFLOG_DEBUG"):
             raise
         _fail(f"internal error: {type(e).__name__}: {e} (set TFLOG_DEBUG=1 for the traceback; please report it)", EXIT_INTERNAL)

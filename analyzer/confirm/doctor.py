@@ -16,7 +16,7 @@ import platform
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from .probes import compat
 
@@ -57,7 +57,7 @@ def _loaded(libs: Dict[str, Dict[str, Any]], component: str, name: Optional[str]
     return None
 
 
-def _tf_cuda_cudnn(tf: Dict[str, Any]):
+def _tf_cuda_cudnn(tf: Dict[str, Any]) -> Tuple[Optional[str], Optional[str]]:
     """CUDA and cuDNN the installed TF was built with (build info, else its tested build)."""
     ctx = {"_tf_build": tf, "tf_version": tf.get("version")}
     return compat.expected_cuda(ctx)[0], compat.expected_cudnn(ctx)[0]
@@ -173,7 +173,8 @@ def run_doctor(timeout: float = 30.0) -> Dict[str, Any]:
     ctx = {"_tf_build": tf}
     needed: Dict[str, str] = {}
     if tf.get("installed") and not tf.get("error"):
-        needed = compat.tf_required_libraries(tf.get("version"), *_tf_cuda_cudnn(tf), windows)
+        cuda, cudnn = _tf_cuda_cudnn(tf)
+        needed = compat.tf_required_libraries(tf.get("version"), cuda, cudnn, windows)
     jobs = {}
     with ThreadPoolExecutor(max_workers=6) as pool:
         for comp in COMPONENTS:
@@ -295,7 +296,7 @@ def render_doctor_text(d: Dict[str, Any]) -> str:
     for c in d.get("checks", []):
         lines.append(f"  [{c['status']}] {c['detail']}")
     lines.append("")
-    lines.append(f"Verdict: {_VERDICT_TEXT.get(d.get('verdict'), d.get('verdict'))}")
+    lines.append(f"Verdict: {_VERDICT_TEXT.get(str(d.get('verdict')), d.get('verdict'))}")
     return "\n".join(lines) + "\n"
 
 

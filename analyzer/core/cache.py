@@ -247,9 +247,11 @@ def compile_regex(source: str, flags: int = 0):
             pass
     pattern = regex.compile(source, flags)  # raises regex.error for the caller, as before
     try:
-        rebuild, state = copyreg.dispatch_table[type(pattern)](pattern)
-        if rebuild is _regex.compile:
-            _patterns.put(key, tuple(state))
+        reduced = copyreg.dispatch_table[type(pattern)](pattern)
+        if isinstance(reduced, tuple) and len(reduced) == 2:  # (rebuild, args); other shapes: nothing to save
+            rebuild, state = reduced
+            if rebuild is _regex.compile:
+                _patterns.put(key, tuple(state))
     except Exception:
         pass
     return pattern
@@ -275,7 +277,10 @@ def fuzzy_store(kb) -> Optional[Store]:
             # Which rapidfuzz is installed, without importing it: its file's path, size and time.
             import importlib.util
 
-            origin = importlib.util.find_spec("rapidfuzz").origin
+            spec = importlib.util.find_spec("rapidfuzz")
+            if spec is None or spec.origin is None:
+                raise LookupError("rapidfuzz is not installed")  # Store treats a failing key as no file
+            origin = spec.origin
             st = os.stat(origin)
             return digest(f"{key} rapidfuzz {origin} {st.st_size} {st.st_mtime_ns}".encode()).hexdigest()
 

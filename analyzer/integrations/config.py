@@ -74,7 +74,7 @@ def _toml_module():
 
         return tomllib
     try:
-        import tomli  # type: ignore
+        import tomli
 
         return tomli
     except ImportError:

@@ -69,6 +69,14 @@ def _mm_cached(value: Any) -> Optional[Tuple[int, int]]:
     return (t[0], t[1] if len(t) > 1 else 0)
 
 
+def _req_mm(value: Any) -> Tuple[int, int]:
+    """`_mm` of a table value that must be a version; a table without one there is malformed."""
+    key = _mm(value)
+    if key is None:
+        raise CompatError(f"malformed compatibility table: {value!r} is not a version")
+    return key
+
+
 def _cmp_key(t: Ver, n: int = 4) -> Ver:
     return tuple(t[:n]) + (0,) * max(0, n - len(t))
 
@@ -217,12 +225,13 @@ class Compat:
         self.ga: Dict[Tuple[int, int], Dict[str, Any]] = {}
         for rec in self.toolkits:
             if rec.get("ga"):
-                self.ga[_mm(rec["cuda"])] = rec
+                self.ga[_req_mm(rec["cuda"])] = rec
         self.mvc: Dict[int, Dict[str, Any]] = {int(r["family"]): r for r in cd["minor_version_compatibility"]}
 
     def min_driver(self, cuda: Any, os_name: str = "linux") -> Optional[str]:
         """Minimum driver for a CUDA major.minor (its GA release), or None."""
-        rec = self.ga.get(_mm(cuda)) if _mm(cuda) else None
+        key = _mm(cuda)
+        rec = self.ga.get(key) if key else None
         value = rec.get(os_name) if rec else None
         return str(value) if value else None
 
@@ -248,7 +257,7 @@ class Compat:
     # --- compute capability --------------------------------------------------------------------
 
     def _index_cc(self, cc: Dict[str, Any]) -> None:
-        self.cc_toolkits = sorted(cc["cuda_toolkits"], key=lambda r: _mm(r["cuda"]))
+        self.cc_toolkits = sorted(cc["cuda_toolkits"], key=lambda r: _req_mm(r["cuda"]))
         self.wheels: Dict[Tuple[int, int], Dict[str, Any]] = {}
         for rec in cc["tf_wheels"]:
             for key in _expand_tf(rec["tf"]):
@@ -258,24 +267,25 @@ class Compat:
     def toolkit_cc_range(self, cuda: Any) -> Optional[Tuple[Tuple[int, int], Tuple[int, int]]]:
         """(oldest, newest) compute capability nvcc of this CUDA version compiles for, or None."""
         key = _mm(cuda)
-        if key is None or not self.cc_toolkits or key < _mm(self.cc_toolkits[0]["cuda"]):
+        if key is None or not self.cc_toolkits or key < _req_mm(self.cc_toolkits[0]["cuda"]):
             return None
         oldest, newest = None, None
         for rec in self.cc_toolkits:
-            if _mm(rec["cuda"]) > key:
+            if _req_mm(rec["cuda"]) > key:
                 break
             if rec.get("oldest"):
                 oldest = _mm(rec["oldest"])
             for a in rec.get("adds") or []:
-                newest = max(newest or (0, 0), _mm(a))
+                newest = max(newest or (0, 0), _req_mm(a))
         return (oldest, newest) if oldest and newest else None
 
     def tf_archs(self, tf_version: Any) -> Optional[str]:
-        rec = self.wheels.get(_mm(tf_version)) if _mm(tf_version) else None
+        key = _mm(tf_version)
+        rec = self.wheels.get(key) if key else None
         if not rec or not rec.get("sass"):
             return None
-        names = [f"sm_{_mm(s)[0]}{_mm(s)[1]}" for s in rec["sass"]]
-        names += [f"compute_{_mm(p)[0]}{_mm(p)[1]}" for p in rec.get("ptx") or []]
+        names = [f"sm_{major}{minor}" for major, minor in map(_req_mm, rec["sass"])]
+        names += [f"compute_{major}{minor}" for major, minor in map(_req_mm, rec.get("ptx") or [])]
         return ", ".join(names)
 
     def cc_support(self, cc: Any, tf_version: Any) -> Optional[str]:
@@ -291,12 +301,12 @@ class Compat:
         if rec is None:
             return None
         if rec.get("sass"):
-            if any(_mm(s)[0] == c[0] and _mm(s)[1] <= c[1] for s in rec["sass"]):
+            if any(_req_mm(s)[0] == c[0] and _req_mm(s)[1] <= c[1] for s in rec["sass"]):
                 return "yes"
-            if any(_mm(p) <= c for p in rec.get("ptx") or []):
+            if any(_req_mm(p) <= c for p in rec.get("ptx") or []):
                 return "ptx-jit"
             return "no"
-        if rec.get("docs_min_cc") and c < _mm(rec["docs_min_cc"]):
+        if rec.get("docs_min_cc") and c < _req_mm(rec["docs_min_cc"]):
             return "no"
         return None
 
@@ -324,7 +334,7 @@ class Compat:
         if key is None:
             return None
         for rec in self.lib_rows:
-            lo, hi = _mm(rec["from"]), _mm(rec["to"]) if rec.get("to") else None
+            lo, hi = _req_mm(rec["from"]), _mm(rec["to"]) if rec.get("to") else None
             if key >= lo and (key <= hi if hi else key[0] == lo[0]):
                 return rec
         return None
@@ -335,11 +345,11 @@ class Compat:
             return None
         if len(rows) == 1:
             return str(self.lib_rows[rows[0]]["cuda"])
-        majors = {_mm(self.lib_rows[i]["from"])[0] for i in rows}
+        majors = {_req_mm(self.lib_rows[i]["from"])[0] for i in rows}
         if len(majors) != 1:
             return None  # the names fit more than one CUDA major: not specific enough
         major = majors.pop()
-        all_of_major = [i for i, r in enumerate(self.lib_rows) if _mm(r["from"])[0] == major]
+        all_of_major = [i for i, r in enumerate(self.lib_rows) if _req_mm(r["from"])[0] == major]
         if rows == all_of_major and major >= 11:
             return f"{major}.x"
         first, last = self.lib_rows[rows[0]], self.lib_rows[rows[-1]]
@@ -479,7 +489,7 @@ def _derive(
         if versions:
             out["python_tf_versions"] = versions
         ranges = c.python_ranges_for(tf, platform) if tf else None
-        if ranges:
-            pv = _mm(py)
+        pv = _mm(py)  # not None: py has major.minor
+        if ranges and pv:
             out["python_supported"] = "yes" if any(lo <= pv <= hi for lo, hi in _python_ranges(ranges)) else "no"
     return tuple(out.items())

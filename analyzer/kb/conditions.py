@@ -167,6 +167,8 @@ def _eval(node: ast.AST, facts: Dict[str, object], has: Callable[[str], bool]):
     if isinstance(node, (ast.List, ast.Tuple)):
         return [_eval(e, facts, has) for e in node.elts]
     if isinstance(node, ast.Call):
+        if not isinstance(node.func, ast.Name):  # _check allows only calls of known names
+            raise ConditionError(f"unsupported call {ast.dump(node)}")
         args = [_eval(a, facts, has) for a in node.args]
         name = node.func.id
         if name == "has":

@@ -54,6 +54,8 @@ def _rules_key(rule_dirs: tuple, include_builtin: bool) -> Optional[str]:
 
         h = digest(f"tflog {__version__} python {sys.version} builtin {include_builtin}\n".encode())
         for module in (knowledge, normalize):
+            if module.__file__ is None:  # not loaded from a file (frozen): nothing to hash, so no cache
+                return None
             h.update(Path(module.__file__).read_bytes())
         builtin = builtin_rules_dir()
         files: List[Path] = [builtin / "categories.yaml"]

@@ -25,7 +25,7 @@ from .conditions import ConditionError, compile_condition
 try:  # the stdlib regex parser, to find the literal text a pattern requires
     import re._parser as _sre_parse  # Python >= 3.11
 except ImportError:  # pragma: no cover - Python 3.9/3.10
-    import sre_parse as _sre_parse  # type: ignore
+    import sre_parse as _sre_parse
 
 SEVERITIES = ("error", "warning", "info")
 # Log-format eras a rule may claim (`eras:`): the TF versions whose lines carry the rule's message
@@ -421,8 +421,9 @@ def _best_literals(items) -> Optional[List[str]]:
                 candidates.append(sub)
         elif op is C.BRANCH:
             alts = [_best_literals(list(b)) for b in av[1]]
-            if all(alts):
-                candidates.append([s for a in alts for s in a])
+            known = [a for a in alts if a]
+            if len(known) == len(alts):  # every branch requires a literal
+                candidates.append([s for a in known for s in a])
         elif op in (C.MAX_REPEAT, C.MIN_REPEAT) and av[0] >= 1:
             sub = _best_literals(list(av[2]))
             if sub:
@@ -490,6 +491,7 @@ class KnowledgeBase:
         # are emptied when a rule is disabled, since they remember what rules matched.
         self._fuzzy_masked = lru_cache(maxsize=FUZZY_CACHE)(self._fuzzy_uncached)
         self.line_cache: Dict[str, Any] = {}  # the engine's per-line results (engine.LINE_CACHE)
+        self._prefilter: Any = None  # the engine's scanner for these keywords (engine._prefilter_for)
         self.cache_key: Optional[str] = None  # set by _cache when loaded through it: keys its stores
         self._rule_disabled = False
 

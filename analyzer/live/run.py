@@ -22,7 +22,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import BinaryIO, Dict, List, Optional, TextIO
+from typing import Any, BinaryIO, Dict, List, Optional, TextIO
 
 from analyzer.core.model import Evidence, Finding, Report
 from analyzer.pipeline.reader import InputError
@@ -93,7 +93,7 @@ def run_command(
     child_env = dict(os.environ if env is None else env)
     child_env.setdefault("PYTHONUNBUFFERED", "1")
     forwarded = set()
-    holder: Dict[str, object] = {"child": None, "early": []}
+    holder: Dict[str, Any] = {"child": None, "early": []}
 
     def forward(signum, frame):
         if signum == signal.SIGINT and _terminal_sent_it():

@@ -50,10 +50,14 @@ import sys
 import threading
 import time
 from collections import deque
-from typing import Callable, Deque, Dict, List, Optional, Sequence, TextIO, Tuple
+from functools import partial
+from typing import TYPE_CHECKING, Any, Callable, Deque, Dict, List, Optional, Sequence, TextIO, Tuple, cast
 
 from analyzer.core.model import Finding, Report
 from analyzer.pipeline.reader import Block, LineSplitter
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 READ_SIZE = 65536  # one os.read(); a pipe holds 64 KiB by default
 STEP_SECONDS = 0.001  # analysis done before looking at the input again (a 1 MiB pipe absorbs that)
@@ -197,7 +201,7 @@ class LiveAnalysis:
         self.report: Optional[Report] = None
         self._emitted: Dict[tuple, tuple] = {}  # finding key -> what was last said about it
         self._last: Dict[tuple, Finding] = {}  # key -> the finding as last seen (for "withdrawn")
-        self._console = None
+        self._console: Optional[Console] = None
         self._changed = False
         self._slice = 256  # bytes per analysis step, adapted to ~STEP_SECONDS
         try:
@@ -406,7 +410,7 @@ class LiveAnalysis:
                 block, _ = self.blocks.popleft()
                 for seg, urgent in self._segments(block) if drain else ((block, False),):
                     if urgent:
-                        self._guard(lambda: self._feed(seg))
+                        self._guard(partial(self._feed, seg))
                     else:
                         self.skipped_lines += seg.data.count(seg.newline)
             if self.stopped:
@@ -516,7 +520,7 @@ class LiveAnalysis:
         from rich.text import Text
 
         if self._console is None:
-            self._console = Console(file=_DiagFile(self.diag), highlight=False, soft_wrap=True)
+            self._console = Console(file=_DiagFile.of(self.diag), highlight=False, soft_wrap=True)
         style = {"error": "bold red", "warning": "yellow", "info": "dim"}[severity]
         for i, line in enumerate(lines):
             text = Text(line)
@@ -536,7 +540,7 @@ class LiveAnalysis:
         elif self.fmt == "markdown":
             self.diag.write(render_markdown(report))
         elif self.fmt == "rich":
-            render_rich(report, _DiagFile(self.diag))
+            render_rich(report, _DiagFile.of(self.diag))
         else:
             self.diag.write("tflog: summary\n" + render_text(report))
 
@@ -546,6 +550,11 @@ class _DiagFile:
 
     def __init__(self, diag: _Diag):
         self._diag = diag
+
+    @classmethod
+    def of(cls, diag: _Diag) -> TextIO:
+        """One, typed as the text file it stands in for (rich only writes, flushes and asks isatty)."""
+        return cast(TextIO, cls(diag))
 
     def write(self, text: str) -> int:
         self._diag.write(text)
@@ -646,9 +655,9 @@ def _silence_stdout() -> None:
         pass
 
 
-def _install(handlers) -> dict:
+def _install(handlers: Dict[int, Any]) -> Dict[int, Any]:
     """Install signal handlers (main thread only); returns the old ones for `_restore`."""
-    old = {}
+    old: Dict[int, Any] = {}
     if threading.current_thread() is not threading.main_thread():
         return old
     for sig, handler in handlers.items():

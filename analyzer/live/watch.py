@@ -64,9 +64,11 @@ def watch_stream(
     read = (lambda: os.read(in_fd, READ_SIZE)) if in_fd is not None else _reader(inp)
     write = (lambda b: _write_all(out_fd, b)) if out_fd is not None else _writer(out)
     # A pipe's writer must never wait on us; a file (or BytesIO) has no writer: analyse it as we go.
-    ready = _waiter(in_fd) if _is_live_fd(in_fd) else None
-    if ready is not None:
-        _grow_pipe(in_fd)
+    ready = None
+    if in_fd is not None and _is_live_fd(in_fd):
+        ready = _waiter(in_fd)
+        if ready is not None:
+            _grow_pipe(in_fd)
     if out_fd is not None:
         _grow_pipe(out_fd)
 

@@ -19,7 +19,7 @@ import re
 import string
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from analyzer.core.model import SEVERITY_ORDER, Evidence, Finding, InputInfo, Report
 from analyzer.core.version import __version__
@@ -80,12 +80,12 @@ class _Line:
     `parse.line_key`) for lines seen again: repeated lines, TF's usual messages in the next log."""
 
     __slots__ = ("fields", "facts", "rule", "rule_facts")
-    UNKNOWN = object()  # `rule` before the rules were tried
+    UNKNOWN: Any = object()  # `rule` before the rules were tried (a sentinel in a rule's place)
 
     def __init__(self, fields, facts: LineFacts):
         self.fields = fields  # parse.classify(text)
         self.facts = facts
-        self.rule = _Line.UNKNOWN  # the matching rule, or None
+        self.rule: Optional[Rule] = _Line.UNKNOWN  # the matching rule, or None
         self.rule_facts: Dict[str, str] = {}
 
 
@@ -127,7 +127,7 @@ class Analysis:
                 changed.append(key)
             if raw.startswith(REPL_PROMPTS):  # an interactive session: also its question + answer
                 prompt_at, exchange = _exchange(block, raw, prompt_at)
-                key = exchange and self.feed_line(info.name, line_no + 1, clean(exchange))
+                key = self.feed_line(info.name, line_no + 1, clean(exchange)) if exchange else None
                 if key:
                     changed.append(key)
         return changed
@@ -236,8 +236,8 @@ class Analysis:
         # versions that work together (rules/compat/*.yaml), memoised: see _derived_facts
         facts.update({k: v for k, v in _derived_facts(facts).items() if k not in facts})
         present = self._present(facts)
-        findings = [self._finding(h, facts, present) for h in self.hits.values()]
-        findings = [f for f in findings if f is not None]
+        found = [self._finding(h, facts, present) for h in self.hits.values()]
+        findings = [f for f in found if f is not None]
         ranked = rank(findings, self.kb)
         report = Report(__version__, list(self.inputs), facts, dict(self.facts.evidence), ranked)
         report.warnings = list(self.kb.warnings)

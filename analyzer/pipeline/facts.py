@@ -9,7 +9,7 @@ wins; equal rank: first seen). Lists (missing/loaded libraries) accumulate.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Callable, Dict, Iterable, List, Mapping, Optional, Tuple, cast
 
 import regex
 
@@ -37,7 +37,10 @@ REPORT_FACTS = (
 
 
 def _gib_to_mb(v: str) -> str:
-    num, unit = _MEMORY.regex.match(v).groups()
+    m = _MEMORY.regex.match(v)
+    if m is None:  # a unit but no leading number (a rule's own group may capture such text)
+        return _plain(v)
+    num, unit = m.groups()
     return str(round(float(num) * (1024 if unit == "G" else 1)))
 
 
@@ -83,8 +86,8 @@ def _p(pattern: str, rank: int, *keywords: str) -> FactPattern:
 
 
 _V = r"(\d+\.\d+(?:\.\d+)?(?:[-_.]?(?:rc|dev|a|b)\d*)?)"
-_MEMORY = _p(r"([\d.]+)\s*([GM])i?B", 0)
-_MEMORY_UNIT = _p(r"[GM]i?B", 0)
+_MEMORY: FactPattern = _p(r"([\d.]+)\s*([GM])i?B", 0)
+_MEMORY_UNIT: FactPattern = _p(r"[GM]i?B", 0)
 
 PATTERNS: List[FactPattern] = [
     # --- TensorFlow version ---------------------------------------------------------------
@@ -317,7 +320,7 @@ class FactCollector:
         if not value:
             return
         if key in LIST_FACTS:
-            items = self.values.setdefault(key, [])
+            items = cast(List[str], self.values.setdefault(key, []))  # a list fact's value is always a list
             if value not in items and len(items) < self.MAX_LIST:
                 items.append(value)
                 self.evidence.setdefault(key, Evidence(self.input_name, line, text[:300]))
@@ -375,7 +378,7 @@ def _propose(out: List[Tuple[str, str, int]], g: Dict[str, str], rank: int) -> N
             out.append((key, normalise(key, value), rank))
 
 
-def merge_facts(base: Dict[str, object], extra: Dict[str, object]) -> Dict[str, object]:
+def merge_facts(base: Dict[str, object], extra: Mapping[str, object]) -> Dict[str, object]:
     """Facts of `base` overridden by `extra` (used for a finding's own facts over the report's)."""
     out = dict(base)
     out.update({k: v for k, v in extra.items() if v not in (None, "", [])})

@@ -198,7 +198,7 @@ class TracebackTracker:
 
     MAX_FRAMES = 50
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.current: Optional[Traceback] = None
         self._chain_pending = False
 

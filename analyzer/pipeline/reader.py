@@ -17,7 +17,7 @@ import stat
 import sys
 import zlib
 from dataclasses import dataclass
-from typing import BinaryIO, Iterator, Optional
+from typing import Iterable, Iterator, Optional, Protocol
 
 BLOCK = 1 << 20  # bytes read at a time
 MAX_LINE = 64 * 1024  # a longer line is cut to its head (still matched on it)
@@ -32,6 +32,14 @@ _BINARY_MAGIC = {
     b"\x93NUMPY": "a NumPy array file",
     b"BZh": None,  # checked below with more bytes; bzip2 is plausible but not supported
 }
+
+
+class ByteStream(Protocol):
+    """What the reader needs of an input stream: a file, stdin's buffer, a GzipFile or one of the wrappers below."""
+
+    def read(self, n: int = -1, /) -> bytes: ...
+
+    def close(self) -> None: ...
 
 
 class InputError(Exception):
@@ -56,7 +64,7 @@ class Source:
     """An opened input: a readable binary stream plus what the reader learned about it."""
 
     name: str
-    stream: BinaryIO
+    stream: ByteStream
     encoding: str = "utf-8"  # utf-8 | utf-16-le | utf-16-be
     compressed: bool = False
 
@@ -108,7 +116,7 @@ def sniff(source: Source, head: bytes) -> None:
             raise InputError(f"{source.name}: binary file, not a text log")
 
 
-def _decoded_stream(source: Source, raw: BinaryIO) -> BinaryIO:
+def _decoded_stream(source: Source, raw: ByteStream) -> ByteStream:
     """Wrap `raw` so that it yields UTF-8 bytes whatever the input encoding was."""
     if source.encoding == "utf-8":
         return raw
@@ -118,7 +126,7 @@ def _decoded_stream(source: Source, raw: BinaryIO) -> BinaryIO:
 class _Transcoder(io.RawIOBase):
     """Incrementally re-encodes a UTF-16 stream as UTF-8 (bounded memory)."""
 
-    def __init__(self, raw: BinaryIO, encoding: str):
+    def __init__(self, raw: ByteStream, encoding: str):
         self._raw = raw
         self._dec = codecs.getincrementaldecoder(encoding)(errors="replace")
         self._buf = b""
@@ -148,11 +156,12 @@ def read_blocks(source: Source, block_size: int = BLOCK) -> Iterator[Block]:
     if not head:
         raise InputError(f"{source.name}: file is empty")
     sniff(source, head)
-    stream: BinaryIO = _Prepended(head, source.stream)
+    peeked = _Prepended(head, source.stream)
+    stream: ByteStream = peeked
     if source.compressed:
         import gzip  # here: most logs are not compressed, and start-up time counts
 
-        stream = gzip.GzipFile(fileobj=stream, mode="rb")
+        stream = gzip.GzipFile(fileobj=peeked, mode="rb")
         try:
             first = stream.read(block_size)
         except (OSError, EOFError, zlib.error) as e:
@@ -167,7 +176,7 @@ def read_blocks(source: Source, block_size: int = BLOCK) -> Iterator[Block]:
     yield from LineSplitter(source.name).split(_chunks(source, stream, block_size))
 
 
-def _chunks(source: Source, stream: BinaryIO, block_size: int) -> Iterator[bytes]:
+def _chunks(source: Source, stream: ByteStream, block_size: int) -> Iterator[bytes]:
     while True:
         try:
             chunk = stream.read(block_size)
@@ -183,7 +192,7 @@ def _chunks(source: Source, stream: BinaryIO, block_size: int) -> Iterator[bytes
 class _Prepended(io.RawIOBase):
     """A stream that first returns `head`, then the rest of `rest` (we peeked at `head`)."""
 
-    def __init__(self, head: bytes, rest: BinaryIO):
+    def __init__(self, head: bytes, rest: ByteStream):
         self._head = head
         self._rest = rest
 
@@ -220,7 +229,7 @@ class LineSplitter:
         self._skipping = False  # inside an over-long line, dropping bytes until its end
         self._newline: Optional[bytes] = None
 
-    def split(self, chunks) -> Iterator[Block]:
+    def split(self, chunks: Iterable[bytes]) -> Iterator[Block]:
         for chunk in chunks:
             yield from self.feed(chunk)
         yield from self.finish()

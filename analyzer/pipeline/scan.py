@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Dict, Iterable, Iterator, List, Optional, Set, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
 from .reader import Block
 
@@ -80,7 +80,7 @@ def trie_pattern(words: Iterable[str]) -> bytes:
 
 
 class Prefilter:
-    def __init__(self, keywords: Iterable[str], engine: str = None):
+    def __init__(self, keywords: Iterable[str], engine: Optional[str] = None):
         self.words = sorted({k.lower() for k in keywords if k} | set(GENERIC))
         engine = engine or os.environ.get("TFLOG_SCANNER") or "auto"
         self._hs = _hyperscan_db(self.words) if engine in ("auto", "hyperscan") else None
@@ -94,11 +94,11 @@ class Prefilter:
         """(line number, raw line, keywords seen in it or None) for each line of `block` with a keyword."""
         if self._hs is None:
             return self._lines_re(block)
-        return self._lines_hs(block)
+        return self._lines_hs(block, self._hs)
 
-    def _lines_hs(self, block: Block):
+    def _lines_hs(self, block: Block, hs: Any) -> Iterator[Tuple[int, bytes, Optional[Set[str]]]]:
         events: List[Tuple[int, int]] = []
-        self._hs.scan(block.data, match_event_handler=lambda i, _f, to, _fl, _c: events.append((to, i)))
+        hs.scan(block.data, match_event_handler=lambda i, _f, to, _fl, _c: events.append((to, i)))
         data, nl, words = block.data, block.newline, self.words
         line_no, counted_to, line_end = block.first_line, 0, -1
         start, found = 0, None
@@ -118,7 +118,7 @@ class Prefilter:
         if found is not None:
             yield line_no, data[start:line_end], found
 
-    def _lines_re(self, block: Block):
+    def _lines_re(self, block: Block) -> Iterator[Tuple[int, bytes, Optional[Set[str]]]]:
         data, nl = block.data, block.newline
         low = data.lower()
         search, pos = self._re.search, 0

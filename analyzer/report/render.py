@@ -149,7 +149,7 @@ def render_markdown(report: Report) -> str:
         if f.evidence:
             e = f.evidence[0]
             out.append(
-                f"\nEvidence ({e.input} line {e.line}{', seen %d times' % f.count if f.count > 1 else ''}):\n```\n{_short(e.text, 500)}\n```"
+                f"\nEvidence ({e.input} line {e.line}{f', seen {f.count} times' if f.count > 1 else ''}):\n```\n{_short(e.text, 500)}\n```"
             )
         if f.explanation:
             out.append(f.explanation)
@@ -170,7 +170,7 @@ def render_markdown(report: Report) -> str:
     return "\n".join(out).strip() + "\n"
 
 
-def render_rich(report: Report, file: TextIO = None) -> None:
+def render_rich(report: Report, file: Optional[TextIO] = None) -> None:
     """Colour terminal output (only used when stdout is a TTY or asked for)."""
     from rich.console import Console
     from rich.markup import escape
@@ -186,7 +186,7 @@ def render_rich(report: Report, file: TextIO = None) -> None:
             console.print()
             console.print(
                 f"[{colour[f.severity]}]{label}[/] [bold]{escape(f.title)}[/] "
-                f"[dim]({escape(f.rule_id)}, {f.confidence:.0%}{', fuzzy %.0f' % f.score if f.score else ''})[/]"
+                f"[dim]({escape(f.rule_id)}, {f.confidence:.0%}{f', fuzzy {f.score:.0f}' if f.score else ''})[/]"
             )
             for e in f.evidence[:3]:
                 more = f" (x{e.count})" if e.count > 1 else ""

@@ -23,9 +23,9 @@ import multiprocessing
 import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, Optional, Union
 
 from analyzer.core.version import __version__
 from analyzer.pipeline.reader import InputError
@@ -108,11 +108,12 @@ class AnalysisPool:
         """The serialised answer; raises Busy (503) or AnalysisTimeout (504)."""
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.workers)
+        slots = self._slots
         if self._waiting >= self.max_waiting:
             raise Busy()
         self._waiting += 1
         try:
-            await asyncio.wait_for(self._slots.acquire(), timeout=self.service.timeout)
+            await asyncio.wait_for(slots.acquire(), timeout=self.service.timeout)
         except asyncio.TimeoutError:
             raise Busy() from None
         finally:
@@ -121,10 +122,10 @@ class AnalysisPool:
         try:
             future = self._submit(text, fmt, redact)
         except BaseException:
-            self._slots.release()
+            slots.release()
             raise
         # The slot is freed when the worker is really done, not when the client gave up.
-        future.add_done_callback(lambda _: loop.call_soon_threadsafe(self._slots.release))
+        future.add_done_callback(lambda _: loop.call_soon_threadsafe(slots.release))
         try:
             return await asyncio.wait_for(asyncio.wrap_future(future), timeout=self.service.timeout + 2.0)
         except asyncio.TimeoutError:
@@ -133,7 +134,9 @@ class AnalysisPool:
             self._restart()
             raise Busy() from None
 
-    def _submit(self, text: str, fmt: str, redact: bool):
+    def _submit(self, text: str, fmt: str, redact: bool) -> Future[bytes]:
+        if self._executor is None:
+            raise RuntimeError("AnalysisPool.start() was not called")
         try:
             return self._executor.submit(_work, text, fmt, redact)
         except BrokenProcessPool:  # a worker died (killed, out of memory): start afresh once
@@ -241,14 +244,14 @@ def create_app(service: Service, pool: AnalysisPool, max_body: int = DEFAULT_MAX
     class ErrorBody(BaseModel):
         error: str
 
-    errors = {
+    errors: Dict[Union[int, str], Dict[str, Any]] = {  # FastAPI's `responses` type
         413: {"model": ErrorBody, "description": "Body larger than the server's limit"},
         415: {"model": ErrorBody, "description": "The body is not sent as application/json"},
         422: {"model": ErrorBody, "description": "Wrong types or unknown fields (a body that is not JSON at all: 400)"},
         503: {"model": ErrorBody, "description": "Every worker busy and the queue full; retry after Retry-After seconds"},
         504: {"model": ErrorBody, "description": "The analysis took longer than the server's time limit"},
     }
-    answer = {
+    answer: Dict[str, Any] = {
         "description": 'The report, or {"markdown": ...} for format=markdown',
         "content": {
             "application/json": {

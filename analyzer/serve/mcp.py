@@ -34,7 +34,7 @@ def _tool_error():
     try:
         from mcp.server.mcpserver.exceptions import ToolError  # SDK v2
     except ImportError:
-        from mcp.server.fastmcp.exceptions import ToolError  # SDK v1
+        from mcp.server.fastmcp.exceptions import ToolError  # type: ignore[no-redef,unused-ignore]  # SDK v1
     return ToolError
 
 
@@ -42,7 +42,7 @@ def _new_server():
     try:
         from mcp.server.mcpserver import MCPServer  # SDK v2
     except ImportError:
-        from mcp.server.fastmcp import FastMCP  # SDK v1
+        from mcp.server.fastmcp import FastMCP  # type: ignore[attr-defined,unused-ignore]  # SDK v1 (v2 has no FastMCP)
 
         return FastMCP(name="tflog", instructions=INSTRUCTIONS, log_level="WARNING")
     return MCPServer(name="tflog", instructions=INSTRUCTIONS, version=__version__, log_level="WARNING")

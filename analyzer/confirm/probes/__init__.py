@@ -49,6 +49,7 @@ def run_probe(name: str, context: Optional[Dict[str, Any]] = None, timeout: floa
     """
     start = time.monotonic()
     ctx: Dict[str, Any] = dict(context or {}) if isinstance(context, dict) else {}
+    res: Dict[str, Any]
     try:
         if name not in PROBE_NAMES:
             res = {

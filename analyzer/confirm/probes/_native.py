@@ -13,7 +13,7 @@ import re
 import site
 import subprocess
 import sys
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 IS_WINDOWS = os.name == "nt"
 
@@ -72,7 +72,8 @@ def loaded_path(lib: ctypes.CDLL, name: str) -> Optional[str]:
     """Where the dynamic loader actually found the library."""
     if IS_WINDOWS:
         buf = ctypes.create_unicode_buffer(32768)
-        n = ctypes.windll.kernel32.GetModuleFileNameW(ctypes.c_void_p(lib._handle), buf, len(buf))
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined,unused-ignore]  # ctypes.windll: Windows only
+        n = kernel32.GetModuleFileNameW(ctypes.c_void_p(lib._handle), buf, len(buf))
         return buf.value if n else None
     path = _dlinfo_path(lib._handle)
     if path:
@@ -203,7 +204,8 @@ def ldconfig_cache() -> List[Tuple[str, str]]:
 def find_copies(name: str, limit: int = 40) -> List[Dict[str, Any]]:
     """Every file of this library's family on the usual search locations (any version)."""
     pat = _family_regex(name)
-    seen, out = set(), []
+    seen: Set[str] = set()
+    out: List[Dict[str, Any]] = []
 
     def add(path: str, source: str) -> None:
         real = os.path.realpath(path)

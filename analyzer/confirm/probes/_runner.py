@@ -99,7 +99,7 @@ def launch(name: str, context: Dict[str, Any], timeout: float) -> Dict[str, Any]
         payload = json.dumps(context, default=str).encode()
     except (TypeError, ValueError) as e:
         return _result("inconclusive", f"The finding's facts could not be passed to the {name} probe: {e}.")
-    cleanup = {"ignore_cleanup_errors": True} if sys.version_info >= (3, 10) else {}
+    cleanup: Dict[str, Any] = {"ignore_cleanup_errors": True} if sys.version_info >= (3, 10) else {}
     with tempfile.TemporaryDirectory(prefix="tflog-probe-", **cleanup) as tmp:
         kwargs: Dict[str, Any] = (
             {"start_new_session": True}

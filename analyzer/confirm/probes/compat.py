@@ -191,9 +191,8 @@ def tf_required_libraries(tf_version: Any, cuda_version: Any, cudnn_version: Any
     tv = (vtuple(tf_version) or (99, 99))[:2]
     for req in _C.tf_required:
         comp = str(req["component"])
-        if (req.get("from_tf") and tv < vtuple(req["from_tf"])[:2]) or (
-            req.get("before_tf") and tv >= vtuple(req["before_tf"])[:2]
-        ):
+        from_tf, before_tf = vtuple(req.get("from_tf")), vtuple(req.get("before_tf"))
+        if (from_tf and tv < from_tf[:2]) or (before_tf and tv >= before_tf[:2]):
             names.pop(comp, None)
     cd = vtuple(cudnn_version)
     if cd:
@@ -269,8 +268,9 @@ def parse_bytes(value: Any) -> Optional[int]:
 def human_bytes(n: Optional[int]) -> str:
     if n is None:
         return "unknown"
+    size: float = n
     for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(n) < 1024 or unit == "TiB":
-            return f"{n} B" if unit == "B" else f"{n:.1f} {unit}"
-        n = n / 1024
-    return str(n)
+        if abs(size) < 1024 or unit == "TiB":
+            return f"{size} B" if unit == "B" else f"{size:.1f} {unit}"
+        size = size / 1024
+    return str(size)

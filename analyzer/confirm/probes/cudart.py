@@ -38,7 +38,7 @@ Opened = Tuple[Optional[ctypes.CDLL], Dict[str, Any], List[Dict[str, Any]]]
 
 def open_first(names: List[str], step: Callable[[str], None]) -> Opened:
     """Load the first name that loads; returns (lib, its facts, [names tried before it with their errors])."""
-    tried = []
+    tried: List[Dict[str, Any]] = []
     for name in names:
         step(f"loading {name}")
         lib, info = _native.load_like_tf(name)
