@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
-import architecture  # noqa: E402
+import architecture
 
 
 @pytest.fixture(scope="module")

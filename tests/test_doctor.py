@@ -14,10 +14,6 @@ from analyzer.confirm.doctor import render_doctor_text, run_doctor
 from conftest import CC, CLIBS, build  # noqa: F401  (fake GPU libraries, shared with other tests)
 
 
-
-
-
-
 def test_doctor_on_this_machine():
     d = run_doctor(timeout=60)
     json.dumps(d)

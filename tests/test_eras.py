@@ -8,6 +8,7 @@ import pytest
 from analyzer import load_knowledge_base
 from analyzer.authoring.check import check_eras, example_era, lint
 from analyzer.kb.rules import ERAS, RuleError, load_rules, rules_from_data, rules_to_data
+
 from conftest import tflog
 
 # Real-format lines, most of them quoted in ../shared/reference/message_catalog.md (section 0).

@@ -89,7 +89,7 @@ Limit:                 10925244416
 InUse:                  7613320960
 MaxInUse:               7613320960
 NumAllocs:                    1234
-"""
+"""  # noqa: W291 - the allocator writes "Stats: " with its trailing space
     r = analyze(log)
     assert r.facts.get("bfc_limit_bytes") == "10925244416" and r.facts.get("bfc_in_use_bytes") == "7613320960"
 

@@ -12,6 +12,7 @@ import threading
 import pytest
 
 from analyzer import analyze
+
 from conftest import ROOT, tflog
 
 ERR = "2021-03-01 12:00:00.123456: F tensorflow/core/other/thing.cc:12] Check failed: widget_count >= 0 (-1 vs. 0)"

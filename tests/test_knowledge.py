@@ -7,8 +7,9 @@ import time
 import pytest
 
 from analyzer.kb.conditions import ConditionError, compile_condition, glob_matcher
-from analyzer.pipeline.engine import analyze_text
 from analyzer.kb.rules import RuleError, load_rules, required_literals
+from analyzer.pipeline.engine import analyze_text
+
 from conftest import tflog
 
 GOOD = """

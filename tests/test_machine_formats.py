@@ -14,11 +14,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import ROOT, SAMPLES, tflog
-
 from analyzer import analyze
-from analyzer.report.machine_formats import (escape_data, escape_property, fingerprint, render_github, render_jsonl,
-                                      render_sarif)
+from analyzer.report.machine_formats import escape_data, escape_property, fingerprint, render_github, render_jsonl, render_sarif
+
+from conftest import ROOT, SAMPLES, tflog
 
 SARIF_SCHEMA = json.loads((ROOT / "tests" / "data" / "sarif-2.1.0.schema.json").read_text())
 CUDNN = ("{ts}: E tensorflow/stream_executor/cuda/cuda_dnn.cc:{src}] "

@@ -20,11 +20,12 @@ from pathlib import Path
 
 import pytest
 
+from analyzer.kb.rules import load_rules
 from analyzer.pipeline import engine
 from analyzer.pipeline.engine import Analysis
-from analyzer.kb.rules import load_rules
 from analyzer.pipeline.reader import LineSplitter
 from analyzer.pipeline.scan import Prefilter
+
 from conftest import ROOT, SAMPLES, tflog
 
 try:
@@ -96,8 +97,8 @@ def test_shared_caches_change_nothing(logs, monkeypatch):
 def _retimed(text: str, seed: int) -> str:
     """The same log written at another time by another thread, with some levels changed (E<->W)."""
     rng = random.Random(seed)
-    text = re.sub(r"\d\d:\d\d:\d\d\.\d{6}", lambda m: "%02d:%02d:%02d.%06d" % (
-        rng.randrange(24), rng.randrange(60), rng.randrange(60), rng.randrange(10 ** 6)), text)
+    text = re.sub(r"\d\d:\d\d:\d\d\.\d{6}", lambda m: (
+        f"{rng.randrange(24):02d}:{rng.randrange(60):02d}:{rng.randrange(60):02d}.{rng.randrange(10 ** 6):06d}"), text)
     text = re.sub(r"(?m)^([IWEF])(\d{4} [\d:.]+\s+)(\d+)", lambda m: m.group(1) + m.group(2) + str(rng.randrange(99999)), text)
     return re.sub(r"(?m)(: |^)([EW])(?= \S+:\d+\] )", lambda m: m.group(1) + ("W" if m.group(2) == "E" else "E")
                   if rng.random() < 0.5 else m.group(0), text)

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.confirm.probes import PROBE_NAMES, run_probe
-from analyzer.confirm.probes import compat
+from analyzer.confirm.probes import PROBE_NAMES, compat, run_probe
 
-from conftest import CC, CLIBS, build  # noqa: F401  (fake GPU libraries, shared with other tests)
+from conftest import CC, CLIBS, build  # fake GPU libraries, shared with other tests
+
 NO_TF = {"_tf_build": {"installed": False}}  # compare with the context, even where TF is installed
 
 needs_cc = pytest.mark.skipif(CC is None, reason="gcc is not installed, so the fake GPU libraries cannot be built")

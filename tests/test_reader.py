@@ -9,6 +9,7 @@ import pytest
 
 from analyzer.pipeline.engine import Analysis, analyze_paths
 from analyzer.pipeline.reader import MAX_LINE, InputError, LineSplitter
+
 from conftest import tflog
 
 OOM = ("2021-03-01 12:00:00.123456: W tensorflow/core/common_runtime/bfc_allocator.cc:456] "

@@ -14,8 +14,8 @@ from typing import Iterator, List, Tuple
 import pytest
 import regex
 
-from analyzer.pipeline import facts; from analyzer.pipeline import parse
 from analyzer.kb.rules import MATCH_TIMEOUT, VETTED_MAX_LEN, load_rules
+from analyzer.pipeline import facts, parse
 
 TIMEOUT = MATCH_TIMEOUT  # what a user rule may take; a linear pattern needs well under 1 ms for 4 KB
 GENERIC = ("a", " ", "0", "a ", "x:", ". ", "\\", "'", "_1", "-", "=", "ab1 ")
@@ -35,7 +35,7 @@ def hostile_lines(example: str) -> Iterator[str]:
         yield (example[: n // 2] + piece * VETTED_MAX_LEN)[:VETTED_MAX_LEN - 1] + "!"
 
 
-def slow_patterns(patterns: List[Tuple[str, "regex.Pattern"]], examples: List[str]) -> List[str]:
+def slow_patterns(patterns: List[Tuple[str, regex.Pattern]], examples: List[str]) -> List[str]:
     slow = []
     for name, pattern in patterns:
         for example in examples:

@@ -8,6 +8,7 @@ import pytest
 from analyzer import analyze
 from analyzer.core.normalize import mask
 from analyzer.pipeline.parse import parse_line
+
 from conftest import SAMPLES
 
 

@@ -13,6 +13,7 @@ from analyzer import load_knowledge_base
 from analyzer.pipeline.engine import _prefilter_for
 from analyzer.pipeline.reader import LineSplitter
 from analyzer.pipeline.scan import Prefilter, trie_pattern
+
 from conftest import ROOT, SAMPLES, tflog
 
 HAVE_HS = importlib.util.find_spec("hyperscan") is not None

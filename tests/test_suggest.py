@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from analyzer.authoring.check import run_examples
 from analyzer.kb.rules import load_rules
+
 from conftest import tflog
 
 LINE = "2021-03-01 12:00:00.123456: F tensorflow/core/kernels/frob.cc:77] Frobnicator 12 failed on /data/x/y.bin with shape [3,4] and name 'abc'"

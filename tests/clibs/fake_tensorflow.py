@@ -29,7 +29,7 @@ class config:
     class experimental:
         @staticmethod
         def set_memory_growth(device, enable):
-            os.write(2, ("growth=%s\n" % enable).encode())
+            os.write(2, f"growth={enable}\n".encode())
 
     @staticmethod
     def list_physical_devices(kind):
