@@ -4,6 +4,10 @@ A rule file is a YAML list of rules (format: docs/rules.md). Loading checks
 every field and raises `RuleError` naming file, rule id and field, so a typo in
 a user's rule folder reads as one clear line. `KnowledgeBase.match()` is the
 exact stage, `KnowledgeBase.fuzzy()` the fuzzy stage.
+
+Kept whole (~580 lines) on purpose: the on-disk cache of loaded rules is keyed by this file's
+bytes (`load._rules_key`), so the code that turns YAML into loaded rules (validation, derived
+keywords, the plain data the cache stores) stays in the file that key hashes.
 """
 
 from __future__ import annotations

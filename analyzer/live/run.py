@@ -27,16 +27,12 @@ from typing import Any, BinaryIO, Dict, List, Optional, TextIO
 from analyzer.core.model import Evidence, Finding, Report
 from analyzer.pipeline.reader import InputError
 
-from .stream import (
-    BURST_WAIT,
-    READ_SIZE,
-    LiveAnalysis,
+from .plumbing import (
     _Diag,
     _fileno,
     _grow_pipe,
     _install,
     _LineState,
-    _one_line,
     _quiet_gc,
     _restore,
     _same_file,
@@ -44,6 +40,7 @@ from .stream import (
     _write_all,
     _writer,
 )
+from .stream import BURST_WAIT, READ_SIZE, LiveAnalysis, _one_line
 
 SIGNAL_RULE_ID = "run-killed-by-signal"
 _GPU_TEXT = re.compile(r"cu(?:da|dnn|blas|fft|solver|sparse|rand)|nccl|gpu|xla|ptxas", re.I)

@@ -19,10 +19,7 @@ from typing import BinaryIO, Callable, Optional, TextIO
 
 from analyzer.pipeline.reader import InputError
 
-from .stream import (
-    BURST_WAIT,
-    READ_SIZE,
-    LiveAnalysis,
+from .plumbing import (
     _Diag,
     _fileno,
     _grow_pipe,
@@ -35,6 +32,7 @@ from .stream import (
     _write_all,
     _writer,
 )
+from .stream import BURST_WAIT, READ_SIZE, LiveAnalysis
 
 
 def watch_stream(

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import fnmatch
 import re
-import string
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Dict, Iterable, List, Optional, Tuple
@@ -32,6 +31,7 @@ from .facts import REPORT_FACTS, FactCollector, LineFacts, merge_facts, normalis
 from .parse import REPL_PROMPTS, Record, TracebackTracker, classify, clean, line_key, node_name, repl_exchange
 from .reader import Block, LineSplitter, Source, open_source, read_blocks
 from .scan import Prefilter
+from .templates import render_template
 
 MAX_EVIDENCE = 5  # distinct evidence lines kept per finding
 MAX_UNRECOGNIZED = 20  # distinct unrecognized errors kept
@@ -373,46 +373,6 @@ def _prefilter_for(kb: KnowledgeBase) -> Prefilter:
     if built is None or built[0] is not kb.keywords:
         built = kb._prefilter = (kb.keywords, Prefilter(list(kb.keywords) + list(FACT_KEYWORDS)))
     return built[1]
-
-
-# --- templates ----------------------------------------------------------------------------------
-
-_FORMATTER = string.Formatter()
-
-
-@lru_cache(maxsize=2048)
-def _template_lines(template: str) -> Tuple[Tuple[str, Optional[Tuple[str, ...]]], ...]:
-    """The template's lines, each with the fact names it uses (None: not a format string).
-    Parsed once per template: rules' texts are rendered for every report."""
-    out = []
-    for line in template.splitlines():
-        try:
-            names: Optional[Tuple[str, ...]] = tuple(f for _, f, _, _ in _FORMATTER.parse(line) if f)
-        except ValueError:
-            names = None
-        out.append((line, names))
-    return tuple(out)
-
-
-def render_template(template: str, facts: Dict[str, object]) -> str:
-    """Fill {fact} placeholders; a line that names an unknown fact is left out."""
-    out = []
-    for line, names in _template_lines(template):
-        if names is None:
-            out.append(line)
-            continue
-        values = {}
-        for n in names:
-            v = facts.get(n)
-            if v in (None, "", []):
-                break
-            values[n] = ", ".join(map(str, v)) if isinstance(v, list) else v
-        else:
-            try:
-                out.append(line.format(**values))
-            except (KeyError, IndexError, ValueError, AttributeError):
-                out.append(line)
-    return "\n".join(out).strip()
 
 
 # --- ranking ------------------------------------------------------------------------------------
