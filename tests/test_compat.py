@@ -28,7 +28,7 @@ def _mm(v):
 
 def test_tables_live_next_to_the_rules():
     assert {p.stem for p in compat_dir().glob("*.yaml")} == {
-        "tested_builds", "cuda_drivers", "compute_capability", "library_names"}
+        "tested_builds", "cuda_drivers", "compute_capability", "library_names", "packages"}
 
 
 def test_every_record_names_its_source():

@@ -68,7 +68,8 @@ ImportError: Traceback (most recent call last):"""
             done.append(tb)
     first = done[0]
     assert first.exception.exc_type == "ImportError" and first.exception.line == 4 and not first.chained
-    assert first.frames[0].endswith("pywrap_tensorflow.py:58 in <module>")
+    assert (first.frames[0].module_path, first.frames[0].line, first.frames[0].func) == (
+        "tensorflow/python/pywrap_tensorflow.py", 58, "<module>")
     assert len(done) >= 1
 
 
@@ -141,3 +142,50 @@ def test_line_key_drops_what_changes_from_line_to_line_but_not_the_level():
     assert line_key(absl) == line_key("E0102 03:04:05.123456 7 cuda_dnn.cc:8310] Unable to register cuDNN factory")
     assert line_key(absl) != line_key("W" + absl[1:])
     assert line_key("plain text 12:00:00.000000") == "plain text 12:00:00.000000"
+
+
+def _tracebacks(text):
+    tracker, done = TracebackTracker(), []
+    for i, line in enumerate(text.splitlines(), 1):
+        tb = tracker.feed(parse_line(i, line))
+        if tracker.cut is not None:
+            done.append(tracker.cut)
+        if tb:
+            done.append(tb)
+    if tracker.current is not None:
+        done.append(tracker.flush())
+    return done
+
+
+def test_traceback_frames_in_every_style():
+    """CPython with Windows paths, IPython >= 8 (`File ~/x.py:12, in f(a)`, `Cell In[4], line 7`),
+    older Jupyter (`/x.py in f(a)`) and Colab (Markdown links) all give frames with module paths."""
+    text = """---------------------------------------------------------------------------
+AttributeError                            Traceback (most recent call last)
+Cell In[1], line 47
+---> 47 from object_detection.builders import model_builder
+File ~/miniconda3/envs/jup/lib/python3.12/site-packages/object_detection/builders/model_builder.py:22
+---> 22 from object_detection.builders import box_predictor_builder
+  File "C:\\Users\\me\\anaconda3\\lib\\site-packages\\keras\\src\\engine\\training.py", line 1184, in fit
+~/.local/lib/python3.5/site-packages/tensorflow_addons/__init__.py in <module>
+[/usr/local/lib/python3.10/dist-packages/keras/src/models/sequential.py](https://localhost:8080/#) in add(self, layer, rebuild)
+AttributeError: module 'tensorflow' has no attribute 'contrib'"""
+    (tb,) = _tracebacks(text)
+    assert [f.module_path for f in tb.frames] == [
+        "<cell>", "object_detection/builders/model_builder.py", "keras/src/engine/training.py",
+        "tensorflow_addons/__init__.py", "keras/src/models/sequential.py"]
+    assert [f.func for f in tb.frames][2:] == ["fit", "<module>", "add"]
+    assert tb.exception_type == "AttributeError"
+    assert tb.exception_message == "module 'tensorflow' has no attribute 'contrib'"
+
+
+def test_a_traceback_cut_off_before_its_exception_is_still_returned():
+    text = """Traceback (most recent call last):
+  File "/usr/lib/python3/dist-packages/object_detection/builders/model_builder.py", line 22, in <module>
+    from object_detection.builders import box_predictor_builder
+Traceback (most recent call last):
+  File "train.py", line 3, in <module>
+ValueError: bad"""
+    cut, whole = _tracebacks(text)
+    assert cut.exception is None and cut.frames[0].module_path == "object_detection/builders/model_builder.py"
+    assert whole.exception_type == "ValueError" and whole.user_frame == "train.py:3 in <module>"

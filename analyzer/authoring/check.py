@@ -15,19 +15,26 @@ from typing import Callable, Dict, List, Optional, Tuple
 from analyzer.kb.compat import DERIVED_FACTS
 from analyzer.kb.rules import ERAS, KnowledgeBase, Rule
 from analyzer.pipeline.facts import REPORT_FACTS, normalise_finding_facts
+from analyzer.pipeline.memory import MEMORY_FACTS
 from analyzer.pipeline.parse import clean, parse_line
 from analyzer.pipeline.reader import Block
 
 # Facts the engine provides besides REPORT_FACTS and a rule's own named groups.
-ENGINE_FACTS = {
-    "node",
-    "exception_type",
-    "user_frame",
-    "bfc_limit_bytes",
-    "bfc_in_use_bytes",
-    "bfc_max_in_use_bytes",
-    "bfc_largest_free_block_bytes",
-} | set(DERIVED_FACTS)  # derived from rules/compat/ by analyzer.kb.compat.derived_facts
+ENGINE_FACTS = (
+    {
+        "node",
+        "exception_type",
+        "user_frame",
+        "raised_in",
+        "story_frame",
+        "bfc_limit_bytes",
+        "bfc_in_use_bytes",
+        "bfc_max_in_use_bytes",
+        "bfc_largest_free_block_bytes",
+    }
+    | set(DERIVED_FACTS)
+    | set(MEMORY_FACTS)
+)  # derived from rules/compat/ by analyzer.kb.compat.derived_facts; OOM arithmetic
 
 
 @dataclass
@@ -242,8 +249,13 @@ def run_examples(kb: KnowledgeBase, rules: Optional[List[Rule]] = None) -> List[
     problems: List[Problem] = []
     for rule in rules if rules is not None else kb.rules:
         for ex in rule.examples_match:
-            problems.extend(Problem(rule.id, rule.file, "example-match", m) for m in _check_match(kb, prefilter, rule, ex))
+            check = _check_log_match if "\n" in ex.line.strip() else _check_match
+            problems.extend(Problem(rule.id, rule.file, "example-match", m) for m in check(kb, prefilter, rule, ex))
         for line in rule.examples_no_match:
+            if "\n" in line.strip():  # a whole log (a traceback): the rule must not be among its findings
+                if any(f.rule_id == rule.id for f in _analyse(kb, line).findings):
+                    problems.append(Problem(rule.id, rule.file, "example-no-match", f"fires on a near-miss log: {line[:120]!r}"))
+                continue
             rec = parse_line(1, clean(line.encode("utf-8")))
             if rule.search(rec.message) or rule.search(rec.text):
                 problems.append(
@@ -261,6 +273,12 @@ def _check_match(kb: KnowledgeBase, prefilter, rule: Rule, ex) -> List[str]:
     winner, m = kb.match(rec.message, candidates)
     if winner is None and rec.message is not rec.text:
         winner, m = kb.match(rec.text, candidates)
+    if rule.family:  # a family guess only speaks where no specific rule does
+        if winner is not None:
+            return [
+                f"specific rule {winner.id} already explains this example; show a line only the family knows: {ex.line[:120]!r}"
+            ]
+        winner, m = kb.match_family(rec.message, rec.text)
     if winner is None:
         return [f"does not match its own example: {ex.line[:120]!r}"]
     if winner is not rule:
@@ -268,4 +286,29 @@ def _check_match(kb: KnowledgeBase, prefilter, rule: Rule, ex) -> List[str]:
     got = normalise_finding_facts(m.groupdict())
     return [
         f"fact {k}: expected {v!r}, got {got.get(k)!r} in {ex.line[:80]!r}" for k, v in ex.facts.items() if str(got.get(k)) != v
+    ]
+
+
+def _analyse(kb: KnowledgeBase, text: str):
+    from analyzer.pipeline.engine import analyze_text
+
+    return analyze_text(text, kb, "example")
+
+
+def _check_log_match(kb: KnowledgeBase, prefilter, rule: Rule, ex) -> List[str]:
+    """A multi-line example (a whole traceback): analysed as a log, the rule must be the first finding
+    of its category's kind: among the findings, and no other non-harmless finding may rank above it."""
+    report = _analyse(kb, ex.line)
+    first = next((f for f in report.findings if f.severity != "info"), None)
+    mine = next((f for f in report.findings if f.rule_id == rule.id), None)
+    head = ex.line.strip().splitlines()[-1][:100]
+    if mine is None:
+        got = f"{first.rule_id} fired instead" if first is not None else "nothing fired"
+        return [f"does not match its own example log ({got}): ...{head!r}"]
+    if first is not None and first is not mine:
+        return [f"example log's root cause is {first.rule_id}, not this rule: ...{head!r}"]
+    return [
+        f"fact {k}: expected {v!r}, got {mine.facts.get(k)!r} in ...{head!r}"
+        for k, v in ex.facts.items()
+        if str(mine.facts.get(k)) != v
     ]

@@ -19,6 +19,7 @@ EXIT_INTERNAL = 3
 
 FORMATS = ("rich", "text", "json", "markdown", "sarif", "github", "jsonl")
 FAIL_ON = ("error", "warning", "never")
+MAX_FIXES = 3  # the formats for people show this many fixes per root cause (analyzer.report.render.MAX_FIXES)
 
 
 class UsageError(Exception):
@@ -73,6 +74,22 @@ ANALYZE_OPTIONS: Tuple[Option, ...] = (
         default=False,
         help="Reproduce each diagnosed failure on this machine (load the library, query the driver, ...) "
         "and say whether it still holds.",
+    ),
+    Option(
+        "brief",
+        ("--brief",),
+        switch=True,
+        default=False,
+        help="A few lines for chat and terminals: the root cause, its key evidence line and its first fix "
+        "(rich, text and markdown; the machine formats are unchanged).",
+    ),
+    Option(
+        "all_fixes",
+        ("--all-fixes",),
+        switch=True,
+        default=False,
+        help=f"Show every fix: rich, text and markdown show {MAX_FIXES} per root cause by default "
+        "(json, sarif, github and jsonl always have all).",
     ),
 )
 
@@ -147,6 +164,8 @@ def run_analyze(
     fail_on: str = "error",
     no_color: bool = False,
     confirm: bool = False,
+    brief: bool = False,
+    all_fixes: bool = False,
 ) -> int:
     """`tflog analyze`: analyse, print the report, return the exit status."""
     from analyzer.core.model import exit_status
@@ -160,5 +179,5 @@ def run_analyze(
         from analyzer.confirm.verdict import confirm_report
 
         confirm_report(report, progress=sys.stderr if sys.stderr.isatty() else None)
-    render(report, choose_format(fmt, no_color), sys.stdout)
+    render(report, choose_format(fmt, no_color), sys.stdout, all_fixes=all_fixes, brief=brief)
     return exit_status(report, fail_on)

@@ -22,7 +22,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from analyzer.core.normalize import version_tuple
 
-TABLE_FILES = ("tested_builds", "cuda_drivers", "compute_capability", "library_names")
+TABLE_FILES = ("tested_builds", "cuda_drivers", "compute_capability", "library_names", "packages")
 
 # Facts derived_facts() can add (kbcheck accepts them in templates and conditions).
 DERIVED_FACTS = {

@@ -82,7 +82,10 @@ _KNOWN_FIELDS = {
     "confidence",
     "examples",
     "eras",
+    "traceback",
+    "family",
 }
+TRACEBACK_FIELDS = ("exception", "message", "frames", "raised_in")
 PROBES = ("library", "cudnn_version", "cuda_version", "driver", "cudnn_handle", "gpu_alloc", "tf_op")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
 
@@ -128,6 +131,10 @@ class Rule:
     examples_match: List[Example] = field(default_factory=list)
     examples_no_match: List[str] = field(default_factory=list)
     eras: List[str] = field(default_factory=list)  # log-format eras claimed (ERAS)
+    # a whole Python traceback: {exception: [type globs], message: regex, frames: [path globs],
+    # raised_in: [path globs]}; see `traceback_matches`
+    traceback: Dict[str, Any] = field(default_factory=dict)
+    family: bool = False  # a family guess: tried only for errors that no specific rule explains
     disabled: Optional[str] = None  # why, when a rule was switched off at run time
     vetted: bool = False  # a built-in rule (see VETTED_MAX_LEN)
     _compiled: Optional[List[regex.Pattern]] = field(default=None, repr=False)
@@ -244,9 +251,11 @@ def parse_rule(path: Path, index: int, raw: Any, categories: Dict[str, str], eag
     unknown = sorted(set(raw) - _KNOWN_FIELDS)
     if unknown:
         raise bad(unknown[0], f"unknown field (known fields: {', '.join(sorted(_KNOWN_FIELDS))})")
-    for req in ("id", "category", "severity", "title", "match"):
+    for req in ("id", "category", "severity", "title"):
         if raw.get(req) in (None, "", []):
             raise bad(req, "required")
+    if raw.get("match") in (None, "", []) and not raw.get("traceback"):
+        raise bad("match", "required (or 'traceback')")
     if not isinstance(rid, str) or not _ID.match(rid):
         raise bad("id", f"{rid!r} is not a kebab-case id (lowercase letters, digits, '-')")
     if raw["category"] not in categories:
@@ -342,6 +351,10 @@ def parse_rule(path: Path, index: int, raw: Any, categories: Dict[str, str], eag
     ex_no = examples.get("no_match") or []
     if not isinstance(ex_no, list) or not all(isinstance(x, str) for x in ex_no):
         raise bad("examples", "'no_match' must be a list of lines")
+    tb = _traceback_spec(bad, raw.get("traceback"))
+    family = raw.get("family", False)
+    if not isinstance(family, bool):
+        raise bad("family", "expected true or false")
     eras = str_list("eras")
     for era in eras:
         if era not in ERAS:
@@ -374,7 +387,80 @@ def parse_rule(path: Path, index: int, raw: Any, categories: Dict[str, str], eag
         examples_match=ex_match,
         examples_no_match=list(ex_no),
         eras=eras,
+        traceback=tb,
+        family=family,
     )
+
+
+def _traceback_spec(bad, raw: Any) -> Dict[str, Any]:
+    """The `traceback:` field, validated: lists of globs for exception/frames/raised_in, a regex for message."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not raw or set(raw) - set(TRACEBACK_FIELDS):
+        raise bad("traceback", f"expected a mapping with some of {', '.join(TRACEBACK_FIELDS)}")
+    spec: Dict[str, Any] = {}
+    for name in ("exception", "frames", "raised_in"):
+        v = raw.get(name)
+        if v is None:
+            continue
+        v = [v] if isinstance(v, str) else v
+        if not isinstance(v, list) or not v or not all(isinstance(x, str) and x for x in v):
+            raise bad("traceback", f"'{name}' must be a string or a list of strings")
+        spec[name] = list(v)
+    if raw.get("message") is not None:
+        if not isinstance(raw["message"], str):
+            raise bad("traceback", "'message' must be a regex string")
+        try:
+            compile_regex(raw["message"], regex.V0)
+        except regex.error as e:
+            raise bad("traceback", f"'message' regex does not compile: {e}") from None
+        spec["message"] = raw["message"]
+    return spec
+
+
+def _path_glob(pattern: str) -> regex.Pattern:
+    """A `frames`/`raised_in` glob as a regex on a module path. A bare name (`object_detection`)
+    means that directory anywhere in the path; otherwise fnmatch-style, `*` crossing slashes."""
+    import fnmatch
+
+    if not any(c in pattern for c in "*?[/."):
+        return compile_regex(r"(?:^|/)" + regex.escape(pattern) + r"(?:/|\.py$)")
+    return compile_regex(fnmatch.translate(pattern))
+
+
+def traceback_matches(rule: Rule, tb) -> Optional[Any]:
+    """The frame that tells the story when `tb` (a parse.Traceback) fits the rule's `traceback:`
+    field, True when it fits and no frame is involved, None when it does not fit. A traceback cut
+    off before its exception line fits when its frames do (exception and message are not known)."""
+    import fnmatch
+
+    spec = rule.traceback
+    if not spec:
+        return None
+    if tb.exception is not None:
+        if "exception" in spec:
+            etype = tb.exception_type or ""
+            if not any(fnmatch.fnmatchcase(etype, g) for g in spec["exception"]):
+                return None
+        if "message" in spec and not compile_regex(spec["message"], regex.V0).search(tb.exception_message):
+            return None
+    elif "message" in spec or ("frames" not in spec and "raised_in" not in spec):
+        return None  # a cut-off traceback: its message is not known, and frames alone are not enough here
+    story = None
+    if "raised_in" in spec:
+        if not tb.frames:
+            return None
+        inner = tb.frames[-1]
+        if not any(_path_glob(g).search(inner.module_path) for g in spec["raised_in"]):
+            return None
+        story = inner
+    if "frames" in spec:
+        globs = [_path_glob(g) for g in spec["frames"]]
+        hits = [f for f in tb.frames if any(g.search(f.module_path) for g in globs)]
+        if not hits:
+            return None
+        story = story or hits[-1]  # the innermost frame in the named code
+    return story if story is not None else True
 
 
 def _check_condition(bad, name: str, source: Any) -> None:
@@ -482,14 +568,22 @@ class KnowledgeBase:
             for a in r.aliases:
                 self.by_id.setdefault(a, r)
         self.keywords = sorted({k for r in rules for k in r.keywords})
-        # keyword -> indices of the rules it admits (a line is only tried against those rules)
+        # keyword -> indices of the rules it admits (a line is only tried against those rules).
+        # Family guesses (`family: true`) have their own index: they are tried only for errors
+        # that no specific rule explains (see `match_family`).
         self.rules_by_keyword: Dict[str, List[int]] = {}
+        self._family_by_keyword: Dict[str, List[int]] = {}
         for i, r in enumerate(rules):
             for k in r.keywords:
-                self.rules_by_keyword.setdefault(k, []).append(i)
+                (self._family_by_keyword if r.family else self.rules_by_keyword).setdefault(k, []).append(i)
         self._keyword_items = list(self.rules_by_keyword.items())
-        self._sig_owner: List[Rule] = [r for r in rules for _ in r.fuzzy]
-        self._sigs: List[str] = [s for r in rules for s in r.fuzzy]
+        self._family_items = list(self._family_by_keyword.items())
+        # Rules on whole tracebacks, in file order: specific ones first, then family guesses.
+        self.traceback_rules: List[Rule] = [r for r in rules if r.traceback and not r.family] + [
+            r for r in rules if r.traceback and r.family
+        ]
+        self._sig_owner: List[Rule] = [r for r in rules for _ in r.fuzzy if not r.family]
+        self._sigs: List[str] = [s for r in rules if not r.family for s in r.fuzzy]
         self.warnings: List[str] = []
         # Shared by every analysis that uses this knowledge base (the server's included); both
         # are emptied when a rule is disabled, since they remember what rules matched.
@@ -508,6 +602,16 @@ class KnowledgeBase:
             found = [k for k, _ in self._keyword_items if k in line_lower]
         idx = sorted({i for k in found for i in self.rules_by_keyword.get(k, ())})
         return [self.rules[i] for i in idx]
+
+    def match_family(self, message: str, text: str) -> Tuple[Optional[Rule], Any]:
+        """Family stage: the first family guess whose regex matches an error line nothing else explained."""
+        low = text.lower()
+        idx = sorted({i for k, ids in self._family_items if k in low for i in ids})
+        candidates = [self.rules[i] for i in idx if self.rules[i].sources]
+        rule, m = self.match(message, candidates)
+        if rule is None and message is not text:
+            rule, m = self.match(text, candidates)
+        return rule, m
 
     def match(self, message: str, candidates: Optional[List[Rule]] = None) -> Tuple[Optional[Rule], Any]:
         """Exact stage: the first rule (by file order) whose regex matches `message`."""

@@ -23,12 +23,24 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 from analyzer.core.model import SEVERITY_ORDER, Evidence, Finding, InputInfo, Report
 from analyzer.core.version import __version__
 from analyzer.kb.conditions import compile_condition, glob_matcher
-from analyzer.kb.rules import KnowledgeBase, Rule
+from analyzer.kb.rules import KnowledgeBase, Rule, traceback_matches
 from analyzer.kb.rules import mask_cached as mask
 
 from .facts import KEYWORDS as FACT_KEYWORDS
 from .facts import REPORT_FACTS, FactCollector, LineFacts, merge_facts, normalise_finding_facts
-from .parse import REPL_PROMPTS, Record, TracebackTracker, classify, clean, line_key, node_name, repl_exchange
+from .memory import finding_facts
+from .parse import (
+    REPL_PROMPTS,
+    Frame,
+    Record,
+    Traceback,
+    TracebackTracker,
+    classify,
+    clean,
+    line_key,
+    node_name,
+    repl_exchange,
+)
 from .reader import Block, LineSplitter, Source, open_source, read_blocks
 from .scan import Prefilter
 from .templates import render_template
@@ -38,6 +50,7 @@ MAX_UNRECOGNIZED = 20  # distinct unrecognized errors kept
 NODE_WINDOW = 4  # a [[{{node x}}]] line this close after a hit names its graph node
 LINE_CACHE = 4096  # lines whose results are remembered per knowledge base (see _Line)
 LINE_CACHE_MAX_LEN = 1000  # longer lines are not remembered (bounded memory)
+CLOSEST_FLOOR = 70  # an unrecognized error's "closest known signatures" below this fuzzy score are not shown
 
 
 @dataclass
@@ -56,6 +69,7 @@ class Hit:
     title: str = ""
     closest: List[Dict[str, object]] = field(default_factory=list)
     wrapper: bool = False  # an unrecognized line that only announces errors below it
+    cut_off: bool = False  # matched on a traceback whose exception line the log does not show
 
     def add(self, input_name: str, rec: Record) -> bool:
         """Count one more line; returns True when it added new evidence."""
@@ -101,13 +115,17 @@ class Analysis:
         self._tb = TracebackTracker()
         self._last_hit: Optional[Tuple[Hit, int]] = None
         self._unrecognized = 0
+        self._judged: set = set()  # cut-off tracebacks already matched: (input, header line)
+        self._input_name = ""
 
     # --- feeding ----------------------------------------------------------------------------
 
     def start_input(self, name: str) -> InputInfo:
+        self._judge_pending()
         info = InputInfo(name)
         self.inputs.append(info)
         self.facts.input_name = name
+        self._input_name = name
         self._tb = TracebackTracker()
         self._last_hit = None
         return info
@@ -157,8 +175,14 @@ class Analysis:
             self._attach_node(rec)
             return None
         tb = self._tb.feed(rec)
+        if self._tb.cut is not None:  # a traceback that stopped before its exception line
+            self._judge_cut(input_name, self._tb.cut)
         if rec.kind in ("frame", "tb_header", "chain"):
             return None
+        if tb is not None:  # the exception line that ends a traceback: first the rules on whole tracebacks
+            matched, tb_key = self._traceback_hit(input_name, tb, rec, family=False)
+            if matched:
+                return tb_key
         if line.rule is _Line.UNKNOWN:
             candidates = self.kb.candidate_rules(low if low is not None else text.lower(), found)
             rule, m = self.kb.match(rec.message, candidates)
@@ -180,9 +204,57 @@ class Analysis:
             hit = self._hit(rule.id, rule, "fuzzy")
             hit.score = max(hit.score or 0, score)
             return self._record(hit, input_name, rec)
-        if rec.is_error:
-            return self._unrecognized_hit(input_name, rec, tb)
-        return None
+        if not rec.is_error:
+            return None
+        # Nothing specific explains this error: place it in its family when the cues allow.
+        if tb is not None:
+            matched, tb_key = self._traceback_hit(input_name, tb, rec, family=True)
+            if matched:
+                return tb_key
+        rule, _ = self.kb.match_family(rec.message, text)
+        if rule is not None:
+            hit = self._hit(rule.id, rule, "family")
+            hit.severity = _error_severity(rec, rule.severity)
+            return self._record(hit, input_name, rec)
+        return self._unrecognized_hit(input_name, rec, tb)
+
+    def _traceback_hit(self, input_name: str, tb: Traceback, rec: Optional[Record], family: bool) -> Tuple[bool, Optional[str]]:
+        """Match a whole traceback against the rules written for tracebacks (specific ones, or the
+        family guesses); the evidence is the exception line and the frame that tells the story.
+        `rec` is the exception line, None for a traceback cut off before it."""
+        for rule in self.kb.traceback_rules:
+            if rule.family != family or rule.disabled:
+                continue
+            story = traceback_matches(rule, tb)
+            if story is None:
+                continue
+            hit = self._hit(rule.id, rule, "family" if family else "traceback")
+            if family or rec is None:
+                hit.severity = _error_severity(rec, rule.severity) if rec is not None else "error"
+            if rec is None:
+                hit.cut_off = True
+            if tb.exception_type:
+                hit.facts.setdefault("exception_type", tb.exception_type)
+            if tb.frames:
+                hit.facts.setdefault("raised_in", tb.frames[-1].module_path)
+            if isinstance(story, Frame):
+                hit.facts.setdefault("story_frame", f"{story.module_path}:{story.line} in {story.func}")
+            key = self._record(hit, input_name, rec) if rec is not None else None
+            if isinstance(story, Frame):
+                frame_rec = Record(story.log_line, story.text, story.text.strip(), kind="frame")
+                key = self._record(hit, input_name, frame_rec) or key
+            return True, key or hit.key
+        return False, None
+
+    def _judge_cut(self, input_name: str, tb: Traceback) -> None:
+        """A traceback without its exception line (the log was cut, or another traceback began)."""
+        mark = (input_name, tb.header_line)
+        if mark in self._judged:
+            return
+        self._judged.add(mark)
+        matched, _ = self._traceback_hit(input_name, tb, None, family=False)
+        if not matched:
+            self._traceback_hit(input_name, tb, None, family=True)
 
     def _hit(self, key: str, rule: Optional[Rule], match: str) -> Hit:
         hit = self.hits.get(key)
@@ -221,12 +293,19 @@ class Analysis:
                 hit.facts["exception_type"] = rec.exc_type
             if tb is not None and tb.user_frame:
                 hit.facts["user_frame"] = tb.user_frame
-            hit.closest = [{"rule_id": r.id, "score": round(s, 1)} for r, s in self.kb.fuzzy(rec.message)]
+            hit.closest = [{"rule_id": r.id, "score": round(s, 1)} for r, s in self.kb.fuzzy(rec.message) if s >= CLOSEST_FLOOR]
         return self._record(hit, input_name, rec)
 
     # --- reporting --------------------------------------------------------------------------
 
+    def _judge_pending(self) -> None:
+        """The traceback in progress, if the input ended inside it (judged once; live mode asks often)."""
+        tb = self._tb.current
+        if tb is not None and tb.frames and tb.exception is None:
+            self._judge_cut(self._input_name, tb)
+
     def report(self) -> Report:
+        self._judge_pending()
         facts = dict(self.facts.values)
         # Facts a rule captured (e.g. cuDNN versions from the mismatch line) fill gaps in the report's.
         for hit in sorted(self.hits.values(), key=lambda h: -(h.rule.priority if h.rule else 0)):
@@ -280,8 +359,8 @@ class Analysis:
                 "`tflog rules suggest` drafts a rule for it.",
             )
         has = _has_other(present, hit.key)
-        all_facts = merge_facts(facts, hit.facts)
-        severity, note = rule.severity, ""
+        own, all_facts = finding_facts(facts, hit.facts)  # + the OOM arithmetic; {fact:bytes} in templates
+        severity, note = (hit.severity if hit.match == "family" else rule.severity), ""
         for item in rule.severity_when:
             if compile_condition(item["if"])(all_facts, has):
                 severity, note = item["severity"], str(item.get("note") or "")
@@ -295,6 +374,8 @@ class Analysis:
         confidence = rule.confidence
         if hit.match == "fuzzy":
             confidence = round(rule.confidence * 0.85 * (hit.score or 0) / 100, 3)
+        if hit.cut_off and len(hit.evidence) <= 1:  # only a cut-off traceback: its last line is not known
+            confidence = round(confidence * 0.7, 3)
         return Finding(
             rule_id=rule.id,
             category=rule.category,
@@ -302,7 +383,7 @@ class Analysis:
             title=rule.title,
             confidence=confidence,
             evidence=list(hit.evidence),
-            facts=dict(hit.facts),
+            facts=own,
             explanation=explanation,
             fixes=[f for f in fixes if f],
             references=list(rule.references),
@@ -347,6 +428,16 @@ def _derived_facts_of(key: tuple) -> Dict[str, str]:
     return derived_facts({k: list(v) if isinstance(v, tuple) else v for k, v in key})
 
 
+# Specific findings rank before family guesses, and those before what nothing explains.
+MATCH_ORDER = {"regex": 0, "traceback": 0, "fuzzy": 0, "family": 1, "unrecognized": 2}
+
+
+def _error_severity(rec: Record, severity: str) -> str:
+    """An error line's severity as the unrecognized stage would give it: an E-level log line is a
+    warning (TF logs many E lines it recovers from), an exception, F line or signal keeps `severity`."""
+    return "warning" if rec.kind == "log" and rec.level == "E" and severity == "error" else severity
+
+
 # Exception lines that only announce the real errors on the lines that follow them.
 _WRAPPER = re.compile(r"(?:^|: )\d+ root error\(s\) found\.?\s*$|Graph execution error:?\s*$")
 
@@ -389,7 +480,7 @@ def rank(findings: List[Finding], kb: KnowledgeBase) -> List[Finding]:
 
     def importance(f: Finding):
         rule = kb.get(f.rule_id)
-        return (SEVERITY_ORDER[f.severity], f.match == "unrecognized", -(rule.priority if rule else 0), f.first_line)
+        return (SEVERITY_ORDER[f.severity], MATCH_ORDER.get(f.match, 0), -(rule.priority if rule else 0), f.first_line)
 
     order = sorted(findings, key=importance)
     by_id = {f.rule_id: f for f in order if f.match != "unrecognized"}

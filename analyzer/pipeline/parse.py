@@ -38,7 +38,7 @@ EXCEPTION_LINE = compile_regex(
 )
 _TB_HEADER = re.compile(r"Traceback \(most recent call last\)")
 _FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>.*))?')
-_JUPYTER_FRAME = re.compile(r"^(?P<file>\S.*?) in (?P<func>[\w<>. ]+)\(.*\)\s*$|^<ipython-input-[\w-]+> in ")
+_JUPYTER_FRAME = re.compile(r"^(?P<file>\S+\.py) in (?P<func>[\w<>.]+)(?:\(.*\))?\s*$|^<ipython-input-[\w-]+> in ")
 _JUPYTER_ARROW = re.compile(r"^-{1,5}> ?\d+")
 CHAIN_MARKERS = (
     "During handling of the above exception, another exception occurred",
@@ -159,7 +159,14 @@ def classify(text: str) -> Fields:
         return stripped, None, None, "node", None
     if _TB_HEADER.search(text):
         return stripped, None, None, "tb_header", None
-    if _FRAME.match(text) or _JUPYTER_ARROW.match(stripped) or stripped.startswith("<ipython-input-"):
+    if (
+        _FRAME.match(text)
+        or _JUPYTER_ARROW.match(stripped)
+        or stripped.startswith("<ipython-input-")
+        or (stripped.startswith(("File ", "Cell In", "Input In")) and (_IPY8_FRAME.match(text) or _CELL_FRAME.match(text)))
+        or (".py in " in stripped and _JUPYTER_FRAME.match(stripped))
+        or (stripped.startswith("[") and "](" in stripped and _COLAB_FRAME.match(stripped))
+    ):
         return stripped, None, None, "frame", None
     if stripped.startswith(CHAIN_MARKERS):
         return stripped, None, None, "chain", None
@@ -176,45 +183,100 @@ def classify(text: str) -> Fields:
 
 
 @dataclass
+class Frame:
+    """One frame of a traceback: where it is (the file as printed) and the line that shows it."""
+
+    file: str  # with forward slashes
+    line: int  # the frame's line number in its source file (0 when not shown)
+    func: str
+    log_line: int  # where the frame is in the log
+    text: str  # the log line that shows it
+
+    @property
+    def module_path(self) -> str:
+        """The file as an importable path where one can be told: `tensorflow/python/framework/ops.py`
+        for anything under site-/dist-packages, `object_detection/builders/x.py` for a checkout of
+        TF's models repository; otherwise the path as printed."""
+        f = self.file
+        for marker in ("/site-packages/", "/dist-packages/"):
+            at = f.rfind(marker)
+            if at >= 0:
+                return f[at + len(marker) :]
+        at = f.find("/research/object_detection/")
+        if at >= 0:
+            return f[at + len("/research/") :]
+        return f.lstrip("~/")
+
+    @property
+    def third_party(self) -> bool:
+        """In an installed package or the standard library, not in the user's own code."""
+        f = self.file
+        return "-packages/" in f or "/lib/python" in f or f.startswith("<frozen") or "/Lib/" in f or "/lib/" in f
+
+
+@dataclass
 class Traceback:
     """A Python traceback as far as the log shows it."""
 
     header_line: int
-    frames: List[str] = field(default_factory=list)  # 'file:line in func', innermost last
-    exception: Optional[Record] = None
+    frames: List[Frame] = field(default_factory=list)  # innermost last
+    exception: Optional[Record] = None  # None: the log stops (or moves on) before the final line
     chained: bool = False  # raised while handling an earlier exception ("During handling of ...")
 
     @property
     def user_frame(self) -> Optional[str]:
         """Innermost frame outside site-packages/the stdlib: where the user's code called in."""
         for f in reversed(self.frames):
-            if "site-packages" not in f and "dist-packages" not in f and "/lib/python" not in f and "<frozen" not in f:
-                return f
+            if not f.third_party:
+                return f"{f.file}:{f.line} in {f.func}"
         return None
+
+    @property
+    def exception_type(self) -> Optional[str]:
+        return self.exception.exc_type if self.exception is not None else None
+
+    @property
+    def exception_message(self) -> str:
+        """The final line's message (after `Type: `), or '' when there is none."""
+        if self.exception is None:
+            return ""
+        m = EXCEPTION_LINE.match(self.exception.message)
+        return (m.group("msg") or "") if m else self.exception.message
 
 
 class TracebackTracker:
-    """Follows traceback structure across records (which may have gaps between them)."""
+    """Follows traceback structure across records (which may have gaps between them).
+
+    `feed` returns a traceback when its final exception line arrives; a traceback that another
+    one (or the end of the input, see `flush`) interrupts before that line is returned too, with
+    `exception` None, so that a log cut off mid-traceback still says which modules were failing.
+    """
 
     MAX_FRAMES = 50
 
     def __init__(self) -> None:
         self.current: Optional[Traceback] = None
         self._chain_pending = False
+        self.cut: Optional[Traceback] = None  # a traceback interrupted by the record just fed
 
     def feed(self, rec: Record) -> Optional[Traceback]:
         """Update state with a record; returns the traceback this record completes, if any."""
+        self.cut = None
         if rec.kind == "tb_header":
+            self.cut = self.flush()
             self.current = Traceback(rec.line, chained=self._chain_pending)
             self._chain_pending = False
             return None
         if rec.kind == "chain":
+            self.cut = self.flush()
             self._chain_pending = True
             return None
-        if rec.kind == "frame" and self.current is not None:
-            m = _FRAME.match(rec.text)
-            if m:
-                self.current.frames.append(f"{m.group('file')}:{m.group('line')} in {m.group('func') or '?'}")
+        if rec.kind == "frame":
+            frame = parse_frame(rec)
+            if frame is not None:
+                if self.current is None:  # a frame without its header (the log was cut above it)
+                    self.current = Traceback(rec.line, chained=self._chain_pending)
+                self.current.frames.append(frame)
                 del self.current.frames[: -self.MAX_FRAMES]
             return None
         if rec.kind == "exception":
@@ -224,3 +286,39 @@ class TracebackTracker:
             self.current = None
             return tb
         return None
+
+    def flush(self) -> Optional[Traceback]:
+        """The traceback in progress, if it has frames, as a cut-off one; the tracker forgets it."""
+        tb, self.current = self.current, None
+        return tb if tb is not None and tb.frames else None
+
+
+# Frame lines: `File "x.py", line 3, in f` (CPython), `File ~/x.py:3, in f(a)` and
+# `File <ipython-input-2-..>:3` (IPython >= 8), `/path/x.py in f(a)` (older IPython/Jupyter).
+_IPY8_FRAME = re.compile(r"^\s*File (?P<file>[^\s\"][^,]*?):(?P<line>\d+)(?:, in (?P<func>.*))?\s*$")
+# Colab renders frame paths as Markdown links: `[/usr/.../x.py](https://localhost:8080/#) in f(a)`.
+_COLAB_FRAME = re.compile(r"^\[(?P<file>[^\]]+?)\]\([^)]*\) in (?P<func>[\w<>.: ]+?)(?:\(.*\))?\s*$")
+_CELL_FRAME = re.compile(r"^\s*(?:Cell In ?\[\d*\]|Input In \[\d*\]), line (?P<line>\d+)(?:, in (?P<func>.*))?")
+
+
+def parse_frame(rec: Record) -> Optional[Frame]:
+    text = rec.text
+    m = _FRAME.match(text) or _IPY8_FRAME.match(text)
+    if m:
+        return Frame(m.group("file").replace("\\", "/"), int(m.group("line")), _func(m.group("func")), rec.line, text)
+    m = _COLAB_FRAME.match(text.strip())
+    if m:
+        file = m.group("file").replace("\\", "/")
+        return Frame("<cell>" if file.startswith("<ipython-input") else file, 0, _func(m.group("func")), rec.line, text)
+    m = _CELL_FRAME.match(text)
+    if m:
+        return Frame("<cell>", int(m.group("line")), _func(m.group("func")), rec.line, text)
+    m = _JUPYTER_FRAME.match(text.strip())
+    if m and m.group("file"):
+        return Frame(m.group("file").replace("\\", "/"), 0, _func(m.group("func")), rec.line, text)
+    return None
+
+
+def _func(func: Optional[str]) -> str:
+    """`Model.fit(self, x, y)` -> `Model.fit`: the name without the arguments IPython prints."""
+    return (func or "?").split("(", 1)[0].strip() or "?"

@@ -1,19 +1,26 @@
 """Step 6: a Report rendered for people (text, rich, markdown) or machines (json).
 
 Renderers only read the model: every decision (order, severity, wording) was
-made by the engine and the rules, so all formats say the same thing.
+made by the engine and the rules, so all formats say the same thing. The formats for
+people keep it short: a fix that says what an earlier one said is shown once, at most
+MAX_FIXES fixes per root cause unless `all_fixes`, and `brief` is the root cause, its key
+evidence line and its first fix. The machine formats keep every fix.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
-from typing import List, Optional, TextIO
+from typing import Dict, FrozenSet, List, Optional, Set, TextIO, Tuple
 
 from analyzer.core.model import Finding, Report
+from analyzer.pipeline.memory import human_bytes
 
 FORMATS = ("rich", "text", "json", "markdown", "sarif", "github", "jsonl")
 _EVIDENCE_WIDTH = 220
+_BRIEF_WIDTH = 160
+MAX_FIXES = 3  # fixes shown per root cause in the formats for people, unless all_fixes
 _FACT_LABELS = [
     ("tf_version", "TensorFlow"),
     ("python_version", "Python"),
@@ -26,7 +33,7 @@ _FACT_LABELS = [
     ("driver_cuda_version", "driver CUDA"),
     ("gpu_name", "GPU"),
     ("compute_capability", "compute capability"),
-    ("gpu_memory_mb", "GPU MB"),
+    ("gpu_memory_mb", "GPU memory"),
 ]
 
 
@@ -47,8 +54,14 @@ def _where(f: Finding) -> str:
     return f"{e.input}:{e.line}{more}"
 
 
+def _fact_text(key: str, value: object) -> str:
+    if key == "gpu_memory_mb" and str(value).isdigit():
+        return human_bytes(int(str(value)) << 20)  # TF's "with 8107 MB memory" counts MiB
+    return str(value)
+
+
 def _environment(report: Report) -> List[str]:
-    parts = [f"{label} {report.facts[k]}" for k, label in _FACT_LABELS if report.facts.get(k)]
+    parts = [f"{label} {_fact_text(k, report.facts[k])}" for k, label in _FACT_LABELS if report.facts.get(k)]
     out = []
     if parts:
         out.append("Environment: " + " · ".join(parts))
@@ -58,12 +71,86 @@ def _environment(report: Report) -> List[str]:
     return out
 
 
+def _plural(n: int, word: str, plural: str = "") -> str:
+    return f"{n} {word if n == 1 else plural or word + 's'}"
+
+
+def _symptoms(report: Report, f: Finding) -> List[Finding]:
+    """The findings `f` explains, directly or through another symptom."""
+    by_id = {g.rule_id: g for g in report.findings if g.match != "unrecognized"}
+    out, stack, seen = [], list(f.explains), set()
+    while stack:
+        g = by_id.get(stack.pop())
+        if g is None or g.rule_id in seen:
+            continue
+        seen.add(g.rule_id)
+        out.append(g)
+        stack.extend(g.explains)
+    return out
+
+
 def _summary_line(report: Report) -> str:
+    """'1 root cause (explains 4 symptom lines), 0 warnings, 6 harmless — run.log (584 lines)'."""
+    parts = []
+    roots = [f for f in report.findings if f.root_cause and f.match != "unrecognized"]
+    for severity, word in (("error", "root cause"), ("warning", "warning")):
+        mine = [f for f in roots if f.severity == severity]
+        explained = sum(1 for f in mine for g in _symptoms(report, f) if g.severity != "info")
+        parts.append(_plural(len(mine), word) + (f" (explains {_plural(explained, 'symptom line')})" if explained else ""))
     s = report.summary
-    return (
-        f"{s['errors']} error(s), {s['warnings']} warning(s), {s['harmless']} harmless, "
-        f"{s['unrecognized']} unrecognized — " + ", ".join(f"{i.name} ({i.lines} lines)" for i in report.inputs)
-    )
+    parts.append(f"{s['harmless']} harmless")
+    if s["unrecognized"]:
+        parts.append(f"{s['unrecognized']} unrecognized")
+    return ", ".join(parts) + " — " + ", ".join(f"{i.name} ({i.lines} lines)" for i in report.inputs)
+
+
+# --- fixes: each said once, MAX_FIXES per root cause ---------------------------------------------
+
+_CODE = re.compile(r"`([^`]+)`")
+_DRIVER_MIN = re.compile(r">=\s*(\d+(?:\.\d+)+)")
+
+
+def _fix_keys(fix: str) -> FrozenSet[Tuple[str, object]]:
+    """What a fix says, for spotting another fix that says the same: its text without case,
+    punctuation and spacing; the commands it gives (code spans with a space or '='); the driver
+    minimums it names. Two fixes that share a key say the same thing."""
+    keys: Set[Tuple[str, object]] = {("text", " ".join(re.findall(r"[a-z0-9]+", fix.lower())))}
+    commands = frozenset(" ".join(c.split()) for c in _CODE.findall(fix) if " " in c.strip() or "=" in c)
+    if commands:
+        keys.add(("commands", commands))
+    if "driver" in fix.lower():
+        minimums = frozenset(_DRIVER_MIN.findall(fix))
+        if minimums:
+            keys.add(("driver", minimums))
+    return frozenset(keys)
+
+
+def _fix_plan(report: Report, all_fixes: bool = False) -> Dict[int, Tuple[List[str], int]]:
+    """For each root cause (by id()): the fixes to show and how many more there are. A fix that
+    says what one shown before it (for this or an earlier root cause) said is left out."""
+    plan: Dict[int, Tuple[List[str], int]] = {}
+    shown_keys: set = set()
+    for f in report.findings:
+        if not f.root_cause:
+            continue
+        unique, keys_of = [], []
+        mine: set = set()
+        for fix in f.fixes:
+            keys = _fix_keys(fix)
+            if keys & (shown_keys | mine):
+                continue
+            mine |= keys
+            unique.append(fix)
+            keys_of.append(keys)
+        shown = unique if all_fixes else unique[:MAX_FIXES]
+        for keys in keys_of[: len(shown)]:
+            shown_keys |= keys
+        plan[id(f)] = (shown, len(unique) - len(shown))
+    return plan
+
+
+def _more_fixes(n: int) -> str:
+    return f"{_plural(n, 'more fix', 'more fixes')}: --all-fixes shows them"
 
 
 def _confirmation_line(f: Finding) -> Optional[str]:
@@ -87,9 +174,48 @@ def _blocks(report: Report):
             stack.extend((by_id[s], depth + 1) for s in reversed(g.explains) if s in by_id)
 
 
-def render_text(report: Report, verbose: bool = False) -> str:
+def _brief(report: Report, all_fixes: bool) -> Tuple[Optional[Finding], List[str], List[Finding]]:
+    """--brief: (the root cause, the fixes to show for it, the other root causes)."""
+    root = report.root
+    if root is None:
+        return None, [], []
+    fixes, _ = _fix_plan(report, all_fixes)[id(root)] if root.root_cause else (root.fixes, 0)
+    others = [f for f in report.findings if f.root_cause and f is not root]
+    return root, (fixes if all_fixes else fixes[:1]), others
+
+
+def _brief_head(root: Finding) -> str:
+    return f"Root cause{' [warning]' if root.severity == 'warning' else ''}: {root.title} ({root.rule_id})"
+
+
+def _brief_others(others: List[Finding]) -> str:
+    titles = "; ".join(f.title for f in others[:2]) + ("; ..." if len(others) > 2 else "")
+    return f"Also: {_plural(len(others), 'more root cause')} ({titles}); the full report has them."
+
+
+def render_brief(report: Report, all_fixes: bool = False) -> str:
+    """A few lines for chat and terminals: the root cause, its key evidence line (with its line
+    number) and its first fix (every fix with `all_fixes`)."""
+    root, fixes, others = _brief(report, all_fixes)
+    if root is None:
+        return "No problem found" + (": only harmless lines.\n" if report.findings else ".\n")
+    out = [_brief_head(root)]
+    if root.evidence:
+        e = root.evidence[0]
+        out.append(f"  {e.input}:{e.line}: {_short(e.text, _BRIEF_WIDTH)}")
+    for i, fix in enumerate(fixes, 1):
+        out.append(("  Fix: " if len(fixes) == 1 else f"  Fix {i}: ") + " ".join(fix.split()))
+    if others:
+        out.append("  " + _brief_others(others))
+    return "\n".join(out) + "\n"
+
+
+def render_text(report: Report, verbose: bool = False, all_fixes: bool = False, brief: bool = False) -> str:
     """Plain text: root causes with evidence, explanation and fixes; harmless lines summarised."""
+    if brief:
+        return render_brief(report, all_fixes)
     out: List[str] = []
+    plan = _fix_plan(report, all_fixes)
     roots = [f for f in report.findings if f.root_cause]
     if not roots:
         out.append("No problem found." if not report.findings else "No problem found: only harmless lines.")
@@ -105,8 +231,13 @@ def render_text(report: Report, verbose: bool = False) -> str:
                 out.append(f"  {e.input}:{e.line}{more}: {_short(e.text)}")
             if f.explanation:
                 out.append("  Why: " + f.explanation.replace("\n", "\n       "))
-            for i, fix in enumerate(f.fixes, 1):
+            fixes, hidden = plan[id(f)]
+            for i, fix in enumerate(fixes, 1):
                 out.append(f"  Fix {i}: " + fix.replace("\n", "\n         "))
+            if f.fixes and not fixes:
+                out.append("  Fix: as above.")
+            if hidden:
+                out.append(f"  ({_more_fixes(hidden)})")
             if f.closest:
                 out.append("  Closest known signatures: " + ", ".join(f"{c['rule_id']} ({c['score']:.0f})" for c in f.closest))
             if c := _confirmation_line(f):
@@ -132,9 +263,26 @@ def render_text(report: Report, verbose: bool = False) -> str:
     return "\n".join(out).lstrip("\n") + "\n"
 
 
-def render_markdown(report: Report) -> str:
+def _markdown_brief(report: Report, all_fixes: bool) -> str:
+    root, fixes, others = _brief(report, all_fixes)
+    if root is None:
+        return "**No problem found** in this log" + (" — only harmless lines.\n" if report.findings else ".\n")
+    out = [f"**{_brief_head(root).replace(': ', ':** ', 1)}".replace(f"({root.rule_id})", f"(`{root.rule_id}`)")]
+    if root.evidence:
+        e = root.evidence[0]
+        out.append(f"{e.input} line {e.line}: `` {_short(e.text, _BRIEF_WIDTH)} ``")
+    out.extend(("**Fix:** " if len(fixes) == 1 else f"**Fix {i}:** ") + " ".join(fix.split()) for i, fix in enumerate(fixes, 1))
+    if others:
+        out.append(_brief_others(others))
+    return "  \n".join(out) + "\n"
+
+
+def render_markdown(report: Report, all_fixes: bool = False, brief: bool = False) -> str:
     """A chat-ready answer: the root cause, why, how to fix, then the rest briefly."""
+    if brief:
+        return _markdown_brief(report, all_fixes)
     out: List[str] = []
+    plan = _fix_plan(report, all_fixes)
     root = report.root
     if root is None:
         out.append(
@@ -153,9 +301,14 @@ def render_markdown(report: Report) -> str:
             )
         if f.explanation:
             out.append(f.explanation)
-        if f.fixes:
+        fixes, more = plan[id(f)]
+        if fixes:
             out.append("\n**How to fix**")
-            out.extend(f"{i}. {fix}" for i, fix in enumerate(f.fixes, 1))
+            out.extend(f"{i}. {fix}" for i, fix in enumerate(fixes, 1))
+            if more:
+                out.append(f"\n_{_more_fixes(more)}_")
+        elif f.fixes:
+            out.append("\n**How to fix:** as above.")
         if f.explains:
             out.append("\nSymptoms explained by this: " + ", ".join(f"`{s}`" for s in f.explains))
         if c := _confirmation_line(f):
@@ -170,13 +323,30 @@ def render_markdown(report: Report) -> str:
     return "\n".join(out).strip() + "\n"
 
 
-def render_rich(report: Report, file: Optional[TextIO] = None) -> None:
+def render_rich(report: Report, file: Optional[TextIO] = None, all_fixes: bool = False, brief: bool = False) -> None:
     """Colour terminal output (only used when stdout is a TTY or asked for)."""
     from rich.console import Console
     from rich.markup import escape
 
     console = Console(file=file or sys.stdout, highlight=False, soft_wrap=False)
     colour = {"error": "bold red", "warning": "yellow", "info": "dim"}
+    if brief:
+        root, fixes, others = _brief(report, all_fixes)
+        if root is None:
+            console.print("[bold green]No problem found.[/]" + (" Only harmless lines." if report.findings else ""))
+            return
+        console.print(f"[{colour[root.severity]}]{escape(_brief_head(root))}[/]")
+        if root.evidence:
+            e = root.evidence[0]
+            console.print(
+                f"  [cyan]{escape(e.input)}:{e.line}[/] {escape(_short(e.text, max(40, min(_BRIEF_WIDTH, console.width - 20))))}"
+            )
+        for i, fix in enumerate(fixes, 1):
+            console.print(f"  [green]{'Fix' if len(fixes) == 1 else f'Fix {i}'}:[/] " + escape(" ".join(fix.split())))
+        if others:
+            console.print("  [dim]" + escape(_brief_others(others)) + "[/]")
+        return
+    plan = _fix_plan(report, all_fixes)
     roots = [f for f in report.findings if f.root_cause]
     if not roots:
         console.print("[bold green]No problem found.[/]" + (" Only harmless lines." if report.findings else ""))
@@ -195,8 +365,13 @@ def render_rich(report: Report, file: Optional[TextIO] = None) -> None:
                 )
             if f.explanation:
                 console.print("  [bold]Why:[/] " + escape(f.explanation))
-            for i, fix in enumerate(f.fixes, 1):
+            fixes, hidden = plan[id(f)]
+            for i, fix in enumerate(fixes, 1):
                 console.print(f"  [green]Fix {i}:[/] " + escape(fix))
+            if f.fixes and not fixes:
+                console.print("  [green]Fix:[/] as above.")
+            if hidden:
+                console.print(f"  [dim]({escape(_more_fixes(hidden))})[/]")
             if f.closest:
                 console.print(
                     "  [dim]Closest known: " + escape(", ".join(f"{c['rule_id']} ({c['score']:.0f})" for c in f.closest)) + "[/]"
@@ -221,7 +396,8 @@ def render_rich(report: Report, file: Optional[TextIO] = None) -> None:
     console.print("[bold]Summary:[/] " + escape(_summary_line(report)))
 
 
-def render(report: Report, fmt: str, out: TextIO) -> None:
+def render(report: Report, fmt: str, out: TextIO, all_fixes: bool = False, brief: bool = False) -> None:
+    """Write `report` in format `fmt`; `all_fixes` and `brief` apply to the formats for people."""
     if fmt in ("sarif", "github", "jsonl"):
         from . import machine_formats
 
@@ -235,8 +411,8 @@ def render(report: Report, fmt: str, out: TextIO) -> None:
     elif fmt == "json":
         out.write(render_json(report) + "\n")
     elif fmt == "markdown":
-        out.write(render_markdown(report))
+        out.write(render_markdown(report, all_fixes=all_fixes, brief=brief))
     elif fmt == "rich":
-        render_rich(report, out)
+        render_rich(report, out, all_fixes=all_fixes, brief=brief)
     else:
-        out.write(render_text(report))
+        out.write(render_text(report, all_fixes=all_fixes, brief=brief))

@@ -1,0 +1,161 @@
+"""Memory numbers of a finding: what an out-of-memory asked for, what was free, and bytes for people.
+
+The engine calls `finding_facts` once per finding of a rule. It adds the OOM arithmetic to the
+finding's own facts, as exact byte counts in digit strings like the allocator's
+`bfc_*_bytes` facts (JSON keeps them exact):
+
+    oom_requested_bytes  the failed request: shape x dtype size of "OOM when allocating tensor with
+                         shape[..] and type ..", else the allocator's "(rounded to N)", else its
+                         "N bytes" or "196.00MiB"
+    oom_free_bytes       the allocator's Limit minus InUse (from its Stats block); GPU allocators only
+    oom_batch, oom_sample_bytes, oom_batch_fit
+                         for a tensor of rank >= 3 whose first dimension may be the batch: that
+                         dimension, the bytes of one sample, and the largest batch whose tensor
+                         would have fit in the free memory (set only when it is 1 .. batch-1)
+
+Rule templates print any byte count for people with the `bytes` format spec:
+`{bfc_limit_bytes:bytes}` reads "7.92 GiB" (`FactText`); other specs and names are unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Dict, Mapping, Optional, Tuple
+
+from .facts import merge_facts
+
+MEMORY_FACTS = ("oom_requested_bytes", "oom_free_bytes", "oom_batch", "oom_sample_bytes", "oom_batch_fit")
+
+# Bytes per element of TensorFlow's DataTypeString names (as printed after "and type").
+DTYPE_BYTES = {
+    "bool": 1,
+    "int8": 1,
+    "uint8": 1,
+    "qint8": 1,
+    "quint8": 1,
+    "float8_e5m2": 1,
+    "float8_e4m3fn": 1,
+    "half": 2,
+    "float16": 2,
+    "bfloat16": 2,
+    "int16": 2,
+    "uint16": 2,
+    "qint16": 2,
+    "quint16": 2,
+    "float": 4,
+    "float32": 4,
+    "int32": 4,
+    "uint32": 4,
+    "qint32": 4,
+    "double": 8,
+    "float64": 8,
+    "int64": 8,
+    "uint64": 8,
+    "complex64": 8,
+    "complex128": 16,
+}
+HOST_ALLOCATORS = ("cpu", "mklcpu", "gpu_host_bfc", "cuda_host_bfc")
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40, "P": 1 << 50}
+_EXACT = re.compile(r"\(?(\d+)\s*bytes\)?|(\d+)")
+_HUMAN = re.compile(r"([\d.]+)\s*([KMGTP]?)(?:i?B)?", re.I)
+_SHAPE = re.compile(r"\[\s*(\d+(?:\s*,\s*\d+)*)?\s*\]")
+
+
+def human_bytes(n: int) -> str:
+    """8501460992 -> '7.92 GiB' (1024-based, as TensorFlow counts); under 1 KiB: '512 B'."""
+    if abs(n) < 1024:
+        return f"{n} B"
+    value = float(n)
+    for unit in ("KiB", "MiB", "GiB", "TiB", "PiB"):
+        value /= 1024
+        if abs(value) < 1024 or unit == "PiB":
+            return f"{value:.2f} {unit}"
+    return f"{n} B"  # not reached
+
+
+def parse_bytes(value: object) -> Optional[int]:
+    """'205520896', '32.00M (33554432 bytes)', '33762398024 bytes', '196.00MiB', '3.20 GiB' -> bytes."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    s = str(value).strip()
+    m = re.search(r"\((\d+)\s*bytes\)", s) or _EXACT.fullmatch(s)
+    if m:
+        return int(m.group(1) or m.group(2))
+    m = _HUMAN.fullmatch(s)
+    if m:
+        try:
+            return int(float(m.group(1)) * _UNITS[m.group(2).upper()])
+        except ValueError:
+            return None
+    return None
+
+
+class FactText(str):
+    """A fact's text in a rule template: `{name:bytes}` prints a byte count for people ("7.92 GiB");
+    a value that is not a byte count is printed as it is."""
+
+    __slots__ = ()
+
+    def __format__(self, spec: str) -> str:
+        if spec == "bytes":
+            n = parse_bytes(self)
+            return human_bytes(n) if n is not None else str(self)
+        return str.__format__(str(self), spec)
+
+
+def tensor_shape(shape: object) -> Optional[Tuple[int, ...]]:
+    """'[64,256,56,56]' -> (64, 256, 56, 56); None for a shape with unknown dimensions."""
+    m = _SHAPE.fullmatch(str(shape or "").strip())
+    if not m:
+        return None
+    return tuple(int(d) for d in m.group(1).split(",")) if m.group(1) else ()
+
+
+def tensor_bytes(shape: object, dtype: object) -> Optional[int]:
+    """Bytes of a tensor: the product of its shape times its type's size (None when either is unknown)."""
+    dims, size = tensor_shape(shape), DTYPE_BYTES.get(str(dtype or "").lower())
+    if dims is None or size is None:
+        return None
+    n = size
+    for d in dims:
+        n *= d
+    return n
+
+
+def oom_facts(facts: Mapping[str, object]) -> Dict[str, str]:
+    """The OOM arithmetic (MEMORY_FACTS) from a finding's facts; {} when it has no request to work on."""
+    requested = tensor_bytes(facts.get("oom_shape"), facts.get("oom_dtype"))
+    if requested is None:
+        for key in ("rounded_bytes", "requested_bytes", "requested"):
+            requested = parse_bytes(facts.get(key))
+            if requested:
+                break
+    if not requested:
+        return {}
+    out = {"oom_requested_bytes": str(requested)}
+    host = str(facts.get("allocator") or "").lower() in HOST_ALLOCATORS or str(facts.get("oom_device") or "").upper().startswith(
+        "CPU"
+    )
+    limit, in_use = parse_bytes(facts.get("bfc_limit_bytes")), parse_bytes(facts.get("bfc_in_use_bytes"))
+    if host or limit is None or in_use is None:
+        return out
+    free = max(0, limit - in_use)
+    out["oom_free_bytes"] = str(free)
+    dims = tensor_shape(facts.get("oom_shape"))
+    if dims and len(dims) >= 3 and dims[0] >= 2 and tensor_bytes(facts.get("oom_shape"), facts.get("oom_dtype")):
+        sample = requested // dims[0]
+        fit = free // sample if sample else 0
+        if 1 <= fit < dims[0]:
+            out.update(oom_batch=str(dims[0]), oom_sample_bytes=str(sample), oom_batch_fit=str(fit))
+    return out
+
+
+def finding_facts(report_facts: Mapping[str, object], own: Mapping[str, object]) -> Tuple[Dict[str, object], Dict[str, object]]:
+    """(the finding's facts for the report: its own plus the OOM arithmetic; the facts its rule's
+    templates and conditions see: the report's overridden by those, text values as FactText)."""
+    merged = merge_facts(dict(report_facts), dict(own))
+    derived = oom_facts(merged)
+    merged.update(derived)
+    return {**own, **derived}, {k: FactText(v) if isinstance(v, str) else v for k, v in merged.items()}

@@ -1,0 +1,101 @@
+"""Errors no specific rule knows are still placed in their family; whole tracebacks are matched.
+
+Run through the real CLI on small logs written in the shape of real ones (TF's own prefixes and
+messages, Python tracebacks in CPython, IPython and Colab styles).
+"""
+from __future__ import annotations
+
+import json
+
+from conftest import tflog
+
+
+def _report(tmp_path, text, name="run.log"):
+    log = tmp_path / name
+    log.write_text(text, encoding="utf-8")
+    p = tflog("analyze", "--format", "json", log)
+    assert p.returncode in (0, 1), p.stderr
+    return json.loads(p.stdout)
+
+
+def _root(report):
+    return next(f for f in report["findings"] if f["severity"] != "info")
+
+
+def test_an_unknown_cudnn_error_is_placed_in_its_family(tmp_path):
+    rep = _report(tmp_path, (
+        "2024-05-02 10:00:00.000000: I tensorflow/core/platform/cpu_feature_guard.cc:182] This TensorFlow binary is optimized to use available CPU instructions.\n"
+        "RuntimeError: worker 2 stopped: CUDNN_STATUS_ALLOC_FAILED (wrapped by a launcher)\n"))
+    root = _root(rep)
+    assert (root["category"], root["match"]) == ("cudnn.init_failure", "family")
+    assert root["confidence"] < 0.7 and "family guess" in root["explanation"]
+    assert any("paste" in fix for fix in root["fixes"])
+    assert not any(f["rule_id"] == "unrecognized" for f in rep["findings"])
+
+
+def test_a_specific_rule_outranks_a_family_guess(tmp_path):
+    rep = _report(tmp_path, (
+        "RuntimeError: worker 2 stopped: CUDNN_STATUS_ALLOC_FAILED (wrapped by a launcher)\n"
+        "2021-10-14 09:12:39.913347: E tensorflow/stream_executor/cuda/cuda_dnn.cc:374] Loaded runtime CuDNN library: 8.0.4 but source was compiled with: 8.1.0.  CuDNN library needs to have matching major version and equal or higher minor version.\n"))
+    assert _root(rep)["rule_id"] == "cudnn-version-mismatch"
+
+
+def test_odapi_traceback_cut_off_before_its_last_line(tmp_path):
+    """A Jupyter traceback through object_detection's modules, pasted without its final line."""
+    rep = _report(tmp_path, (
+        "AttributeError                            Traceback (most recent call last)\n"
+        "Cell In[1], line 47\n"
+        "---> 47 from object_detection.builders import model_builder\n"
+        "File ~/miniconda3/envs/jup/lib/python3.12/site-packages/object_detection/builders/model_builder.py:22\n"
+        "---> 22 from object_detection.builders import box_predictor_builder\n"))
+    root = _root(rep)
+    assert root["category"] == "odapi.setup"
+    assert root["facts"]["story_frame"].startswith("object_detection/builders/model_builder.py")
+    assert root["evidence"][0]["line"] == 4
+
+
+def test_a_traceback_rule_sees_frames_and_message_together(tmp_path):
+    """TF1 API errors inside object_detection are a set-up problem, not the generic 'TF1 code on TF2'."""
+    tb = (
+        "Traceback (most recent call last):\n"
+        '  File "C:\\\\Users\\\\me\\\\anaconda3\\\\lib\\\\site-packages\\\\object_detection\\\\predictors\\\\convolutional_box_predictor.py", line 22, in <module>\n'
+        "    slim = tf.contrib.slim\n"
+        "AttributeError: module 'tensorflow' has no attribute 'contrib'\n")
+    root = _root(_report(tmp_path, tb))
+    assert (root["rule_id"], root["match"]) == ("odapi-tf1-code-under-tf2", "traceback")
+    assert [e["line"] for e in root["evidence"]] == [4, 2]  # the exception, then the frame that tells the story
+    plain = _root(_report(tmp_path, tb.replace("site-packages\\\\object_detection\\\\predictors", "myproject"), "other.log"))
+    assert plain["category"] == "deps.version_conflict"  # the same line outside the Object Detection API
+
+
+def test_unrelated_signatures_are_not_offered_as_close(tmp_path):
+    """An unknown error's "closest known signatures" are only shown above the floor (70), so a
+    generic error does not point at unrelated rules."""
+    lines = [
+        "ValueError: The truth value of the frobnicator zorg is ambiguous in widget 7",
+        "tensorflow.python.framework.errors_impl.InternalError: Failed to launch the custom op kernel for layer dense_3",
+        "RuntimeError: CUDA launch of the decoder failed at step 100",
+        "E0000 00:00:1700000000.000000   12345 custom_op.cc:12] Could not run the handle for the cuBLAS-free gemm kernel",
+    ]
+    rep = _report(tmp_path, "\n".join(lines) + "\n")
+    unknown = [f for f in rep["findings"] if f["rule_id"] == "unrecognized"]
+    assert unknown
+    assert all(c["score"] >= 70 for f in unknown for c in f.get("closest", []))
+
+
+def test_an_empty_gpu_list_with_no_cuda_activity_is_a_cpu_only_build(tmp_path):
+    root = _root(_report(tmp_path, "TensorFlow Version: 2.12.1\nIs GPU Available: []\n"))
+    assert root["category"] == "install.no_gpu_build"
+
+
+def test_nan_in_a_training_loops_own_prints(tmp_path):
+    rep = _report(tmp_path, "".join(
+        f"2018-03-23 15:{m:02d}:33,355:INFO: train loss:{v}\n" for m, v in enumerate(["1.10886", "0.866067", "nan", "nan"])))
+    assert _root(rep)["category"] == "training.divergence"
+
+
+def test_harmless_lines_wake_no_family(tmp_path):
+    rep = _report(tmp_path, (
+        "2023-11-02 10:00:00.000000: I tensorflow/core/platform/cpu_feature_guard.cc:182] This TensorFlow binary is optimized to use available CPU instructions in performance-critical operations.\n"
+        "Epoch 1/3\n100/100 [==============================] - 2s 10ms/step - loss: 0.4211 - accuracy: 0.8712\n"))
+    assert all(f["severity"] == "info" for f in rep["findings"])
