@@ -414,7 +414,7 @@ def _traceback_spec(bad, raw: Any) -> Dict[str, Any]:
     return spec
 
 
-def _path_glob(pattern: str) -> "regex.Pattern":
+def _path_glob(pattern: str) -> regex.Pattern:
     """A `frames`/`raised_in` glob as a regex on a module path. A bare name (`object_detection`)
     means that directory anywhere in the path; otherwise fnmatch-style, `*` crossing slashes."""
     import fnmatch
