@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Dict, Optional, TextIO
 
 from analyzer.core.model import Finding, Report
+from analyzer.pipeline.memory import parse_bytes
 
 
 def probe_context(report: Report, finding: Finding) -> Dict[str, object]:
@@ -17,6 +18,8 @@ def probe_context(report: Report, finding: Finding) -> Dict[str, object]:
     ctx.update(finding.facts)
     if "library" not in ctx and finding.facts.get("missing"):
         ctx["library"] = finding.facts["missing"]
+    if ctx.get("oom_requested_bytes") and not parse_bytes(ctx.get("requested_bytes")):
+        ctx["requested_bytes"] = ctx["oom_requested_bytes"]  # the exact bytes the engine worked out (pipeline/memory.py)
     return ctx
 
 

@@ -358,6 +358,8 @@ class Analysis:
                 explanation="No rule in the knowledge base explains this line. It is shown so that nothing is hidden; "
                 "`tflog rules suggest` drafts a rule for it.",
             )
+        if hit.match == "family" and hit.cut_off and _explained_elsewhere(present, hit):
+            return None  # a cut-off traceback's family guess adds nothing where a rule explains the failure
         has = _has_other(present, hit.key)
         own, all_facts = finding_facts(facts, hit.facts)  # + the OOM arithmetic; {fact:bytes} in templates
         severity, note = (hit.severity if hit.match == "family" else rule.severity), ""
@@ -392,6 +394,13 @@ class Analysis:
             score=hit.score,
             probe=rule.probe,
         )
+
+
+def _explained_elsewhere(present: Dict[str, Hit], hit: Hit) -> bool:
+    """Does a specific (non-family) rule explain a failure in these hits, besides `hit`?"""
+    return any(
+        h is not hit and h.rule is not None and h.match != "family" and h.rule.severity != "info" for h in present.values()
+    )
 
 
 def _has_other(present: Dict[str, Hit], key: str):
@@ -501,6 +510,8 @@ def rank(findings: List[Finding], kb: KnowledgeBase) -> List[Finding]:
         for other_id, other in by_id.items():
             if other_id in parent or above(other, f):
                 continue
+            if SEVERITY_ORDER[other.severity] < SEVERITY_ORDER[f.severity]:
+                continue  # a warning does not explain an error: the error stands as a cause
             if _explains(tuple(rule.explains)).match(other_id):
                 parent[other_id] = f
                 f.explains.append(other_id)

@@ -258,6 +258,7 @@ class TracebackTracker:
         self.current: Optional[Traceback] = None
         self._chain_pending = False
         self.cut: Optional[Traceback] = None  # a traceback interrupted by the record just fed
+        self._in_node_stack = False
 
     def feed(self, rec: Record) -> Optional[Traceback]:
         """Update state with a record; returns the traceback this record completes, if any."""
@@ -270,6 +271,14 @@ class TracebackTracker:
         if rec.kind == "chain":
             self.cut = self.flush()
             self._chain_pending = True
+            return None
+        if _NODE_STACK in rec.text:  # TF's "Detected at node 'x' defined at (most recent call last):"
+            self.cut = self.flush()
+            self._in_node_stack = True  # the frames that follow say where a graph node was defined
+            return None
+        if rec.kind != "frame":
+            self._in_node_stack = False
+        if rec.kind == "frame" and self._in_node_stack:
             return None
         if rec.kind == "frame":
             frame = parse_frame(rec)
@@ -293,6 +302,7 @@ class TracebackTracker:
         return tb if tb is not None and tb.frames else None
 
 
+_NODE_STACK = "defined at (most recent call last)"
 # Frame lines: `File "x.py", line 3, in f` (CPython), `File ~/x.py:3, in f(a)` and
 # `File <ipython-input-2-..>:3` (IPython >= 8), `/path/x.py in f(a)` (older IPython/Jupyter).
 _IPY8_FRAME = re.compile(r"^\s*File (?P<file>[^\s\"][^,]*?):(?P<line>\d+)(?:, in (?P<func>.*))?\s*$")

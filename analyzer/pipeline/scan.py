@@ -25,6 +25,7 @@ GENERIC = (
     "error",
     "exception",
     "traceback",
+    "(most recent call last)",
     "fail",
     "fatal",
     "abort",

@@ -16,6 +16,7 @@ from typing import Dict, FrozenSet, List, Optional, Set, TextIO, Tuple
 
 from analyzer.core.model import Finding, Report
 from analyzer.pipeline.memory import human_bytes
+from analyzer.pipeline.parse import parse_line
 
 FORMATS = ("rich", "text", "json", "markdown", "sarif", "github", "jsonl")
 _EVIDENCE_WIDTH = 220
@@ -150,7 +151,7 @@ def _fix_plan(report: Report, all_fixes: bool = False) -> Dict[int, Tuple[List[s
 
 
 def _more_fixes(n: int) -> str:
-    return f"{_plural(n, 'more fix', 'more fixes')}: --all-fixes shows them"
+    return f"{_plural(n, 'more fix', 'more fixes')} with --all-fixes"
 
 
 def _confirmation_line(f: Finding) -> Optional[str]:
@@ -184,6 +185,13 @@ def _brief(report: Report, all_fixes: bool) -> Tuple[Optional[Finding], List[str
     return root, (fixes if all_fixes else fixes[:1]), others
 
 
+def _key_line(f: Finding, width: int) -> Tuple[str, str]:
+    """('input:line', text) of the finding's first evidence line; a log line without its prefix."""
+    e = f.evidence[0]
+    rec = parse_line(e.line, e.text)
+    return f"{e.input}:{e.line}", _short(rec.message if rec.kind == "log" and rec.message else e.text, width)
+
+
 def _brief_head(root: Finding) -> str:
     return f"Root cause{' [warning]' if root.severity == 'warning' else ''}: {root.title} ({root.rule_id})"
 
@@ -201,8 +209,7 @@ def render_brief(report: Report, all_fixes: bool = False) -> str:
         return "No problem found" + (": only harmless lines.\n" if report.findings else ".\n")
     out = [_brief_head(root)]
     if root.evidence:
-        e = root.evidence[0]
-        out.append(f"  {e.input}:{e.line}: {_short(e.text, _BRIEF_WIDTH)}")
+        out.append("  {}: {}".format(*_key_line(root, _BRIEF_WIDTH)))
     for i, fix in enumerate(fixes, 1):
         out.append(("  Fix: " if len(fixes) == 1 else f"  Fix {i}: ") + " ".join(fix.split()))
     if others:
@@ -269,8 +276,7 @@ def _markdown_brief(report: Report, all_fixes: bool) -> str:
         return "**No problem found** in this log" + (" — only harmless lines.\n" if report.findings else ".\n")
     out = [f"**{_brief_head(root).replace(': ', ':** ', 1)}".replace(f"({root.rule_id})", f"(`{root.rule_id}`)")]
     if root.evidence:
-        e = root.evidence[0]
-        out.append(f"{e.input} line {e.line}: `` {_short(e.text, _BRIEF_WIDTH)} ``")
+        out.append("{}: `` {} ``".format(*_key_line(root, _BRIEF_WIDTH)))
     out.extend(("**Fix:** " if len(fixes) == 1 else f"**Fix {i}:** ") + " ".join(fix.split()) for i, fix in enumerate(fixes, 1))
     if others:
         out.append(_brief_others(others))
@@ -337,10 +343,8 @@ def render_rich(report: Report, file: Optional[TextIO] = None, all_fixes: bool =
             return
         console.print(f"[{colour[root.severity]}]{escape(_brief_head(root))}[/]")
         if root.evidence:
-            e = root.evidence[0]
-            console.print(
-                f"  [cyan]{escape(e.input)}:{e.line}[/] {escape(_short(e.text, max(40, min(_BRIEF_WIDTH, console.width - 20))))}"
-            )
+            where, text = _key_line(root, max(40, min(_BRIEF_WIDTH, console.width - 20)))
+            console.print(f"  [cyan]{escape(where)}[/] {escape(text)}")
         for i, fix in enumerate(fixes, 1):
             console.print(f"  [green]{'Fix' if len(fixes) == 1 else f'Fix {i}'}:[/] " + escape(" ".join(fix.split())))
         if others:

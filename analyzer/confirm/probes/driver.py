@@ -255,8 +255,9 @@ def run_gpu_alloc(ctx: Dict[str, Any], step: Step) -> Dict[str, Any]:
         return {
             "status": "inconclusive",
             "observed": observed,
-            "detail": f"The finding does not say how many bytes were requested "
-            f"({ctx.get('requested_bytes')!r}), so there is nothing to allocate.",
+            "detail": "The log does not say how many bytes were requested"
+            + (f" ({ctx['requested_bytes']!r} is not a byte count)" if ctx.get("requested_bytes") else "")
+            + ", so there is nothing to allocate.",
         }
     lib, info = open_driver(step)
     observed["library"] = info
