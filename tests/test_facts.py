@@ -72,7 +72,7 @@ Cuda compilation tools, release 11.2, V11.2.152
 def test_windows_platform_and_dll_names():
     log = r"""2020-04-22 21:10:43.537143: W tensorflow/stream_executor/platform/default/dso_loader.cc:55] Could not load dynamic library 'cudart64_101.dll'; dlerror: cudart64_101.dll not found"""
     facts, _ = facts_of(log)
-    assert facts["platform"] == "windows" and facts["cuda_runtime"] == "10.1"
+    assert facts["platform"] == "windows" and facts["cuda_wanted"] == "10.1" and "cuda_runtime" not in facts  # wanted, not loaded
     assert facts["missing_libraries"] == ["cudart64_101.dll"]
 
 

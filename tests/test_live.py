@@ -267,7 +267,8 @@ def test_watch_final_report_formats(fmt):
     if fmt == "json":
         report = json.loads(err)  # stderr is exactly one JSON document
         assert report["findings"][0]["evidence"][0]["line"] == 2
-        assert report["inputs"][0] == {"name": "<stdin>", "lines": 3, "bytes": len(data)}
+        assert {k: report["inputs"][0][k] for k in ("name", "lines", "bytes")} == {"name": "<stdin>", "lines": 3, "bytes": len(data)}
+        assert report["inputs"][0]["facts"] == report["facts"]
     elif fmt == "markdown":
         assert "### Root cause" in err and "tflog: [" not in err
     else:

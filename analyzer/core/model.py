@@ -83,9 +83,18 @@ class InputInfo:
     name: str
     lines: int = 0
     bytes: int = 0
+    # this input's own facts (one log = one machine); set when the report is made
+    facts: Dict[str, Any] = field(default_factory=dict)
+    fact_provenance: Dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> Dict[str, Any]:
-        return {"name": self.name, "lines": self.lines, "bytes": self.bytes}
+        return {
+            "name": self.name,
+            "lines": self.lines,
+            "bytes": self.bytes,
+            "facts": dict(self.facts),
+            "fact_provenance": dict(self.fact_provenance),
+        }
 
 
 @dataclass
@@ -96,6 +105,9 @@ class Report:
     fact_evidence: Dict[str, Evidence] = field(default_factory=dict)
     findings: List[Finding] = field(default_factory=list)
     warnings: List[str] = field(default_factory=list)  # problems of tflog itself (e.g. a rule disabled)
+    # per fact: 'stated' (the log shows it in use), 'wanted' (a missing library's version, what a build
+    # was compiled for) or 'inferred' (worked out from the compat tables)
+    fact_provenance: Dict[str, str] = field(default_factory=dict)
 
     @property
     def summary(self) -> Dict[str, int]:
@@ -127,6 +139,7 @@ class Report:
             "inputs": [i.to_dict() for i in self.inputs],
             "facts": dict(self.facts),
             "fact_evidence": {k: e.to_dict() for k, e in self.fact_evidence.items()},
+            "fact_provenance": dict(self.fact_provenance),
             "findings": [f.to_dict() for f in self.findings],
             "summary": self.summary,
             "warnings": list(self.warnings),
@@ -141,3 +154,17 @@ def exit_status(report: Report, fail_on: str) -> int:
     if worst == "error" or (fail_on == "warning" and worst == "warning"):
         return EXIT_FINDINGS
     return 0
+
+
+def combine_reports(reports: List[Report]) -> Report:
+    """One report of several inputs analysed each on its own (each log is its own machine): the
+    findings of each input in order, each explained with its own log's facts (in `inputs[i].facts`);
+    the top-level facts only where there is a single input."""
+    if len(reports) == 1:
+        return reports[0]
+    out = Report(reports[0].tool_version)
+    for r in reports:
+        out.inputs.extend(r.inputs)
+        out.findings.extend(r.findings)
+        out.warnings.extend(w for w in r.warnings if w not in out.warnings)
+    return out

@@ -20,14 +20,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
-from analyzer.core.model import SEVERITY_ORDER, Evidence, Finding, InputInfo, Report
+from analyzer.core.model import SEVERITY_ORDER, Evidence, Finding, InputInfo, Report, combine_reports
 from analyzer.core.version import __version__
+from analyzer.kb.advice import misfit
 from analyzer.kb.conditions import compile_condition, glob_matcher
 from analyzer.kb.rules import KnowledgeBase, Rule, traceback_matches
 from analyzer.kb.rules import mask_cached as mask
 
 from .facts import KEYWORDS as FACT_KEYWORDS
-from .facts import REPORT_FACTS, FactCollector, LineFacts, merge_facts, normalise_finding_facts
+from .facts import REPORT_FACTS, FactCollector, LineFacts, merge_facts, normalise_finding_facts, provenance
 from .memory import finding_facts
 from .parse import (
     REPL_PROMPTS,
@@ -312,14 +313,20 @@ class Analysis:
             for k, v in hit.facts.items():
                 if k in REPORT_FACTS and k not in facts:
                     facts[k] = v
+        provenance_of = {k: provenance(k) for k in facts}
         # versions that work together (rules/compat/*.yaml), memoised: see _derived_facts
-        facts.update({k: v for k, v in _derived_facts(facts).items() if k not in facts})
+        derived = {k: v for k, v in _derived_facts(facts).items() if k not in facts}
+        facts.update(derived)
+        provenance_of.update({k: provenance(k, derived=True) for k in derived})
         present = self._present(facts)
         found = [self._finding(h, facts, present) for h in self.hits.values()]
         findings = [f for f in found if f is not None]
         ranked = rank(findings, self.kb)
         report = Report(__version__, list(self.inputs), facts, dict(self.facts.evidence), ranked)
         report.warnings = list(self.kb.warnings)
+        report.fact_provenance = provenance_of
+        if len(self.inputs) == 1:
+            self.inputs[0].facts, self.inputs[0].fact_provenance = dict(facts), dict(provenance_of)
         return report
 
     def _present(self, facts: Dict[str, object]) -> Dict[str, Hit]:
@@ -373,6 +380,7 @@ class Analysis:
         fixes = [
             render_template(f.text, all_facts) for f in rule.fixes if f.when is None or compile_condition(f.when)(all_facts, has)
         ]
+        fixes = [f for f in fixes if f and misfit(f, all_facts) is None]  # only fixes that fit this machine
         confidence = rule.confidence
         if hit.match == "fuzzy":
             confidence = round(rule.confidence * 0.85 * (hit.score or 0) / 100, 3)
@@ -534,16 +542,19 @@ def rank(findings: List[Finding], kb: KnowledgeBase) -> List[Finding]:
 
 
 def analyze_paths(paths: Iterable[str], kb: KnowledgeBase) -> Report:
-    """Analyse files (or '-' for stdin) into one report; raises reader.InputError on bad input."""
-    analysis = Analysis(kb)
+    """Analyse files (or '-' for stdin) into one report, each file on its own (its own facts: two logs
+    are two machines); raises reader.InputError on bad input."""
+    reports = []
     for path in paths:
+        analysis = Analysis(kb)
         source = open_source(path)
         try:
             analyze_source(analysis, source)
         finally:
             if source.stream is not None and path != "-":
                 source.stream.close()
-    return analysis.report()
+        reports.append(analysis.report())
+    return combine_reports(reports)
 
 
 def analyze_source(analysis: Analysis, source: Source) -> InputInfo:

@@ -18,11 +18,25 @@ from analyzer.core.cache import compile_regex
 from analyzer.core.model import Evidence
 
 LIST_FACTS = ("missing_libraries", "loaded_libraries")
+# Where a fact's value comes from, for people reading it: the log states it as in use (installed), as
+# wanted (the version of a library that could not be loaded, what a build was compiled for), or tflog
+# inferred it from the compat tables (see analyzer.kb.compat.derived_facts).
+WANTED_FACTS = ("cuda_wanted", "cuda_compiled", "cudnn_compiled", "missing_libraries")
+
+
+def provenance(key: str, derived: bool = False) -> str:
+    """'stated' | 'wanted' | 'inferred' for a report fact."""
+    if derived:
+        return "inferred"
+    return "wanted" if key in WANTED_FACTS else "stated"
+
+
 REPORT_FACTS = (
     "tf_version",
     "python_version",
     "platform",
     "cuda_runtime",
+    "cuda_wanted",
     "cuda_compiled",
     "cudnn_runtime",
     "cudnn_compiled",
@@ -92,9 +106,10 @@ _MEMORY_UNIT: FactPattern = _p(r"[GM]i?B", 0)
 PATTERNS: List[FactPattern] = [
     # --- TensorFlow version ---------------------------------------------------------------
     _p(
-        r"(?i)\btensorflow(?:[-_]gpu)? version\b[^:\n]{0,30}:\s*(?:[^\d\n]{0,30}?)(?P<tf_version>\d+\.\d+(?:\.\d+)?(?:[-_.]?(?:rc|dev)\d*)?)",
+        r"(?i)\btensor ?flow(?:[-_]gpu)? version\b[^:\n]{0,30}:\s*(?:[^\d\n]{0,30}?)(?P<tf_version>\d+\.\d+(?:\.\d+)?(?:[-_.]?(?:rc|dev)\d*)?)",
         10,
         "tensorflow version",
+        "tensor flow version",
     ),
     _p(
         r"(?i)\b(?:tensorflow|tf)(?:[-_]gpu)?(?:==|-|:\s*|\s+)v?(?P<tf_version>\d+\.\d+\.\d+(?:[-_.]?(?:rc|dev)\d*)?)\b",
@@ -112,7 +127,8 @@ PATTERNS: List[FactPattern] = [
     _p(r"Cuda compilation tools, release (?P<cuda_runtime>\d+\.\d+)", 20, "cuda compilation tools"),
     _p(r"(?i)\bcuda(?:_version)?['\"]?\s*[:=]\s*['\"]?(?P<cuda_compiled>\d+\.\d+)['\"]", 15, "cuda_version"),
     _p(r"(?i)built (?:with|against) CUDA[: ]+(?P<cuda_compiled>\d+\.\d+)", 15, "built with cuda", "built against cuda"),
-    _p(r"(?i)\bCUDA(?:/cuDNN)?(?: version)?\s*[:=]?\s*(?P<cuda_runtime>\d+\.\d+)\b(?!\s*\|)", 60, "cuda"),
+    # not a package's build suffix ("libcudnn8 8.0.4.30-1+cuda11.0": that cuDNN was built for CUDA 11.0)
+    _p(r"(?i)(?<![+\w-])CUDA(?:/cuDNN)?(?: version)?\s*[:=]?\s*(?P<cuda_runtime>\d+\.\d+)\b(?!\s*\|)", 60, "cuda"),
     # --- cuDNN ----------------------------------------------------------------------------
     _p(
         r"Loaded runtime CuDNN library: (?P<cudnn_runtime>[\d.]+?)\.?(?: \(compatibility version \d+\))? but source was compiled with:? (?P<cudnn_compiled>\d[\d.]*?)\.?(?: \(|\s|$)",
@@ -143,7 +159,7 @@ PATTERNS: List[FactPattern] = [
     _p(r"(?i)compute capability:? (?P<compute_capability>\d+\.\d+)", 20, "compute capability"),
     _p(r"computeCapability: (?P<compute_capability>\d+\.\d+)", 20, "computecapability"),
     _p(
-        r"^\|\s+\d+\s+(?P<gpu_name>(?:NVIDIA |GeForce |Tesla |Quadro |TITAN |RTX |A\d|H\d|L\d)[^|]*?)\s+(?:On|Off)\s*\|",
+        r"^\|\s+\d+\s+(?P<gpu_name>(?:NVIDIA |GeForce |Tesla |Quadro |TITAN |RTX |A\d|H\d|L\d)[^|]*?)(?:\s*\.\.\.)?\s+(?:On|Off|WDDM|TCC)\s*\|",
         12,
         "nvidia",
         "geforce",
@@ -315,6 +331,7 @@ class FactCollector:
         self.evidence: Dict[str, Evidence] = {}
         self._rank: Dict[str, int] = {}
         self._stats_line = -10  # line of the last BFC "Stats:" key, to read the block that follows
+        self._section: Optional[Tuple[str, int]] = None  # (fact, line) of a header whose value follows
 
     def set(self, key: str, value: str, rank: int, line: int, text: str) -> None:
         if not value:
@@ -331,6 +348,31 @@ class FactCollector:
         self._rank[key] = rank
         self.evidence[key] = Evidence(self.input_name, line, text[:300])
 
+    # A version on a line of its own, read as the fact a header a few lines above names: TF's issue
+    # template ("### TensorFlow version" then "2.17.0"), the bug-report form ("TensorFlow version (use
+    # command below):"), or a script's `print(tf.__version__)` followed by its output.
+    _SECTION = regex.compile(
+        r"^\s*(?:#{2,4}\s*(?P<tf>TensorFlow version)\b|#{2,4}\s*(?P<py>Python version)\b|"
+        r"[-*]?\s*\**(?P<tf2>TensorFlow version)(?: \(use command below\))?\**:?\s*$|"
+        r".*print\(\s*(?:tf|tensorflow)\.__version__\s*\)\s*$)",
+        regex.I,
+    )
+    _BARE_VERSION = regex.compile(r"^\s*v?(?P<v>\d+\.\d+(?:\.\d+)?(?:[-_.]?(?:rc|dev|post)\d*)?)\s*$")
+    SECTION_REACH = 3  # lines between the header and its value
+
+    def _section_value(self, line: int, text: str) -> None:
+        m = self._SECTION.match(text)
+        if m:
+            self._section = ("python_version" if m.group("py") else "tf_version", line)
+            return
+        if self._section is None or line - self._section[1] > self.SECTION_REACH:
+            return
+        v = self._BARE_VERSION.match(text)
+        if v:
+            key = self._section[0]
+            self.set(key, normalise(key, v.group("v")), 12, line, text)
+            self._section = None
+
     def feed(
         self,
         line: int,
@@ -343,6 +385,8 @@ class FactCollector:
         """Read the facts of one line (`facts`: its LineFacts, when the caller has them)."""
         if facts is None:
             facts = LineFacts(text, message, low, found)
+        if "version" in text or self._section is not None:
+            self._section_value(line, text)
         if facts.stats_header:
             self._stats_line = line
         elif facts.stats and (facts.stats_word or line - self._stats_line <= 2):
@@ -370,7 +414,9 @@ def _propose(out: List[Tuple[str, str, int]], g: Dict[str, str], rank: int) -> N
             out.append((f"{key}_libraries", lib, rank))
             name, ver = nz.library_version(lib)
             if ver and (name == "cudart" or (name in ("cublas", "cufft", "curand", "cusolver", "cusparse") and "." in ver)):
-                out.append(("cuda_runtime", nz.cuda_version(ver), rank + 5 if name != "cudart" else rank))
+                # a library that loaded shows the CUDA in use; one that could not be loaded only the CUDA wanted
+                fact = "cuda_runtime" if key == "loaded" else "cuda_wanted"
+                out.append((fact, nz.cuda_version(ver), rank + 5 if name != "cudart" else rank))
             elif name == "cudnn" and ver and key == "loaded":
                 out.append(("cudnn_runtime", ver, 70))
     for key, value in g.items():
@@ -392,8 +438,8 @@ def normalise_finding_facts(groups: Dict[str, Optional[str]]) -> Dict[str, str]:
         if v is None:
             continue
         out[k] = normalise(k, v)
-        if k == "library":
+        if k == "library":  # rules name the library that could not be loaded: the CUDA it belongs to is wanted
             name, ver = nz.library_version(v)
             if name == "cudart" and ver:
-                out.setdefault("cuda_runtime", nz.cuda_version(ver))
+                out.setdefault("cuda_wanted", nz.cuda_version(ver))
     return out

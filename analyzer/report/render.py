@@ -27,6 +27,7 @@ _FACT_LABELS = [
     ("python_version", "Python"),
     ("platform", "platform"),
     ("cuda_runtime", "CUDA"),
+    ("cuda_wanted", "wants CUDA (not loaded)"),
     ("cuda_compiled", "built with CUDA"),
     ("cudnn_runtime", "cuDNN"),
     ("cudnn_compiled", "built with cuDNN"),
@@ -62,13 +63,21 @@ def _fact_text(key: str, value: object) -> str:
 
 
 def _environment(report: Report) -> List[str]:
-    parts = [f"{label} {_fact_text(k, report.facts[k])}" for k, label in _FACT_LABELS if report.facts.get(k)]
+    """The machine each log shows: one line for a single log, one per log for several (each log is
+    its own machine, and its findings were explained with its own facts)."""
+    if len(report.inputs) <= 1:
+        return _environment_of(report.facts, "")
+    return [line for i in report.inputs for line in _environment_of(i.facts, f" ({i.name})")]
+
+
+def _environment_of(facts, where: str) -> List[str]:
+    parts = [f"{label} {_fact_text(k, facts[k])}" for k, label in _FACT_LABELS if facts.get(k)]
     out = []
     if parts:
-        out.append("Environment: " + " · ".join(parts))
-    missing = report.facts.get("missing_libraries")
+        out.append(f"Environment{where}: " + " · ".join(parts))
+    missing = facts.get("missing_libraries")
     if missing:
-        out.append("Missing libraries: " + ", ".join(missing))
+        out.append(f"Missing libraries{where}: " + ", ".join(missing))
     return out
 
 

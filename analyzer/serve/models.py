@@ -21,6 +21,8 @@ class InputOut(BaseModel):
     name: str
     lines: int
     bytes: int
+    facts: Dict[str, Any] = Field(default_factory=dict, description="This input's own facts.")
+    fact_provenance: Dict[str, Literal["stated", "wanted", "inferred"]] = Field(default_factory=dict)
 
 
 class FindingOut(BaseModel):
@@ -53,6 +55,7 @@ class ReportOut(BaseModel):
     inputs: List[InputOut]
     facts: Dict[str, Any]
     fact_evidence: Dict[str, EvidenceOut]
+    fact_provenance: Dict[str, Literal["stated", "wanted", "inferred"]] = Field(default_factory=dict)
     findings: List[FindingOut]
     summary: Dict[str, int]
     warnings: List[str]

@@ -1,0 +1,112 @@
+"""Does a fix fit the machine in the log? Versions a fix proposes, checked against the compat tables.
+
+A fix is text written for many machines. Before it is shown, the TensorFlow releases it proposes
+(`pip install "tensorflow<2.11"`, `"tensorflow[and-cuda]==2.16.1"`, "TF >= 2.15", "TensorFlow 1.15")
+and the platform it assumes (`tensorflow[and-cuda]` is Linux/WSL2 only; `.so`/`LD_LIBRARY_PATH`
+are Linux, `.dll`/`%PATH%` Windows) are compared with the facts of the log it explains: the Python
+version (TF releases exist for a range of Pythons: rules/compat/tested_builds.yaml), the platform,
+and combinations known to break (rules/compat/packages.yaml `known_bad`). A fix that cannot work
+there is not shown (`misfit` says why), so a Python 3.8 user is not told to install a TF that has
+no wheel for 3.8, nor a Windows user to set LD_LIBRARY_PATH.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Dict, List, Optional, Tuple
+
+from .compat import _mm, _python_ranges, compat
+
+MinorVersion = Tuple[int, int]
+
+# "tensorflow[and-cuda]==2.16.1", "tensorflow<2.11", "tensorflow-gpu==1.15", "tensorflow~=2.15.0"
+_PIN = re.compile(r"\btensorflow(?:-gpu)?(?P<extra>\[and-cuda\])?\s*(?P<op>==|~=|>=|<=|<|>)\s*(?P<ver>\d+\.\d+(?:\.\d+)?)")
+_AND_CUDA = re.compile(r"\btensorflow\[and-cuda\]")
+# prose: "TF >= 2.15", "TensorFlow 1.15", "TF <= 2.10"
+_PROSE = re.compile(r"\b(?:TF|TensorFlow)\s*(?P<op>>=|<=|==|<|>)?\s*(?P<ver>[12]\.\d+)(?!\.\d|\d)")
+_LINUX_ONLY = re.compile(r"LD_LIBRARY_PATH|\blib\w+\.so\b|\bldconfig\b|/usr/local/cuda|\bapt(?:-get)? install\b")
+_WINDOWS_ONLY = re.compile(r"\.dll\b|%PATH%|\bwhere \w+\.dll|C:\\\\")
+_BOTH_NAMED = re.compile(r"\(Linux\)|\(Windows\)|Linux\b.*\bWindows|Windows\b.*\bLinux", re.S)
+_PROSE_PLATFORM = re.compile(r"\b(?:On|on|For|for) (?:native )?(?P<plat>Windows|Linux|macOS)\b")
+
+
+def _tf_keys() -> List[MinorVersion]:
+    return sorted({k for (_, k) in compat().builds})
+
+
+def proposed_tf(fix: str) -> Optional[List[MinorVersion]]:
+    """The TF releases (major, minor) a fix proposes installing or using, or None when it names none."""
+    keys = _tf_keys()
+    chosen: Optional[set] = None
+    for m in list(_PIN.finditer(fix)) + list(_PROSE.finditer(fix)):
+        v = _mm(m.group("ver"))
+        if v is None:
+            continue
+        op = m.group("op") or "=="
+        sel = {k for k in keys if _cmp(k, op, v)}
+        chosen = sel if chosen is None else chosen & sel
+    if _AND_CUDA.search(fix):
+        sel = {k for k in keys if k >= (2, 14)}  # the [and-cuda] extra exists from TF 2.14 (tested_builds facts)
+        chosen = sel if chosen is None else chosen & sel
+    return None if chosen is None else sorted(chosen)
+
+
+def _cmp(k: MinorVersion, op: str, v: MinorVersion) -> bool:
+    return {"==": k == v, "~=": k == v, ">=": k >= v, "<=": k <= v, "<": k < v, ">": k > v}[op]
+
+
+def misfit(fix: str, facts: Dict[str, object]) -> Optional[str]:
+    """Why `fix` cannot work on the machine these facts describe, or None when nothing rules it out."""
+    platform = str(facts.get("platform") or "")
+    if platform == "windows":
+        if _AND_CUDA.search(fix):
+            return "tensorflow[and-cuda] has Linux/WSL2 wheels only"
+        if _LINUX_ONLY.search(fix) and not _WINDOWS_ONLY.search(fix) and not _BOTH_NAMED.search(fix):
+            return "Linux library names or paths on a Windows machine"
+    if (
+        platform in ("linux", "macos")
+        and _WINDOWS_ONLY.search(fix)
+        and not _LINUX_ONLY.search(fix)
+        and not _BOTH_NAMED.search(fix)
+    ):
+        return "Windows names on a non-Windows machine"
+    m = _PROSE_PLATFORM.search(fix)
+    if m and platform and m.group("plat").lower() != platform and not _BOTH_NAMED.search(fix):
+        return f"written for {m.group('plat')}, the log is from {platform}"
+    versions = proposed_tf(fix)
+    if versions is not None:
+        if not versions:
+            return "proposes no TensorFlow release that exists"
+        py = _mm(facts.get("python_version"))
+        if py is not None:
+            fits = [k for k in versions if _python_ok(k, py, platform)]
+            if not fits:
+                return f"no TensorFlow release it proposes supports Python {py[0]}.{py[1]}"
+        bad = _known_bad(fix)
+        if bad:
+            return bad
+    return None
+
+
+def _python_ok(tf: MinorVersion, py: MinorVersion, platform: str) -> bool:
+    ranges = compat().python_ranges_for(f"{tf[0]}.{tf[1]}", platform or None)
+    if ranges:
+        return any(lo <= py <= hi for lo, hi in _python_ranges(ranges))
+    # An older release the tables do not list: a release never supports a Python newer than what the
+    # next listed release supports (support only grows), so that bound rules out newer Pythons.
+    for key in _tf_keys():
+        newer = compat().python_ranges_for(f"{key[0]}.{key[1]}") if key > tf else None
+        if newer:
+            return py <= max(hi for _, hi in _python_ranges(newer))
+    return True  # the tables do not say: do not rule it out
+
+
+def _known_bad(fix: str) -> Optional[str]:
+    """A fix that pins a combination rules/compat/packages.yaml lists as broken."""
+    for rec in compat().tables.get("packages", {}).get("known_bad") or []:
+        tf = (rec.get("packages") or {}).get("tensorflow")
+        if not tf or not re.fullmatch(r"\d+\.\d+\.\d+", str(tf)):
+            continue
+        if re.search(r"\btensorflow(?:\[and-cuda\])?==" + re.escape(str(tf)) + r"\b", fix):
+            return f"pins a known-bad combination: {rec.get('what')} ({rec.get('source')})"
+    return None

@@ -1,0 +1,150 @@
+"""Advice that fits the machine in the log: facts per input with their provenance, fixes checked
+against the compat tables. Logs here are written in the shape of real ones (TF's own messages)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from analyzer import analyze
+from analyzer.core.model import Report
+from analyzer.kb.advice import misfit
+
+from conftest import CORPUS, ROOT, tflog
+
+REAL_LOGS = sorted((ROOT / "tests" / "fixtures" / "real_logs").rglob("*.log")) + sorted((ROOT / "sample_logs").glob("*.log"))
+if (CORPUS / "cases").is_dir():
+    REAL_LOGS += sorted((CORPUS / "cases").glob("*.log"))
+
+
+def _facts(report: Report, finding) -> dict:
+    facts = dict(report.inputs[0].facts if report.inputs else report.facts)
+    facts.update({k: v for k, v in finding.facts.items() if v not in (None, "", [])})
+    return facts
+
+
+def test_every_fix_of_every_real_log_fits_its_machine():
+    """No fix shown for any real log in the repo proposes what the compat tables rule out for that
+    log's Python and platform (a TF release without wheels for that Python, the Linux-only
+    [and-cuda] extra on Windows, Linux-only paths on Windows, a known-bad pin)."""
+    assert len(REAL_LOGS) > 150
+    checked = 0
+    for path in REAL_LOGS:
+        report = analyze(path=path)
+        for f in report.findings:
+            facts = _facts(report, f)
+            for fix in f.fixes:
+                checked += 1
+                assert misfit(fix, facts) is None, (path.name, f.rule_id, fix)
+                # a cross-check that does not go through the checker: the [and-cuda] extra has Linux
+                # wheels for Python 3.9+ only (TF 2.14+)
+                if "tensorflow[and-cuda]" in fix:
+                    assert facts.get("platform") != "windows", (path.name, fix)
+                    py = re.match(r"3\.(\d+)", str(facts.get("python_version") or ""))
+                    assert not py or int(py.group(1)) >= 9, (path.name, fix)
+                assert "tensorflow[and-cuda]==2.16.1" not in fix, (path.name, fix)
+    assert checked > 500
+
+
+CUDNN_MISMATCH_PY38 = (
+    "Python 3.8.10 (default, Nov 22 2023, 10:22:35)\n"
+    "2021-10-14 09:12:39.913347: E tensorflow/stream_executor/cuda/cuda_dnn.cc:374] Loaded runtime CuDNN library: 8.0.4 "
+    "but source was compiled with: 8.1.0.  CuDNN library needs to have matching major version and equal or higher minor version.\n"
+)
+
+
+def _json(tmp_path, text, *more):
+    paths = []
+    for i, t in enumerate((text, *more)):
+        p = tmp_path / f"run{i}.log"
+        p.write_text(t, encoding="utf-8")
+        paths.append(p)
+    out = tflog("analyze", "--format", "json", *paths)
+    assert out.returncode in (0, 1), out.stderr
+    return json.loads(out.stdout)
+
+
+def test_no_and_cuda_extra_for_a_python_it_has_no_wheels_for(tmp_path):
+    rep = _json(tmp_path, CUDNN_MISMATCH_PY38)
+    fixes = [fx for f in rep["findings"] for fx in f["fixes"]]
+    assert fixes and not any("and-cuda" in fx for fx in fixes)
+    # the same failure on Python 3.11 does get the pip route
+    rep = _json(tmp_path, CUDNN_MISMATCH_PY38.replace("Python 3.8.10", "Python 3.11.4"))
+    assert any("and-cuda" in fx for f in rep["findings"] for fx in f["fixes"])
+
+
+def test_windows_logs_get_no_linux_only_fixes(tmp_path):
+    rep = _json(tmp_path, (
+        "C:\\Users\\me\\project> python train.py\n"
+        "2022-03-01 10:00:00.000000: W tensorflow/stream_executor/platform/default/dso_loader.cc:64] Could not load dynamic "
+        "library 'cudart64_110.dll'; dlerror: cudart64_110.dll not found\n"
+        "2022-03-01 10:00:01.000000: W tensorflow/stream_executor/platform/default/dso_loader.cc:64] Could not load dynamic "
+        "library 'cudnn64_8.dll'; dlerror: cudnn64_8.dll not found\n"
+        "2022-03-01 10:00:01.500000: W tensorflow/core/common_runtime/gpu/gpu_device.cc:1850] Cannot dlopen some GPU libraries. "
+        "Please make sure the missing libraries mentioned above are installed properly if you would like to use GPU.\n"))
+    assert rep["facts"]["platform"] == "windows"
+    for f in rep["findings"]:
+        for fx in f["fixes"]:
+            assert "and-cuda" not in fx, fx
+            assert "LD_LIBRARY_PATH" not in fx or "Windows" in fx or "PATH (" in fx, fx
+
+
+def test_a_missing_library_names_a_wanted_cuda_not_the_installed_one(tmp_path):
+    rep = _json(tmp_path, (
+        "2020-06-01 10:00:00.000000: W tensorflow/stream_executor/platform/default/dso_loader.cc:55] Could not load dynamic "
+        "library 'libcudart.so.10.1'; dlerror: libcudart.so.10.1: cannot open shared object file: No such file or directory\n"
+        "ii  libcudnn8   8.0.4.30-1+cuda11.0   amd64   cuDNN runtime libraries\n"))
+    assert "cuda_runtime" not in rep["facts"]  # neither the missing cudart nor the cuDNN package's +cuda11.0 suffix
+    assert rep["facts"]["cuda_wanted"] == "10.1" and rep["fact_provenance"]["cuda_wanted"] == "wanted"
+    out = tflog("analyze", "--format", "text", tmp_path / "run0.log").stdout.decode()
+    assert "wants CUDA (not loaded) 10.1" in out and "· CUDA 10.1" not in out
+
+
+def test_two_logs_are_two_machines(tmp_path):
+    """`tflog analyze a.log b.log` explains each log with its own facts."""
+    linux = ("2021-01-01 10:00:00.000000: I tensorflow/stream_executor/platform/default/dso_loader.cc:49] Successfully opened "
+             "dynamic library libcudart.so.11.0\nTensorFlow version: 2.4.1\n" + CUDNN_MISMATCH_PY38)
+    windows = ("C:\\Users\\me> python train.py\nTensorFlow version: 2.12.0\nNum GPUs Available:  0\n")
+    rep = _json(tmp_path, linux, windows)
+    a, b = rep["inputs"]
+    assert (a["facts"]["tf_version"], a["facts"]["platform"]) == ("2.4.1", "linux")
+    assert (b["facts"]["tf_version"], b["facts"]["platform"]) == ("2.12.0", "windows")
+    assert rep["facts"] == {}  # no machine-wide facts across two machines
+    nogpu = next(f for f in rep["findings"] if f["rule_id"] == "driver-no-gpu-visible")
+    assert "2.12.0" in nogpu["explanation"] and "2.4.1" not in nogpu["explanation"]
+    assert all(e["input"].endswith("run1.log") for e in nogpu["evidence"])
+    text = tflog("analyze", "--format", "text", *(tmp_path / f"run{i}.log" for i in (0, 1))).stdout.decode()
+    assert re.search(r"Environment \(\S*run0\.log\): TensorFlow 2\.4\.1", text)
+    assert re.search(r"Environment \(\S*run1\.log\): TensorFlow 2\.12\.0", text)
+
+
+@pytest.mark.parametrize("fix, facts, ok", [
+    ('pip install "tensorflow[and-cuda]"', {"python_version": "3.8.10", "platform": "linux"}, False),
+    ('pip install "tensorflow[and-cuda]"', {"python_version": "3.11", "platform": "linux"}, True),
+    ("Install TensorFlow 1.15 in a Python 3.7 environment", {"python_version": "3.12"}, False),
+    ('pip install "tensorflow<2.11"', {"python_version": "3.10", "platform": "windows"}, True),
+    ('pip install "tensorflow<2.11"', {"python_version": "3.12", "platform": "windows"}, False),
+    ('pip install "tensorflow[and-cuda]==2.16.1"', {"python_version": "3.11", "platform": "linux"}, False),
+    ("export LD_LIBRARY_PATH=/usr/local/cuda/lib64", {"platform": "windows"}, False),
+    ("put its folder first in LD_LIBRARY_PATH (Linux) / PATH (Windows)", {"platform": "windows"}, True),
+])
+def test_misfit_reads_versions_and_platforms_from_the_fix(fix, facts, ok):
+    assert (misfit(fix, facts) is None) is ok
+
+
+@pytest.mark.parametrize("text, fact, value", [
+    ("### TensorFlow version\n\n2.17.0\n\n### Custom code\n\nYes\n", "tf_version", "2.17.0"),  # TF's issue template
+    ("### Python version\n\n3.11\n", "python_version", "3.11"),
+    ("import tensorflow as tf\nprint(tf.__version__)\n2.6.0\n", "tf_version", "2.6.0"),  # a script's own print
+    ("Tensor Flow Version: 2.12.0\nKeras Version: 2.12.0\n", "tf_version", "2.12.0"),
+    ("|   0  NVIDIA GeForce RTX 4050 ...  WDDM  |   00000000:01:00.0 Off |                  N/A |\n", "gpu_name",
+     "NVIDIA GeForce RTX 4050"),  # nvidia-smi on Windows: driver model instead of On/Off, name cut with "..."
+])
+def test_facts_people_paste(text, fact, value):
+    assert analyze(text).facts.get(fact) == value
+
+
+def test_a_bare_number_is_no_version_without_its_header():
+    assert "tf_version" not in analyze("Epoch 3/10\n1.5\n2.17.0\n").facts
