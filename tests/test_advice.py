@@ -139,6 +139,8 @@ def test_misfit_reads_versions_and_platforms_from_the_fix(fix, facts, ok):
     ("### Python version\n\n3.11\n", "python_version", "3.11"),
     ("import tensorflow as tf\nprint(tf.__version__)\n2.6.0\n", "tf_version", "2.6.0"),  # a script's own print
     ("Tensor Flow Version: 2.12.0\nKeras Version: 2.12.0\n", "tf_version", "2.12.0"),
+    ("$ pip show tensorflow\nName: tensorflow\nVersion: 2.3.0\nSummary: TensorFlow is an open source machine learning framework\n",
+     "tf_version", "2.3.0"),
     ("|   0  NVIDIA GeForce RTX 4050 ...  WDDM  |   00000000:01:00.0 Off |                  N/A |\n", "gpu_name",
      "NVIDIA GeForce RTX 4050"),  # nvidia-smi on Windows: driver model instead of On/Off, name cut with "..."
 ])
@@ -148,3 +150,42 @@ def test_facts_people_paste(text, fact, value):
 
 def test_a_bare_number_is_no_version_without_its_header():
     assert "tf_version" not in analyze("Epoch 3/10\n1.5\n2.17.0\n").facts
+
+
+def test_a_conflict_in_a_pasted_package_list_is_a_finding_without_a_traceback(tmp_path):
+    rep = _json(tmp_path, (
+        "$ pip list | grep -i -E 'tensorflow|keras|numpy'\n"
+        "keras                        3.0.1\n"
+        "numpy                        1.26.4\n"
+        "tensorflow                   2.15.0\n"
+        "tensorflow-estimator         2.15.0\n"))
+    root = next(f for f in rep["findings"] if f["severity"] != "info")
+    assert (root["rule_id"], root["category"]) == ("deps-package-list-conflict", "deps.version_conflict")
+    assert "keras>=2.15.0,<2.16" in root["explanation"] and "keras 3.0.1" in root["explanation"]
+    assert "keras==3.0.1" in rep["facts"]["packages"] and rep["facts"]["tf_version"] == "2.15.0"
+    assert rep["fact_provenance"]["package_conflicts"] == "inferred"
+
+
+def test_a_package_list_that_fits_is_no_finding(tmp_path):
+    rep = _json(tmp_path, "keras==2.15.0\nnumpy==1.26.4\ntensorflow==2.15.0\ntensorflow-text==2.15.0\n")
+    assert all(f["rule_id"] != "deps-package-list-conflict" for f in rep["findings"])
+    assert "tensorflow-text==2.15.0" in rep["facts"]["packages"]
+
+
+def test_pip_freeze_and_conda_list_lines_are_read():
+    facts = analyze("numpy                     2.0.1           py311h64a7726_0    conda-forge\ntensorflow==2.12.0\n").facts
+    assert {"numpy==2.0.1", "tensorflow==2.12.0"} <= set(facts["packages"])
+    assert any("numpy" in c for c in facts["package_conflicts"])
+
+
+def test_a_log_that_hides_the_gpus_is_told_so(tmp_path):
+    """CUDA_VISIBLE_DEVICES=-1 set in the log itself explains the no-device errors that follow."""
+    rep = _json(tmp_path, (
+        'import os\nos.environ["CUDA_VISIBLE_DEVICES"] = "-1"\n'
+        "2021-05-01 10:00:00.000000: E tensorflow/stream_executor/cuda/cuda_driver.cc:328] failed call to cuInit: "
+        "CUDA_ERROR_NO_DEVICE: no CUDA-capable device is detected\n"
+        "2021-05-01 10:00:00.000001: I tensorflow/stream_executor/cuda/cuda_diagnostics.cc:156] kernel driver does not "
+        "appear to be running on this host (x): /proc/driver/nvidia/version does not exist\n"))
+    root = next(f for f in rep["findings"] if f["severity"] != "info")
+    assert root["rule_id"] == "driver-cuda-visible-devices-hidden" and root["evidence"][0]["line"] == 2
+    assert "driver-cuinit-failed" in root["explains"]

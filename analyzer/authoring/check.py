@@ -26,6 +26,7 @@ ENGINE_FACTS = (
         "exception_type",
         "user_frame",
         "raised_in",
+        "package_conflicts",
         "story_frame",
         "bfc_limit_bytes",
         "bfc_in_use_bytes",

@@ -104,9 +104,11 @@ def _python_ok(tf: MinorVersion, py: MinorVersion, platform: str) -> bool:
 def _known_bad(fix: str) -> Optional[str]:
     """A fix that pins a combination rules/compat/packages.yaml lists as broken."""
     for rec in compat().tables.get("packages", {}).get("known_bad") or []:
-        tf = (rec.get("packages") or {}).get("tensorflow")
+        pkgs = rec.get("packages") or {}
+        tf = pkgs.get("tensorflow") if len(pkgs) == 1 else None  # a bad release by itself, not a bad pair
         if not tf or not re.fullmatch(r"\d+\.\d+\.\d+", str(tf)):
             continue
-        if re.search(r"\btensorflow(?:\[and-cuda\])?==" + re.escape(str(tf)) + r"\b", fix):
+        extra = r"\[and-cuda\]" if "[and-cuda]" in str(rec.get("what")) else r"(?:\[and-cuda\])?"
+        if re.search(r"\btensorflow" + extra + "==" + re.escape(str(tf)) + r"\b", fix):
             return f"pins a known-bad combination: {rec.get('what')} ({rec.get('source')})"
     return None

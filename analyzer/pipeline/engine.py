@@ -24,6 +24,7 @@ from analyzer.core.model import SEVERITY_ORDER, Evidence, Finding, InputInfo, Re
 from analyzer.core.version import __version__
 from analyzer.kb.advice import misfit
 from analyzer.kb.conditions import compile_condition, glob_matcher
+from analyzer.kb.packages import package_conflicts, parse_packages
 from analyzer.kb.rules import KnowledgeBase, Rule, traceback_matches
 from analyzer.kb.rules import mask_cached as mask
 
@@ -315,7 +316,13 @@ class Analysis:
                     facts[k] = v
         provenance_of = {k: provenance(k) for k in facts}
         # versions that work together (rules/compat/*.yaml), memoised: see _derived_facts
-        derived = {k: v for k, v in _derived_facts(facts).items() if k not in facts}
+        derived: Dict[str, object] = {k: v for k, v in _derived_facts(facts).items() if k not in facts}
+        packages = facts.get("packages")
+        if isinstance(packages, list):  # a pasted package list: pairs that do not go together
+            tf = facts.get("tf_version")
+            conflicts = package_conflicts(parse_packages(packages), tf if isinstance(tf, str) else None)
+            if conflicts:
+                derived["package_conflicts"] = conflicts
         facts.update(derived)
         provenance_of.update({k: provenance(k, derived=True) for k in derived})
         present = self._present(facts)

@@ -8,6 +8,7 @@ wins; equal rank: first seen). Lists (missing/loaded libraries) accumulate.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Iterable, List, Mapping, Optional, Tuple, cast
 
@@ -17,7 +18,7 @@ from analyzer.core import normalize as nz
 from analyzer.core.cache import compile_regex
 from analyzer.core.model import Evidence
 
-LIST_FACTS = ("missing_libraries", "loaded_libraries")
+LIST_FACTS = ("missing_libraries", "loaded_libraries", "packages")
 # Where a fact's value comes from, for people reading it: the log states it as in use (installed), as
 # wanted (the version of a library that could not be loaded, what a build was compiled for), or tflog
 # inferred it from the compat tables (see analyzer.kb.compat.derived_facts).
@@ -47,6 +48,7 @@ REPORT_FACTS = (
     "gpu_memory_mb",
     "missing_libraries",
     "loaded_libraries",
+    "packages",
 )
 
 
@@ -193,6 +195,33 @@ PATTERNS: List[FactPattern] = [
         "successfully opened",
     ),
 ]
+
+# Packages from `pip list`, `pip freeze` and `conda list` lines: the ones whose versions must fit TF
+# (analyzer.kb.packages checks them). pip list: "numpy   1.26.4"; conda: "numpy  1.26.4  py311h...  conda-forge".
+PACKAGE_NAMES = (
+    r"tensorflow(?:[-_](?:gpu|cpu|intel|macos|metal|addons|io|io[-_]gcs[-_]filesystem|text|probability|hub|"
+    r"decision[-_]forests|recommenders|datasets|estimator|model[-_]optimization))?|tf[-_]keras|tf[-_]nightly|"
+    r"keras(?:[-_]nightly)?|numpy|protobuf|ml[-_]dtypes|h5py"
+)
+PATTERNS.extend(
+    [
+        _p(
+            r"(?i)^\s*(?P<pkg_name>" + PACKAGE_NAMES + r")\s+(?P<pkg_version>\d+(?:\.\d+)+[\w.+!]*)(?:\s+\S+){0,3}\s*$",
+            25,
+            "tensorflow",
+            "keras",
+            "numpy",
+            "protobuf",
+            "ml-dtypes",
+            "ml_dtypes",
+            "h5py",
+            "tf-keras",
+            "tf_keras",
+        ),
+        _p(r"(?i)^\s*(?P<pkg_name>" + PACKAGE_NAMES + r")==(?P<pkg_version>\d+(?:\.\d+)+[\w.+!]*)\s*$", 25, "=="),
+    ]
+)
+_TF_PACKAGES = ("tensorflow", "tensorflow-gpu", "tensorflow-cpu", "tensorflow-intel", "tensorflow-macos")
 
 # Platform evidence: first strong hint wins (Windows paths and DLLs, Linux .so paths, macOS).
 # The keywords are text each pattern cannot match without (lowercase); unlike PATTERNS', they
@@ -354,10 +383,11 @@ class FactCollector:
     _SECTION = regex.compile(
         r"^\s*(?:#{2,4}\s*(?P<tf>TensorFlow version)\b|#{2,4}\s*(?P<py>Python version)\b|"
         r"[-*]?\s*\**(?P<tf2>TensorFlow version)(?: \(use command below\))?\**:?\s*$|"
-        r".*print\(\s*(?:tf|tensorflow)\.__version__\s*\)\s*$)",
+        r".*print\(\s*(?:tf|tensorflow)\.__version__\s*\)\s*$|"
+        r"Name: tensorflow(?:-gpu|-cpu|-intel|-macos)?\s*$)",  # `pip show tensorflow`, then "Version: 2.3.0"
         regex.I,
     )
-    _BARE_VERSION = regex.compile(r"^\s*v?(?P<v>\d+\.\d+(?:\.\d+)?(?:[-_.]?(?:rc|dev|post)\d*)?)\s*$")
+    _BARE_VERSION = regex.compile(r"^\s*(?:Version:\s*)?v?(?P<v>\d+\.\d+(?:\.\d+)?(?:[-_.]?(?:rc|dev|post)\d*)?)\s*$")
     SECTION_REACH = 3  # lines between the header and its value
 
     def _section_value(self, line: int, text: str) -> None:
@@ -385,7 +415,7 @@ class FactCollector:
         """Read the facts of one line (`facts`: its LineFacts, when the caller has them)."""
         if facts is None:
             facts = LineFacts(text, message, low, found)
-        if "version" in text or self._section is not None:
+        if "version" in text or "Name: " in text or self._section is not None:
             self._section_value(line, text)
         if facts.stats_header:
             self._stats_line = line
@@ -419,6 +449,12 @@ def _propose(out: List[Tuple[str, str, int]], g: Dict[str, str], rank: int) -> N
                 out.append((fact, nz.cuda_version(ver), rank + 5 if name != "cudart" else rank))
             elif name == "cudnn" and ver and key == "loaded":
                 out.append(("cudnn_runtime", ver, 70))
+    if "pkg_name" in g:
+        name = re.sub(r"[-_.]+", "-", g.pop("pkg_name")).lower()
+        version = g.pop("pkg_version")
+        out.append(("packages", f"{name}=={version}", rank))
+        if name in _TF_PACKAGES:
+            out.append(("tf_version", normalise("tf_version", version), rank))
     for key, value in g.items():
         if not key.startswith("_"):
             out.append((key, normalise(key, value), rank))

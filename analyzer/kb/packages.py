@@ -1,0 +1,115 @@
+"""Python packages that do not go with the TensorFlow next to them, from a pasted package list.
+
+`pip list`, `pip freeze`, `conda list` and `pip show` output in a log gives the `packages` fact
+("name==version" items). Checked against rules/compat/packages.yaml (each record sourced): what TF's
+own wheel requires (keras, numpy, protobuf, ml-dtypes, h5py), the TF releases an add-on was built
+for (tensorflow-addons/-io/-text/-probability/-decision-forests, tf-keras), and combinations known to
+break. A conflict is a finding even when the log has no traceback (rule deps-package-list-conflict).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Dict, Iterable, List, Optional, Tuple
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+from .compat import compat
+
+
+def parse_packages(items: Iterable[str]) -> Dict[str, str]:
+    """{"tensorflow-probability": "0.23.0", ...} from "name==version" items; names as pip spells them."""
+    out: Dict[str, str] = {}
+    for item in items:
+        name, _, version = str(item).partition("==")
+        if name and version:
+            out.setdefault(canonical(name), version)
+    return out
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _version(v: str) -> Optional[Version]:
+    try:
+        return Version(v)
+    except InvalidVersion:
+        m = re.match(r"\d+(?:\.\d+)*", v)
+        return Version(m.group(0)) if m else None
+
+
+def _mm(v: Optional[Version]) -> Optional[Tuple[int, int]]:
+    return (v.major, v.minor) if v is not None else None
+
+
+def _in(spec: str, installed: Version) -> Optional[bool]:
+    """Does `installed` satisfy a table's version spec? None when the spec is not one tflog reads."""
+    spec = str(spec).strip()
+    if spec == "*":
+        return True
+    if re.fullmatch(r"[<>=!~].*", spec):
+        try:
+            return SpecifierSet(spec).contains(installed, prereleases=True)
+        except InvalidSpecifier:
+            return None
+    m = re.fullmatch(r"(\d+(?:\.\d+)*)-(\d+(?:\.\d+)*)", spec)  # an inclusive range, by as many parts as given
+    if m:
+        lo, hi = Version(m.group(1)), Version(m.group(2))
+        parts = len(hi.release)
+        return lo.release[: len(lo.release)] <= installed.release[: len(lo.release)] and installed.release[:parts] <= hi.release
+    if re.fullmatch(r"\d+(?:\.\d+)*", spec):
+        want = Version(spec).release
+        return installed.release[: len(want)] == want
+    return None
+
+
+def package_conflicts(packages: Dict[str, str], tf_version: Optional[str]) -> List[str]:
+    """Sentences naming each pair that does not go together, each with its source."""
+    tables = compat().tables.get("packages") or {}
+    tf = _version(tf_version or packages.get("tensorflow", "") or packages.get("tensorflow-gpu", "") or "")
+    if tf is None:
+        return []
+    out: List[str] = []
+    tf_text = f"{tf.major}.{tf.minor}"
+    for rec in tables.get("requirements") or []:
+        name = canonical(str(rec.get("package", "")))
+        have = _version(packages.get(name, ""))
+        req = str(rec.get("requires") or "")
+        if have is None or not req or "<" in req and "minor" in req or _in(str(rec.get("tf", "")), tf) is not True:
+            continue
+        ok = _in(req, have)
+        if ok is False:
+            out.append(f"TensorFlow {tf_text} requires {name}{req}, but {name} {have} is installed ({rec.get('source')})")
+    for rec in tables.get("companions") or []:
+        name = canonical(str(rec.get("package", "")))
+        have = _version(packages.get(name, ""))
+        if have is None:
+            continue
+        version = str(rec.get("version", ""))
+        if version == "2.N.x":  # built for the TF release of the same major.minor
+            if _mm(have) != (tf.major, tf.minor):
+                out.append(
+                    f"{name} {have} is built for TensorFlow {have.major}.{have.minor}, not {tf_text} ({rec.get('source')})"
+                )
+            continue
+        if _in(version, have) is not True:
+            continue
+        if rec.get("tf") and _in(str(rec["tf"]), tf) is False:
+            out.append(f"{name} {have} is built for TensorFlow {rec['tf']}, not {tf_text} ({rec.get('source')})")
+        elif rec.get("tf_min") and tf < Version(str(rec["tf_min"])):
+            out.append(f"{name} {have} needs TensorFlow >= {rec['tf_min']}, but {tf_text} is installed ({rec.get('source')})")
+    for rec in tables.get("known_bad") or []:
+        want = {canonical(k): str(v) for k, v in (rec.get("packages") or {}).items()}
+        if len(want) < 2 or "tensorflow" not in want:
+            continue
+        results = []
+        for name, spec in want.items():
+            have = tf if name == "tensorflow" else _version(packages.get(name, ""))
+            results.append(None if have is None else _in(spec, have))
+        if all(r is True for r in results):
+            text = f"{rec.get('what')} ({rec.get('source')})"
+            if text not in out:
+                out.append(text)
+    return out
