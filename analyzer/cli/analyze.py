@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Optional, Tuple
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 
-FORMATS = ("rich", "text", "json", "markdown", "sarif", "github", "jsonl")
+FORMATS = ("rich", "text", "json", "markdown", "sarif", "github", "jsonl", "html")
 FAIL_ON = ("error", "warning", "never")
 MAX_FIXES = 3  # the formats for people show this many fixes per root cause (analyzer.report.render.MAX_FIXES)
 
@@ -54,7 +54,8 @@ ANALYZE_OPTIONS: Tuple[Option, ...] = (
         ("--format", "-f"),
         choices=FORMATS,
         help="Output format: rich (default on a terminal), text (default in a pipe), json, markdown, "
-        "sarif (GitHub code scanning), github (workflow annotations), jsonl (one finding per line).",
+        "sarif (GitHub code scanning), github (workflow annotations), jsonl (one finding per line), "
+        "html (one self-contained page with pictures: tflog analyze run.log -f html > report.html).",
     ),
     Option("rules", ("--rules",), repeat=True, metavar="DIR", is_path=True, help=RULES_HELP),
     Option(
@@ -179,5 +180,10 @@ def run_analyze(
         from analyzer.confirm.verdict import confirm_report
 
         confirm_report(report, progress=sys.stderr if sys.stderr.isatty() else None)
-    render(report, choose_format(fmt, no_color), sys.stdout, all_fixes=all_fixes, brief=brief)
+    if fmt == "html":  # one page built from render's pieces (analyzer.report.html imports render)
+        from analyzer.report.html import render_html
+
+        sys.stdout.write(render_html(report, all_fixes=all_fixes))
+    else:
+        render(report, choose_format(fmt, no_color), sys.stdout, all_fixes=all_fixes, brief=brief)
     return exit_status(report, fail_on)

@@ -78,6 +78,16 @@ class Finding:
         return d
 
 
+@dataclass(frozen=True)
+class LossPoint:
+    """One training loss value read from a progress line (see `analyzer.pipeline.progress`)."""
+
+    input: str
+    line: int
+    value: float  # may be nan or inf: that is the point of the picture
+    step: int  # its place among all loss values of the report, 1-based
+
+
 @dataclass
 class InputInfo:
     name: str
@@ -96,6 +106,8 @@ class Report:
     fact_evidence: Dict[str, Evidence] = field(default_factory=dict)
     findings: List[Finding] = field(default_factory=list)
     warnings: List[str] = field(default_factory=list)  # problems of tflog itself (e.g. a rule disabled)
+    # The loss curve for pictures (HTML); bounded, and not in to_dict(): the JSON contract is unchanged.
+    loss: List[LossPoint] = field(default_factory=list)
 
     @property
     def summary(self) -> Dict[str, int]:

@@ -41,6 +41,7 @@ from .parse import (
     node_name,
     repl_exchange,
 )
+from .progress import LossCollector
 from .reader import Block, LineSplitter, Source, open_source, read_blocks
 from .scan import Prefilter
 from .templates import render_template
@@ -117,6 +118,7 @@ class Analysis:
         self._unrecognized = 0
         self._judged: set = set()  # cut-off tracebacks already matched: (input, header line)
         self._input_name = ""
+        self.progress = LossCollector()
 
     # --- feeding ----------------------------------------------------------------------------
 
@@ -134,6 +136,7 @@ class Analysis:
         """Analyse the candidate lines of a block; returns keys of hits that changed."""
         info.bytes += len(block.data)
         info.lines = block.first_line - 1 + block.line_count()
+        self.progress.feed(info.name, block.data, block.first_line, block.newline)
         changed: List[str] = []
         prompt_at = 0
         for line_no, raw, found in self.prefilter.candidates(block):
@@ -320,6 +323,7 @@ class Analysis:
         ranked = rank(findings, self.kb)
         report = Report(__version__, list(self.inputs), facts, dict(self.facts.evidence), ranked)
         report.warnings = list(self.kb.warnings)
+        report.loss = self.progress.points()
         return report
 
     def _present(self, facts: Dict[str, object]) -> Dict[str, Hit]:

@@ -19,7 +19,7 @@ from analyzer.core.model import Finding, Report
 from analyzer.pipeline.memory import human_bytes
 from analyzer.pipeline.parse import parse_line
 
-FORMATS = ("rich", "text", "json", "markdown", "sarif", "github", "jsonl")
+FORMATS = ("rich", "text", "json", "markdown", "sarif", "github", "jsonl")  # html: analyzer.report.html
 _EVIDENCE_WIDTH = 220
 _BRIEF_WIDTH = 160
 MAX_FIXES = 3  # fixes shown per root cause in the formats for people, unless all_fixes
@@ -288,9 +288,7 @@ def render_text(report: Report, verbose: bool = False, all_fixes: bool = False, 
     harmless = [f for f in report.findings if f.severity == "info" and not f.root_cause]
     if harmless:
         out.append("")
-        out.append(
-            f"Harmless ({len(harmless)}): " + _harmless_list(harmless)
-        )
+        out.append(f"Harmless ({len(harmless)}): " + _harmless_list(harmless))
     env = _environment(report)
     if env:
         out.append("")
@@ -423,7 +421,9 @@ def render_rich(report: Report, file: Optional[TextIO] = None, all_fixes: bool =
             if hidden:
                 console.print(f"  [dim]({escape(_more_fixes(hidden))})[/]")
             if f.closest:
-                hang("[dim]Closest known:[/]", "Closest known:", ", ".join(f"{c['rule_id']} ({c['score']:.0f})" for c in f.closest))
+                hang(
+                    "[dim]Closest known:[/]", "Closest known:", ", ".join(f"{c['rule_id']} ({c['score']:.0f})" for c in f.closest)
+                )
             if c := _confirmation_line(f):
                 hang("", "", c, style="magenta")
             if f.explains:
@@ -438,7 +438,13 @@ def render_rich(report: Report, file: Optional[TextIO] = None, all_fixes: bool =
     harmless = [f for f in report.findings if f.severity == "info" and not f.root_cause]
     if harmless:
         console.print()
-        hang(f"[dim]Harmless ({len(harmless)}):[/]", f"Harmless ({len(harmless)}):", _harmless_list(harmless), indent=0, style="dim")
+        hang(
+            f"[dim]Harmless ({len(harmless)}):[/]",
+            f"Harmless ({len(harmless)}):",
+            _harmless_list(harmless),
+            indent=0,
+            style="dim",
+        )
     for line in _environment(report):
         label, _, rest = line.partition(": ")
         hang(f"[dim]{escape(label)}:[/]", label + ":", rest, indent=0, style="dim")

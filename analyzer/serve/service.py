@@ -67,10 +67,15 @@ class Service:
         return report
 
     def analyze(self, text: str, fmt: str = "json", redact: bool = False, deadline: Optional[float] = None) -> Dict[str, Any]:
-        """The HTTP answer: the JSON report (as the CLI prints it), or {"markdown": ...}."""
+        """The HTTP answer: the JSON report (as the CLI prints it), {"markdown": ...}, or {"html": ...}
+        (the page at `/`: the form with the report, as `--format html` draws it)."""
         from analyzer.report.render import render_markdown
 
         report = self.report(text, redact, deadline)
+        if fmt == "html":
+            from analyzer.report.html import render_page
+
+            return {"html": render_page(report, text, redact=redact, redacting=self.redact)}
         return {"markdown": render_markdown(report)} if fmt == "markdown" else report.to_dict()
 
     def rules(self, category: Optional[str] = None) -> List[Dict[str, str]]:
