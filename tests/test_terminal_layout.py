@@ -21,7 +21,7 @@ from conftest import ROOT, SAMPLES, tflog, tflog_json
 
 LOGS = sorted(SAMPLES.glob("*.log"))
 WIDTHS = (80, 120)
-SCREEN = 24  # rows of a small terminal: the root cause's heading must be on the first one
+SCREEN = 24  # rows of a small terminal: the root cause, its evidence, why and first fix must be on the first
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (apt-get install tmux)")
 
@@ -86,6 +86,8 @@ def test_evidence_messages_are_visible(tmux, width, log):
         first_screen = "\n".join(screen[:SCREEN])
         assert "ROOT CAUSE" in first_screen, first_screen
         assert squash(roots[0]["title"])[:30] in squash(" ".join(line.strip() for line in screen[:SCREEN]))
+        if roots[0]["fixes"]:  # the why and the first fix too: the details wait for --verbose
+            assert "Why:" in first_screen and "Fix 1:" in first_screen, first_screen
     for f in roots:
         for e in f["evidence"][:3]:
             assert f"{e['input']}:{e['line']}" in joined

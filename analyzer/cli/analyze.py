@@ -92,6 +92,14 @@ ANALYZE_OPTIONS: Tuple[Option, ...] = (
         help=f"Show every fix: rich, text and markdown show {MAX_FIXES} per root cause by default "
         "(json, sarif, github and jsonl always have all).",
     ),
+    Option(
+        "verbose",
+        ("--verbose", "-v"),
+        switch=True,
+        default=False,
+        help="Rich and text: every evidence line and, on a terminal, the whole explanation "
+        "(by default its first paragraph, so that the root cause fits on one screen).",
+    ),
 )
 
 
@@ -167,6 +175,7 @@ def run_analyze(
     confirm: bool = False,
     brief: bool = False,
     all_fixes: bool = False,
+    verbose: bool = False,
 ) -> int:
     """`tflog analyze`: analyse, print the report, return the exit status."""
     from analyzer.core.model import exit_status
@@ -185,5 +194,5 @@ def run_analyze(
 
         sys.stdout.write(render_html(report, all_fixes=all_fixes))
     else:
-        render(report, choose_format(fmt, no_color), sys.stdout, all_fixes=all_fixes, brief=brief)
+        render(report, choose_format(fmt, no_color), sys.stdout, all_fixes=all_fixes, brief=brief, verbose=verbose)
     return exit_status(report, fail_on)

@@ -359,8 +359,11 @@ def render_markdown(report: Report, all_fixes: bool = False, brief: bool = False
     return "\n".join(out).strip() + "\n"
 
 
-def render_rich(report: Report, file: Optional[TextIO] = None, all_fixes: bool = False, brief: bool = False) -> None:
-    """Colour terminal output (only used when stdout is a TTY or asked for)."""
+def render_rich(
+    report: Report, file: Optional[TextIO] = None, all_fixes: bool = False, brief: bool = False, verbose: bool = False
+) -> None:
+    """Colour terminal output (only used when stdout is a TTY or asked for). So that a root cause
+    fits on one screen, its explanation shows its first paragraph unless `verbose`."""
     from rich.console import Console
     from rich.markup import escape
 
@@ -402,7 +405,7 @@ def render_rich(report: Report, file: Optional[TextIO] = None, all_fixes: bool =
             console.print()
             tag = f"({f.rule_id}, {f.confidence:.0%}{f', fuzzy {f.score:.0f}' if f.score else ''})"
             hang(f"[{colour[f.severity]}]{label}[/]", label, f"{f.title} {tag}", indent=0, style="bold")
-            for e in f.evidence[:3]:
+            for e in f.evidence[: None if verbose else 3]:
                 where = f"{e.input}:{e.line}" + (f" (x{e.count})" if e.count > 1 else "")
                 message = evidence_message(e.text, e.line)
                 room = width - 3 - len(where)
@@ -412,7 +415,10 @@ def render_rich(report: Report, file: Optional[TextIO] = None, all_fixes: bool =
                     console.print(f"  [cyan]{escape(where)}[/]", soft_wrap=True)
                     hang("", "", _short(message, 2 * (width - 4) - 16), indent=4)
             if f.explanation:
-                hang("[bold]Why:[/]", "Why:", f.explanation)
+                first, _, rest = f.explanation.strip().partition("\n")
+                hang("[bold]Why:[/]", "Why:", f.explanation if verbose or not rest.strip() else first)
+                if rest.strip() and not verbose:
+                    console.print("       [dim](the whole explanation: --verbose)[/]")
             fixes, hidden = plan[id(f)]
             for i, fix in enumerate(fixes, 1):
                 hang(f"[green]Fix {i}:[/]", f"Fix {i}:", fix)
@@ -453,8 +459,9 @@ def render_rich(report: Report, file: Optional[TextIO] = None, all_fixes: bool =
     hang("[bold]Summary:[/]", "Summary:", _summary_line(report), indent=0)
 
 
-def render(report: Report, fmt: str, out: TextIO, all_fixes: bool = False, brief: bool = False) -> None:
-    """Write `report` in format `fmt`; `all_fixes` and `brief` apply to the formats for people."""
+def render(report: Report, fmt: str, out: TextIO, all_fixes: bool = False, brief: bool = False, verbose: bool = False) -> None:
+    """Write `report` in format `fmt`; `all_fixes` and `brief` apply to the formats for people,
+    `verbose` to rich and text."""
     if fmt in ("sarif", "github", "jsonl"):
         from . import machine_formats
 
@@ -470,6 +477,6 @@ def render(report: Report, fmt: str, out: TextIO, all_fixes: bool = False, brief
     elif fmt == "markdown":
         out.write(render_markdown(report, all_fixes=all_fixes, brief=brief))
     elif fmt == "rich":
-        render_rich(report, out, all_fixes=all_fixes, brief=brief)
+        render_rich(report, out, all_fixes=all_fixes, brief=brief, verbose=verbose)
     else:
-        out.write(render_text(report, all_fixes=all_fixes, brief=brief))
+        out.write(render_text(report, verbose=verbose, all_fixes=all_fixes, brief=brief))
