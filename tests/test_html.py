@@ -78,6 +78,18 @@ def test_oom_report_draws_the_allocator_numbers():
     assert f"in use {human_bytes(int(facts['bfc_in_use_bytes']))}" in svg
     assert f"free {human_bytes(int(root['facts']['oom_free_bytes']))}" in svg
     assert f"requested {human_bytes(int(root['facts']['oom_requested_bytes']))}: does not fit" in svg
+    # the chunk bins of the allocator's dump, each as the log states it
+    bins = re.search(r'<svg class="bins".*?</svg>', page).group(0)
+    dump = re.findall(r"Bin \((\d+)\):\s+Total Chunks: (\d+), Chunks in use: (\d+)\. (\S+) allocated for chunks\. (\S+) in use", OOM_LOG.read_text())
+    shown = [d for d in dump if not d[3].startswith("0B")]
+    assert len(shown) == bins.count('class="inuse"') > 10
+    size, chunks, used, allocated, in_use = shown[-2]
+
+    def unit(text: str) -> str:  # the log's "3.05GiB" as people read it: "3.05 GiB"
+        return re.sub(r"(?<=\d)(?=[KMGT]iB)", " ", text)
+
+    assert f"bin {human_bytes(int(size))}" in bins
+    assert f"{unit(in_use)} of {unit(allocated)}, {used}/{chunks} chunks" in bins
 
 
 def test_loss_curve_marks_the_first_nan_with_its_line():
@@ -88,7 +100,7 @@ def test_loss_curve_marks_the_first_nan_with_its_line():
     svg = re.search(r'<svg class="loss".*?</svg>', page).group(0)
     assert f"first nan at line {nan_line}" in svg and "<polyline" in svg
     # the JSON contract does not carry the curve: the report is unchanged for machines
-    assert "loss" not in tflog_json(NAN_LOG)
+    assert not {"loss", "bfc_bins"} & set(tflog_json(NAN_LOG)) and not {"loss", "bfc_bins"} & set(tflog_json(OOM_LOG))
 
 
 def test_terminal_shows_the_message_not_the_prefix():

@@ -88,6 +88,17 @@ class LossPoint:
     step: int  # its place among all loss values of the report, 1-based
 
 
+@dataclass(frozen=True)
+class MemoryBin:
+    """One bin of a GPU allocator's dump after an out-of-memory (`Bin (256): Total Chunks: ...`)."""
+
+    size: int  # the bin's chunk size class, bytes
+    chunks: int
+    chunks_in_use: int
+    allocated: int  # bytes allocated for its chunks
+    in_use: int  # bytes of them in use
+
+
 @dataclass
 class InputInfo:
     name: str
@@ -108,6 +119,7 @@ class Report:
     warnings: List[str] = field(default_factory=list)  # problems of tflog itself (e.g. a rule disabled)
     # The loss curve for pictures (HTML); bounded, and not in to_dict(): the JSON contract is unchanged.
     loss: List[LossPoint] = field(default_factory=list)
+    bfc_bins: List[MemoryBin] = field(default_factory=list)  # the allocator's last bin dump, the same way
 
     @property
     def summary(self) -> Dict[str, int]:

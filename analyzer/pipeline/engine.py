@@ -41,7 +41,7 @@ from .parse import (
     node_name,
     repl_exchange,
 )
-from .progress import LossCollector
+from .progress import BinCollector, LossCollector
 from .reader import Block, LineSplitter, Source, open_source, read_blocks
 from .scan import Prefilter
 from .templates import render_template
@@ -119,6 +119,7 @@ class Analysis:
         self._judged: set = set()  # cut-off tracebacks already matched: (input, header line)
         self._input_name = ""
         self.progress = LossCollector()
+        self.bins = BinCollector()
 
     # --- feeding ----------------------------------------------------------------------------
 
@@ -137,6 +138,7 @@ class Analysis:
         info.bytes += len(block.data)
         info.lines = block.first_line - 1 + block.line_count()
         self.progress.feed(info.name, block.data, block.first_line, block.newline)
+        self.bins.feed(block.data)
         changed: List[str] = []
         prompt_at = 0
         for line_no, raw, found in self.prefilter.candidates(block):
@@ -324,6 +326,7 @@ class Analysis:
         report = Report(__version__, list(self.inputs), facts, dict(self.facts.evidence), ranked)
         report.warnings = list(self.kb.warnings)
         report.loss = self.progress.points()
+        report.bfc_bins = list(self.bins.bins)
         return report
 
     def _present(self, facts: Dict[str, object]) -> Dict[str, Hit]:

@@ -1,9 +1,11 @@
-"""Training progress read from the log: the loss values of Keras progress lines (`- loss: 0.2961`)
-and of a training loop's own prints (`loss=0.31`, `Loss 0.31`), for the HTML report's loss curve.
+"""What the log shows as a run goes on, for the HTML report's pictures: the loss values of Keras
+progress lines (`- loss: 0.2961`) and of a training loop's own prints (`loss=0.31`, `Loss 0.31`),
+and the bins of the GPU allocator's dump after an out-of-memory (`Bin (256): Total Chunks: ...`).
 
 Most lines never reach the rules (the prefilter skips them), so this looks at whole blocks, and
-only at blocks that mention "loss". What it keeps is bounded: at most MAX_POINTS values, evenly
-thinned as a long run goes on, plus the first value that is NaN or Inf, always.
+only at blocks that mention "loss" or "Bin (". What it keeps is bounded: at most MAX_POINTS loss
+values, evenly thinned as a long run goes on, plus the first value that is NaN or Inf, always; the
+bins of the last dump only (at most MAX_BINS).
 """
 
 from __future__ import annotations
@@ -12,9 +14,16 @@ import math
 import re
 from typing import List, Optional
 
-from analyzer.core.model import LossPoint
+from analyzer.core.model import LossPoint, MemoryBin
+
+from .memory import parse_bytes
 
 MAX_POINTS = 2000
+MAX_BINS = 64
+_BIN = re.compile(
+    rb"Bin \((\d+)\):\s*Total Chunks: (\d+), Chunks in use: (\d+)\. ([\d.]+ ?[KMGTP]?i?B) allocated for chunks\. "
+    rb"([\d.]+ ?[KMGTP]?i?B) in use in bin"
+)
 # `loss` on its own (not val_loss, total_loss), then ":", "=" or a space, then a number, nan or inf.
 _LOSS = re.compile(
     rb"(?<![\w.])loss(?:\s*[:=]\s*|\s+)([-+]?(?:nan|inf(?:inity)?)|[-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)",
@@ -63,3 +72,24 @@ class LossCollector:
             out.append(self.first_nonfinite)
             out.sort(key=lambda p: p.step)
         return out
+
+
+class BinCollector:
+    """The bins of the allocator's last dump: a bin no larger than the one before starts a new dump."""
+
+    def __init__(self) -> None:
+        self.bins: List[MemoryBin] = []
+
+    def feed(self, data: bytes) -> None:
+        if b"Bin (" not in data:
+            return
+        for m in _BIN.finditer(data):
+            allocated = parse_bytes(m.group(4).decode())
+            in_use = parse_bytes(m.group(5).decode())
+            if allocated is None or in_use is None:
+                continue
+            b = MemoryBin(int(m.group(1)), int(m.group(2)), int(m.group(3)), allocated, in_use)
+            if self.bins and b.size <= self.bins[-1].size:
+                self.bins = []
+            if len(self.bins) < MAX_BINS:
+                self.bins.append(b)

@@ -169,6 +169,33 @@ def memory_svg(report: Report) -> str:
     return "".join(parts)
 
 
+def bins_svg(report: Report) -> str:
+    """The allocator's bins from its dump: bytes allocated for each chunk size and how much is in use."""
+    bins = [b for b in report.bfc_bins if b.allocated > 0]
+    if not bins:
+        return ""
+    width, label_w, bar_w, row = 800, 120, 400, 22
+    top = max(b.allocated for b in bins)
+    scale = bar_w / top
+    height = row * len(bins) + 8
+    parts = [
+        f'<svg class="bins" viewBox="0 0 {width} {height}" role="img" aria-labelledby="bins-title">'
+        f'<title id="bins-title">The allocator\'s chunk bins: bytes allocated and in use per chunk size</title>'
+    ]
+    for i, b in enumerate(bins):
+        y = 4 + row * i
+        parts.append(
+            f'<text x="{label_w - 8}" y="{y + 14}" text-anchor="end" class="axis">bin {human_bytes(b.size)}</text>'
+            f'<rect x="{label_w}" y="{y + 3}" width="{max(b.allocated * scale, 1):.1f}" height="14" class="limit" '
+            f'data-bytes="{b.allocated}"/><rect x="{label_w}" y="{y + 3}" width="{max(b.in_use * scale, 1):.1f}" '
+            f'height="14" class="inuse" data-bytes="{b.in_use}"/>'
+            f'<text x="{label_w + bar_w + 8}" y="{y + 14}" class="axis">{human_bytes(b.in_use)} of '
+            f"{human_bytes(b.allocated)}, {b.chunks_in_use}/{b.chunks} chunks</text>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
 def loss_svg(report: Report) -> str:
     """The loss values in log order, the first NaN/Inf marked with its line."""
     points = report.loss
@@ -358,11 +385,17 @@ def report_fragment(report: Report, all_fixes: bool = False) -> str:
             "Each mark is a line tflog has something to say about; the root cause is outlined.",
         )
     )
-    out.append(
-        _figure(
-            "memory", "GPU memory when the allocation failed", memory_svg(report), "From the allocator's own numbers in the log."
+    memory = memory_svg(report)
+    out.append(_figure("memory", "GPU memory when the allocation failed", memory, "From the allocator's own numbers in the log."))
+    if memory:
+        out.append(
+            _figure(
+                "bins",
+                "Where the memory was: the allocator's chunk bins",
+                bins_svg(report),
+                "From the allocator's last dump in the log: in use (dark) of what each bin holds.",
+            )
         )
-    )
     out.append(_figure("losscurve", "Training loss", loss_svg(report), "Read from the progress lines of the log."))
     harmless = [f for f in report.findings if f.severity == "info" and not f.root_cause]
     if harmless:
@@ -421,7 +454,7 @@ button.primary{background:var(--accent);color:#fff;padding:.45rem 1.1rem}
 .picture{margin:1.2rem 0}
 .svgwrap{overflow-x:auto}
 svg{width:100%;height:auto;min-width:320px;display:block}
-svg.timeline,svg.loss{min-width:560px}
+svg.timeline,svg.loss,svg.bins{min-width:560px}
 svg text{font:12px system-ui,sans-serif;fill:var(--fg)}
 svg .axis{fill:var(--muted)}
 svg .rule{stroke:var(--line)}
