@@ -307,3 +307,21 @@ def _to_docs(shot: Path, name: str, browser: Browser, width: int, height: int, s
     browser.screenshot(str(target), width, height, full=False)
     assert target.stat().st_size < 300_000, f"{target} is too large for the repository"
     shutil.copy(target, shot.with_name("docs-" + name))
+
+
+def test_a_long_run_keeps_a_bounded_curve_and_its_first_nan():
+    """100,000 progress lines: the curve is thinned to a bounded size, the first NaN is kept at its line."""
+    from analyzer import analyze
+    from analyzer.pipeline.progress import MAX_POINTS
+    from analyzer.report.html import render_html
+
+    lines = [f"{i % 100 + 1}/100 [====] - 1s 5ms/step - loss: {2.0 / (1 + i / 1000):.4f} - val_loss: 9.9" for i in range(100_000)]
+    lines[77_776] = "100/100 [====] - 1s 5ms/step - loss: nan - val_loss: nan"
+    report = analyze("\n".join(lines) + "\n", pictures=True)
+    assert MAX_POINTS // 2 <= len(report.loss) <= MAX_POINTS + 1
+    bad = [p for p in report.loss if math.isnan(p.value)]
+    assert bad and bad[0].line == 77_777
+    assert [p.step for p in report.loss] == sorted(p.step for p in report.loss)
+    assert all(p.value != 9.9 for p in report.loss)  # val_loss is not the loss
+    assert report.to_dict() == analyze("\n".join(lines) + "\n").to_dict()  # pictures change nothing else
+    assert "first nan at line 77777" in render_html(report)

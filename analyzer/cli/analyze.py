@@ -184,7 +184,7 @@ def run_analyze(
 
     if paths.count("-") > 1:
         raise UsageError("standard input (-) can be given only once")
-    report = analyze_paths(paths, knowledge_base(rules))
+    report = analyze_paths(paths, knowledge_base(rules), pictures=fmt == "html")
     if confirm:
         from analyzer.confirm.verdict import confirm_report
 

@@ -107,7 +107,9 @@ class _Line:
 class Analysis:
     """Streaming analysis of one or more inputs against a knowledge base."""
 
-    def __init__(self, kb: KnowledgeBase):
+    def __init__(self, kb: KnowledgeBase, pictures: bool = False):
+        """`pictures`: also read what only pictures need (the loss curve, the allocator's bins; see
+        pipeline.progress), which costs a pass over every block that mentions them."""
         self.kb = kb
         self.prefilter = _prefilter_for(kb)
         self.hits: Dict[str, Hit] = {}
@@ -118,8 +120,8 @@ class Analysis:
         self._unrecognized = 0
         self._judged: set = set()  # cut-off tracebacks already matched: (input, header line)
         self._input_name = ""
-        self.progress = LossCollector()
-        self.bins = BinCollector()
+        self.progress = LossCollector() if pictures else None
+        self.bins = BinCollector() if pictures else None
 
     # --- feeding ----------------------------------------------------------------------------
 
@@ -137,8 +139,9 @@ class Analysis:
         """Analyse the candidate lines of a block; returns keys of hits that changed."""
         info.bytes += len(block.data)
         info.lines = block.first_line - 1 + block.line_count()
-        self.progress.feed(info.name, block.data, block.first_line, block.newline)
-        self.bins.feed(block.data)
+        if self.progress is not None and self.bins is not None:
+            self.progress.feed(info.name, block.data, block.first_line, block.newline)
+            self.bins.feed(block.data)
         changed: List[str] = []
         prompt_at = 0
         for line_no, raw, found in self.prefilter.candidates(block):
@@ -325,8 +328,9 @@ class Analysis:
         ranked = rank(findings, self.kb)
         report = Report(__version__, list(self.inputs), facts, dict(self.facts.evidence), ranked)
         report.warnings = list(self.kb.warnings)
-        report.loss = self.progress.points()
-        report.bfc_bins = list(self.bins.bins)
+        if self.progress is not None and self.bins is not None:
+            report.loss = self.progress.points()
+            report.bfc_bins = list(self.bins.bins)
         return report
 
     def _present(self, facts: Dict[str, object]) -> Dict[str, Hit]:
@@ -540,9 +544,10 @@ def rank(findings: List[Finding], kb: KnowledgeBase) -> List[Finding]:
 # --- convenience --------------------------------------------------------------------------------
 
 
-def analyze_paths(paths: Iterable[str], kb: KnowledgeBase) -> Report:
-    """Analyse files (or '-' for stdin) into one report; raises reader.InputError on bad input."""
-    analysis = Analysis(kb)
+def analyze_paths(paths: Iterable[str], kb: KnowledgeBase, pictures: bool = False) -> Report:
+    """Analyse files (or '-' for stdin) into one report; raises reader.InputError on bad input.
+    `pictures`: read what the HTML report's pictures need too (see Analysis)."""
+    analysis = Analysis(kb, pictures)
     for path in paths:
         source = open_source(path)
         try:
@@ -573,17 +578,21 @@ def _exchange(block: Block, prompt: bytes, start: int) -> Tuple[int, Optional[by
     return at + 1, repl_exchange(prompt, data[begin : end if end >= 0 else len(data)]) if begin < len(data) else None
 
 
-def analyze_text(text: str, kb: KnowledgeBase, name: str = "<text>") -> Report:
+def analyze_text(text: str, kb: KnowledgeBase, name: str = "<text>", pictures: bool = False) -> Report:
     """Analyse a string (the server's and the Python API's entry point)."""
-    return analyze_chunks([text.encode("utf-8", "replace")], kb, name)
+    return analyze_chunks([text.encode("utf-8", "replace")], kb, name, pictures=pictures)
 
 
 def analyze_chunks(
-    chunks: Iterable[bytes], kb: KnowledgeBase, name: str = "<bytes>", splitter: Optional[LineSplitter] = None
+    chunks: Iterable[bytes],
+    kb: KnowledgeBase,
+    name: str = "<bytes>",
+    splitter: Optional[LineSplitter] = None,
+    pictures: bool = False,
 ) -> Report:
     """Analyse bytes that arrive in pieces cut anywhere (mid-line, mid-character), as a pipe
     delivers them. `splitter`: pass one to inspect it afterwards (its line-end choice)."""
-    analysis = Analysis(kb)
+    analysis = Analysis(kb, pictures)
     info = analysis.start_input(name)
     for block in (splitter or LineSplitter(name)).split(chunks):
         analysis.feed_block(info, block)

@@ -10,7 +10,6 @@ bins of the last dump only (at most MAX_BINS).
 
 from __future__ import annotations
 
-import math
 import re
 from typing import List, Optional
 
@@ -45,21 +44,23 @@ class LossCollector:
             return
         pos, line = 0, first_line
         for m in _LOSS.finditer(data):
+            raw = m.group(1)
+            finite = raw[-1:].isdigit() or raw[-1:] == b"."
+            if finite and self._seen % self._stride:  # thinned out: count it, skip the work
+                self._seen += 1
+                continue
             line += data.count(newline, pos, m.start())
             pos = m.start()
-            try:
-                value = float(m.group(1))
-            except ValueError:
-                continue
+            value = float(raw)
             point = LossPoint(input_name, line, value, self._seen + 1)
-            if not math.isfinite(value) and self.first_nonfinite is None:
+            if not finite and self.first_nonfinite is None:
                 self.first_nonfinite = point
             self._add(point)
 
     def _add(self, point: LossPoint) -> None:
         self._seen += 1
         if (self._seen - 1) % self._stride:
-            return
+            return  # a NaN/Inf past the first, thinned out like any value
         self._points.append(point)
         if len(self._points) >= MAX_POINTS:
             self._points = self._points[::2]

@@ -42,13 +42,14 @@ class Service:
         self.redact = redact  # the server's --redact: forced on for every answer
         self.timeout = timeout
 
-    def report(self, text: str, redact: bool = False, deadline: Optional[float] = None):
-        """Analyse `text`, stopping with AnalysisTimeout once `deadline` (monotonic) has passed."""
+    def report(self, text: str, redact: bool = False, deadline: Optional[float] = None, pictures: bool = False):
+        """Analyse `text`, stopping with AnalysisTimeout once `deadline` (monotonic) has passed;
+        `pictures` for the page (see pipeline.engine.Analysis)."""
         from analyzer.pipeline.engine import Analysis
         from analyzer.pipeline.reader import LineSplitter
 
         deadline = time.monotonic() + self.timeout if deadline is None else deadline
-        analysis = Analysis(self.kb)
+        analysis = Analysis(self.kb, pictures)
         info = analysis.start_input(INPUT_NAME)
         splitter = LineSplitter(INPUT_NAME)
         data = text.encode("utf-8", "replace")
@@ -71,7 +72,7 @@ class Service:
         (the page at `/`: the form with the report, as `--format html` draws it)."""
         from analyzer.report.render import render_markdown
 
-        report = self.report(text, redact, deadline)
+        report = self.report(text, redact, deadline, pictures=fmt == "html")
         if fmt == "html":
             from analyzer.report.html import render_page
 
