@@ -13,6 +13,7 @@ import math
 import os
 import re
 import shutil
+import socket
 import urllib.parse
 from pathlib import Path
 
@@ -159,6 +160,17 @@ def test_page_form_post_works_without_javascript(server):
 def test_page_says_what_is_wrong_with_a_request(server):
     status, _, page = fetch(server, "POST", "/", {"log": "   "})
     assert status == 400 and "Paste a log first" in page and "Traceback" not in page
+    # over the server's --max-body: the server answers from the Content-Length, before the body
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as s:
+        s.sendall(b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                  b"Content-Length: 2100000\r\n\r\n")
+        answer = b""
+        while b"</html>" not in answer:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 413") and b"larger than this server accepts" in answer and b"<!doctype html>" in answer
     log = "F tensorflow/core/x.cc:1] Check failed: cannot open /home/alice/data on alice@gpu-box.corp.example.com\n"
     status, _, page = fetch(server, "POST", "/", {"log": log, "redact": "1"})
     article = page[page.index("<article") : page.index("</article>")]

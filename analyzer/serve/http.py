@@ -180,6 +180,13 @@ class BodyLimit:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             return await self.app(scope, receive, send)
         too_big = _error(413, f"request body larger than {self.max_body} bytes", {"Connection": "close"})
+        if scope.get("path") == "/":  # the page's form: the answer is a page too
+            from starlette.responses import HTMLResponse
+
+            from analyzer.report.html import render_page
+
+            note = f"The log is larger than this server accepts ({self.max_body} bytes): paste its last part, where the error is."
+            too_big = HTMLResponse(render_page(error=note), 413, headers={"Connection": "close"})
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None:
             if not length.isdigit():
