@@ -32,8 +32,8 @@ NAN_LOG = ROOT / "tests" / "fixtures" / "real_tf" / "keras_nan_loss.log"
 LOCAL = ("http://127.0.0.1:", "file://", "data:", "about:")
 
 
-def html_of(*args) -> str:
-    p = tflog("analyze", "--format", "html", *args)
+def html_of(*args, cwd=None) -> str:
+    p = tflog("analyze", "--format", "html", *args, cwd=cwd)
     assert p.returncode in (0, 1), p.stderr.decode()
     assert not p.stderr, p.stderr.decode()
     return p.stdout.decode("utf-8")
@@ -283,7 +283,7 @@ def test_browser_page_works_with_javascript_off_and_by_keyboard(server, browser,
 
 def test_browser_opens_an_oom_report_file_and_reads_the_memory_picture(browser, artifacts, tmp_path):
     report = artifacts / "report-oom.html"
-    report.write_text(html_of(OOM_LOG), encoding="utf-8")
+    report.write_text(html_of(OOM_LOG.relative_to(ROOT), cwd=ROOT), encoding="utf-8")
     root = tflog_json(OOM_LOG)["findings"][0]
     facts = tflog_json(OOM_LOG)["facts"]
     browser.goto(report.as_uri())
@@ -304,7 +304,7 @@ def test_browser_opens_an_oom_report_file_and_reads_the_memory_picture(browser, 
     _fits(browser, 375)
     browser.screenshot(str(artifacts / "report-oom-375.png"), 375)
     _check_clean(browser)
-    _to_docs(artifacts / "report-oom-1280.png", "html-report.png", browser, 1280, 1100, scroll_to="#memory")
+    _to_docs(artifacts / "report-oom-1280.png", "html-report.png", browser, 1280, 1100, scroll_to="#timeline")
 
 
 def _to_docs(shot: Path, name: str, browser: Browser, width: int, height: int, scroll_to: str = "") -> None:
