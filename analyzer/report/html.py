@@ -269,7 +269,7 @@ def _evidence(f: Finding, limit: Optional[int] = 3) -> str:
         more = f' <span class="count">x{e.count}</span>' if e.count > 1 else ""
         items.append(
             f'<li class="evidence" data-line="{e.line}"><span class="where">{esc(e.input)}:<b class="line">{e.line}</b></span>'
-            f"{more} <code>{esc(evidence_message(e.text, e.line))}</code></li>"
+            f'{more} <code title="{esc(e.text.strip())}">{esc(evidence_message(e.text, e.line))}</code></li>'
         )
     return f'<ul class="evidence-list">{"".join(items)}</ul>' if items else ""
 
@@ -317,6 +317,9 @@ def _card(report: Report, f: Finding, fixes: List[str], hidden: int, n: int) -> 
             out.append(f'<p class="muted">{hidden} more with --all-fixes.</p>')
     elif f.fixes:
         out.append('<p class="muted">Fixes: as above.</p>')
+    if f.closest:
+        closest = ", ".join(f"{c['rule_id']} ({c['score']:.0f})" for c in f.closest)
+        out.append(f'<p class="muted">Closest known signatures: {esc(closest)}</p>')
     c = f.confirmation
     if c:
         out.append(
