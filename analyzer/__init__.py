@@ -21,13 +21,14 @@ def load_knowledge_base(rule_dirs=(), include_builtin: bool = True):
     return load(rule_dirs, include_builtin)
 
 
-def analyze(text=None, *, path=None, rule_dirs=()):
-    """Analyse log text (str) or a file `path`; returns an `analyzer.core.model.Report`."""
+def analyze(text=None, *, path=None, rule_dirs=(), pictures=False):
+    """Analyse log text (str) or a file `path`; returns an `analyzer.core.model.Report`.
+    `pictures=True` also reads the loss curve and the allocator's bins for `render_html`."""
     from .pipeline.engine import analyze_paths, analyze_text
 
     kb = load_knowledge_base(rule_dirs)
     if (text is None) == (path is None):
         raise TypeError("give exactly one of text or path")
     if path is not None:
-        return analyze_paths([str(path)], kb)
-    return analyze_text(text, kb)
+        return analyze_paths([str(path)], kb, pictures=pictures)
+    return analyze_text(text, kb, pictures=pictures)

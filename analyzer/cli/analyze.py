@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Optional, Tuple
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 
-FORMATS = ("rich", "text", "json", "markdown", "sarif", "github", "jsonl")
+FORMATS = ("rich", "text", "json", "markdown", "sarif", "github", "jsonl", "html")
 FAIL_ON = ("error", "warning", "never")
 MAX_FIXES = 3  # the formats for people show this many fixes per root cause (analyzer.report.render.MAX_FIXES)
 
@@ -54,7 +54,8 @@ ANALYZE_OPTIONS: Tuple[Option, ...] = (
         ("--format", "-f"),
         choices=FORMATS,
         help="Output format: rich (default on a terminal), text (default in a pipe), json, markdown, "
-        "sarif (GitHub code scanning), github (workflow annotations), jsonl (one finding per line).",
+        "sarif (GitHub code scanning), github (workflow annotations), jsonl (one finding per line), "
+        "html (one self-contained page with pictures: tflog analyze run.log -f html > report.html).",
     ),
     Option("rules", ("--rules",), repeat=True, metavar="DIR", is_path=True, help=RULES_HELP),
     Option(
@@ -90,6 +91,14 @@ ANALYZE_OPTIONS: Tuple[Option, ...] = (
         default=False,
         help=f"Show every fix: rich, text and markdown show {MAX_FIXES} per root cause by default "
         "(json, sarif, github and jsonl always have all).",
+    ),
+    Option(
+        "verbose",
+        ("--verbose", "-v"),
+        switch=True,
+        default=False,
+        help="Rich and text: every evidence line and, on a terminal, the whole explanation "
+        "(by default its first paragraph, so that the root cause fits on one screen).",
     ),
 )
 
@@ -166,6 +175,7 @@ def run_analyze(
     confirm: bool = False,
     brief: bool = False,
     all_fixes: bool = False,
+    verbose: bool = False,
 ) -> int:
     """`tflog analyze`: analyse, print the report, return the exit status."""
     from analyzer.core.model import exit_status
@@ -174,10 +184,15 @@ def run_analyze(
 
     if paths.count("-") > 1:
         raise UsageError("standard input (-) can be given only once")
-    report = analyze_paths(paths, knowledge_base(rules))
+    report = analyze_paths(paths, knowledge_base(rules), pictures=fmt == "html")
     if confirm:
         from analyzer.confirm.verdict import confirm_report
 
         confirm_report(report, progress=sys.stderr if sys.stderr.isatty() else None)
-    render(report, choose_format(fmt, no_color), sys.stdout, all_fixes=all_fixes, brief=brief)
+    if fmt == "html":  # one page built from render's pieces (analyzer.report.html imports render)
+        from analyzer.report.html import render_html
+
+        sys.stdout.write(render_html(report, all_fixes=all_fixes))
+    else:
+        render(report, choose_format(fmt, no_color), sys.stdout, all_fixes=all_fixes, brief=brief, verbose=verbose)
     return exit_status(report, fail_on)

@@ -78,6 +78,27 @@ class Finding:
         return d
 
 
+@dataclass(frozen=True)
+class LossPoint:
+    """One training loss value read from a progress line (see `analyzer.pipeline.progress`)."""
+
+    input: str
+    line: int
+    value: float  # may be nan or inf: that is the point of the picture
+    step: int  # its place among all loss values of the report, 1-based
+
+
+@dataclass(frozen=True)
+class MemoryBin:
+    """One bin of a GPU allocator's dump after an out-of-memory (`Bin (256): Total Chunks: ...`)."""
+
+    size: int  # the bin's chunk size class, bytes
+    chunks: int
+    chunks_in_use: int
+    allocated: int  # bytes allocated for its chunks
+    in_use: int  # bytes of them in use
+
+
 @dataclass
 class InputInfo:
     name: str
@@ -108,6 +129,9 @@ class Report:
     # per fact: 'stated' (the log shows it in use), 'wanted' (a missing library's version, what a build
     # was compiled for) or 'inferred' (worked out from the compat tables)
     fact_provenance: Dict[str, str] = field(default_factory=dict)
+    # The loss curve for pictures (HTML); bounded, and not in to_dict(): the JSON contract is unchanged.
+    loss: List[LossPoint] = field(default_factory=list)
+    bfc_bins: List[MemoryBin] = field(default_factory=list)  # the allocator's last bin dump, the same way
 
     @property
     def summary(self) -> Dict[str, int]:

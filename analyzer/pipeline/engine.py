@@ -43,6 +43,7 @@ from .parse import (
     node_name,
     repl_exchange,
 )
+from .progress import BinCollector, LossCollector
 from .reader import Block, LineSplitter, Source, open_source, read_blocks
 from .scan import Prefilter
 from .templates import render_template
@@ -108,7 +109,9 @@ class _Line:
 class Analysis:
     """Streaming analysis of one or more inputs against a knowledge base."""
 
-    def __init__(self, kb: KnowledgeBase):
+    def __init__(self, kb: KnowledgeBase, pictures: bool = False):
+        """`pictures`: also read what only pictures need (the loss curve, the allocator's bins; see
+        pipeline.progress), which costs a pass over every block that mentions them."""
         self.kb = kb
         self.prefilter = _prefilter_for(kb)
         self.hits: Dict[str, Hit] = {}
@@ -119,6 +122,8 @@ class Analysis:
         self._unrecognized = 0
         self._judged: set = set()  # cut-off tracebacks already matched: (input, header line)
         self._input_name = ""
+        self.progress = LossCollector() if pictures else None
+        self.bins = BinCollector() if pictures else None
 
     # --- feeding ----------------------------------------------------------------------------
 
@@ -136,6 +141,9 @@ class Analysis:
         """Analyse the candidate lines of a block; returns keys of hits that changed."""
         info.bytes += len(block.data)
         info.lines = block.first_line - 1 + block.line_count()
+        if self.progress is not None and self.bins is not None:
+            self.progress.feed(info.name, block.data, block.first_line, block.newline)
+            self.bins.feed(block.data)
         changed: List[str] = []
         prompt_at = 0
         for line_no, raw, found in self.prefilter.candidates(block):
@@ -334,6 +342,9 @@ class Analysis:
         report.fact_provenance = provenance_of
         if len(self.inputs) == 1:
             self.inputs[0].facts, self.inputs[0].fact_provenance = dict(facts), dict(provenance_of)
+        if self.progress is not None and self.bins is not None:
+            report.loss = self.progress.points()
+            report.bfc_bins = list(self.bins.bins)
         return report
 
     def _present(self, facts: Dict[str, object]) -> Dict[str, Hit]:
@@ -548,12 +559,13 @@ def rank(findings: List[Finding], kb: KnowledgeBase) -> List[Finding]:
 # --- convenience --------------------------------------------------------------------------------
 
 
-def analyze_paths(paths: Iterable[str], kb: KnowledgeBase) -> Report:
+def analyze_paths(paths: Iterable[str], kb: KnowledgeBase, pictures: bool = False) -> Report:
     """Analyse files (or '-' for stdin) into one report, each file on its own (its own facts: two logs
-    are two machines); raises reader.InputError on bad input."""
+    are two machines); raises reader.InputError on bad input. `pictures`: read what the HTML report's
+    pictures need too (see Analysis)."""
     reports = []
     for path in paths:
-        analysis = Analysis(kb)
+        analysis = Analysis(kb, pictures)
         source = open_source(path)
         try:
             analyze_source(analysis, source)
@@ -584,17 +596,21 @@ def _exchange(block: Block, prompt: bytes, start: int) -> Tuple[int, Optional[by
     return at + 1, repl_exchange(prompt, data[begin : end if end >= 0 else len(data)]) if begin < len(data) else None
 
 
-def analyze_text(text: str, kb: KnowledgeBase, name: str = "<text>") -> Report:
+def analyze_text(text: str, kb: KnowledgeBase, name: str = "<text>", pictures: bool = False) -> Report:
     """Analyse a string (the server's and the Python API's entry point)."""
-    return analyze_chunks([text.encode("utf-8", "replace")], kb, name)
+    return analyze_chunks([text.encode("utf-8", "replace")], kb, name, pictures=pictures)
 
 
 def analyze_chunks(
-    chunks: Iterable[bytes], kb: KnowledgeBase, name: str = "<bytes>", splitter: Optional[LineSplitter] = None
+    chunks: Iterable[bytes],
+    kb: KnowledgeBase,
+    name: str = "<bytes>",
+    splitter: Optional[LineSplitter] = None,
+    pictures: bool = False,
 ) -> Report:
     """Analyse bytes that arrive in pieces cut anywhere (mid-line, mid-character), as a pipe
     delivers them. `splitter`: pass one to inspect it afterwards (its line-end choice)."""
-    analysis = Analysis(kb)
+    analysis = Analysis(kb, pictures)
     info = analysis.start_input(name)
     for block in (splitter or LineSplitter(name)).split(chunks):
         analysis.feed_block(info, block)

@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import re
 import sys
+import textwrap
 from typing import Dict, FrozenSet, List, Optional, Set, TextIO, Tuple
 
 from analyzer.core.model import Finding, Report
 from analyzer.pipeline.memory import human_bytes
 from analyzer.pipeline.parse import parse_line
 
-FORMATS = ("rich", "text", "json", "markdown", "sarif", "github", "jsonl")
+FORMATS = ("rich", "text", "json", "markdown", "sarif", "github", "jsonl")  # html: analyzer.report.html
 _EVIDENCE_WIDTH = 220
 _BRIEF_WIDTH = 160
 MAX_FIXES = 3  # fixes shown per root cause in the formats for people, unless all_fixes
@@ -44,8 +45,34 @@ def render_json(report: Report) -> str:
 
 
 def _short(text: str, width: int = _EVIDENCE_WIDTH) -> str:
+    """`text` in at most `width` characters, cut in the middle: the start of a message says what
+    happened and its end often names the file or value, so both stay."""
     text = text.strip()
-    return text if len(text) <= width else text[: width - 1] + "…"
+    if len(text) <= width:
+        return text
+    head = max(1, (width - 3) * 3 // 4)
+    tail = max(0, width - 3 - head)
+    start, end = text[:head], text[len(text) - tail :] if tail else ""
+    if " " in start[-12:-1]:  # cut between words when one ends nearby
+        start = start[: start.rindex(" ", len(start) - 12)]
+    if " " in end[1:12]:
+        end = end[end.index(" ", 1) :]
+    return start.rstrip() + " … " + end.lstrip()
+
+
+_SOURCE = re.compile(r"([\w.-]+\.(?:cc|h|cpp|c|py)):(\d+)\]")
+
+
+def evidence_message(text: str, line_no: int = 0) -> str:
+    """A log line as people read it: its message after a short prefix, `E cuda_dnn.cc:374 message`
+    for TF/absl lines (date, time, thread id and directories dropped), `W message` for Python
+    logging; any other line unchanged."""
+    rec = parse_line(line_no, text)
+    if rec.kind != "log" or not rec.message:
+        return text.strip()
+    m = _SOURCE.search(text)
+    prefix = f"{rec.level} {m.group(1)}:{m.group(2)}" if m and rec.source else (rec.level or "")
+    return f"{prefix} {rec.message.strip()}".strip()
 
 
 def _where(f: Finding) -> str:
@@ -83,6 +110,11 @@ def _environment_of(facts, where: str) -> List[str]:
 
 def _plural(n: int, word: str, plural: str = "") -> str:
     return f"{n} {word if n == 1 else plural or word + 's'}"
+
+
+def _harmless_list(harmless: List[Finding]) -> str:
+    """'NUMA node notice (x9), GPU found': the harmless findings with their counts."""
+    return ", ".join(f"{f.title} (x{f.count})" if f.count > 1 else f.title for f in harmless)
 
 
 def _symptoms(report: Report, f: Finding) -> List[Finding]:
@@ -244,7 +276,7 @@ def render_text(report: Report, verbose: bool = False, all_fixes: bool = False, 
             out.append(f"{label} [{f.severity}] {f.title}  ({tag})")
             for e in f.evidence[: 3 if not verbose else None]:
                 more = f" (x{e.count})" if e.count > 1 else ""
-                out.append(f"  {e.input}:{e.line}{more}: {_short(e.text)}")
+                out.append(f"  {e.input}:{e.line}{more}: {_short(evidence_message(e.text, e.line))}")
             if f.explanation:
                 out.append("  Why: " + f.explanation.replace("\n", "\n       "))
             fixes, hidden = plan[id(f)]
@@ -265,9 +297,7 @@ def render_text(report: Report, verbose: bool = False, all_fixes: bool = False, 
     harmless = [f for f in report.findings if f.severity == "info" and not f.root_cause]
     if harmless:
         out.append("")
-        out.append(
-            f"Harmless ({len(harmless)}): " + ", ".join(f"{f.title} (x{f.count})" if f.count > 1 else f.title for f in harmless)
-        )
+        out.append(f"Harmless ({len(harmless)}): " + _harmless_list(harmless))
     env = _environment(report)
     if env:
         out.append("")
@@ -338,8 +368,11 @@ def render_markdown(report: Report, all_fixes: bool = False, brief: bool = False
     return "\n".join(out).strip() + "\n"
 
 
-def render_rich(report: Report, file: Optional[TextIO] = None, all_fixes: bool = False, brief: bool = False) -> None:
-    """Colour terminal output (only used when stdout is a TTY or asked for)."""
+def render_rich(
+    report: Report, file: Optional[TextIO] = None, all_fixes: bool = False, brief: bool = False, verbose: bool = False
+) -> None:
+    """Colour terminal output (only used when stdout is a TTY or asked for). So that a root cause
+    fits on one screen, its explanation shows its first paragraph unless `verbose`."""
     from rich.console import Console
     from rich.markup import escape
 
@@ -361,56 +394,83 @@ def render_rich(report: Report, file: Optional[TextIO] = None, all_fixes: bool =
         return
     plan = _fix_plan(report, all_fixes)
     roots = [f for f in report.findings if f.root_cause]
+    width = max(40, console.width)
+
+    def hang(label: str, plain_label: str, body: str, indent: int = 2, style: str = "") -> None:
+        """`label body`, wrapped to the terminal with continuation lines under the body's start."""
+        pad = indent + len(plain_label) + (1 if plain_label else 0)
+        lines: List[str] = []
+        for para in body.split("\n"):
+            lines.extend(textwrap.wrap(para, max(20, width - pad), break_on_hyphens=False) or [""])
+        for i, ln in enumerate(lines):
+            head = " " * indent + (label + " " if plain_label else "") if i == 0 else " " * pad
+            console.print(head + (f"[{style}]{escape(ln)}[/]" if style else escape(ln)), soft_wrap=True)
+
     if not roots:
         console.print("[bold green]No problem found.[/]" + (" Only harmless lines." if report.findings else ""))
     for kind, f, depth in _blocks(report):
         if kind == "root":
             label = "ROOT CAUSE" if f is report.root else "ALSO"
             console.print()
-            console.print(
-                f"[{colour[f.severity]}]{label}[/] [bold]{escape(f.title)}[/] "
-                f"[dim]({escape(f.rule_id)}, {f.confidence:.0%}{f', fuzzy {f.score:.0f}' if f.score else ''})[/]"
-            )
-            for e in f.evidence[:3]:
-                more = f" (x{e.count})" if e.count > 1 else ""
-                console.print(
-                    f"  [cyan]{escape(e.input)}:{e.line}{more}[/] {escape(_short(e.text, max(40, console.width - 20)))}"
-                )
+            tag = f"({f.rule_id}, {f.confidence:.0%}{f', fuzzy {f.score:.0f}' if f.score else ''})"
+            hang(f"[{colour[f.severity]}]{label}[/]", label, f"{f.title} {tag}", indent=0, style="bold")
+            for e in f.evidence[: None if verbose else 3]:
+                where = f"{e.input}:{e.line}" + (f" (x{e.count})" if e.count > 1 else "")
+                message = evidence_message(e.text, e.line)
+                room = width - 3 - len(where)
+                if len(message) <= room:
+                    console.print(f"  [cyan]{escape(where)}[/] {escape(message)}", soft_wrap=True)
+                else:  # the message gets two lines of its own, cut in the middle beyond that
+                    console.print(f"  [cyan]{escape(where)}[/]", soft_wrap=True)
+                    hang("", "", _short(message, 2 * (width - 4) - 16), indent=4)
             if f.explanation:
-                console.print("  [bold]Why:[/] " + escape(f.explanation))
+                first, _, rest = f.explanation.strip().partition("\n")
+                hang("[bold]Why:[/]", "Why:", f.explanation if verbose or not rest.strip() else first)
+                if rest.strip() and not verbose:
+                    console.print("       [dim](the whole explanation: --verbose)[/]")
             fixes, hidden = plan[id(f)]
             for i, fix in enumerate(fixes, 1):
-                console.print(f"  [green]Fix {i}:[/] " + escape(fix))
+                hang(f"[green]Fix {i}:[/]", f"Fix {i}:", fix)
             if f.fixes and not fixes:
                 console.print("  [green]Fix:[/] as above.")
             if hidden:
                 console.print(f"  [dim]({escape(_more_fixes(hidden))})[/]")
             if f.closest:
-                console.print(
-                    "  [dim]Closest known: " + escape(", ".join(f"{c['rule_id']} ({c['score']:.0f})" for c in f.closest)) + "[/]"
+                hang(
+                    "[dim]Closest known:[/]", "Closest known:", ", ".join(f"{c['rule_id']} ({c['score']:.0f})" for c in f.closest)
                 )
             if c := _confirmation_line(f):
-                console.print("  [magenta]" + escape(c) + "[/]")
+                hang("", "", c, style="magenta")
             if f.explains:
                 console.print("  [dim]Symptoms of this:[/]")
         else:
-            console.print(
-                f"  {'    ' * depth}[dim]-[/] [{colour[f.severity]}]{f.severity}[/] {escape(f.title)} "
-                f"[dim]({escape(f.rule_id)}) at {escape(_where(f))}[/]"
+            hang(
+                f"[dim]-[/] [{colour[f.severity]}]{f.severity}[/]",
+                f"- {f.severity}",
+                f"{f.title} ({f.rule_id}) at {_where(f)}",
+                indent=2 + 4 * depth,
             )
     harmless = [f for f in report.findings if f.severity == "info" and not f.root_cause]
     if harmless:
         console.print()
-        console.print(f"[dim]Harmless ({len(harmless)}): " + escape(", ".join(f.title for f in harmless)) + "[/]")
+        hang(
+            f"[dim]Harmless ({len(harmless)}):[/]",
+            f"Harmless ({len(harmless)}):",
+            _harmless_list(harmless),
+            indent=0,
+            style="dim",
+        )
     for line in _environment(report):
-        console.print("[dim]" + escape(line) + "[/]")
+        label, _, rest = line.partition(": ")
+        hang(f"[dim]{escape(label)}:[/]", label + ":", rest, indent=0, style="dim")
     for w in report.warnings:
-        console.print("[yellow]tflog warning:[/] " + escape(w))
-    console.print("[bold]Summary:[/] " + escape(_summary_line(report)))
+        hang("[yellow]tflog warning:[/]", "tflog warning:", w, indent=0)
+    hang("[bold]Summary:[/]", "Summary:", _summary_line(report), indent=0)
 
 
-def render(report: Report, fmt: str, out: TextIO, all_fixes: bool = False, brief: bool = False) -> None:
-    """Write `report` in format `fmt`; `all_fixes` and `brief` apply to the formats for people."""
+def render(report: Report, fmt: str, out: TextIO, all_fixes: bool = False, brief: bool = False, verbose: bool = False) -> None:
+    """Write `report` in format `fmt`; `all_fixes` and `brief` apply to the formats for people,
+    `verbose` to rich and text."""
     if fmt in ("sarif", "github", "jsonl"):
         from . import machine_formats
 
@@ -426,6 +486,6 @@ def render(report: Report, fmt: str, out: TextIO, all_fixes: bool = False, brief
     elif fmt == "markdown":
         out.write(render_markdown(report, all_fixes=all_fixes, brief=brief))
     elif fmt == "rich":
-        render_rich(report, out, all_fixes=all_fixes, brief=brief)
+        render_rich(report, out, all_fixes=all_fixes, brief=brief, verbose=verbose)
     else:
-        out.write(render_text(report, all_fixes=all_fixes, brief=brief))
+        out.write(render_text(report, verbose=verbose, all_fixes=all_fixes, brief=brief))

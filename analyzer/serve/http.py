@@ -1,5 +1,6 @@
 """`tflog serve`: tflog for chatbots and other programs, over HTTP (FastAPI) or MCP (`--mcp`).
 
+    GET  /             a page to paste a log into (a plain form POST to /; works without JavaScript)
     POST /v1/analyze   {"log": "...", "format": "json"|"markdown", "redact": true}
     GET  /v1/rules     GET /v1/rules/{id}     GET /healthz     GET /openapi.json (docs at /docs)
 
@@ -179,6 +180,13 @@ class BodyLimit:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             return await self.app(scope, receive, send)
         too_big = _error(413, f"request body larger than {self.max_body} bytes", {"Connection": "close"})
+        if scope.get("path") == "/":  # the page's form: the answer is a page too
+            from starlette.responses import HTMLResponse
+
+            from analyzer.report.html import render_page
+
+            note = f"The log is larger than this server accepts ({self.max_body} bytes): paste its last part, where the error is."
+            too_big = HTMLResponse(render_page(error=note), 413, headers={"Connection": "close"})
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None:
             if not length.isdigit():
@@ -219,7 +227,7 @@ def create_app(service: Service, pool: AnalysisPool, max_body: int = DEFAULT_MAX
     from contextlib import asynccontextmanager
     from typing import Literal
 
-    from fastapi import FastAPI, Query
+    from fastapi import FastAPI, Query, Request
     from fastapi.exceptions import RequestValidationError
     from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
     from starlette.exceptions import HTTPException
@@ -311,6 +319,55 @@ def create_app(service: Service, pool: AnalysisPool, max_body: int = DEFAULT_MAX
             return _error(504, f"the analysis took longer than {service.timeout:g} s (the server's --timeout)")
         return Response(body, media_type="application/json")
 
+    page_headers = {
+        # Nothing on the page may load from elsewhere or send anything elsewhere.
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+        "img-src data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+    }
+
+    @app.get("/", include_in_schema=False)
+    async def page():
+        from starlette.responses import HTMLResponse
+
+        from analyzer.report.html import render_page
+
+        return HTMLResponse(render_page(redacting=service.redact), headers=page_headers)
+
+    @app.post("/", include_in_schema=False)
+    async def page_post(request: Request):
+        """The form's POST (urlencoded): the page with the report, or the JSON report to download."""
+        from urllib.parse import parse_qs
+
+        from starlette.responses import HTMLResponse
+
+        from analyzer.report.html import render_page
+
+        form = parse_qs((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
+        log = form.get("log", [""])[0]
+        redact = bool(form.get("redact")) or service.redact
+        as_json = form.get("format", [""])[0] == "json"
+
+        def failed(status: int, message: str, extra: Optional[Dict[str, str]] = None):
+            return HTMLResponse(
+                render_page(None, log, message, redact, service.redact), status, headers={**page_headers, **(extra or {})}
+            )
+
+        if not log.strip():
+            return failed(400, "Paste a log first: the box was empty.")
+        try:
+            body = await pool.analyze(log, "json" if as_json else "html", redact)
+        except Busy:
+            return failed(503, "Busy: every analysis worker is in use; try again in a moment.", {"Retry-After": "1"})
+        except AnalysisTimeout:
+            return failed(504, f"The analysis took longer than {service.timeout:g} s (the server's --timeout).")
+        if as_json:
+            return Response(
+                body, media_type="application/json", headers={"Content-Disposition": 'attachment; filename="tflog-report.json"'}
+            )
+        return HTMLResponse(json.loads(body)["html"], headers=page_headers)
+
     @app.get("/v1/rules", response_model=List[RuleSummaryOut], summary="List the rules")
     async def rules(category: Optional[str] = Query(None, description="Only rules of this category (glob, e.g. cudnn.*)")):
         return JSONResponse(service.rules(category))
@@ -370,7 +427,7 @@ def serve(
         bound = sock.getsockname()[1]
         where = f"[{host}]" if ":" in host else host
         sys.stderr.write(
-            f"tflog {__version__} serving http://{where}:{bound} (docs: /docs; {pool.workers} worker(s), "
+            f"tflog {__version__} serving http://{where}:{bound} (paste a log at /; API docs: /docs; {pool.workers} worker(s), "
             f"body limit {max_body} bytes, timeout {timeout:g} s{', redacting' if redact else ''})\n"
         )
         if host not in ("127.0.0.1", "::1", "localhost"):

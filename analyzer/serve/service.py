@@ -42,13 +42,14 @@ class Service:
         self.redact = redact  # the server's --redact: forced on for every answer
         self.timeout = timeout
 
-    def report(self, text: str, redact: bool = False, deadline: Optional[float] = None):
-        """Analyse `text`, stopping with AnalysisTimeout once `deadline` (monotonic) has passed."""
+    def report(self, text: str, redact: bool = False, deadline: Optional[float] = None, pictures: bool = False):
+        """Analyse `text`, stopping with AnalysisTimeout once `deadline` (monotonic) has passed;
+        `pictures` for the page (see pipeline.engine.Analysis)."""
         from analyzer.pipeline.engine import Analysis
         from analyzer.pipeline.reader import LineSplitter
 
         deadline = time.monotonic() + self.timeout if deadline is None else deadline
-        analysis = Analysis(self.kb)
+        analysis = Analysis(self.kb, pictures)
         info = analysis.start_input(INPUT_NAME)
         splitter = LineSplitter(INPUT_NAME)
         data = text.encode("utf-8", "replace")
@@ -67,10 +68,15 @@ class Service:
         return report
 
     def analyze(self, text: str, fmt: str = "json", redact: bool = False, deadline: Optional[float] = None) -> Dict[str, Any]:
-        """The HTTP answer: the JSON report (as the CLI prints it), or {"markdown": ...}."""
+        """The HTTP answer: the JSON report (as the CLI prints it), {"markdown": ...}, or {"html": ...}
+        (the page at `/`: the form with the report, as `--format html` draws it)."""
         from analyzer.report.render import render_markdown
 
-        report = self.report(text, redact, deadline)
+        report = self.report(text, redact, deadline, pictures=fmt == "html")
+        if fmt == "html":
+            from analyzer.report.html import render_page
+
+            return {"html": render_page(report, text, redact=redact, redacting=self.redact)}
         return {"markdown": render_markdown(report)} if fmt == "markdown" else report.to_dict()
 
     def rules(self, category: Optional[str] = None) -> List[Dict[str, str]]:
