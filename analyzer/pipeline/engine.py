@@ -41,6 +41,7 @@ from .parse import (
     node_name,
     repl_exchange,
 )
+from .notebook import cell_outputs, is_notebook
 from .reader import Block, LineSplitter, Source, open_source, read_blocks
 from .scan import Prefilter
 from .templates import render_template
@@ -537,6 +538,9 @@ def analyze_paths(paths: Iterable[str], kb: KnowledgeBase) -> Report:
     """Analyse files (or '-' for stdin) into one report; raises reader.InputError on bad input."""
     analysis = Analysis(kb)
     for path in paths:
+        if is_notebook(path):
+            analyze_notebook(analysis, path)
+            continue
         source = open_source(path)
         try:
             analyze_source(analysis, source)
@@ -551,6 +555,14 @@ def analyze_source(analysis: Analysis, source: Source) -> InputInfo:
     for block in read_blocks(source):
         analysis.feed_block(info, block)
     return info
+
+
+def analyze_notebook(analysis: Analysis, path: str) -> None:
+    """Each code cell's outputs as its own input `path#cellN` (see pipeline.notebook)."""
+    for name, text in cell_outputs(path):
+        info = analysis.start_input(name)
+        for block in LineSplitter(name).split([text.encode("utf-8", "replace")]):
+            analysis.feed_block(info, block)
 
 
 def _exchange(block: Block, prompt: bytes, start: int) -> Tuple[int, Optional[bytes]]:

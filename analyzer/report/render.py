@@ -14,8 +14,9 @@ import re
 import sys
 from typing import Dict, FrozenSet, List, Optional, Set, TextIO, Tuple
 
-from analyzer.core.model import Finding, Report
+from analyzer.core.model import Evidence, Finding, Report
 from analyzer.pipeline.memory import human_bytes
+from analyzer.pipeline.notebook import cell_place
 from analyzer.pipeline.parse import parse_line
 
 FORMATS = ("rich", "text", "json", "markdown", "sarif", "github", "jsonl")
@@ -47,12 +48,17 @@ def _short(text: str, width: int = _EVIDENCE_WIDTH) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def place(e: Evidence) -> str:
+    """Where a person finds the line: `run.log:12`, or `nb.ipynb, cell 3, line 12` in a notebook."""
+    path, cell = cell_place(e.input)
+    return f"{path}, cell {cell}, line {e.line}" if cell else f"{e.input}:{e.line}"
+
+
 def _where(f: Finding) -> str:
     if not f.evidence:
         return ""
-    e = f.evidence[0]
     more = f" (x{f.count})" if f.count > 1 else ""
-    return f"{e.input}:{e.line}{more}"
+    return f"{place(f.evidence[0])}{more}"
 
 
 def _fact_text(key: str, value: object) -> str:
@@ -189,7 +195,7 @@ def _key_line(f: Finding, width: int) -> Tuple[str, str]:
     """('input:line', text) of the finding's first evidence line; a log line without its prefix."""
     e = f.evidence[0]
     rec = parse_line(e.line, e.text)
-    return f"{e.input}:{e.line}", _short(rec.message if rec.kind == "log" and rec.message else e.text, width)
+    return place(e), _short(rec.message if rec.kind == "log" and rec.message else e.text, width)
 
 
 def _brief_head(root: Finding) -> str:
@@ -235,7 +241,7 @@ def render_text(report: Report, verbose: bool = False, all_fixes: bool = False, 
             out.append(f"{label} [{f.severity}] {f.title}  ({tag})")
             for e in f.evidence[: 3 if not verbose else None]:
                 more = f" (x{e.count})" if e.count > 1 else ""
-                out.append(f"  {e.input}:{e.line}{more}: {_short(e.text)}")
+                out.append(f"  {place(e)}{more}: {_short(e.text)}")
             if f.explanation:
                 out.append("  Why: " + f.explanation.replace("\n", "\n       "))
             fixes, hidden = plan[id(f)]
@@ -303,7 +309,7 @@ def render_markdown(report: Report, all_fixes: bool = False, brief: bool = False
         if f.evidence:
             e = f.evidence[0]
             out.append(
-                f"\nEvidence ({e.input} line {e.line}{f', seen {f.count} times' if f.count > 1 else ''}):\n```\n{_short(e.text, 500)}\n```"
+                f"\nEvidence ({place(e)}{f', seen {f.count} times' if f.count > 1 else ''}):\n```\n{_short(e.text, 500)}\n```"
             )
         if f.explanation:
             out.append(f.explanation)
@@ -365,7 +371,7 @@ def render_rich(report: Report, file: Optional[TextIO] = None, all_fixes: bool =
             for e in f.evidence[:3]:
                 more = f" (x{e.count})" if e.count > 1 else ""
                 console.print(
-                    f"  [cyan]{escape(e.input)}:{e.line}{more}[/] {escape(_short(e.text, max(40, console.width - 20)))}"
+                    f"  [cyan]{escape(place(e))}{more}[/] {escape(_short(e.text, max(40, console.width - 20)))}"
                 )
             if f.explanation:
                 console.print("  [bold]Why:[/] " + escape(f.explanation))
