@@ -41,7 +41,7 @@ def install(capture: bool = True, rule_dirs=()) -> None:
 
     `capture` keeps a copy of what this process writes to stderr (TensorFlow's C++ log) for the
     diagnosis, passing every byte on unchanged. `uninstall()` restores the previous hooks."""
-    from .integrations.excepthook import install as _install
+    from .integrations.ipython import install as _install
 
     _install(capture=capture, rule_dirs=rule_dirs)
 

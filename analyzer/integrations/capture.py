@@ -33,7 +33,7 @@ class StderrTee:
     def active(self) -> bool:
         return self._saved is not None
 
-    def start(self) -> "StderrTee":
+    def start(self) -> StderrTee:
         """Put the pipe under fd 2; a process without a usable fd 2 is left alone."""
         try:
             _flush()

@@ -5,7 +5,8 @@ analyses the traceback together with what the process wrote to stderr since the 
 (TensorFlow's C++ log included, kept by `capture.StderrTee`) and prints the diagnosis under it:
 rich in a terminal, plain text in a pipe. Only the exception path does work: until an exception
 happens the cost is the tee thread copying stderr bytes. Under IPython the shell's own hook is
-used instead (`analyzer.integrations.ipython`), because IPython never calls `sys.excepthook`.
+used as well (`analyzer.integrations.ipython` passes it in), because IPython never calls
+`sys.excepthook`.
 
 Errors that no rule knows (a `NameError` in user code) print nothing: the hook speaks only when it
 has something to say about TensorFlow.
@@ -39,19 +40,19 @@ def installed() -> bool:
     return _state is not None
 
 
-def install(capture: bool = True, rule_dirs=()) -> None:
-    """Install the hook (idempotent). `capture=False` analyses the traceback alone."""
+def install(
+    capture: bool = True, rule_dirs=(), shell=None, shell_hook: Optional[Callable[[Any], Callable[[], None]]] = None
+) -> None:
+    """Install the hook (idempotent). `capture=False` analyses the traceback alone; `shell_hook(shell)`
+    installs the hook of an interactive shell and returns what undoes it."""
     global _state
     if _state is not None:
         return
     tee = StderrTee().start() if capture else None
     _state = _State(tee if tee and tee.active else None, sys.excepthook, tuple(str(d) for d in rule_dirs))
     sys.excepthook = _hook
-    shell = _ipython_shell()
-    if shell is not None:
-        from analyzer.integrations.ipython import install_shell_hook
-
-        _state.shell_undo = install_shell_hook(shell)
+    if shell is not None and shell_hook is not None:
+        _state.shell_undo = shell_hook(shell)
 
 
 def uninstall() -> None:
@@ -112,13 +113,3 @@ def _hook(etype, value, tb) -> None:
             show(report)
     except Exception as e:  # the user's traceback is already out; never bury it under ours
         sys.stderr.write(f"tflog: could not diagnose this exception ({type(e).__name__}: {e})\n")
-
-
-def _ipython_shell():
-    ipython = sys.modules.get("IPython")
-    if ipython is None:
-        return None
-    try:
-        return ipython.get_ipython()
-    except Exception:
-        return None

@@ -105,20 +105,23 @@ def _magics_class():
         def _run_and_diagnose(self, cell: str) -> None:
             from IPython.utils.capture import capture_output
 
+            shell = self.shell
+            assert shell is not None
             state = excepthook._state
             tee = state.tee if state else None
             start = tee.mark() if tee else 0
             error = None
             with capture_output(display=False) as cap:
                 try:
-                    exec(compile(cell, "<%%tflog cell>", "exec"), self.shell.user_ns)
+                    exec(compile(cell, "<%%tflog cell>", "exec"), shell.user_ns)
                 except Exception:
                     error = sys.exc_info()
             cap.show()  # the user sees the cell's output as it would have been
             text = (tee.text(since=start) if tee else "") + cap.stdout + cap.stderr
             if error is not None:
-                self.shell.showtraceback(error)
-                report = excepthook.diagnose(*error, output=text)
+                shell.showtraceback(error)
+                etype, value, tb = error
+                report = excepthook.diagnose(etype, value, tb, output=text)
             else:
                 from analyzer.kb.load import load_knowledge_base
                 from analyzer.pipeline.engine import analyze_text
@@ -129,8 +132,25 @@ def _magics_class():
     return TflogMagics
 
 
+def current_shell():
+    """The running IPython shell, if any (without importing IPython when it is not loaded)."""
+    ipython = sys.modules.get("IPython")
+    if ipython is None:
+        return None
+    try:
+        return ipython.get_ipython()
+    except Exception:
+        return None
+
+
+def install(capture: bool = True, rule_dirs=()) -> None:
+    """`analyzer.install()`: the exception hook, and the shell's hook when IPython is running."""
+    shell = current_shell()
+    excepthook.install(capture=capture, rule_dirs=rule_dirs, shell=shell, shell_hook=install_shell_hook if shell else None)
+
+
 def load_ipython_extension(shell) -> None:
-    excepthook.install()
+    excepthook.install(shell=shell, shell_hook=install_shell_hook)
     shell.register_magics(_magics_class())
 
 

@@ -29,6 +29,7 @@ from analyzer.kb.rules import mask_cached as mask
 from .facts import KEYWORDS as FACT_KEYWORDS
 from .facts import REPORT_FACTS, FactCollector, LineFacts, merge_facts, normalise_finding_facts
 from .memory import finding_facts
+from .notebook import cell_outputs, is_notebook
 from .parse import (
     REPL_PROMPTS,
     Frame,
@@ -41,7 +42,6 @@ from .parse import (
     node_name,
     repl_exchange,
 )
-from .notebook import cell_outputs, is_notebook
 from .reader import Block, LineSplitter, Source, open_source, read_blocks
 from .scan import Prefilter
 from .templates import render_template

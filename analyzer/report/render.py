@@ -370,9 +370,7 @@ def render_rich(report: Report, file: Optional[TextIO] = None, all_fixes: bool =
             )
             for e in f.evidence[:3]:
                 more = f" (x{e.count})" if e.count > 1 else ""
-                console.print(
-                    f"  [cyan]{escape(place(e))}{more}[/] {escape(_short(e.text, max(40, console.width - 20)))}"
-                )
+                console.print(f"  [cyan]{escape(place(e))}{more}[/] {escape(_short(e.text, max(40, console.width - 20)))}")
             if f.explanation:
                 console.print("  [bold]Why:[/] " + escape(f.explanation))
             fixes, hidden = plan[id(f)]
