@@ -28,8 +28,8 @@ How it is built, and why:
   the analysis with one line on stderr; bytes keep flowing and the exit status is unchanged.
 - **Diagnoses never go to stdout.** What goes to stderr:
   - text/rich: for each new finding `tflog: [error] <title> (<rule_id>) at <input>:<line>` and
-    `tflog:   fix: <first fix>` (harmless findings: `[harmless]`, no fix; a symptom's line ends
-    `(a symptom of <rule_id>)`). When later lines change a finding's diagnosis (its root cause
+    `tflog:   fix: <first fix>` (a symptom's line ends `(a symptom of <rule_id>)`). Harmless
+    findings do not interrupt the user's output: they are listed in the final summary only. When later lines change a finding's diagnosis (its root cause
     shows up, its severity, explanation or fix changes) the line is repeated, ending e.g.
     `(updated: now explained by <rule_id>: <title>)`. At end of input `tflog: summary` and the
     full text (or rich) report.
@@ -423,6 +423,8 @@ class LiveAnalysis:
         if self.fmt == "jsonl":
             self.diag.write(json.dumps({"event": event, **f.to_dict()}, ensure_ascii=False) + "\n")
             return
+        if f.severity == "info" and event == "new":
+            return  # a harmless line is no news: it waits for the final summary, not in the user's stream
         head = f"tflog: [{_label(f.severity)}] {_one_line(f.title)} ({f.rule_id})"
         where = _where(f)
         if where:
