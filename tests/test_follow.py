@@ -3,7 +3,7 @@ a Slurm job or logrotate does, and the live notices that must (not) interrupt th
 
 from __future__ import annotations
 
-import os
+import re
 import signal
 import subprocess
 import sys
@@ -113,3 +113,10 @@ def test_watch_keeps_harmless_notices_for_the_summary(tmp_path):
     live, summary = p.stderr.split("tflog: summary", 1)
     assert "[error]" in live and "cudnn-version-mismatch" in live
     assert "[harmless]" not in live and "oneDNN" in summary
+
+
+def test_run_names_the_stream_of_each_line(tmp_path):
+    code = "import sys; print('epoch 1', flush=True); sys.stderr.write(" + repr(CUDNN) + "); sys.stderr.flush(); print('epoch 2', flush=True)"
+    p = subprocess.run([sys.executable, "-m", "analyzer", "run", "--format", "text", "--", sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    live = p.stderr.split("tflog: summary", 1)[0]
+    assert re.search(r"cudnn-version-mismatch\) at <python[\d.]*>:[23] \(stderr\)", live), p.stderr
