@@ -28,6 +28,7 @@ class StderrTee:
         self._read_fd: Optional[int] = None
         self._thread: Optional[threading.Thread] = None
         self._busy = False
+        self._stopping = False
 
     @property
     def active(self) -> bool:
@@ -44,6 +45,7 @@ class StderrTee:
         except OSError:
             return self
         self._saved, self._read_fd = saved, r
+        _grow(w_fd=self.fd)
         self._thread = threading.Thread(target=self._pump, name="tflog-stderr-tee", daemon=True)
         self._thread.start()
         return self
@@ -51,6 +53,18 @@ class StderrTee:
     def _pump(self) -> None:
         r, out = self._read_fd, self._saved
         assert r is not None and out is not None
+        try:
+            self._copy(r, out)
+        finally:
+            if self._saved is not None and not self._stopping:
+                # this thread is ending early: give fd 2 back, or writers would block on a full pipe
+                try:
+                    os.dup2(out, self.fd)
+                except OSError:
+                    pass
+            os.close(r)
+
+    def _copy(self, r: int, out: int) -> None:
         while True:
             try:
                 chunk = os.read(r, 65536)
@@ -67,13 +81,13 @@ class StderrTee:
                     del self._buf[:over]
                     self._dropped += over
             self._busy = False
-        os.close(r)
 
     def stop(self) -> None:
         """Give fd 2 back; bytes still in the pipe are passed on before the thread ends."""
         if self._saved is None:
             return
         _flush()
+        self._stopping = True
         os.dup2(self._saved, self.fd)  # closes our pipe's write end at fd 2: the reader sees EOF
         if self._thread is not None:
             self._thread.join(timeout=2)
@@ -102,6 +116,16 @@ class StderrTee:
             if not self._busy and _pending(self._read_fd) == 0:
                 return
             time.sleep(0.005)
+
+
+def _grow(w_fd: int) -> None:
+    """Ask Linux for a 1 MiB pipe, so a burst of log lines never waits for the copying thread."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(w_fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+    except (ImportError, OSError):
+        pass
 
 
 def _pending(fd: int) -> int:

@@ -14,6 +14,7 @@ has something to say about TensorFlow.
 
 from __future__ import annotations
 
+import atexit
 import sys
 import traceback
 from typing import Any, Callable, Optional, TextIO
@@ -51,6 +52,7 @@ def install(
     tee = StderrTee().start() if capture else None
     _state = _State(tee if tee and tee.active else None, sys.excepthook, tuple(str(d) for d in rule_dirs))
     sys.excepthook = _hook
+    atexit.register(uninstall)  # give fd 2 back before daemon threads stop copying it
     if shell is not None and shell_hook is not None:
         _state.shell_undo = shell_hook(shell)
 
@@ -61,6 +63,7 @@ def uninstall() -> None:
     if _state is None:
         return
     state, _state = _state, None
+    atexit.unregister(uninstall)
     if sys.excepthook is _hook:
         sys.excepthook = state.previous
     if state.shell_undo is not None:

@@ -113,7 +113,7 @@ def _magics_class():
             error = None
             with capture_output(display=False) as cap:
                 try:
-                    exec(compile(cell, "<%%tflog cell>", "exec"), shell.user_ns)
+                    exec(compile(shell.transform_cell(cell), "<%%tflog cell>", "exec"), shell.user_ns)
                 except Exception:
                     error = sys.exc_info()
             cap.show()  # the user sees the cell's output as it would have been
