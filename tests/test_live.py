@@ -496,7 +496,7 @@ def test_run_killed_by_sigkill_points_at_the_oom_killer():
     err = p.stderr.decode()
     notice = next(l for l in err.splitlines() if "run-killed-by-signal" in l)
     assert notice.startswith("tflog: [error] killed by SIGKILL: most likely the host's out-of-memory killer")
-    assert "dmesg" in notice and notice.endswith(f"at <{os.path.basename(sys.executable)}>:1")
+    assert "dmesg" in notice and notice.endswith(f"at <{os.path.basename(sys.executable)}>:1 (stdout)")  # its last words, on stdout
 
     p = tflog("run", "--format", "jsonl", "--", sys.executable, "-c", code, cwd=ROOT)
     summary = events(p.stderr)[-1]

@@ -59,3 +59,20 @@ def test_first_sight_batch_1_keeps_what_it_taught():
     assert float(m.group(3)) >= BAR_FIRST_SIGHT_1, p.stdout
     benign = re.search(r"^benign\s+(\d+)/(\d+)", p.stdout, re.M)
     assert benign and benign.group(1) == benign.group(2), p.stdout
+
+
+FIRST_SIGHT_KERAS = LABELS.parent / "first_sight_keras" / "labels.yaml"
+# Keras/TF first-week errors: 35/48 = 72.9% at first sight, 48/48 after the work (FIRST_SIGHT.md).
+BAR_FIRST_SIGHT_KERAS = 95.0
+
+
+@pytest.mark.skipif(not (CORPUS / "score.py").is_file(), reason="dev corpus scorer not next to this checkout")
+def test_first_sight_keras_batch_keeps_what_it_taught():
+    cmd = f"{sys.executable} -m analyzer analyze --format json"
+    p = subprocess.run([sys.executable, str(CORPUS / "score.py"), "--cmd", cmd, "--show-misses", str(FIRST_SIGHT_KERAS)],
+                       capture_output=True, text=True, cwd=LABELS.parent, timeout=900)
+    print(p.stdout)
+    m = re.search(r"top-1 accuracy: (\d+)/(\d+) = ([\d.]+)%", p.stdout)
+    assert m and int(m.group(2)) >= 48, p.stdout + p.stderr
+    assert re.search(r"crashes: 0;", p.stdout), p.stdout
+    assert float(m.group(3)) >= BAR_FIRST_SIGHT_KERAS, p.stdout

@@ -126,12 +126,22 @@ def watch(
         help="Exit with status 1 at the end when a finding is at least this severe (default never: a pipe keeps its status).",
     ),
     no_color: bool = typer.Option(False, "--no-color", help="No colour in the diagnoses."),
+    follow: Optional[Path] = typer.Option(
+        None,
+        "--follow",
+        metavar="FILE",
+        help="Follow a growing log file like `tail -F` (rotation and truncation survived) instead of reading stdin; Ctrl-C ends it with the summary.",
+    ),
 ) -> None:
-    """Diagnose a live stream: `python train.py 2>&1 | tflog watch`.
+    """Diagnose a live stream: `python train.py 2>&1 | tflog watch`, or `tflog watch --follow job.log`.
 
     Every input byte is passed through to stdout unchanged and at once; diagnoses go to stderr
     the moment the evidence arrives, and a summary at the end of input.
     """
+    if follow is not None:
+        from analyzer.live.follow import follow_file
+
+        raise typer.Exit(follow_file(_kb(rules), str(follow), fmt=_live_format(fmt, no_color), fail_on=fail_on.value))
     from analyzer.live.watch import watch_stream
 
     raise typer.Exit(watch_stream(_kb(rules), fmt=_live_format(fmt, no_color), fail_on=fail_on.value))

@@ -27,9 +27,10 @@ How it is built, and why:
 - **Analysis can fail; pass-through cannot.** Any exception from the engine or a renderer stops
   the analysis with one line on stderr; bytes keep flowing and the exit status is unchanged.
 - **Diagnoses never go to stdout.** What goes to stderr:
-  - text/rich: for each new finding `tflog: [error] <title> (<rule_id>) at <input>:<line>` and
-    `tflog:   fix: <first fix>` (harmless findings: `[harmless]`, no fix; a symptom's line ends
-    `(a symptom of <rule_id>)`). When later lines change a finding's diagnosis (its root cause
+  - text/rich: for each new finding `tflog: [error] <title> (<rule_id>) at <input>:<line>` (with
+    `tflog run`, `at <cmd>:<line> (stdout|stderr)`: the combined line number and its stream) and
+    `tflog:   fix: <first fix>` (a symptom's line ends `(a symptom of <rule_id>)`). Harmless
+    findings do not interrupt the user's output: they are listed in the final summary only. When later lines change a finding's diagnosis (its root cause
     shows up, its severity, explanation or fix changes) the line is repeated, ending e.g.
     `(updated: now explained by <rule_id>: <title>)`. At end of input `tflog: summary` and the
     full text (or rich) report.
@@ -65,6 +66,8 @@ MAX_BACKLOG = 16 << 20  # bytes waiting for analysis; older ones are skipped (th
 URGENT_LAG = 0.05  # seconds of lag after which error-looking lines are analysed first
 FINISH_BUDGET = 5.0  # seconds spent at end of input on lines still waiting, before skimming them
 LIVE_FORMATS = ("rich", "text", "json", "jsonl", "markdown")
+MAX_RUNS = 65536  # stream runs remembered for line references (older lines are named without their stream)
+STREAM_NAMES = {"out": "stdout", "err": "stderr", "in": "stdin"}
 
 # Error-looking lines: literals only, because Python's `re` searches an alternation of literals
 # ~10x faster than one with character classes (absl lines are found by "\nE0"/"\nE1": E + mmdd).
@@ -132,6 +135,9 @@ class LiveAnalysis:
         self._console: Optional[Console] = None
         self._changed = False
         self._slice = 256  # bytes per analysis step, adapted to ~STEP_SECONDS
+        # With several streams (tflog run: stdout and stderr), which stream each line came from:
+        # [first, last, stream] runs of the combined numbering, the newest MAX_RUNS of them.
+        self._runs: Deque[List] = deque(maxlen=MAX_RUNS) if len(streams) > 1 else deque(maxlen=0)
         try:
             from analyzer.pipeline.engine import Analysis
 
@@ -229,6 +235,11 @@ class LiveAnalysis:
         sp = self.splitters[stream]
         for b in sp.finish() if final else sp.feed(data):
             block = Block(b.data, self.next_line, b.newline, b.line_count())
+            if self._runs.maxlen and block.lines:
+                if self._runs and self._runs[-1][2] == stream and self._runs[-1][1] == self.next_line - 1:
+                    self._runs[-1][1] += block.lines
+                else:
+                    self._runs.append([self.next_line, self.next_line + block.lines - 1, stream])
             self.next_line += block.lines
             self._remember_last(b.data, self.next_line - 1, b.newline)
             yield block
@@ -423,8 +434,10 @@ class LiveAnalysis:
         if self.fmt == "jsonl":
             self.diag.write(json.dumps({"event": event, **f.to_dict()}, ensure_ascii=False) + "\n")
             return
+        if f.severity == "info" and event == "new":
+            return  # a harmless line is no news: it waits for the final summary, not in the user's stream
         head = f"tflog: [{_label(f.severity)}] {_one_line(f.title)} ({f.rule_id})"
-        where = _where(f)
+        where = self._where(f)
         if where:
             head += f" at {where}"
         if event == "new" and parent is not None:
@@ -441,6 +454,18 @@ class LiveAnalysis:
             self._rich(lines, f.severity)
         else:
             self.diag.write("\n".join(lines) + "\n")
+
+    def _where(self, f: Finding) -> str:
+        """`<python>:57 (stderr)`: the line in the output as it scrolled by, and which stream it was on."""
+        if not f.evidence:
+            return ""
+        e = f.evidence[0]
+        for first, last, stream in reversed(self._runs):
+            if first <= e.line <= last:
+                return f"{e.input}:{e.line} ({STREAM_NAMES.get(stream, stream)})"
+            if last < e.line:
+                break
+        return f"{e.input}:{e.line}"
 
     def _rich(self, lines: List[str], severity: str) -> None:
         """The same notices, coloured (rich.Text, so titles are never read as markup)."""
@@ -486,13 +511,6 @@ def _label(severity: str) -> str:
 
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
-
-
-def _where(f: Finding) -> str:
-    if not f.evidence:
-        return ""
-    e = f.evidence[0]
-    return f"{e.input}:{e.line}"
 
 
 def _changes(old: tuple, new: tuple, parent: Optional[Finding]) -> List[str]:

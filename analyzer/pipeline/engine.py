@@ -31,6 +31,7 @@ from analyzer.kb.rules import mask_cached as mask
 from .facts import KEYWORDS as FACT_KEYWORDS
 from .facts import REPORT_FACTS, FactCollector, LineFacts, merge_facts, normalise_finding_facts, provenance
 from .memory import finding_facts
+from .notebook import cell_outputs, is_notebook
 from .parse import (
     REPL_PROMPTS,
     Frame,
@@ -340,8 +341,8 @@ class Analysis:
         report = Report(__version__, list(self.inputs), facts, dict(self.facts.evidence), ranked)
         report.warnings = list(self.kb.warnings)
         report.fact_provenance = provenance_of
-        if len(self.inputs) == 1:
-            self.inputs[0].facts, self.inputs[0].fact_provenance = dict(facts), dict(provenance_of)
+        for info in self.inputs:  # one analysis is one machine (a log, or a notebook's cells)
+            info.facts, info.fact_provenance = dict(facts), dict(provenance_of)
         if self.progress is not None and self.bins is not None:
             report.loss = self.progress.points()
             report.bfc_bins = list(self.bins.bins)
@@ -566,6 +567,10 @@ def analyze_paths(paths: Iterable[str], kb: KnowledgeBase, pictures: bool = Fals
     reports = []
     for path in paths:
         analysis = Analysis(kb, pictures)
+        if is_notebook(path):  # a notebook's cells are inputs of one analysis: one machine
+            analyze_notebook(analysis, path)
+            reports.append(analysis.report())
+            continue
         source = open_source(path)
         try:
             analyze_source(analysis, source)
@@ -581,6 +586,14 @@ def analyze_source(analysis: Analysis, source: Source) -> InputInfo:
     for block in read_blocks(source):
         analysis.feed_block(info, block)
     return info
+
+
+def analyze_notebook(analysis: Analysis, path: str) -> None:
+    """Each code cell's outputs as its own input `path#cellN` (see pipeline.notebook)."""
+    for name, text in cell_outputs(path):
+        info = analysis.start_input(name)
+        for block in LineSplitter(name).split([text.encode("utf-8", "replace")]):
+            analysis.feed_block(info, block)
 
 
 def _exchange(block: Block, prompt: bytes, start: int) -> Tuple[int, Optional[bytes]]:

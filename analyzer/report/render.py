@@ -15,8 +15,9 @@ import sys
 import textwrap
 from typing import Dict, FrozenSet, List, Optional, Set, TextIO, Tuple
 
-from analyzer.core.model import Finding, Report
+from analyzer.core.model import Evidence, Finding, Report
 from analyzer.pipeline.memory import human_bytes
+from analyzer.pipeline.notebook import cell_place
 from analyzer.pipeline.parse import parse_line
 
 FORMATS = ("rich", "text", "json", "markdown", "sarif", "github", "jsonl")  # html: analyzer.report.html
@@ -75,12 +76,17 @@ def evidence_message(text: str, line_no: int = 0) -> str:
     return f"{prefix} {rec.message.strip()}".strip()
 
 
+def place(e: Evidence) -> str:
+    """Where a person finds the line: `run.log:12`, or `nb.ipynb, cell 3, line 12` in a notebook."""
+    path, cell = cell_place(e.input)
+    return f"{path}, cell {cell}, line {e.line}" if cell else f"{e.input}:{e.line}"
+
+
 def _where(f: Finding) -> str:
     if not f.evidence:
         return ""
-    e = f.evidence[0]
     more = f" (x{f.count})" if f.count > 1 else ""
-    return f"{e.input}:{e.line}{more}"
+    return f"{place(f.evidence[0])}{more}"
 
 
 def _fact_text(key: str, value: object) -> str:
@@ -230,7 +236,7 @@ def _key_line(f: Finding, width: int) -> Tuple[str, str]:
     """('input:line', text) of the finding's first evidence line; a log line without its prefix."""
     e = f.evidence[0]
     rec = parse_line(e.line, e.text)
-    return f"{e.input}:{e.line}", _short(rec.message if rec.kind == "log" and rec.message else e.text, width)
+    return place(e), _short(rec.message if rec.kind == "log" and rec.message else e.text, width)
 
 
 def _brief_head(root: Finding) -> str:
@@ -276,7 +282,7 @@ def render_text(report: Report, verbose: bool = False, all_fixes: bool = False, 
             out.append(f"{label} [{f.severity}] {f.title}  ({tag})")
             for e in f.evidence[: 3 if not verbose else None]:
                 more = f" (x{e.count})" if e.count > 1 else ""
-                out.append(f"  {e.input}:{e.line}{more}: {_short(evidence_message(e.text, e.line))}")
+                out.append(f"  {place(e)}{more}: {_short(evidence_message(e.text, e.line))}")
             if f.explanation:
                 out.append("  Why: " + f.explanation.replace("\n", "\n       "))
             fixes, hidden = plan[id(f)]
@@ -342,7 +348,7 @@ def render_markdown(report: Report, all_fixes: bool = False, brief: bool = False
         if f.evidence:
             e = f.evidence[0]
             out.append(
-                f"\nEvidence ({e.input} line {e.line}{f', seen {f.count} times' if f.count > 1 else ''}):\n```\n{_short(e.text, 500)}\n```"
+                f"\nEvidence ({place(e)}{f', seen {f.count} times' if f.count > 1 else ''}):\n```\n{_short(e.text, 500)}\n```"
             )
         if f.explanation:
             out.append(f.explanation)
@@ -415,7 +421,7 @@ def render_rich(
             tag = f"({f.rule_id}, {f.confidence:.0%}{f', fuzzy {f.score:.0f}' if f.score else ''})"
             hang(f"[{colour[f.severity]}]{label}[/]", label, f"{f.title} {tag}", indent=0, style="bold")
             for e in f.evidence[: None if verbose else 3]:
-                where = f"{e.input}:{e.line}" + (f" (x{e.count})" if e.count > 1 else "")
+                where = place(e) + (f" (x{e.count})" if e.count > 1 else "")
                 message = evidence_message(e.text, e.line)
                 room = width - 3 - len(where)
                 if len(message) <= room:

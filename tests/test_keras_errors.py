@@ -1,0 +1,89 @@
+"""Keras/TF Python-level errors of a user's first week, raised by real TensorFlow here.
+
+Each case runs a few lines of real TF 2.x / Keras code in a subprocess, takes the exception it
+prints, and checks that tflog names the right rule and that the fix names the layer and shapes
+from the message (what a user needs to act on it).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+pytest.importorskip("tensorflow")
+
+PRELUDE = "import os; os.environ['TF_CPP_MIN_LOG_LEVEL'] = '2'\nimport numpy as np, tensorflow as tf, keras\n"
+
+CASES = {
+    "rank": (
+        "l = keras.layers.Conv2D(4, 3, name='conv_in'); l(np.zeros((28, 28), 'float32'))",
+        "input-layer-input-mismatch",
+        ["conv_in", "(28, 28)"],
+    ),
+    "axis": (
+        "m = keras.Sequential([keras.Input((10,)), keras.layers.Dense(3, name='dense_out')]); m.predict(np.zeros((2, 12), 'float32'), verbose=0)",
+        "input-layer-input-mismatch",
+        ["dense_out", "10", "(2, 12)"],
+    ),
+    "labels": (
+        "m = keras.Sequential([keras.Input((4,)), keras.layers.Dense(10, activation='softmax')]); m.compile('adam', 'categorical_crossentropy'); m.fit(np.zeros((8, 4)), np.zeros((8, 1)), verbose=0)",
+        "input-labels-output-mismatch",
+        ["(None, 1)", "(None, 10)", "sparse_categorical_crossentropy"],
+    ),
+    "onehot_sparse": (
+        "m = keras.Sequential([keras.Input((4,)), keras.layers.Dense(10)]); m.compile('adam', keras.losses.SparseCategoricalCrossentropy(from_logits=True)); m.fit(np.zeros((8, 4)), np.zeros((8, 10)), verbose=0)",
+        "input-labels-output-mismatch",
+        ["(None, 10)"],
+    ),
+    "matmul": ("tf.matmul(tf.zeros((2, 3)), tf.zeros((4, 5)))", "input-matmul-size-mismatch", ["4", "3"]),
+    "dtype": (
+        "tf.matmul(tf.zeros((2, 2), tf.float64), tf.zeros((2, 2), tf.float32))",
+        "input-dtype-mismatch",
+        ["tf.double", "float"],
+    ),
+    "reshape": ("tf.reshape(tf.zeros((5,)), (2, -1))", "input-shape-mismatch", []),
+    "iterate_graph": (
+        "g = tf.Graph()\nwith g.as_default():\n    list(tf.constant([1, 2]))",
+        "api-tensor-iterated-in-graph",
+        ["tf.map_fn"],
+    ),
+    "numpy_in_function": (
+        "@tf.function\ndef f(x):\n    return x.numpy()\nf(tf.constant([1]))",
+        "api-numpy-in-graph",
+        ["run_eagerly"],
+    ),
+    "keras3_savedmodel": (
+        "keras.models.load_model('/nonexistent/saved_model_dir')",
+        "deps-keras3-legacy-format",
+        ["TFSMLayer"],
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory):
+    """Run every case once, in one interpreter per case (TF's state differs between them)."""
+    out = {}
+    for name, (code, _, _) in CASES.items():
+        p = subprocess.run([sys.executable, "-c", PRELUDE + textwrap.dedent(code)], capture_output=True, text=True, timeout=300)
+        assert p.returncode != 0, f"{name}: the snippet did not fail"
+        path = tmp_path_factory.mktemp("k") / f"{name}.log"
+        path.write_text(p.stdout + p.stderr)
+        out[name] = path
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_real_keras_error_is_diagnosed_with_its_layer_and_shapes(outputs, name):
+    _, rule, words = CASES[name]
+    p = subprocess.run([sys.executable, "-m", "analyzer", "analyze", "--format", "json", str(outputs[name])], capture_output=True, text=True)
+    report = json.loads(p.stdout)
+    root = next(f for f in report["findings"] if f["severity"] != "info")
+    assert root["rule_id"] == rule, (name, root["rule_id"], outputs[name].read_text()[-800:])
+    text = root["explanation"] + "\n".join(root["fixes"])
+    for w in words:
+        assert w in text, (name, w, text)
