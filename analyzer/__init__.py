@@ -4,6 +4,10 @@
     report = analyze(open("run.log").read())      # or analyze(path=Path("run.log"))
     report.root.title, report.to_dict()           # to_dict() is the CLI's JSON
 
+    from analyzer import analyze_many
+    fleet = analyze_many(["logs/"], jobs=4)       # many logs, each on its own (tflog triage)
+    fleet.aggregate.to_dict()                     # = tflog triage --format json
+
 Heavy modules are imported on first use so that `import analyzer` stays cheap.
 """
 
@@ -11,7 +15,7 @@ from __future__ import annotations
 
 from .core.version import __version__
 
-__all__ = ["analyze", "load_knowledge_base", "__version__"]
+__all__ = ["analyze", "analyze_many", "load_knowledge_base", "__version__"]
 
 
 def load_knowledge_base(rule_dirs=(), include_builtin: bool = True):
@@ -31,3 +35,22 @@ def analyze(text=None, *, path=None, rule_dirs=()):
     if path is not None:
         return analyze_paths([str(path)], kb)
     return analyze_text(text, kb)
+
+
+def analyze_many(paths, *, jobs=None, rule_dirs=(), recursive=False, db=None, since=None, ray=None):
+    """Triage many logs, each on its own, with `jobs` worker processes (default: the CPU count).
+
+    `paths`: files, folders, globs or URIs. Returns an `analyzer.fleet.run.TriageResult`: iterate
+    it for one `LogReport` per log (by path: `.path`, `.root`, `.row` = the JSONL row) and read
+    `.aggregate` (`to_dict()` = `tflog triage --format json`). `db`: the SQLite index; `ray`: ""
+    for a local Ray instance or a cluster address (the `ray` extra).
+    """
+    from .fleet.run import run_triage
+    from .fleet.triage import expand_paths, parse_since
+
+    if isinstance(paths, (str, bytes)):
+        raise TypeError("give a list of paths, e.g. analyze_many([path])")
+    kb = load_knowledge_base(rule_dirs)
+    logs = expand_paths([str(p) for p in paths], recursive=recursive)
+    when = parse_since(since) if since else None
+    return run_triage(logs, kb, jobs=jobs, rule_dirs=[str(d) for d in rule_dirs], db=db, since=when, ray=ray)
