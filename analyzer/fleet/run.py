@@ -73,8 +73,8 @@ def run_triage(
     index = Index(db) if db else None
     try:
         if not paths and index is not None:
-            stored = list(index.rows(since))
-            return TriageResult(stored, Aggregate.from_rows(stored, since))
+            indexed = list(index.rows(since))
+            return TriageResult(indexed, Aggregate.from_rows(indexed, since))
         version = kb_version(kb)
         known = index.known_hashes(version) if index is not None else set()
         if ray is not None:
