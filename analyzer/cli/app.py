@@ -288,7 +288,7 @@ def triage(
     from analyzer.fleet.aggregate import csv_text, jsonl
     from analyzer.fleet.run import run_triage
 
-    kb = _kb(rules)
+    kb = _kb(rules) if logs else None  # a report from the index alone needs no rules
     show = Progress() if sys.stderr.isatty() and logs and not (ray or ray_address) else None
     result = run_triage(
         logs,

@@ -9,15 +9,16 @@ driver. Ray is optional (`pip install 'tflog[ray]'`) and imported only here.
 from __future__ import annotations
 
 import json
+import logging
 import os
-from typing import Any, Dict, Iterable, List, Optional, Sequence
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence
 
 from analyzer.pipeline.reader import InputError
 
 from .triage import Row
 
 RAY_EXTRA = "triage --ray needs Ray: pip install 'tflog[ray]'"
-BATCH = 64  # logs per map_batches call: big enough to amortise Ray's per-batch cost, small enough to spread
+BATCH = 128  # logs per map_batches call: big enough to amortise Ray's per-batch cost, small enough to spread
 
 
 def _ray():
@@ -61,7 +62,7 @@ class _Triage:
         return {"row": out}  # JSON text: one column whatever a row holds, no Arrow schema to agree on
 
 
-def triage_ray(
+def iter_ray(
     paths: Sequence[str],
     *,
     address: Optional[str] = None,
@@ -69,8 +70,8 @@ def triage_ray(
     known: Iterable[str] = (),
     workers: Optional[int] = None,
     num_cpus: Optional[int] = None,
-) -> List[Row]:
-    """Rows of `paths` computed on Ray (a local instance, or the cluster at `address`), by path.
+) -> Iterator[Row]:
+    """Rows of `paths` computed on Ray (a local instance, or the cluster at `address`), as they come.
 
     `workers`: how many KB-holding actors (default: the cluster's CPUs); `num_cpus` caps a local
     instance. Workers read paths made absolute (so that they find relative ones); rows keep the
@@ -85,23 +86,28 @@ def triage_ray(
         ray.init(**kwargs)
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = False
+    logging.getLogger("ray.data").setLevel(logging.WARNING)  # its per-run INFO lines are not for tflog's users
     cpus = int(ray.cluster_resources().get("CPU", 1))
     n = max(1, workers or cpus)
     items = [{"where": p if "://" in p else os.path.abspath(p), "path": p} for p in paths]
     if not items:
-        return []
+        return
     ds = ray.data.from_items(items, override_num_blocks=max(1, min(len(items) // BATCH, n * 8)))
     ds = ds.map_batches(
         _Triage,
         fn_constructor_kwargs={"rule_dirs": [os.path.abspath(d) for d in rule_dirs], "known": sorted(known)},
         batch_size=BATCH,
         batch_format="numpy",
-        concurrency=n,
+        compute=ray.data.ActorPoolStrategy(size=n),
         num_cpus=1,
     )
-    rows = [json.loads(rec["row"]) for rec in ds.iter_rows()]
-    rows.sort(key=lambda r: r["path"])
-    return rows
+    for rec in ds.iter_rows():
+        yield json.loads(rec["row"])
+
+
+def triage_ray(paths: Sequence[str], **kwargs: Any) -> List[Row]:
+    """Rows of `paths` computed on Ray, by path (the arguments of `iter_ray`)."""
+    return sorted(iter_ray(paths, **kwargs), key=lambda r: r["path"])
 
 
 def shutdown() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import datetime, timezone
-from typing import Dict, Iterable, Iterator, Optional, Set
+from typing import Dict, Iterable, List, Optional, Set
 
 from analyzer.pipeline.reader import InputError
 
@@ -121,15 +121,19 @@ class Index:
             raise
         return n
 
-    def rows(self, since: Optional[str] = None) -> Iterator[Row]:
-        """Every stored row (at or after `since`, an ISO time, when given), by path."""
+    def rows(self, since: Optional[str] = None) -> List[Row]:
+        """Every stored row (at or after `since`, an ISO time, when given), by path.
+
+        Sorted here, not by SQL: ORDER BY path would walk the whole table in path order instead of
+        reading only the recent rows through the time index."""
         if since is None:
-            cur = self.db.execute("SELECT row FROM logs ORDER BY path")
+            cur = self.db.execute("SELECT row FROM logs")
         else:
-            cur = self.db.execute("SELECT row FROM logs WHERE time >= ? ORDER BY path", (since,))
+            cur = self.db.execute("SELECT row FROM logs WHERE time >= ?", (since,))
         loads = json.loads
-        for (text,) in cur:
-            yield loads(text)
+        rows = [loads(text) for (text,) in cur]
+        rows.sort(key=lambda r: r["path"])
+        return rows
 
     def count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM logs").fetchone()[0]

@@ -58,7 +58,7 @@ class TriageResult:
 
 def run_triage(
     paths: Sequence[str],
-    kb: KnowledgeBase,
+    kb: Optional[KnowledgeBase],
     *,
     jobs: Optional[int] = None,
     rule_dirs: Sequence[str] = (),
@@ -73,8 +73,10 @@ def run_triage(
     index = Index(db) if db else None
     try:
         if not paths and index is not None:
-            indexed = list(index.rows(since))
+            indexed = index.rows(since)
             return TriageResult(indexed, Aggregate.from_rows(indexed, since))
+        if kb is None:
+            raise ValueError("give the knowledge base to triage logs")
         version = kb_version(kb)
         known = index.known_hashes(version) if index is not None else set()
         if ray is not None:
