@@ -255,3 +255,16 @@ def test_mistakes_give_one_line_and_status_2(tmp_path):
     assert p.returncode == 0
     out = json.loads(p.stdout)
     assert out["status"]["unreadable"] == 1 and "binary file" in out["unreadable"][0]["error"]
+
+
+def test_object_storage_uris_are_listed_and_read_through_pyarrow(tmp_path):
+    pytest.importorskip("pyarrow.fs", reason="URIs are read through pyarrow (the ray extra)")
+    make_fleet(tmp_path / "bucket", 30)
+    uri = (tmp_path / "bucket").as_uri() + "/"  # file:// here; s3://, gs:// the same way
+    p = tflog("triage", uri, "--format", "jsonl")
+    assert p.returncode == 0, p.stderr.decode()
+    rows = [json.loads(line) for line in p.stdout.decode().splitlines()]
+    local = analyze_many([str(tmp_path / "bucket")], recursive=True, jobs=1).rows
+    assert len(rows) == 30 and all(r["path"].startswith("file://") for r in rows)
+    strip = [{k: v for k, v in r.items() if k != "path"} for r in rows]
+    assert strip == [{k: v for k, v in r.items() if k != "path"} for r in local]

@@ -24,6 +24,7 @@ EXAMPLES = 3  # example logs kept per root cause and per cluster
 TOP_VALUES = 3  # values shown per fact
 VERSION_FACTS = ("tf_version", "cuda_runtime", "cuda_compiled", "cudnn_runtime", "cudnn_compiled", "driver_version")
 SHOWN_FACTS = VERSION_FACTS + ("gpu_name", "compute_capability", "python_version", "platform")
+TEXT_FACTS = ("tf_version", "cuda_runtime", "cudnn_runtime", "driver_version", "gpu_name")  # the table's; JSON has all
 CSV_FIELDS = ("path", "status", "root_rule", "category", "time", "first_time", "size", "sha256", "rule_ids", "unrecognized")
 
 
@@ -166,7 +167,9 @@ class Aggregate:
                     f"  {g['count']:>7}  {g['share']:>6.1%}  {g['first_seen'] or '-':19}  {g['last_seen'] or '-':19}  {g['rule_id']}"
                 )
                 facts = "; ".join(
-                    f"{k} " + ", ".join(f"{v['value']} ({v['count']})" for v in vals) for k, vals in g["facts"].items()
+                    f"{k} " + ", ".join(f"{v['value']} ({v['count']})" for v in vals)
+                    for k, vals in g["facts"].items()
+                    if k in TEXT_FACTS
                 )
                 if facts:
                     out.append(f"{'':11}{facts}")

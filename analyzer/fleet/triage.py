@@ -59,7 +59,8 @@ def expand_paths(paths: Sequence[str], recursive: bool = False, stdin=None) -> L
                 if line.strip():
                     add(line.strip())
         elif "://" in p:
-            add(p)  # an object-storage URI, read through pyarrow's filesystems
+            for u in _uri_logs(p) if p.endswith("/") else [p]:  # object storage, through pyarrow's filesystems
+                add(u)
         elif os.path.isdir(p):
             found = _logs_in(p, recursive)
             if not found:
@@ -77,6 +78,24 @@ def expand_paths(paths: Sequence[str], recursive: bool = False, stdin=None) -> L
         else:
             raise TriageError(f"{p}: no such file")
     return out
+
+
+def _uri_logs(prefix: str) -> List[str]:
+    """The logs under an object-storage folder URI (s3://bucket/logs/), listed with pyarrow."""
+    try:
+        from pyarrow import fs
+    except ImportError:
+        raise TriageError(f"{prefix}: listing URIs needs pyarrow (pip install 'tflog[ray]')") from None
+    filesystem, inner = fs.FileSystem.from_uri(prefix)
+    scheme = prefix.split("://", 1)[0]
+    found = sorted(
+        f"{scheme}://{i.path}"
+        for i in filesystem.get_file_info(fs.FileSelector(inner, recursive=True))
+        if i.type == fs.FileType.File and i.path.lower().endswith(LOG_SUFFIXES)
+    )
+    if not found:
+        raise TriageError(f"{prefix}: no log files under this URI")
+    return found
 
 
 def _logs_in(folder: str, recursive: bool) -> List[str]:
@@ -99,7 +118,7 @@ def read_log(path: str) -> Tuple[bytes, float]:
             raise InputError(f"{path}: reading URIs needs pyarrow (pip install 'tflog[ray]')") from None
         filesystem, inner = fs.FileSystem.from_uri(path)
         info = filesystem.get_file_info(inner)
-        with filesystem.open_input_stream(inner) as f:
+        with filesystem.open_input_stream(inner, compression=None) as f:  # the bytes as stored, as for a local file
             data = f.read()
         return data, info.mtime.timestamp() if info.mtime is not None else 0.0
     with open(path, "rb") as f:
