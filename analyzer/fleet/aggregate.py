@@ -136,7 +136,7 @@ class Aggregate:
                 {"category": c, "count": n, "share": round(n / t, 4) if t else 0.0}
                 for c, n in sorted(by_category.items(), key=lambda x: (-x[1], x[0]))
             ],
-            "root_causes": [dict(g.to_dict(t), rule_id=g.key) for g in causes],
+            "root_causes": [{"rule_id": g.key, **{k: v for k, v in g.to_dict(t).items() if k != "key"}} for g in causes],
             "unrecognized_clusters": [
                 {
                     k: v
