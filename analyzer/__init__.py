@@ -6,6 +6,9 @@
 
     import analyzer; analyzer.install()           # every uncaught exception explains itself
     %load_ext analyzer                            # the same in IPython/Jupyter, plus %tflog
+    from analyzer import analyze_many
+    fleet = analyze_many(["logs/"], jobs=4)       # many logs, each on its own (tflog triage)
+    fleet.aggregate.to_dict()                     # = tflog triage --format json
 
 Heavy modules are imported on first use so that `import analyzer` stays cheap.
 """
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 from .core.version import __version__
 
-__all__ = ["analyze", "install", "uninstall", "load_knowledge_base", "__version__"]
+__all__ = ["analyze", "analyze_many", "install", "uninstall", "load_knowledge_base", "__version__"]
 
 
 def load_knowledge_base(rule_dirs=(), include_builtin: bool = True):
@@ -65,3 +68,22 @@ def unload_ipython_extension(shell) -> None:
     from .integrations.ipython import unload_ipython_extension as _unload
 
     _unload(shell)
+
+
+def analyze_many(paths, *, jobs=None, rule_dirs=(), recursive=False, db=None, since=None, ray=None):
+    """Triage many logs, each on its own, with `jobs` worker processes (default: the CPU count).
+
+    `paths`: files, folders, globs or URIs. Returns an `analyzer.fleet.run.TriageResult`: iterate
+    it for one `LogReport` per log (by path: `.path`, `.root`, `.row` = the JSONL row) and read
+    `.aggregate` (`to_dict()` = `tflog triage --format json`). `db`: the SQLite index; `ray`: ""
+    for a local Ray instance or a cluster address (the `ray` extra).
+    """
+    from .fleet.run import run_triage
+    from .fleet.triage import expand_paths, parse_since
+
+    if isinstance(paths, (str, bytes)):
+        raise TypeError("give a list of paths, e.g. analyze_many([path])")
+    kb = load_knowledge_base(rule_dirs)
+    logs = expand_paths([str(p) for p in paths], recursive=recursive)
+    when = parse_since(since) if since else None
+    return run_triage(logs, kb, jobs=jobs, rule_dirs=[str(d) for d in rule_dirs], db=db, since=when, ray=ray)

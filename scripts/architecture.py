@@ -29,7 +29,7 @@ STAGES: List[Tuple[str, ...]] = [
     ("pipeline",),
     ("report",),
     ("confirm", "authoring"),
-    ("live", "integrations", "serve"),
+    ("live", "integrations", "serve", "fleet"),
     ("cli",),
     ("analyzer",),
 ]

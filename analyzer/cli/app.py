@@ -30,6 +30,7 @@ app = typer.Typer(
     "  python train.py 2>&1 | tflog watch        diagnose live; your output passes through\n"
     "  tflog run -- python train.py              run a command and diagnose it live\n"
     "  tflog doctor                              check this machine's GPU set-up\n"
+    "  tflog triage -r logs/ --db triage.sqlite  what fails across many logs\n"
     "  tflog rules list                          what tflog knows",
     add_completion=False,
     no_args_is_help=True,
@@ -243,6 +244,87 @@ def serve(
     except ImportError:
         raise InputError(MCP_EXTRA) from None
     run_stdio(Service(rules or (), redact, timeout))
+
+
+class TriageFormat(str, Enum):
+    rich = "rich"
+    text = "text"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+@app.command()
+def triage(
+    paths: List[str] = typer.Argument(
+        None, metavar="PATH...", help="Log files (.gz too), folders, globs, URIs (s3://...), or - for a list of paths on stdin."
+    ),
+    recursive: bool = typer.Option(False, "--recursive", "-r", help="Also the logs in folders below the folders given."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: the CPU count)."),
+    fmt: Optional[TriageFormat] = typer.Option(
+        None,
+        "--format",
+        "-f",
+        help="rich/text (the table), json (the aggregate), jsonl (one row per log) or csv (one line per log).",
+    ),
+    db: Optional[str] = typer.Option(
+        None, "--db", metavar="FILE", help="SQLite index: logs already in it (same content, same rules) are not analysed again."
+    ),
+    since: Optional[str] = typer.Option(
+        None, "--since", metavar="AGE", help="Only logs from this recent (7d, 12h, 2w or a date)."
+    ),
+    ray: bool = typer.Option(False, "--ray", help="Run on Ray (a local instance, or RAY_ADDRESS); needs the `ray` extra."),
+    ray_address: Optional[str] = typer.Option(
+        None, "--ray-address", metavar="ADDRESS", help="Run on the Ray cluster at ADDRESS."
+    ),
+    top: int = typer.Option(20, "--top", min=1, help="Root causes and clusters shown in the table."),
+    rules: Optional[List[Path]] = RULES_OPTION,
+) -> None:
+    """Triage many logs: what fails across them, how often, since when, and what is not known yet.
+
+    Each log is analysed on its own. With --db, `tflog triage --db triage.sqlite --since 7d` (no
+    paths) reports from the index alone.
+    """
+    from analyzer.fleet.triage import Progress, expand_paths, parse_since
+
+    if not paths and not db:
+        raise UsageError("give logs to triage (files, folders, globs or -), or --db FILE to report from an index")
+    when = parse_since(since) if since else None
+    logs = expand_paths(paths or [], recursive=recursive)
+    if paths and not logs:
+        raise UsageError("no logs to triage")
+    if db and not paths and not os.path.exists(db):
+        raise UsageError(f"{db}: no such index (run tflog triage --db {db} LOGS... first)")
+    from analyzer.fleet.aggregate import csv_text, jsonl
+    from analyzer.fleet.run import run_triage
+
+    kb = _kb(rules) if logs else None  # a report from the index alone needs no rules
+    show = Progress() if sys.stderr.isatty() and logs and not (ray or ray_address) else None
+    result = run_triage(
+        logs,
+        kb,
+        jobs=jobs,
+        rule_dirs=[str(r) for r in rules or ()],
+        db=db,
+        since=when,
+        ray=(ray_address or "") if (ray or ray_address) else None,
+        progress=show,
+    )
+    form = fmt.value if fmt is not None else ("rich" if sys.stdout.isatty() else "text")
+    if form == "json":
+        import json
+
+        typer.echo(json.dumps(result.aggregate.to_dict(), indent=2))
+    elif form == "jsonl":
+        shown = result.rows if when is None else [r for r in result.rows if r["time"] >= when]
+        typer.echo(jsonl(shown), nl=False)
+    elif form == "csv":
+        shown = result.rows if when is None else [r for r in result.rows if r["time"] >= when]
+        typer.echo(csv_text(shown), nl=False)
+    else:
+        typer.echo(result.aggregate.text(top), nl=False)
+        if logs and db:
+            typer.echo(f"({result.analysed} analysed, {result.reused} already in {db})", err=True)
 
 
 @rules_app.command("list")
