@@ -189,3 +189,58 @@ def test_a_log_that_hides_the_gpus_is_told_so(tmp_path):
     root = next(f for f in rep["findings"] if f["severity"] != "info")
     assert root["rule_id"] == "driver-cuda-visible-devices-hidden" and root["evidence"][0]["line"] == 2
     assert "driver-cuinit-failed" in root["explains"]
+
+
+MISSING_TOOLKIT = (
+    "2020-09-17 11:03:26.100000: W tensorflow/stream_executor/platform/default/dso_loader.cc:59] Could not load dynamic "
+    "library 'libcudart.so.10.1'; dlerror: libcudart.so.10.1: cannot open shared object file: No such file or directory\n"
+    "2020-09-17 11:03:26.100100: I tensorflow/stream_executor/cuda/cudart_stub.cc:29] Ignore above cudart dlerror if you "
+    "do not have a GPU set up on your machine.\n"
+    "2020-09-17 11:03:29.100000: I tensorflow/core/common_runtime/gpu/gpu_device.cc:1716] Found device 0 with properties:\n"
+    "pciBusID: 0000:01:00.0 name: GeForce GTX 1080 Ti computeCapability: 6.1\n"
+    "2020-09-17 11:03:29.183459: W tensorflow/stream_executor/platform/default/dso_loader.cc:59] Could not load dynamic "
+    "library 'libcublas.so.10'; dlerror: libcublas.so.10: cannot open shared object file: No such file or directory\n"
+    "2020-09-17 11:03:29.187641: W tensorflow/stream_executor/platform/default/dso_loader.cc:59] Could not load dynamic "
+    "library 'libcudnn.so.7'; dlerror: libcudnn.so.7: cannot open shared object file: No such file or directory\n"
+    "2020-09-17 11:03:29.187700: W tensorflow/core/common_runtime/gpu/gpu_device.cc:1753] Cannot dlopen some GPU "
+    "libraries. Please make sure the missing libraries mentioned above are installed properly if you would like to use "
+    "GPU. Follow the guide at https://www.tensorflow.org/install/gpu for how to download and setup the required libraries "
+    "for your platform.\nSkipping registering GPU devices...\n"
+    "Traceback (most recent call last):\n  File \"train.py\", line 9, in <module>\n"
+    "    assert tf.config.list_physical_devices('GPU'), 'TensorFlow does not see the GPU'\n"
+    "AssertionError: TensorFlow does not see the GPU\n")
+
+
+def test_a_missing_toolkit_is_one_cause_with_every_library_under_it(tmp_path):
+    rep = _json(tmp_path, MISSING_TOOLKIT)
+    roots = [f for f in rep["findings"] if f["root_cause"]]
+    assert [f["rule_id"] for f in roots] == ["linkage-cudart-missing"]
+    assert "toolkit" in roots[0]["title"]
+    for lib in ("libcudart.so.10.1", "libcublas.so.10", "libcudnn.so.7"):
+        assert lib in roots[0]["explanation"]
+    explained = roots[0]["explains"]
+    assert {"linkage-dlopen-cuda-library", "cudnn-dso-load-failed", "driver-gpu-assertion-failed"} <= set(explained)
+    assert rep["summary"]["errors"] >= 2  # the lines are still counted, under their one cause
+    text = tflog("analyze", "--format", "text", tmp_path / "run0.log").stdout.decode()
+    assert "Summary: 1 root cause" in text
+
+
+def test_a_gpu_newer_than_the_build_explains_the_ptx_failure(tmp_path):
+    rep = _json(tmp_path, (
+        "W0000 00:00:1741914573.123456   15788 gpu_device.cc:2430] TensorFlow was not built with CUDA kernel binaries "
+        "compatible with compute capability 12.0a. CUDA kernels will be jit-compiled from PTX, which could take 30 minutes "
+        "or longer.\n"
+        "   LLVM ERROR: PTX version 8.5 does not support target 'sm_120'. Minimum required PTX version is 8.7.\n"))
+    root = next(f for f in rep["findings"] if f["root_cause"])
+    assert root["rule_id"] == "gpu-ptx-jit-compile" and root["severity"] == "error"
+    assert "gpu-ptx-target-unsupported" in root["explains"]
+    assert "CUDA 12.8" in root["explanation"]
+    # an older GPU's JIT notice (a warning) does not swallow an unrelated ptxas error
+    rep = _json(tmp_path, (
+        "2021-02-11 10:00:00.123456: W tensorflow/core/common_runtime/gpu/gpu_device.cc:1751] TensorFlow was not built "
+        "with CUDA kernel binaries compatible with compute capability 8.6. CUDA kernels will be jit-compiled from PTX, "
+        "which could take 30 minutes or longer.\n"
+        "tensorflow.python.framework.errors_impl.InternalError: ptxas exited with non-zero error code 65280, output: "
+        "ptxas fatal   : Value 'sm_86' is not defined for option 'gpu-name'\n"))
+    root = next(f for f in rep["findings"] if f["root_cause"])
+    assert root["category"] == "cuda.toolchain"

@@ -227,3 +227,19 @@ def test_real_pre_commit_refuses_a_failing_log(tmp_path):
     p = _run([sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), "tflog", "--files", "logs/train.log"],
              user, env)
     assert p.returncode == 0, p.stdout + p.stderr
+
+
+def test_one_failure_with_many_lines_says_which_is_the_cause(tmp_path):
+    """A GPU OOM prints several error lines; `tflog check` marks one root cause, the rest as its symptoms."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    p = subprocess.run([sys.executable, "-m", "analyzer", "check", str(ROOT / "sample_logs" / "oom_gpu.log")],
+                       capture_output=True, text=True, cwd=tmp_path)
+    lines = p.stdout.splitlines()
+    assert p.returncode == 1 and len(lines) > 2
+    assert sum(line.endswith("(root cause)") for line in lines) == 1
+    assert all(line.endswith("(root cause)") or "(symptom of oom-gpu-allocating-tensor)" in line for line in lines)
+    assert "symptoms of another" in p.stderr

@@ -68,8 +68,10 @@ def check_files(
     failing = [p for p in problems if _reaches(p.severity, fail_on)]
     if problems:
         files = len({p.path for p in problems})
+        symptoms = sum(1 for p in problems if "(symptom of " in p.title)
         err.write(
             f"tflog: {len(problems)} finding(s) in {files} of {len(paths)} file(s)"
+            f"{f' ({symptoms} of them symptoms of another)' if symptoms else ''}"
             f"{', failing on ' + fail_on if failing else ''}; `tflog analyze FILE` explains each one\n"
         )
     return 1 if failing else 0
@@ -90,10 +92,13 @@ def _problems(paths: Sequence[str], kb, config: Config) -> List[Problem]:
             severity = "warning" if reason.startswith("binary file") else "error"
             problems.append(Problem(path, 0, 0, INPUT_RULE, severity, reason))
             continue
-        for f in report.findings:
-            if f.severity == "info" or _disabled(f.rule_id, config.disable):
-                continue
-            problems.append(Problem(path, f.first_line, 1, f.rule_id, f.severity, f.title))
+        cause_of = {sid: f.rule_id for f in report.findings for sid in f.explains}
+        shown = [f for f in report.findings if f.severity != "info" and not _disabled(f.rule_id, config.disable)]
+        for f in shown:
+            # where a file has several, say which is the cause: one OOM prints several error lines
+            role = f"symptom of {cause_of[f.rule_id]}" if f.rule_id in cause_of else "root cause"
+            title = f"{f.title} ({role})" if len(shown) > 1 else f.title
+            problems.append(Problem(path, f.first_line, 1, f.rule_id, f.severity, title))
     return problems
 
 
