@@ -35,7 +35,7 @@ from .service import DEFAULT_TIMEOUT, AnalysisTimeout, Busy, Service, check_limi
 DEFAULT_MAX_BODY = 16 * 1024 * 1024
 QUEUE_PER_WORKER = 32  # requests that may wait for a worker, per worker
 BODY_TIMEOUT = 60.0  # seconds a client may take to send its request body
-SERVER_EXTRA = "the server needs: pip install 'tflog[server]'"
+SERVER_EXTRA = "the server needs: pip install 'tflog-doctor[server]'"
 
 
 # --- worker processes -----------------------------------------------------------------------------

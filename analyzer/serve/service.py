@@ -12,7 +12,7 @@ from analyzer.pipeline.reader import InputError
 DEFAULT_TIMEOUT = 10.0
 INPUT_NAME = "log"  # the input name findings' evidence carries
 CHUNK = 256 * 1024  # the deadline is checked between chunks of this size
-MCP_EXTRA = "the MCP server needs: pip install 'tflog[server]' (Python 3.10 or newer)"
+MCP_EXTRA = "the MCP server needs: pip install 'tflog-doctor[server]' (Python 3.10 or newer)"
 
 
 def check_limits(max_body: int, timeout: float) -> None:
