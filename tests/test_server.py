@@ -253,8 +253,8 @@ def test_timeout_answers_504_and_server_stays_healthy():
         s.stop()
 
 
-@pytest.mark.parametrize("blocked,flag,words", [("fastapi", [], "pip install 'tflog[server]'"),
-                                                ("mcp", ["--mcp"], "pip install 'tflog[server]'")])
+@pytest.mark.parametrize("blocked,flag,words", [("fastapi", [], "pip install 'tflog-doctor[server]'"),
+                                                ("mcp", ["--mcp"], "pip install 'tflog-doctor[server]'")])
 def test_missing_extras_are_one_clear_line(blocked, flag, words):
     """Without the extras, `tflog serve` says what to install (exit 2), not a traceback."""
     code = (f"import sys; sys.modules[{blocked!r}] = None; sys.argv = ['tflog', 'serve', *{flag!r}]\n"
