@@ -7,6 +7,7 @@ made here) through the masker and requires it unchanged unless it holds personal
 """
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -31,7 +32,7 @@ SECRETS = [
     ("mlflow login --password='p a s s' --api-key=abc123", ["p a s s", "abc123"], ["--api-key=<secret>"]),
     ("DB_PASSWORD: hunter2", ["hunter2"], ["DB_PASSWORD: <secret>"]),
     ("WANDB_API_KEY=0123abcd", ["0123abcd"], ["WANDB_API_KEY=<secret>"]),
-    ('{"password": "p@ss word"}', ["p@ss word"], ['"password": <secret>']),
+    ('{"password": "p@ss word"}', ["p@ss word"], ['"password": "<secret>"']),
     ("connecting to gpu-node-17.cluster.local and trainer.research.corp.com", ["gpu-node-17", "trainer.research"], ["connecting to <host>"]),
     ('File "C:\\Users\\John Smith\\proj\\train.py", line 3', ["John", "Smith"], ["C:\\Users\\<user>\\proj\\train.py"]),
     ("C:\\Users\\Jane Q Doe\\AppData\\Local", ["Jane", "Doe"], ["C:\\Users\\<user>\\AppData"]),
@@ -102,3 +103,56 @@ def test_tensorflow_start_up_output_is_unchanged():
     lines = [l for l in (p.stderr + p.stdout).splitlines() if l.strip() and not _PERSONAL.search(l)]
     assert any("tensorflow" in l.lower() or "device" in l.lower() for l in lines), p.stderr[-2000:]
     assert [redact_text(l) for l in lines] == lines
+
+
+SECRET_LOG = (
+    "2021-03-01 12:00:01.000001: F tensorflow/core/other/thing.cc:12] Check failed: widget_count >= 0 "
+    "reading /home/alice/data from postgresql://analytics:S3cr3t@db-1.prod.internal:5432/m DB_PASSWORD=hunter2\n"
+)
+GONE = ("alice", "S3cr3t", "hunter2", "db-1.prod", "analytics")
+
+
+@pytest.mark.parametrize("fast", ["1", "0"], ids=["fast-path", "typer"])
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown", "sarif", "jsonl"])
+def test_analyze_redact(tmp_path, fmt, fast):
+    import os
+
+    from conftest import tflog
+
+    log = tmp_path / "run.log"
+    log.write_text(SECRET_LOG)
+    env = {**os.environ, "TFLOG_FAST_CLI": fast}
+    plain = tflog("analyze", log, "--format", fmt, env=env).stdout.decode()
+    assert "hunter2" in plain or fmt == "sarif"  # without --redact the report has the log's own text (SARIF: no line text)
+    p = tflog("analyze", log, "--format", fmt, "--redact", env=env)
+    out = p.stdout.decode()
+    assert p.returncode == 1 and ("Check failed" in out or fmt == "sarif"), p.stderr
+    assert not [g for g in GONE if g in out], out
+    if fmt in ("json", "sarif"):
+        json.loads(out)
+
+
+def test_watch_and_run_redact_diagnoses_only(tmp_path):
+    from conftest import tflog
+
+    p = tflog("watch", "--redact", "--format", "jsonl", input=SECRET_LOG.encode())
+    assert p.stdout.decode() == SECRET_LOG  # the pipe's own bytes pass through untouched
+    err = p.stderr.decode()
+    assert "Check failed" in err and not [g for g in GONE if g in err], err
+    [json.loads(line) for line in err.splitlines() if line.startswith("{")]  # still JSON lines
+
+    log = tmp_path / "run.log"
+    log.write_text(SECRET_LOG)
+    p = tflog("run", "--redact", "--", sys.executable, "-c", f"import sys; sys.stderr.write(open({str(log)!r}).read())")
+    assert p.stderr.decode().count("hunter2") == 1  # the command's own stderr, once; not in the diagnoses
+    assert "Check failed" in p.stderr.decode().split(SECRET_LOG, 1)[1]
+
+
+def test_check_redact_keeps_paths(tmp_path):
+    from conftest import tflog
+
+    log = tmp_path / "alice.log"
+    log.write_text("E tensorflow/core/x.cc:1] boom for alice@gpu-box.corp.example with DB_PASSWORD=hunter2\n")
+    p = tflog("check", "--redact", "--fail-on", "never", log)
+    out = p.stdout.decode()
+    assert str(log) in out and "hunter2" not in out, out

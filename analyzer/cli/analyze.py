@@ -46,6 +46,9 @@ ANALYZE_HELP = """Diagnose TensorFlow/CUDA logs: root cause first, symptoms unde
 
 Exit status: 0 nothing at or above --fail-on, 1 something is, 2 bad input or usage.
 """
+REDACT_HELP = (
+    "Mask user names, host names, IP addresses, passwords, keys and tokens in the output (before pasting it anywhere)."
+)
 RULES_HELP = "Extra folder of YAML rules (repeatable); a rule with a built-in id replaces it."
 
 ANALYZE_OPTIONS: Tuple[Option, ...] = (
@@ -91,6 +94,7 @@ ANALYZE_OPTIONS: Tuple[Option, ...] = (
         help=f"Show every fix: rich, text and markdown show {MAX_FIXES} per root cause by default "
         "(json, sarif, github and jsonl always have all).",
     ),
+    Option("redact", ("--redact",), switch=True, default=False, help=REDACT_HELP),
 )
 
 
@@ -166,6 +170,7 @@ def run_analyze(
     confirm: bool = False,
     brief: bool = False,
     all_fixes: bool = False,
+    redact: bool = False,
 ) -> int:
     """`tflog analyze`: analyse, print the report, return the exit status."""
     from analyzer.core.model import exit_status
@@ -179,5 +184,9 @@ def run_analyze(
         from analyzer.confirm.verdict import confirm_report
 
         confirm_report(report, progress=sys.stderr if sys.stderr.isatty() else None)
+    if redact:  # after --confirm, which needs the real library paths
+        from analyzer.report.redact import redact_report
+
+        report = redact_report(report)
     render(report, choose_format(fmt, no_color), sys.stdout, all_fixes=all_fixes, brief=brief)
     return exit_status(report, fail_on)

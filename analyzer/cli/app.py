@@ -18,7 +18,7 @@ import typer
 
 from analyzer.core.version import __version__
 
-from .analyze import ANALYZE_HELP, ANALYZE_OPTIONS, FAIL_ON, FORMATS, PATHS_HELP, RULES_HELP, Option, UsageError, run_analyze
+from .analyze import ANALYZE_HELP, ANALYZE_OPTIONS, FAIL_ON, FORMATS, PATHS_HELP, REDACT_HELP, RULES_HELP, Option, UsageError, run_analyze
 from .analyze import knowledge_base as _kb
 
 app = typer.Typer(
@@ -73,6 +73,7 @@ def _main(
 
 
 RULES_OPTION = typer.Option(None, "--rules", metavar="DIR", help=RULES_HELP)
+REDACT_OPTION = typer.Option(False, "--redact", help=REDACT_HELP)
 
 
 def _typer_parameter(opt: Option) -> inspect.Parameter:
@@ -126,6 +127,7 @@ def watch(
         help="Exit with status 1 at the end when a finding is at least this severe (default never: a pipe keeps its status).",
     ),
     no_color: bool = typer.Option(False, "--no-color", help="No colour in the diagnoses."),
+    redact: bool = typer.Option(False, "--redact", help=REDACT_HELP + " Your own output passes through untouched."),
 ) -> None:
     """Diagnose a live stream: `python train.py 2>&1 | tflog watch`.
 
@@ -134,7 +136,7 @@ def watch(
     """
     from analyzer.live.watch import watch_stream
 
-    raise typer.Exit(watch_stream(_kb(rules), fmt=_live_format(fmt, no_color), fail_on=fail_on.value))
+    raise typer.Exit(watch_stream(_kb(rules), fmt=_live_format(fmt, no_color), fail_on=fail_on.value, redact=redact))
 
 
 @app.command(context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True})
@@ -149,6 +151,7 @@ def run(
         FailOn("never"), "--fail-on", help="Accepted for symmetry; the exit status is always the command's own."
     ),
     no_color: bool = typer.Option(False, "--no-color", help="No colour in the diagnoses."),
+    redact: bool = typer.Option(False, "--redact", help=REDACT_HELP + " The command's own output passes through untouched."),
 ) -> None:
     """Run a command and diagnose its output live: `tflog run -- python train.py`.
 
@@ -161,7 +164,7 @@ def run(
         command = command[1:]
     if not command:
         raise UsageError("give the command to run after --, e.g. tflog run -- python train.py")
-    raise typer.Exit(run_command(command, _kb(rules), fmt=_live_format(fmt, no_color), tee=tee))
+    raise typer.Exit(run_command(command, _kb(rules), fmt=_live_format(fmt, no_color), tee=tee, redact=redact))
 
 
 def _live_format(fmt: Optional[LiveFormat], no_color: bool) -> str:
@@ -196,6 +199,7 @@ def check(
     fail_on: Optional[FailOn] = typer.Option(
         None, "--fail-on", help="Fail on findings at least this severe (default from config, else error)."
     ),
+    redact: bool = typer.Option(False, "--redact", help=REDACT_HELP + " File paths are kept (editors and CI link them)."),
 ) -> None:
     """Check log files as a pre-commit hook: one `path:line:col: RULE-ID message` line per finding.
 
@@ -203,7 +207,7 @@ def check(
     """
     from analyzer.integrations.precommit import check_files
 
-    raise typer.Exit(check_files(paths or [], rule_dirs=rules or (), fail_on=fail_on.value if fail_on else None))
+    raise typer.Exit(check_files(paths or [], rule_dirs=rules or (), fail_on=fail_on.value if fail_on else None, redact=redact))
 
 
 @app.command()

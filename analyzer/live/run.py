@@ -56,6 +56,7 @@ def run_command(
     errors: Optional[BinaryIO] = None,
     diag: Optional[TextIO] = None,
     env: Optional[Dict[str, str]] = None,
+    redact: bool = False,
 ) -> int:
     """Run `argv`, pass its stdout/stderr through to ours, diagnose both live; return its status.
 
@@ -73,7 +74,7 @@ def run_command(
     diag_fd = _fileno(text_diag)
     line_state = _LineState()
     name = f"<{os.path.basename(argv[0]) or argv[0]}>"
-    live = LiveAnalysis(kb, fmt, _Diag(text_diag, line_state), name, streams=("out", "err"))
+    live = LiveAnalysis(kb, fmt, _Diag(text_diag, line_state, redact), name, streams=("out", "err"))
     sinks = {"out": _Sink(out, diag_fd, line_state), "err": _Sink(errs, diag_fd, line_state)}
     for sink in sinks.values():
         if sink.fd is not None:

@@ -19,7 +19,15 @@ from typing import Any, Callable, List, Tuple
 # Order matters: tokens first (they may contain path-like or hex-like parts), then
 # user@host, home directories, host names, IP addresses, and last the generic secrets.
 _SECRET_NAME = r"(?:password|passwd|pwd|secret(?:[_-]?access)?(?:[_-]?key)?|token|api[_-]?key|access[_-]?key)(?![A-Za-z0-9])"
-_TOKENS: List[Tuple[re.Pattern[str], str]] = [
+
+
+def _quoted(m: re.Match[str]) -> str:
+    """The name and `<secret>`, in the value's own quotes (JSON stays JSON)."""
+    quote = m.group(2) or m.group(3) or ""
+    return f"{m.group(1)}{quote}<secret>{quote}"
+
+
+_TOKENS: List[Tuple[re.Pattern[str], Any]] = [
     (re.compile(r"\bhf_[A-Za-z0-9]{20,}"), "<hf-token>"),
     (re.compile(r"\bgithub_pat_[A-Za-z0-9_]{20,}"), "<github-token>"),
     (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{20,}"), "<github-token>"),
@@ -34,11 +42,11 @@ _TOKENS: List[Tuple[re.Pattern[str], str]] = [
     (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/@]+:[^\s/]*@[^\s/@:?#]+"), r"\1<user>:<secret>@<host>"),
     (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/@:]+@[^\s/@:?#]+"), r"\1<user>@<host>"),
     # --password x, --api-key=x, --token "x y"
-    (re.compile(r"(?i)(--?" + _SECRET_NAME + r"(?:=|\s+))(?:\"[^\"]*\"|'[^']*'|[^\s\"']+)"), r"\1<secret>"),
+    (re.compile(r"(?i)(--?" + _SECRET_NAME + r"(?:=|\s+))(?:(\")[^\"]*\"|(')[^']*'|[^\s\"'\\]+)"), _quoted),
     # password: x, DB_PASSWORD=x, aws_secret_access_key = x, "api_key": "x"
     (
-        re.compile(r"(?i)((?<![\w-])\w*" + _SECRET_NAME + r"[\"']?\s*[:=]\s*)(?:\"[^\"]*\"|'[^']*'|(?!<)[^\s'\",;]+)"),
-        r"\1<secret>",
+        re.compile(r"(?i)((?<![\w-])\w*" + _SECRET_NAME + r"[\"']?\s*[:=]\s*)(?:(\")[^\"]*\"|(')[^']*'|(?!<)[^\s'\",;\\]+)"),
+        _quoted,
     ),
 ]
 _USER_AT_HOST = re.compile(r"(?<![\w.%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*")
