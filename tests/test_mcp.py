@@ -38,6 +38,7 @@ async def _drive(log_text: str) -> dict:
                 out["explain_unknown"] = _wire(await session.call_tool("explain_rule", {"rule_id": "no-such-rule"}))
                 out["list"] = _wire(await session.call_tool("list_rules", {}))
                 out["list_cudnn"] = _wire(await session.call_tool("list_rules", {"category": "cudnn.*"}))
+                out["unredacted"] = _wire(await session.call_tool("analyze_log", {"log": log_text, "redact": False}))
                 out["bad_args"] = _wire(await session.call_tool("analyze_log", {"log": 42}))
                 out["doctor"] = _wire(await session.call_tool("doctor", {}))
     return out
@@ -77,7 +78,7 @@ def test_analyze_log_returns_the_cli_json(session_results, log_path):
     assert not result.get("isError")
     report = result["structuredContent"]
     jsonschema.validate(report, REPORT_SCHEMA)
-    cli = tflog_json(log_path)
+    cli = tflog_json(log_path, "--redact")  # the server masks by default
     assert without_input_names(report) == without_input_names(cli)
     assert report["findings"][0]["root_cause"] and report["findings"][0]["severity"] == "error"
     assert json.loads(result["content"][0]["text"]) == report  # the text block says the same
@@ -103,6 +104,11 @@ def test_list_rules(session_results, kb):
     assert {r["id"] for r in everything} == {r.id for r in kb.rules}
     cudnn = session_results["list_cudnn"]["structuredContent"]["rules"]
     assert cudnn and all(r["category"].startswith("cudnn.") for r in cudnn) and len(cudnn) < len(everything)
+
+
+def test_unredacted_answers_need_the_server_flag(session_results):
+    result = session_results["unredacted"]
+    assert result.get("isError") and "--allow-unredacted" in result["content"][0]["text"]
 
 
 def test_bad_arguments_are_an_error_result_not_a_crash(session_results):

@@ -46,9 +46,7 @@ ANALYZE_HELP = """Diagnose TensorFlow/CUDA logs: root cause first, symptoms unde
 
 Exit status: 0 nothing at or above --fail-on, 1 something is, 2 bad input or usage.
 """
-REDACT_HELP = (
-    "Mask user names, host names, IP addresses, passwords, keys and tokens in the output (before pasting it anywhere)."
-)
+REDACT_HELP = "Mask user names, host names, IP addresses, passwords, keys and tokens in the output (before pasting it anywhere)."
 RULES_HELP = "Extra folder of YAML rules (repeatable); a rule with a built-in id replaces it."
 
 ANALYZE_OPTIONS: Tuple[Option, ...] = (

@@ -18,7 +18,18 @@ import typer
 
 from analyzer.core.version import __version__
 
-from .analyze import ANALYZE_HELP, ANALYZE_OPTIONS, FAIL_ON, FORMATS, PATHS_HELP, REDACT_HELP, RULES_HELP, Option, UsageError, run_analyze
+from .analyze import (
+    ANALYZE_HELP,
+    ANALYZE_OPTIONS,
+    FAIL_ON,
+    FORMATS,
+    PATHS_HELP,
+    REDACT_HELP,
+    RULES_HELP,
+    Option,
+    UsageError,
+    run_analyze,
+)
 from .analyze import knowledge_base as _kb
 
 app = typer.Typer(
@@ -73,7 +84,6 @@ def _main(
 
 
 RULES_OPTION = typer.Option(None, "--rules", metavar="DIR", help=RULES_HELP)
-REDACT_OPTION = typer.Option(False, "--redact", help=REDACT_HELP)
 
 
 def _typer_parameter(opt: Option) -> inspect.Parameter:
@@ -217,14 +227,24 @@ def serve(
     mcp: bool = typer.Option(False, "--mcp", help="Serve the MCP tool protocol on stdio instead of HTTP."),
     max_body: int = typer.Option(16 * 1024 * 1024, "--max-body", help="Largest request body in bytes (413 above)."),
     timeout: float = typer.Option(10.0, "--timeout", help="Seconds one analysis may take."),
-    redact: bool = typer.Option(False, "--redact", help="Mask user names, host names, IPs and tokens in what is returned."),
+    redact: bool = typer.Option(True, "--redact", hidden=True, help="The default (kept for old scripts)."),
+    allow_unredacted: bool = typer.Option(
+        False,
+        "--allow-unredacted",
+        help="Let a request ask for an unmasked answer (redact=false); without it every answer is masked.",
+    ),
     rules: Optional[List[Path]] = RULES_OPTION,
 ) -> None:
-    """Serve tflog to chatbots: an HTTP JSON API (needs the `server` extra) or an MCP server (--mcp)."""
+    """Serve tflog to chatbots: an HTTP JSON API (needs the `server` extra) or an MCP server (--mcp).
+
+    Every answer has user names, host names, IP addresses, passwords and tokens masked.
+    """
     if not mcp:
         from analyzer.serve.http import serve as serve_http
 
-        return serve_http(host=host, port=port, max_body=max_body, timeout=timeout, redact=redact, rule_dirs=rules or ())
+        return serve_http(
+            host=host, port=port, max_body=max_body, timeout=timeout, rule_dirs=rules or (), allow_unredacted=allow_unredacted
+        )
     import importlib
 
     from analyzer.pipeline.reader import InputError
@@ -236,7 +256,7 @@ def serve(
         from analyzer.serve.mcp import run_stdio
     except ImportError:
         raise InputError(MCP_EXTRA) from None
-    run_stdio(Service(rules or (), redact, timeout))
+    run_stdio(Service(rules or (), True, timeout, allow_unredacted))
 
 
 @rules_app.command("list")

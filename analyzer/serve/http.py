@@ -30,7 +30,7 @@ from typing import Any, Dict, Iterable, List, Optional, Union
 from analyzer.core.version import __version__
 from analyzer.pipeline.reader import InputError
 
-from .service import DEFAULT_TIMEOUT, AnalysisTimeout, Busy, Service, check_limits
+from .service import DEFAULT_TIMEOUT, AnalysisTimeout, Busy, Service, UnredactedRefused, check_limits
 
 DEFAULT_MAX_BODY = 16 * 1024 * 1024
 QUEUE_PER_WORKER = 32  # requests that may wait for a worker, per worker
@@ -43,10 +43,10 @@ SERVER_EXTRA = "the server needs: pip install 'tflog-doctor[server]'"
 _worker: Optional[Service] = None
 
 
-def _init_worker(rule_dirs, redact: bool, timeout: float) -> None:
+def _init_worker(rule_dirs, redact: bool, timeout: float, allow_unredacted: bool) -> None:
     global _worker
     _die_with_parent()
-    _worker = Service(rule_dirs, redact, timeout)
+    _worker = Service(rule_dirs, redact, timeout, allow_unredacted)
 
 
 def _die_with_parent() -> None:
@@ -62,7 +62,7 @@ def _die_with_parent() -> None:
         pass
 
 
-def _work(text: str, fmt: str, redact: bool) -> bytes:
+def _work(text: str, fmt: str, redact: Optional[bool]) -> bytes:
     """Runs in a worker: analyse and serialise (so the event loop only moves bytes)."""
     assert _worker is not None
     result = _worker.analyze(text, fmt, redact, time.monotonic() + _worker.timeout)
@@ -90,7 +90,7 @@ class AnalysisPool:
             self.workers,
             mp_context=multiprocessing.get_context(method),
             initializer=_init_worker,
-            initargs=(self.service.rule_dirs, self.service.redact, self.service.timeout),
+            initargs=(self.service.rule_dirs, self.service.redact, self.service.timeout, self.service.allow_unredacted),
         )
 
     def start(self) -> None:
@@ -104,7 +104,7 @@ class AnalysisPool:
         if self._executor is not None:
             self._executor.shutdown(wait=wait, cancel_futures=True)
 
-    async def analyze(self, text: str, fmt: str, redact: bool) -> bytes:
+    async def analyze(self, text: str, fmt: str, redact: Optional[bool]) -> bytes:
         """The serialised answer; raises Busy (503) or AnalysisTimeout (504)."""
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.workers)
@@ -134,7 +134,7 @@ class AnalysisPool:
             self._restart()
             raise Busy() from None
 
-    def _submit(self, text: str, fmt: str, redact: bool) -> Future[bytes]:
+    def _submit(self, text: str, fmt: str, redact: Optional[bool]) -> Future[bytes]:
         if self._executor is None:
             raise RuntimeError("AnalysisPool.start() was not called")
         try:
@@ -238,13 +238,15 @@ def create_app(service: Service, pool: AnalysisPool, max_body: int = DEFAULT_MAX
         )
         redact: Optional[StrictBool] = Field(
             None,
-            description="Mask user names, host names, IP addresses and tokens in the answer (always on when the server runs with --redact).",
+            description="Masking of user names, host names, IP addresses, passwords and tokens: on unless false is sent "
+            "to a server started with --allow-unredacted (403 otherwise).",
         )
 
     class ErrorBody(BaseModel):
         error: str
 
     errors: Dict[Union[int, str], Dict[str, Any]] = {  # FastAPI's `responses` type
+        403: {"model": ErrorBody, "description": "redact=false sent to a server started without --allow-unredacted"},
         413: {"model": ErrorBody, "description": "Body larger than the server's limit"},
         415: {"model": ErrorBody, "description": "The body is not sent as application/json"},
         422: {"model": ErrorBody, "description": "Wrong types or unknown fields (a body that is not JSON at all: 400)"},
@@ -304,7 +306,10 @@ def create_app(service: Service, pool: AnalysisPool, max_body: int = DEFAULT_MAX
     async def analyze(request: AnalyzeRequest):
         """The root cause first, symptoms under it, harmless lines marked: the same report as the CLI."""
         try:
-            body = await pool.analyze(request.log, request.format, bool(request.redact))
+            service.redaction(request.redact)  # refused before any work
+            body = await pool.analyze(request.log, request.format, request.redact)
+        except UnredactedRefused as e:
+            return _error(403, str(e))
         except Busy:
             return _error(503, "busy: every analysis worker is in use; retry shortly", {"Retry-After": "1"})
         except AnalysisTimeout:
@@ -344,8 +349,9 @@ def serve(
     port: int = 8000,
     max_body: int = DEFAULT_MAX_BODY,
     timeout: float = DEFAULT_TIMEOUT,
-    redact: bool = False,
+    redact: bool = True,
     rule_dirs: Iterable = (),
+    allow_unredacted: bool = False,
 ) -> None:
     """Run the HTTP server until interrupted."""
     check_limits(max_body, timeout)
@@ -356,7 +362,7 @@ def serve(
         raise InputError(SERVER_EXTRA) from None
     import socket
 
-    service = Service(rule_dirs, redact, timeout)  # rule errors surface here, before listening
+    service = Service(rule_dirs, redact, timeout, allow_unredacted)  # rule errors surface here, before listening
     pool = AnalysisPool(service, default_workers())
     pool.start()  # before the socket exists, so that forked workers do not hold it open
     try:
@@ -371,7 +377,8 @@ def serve(
         where = f"[{host}]" if ":" in host else host
         sys.stderr.write(
             f"tflog {__version__} serving http://{where}:{bound} (docs: /docs; {pool.workers} worker(s), "
-            f"body limit {max_body} bytes, timeout {timeout:g} s{', redacting' if redact else ''})\n"
+            f"body limit {max_body} bytes, timeout {timeout:g} s, "
+            f"{'redacting' if redact else 'not redacting'}{' unless a request opts out' if allow_unredacted else ''})\n"
         )
         if host not in ("127.0.0.1", "::1", "localhost"):
             sys.stderr.write("tflog: warning: the API has no authentication; put it behind a proxy that has\n")

@@ -17,7 +17,7 @@ from pydantic import Field
 from analyzer.core.version import __version__
 
 from .models import DoctorOut, ReportOut, RuleOut, RulesOut
-from .service import AnalysisTimeout, Service
+from .service import AnalysisTimeout, Service, UnredactedRefused
 
 INSTRUCTIONS = (
     "tflog diagnoses TensorFlow/CUDA/cuDNN logs and tracebacks. Give analyze_log the whole log text "
@@ -59,13 +59,19 @@ def build_server(service: Service):
         format: Annotated[
             Literal["json", "markdown"], Field(description="markdown adds a chat-ready answer in `markdown`.")
         ] = "json",
+        redact: Annotated[
+            Optional[bool],
+            Field(
+                description="Personal data and secrets are masked; false is honoured only by a server started with --allow-unredacted."
+            ),
+        ] = None,
     ) -> ReportOut:
         """Diagnose a TensorFlow/CUDA log: root cause first (with explanation and fixes), symptoms, harmless lines."""
 
         def work() -> Dict[str, Any]:
             from analyzer.report.render import render_markdown
 
-            report = service.report(log)
+            report = service.report(log, redact)
             data = report.to_dict()
             if format == "markdown":
                 data["markdown"] = render_markdown(report)
@@ -75,6 +81,8 @@ def build_server(service: Service):
             data = await anyio.to_thread.run_sync(work)
         except AnalysisTimeout:
             raise ToolError(f"the analysis took longer than {service.timeout:g} s") from None
+        except UnredactedRefused as e:
+            raise ToolError(str(e)) from None
         return ReportOut.model_validate(data)
 
     @server.tool(structured_output=True)

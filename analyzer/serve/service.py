@@ -31,18 +31,38 @@ class Busy(Exception):
     """Every worker is busy and the queue is full."""
 
 
+class UnredactedRefused(Exception):
+    """A request asked for an unredacted answer from a server started without --allow-unredacted."""
+
+    message = "this server masks personal data in every answer; it was not started with --allow-unredacted"
+
+
 class Service:
     """The knowledge base plus the operations the server offers; all answers are JSON-ready dicts."""
 
-    def __init__(self, rule_dirs: Iterable = (), redact: bool = False, timeout: float = DEFAULT_TIMEOUT):
+    def __init__(
+        self, rule_dirs: Iterable = (), redact: bool = True, timeout: float = DEFAULT_TIMEOUT, allow_unredacted: bool = False
+    ):
         from analyzer.kb.load import load_knowledge_base
 
         self.rule_dirs = tuple(str(d) for d in rule_dirs)
         self.kb = load_knowledge_base(self.rule_dirs)
-        self.redact = redact  # the server's --redact: forced on for every answer
+        # A server answers third parties' logs: masked unless a request asks otherwise and the
+        # operator allowed that (--allow-unredacted).
+        self.redact = redact
+        self.allow_unredacted = allow_unredacted
         self.timeout = timeout
 
-    def report(self, text: str, redact: bool = False, deadline: Optional[float] = None):
+    def redaction(self, requested: Optional[bool]) -> bool:
+        """Whether to mask this answer: the request's wish, else the server's default.
+        Raises UnredactedRefused for redact=false on a server that does not allow it."""
+        if requested is None:
+            return self.redact
+        if not requested and not self.allow_unredacted:
+            raise UnredactedRefused(UnredactedRefused.message)
+        return requested
+
+    def report(self, text: str, redact: Optional[bool] = None, deadline: Optional[float] = None):
         """Analyse `text`, stopping with AnalysisTimeout once `deadline` (monotonic) has passed."""
         from analyzer.pipeline.engine import Analysis
         from analyzer.pipeline.reader import LineSplitter
@@ -60,13 +80,15 @@ class Service:
         for block in splitter.finish():
             analysis.feed_block(info, block)
         report = analysis.report()
-        if redact or self.redact:
+        if self.redaction(redact):
             from analyzer.report.redact import redact_report
 
             report = redact_report(report)
         return report
 
-    def analyze(self, text: str, fmt: str = "json", redact: bool = False, deadline: Optional[float] = None) -> Dict[str, Any]:
+    def analyze(
+        self, text: str, fmt: str = "json", redact: Optional[bool] = None, deadline: Optional[float] = None
+    ) -> Dict[str, Any]:
         """The HTTP answer: the JSON report (as the CLI prints it), or {"markdown": ...}."""
         from analyzer.report.render import render_markdown
 
