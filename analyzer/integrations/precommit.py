@@ -92,8 +92,6 @@ def _problems(paths: Sequence[str], kb, config: Config) -> List[Problem]:
         except InputError as e:
             reason = str(e)
             reason = reason[len(path) + 2 :] if reason.startswith(f"{path}: ") else reason
-            if reason.startswith("file is empty"):
-                continue
             severity = "warning" if reason.startswith("binary file") else "error"
             problems.append(Problem(path, 0, 0, INPUT_RULE, severity, reason))
             continue

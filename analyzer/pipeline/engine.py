@@ -117,6 +117,7 @@ class Analysis:
         self._unrecognized = 0
         self._judged: set = set()  # cut-off tracebacks already matched: (input, header line)
         self._input_name = ""
+        self.notes: List[str] = []  # about the inputs (empty, cut short), shown with the report's warnings
 
     # --- feeding ----------------------------------------------------------------------------
 
@@ -319,7 +320,7 @@ class Analysis:
         findings = [f for f in found if f is not None]
         ranked = rank(findings, self.kb)
         report = Report(__version__, list(self.inputs), facts, dict(self.facts.evidence), ranked)
-        report.warnings = list(self.kb.warnings)
+        report.warnings = list(self.kb.warnings) + self.notes
         return report
 
     def _present(self, facts: Dict[str, object]) -> Dict[str, Hit]:
@@ -550,6 +551,13 @@ def analyze_source(analysis: Analysis, source: Source) -> InputInfo:
     info = analysis.start_input(source.name)
     for block in read_blocks(source):
         analysis.feed_block(info, block)
+    if source.empty:
+        analysis.notes.append(f"{source.name}: empty input (0 lines): nothing to diagnose")
+    if source.gzip_stopped:
+        analysis.notes.append(
+            f"{source.name}: the gzip file is cut short or damaged ({source.gzip_stopped}); "
+            f"analysed the {info.lines} line(s) before that point, as zcat would show them"
+        )
     return info
 
 
