@@ -166,7 +166,8 @@ def run(
     """Run a command and diagnose its output live: `tflog run -- python train.py`.
 
     Its stdout and stderr pass through to yours unchanged; diagnoses go to stderr. tflog exits
-    with the command's own exit status (128+N when a signal N killed it); Ctrl-C reaches the command.
+    with the command's own exit status (128+N when a signal N killed it; 127 when it is not found and
+    126 when it is not executable, as a shell does); Ctrl-C reaches the command.
     """
     from analyzer.live.run import run_command
 
