@@ -32,9 +32,9 @@ SHORT_LOG = f"Epoch 1/10\n{CUDNN}\n  1/100 [..............................] - ET
 class Server:
     """`python -m analyzer serve --port 0 ...` in a subprocess; the port is read from its start-up line."""
 
-    def __init__(self, *args: str):
+    def __init__(self, *args: str, env=None):
         self.proc = subprocess.Popen([sys.executable, "-m", "analyzer", "serve", "--host", HOST, "--port", "0", *args],
-                                     cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                                     cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
         self.stderr: list = []
         self.port = None
         ready = threading.Event()

@@ -234,6 +234,25 @@ def serve(
         "--allow-unredacted",
         help="Let a request ask for an unmasked answer (redact=false); without it every answer is masked.",
     ),
+    token: Optional[str] = typer.Option(
+        None,
+        "--token",
+        envvar="TFLOG_TOKEN",
+        help="Require Authorization: Bearer TOKEN (also from TFLOG_TOKEN); needed when --host is beyond loopback.",
+    ),
+    no_auth: bool = typer.Option(
+        False, "--no-auth", help="Listen beyond loopback without a token (behind a proxy that authenticates)."
+    ),
+    trusted_host: Optional[List[str]] = typer.Option(
+        None,
+        "--trusted-host",
+        metavar="NAME",
+        help="A Host header value to accept (repeatable; default: localhost names on loopback, any elsewhere).",
+    ),
+    max_inflight: int = typer.Option(
+        32 * 1024 * 1024, "--max-inflight", help="Request-body bytes held at once, all clients together (503 above)."
+    ),
+    docs: bool = typer.Option(False, "--docs", help="Serve /docs and /redoc (their pages load scripts from a CDN)."),
     rules: Optional[List[Path]] = RULES_OPTION,
 ) -> None:
     """Serve tflog to chatbots: an HTTP JSON API (needs the `server` extra) or an MCP server (--mcp).
@@ -244,7 +263,17 @@ def serve(
         from analyzer.serve.http import serve as serve_http
 
         return serve_http(
-            host=host, port=port, max_body=max_body, timeout=timeout, rule_dirs=rules or (), allow_unredacted=allow_unredacted
+            host=host,
+            port=port,
+            max_body=max_body,
+            timeout=timeout,
+            rule_dirs=rules or (),
+            allow_unredacted=allow_unredacted,
+            token=token,
+            no_auth=no_auth,
+            trusted_hosts=trusted_host or (),
+            max_inflight=max_inflight,
+            docs=docs,
         )
     import importlib
 

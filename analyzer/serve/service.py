@@ -5,7 +5,7 @@ chunks, so a slow request stops instead of running on.
 """
 
 import time
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Callable, Dict, Iterable, List, Optional
 
 from analyzer.pipeline.reader import InputError
 
@@ -62,8 +62,15 @@ class Service:
             raise UnredactedRefused(UnredactedRefused.message)
         return requested
 
-    def report(self, text: str, redact: Optional[bool] = None, deadline: Optional[float] = None):
-        """Analyse `text`, stopping with AnalysisTimeout once `deadline` (monotonic) has passed."""
+    def report(
+        self,
+        text: str,
+        redact: Optional[bool] = None,
+        deadline: Optional[float] = None,
+        cancelled: Optional[Callable[[], bool]] = None,
+    ):
+        """Analyse `text`, stopping with AnalysisTimeout once `deadline` (monotonic) has passed
+        or `cancelled()` says the client went away."""
         from analyzer.pipeline.engine import Analysis
         from analyzer.pipeline.reader import LineSplitter
 
@@ -74,7 +81,7 @@ class Service:
         data = text.encode("utf-8", "replace")
         for start in range(0, len(data), CHUNK):
             for block in splitter.feed(data[start : start + CHUNK]):
-                if time.monotonic() > deadline:
+                if time.monotonic() > deadline or (cancelled is not None and cancelled()):
                     raise AnalysisTimeout()
                 analysis.feed_block(info, block)
         for block in splitter.finish():
@@ -87,12 +94,17 @@ class Service:
         return report
 
     def analyze(
-        self, text: str, fmt: str = "json", redact: Optional[bool] = None, deadline: Optional[float] = None
+        self,
+        text: str,
+        fmt: str = "json",
+        redact: Optional[bool] = None,
+        deadline: Optional[float] = None,
+        cancelled: Optional[Callable[[], bool]] = None,
     ) -> Dict[str, Any]:
         """The HTTP answer: the JSON report (as the CLI prints it), or {"markdown": ...}."""
         from analyzer.report.render import render_markdown
 
-        report = self.report(text, redact, deadline)
+        report = self.report(text, redact, deadline, cancelled)
         return {"markdown": render_markdown(report)} if fmt == "markdown" else report.to_dict()
 
     def rules(self, category: Optional[str] = None) -> List[Dict[str, str]]:
