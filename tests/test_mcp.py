@@ -32,7 +32,8 @@ async def _drive(log_text: str) -> dict:
             async with ClientSession(read, write) as session:
                 await session.initialize()
                 out["tools"] = [_wire(t) for t in (await session.list_tools()).tools]
-                out["analyze"] = _wire(await session.call_tool("analyze_log", {"log": log_text}))
+                out["analyze"] = _wire(await session.call_tool("analyze_log", {"log": log_text, "detail": "full"}))
+                out["compact"] = _wire(await session.call_tool("analyze_log", {"log": log_text}))
                 out["analyze_md"] = _wire(await session.call_tool("analyze_log", {"log": log_text, "format": "markdown"}))
                 out["explain"] = _wire(await session.call_tool("explain_rule", {"rule_id": "cudnn-handle-create-failed"}))
                 out["explain_unknown"] = _wire(await session.call_tool("explain_rule", {"rule_id": "no-such-rule"}))
@@ -104,6 +105,37 @@ def test_list_rules(session_results, kb):
     assert {r["id"] for r in everything} == {r.id for r in kb.rules}
     cudnn = session_results["list_cudnn"]["structuredContent"]["rules"]
     assert cudnn and all(r["category"].startswith("cudnn.") for r in cudnn) and len(cudnn) < len(everything)
+
+
+def test_the_default_answer_is_compact(session_results):
+    """An assistant pays for every token: the default answer is a fraction of the full report
+    (same schema), with the root cause, its evidence line and fixes intact."""
+    compact, full = session_results["compact"], session_results["analyze"]
+    assert not compact.get("isError")
+    c, f = compact["structuredContent"], full["structuredContent"]
+    jsonschema.validate(c, REPORT_SCHEMA)
+    assert len(json.dumps(compact)) < len(json.dumps(full)) / 2, (len(json.dumps(compact)), len(json.dumps(full)))
+    root_c, root_f = c["findings"][0], f["findings"][0]
+    assert root_c["rule_id"] == root_f["rule_id"] and root_c["evidence"] == root_f["evidence"][:1]
+    assert root_c["fixes"] == root_f["fixes"][:3] and root_c["explanation"] == root_f["explanation"]
+    assert c["summary"] == f["summary"]
+
+
+def test_a_log_over_the_size_limit_is_refused():
+    async def drive():
+        params = StdioServerParameters(command=sys.executable, args=["-m", "analyzer", "serve", "--mcp", "--max-body", "1000"],
+                                       cwd=str(ROOT))
+        with anyio.fail_after(120):
+            async with stdio_client(params) as (read, write):
+                async with ClientSession(read, write) as session:
+                    await session.initialize()
+                    big = _wire(await session.call_tool("analyze_log", {"log": CUDNN_LINE * 20}))
+                    small = _wire(await session.call_tool("analyze_log", {"log": CUDNN_LINE}))
+                    return big, small
+
+    big, small = anyio.run(drive)
+    assert big.get("isError") and "larger than 1000 bytes" in big["content"][0]["text"]
+    assert not small.get("isError")
 
 
 def test_unredacted_answers_need_the_server_flag(session_results):

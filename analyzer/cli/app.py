@@ -286,7 +286,9 @@ def serve(
         from analyzer.serve.mcp import run_stdio
     except ImportError:
         raise InputError(MCP_EXTRA) from None
-    run_stdio(Service(rules or (), True, timeout, allow_unredacted))
+    service = Service(rules or (), True, timeout, allow_unredacted)
+    service.max_log = max_body
+    run_stdio(service)
 
 
 @rules_app.command("list")

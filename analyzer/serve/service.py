@@ -52,6 +52,7 @@ class Service:
         self.redact = redact
         self.allow_unredacted = allow_unredacted
         self.timeout = timeout
+        self.max_log = 16 * 1024 * 1024  # MCP: the largest log accepted (HTTP limits the body instead)
 
     def redaction(self, requested: Optional[bool]) -> bool:
         """Whether to mask this answer: the request's wish, else the server's default.
