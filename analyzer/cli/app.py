@@ -190,13 +190,29 @@ def _live_format(fmt: Optional[LiveFormat], no_color: bool) -> str:
 def doctor(
     fmt: Optional[Format] = typer.Option(None, "--format", "-f", help="text (default) or json."),
     timeout: float = typer.Option(30.0, "--timeout", help="Seconds each probe may take."),
+    python: Optional[str] = typer.Option(
+        None,
+        "--python",
+        metavar="PATH",
+        help="Probe this Python's TensorFlow and CUDA libraries (default: the active virtualenv or conda env, else tflog's own).",
+    ),
 ) -> None:
-    """Check this machine's TensorFlow/CUDA/cuDNN/driver set-up without a log (works without TensorFlow)."""
+    """Check this machine's TensorFlow/CUDA/cuDNN/driver set-up without a log (works without TensorFlow).
+
+    The probes run in the Python of the active virtualenv or conda env (VIRTUAL_ENV, CONDA_PREFIX)
+    when tflog itself is installed elsewhere (pipx), or in the one --python names.
+    """
     import json
 
-    from analyzer.confirm.doctor import render_doctor_text, run_doctor
+    from analyzer.confirm.doctor import active_env_python, python_info, render_doctor_text, run_doctor
 
-    result = run_doctor(timeout=timeout)
+    target = python or active_env_python()
+    if target is not None:
+        try:
+            python_info(target, timeout)
+        except ValueError as e:
+            raise UsageError(f"--python: {e}" if python else f"the active environment: {e}") from None
+    result = run_doctor(timeout=timeout, python=target)
     if fmt is not None and fmt.value == "json":
         typer.echo(json.dumps(result, indent=2))
     else:
