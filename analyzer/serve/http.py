@@ -497,7 +497,13 @@ def create_app(
 
     @app.get("/healthz", summary="Liveness")
     async def healthz():
-        return {"status": "ok", "version": __version__, "rules": len(service.kb.rules), "workers": pool.workers}
+        return {
+            "status": "ok",
+            "version": __version__,
+            "rules": len(service.kb.rules),
+            "workers": pool.workers,
+            "busy": pool.workers - len(pool._free_flags),  # analyses running now
+        }
 
     return Guard(app, max_body, pool, token, trusted_hosts, max_inflight)
 
@@ -574,7 +580,7 @@ def serve(
             server_header=False,
             timeout_keep_alive=15,
             limit_concurrency=1024,
-            http=_guarded_protocol() or "auto",
+            http=_guarded_protocol(),
         )
         uvicorn.Server(config).run(sockets=[sock])
     finally:
@@ -583,19 +589,27 @@ def serve(
 
 
 def _guarded_protocol():
-    """uvicorn's httptools protocol with a deadline for the request head: a connection that sends
-    nothing, or a header line now and then (slowloris), is closed HEADER_TIMEOUT seconds after it
-    opened or after its previous answer. None when httptools is not installed (uvicorn's default then)."""
-    try:
-        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-    except ImportError:
-        return None
+    """uvicorn's HTTP protocol (httptools, else h11; TFLOG_SERVER_HTTP=h11 forces h11) with a
+    deadline for the request head: a connection that sends nothing, or a header line now and then
+    (slowloris), is closed HEADER_TIMEOUT seconds after it opened or after its previous answer."""
+    base: Any = None
+    if os.environ.get("TFLOG_SERVER_HTTP", "") != "h11":
+        try:
+            from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as base
+        except ImportError:
+            pass
+    if base is None:
+        from uvicorn.protocols.http.h11_impl import H11Protocol as base
 
-    class GuardedHttpToolsProtocol(HttpToolsProtocol):
+    class HeadDeadline(base):
+        """A request head is complete once the protocol has made a new request cycle for it."""
+
         _head_timer: Any = None
+        _armed_cycle: Any = None
 
         def _arm(self) -> None:
             self._disarm()
+            self._armed_cycle = self.cycle
             self._head_timer = self.loop.call_later(HEADER_TIMEOUT, self._head_timeout)
 
         def _disarm(self) -> None:
@@ -612,17 +626,20 @@ def _guarded_protocol():
             super().connection_made(transport)
             self._arm()
 
-        def on_headers_complete(self) -> None:
-            self._disarm()
-            super().on_headers_complete()
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            if self._head_timer is not None and self.cycle is not self._armed_cycle:
+                self._disarm()  # a new request has started
 
         def on_response_complete(self) -> None:
+            pipelined = bool(getattr(self, "pipeline", ()))
+            self._arm()  # before: h11 may start the next buffered request inside
             super().on_response_complete()
-            if not self.transport.is_closing():
-                self._arm()
+            if pipelined or self.transport.is_closing() or self.cycle is not self._armed_cycle:
+                self._disarm()
 
         def connection_lost(self, exc) -> None:
             self._disarm()
             super().connection_lost(exc)
 
-    return GuardedHttpToolsProtocol
+    return HeadDeadline
