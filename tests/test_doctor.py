@@ -11,7 +11,7 @@ import pytest
 
 from analyzer.confirm.doctor import render_doctor_text, run_doctor
 
-from conftest import CC, CLIBS, build  # noqa: F401  (fake GPU libraries, shared with other tests)
+from conftest import CC, CLIBS, build, tflog  # noqa: F401  (fake GPU libraries, shared with other tests)
 
 
 def test_doctor_on_this_machine():
@@ -118,3 +118,44 @@ def test_doctor_with_real_tensorflow_reports_build_info_and_no_gpu():
     assert build.get("is_cuda_build") is not None or "cuda_version" in build
     if not d["gpus"]:
         assert d["verdict"] in ("no_gpu", "problems", "warnings")
+
+
+# --- doctor in another interpreter (tflog installed with pipx, TensorFlow in the user's venv) -----
+
+
+def _venv(path, system_site: bool):
+    import venv
+
+    venv.EnvBuilder(with_pip=False, system_site_packages=system_site).create(str(path))
+    return path / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def test_doctor_probes_the_python_it_is_given(tmp_path):
+    """A bare venv has no TensorFlow even though tflog's own Python has one: doctor says so."""
+    pytest.importorskip("tensorflow")
+    bare = _venv(tmp_path / "bare", system_site=False)
+    p = tflog("doctor", "--format", "json", "--python", bare, timeout=300)
+    assert p.returncode == 0, p.stderr
+    d = json.loads(p.stdout)
+    assert d["python"]["executable"] == str(bare) and d["tensorflow"] == {"installed": False}
+    text = tflog("doctor", "--python", bare, timeout=300).stdout.decode()
+    assert f"({bare})" in text and "TensorFlow: not installed" in text
+
+
+def test_doctor_follows_the_active_virtualenv(tmp_path):
+    """With VIRTUAL_ENV set (an activated venv) doctor probes that env's Python: here one that
+    sees the system TensorFlow."""
+    tf = pytest.importorskip("tensorflow")
+    env_dir = tmp_path / "user-env"
+    py = _venv(env_dir, system_site=True)
+    p = tflog("doctor", "--format", "json", env={**os.environ, "VIRTUAL_ENV": str(env_dir)}, timeout=300)
+    assert p.returncode == 0, p.stderr
+    d = json.loads(p.stdout)
+    assert d["python"]["executable"] == str(py)
+    assert d["tensorflow"]["installed"] and d["tensorflow"]["version"] == tf.__version__
+
+
+def test_doctor_python_that_does_not_run_is_one_line(tmp_path):
+    p = tflog("doctor", "--python", tmp_path / "no-python")
+    err = p.stderr.decode()
+    assert p.returncode == 2 and err.startswith("tflog: error: --python: ") and err.count("\n") == 1, err

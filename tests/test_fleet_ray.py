@@ -11,7 +11,7 @@ from fleetgen import make_fleet
 
 from analyzer import analyze_many
 
-pytest.importorskip("ray.data", reason="Ray is optional: pip install 'tflog[ray]'")
+pytest.importorskip("ray.data", reason="Ray is optional: pip install 'tflog-doctor[ray]'")
 
 from conftest import tflog
 

@@ -536,13 +536,20 @@ def test_run_crash_after_a_cuda_error_points_at_that_line(tmp_path):
     assert cause["evidence"][0]["line"] == 2
 
 
-def test_run_command_that_cannot_start():
+def test_run_command_that_cannot_start_exits_like_a_shell(tmp_path):
+    """127 for a command not found, 126 for one that is not executable: what `sh -c` gives."""
     p = tflog("run", "--", "tflog-no-such-command-xyz", "--flag", cwd=ROOT)
-    assert p.returncode == 2
+    sh = subprocess.run(["sh", "-c", "tflog-no-such-command-xyz --flag"], capture_output=True)
+    assert p.returncode == sh.returncode == 127
     assert p.stdout == b""
     assert p.stderr == b"tflog: error: cannot run 'tflog-no-such-command-xyz': command not found\n"
-    p = tflog("run", "--", str(ROOT / "README.md"), cwd=ROOT)
-    assert p.returncode == 2
+    p = tflog("run", "--", str(tmp_path / "missing.sh"), cwd=ROOT)
+    assert p.returncode == 127 and b"no such file" in p.stderr
+    script = tmp_path / "train.sh"
+    script.write_text("echo hi\n")  # not executable
+    p = tflog("run", "--", str(script), cwd=ROOT)
+    sh = subprocess.run(["sh", "-c", str(script)], capture_output=True)
+    assert p.returncode == sh.returncode == 126
     assert p.stderr.decode().startswith("tflog: error: cannot run ") and p.stderr.count(b"\n") == 1
 
 

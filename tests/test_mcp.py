@@ -32,12 +32,14 @@ async def _drive(log_text: str) -> dict:
             async with ClientSession(read, write) as session:
                 await session.initialize()
                 out["tools"] = [_wire(t) for t in (await session.list_tools()).tools]
-                out["analyze"] = _wire(await session.call_tool("analyze_log", {"log": log_text}))
+                out["analyze"] = _wire(await session.call_tool("analyze_log", {"log": log_text, "detail": "full"}))
+                out["compact"] = _wire(await session.call_tool("analyze_log", {"log": log_text}))
                 out["analyze_md"] = _wire(await session.call_tool("analyze_log", {"log": log_text, "format": "markdown"}))
                 out["explain"] = _wire(await session.call_tool("explain_rule", {"rule_id": "cudnn-handle-create-failed"}))
                 out["explain_unknown"] = _wire(await session.call_tool("explain_rule", {"rule_id": "no-such-rule"}))
                 out["list"] = _wire(await session.call_tool("list_rules", {}))
                 out["list_cudnn"] = _wire(await session.call_tool("list_rules", {"category": "cudnn.*"}))
+                out["unredacted"] = _wire(await session.call_tool("analyze_log", {"log": log_text, "redact": False}))
                 out["bad_args"] = _wire(await session.call_tool("analyze_log", {"log": 42}))
                 out["doctor"] = _wire(await session.call_tool("doctor", {}))
     return out
@@ -77,7 +79,7 @@ def test_analyze_log_returns_the_cli_json(session_results, log_path):
     assert not result.get("isError")
     report = result["structuredContent"]
     jsonschema.validate(report, REPORT_SCHEMA)
-    cli = tflog_json(log_path)
+    cli = tflog_json(log_path, "--redact")  # the server masks by default
     assert without_input_names(report) == without_input_names(cli)
     assert report["findings"][0]["root_cause"] and report["findings"][0]["severity"] == "error"
     assert json.loads(result["content"][0]["text"]) == report  # the text block says the same
@@ -103,6 +105,42 @@ def test_list_rules(session_results, kb):
     assert {r["id"] for r in everything} == {r.id for r in kb.rules}
     cudnn = session_results["list_cudnn"]["structuredContent"]["rules"]
     assert cudnn and all(r["category"].startswith("cudnn.") for r in cudnn) and len(cudnn) < len(everything)
+
+
+def test_the_default_answer_is_compact(session_results):
+    """An assistant pays for every token: the default answer is a fraction of the full report
+    (same schema), with the root cause, its evidence line and fixes intact."""
+    compact, full = session_results["compact"], session_results["analyze"]
+    assert not compact.get("isError")
+    c, f = compact["structuredContent"], full["structuredContent"]
+    jsonschema.validate(c, REPORT_SCHEMA)
+    assert len(json.dumps(compact)) < len(json.dumps(full)) / 2, (len(json.dumps(compact)), len(json.dumps(full)))
+    root_c, root_f = c["findings"][0], f["findings"][0]
+    assert root_c["rule_id"] == root_f["rule_id"] and root_c["evidence"] == root_f["evidence"][:1]
+    assert root_c["fixes"] == root_f["fixes"][:3] and root_c["explanation"] == root_f["explanation"]
+    assert c["summary"] == f["summary"]
+
+
+def test_a_log_over_the_size_limit_is_refused():
+    async def drive():
+        params = StdioServerParameters(command=sys.executable, args=["-m", "analyzer", "serve", "--mcp", "--max-body", "1000"],
+                                       cwd=str(ROOT))
+        with anyio.fail_after(120):
+            async with stdio_client(params) as (read, write):
+                async with ClientSession(read, write) as session:
+                    await session.initialize()
+                    big = _wire(await session.call_tool("analyze_log", {"log": CUDNN_LINE * 20}))
+                    small = _wire(await session.call_tool("analyze_log", {"log": CUDNN_LINE}))
+                    return big, small
+
+    big, small = anyio.run(drive)
+    assert big.get("isError") and "larger than 1000 bytes" in big["content"][0]["text"]
+    assert not small.get("isError")
+
+
+def test_unredacted_answers_need_the_server_flag(session_results):
+    result = session_results["unredacted"]
+    assert result.get("isError") and "--allow-unredacted" in result["content"][0]["text"]
 
 
 def test_bad_arguments_are_an_error_result_not_a_crash(session_results):

@@ -12,7 +12,7 @@ def test_wheel_contains_rules_probes_and_schema(tmp_path):
     p = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
                        capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr
-    [wheel] = tmp_path.glob("tflog-*.whl")
+    [wheel] = tmp_path.glob("tflog_doctor-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "analyzer/rules/categories.yaml" in names
     rule_files = {n for n in names if n.startswith("analyzer/rules/") and n.endswith(".yaml")}

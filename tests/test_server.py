@@ -32,9 +32,9 @@ SHORT_LOG = f"Epoch 1/10\n{CUDNN}\n  1/100 [..............................] - ET
 class Server:
     """`python -m analyzer serve --port 0 ...` in a subprocess; the port is read from its start-up line."""
 
-    def __init__(self, *args: str):
+    def __init__(self, *args: str, env=None):
         self.proc = subprocess.Popen([sys.executable, "-m", "analyzer", "serve", "--host", HOST, "--port", "0", *args],
-                                     cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                                     cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
         self.stderr: list = []
         self.port = None
         ready = threading.Event()
@@ -113,7 +113,7 @@ def test_analyze_sample_logs_same_as_cli(server, log):
     status, headers, report = server.request("POST", "/v1/analyze", {"log": log.read_text(encoding="utf-8", errors="replace")})
     assert status == 200 and headers["content-type"].startswith("application/json")
     jsonschema.validate(report, REPORT_SCHEMA)
-    assert without_input_names(report) == without_input_names(tflog_json(log))
+    assert without_input_names(report) == without_input_names(tflog_json(log, "--redact"))  # masked by default
 
 
 def test_analyze_inline_log(server):
@@ -130,17 +130,28 @@ def test_markdown_answer(server):
 
 
 def test_redaction(server):
+    """Masked by default; redact=false is refused (403) unless the server allows it."""
     secret_line = (f"{FATAL} reading /home/alice/data/train.tfrecord on hostname: gpu-box-7 from 10.20.30.40 "
                    "token hf_abcdefghijklmnopqrstuvwxyz0123 C:\\Users\\alice\\x")
-    status, _, plain = server.request("POST", "/v1/analyze", {"log": secret_line})
-    assert status == 200 and "alice" in json.dumps(plain)
+    secrets = ("alice", "gpu-box-7", "10.20.30.40", "hf_abcdefghijklmnopqrstuvwxyz0123")
     for fmt in ("json", "markdown"):
-        status, _, body = server.request("POST", "/v1/analyze", {"log": secret_line, "format": fmt, "redact": True})
-        text = json.dumps(body)
-        assert status == 200
-        for secret in ("alice", "gpu-box-7", "10.20.30.40", "hf_abcdefghijklmnopqrstuvwxyz0123"):
-            assert secret not in text, (fmt, secret)
-        assert "<user>" in text and "Check failed" in text
+        for extra in ({}, {"redact": True}):
+            status, _, body = server.request("POST", "/v1/analyze", {"log": secret_line, "format": fmt, **extra})
+            text = json.dumps(body)
+            assert status == 200
+            assert not [s for s in secrets if s in text], (fmt, extra, text)
+            assert "<user>" in text and "Check failed" in text
+    status, _, body = server.request("POST", "/v1/analyze", {"log": secret_line, "redact": False})
+    assert status == 403 and "--allow-unredacted" in body["error"]
+
+    open_server = Server("--allow-unredacted")
+    try:
+        status, _, plain = open_server.request("POST", "/v1/analyze", {"log": secret_line, "redact": False})
+        assert status == 200 and "alice" in json.dumps(plain)
+        status, _, default = open_server.request("POST", "/v1/analyze", {"log": secret_line})
+        assert status == 200 and "alice" not in json.dumps(default)
+    finally:
+        open_server.stop()
 
 
 def test_body_too_large(server):
@@ -253,8 +264,8 @@ def test_timeout_answers_504_and_server_stays_healthy():
         s.stop()
 
 
-@pytest.mark.parametrize("blocked,flag,words", [("fastapi", [], "pip install 'tflog[server]'"),
-                                                ("mcp", ["--mcp"], "pip install 'tflog[server]'")])
+@pytest.mark.parametrize("blocked,flag,words", [("fastapi", [], "pip install 'tflog-doctor[server]'"),
+                                                ("mcp", ["--mcp"], "pip install 'tflog-doctor[server]'")])
 def test_missing_extras_are_one_clear_line(blocked, flag, words):
     """Without the extras, `tflog serve` says what to install (exit 2), not a traceback."""
     code = (f"import sys; sys.modules[{blocked!r}] = None; sys.argv = ['tflog', 'serve', *{flag!r}]\n"

@@ -46,6 +46,7 @@ ANALYZE_HELP = """Diagnose TensorFlow/CUDA logs: root cause first, symptoms unde
 
 Exit status: 0 nothing at or above --fail-on, 1 something is, 2 bad input or usage.
 """
+REDACT_HELP = "Mask user names, host names, IP addresses, passwords, keys and tokens in the output (before pasting it anywhere)."
 RULES_HELP = "Extra folder of YAML rules (repeatable); a rule with a built-in id replaces it."
 
 ANALYZE_OPTIONS: Tuple[Option, ...] = (
@@ -100,6 +101,7 @@ ANALYZE_OPTIONS: Tuple[Option, ...] = (
         help="Rich and text: every evidence line and, on a terminal, the whole explanation "
         "(by default its first paragraph, so that the root cause fits on one screen).",
     ),
+    Option("redact", ("--redact",), switch=True, default=False, help=REDACT_HELP),
 )
 
 
@@ -176,6 +178,7 @@ def run_analyze(
     brief: bool = False,
     all_fixes: bool = False,
     verbose: bool = False,
+    redact: bool = False,
 ) -> int:
     """`tflog analyze`: analyse, print the report, return the exit status."""
     from analyzer.core.model import exit_status
@@ -189,6 +192,10 @@ def run_analyze(
         from analyzer.confirm.verdict import confirm_report
 
         confirm_report(report, progress=sys.stderr if sys.stderr.isatty() else None)
+    if redact:  # after --confirm, which needs the real library paths
+        from analyzer.report.redact import redact_report
+
+        report = redact_report(report)
     if fmt == "html":  # one page built from render's pieces (analyzer.report.html imports render)
         from analyzer.report.html import render_html
 

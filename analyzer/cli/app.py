@@ -18,7 +18,18 @@ import typer
 
 from analyzer.core.version import __version__
 
-from .analyze import ANALYZE_HELP, ANALYZE_OPTIONS, FAIL_ON, FORMATS, PATHS_HELP, RULES_HELP, Option, UsageError, run_analyze
+from .analyze import (
+    ANALYZE_HELP,
+    ANALYZE_OPTIONS,
+    FAIL_ON,
+    FORMATS,
+    PATHS_HELP,
+    REDACT_HELP,
+    RULES_HELP,
+    Option,
+    UsageError,
+    run_analyze,
+)
 from .analyze import knowledge_base as _kb
 
 app = typer.Typer(
@@ -133,6 +144,7 @@ def watch(
         metavar="FILE",
         help="Follow a growing log file like `tail -F` (rotation and truncation survived) instead of reading stdin; Ctrl-C ends it with the summary.",
     ),
+    redact: bool = typer.Option(False, "--redact", help=REDACT_HELP + " Your own output passes through untouched."),
 ) -> None:
     """Diagnose a live stream: `python train.py 2>&1 | tflog watch`, or `tflog watch --follow job.log`.
 
@@ -145,7 +157,7 @@ def watch(
         raise typer.Exit(follow_file(_kb(rules), str(follow), fmt=_live_format(fmt, no_color), fail_on=fail_on.value))
     from analyzer.live.watch import watch_stream
 
-    raise typer.Exit(watch_stream(_kb(rules), fmt=_live_format(fmt, no_color), fail_on=fail_on.value))
+    raise typer.Exit(watch_stream(_kb(rules), fmt=_live_format(fmt, no_color), fail_on=fail_on.value, redact=redact))
 
 
 @app.command(context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True})
@@ -160,11 +172,13 @@ def run(
         FailOn("never"), "--fail-on", help="Accepted for symmetry; the exit status is always the command's own."
     ),
     no_color: bool = typer.Option(False, "--no-color", help="No colour in the diagnoses."),
+    redact: bool = typer.Option(False, "--redact", help=REDACT_HELP + " The command's own output passes through untouched."),
 ) -> None:
     """Run a command and diagnose its output live: `tflog run -- python train.py`.
 
     Its stdout and stderr pass through to yours unchanged; diagnoses go to stderr. tflog exits
-    with the command's own exit status (128+N when a signal N killed it); Ctrl-C reaches the command.
+    with the command's own exit status (128+N when a signal N killed it; 127 when it is not found and
+    126 when it is not executable, as a shell does); Ctrl-C reaches the command.
     """
     from analyzer.live.run import run_command
 
@@ -172,7 +186,7 @@ def run(
         command = command[1:]
     if not command:
         raise UsageError("give the command to run after --, e.g. tflog run -- python train.py")
-    raise typer.Exit(run_command(command, _kb(rules), fmt=_live_format(fmt, no_color), tee=tee))
+    raise typer.Exit(run_command(command, _kb(rules), fmt=_live_format(fmt, no_color), tee=tee, redact=redact))
 
 
 def _live_format(fmt: Optional[LiveFormat], no_color: bool) -> str:
@@ -187,13 +201,29 @@ def _live_format(fmt: Optional[LiveFormat], no_color: bool) -> str:
 def doctor(
     fmt: Optional[Format] = typer.Option(None, "--format", "-f", help="text (default) or json."),
     timeout: float = typer.Option(30.0, "--timeout", help="Seconds each probe may take."),
+    python: Optional[str] = typer.Option(
+        None,
+        "--python",
+        metavar="PATH",
+        help="Probe this Python's TensorFlow and CUDA libraries (default: the active virtualenv or conda env, else tflog's own).",
+    ),
 ) -> None:
-    """Check this machine's TensorFlow/CUDA/cuDNN/driver set-up without a log (works without TensorFlow)."""
+    """Check this machine's TensorFlow/CUDA/cuDNN/driver set-up without a log (works without TensorFlow).
+
+    The probes run in the Python of the active virtualenv or conda env (VIRTUAL_ENV, CONDA_PREFIX)
+    when tflog itself is installed elsewhere (pipx), or in the one --python names.
+    """
     import json
 
-    from analyzer.confirm.doctor import render_doctor_text, run_doctor
+    from analyzer.confirm.doctor import active_env_python, python_info, render_doctor_text, run_doctor
 
-    result = run_doctor(timeout=timeout)
+    target = python or active_env_python()
+    if target is not None:
+        try:
+            python_info(target, timeout)
+        except ValueError as e:
+            raise UsageError(f"--python: {e}" if python else f"the active environment: {e}") from None
+    result = run_doctor(timeout=timeout, python=target)
     if fmt is not None and fmt.value == "json":
         typer.echo(json.dumps(result, indent=2))
     else:
@@ -207,6 +237,7 @@ def check(
     fail_on: Optional[FailOn] = typer.Option(
         None, "--fail-on", help="Fail on findings at least this severe (default from config, else error)."
     ),
+    redact: bool = typer.Option(False, "--redact", help=REDACT_HELP + " File paths are kept (editors and CI link them)."),
 ) -> None:
     """Check log files as a pre-commit hook: one `path:line:col: RULE-ID message` line per finding.
 
@@ -214,7 +245,7 @@ def check(
     """
     from analyzer.integrations.precommit import check_files
 
-    raise typer.Exit(check_files(paths or [], rule_dirs=rules or (), fail_on=fail_on.value if fail_on else None))
+    raise typer.Exit(check_files(paths or [], rule_dirs=rules or (), fail_on=fail_on.value if fail_on else None, redact=redact))
 
 
 @app.command()
@@ -224,14 +255,53 @@ def serve(
     mcp: bool = typer.Option(False, "--mcp", help="Serve the MCP tool protocol on stdio instead of HTTP."),
     max_body: int = typer.Option(16 * 1024 * 1024, "--max-body", help="Largest request body in bytes (413 above)."),
     timeout: float = typer.Option(10.0, "--timeout", help="Seconds one analysis may take."),
-    redact: bool = typer.Option(False, "--redact", help="Mask user names, host names, IPs and tokens in what is returned."),
+    redact: bool = typer.Option(True, "--redact", hidden=True, help="The default (kept for old scripts)."),
+    allow_unredacted: bool = typer.Option(
+        False,
+        "--allow-unredacted",
+        help="Let a request ask for an unmasked answer (redact=false); without it every answer is masked.",
+    ),
+    token: Optional[str] = typer.Option(
+        None,
+        "--token",
+        envvar="TFLOG_TOKEN",
+        help="Require Authorization: Bearer TOKEN (also from TFLOG_TOKEN); needed when --host is beyond loopback.",
+    ),
+    no_auth: bool = typer.Option(
+        False, "--no-auth", help="Listen beyond loopback without a token (behind a proxy that authenticates)."
+    ),
+    trusted_host: Optional[List[str]] = typer.Option(
+        None,
+        "--trusted-host",
+        metavar="NAME",
+        help="A Host header value to accept (repeatable; default: localhost names on loopback, any elsewhere).",
+    ),
+    max_inflight: int = typer.Option(
+        32 * 1024 * 1024, "--max-inflight", help="Request-body bytes held at once, all clients together (503 above)."
+    ),
+    docs: bool = typer.Option(False, "--docs", help="Serve /docs and /redoc (their pages load scripts from a CDN)."),
     rules: Optional[List[Path]] = RULES_OPTION,
 ) -> None:
-    """Serve tflog to chatbots: an HTTP JSON API (needs the `server` extra) or an MCP server (--mcp)."""
+    """Serve tflog to chatbots: an HTTP JSON API (needs the `server` extra) or an MCP server (--mcp).
+
+    Every answer has user names, host names, IP addresses, passwords and tokens masked.
+    """
     if not mcp:
         from analyzer.serve.http import serve as serve_http
 
-        return serve_http(host=host, port=port, max_body=max_body, timeout=timeout, redact=redact, rule_dirs=rules or ())
+        return serve_http(
+            host=host,
+            port=port,
+            max_body=max_body,
+            timeout=timeout,
+            rule_dirs=rules or (),
+            allow_unredacted=allow_unredacted,
+            token=token,
+            no_auth=no_auth,
+            trusted_hosts=trusted_host or (),
+            max_inflight=max_inflight,
+            docs=docs,
+        )
     import importlib
 
     from analyzer.pipeline.reader import InputError
@@ -243,7 +313,9 @@ def serve(
         from analyzer.serve.mcp import run_stdio
     except ImportError:
         raise InputError(MCP_EXTRA) from None
-    run_stdio(Service(rules or (), redact, timeout))
+    service = Service(rules or (), True, timeout, allow_unredacted)
+    service.max_log = max_body
+    run_stdio(service)
 
 
 class TriageFormat(str, Enum):

@@ -44,7 +44,7 @@ def main(argv: Optional[List[str]] = None) -> None:
             plain = parse_plain(sys.argv[1:] if argv is None else list(argv))
         status = run_analyze(**plain) if plain is not None else _run_typer(argv)
     except (InputError, RuleError, UsageError) as e:
-        _fail(str(e), EXIT_USAGE)
+        _fail(str(e), getattr(e, "status", EXIT_USAGE))  # `tflog run`: 127/126 as a shell gives
     except KeyboardInterrupt:
         _fail("interrupted", 130)
     except BrokenPipeError:

@@ -23,16 +23,16 @@ from .probes import compat
 COMPONENTS = list(compat.COMPONENT_SONAMES_LINUX)  # cudart, cublas, cublasLt, cufft, ...
 
 
-def _tf_info(timeout: float) -> Dict[str, Any]:
+def _tf_info(timeout: float, foreign: Optional[str] = None) -> Dict[str, Any]:
     from analyzer.confirm.probes._runner import launch
     from analyzer.confirm.probes.tfprobe import tf_installed
 
-    if not tf_installed():
+    if foreign is None and not tf_installed():
         return {"installed": False}
     res = launch("_tf_info", {}, timeout)
     obs = res.get("observed") or {}
-    if obs.get("installed"):
-        return obs
+    if "installed" in obs:
+        return obs if obs["installed"] else {"installed": False}
     return {"installed": True, "error": res.get("detail", "TensorFlow could not be imported.")}
 
 
@@ -163,13 +163,62 @@ def _checks(tf: Dict[str, Any], libs: Dict[str, Dict[str, Any]], drv: Dict[str, 
     return checks
 
 
-def run_doctor(timeout: float = 30.0) -> Dict[str, Any]:
-    """Inspect this machine; returns a JSON-serialisable dict (see render_doctor_text). Never raises."""
+def python_info(python: str, timeout: float = 30.0) -> Dict[str, Any]:
+    """{"version", "executable"} of another interpreter; raises ValueError saying why it cannot run."""
+    import json
+    import subprocess
+
+    code = "import json, platform, sys; print(json.dumps(dict(version=platform.python_version(), executable=sys.executable)))"
+    try:
+        p = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=timeout)
+        if p.returncode == 0:
+            return json.loads(p.stdout.strip().splitlines()[-1])
+        why = (p.stderr.strip().splitlines() or [f"exit status {p.returncode}"])[-1]
+    except (OSError, ValueError, IndexError, subprocess.TimeoutExpired) as e:
+        why = getattr(e, "strerror", None) or str(e) or type(e).__name__
+    raise ValueError(f"{python} is not a Python interpreter that runs ({why})")
+
+
+def active_env_python() -> Optional[str]:
+    """The interpreter of the virtualenv or conda env active in this shell when tflog itself runs
+    elsewhere (installed with pipx, say), so that doctor looks where the user's TensorFlow is."""
+    for var in ("VIRTUAL_ENV", "CONDA_PREFIX"):
+        prefix = os.environ.get(var)
+        if not prefix or os.path.realpath(prefix) == os.path.realpath(sys.prefix):
+            continue
+        exe = os.path.join(prefix, "Scripts", "python.exe") if os.name == "nt" else os.path.join(prefix, "bin", "python")
+        if os.path.isfile(exe):
+            return exe
+    return None
+
+
+def run_doctor(timeout: float = 30.0, python: Optional[str] = None) -> Dict[str, Any]:
+    """Inspect this machine, with the probes run in `python` (default: this interpreter); returns a
+    JSON-serialisable dict (see render_doctor_text). Never raises (check `python` with python_info first)."""
+    from analyzer.confirm.probes import _runner
+
+    _runner.use_interpreter(python)
+    try:
+        return _run_doctor(timeout, python)
+    finally:
+        _runner.use_interpreter(None)
+
+
+def _python_section(python: Optional[str], timeout: float) -> Dict[str, Any]:
+    if python is None:
+        return {"version": platform.python_version(), "executable": sys.executable}
+    try:
+        return python_info(python, timeout)
+    except ValueError as e:
+        return {"version": None, "executable": python, "error": str(e)}
+
+
+def _run_doctor(timeout: float, python: Optional[str]) -> Dict[str, Any]:
     start = time.monotonic()
     from analyzer.confirm.probes._runner import launch
 
     windows = os.name == "nt"
-    tf = _tf_info(timeout)
+    tf = _tf_info(timeout, python)
     ctx = {"_tf_build": tf}
     needed: Dict[str, str] = {}
     if tf.get("installed") and not tf.get("error"):
@@ -218,7 +267,7 @@ def run_doctor(timeout: float = 30.0) -> Dict[str, Any]:
     else:
         verdict = "ok"
     return {
-        "python": {"version": platform.python_version(), "executable": sys.executable},
+        "python": _python_section(python, timeout),
         "platform": {"system": platform.system(), "release": platform.release(), "machine": platform.machine()},
         "tensorflow": tf,
         "libraries": [libs[c] for c in COMPONENTS],

@@ -3,7 +3,7 @@
 paths/URIs -> `ray.data.from_items` -> `map_batches` with a class whose constructor loads the
 knowledge base once per worker, reading each log through pyarrow's filesystems (local paths,
 s3://, gs://, hdfs://...) and returning the same rows as `triage.row_of` -> collected on the
-driver. Ray is optional (`pip install 'tflog[ray]'`) and imported only here.
+driver. Ray is optional (`pip install 'tflog-doctor[ray]'`) and imported only here.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from analyzer.pipeline.reader import InputError
 
 from .triage import Row
 
-RAY_EXTRA = "triage --ray needs Ray: pip install 'tflog[ray]'"
+RAY_EXTRA = "triage --ray needs Ray: pip install 'tflog-doctor[ray]'"
 BATCH = 128  # logs per map_batches call: big enough to amortise Ray's per-batch cost, small enough to spread
 
 

@@ -85,7 +85,7 @@ def _uri_logs(prefix: str) -> List[str]:
     try:
         from pyarrow import fs
     except ImportError:
-        raise TriageError(f"{prefix}: listing URIs needs pyarrow (pip install 'tflog[ray]')") from None
+        raise TriageError(f"{prefix}: listing URIs needs pyarrow (pip install 'tflog-doctor[ray]')") from None
     filesystem, inner = fs.FileSystem.from_uri(prefix)
     scheme = prefix.split("://", 1)[0]
     found = sorted(
@@ -115,7 +115,7 @@ def read_log(path: str) -> Tuple[bytes, float]:
         try:
             from pyarrow import fs
         except ImportError:
-            raise InputError(f"{path}: reading URIs needs pyarrow (pip install 'tflog[ray]')") from None
+            raise InputError(f"{path}: reading URIs needs pyarrow (pip install 'tflog-doctor[ray]')") from None
         filesystem, inner = fs.FileSystem.from_uri(path)
         info = filesystem.get_file_info(inner)
         with filesystem.open_input_stream(inner, compression=None) as f:  # the bytes as stored, as for a local file

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import fnmatch
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, List, Optional, Sequence, TextIO
 
 from analyzer.core.model import SEVERITY_ORDER
@@ -47,8 +47,11 @@ def check_files(
     fail_on: Optional[str] = None,
     out: Optional[TextIO] = None,
     err: Optional[TextIO] = None,
+    redact: bool = False,
 ) -> int:
-    """Check log files; print one line per problem to `out`; return the exit status (0 or 1)."""
+    """Check log files; print one line per problem to `out`; return the exit status (0 or 1).
+
+    `redact` masks personal data and secrets in the messages; the paths stay (editors link them)."""
     from analyzer.kb.load import load_knowledge_base
 
     out = out or sys.stdout
@@ -63,6 +66,10 @@ def check_files(
             err.write(f"tflog: note: {config.source}: key 'disable': no rule {rid!r} (ignored)\n")
 
     problems = sorted(_problems(paths, kb, config), key=lambda p: (p.path, p.line, p.rule_id))
+    if redact:
+        from analyzer.report.redact import redact_text
+
+        problems = [replace(p, title=redact_text(p.title)) for p in problems]
     for p in problems:
         out.write(f"{p}\n")
     failing = [p for p in problems if _reaches(p.severity, fail_on)]
@@ -87,8 +94,6 @@ def _problems(paths: Sequence[str], kb, config: Config) -> List[Problem]:
         except InputError as e:
             reason = str(e)
             reason = reason[len(path) + 2 :] if reason.startswith(f"{path}: ") else reason
-            if reason.startswith("file is empty"):
-                continue
             severity = "warning" if reason.startswith("binary file") else "error"
             problems.append(Problem(path, 0, 0, INPUT_RULE, severity, reason))
             continue

@@ -34,16 +34,22 @@ class _LineState:
 
 
 class _Diag:
-    """Writes diagnoses to the text stream `out`; a failing stderr only silences them."""
+    """Writes diagnoses to the text stream `out`; a failing stderr only silences them.
 
-    def __init__(self, out: TextIO, line_state: Optional[_LineState]):
+    With `redact`, every diagnosis is masked on its way out (JSON documents and JSON lines
+    value by value, so that they stay valid JSON); the passed-through output is not touched."""
+
+    def __init__(self, out: TextIO, line_state: Optional[_LineState], redact: bool = False):
         self.out = out
         self.line_state = line_state
         self.ok = True
+        self.redact = redact
 
     def write(self, text: str) -> None:
         if not self.ok or not text:
             return
+        if self.redact:
+            text = _redacted(text)
         if self.line_state is not None and self.line_state.mid_line:
             text = "\n" + text
             self.line_state.mid_line = False
@@ -52,6 +58,25 @@ class _Diag:
             self.out.flush()
         except (OSError, ValueError):  # stderr closed or broken: keep passing bytes through
             self.ok = False
+
+
+def _redacted(text: str) -> str:
+    import json
+
+    from analyzer.report.redact import redact_obj, redact_text
+
+    if text.lstrip().startswith("{"):
+        try:  # one JSON document (--format json)
+            doc = json.loads(text)
+            return json.dumps(redact_obj(doc), indent=2 if "\n " in text else None, ensure_ascii=False) + "\n"
+        except ValueError:
+            pass
+        try:  # JSON lines (--format jsonl)
+            docs = [json.loads(line) for line in text.splitlines() if line.strip()]
+            return "".join(json.dumps(redact_obj(d), ensure_ascii=False) + "\n" for d in docs)
+        except ValueError:
+            pass
+    return redact_text(text)
 
 
 def _write_all(fd: int, data: bytes) -> None:

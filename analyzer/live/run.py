@@ -46,6 +46,15 @@ SIGNAL_RULE_ID = "run-killed-by-signal"
 _GPU_TEXT = re.compile(r"cu(?:da|dnn|blas|fft|solver|sparse|rand)|nccl|gpu|xla|ptxas", re.I)
 
 
+class CannotRun(InputError):
+    """The command could not be started; `status` is what a shell exits with then
+    (127 not found, 126 found but not executable), so scripts can tell it from a usage error."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
+
+
 def run_command(
     argv: List[str],
     kb,
@@ -56,6 +65,7 @@ def run_command(
     errors: Optional[BinaryIO] = None,
     diag: Optional[TextIO] = None,
     env: Optional[Dict[str, str]] = None,
+    redact: bool = False,
 ) -> int:
     """Run `argv`, pass its stdout/stderr through to ours, diagnose both live; return its status.
 
@@ -73,7 +83,7 @@ def run_command(
     diag_fd = _fileno(text_diag)
     line_state = _LineState()
     name = f"<{os.path.basename(argv[0]) or argv[0]}>"
-    live = LiveAnalysis(kb, fmt, _Diag(text_diag, line_state), name, streams=("out", "err"))
+    live = LiveAnalysis(kb, fmt, _Diag(text_diag, line_state, redact), name, streams=("out", "err"))
     sinks = {"out": _Sink(out, diag_fd, line_state), "err": _Sink(errs, diag_fd, line_state)}
     for sink in sinks.values():
         if sink.fd is not None:
@@ -111,11 +121,11 @@ def run_command(
             child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0, env=child_env)
         except FileNotFoundError:
             reason = "no such file" if os.sep in argv[0] else "command not found"
-            raise InputError(f"cannot run {argv[0]!r}: {reason}") from None
+            raise CannotRun(f"cannot run {argv[0]!r}: {reason}", 127) from None
         except PermissionError:
-            raise InputError(f"cannot run {argv[0]!r}: permission denied (not executable)") from None
+            raise CannotRun(f"cannot run {argv[0]!r}: permission denied (not executable)", 126) from None
         except OSError as e:
-            raise InputError(f"cannot run {argv[0]!r}: {e.strerror or e}") from None
+            raise CannotRun(f"cannot run {argv[0]!r}: {e.strerror or e}", 126) from None
         holder["child"] = child
         for s in holder["early"]:
             forward(s, None)

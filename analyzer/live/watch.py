@@ -43,6 +43,7 @@ def watch_stream(
     input: Optional[BinaryIO] = None,
     output: Optional[BinaryIO] = None,
     diag: Optional[TextIO] = None,
+    redact: bool = False,
 ) -> int:
     """Pass `input` through to `output` unchanged while diagnosing it on `diag`.
 
@@ -57,7 +58,7 @@ def watch_stream(
     err = sys.stderr if diag is None else diag
     in_fd, out_fd = _fileno(inp), _fileno(out)
     line_state = _LineState() if _same_file(out_fd, _fileno(err)) else None
-    live = LiveAnalysis(kb, fmt, _Diag(err, line_state), "<stdin>")
+    live = LiveAnalysis(kb, fmt, _Diag(err, line_state, redact), "<stdin>")
     _quiet_gc()
     read = (lambda: os.read(in_fd, READ_SIZE)) if in_fd is not None else _reader(inp)
     write = (lambda b: _write_all(out_fd, b)) if out_fd is not None else _writer(out)

@@ -125,6 +125,7 @@ class Analysis:
         self._input_name = ""
         self.progress = LossCollector() if pictures else None
         self.bins = BinCollector() if pictures else None
+        self.notes: List[str] = []  # about the inputs (empty, cut short), shown with the report's warnings
 
     # --- feeding ----------------------------------------------------------------------------
 
@@ -339,7 +340,7 @@ class Analysis:
         findings = [f for f in found if f is not None]
         ranked = rank(findings, self.kb)
         report = Report(__version__, list(self.inputs), facts, dict(self.facts.evidence), ranked)
-        report.warnings = list(self.kb.warnings)
+        report.warnings = list(self.kb.warnings) + self.notes
         report.fact_provenance = provenance_of
         for info in self.inputs:  # one analysis is one machine (a log, or a notebook's cells)
             info.facts, info.fact_provenance = dict(facts), dict(provenance_of)
@@ -585,6 +586,13 @@ def analyze_source(analysis: Analysis, source: Source) -> InputInfo:
     info = analysis.start_input(source.name)
     for block in read_blocks(source):
         analysis.feed_block(info, block)
+    if source.empty:
+        analysis.notes.append(f"{source.name}: empty input (0 lines): nothing to diagnose")
+    if source.gzip_stopped:
+        analysis.notes.append(
+            f"{source.name}: the gzip file is cut short or damaged ({source.gzip_stopped}); "
+            f"analysed the {info.lines} line(s) before that point, as zcat would show them"
+        )
     return info
 
 

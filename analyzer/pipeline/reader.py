@@ -3,8 +3,10 @@
 Inputs are streamed in blocks (a 2 GB log never sits in memory). The reader
 decides once, from the first block, how to decode: gzip, UTF-16 (PowerShell
 `>` writes it), or bytes treated as UTF-8 with replacement. It refuses things
-that are not logs (directories, binaries, empty files) with an `InputError`
-whose message is one readable line. Line numbers always count the original
+that are not logs (directories, binaries) with an `InputError` whose message is
+one readable line. An empty input is a log with nothing in it (a job that printed
+nothing must not fail a hook or a pipe), and a gzip file cut short is read as far
+as it decompresses, as zcat does: both leave a note in `Source.notes`. Line numbers always count the original
 input's lines; a line longer than `MAX_LINE` keeps only its head.
 """
 
@@ -67,6 +69,8 @@ class Source:
     stream: ByteStream
     encoding: str = "utf-8"  # utf-8 | utf-16-le | utf-16-be
     compressed: bool = False
+    empty: bool = False  # nothing to read (a note, not an error)
+    gzip_stopped: Optional[str] = None  # why the gzip data ended early, when it did
 
 
 def open_source(path: str) -> Source:
@@ -154,24 +158,26 @@ def read_blocks(source: Source, block_size: int = BLOCK) -> Iterator[Block]:
     """Yield blocks of complete lines from `source`; counts bytes into `source.bytes_read`."""
     head = source.stream.read(block_size)
     if not head:
-        raise InputError(f"{source.name}: file is empty")
+        source.empty = True
+        return
     sniff(source, head)
     peeked = _Prepended(head, source.stream)
     stream: ByteStream = peeked
     if source.compressed:
-        import gzip  # here: most logs are not compressed, and start-up time counts
-
-        stream = gzip.GzipFile(fileobj=peeked, mode="rb")
-        try:
-            first = stream.read(block_size)
-        except (OSError, EOFError, zlib.error) as e:
-            raise InputError(f"{source.name}: damaged gzip file ({e})") from None
+        gunzip = _Gunzip(peeked)
+        first = gunzip.read(block_size)
         if not first:
-            raise InputError(f"{source.name}: file is empty (inside gzip)")
-        inner = Source(source.name, stream)
+            if gunzip.stopped:
+                raise InputError(f"{source.name}: damaged gzip file ({gunzip.stopped})")
+            source.empty = True
+            return
+        inner = Source(source.name, gunzip)
         sniff(inner, first)
         source.encoding = inner.encoding
-        stream = _Prepended(first, stream)
+        stream = _Prepended(first, gunzip)
+        yield from LineSplitter(source.name).split(_chunks(source, _decoded_stream(source, stream), block_size))
+        source.gzip_stopped = gunzip.stopped
+        return
     stream = _decoded_stream(source, stream)
     yield from LineSplitter(source.name).split(_chunks(source, stream, block_size))
 
@@ -180,13 +186,57 @@ def _chunks(source: Source, stream: ByteStream, block_size: int) -> Iterator[byt
     while True:
         try:
             chunk = stream.read(block_size)
-        except (OSError, EOFError, zlib.error) as e:
-            if source.compressed:
-                raise InputError(f"{source.name}: damaged or truncated gzip file ({e})") from None
+        except OSError as e:
             raise InputError(f"{source.name}: read failed ({e})") from None
         if not chunk:
             return
         yield chunk
+
+
+class _Gunzip(io.RawIOBase):
+    """gzip (every member) decompressed as far as the data allows, in bounded memory.
+
+    Data cut off or damaged part-way ends the stream with `stopped` saying why, after every byte
+    that did decompress: a log copied while still being written is mostly readable."""
+
+    def __init__(self, raw: ByteStream):
+        self._raw = raw
+        self._d = zlib.decompressobj(31)
+        self._fed = False  # the current member has received data
+        self._pending = b""  # compressed bytes not yet given to the decompressor
+        self._buf = b""
+        self._eof = False
+        self.stopped: Optional[str] = None
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        want = BLOCK if n < 0 else n
+        while not self._eof and len(self._buf) < want:
+            if not self._pending:
+                self._pending = self._raw.read(BLOCK)
+                if not self._pending:
+                    if self._fed and not self._d.eof:
+                        self.stopped = "the compressed data ends early"
+                    self._eof = True
+                    break
+            if self._d.eof:  # the next member, unless the rest is padding
+                if not self._pending.strip(b"\0"):
+                    self._pending = b""
+                    continue
+                self._d, self._fed = zlib.decompressobj(31), False
+            try:
+                out = self._d.decompress(self._pending, max(want - len(self._buf), 1 << 16))
+            except zlib.error as e:
+                self.stopped = f"damaged data: {e}"
+                self._eof = True
+                break
+            self._fed = True
+            self._pending = self._d.unconsumed_tail or self._d.unused_data
+            self._buf += out
+        out, self._buf = (self._buf, b"") if n < 0 else (self._buf[:n], self._buf[n:])
+        return out
 
 
 class _Prepended(io.RawIOBase):

@@ -18,7 +18,16 @@ from typing import Any, Callable, List, Tuple
 
 # Order matters: tokens first (they may contain path-like or hex-like parts), then
 # user@host, home directories, host names, IP addresses, and last the generic secrets.
-_TOKENS: List[Tuple[re.Pattern[str], str]] = [
+_SECRET_NAME = r"(?:password|passwd|pwd|secret(?:[_-]?access)?(?:[_-]?key)?|token|api[_-]?key|access[_-]?key)(?![A-Za-z0-9])"
+
+
+def _quoted(m: re.Match[str]) -> str:
+    """The name and `<secret>`, in the value's own quotes (JSON stays JSON)."""
+    quote = m.group(2) or m.group(3) or ""
+    return f"{m.group(1)}{quote}<secret>{quote}"
+
+
+_TOKENS: List[Tuple[re.Pattern[str], Any]] = [
     (re.compile(r"\bhf_[A-Za-z0-9]{20,}"), "<hf-token>"),
     (re.compile(r"\bgithub_pat_[A-Za-z0-9_]{20,}"), "<github-token>"),
     (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{20,}"), "<github-token>"),
@@ -27,16 +36,45 @@ _TOKENS: List[Tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bsk-[A-Za-z0-9_-]{20,}"), "<api-key>"),
     (re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), "<slack-token>"),
     (re.compile(r"\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE), r"\1 <token>"),
-    (re.compile(r"(?i)\b((?:api[_-]?key|token|secret|password|passwd|pwd)\s*[:=]\s*)([^\s'\",;]{4,})"), r"\1<secret>"),
+    (re.compile(r"\bAIza[0-9A-Za-z_-]{35}(?![\w-])"), "<google-api-key>"),
+    # scheme://user:password@host, the password with any punctuation (the last "@" before the path ends it)
+    # (and the host those credentials open)
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/@]+:[^\s/]*@[^\s/@:?#]+"), r"\1<user>:<secret>@<host>"),
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/@:]+@[^\s/@:?#]+"), r"\1<user>@<host>"),
+    # --password x, --api-key=x, --token "x y"
+    (re.compile(r"(?i)(--?" + _SECRET_NAME + r"(?:=|\s+))(?:(\")[^\"]*\"|(')[^']*'|[^\s\"'\\]+)"), _quoted),
+    # password: x, DB_PASSWORD=x, aws_secret_access_key = x, "api_key": "x"
+    (
+        re.compile(r"(?i)((?<![\w-])\w*" + _SECRET_NAME + r"[\"']?\s*[:=]\s*)(?:(\")[^\"]*\"|(')[^']*'|(?!<)[^\s'\",;\\]+)"),
+        _quoted,
+    ),
 ]
 _USER_AT_HOST = re.compile(r"(?<![\w.%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*")
+# A user name may hold spaces ("C:\\Users\\John Smith\\..."): taken whole when a path separator follows it.
+_NAME = r"(?!<user>)(?:[^\\/\s'\"`:;,)\]<>|?*]+(?: [^\\/\s'\"`:;,)\]<>|?*]+)*(?=[\\/])|[^\\/\s'\"`:;,)\]<>|?*]+)"
 _HOME = [
-    (re.compile(r"(/(?:home|Users)/)(?!<user>)[^/\s'\"`:;,)\]]+"), r"\1<user>"),
-    (re.compile(r"(?i)(\b[A-Z]:[\\/]+(?:Users|Documents and Settings)[\\/]+)(?!<user>)[^\\/\s'\"`:;,)\]]+"), r"\1<user>"),
+    (re.compile(r"(/(?:home|Users)/)" + _NAME), r"\1<user>"),
+    (re.compile(r"(?i)(\b[A-Z]:[\\/]+(?:Users|Documents and Settings)[\\/]+)" + _NAME), r"\1<user>"),
 ]
 _HOSTNAME = re.compile(r"(?i)\b(host(?:name)?\s*[:=]\s*)(?!<host>)([A-Za-z0-9][A-Za-z0-9.-]*)")
+# A bare fully-qualified host name: three or more labels under a common or private top-level domain.
+# Python module paths (tensorflow.python.framework.ops), file names (cuda_dnn.cc) and versions do not
+# end in one; the public sites fixes and references point to are kept.
+_FQDN = re.compile(
+    r"(?i)(?:(?<=//)|(?<![\w.@/-]))(?!<)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){2,}"
+    r"(?:com|net|org|ai|dev|edu|gov|mil|biz|cloud|app|co|us|uk|de|fr|cn|jp|kr|ru|nl|ch|ca|au|eu"
+    r"|local|localdomain|internal|intranet|lan|corp|private|cluster)(?![\w-])(?!\.\w)"
+)
+_PUBLIC_HOSTS = re.compile(
+    r"(?i)(?:^|\.)(?:tensorflow\.org|nvidia\.com|github\.com|githubusercontent\.com|google\.com|googleapis\.com"
+    r"|python\.org|pypi\.org|pytorch\.org|keras\.io|anaconda\.org|conda\.io|microsoft\.com|stackoverflow\.com"
+    r"|ubuntu\.com|debian\.org|readthedocs\.io|huggingface\.co|example\.com)$"
+)
 _IPV4 = re.compile(r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\w.])")
-_VERSION_CONTEXT = re.compile(r"(?i)(?:version|ver\.?|v|cudnn|tensorrt|trt|cuda|driver|\.so\.?|libnvinfer\S*)\s*[:=]?\s*$")
+# ... and "nvidia-cudnn-cu12        9.1.0.70" (a package and its version in the columns of pip/conda/dpkg lists)
+_VERSION_CONTEXT = re.compile(
+    r"(?i)(?:version|ver\.?|v|cudnn|tensorrt|trt|cuda|driver|\.so\.?|libnvinfer\S*|[a-z][\w.+-]*\s{2,}|==)\s*[:=]?\s*$"
+)
 _IPV6 = re.compile(
     r"(?<![\w:])(?:"
     r"(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}"  # full form
@@ -50,7 +88,7 @@ _BASE64ISH = re.compile(r"(?<![\w+/=-])[A-Za-z0-9+/]{32,}={0,2}(?![\w+/=-])")  #
 
 def _ipv4(m: re.Match[str]) -> str:
     # "cuDNN 8.1.0.77" and "TensorRT 8.2.1.8" look like IPv4 addresses; keep versions.
-    if _VERSION_CONTEXT.search(m.string[max(0, m.start() - 24) : m.start()]):
+    if _VERSION_CONTEXT.search(m.string[max(0, m.start() - 48) : m.start()]):
         return m.group()
     return "<ip>"
 
@@ -59,6 +97,10 @@ def _ipv6(m: re.Match[str]) -> str:
     text = m.group()
     # C++ scopes ("ab::cd") have no digit; a real address nearly always has one.
     return "<ip>" if any(c.isdigit() for c in text) else text
+
+
+def _fqdn(m: re.Match[str]) -> str:
+    return m.group() if _PUBLIC_HOSTS.search(m.group()) else "<host>"
 
 
 def _base64(m: re.Match[str]) -> str:
@@ -79,9 +121,10 @@ def redact_text(text: str) -> str:
     for pattern, repl in _HOME:
         text = pattern.sub(repl, text)
     text = _HOSTNAME.sub(r"\1<host>", text)
+    text = _FQDN.sub(_fqdn, text)
     text = _IPV4.sub(_ipv4, text)
     text = _IPV6.sub(_ipv6, text)
-    text = _LONG_HEX.sub("<secret>", text)
+    text = _LONG_HEX.sub(lambda m: "<secret>" if not m.group().isdigit() else m.group(), text)  # a number is no secret
     text = _BASE64ISH.sub(_base64, text)
     return text
 

@@ -152,6 +152,55 @@ def _summary_line(report: Report) -> str:
     return ", ".join(parts) + " — " + ", ".join(f"{i.name} ({i.lines} lines)" for i in report.inputs)
 
 
+# --- Markdown: every value is text, never markup ---------------------------------------------------
+# A report carries text from the log (evidence, exception names, library names, versions in fixes),
+# and a chat client renders the answer: a log line must not become a live image, link or HTML tag.
+# Code spans (rule fixes quote commands in them) are kept, their contents are literal in Markdown;
+# everything else has the characters that start markup backslash-escaped.
+
+_MD_PROSE_SPECIAL = re.compile(r"[\\*\[\]<>#|~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+_BACKTICKS = re.compile(r"`+")
+
+
+def _md_prose(text: str) -> str:
+    return _MD_PROSE_SPECIAL.sub(lambda m: "\\" + m.group(0), text)
+
+
+def md(text: object) -> str:
+    """`text` as Markdown that shows exactly that text: code spans kept (as CommonMark pairs them:
+    a run of n backticks closes at the next run of exactly n), all else escaped."""
+    s, out, i = str(text), [], 0
+    runs = list(_BACKTICKS.finditer(s))
+    k = 0
+    while k < len(runs):
+        run = runs[k]
+        close = next((j for j in range(k + 1, len(runs)) if len(runs[j].group(0)) == len(run.group(0))), None)
+        if close is None:  # an unpaired run is literal backticks
+            out.append(_md_prose(s[i : run.start()]) + "\\`" * len(run.group(0)))
+            i, k = run.end(), k + 1
+            continue
+        out.append(_md_prose(s[i : run.start()]) + s[run.start() : runs[close].end()])
+        i, k = runs[close].end(), close + 1
+    out.append(_md_prose(s[i:]))
+    return "".join(out)
+
+
+def md_code(text: object) -> str:
+    """`text` as one inline code span, whatever backticks it contains."""
+    s = " ".join(str(text).split())
+    longest = max((len(r) for r in _BACKTICKS.findall(s)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if s.startswith("`") or s.endswith("`") or longest else ""
+    return f"{fence}{pad}{s}{pad}{fence}"
+
+
+def md_block(text: str) -> str:
+    """`text` as a fenced code block no line of it can close."""
+    longest = max((len(r) for r in _BACKTICKS.findall(text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}\n{text}\n{fence}"
+
+
 # --- fixes: each said once, MAX_FIXES per root cause ---------------------------------------------
 
 _CODE = re.compile(r"`([^`]+)`")
@@ -319,12 +368,16 @@ def _markdown_brief(report: Report, all_fixes: bool) -> str:
     root, fixes, others = _brief(report, all_fixes)
     if root is None:
         return "**No problem found** in this log" + (" — only harmless lines.\n" if report.findings else ".\n")
-    out = [f"**{_brief_head(root).replace(': ', ':** ', 1)}".replace(f"({root.rule_id})", f"(`{root.rule_id}`)")]
+    label = "Root cause [warning]" if root.severity == "warning" else "Root cause"
+    out = [f"**{label}:** {md(root.title)} ({md_code(root.rule_id)})"]
     if root.evidence:
-        out.append("{}: `` {} ``".format(*_key_line(root, _BRIEF_WIDTH)))
-    out.extend(("**Fix:** " if len(fixes) == 1 else f"**Fix {i}:** ") + " ".join(fix.split()) for i, fix in enumerate(fixes, 1))
+        where, text = _key_line(root, _BRIEF_WIDTH)
+        out.append(f"{md(where)}: {md_code(text)}")
+    out.extend(
+        ("**Fix:** " if len(fixes) == 1 else f"**Fix {i}:** ") + md(" ".join(fix.split())) for i, fix in enumerate(fixes, 1)
+    )
     if others:
-        out.append(_brief_others(others))
+        out.append(md(_brief_others(others)))
     return "  \n".join(out) + "\n"
 
 
@@ -343,34 +396,34 @@ def render_markdown(report: Report, all_fixes: bool = False, brief: bool = False
         if not f.root_cause:
             continue
         head = "### Root cause" if f is root else "### Also found"
-        out.append(f"{head}: {f.title}")
-        out.append(f"`{f.rule_id}` · {f.category} · {f.severity} · confidence {f.confidence:.0%}")
+        out.append(f"{head}: {md(f.title)}")
+        out.append(f"{md_code(f.rule_id)} · {md(f.category)} · {f.severity} · confidence {f.confidence:.0%}")
         if f.evidence:
             e = f.evidence[0]
             out.append(
-                f"\nEvidence ({place(e)}{f', seen {f.count} times' if f.count > 1 else ''}):\n```\n{_short(e.text, 500)}\n```"
+                f"\nEvidence ({md(place(e))}{f', seen {f.count} times' if f.count > 1 else ''}):\n{md_block(_short(e.text, 500))}"
             )
         if f.explanation:
-            out.append(f.explanation)
+            out.append(md(f.explanation))
         fixes, more = plan[id(f)]
         if fixes:
             out.append("\n**How to fix**")
-            out.extend(f"{i}. {fix}" for i, fix in enumerate(fixes, 1))
+            out.extend(f"{i}. {md(fix)}" for i, fix in enumerate(fixes, 1))
             if more:
                 out.append(f"\n_{_more_fixes(more)}_")
         elif f.fixes:
             out.append("\n**How to fix:** as above.")
         if f.explains:
-            out.append("\nSymptoms explained by this: " + ", ".join(f"`{s}`" for s in f.explains))
+            out.append("\nSymptoms explained by this: " + ", ".join(md_code(s) for s in f.explains))
         if c := _confirmation_line(f):
-            out.append(f"\n{c}")
+            out.append(f"\n{md(c)}")
         out.append("")
     harmless = [f for f in report.findings if f.severity == "info" and not f.root_cause]
     if harmless:
-        out.append("**Harmless:** " + "; ".join(f.title for f in harmless))
+        out.append("**Harmless:** " + "; ".join(md(f.title) for f in harmless))
     env = _environment(report)
     if env:
-        out.append("\n" + "  \n".join(env))
+        out.append("\n" + "  \n".join(md(line) for line in env))
     return "\n".join(out).strip() + "\n"
 
 

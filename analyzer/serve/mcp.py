@@ -17,7 +17,7 @@ from pydantic import Field
 from analyzer.core.version import __version__
 
 from .models import DoctorOut, ReportOut, RuleOut, RulesOut
-from .service import AnalysisTimeout, Service
+from .service import AnalysisTimeout, Service, UnredactedRefused
 
 INSTRUCTIONS = (
     "tflog diagnoses TensorFlow/CUDA/cuDNN logs and tracebacks. Give analyze_log the whole log text "
@@ -59,14 +59,33 @@ def build_server(service: Service):
         format: Annotated[
             Literal["json", "markdown"], Field(description="markdown adds a chat-ready answer in `markdown`.")
         ] = "json",
+        redact: Annotated[
+            Optional[bool],
+            Field(
+                description="Personal data and secrets are masked; false is honoured only by a server started with --allow-unredacted."
+            ),
+        ] = None,
+        detail: Annotated[
+            Literal["compact", "full"],
+            Field(
+                description="compact (default): root causes and problems with one evidence line and their first fixes, "
+                "harmless lines by title only; full: the complete report, as `tflog analyze --format json`."
+            ),
+        ] = "compact",
     ) -> ReportOut:
         """Diagnose a TensorFlow/CUDA log: root cause first (with explanation and fixes), symptoms, harmless lines."""
+
+        if len(log) > service.max_log:  # characters: at least as many bytes
+            raise ToolError(
+                f"the log is larger than {service.max_log} bytes (the server's --max-body); send its last part, "
+                "where the failure is"
+            )
 
         def work() -> Dict[str, Any]:
             from analyzer.report.render import render_markdown
 
-            report = service.report(log)
-            data = report.to_dict()
+            report = service.report(log, redact)
+            data = report.to_dict() if detail == "full" else compact_report(report.to_dict())
             if format == "markdown":
                 data["markdown"] = render_markdown(report)
             return data
@@ -75,6 +94,8 @@ def build_server(service: Service):
             data = await anyio.to_thread.run_sync(work)
         except AnalysisTimeout:
             raise ToolError(f"the analysis took longer than {service.timeout:g} s") from None
+        except UnredactedRefused as e:
+            raise ToolError(str(e)) from None
         return ReportOut.model_validate(data)
 
     @server.tool(structured_output=True)
@@ -107,6 +128,23 @@ def build_server(service: Service):
         return DoctorOut.model_validate(result)
 
     return server
+
+
+def compact_report(data: Dict[str, Any]) -> Dict[str, Any]:
+    """The report an assistant needs to answer (a fraction of the full one, same schema): the
+    root causes with one evidence line and up to 3 fixes, other problems with one evidence line
+    and their first fix, harmless lines by title; no fact evidence."""
+    findings = []
+    for f in data["findings"]:
+        f = dict(f, evidence=f["evidence"][:1])
+        if f["root_cause"]:
+            f["fixes"] = f["fixes"][:3]
+        elif f["severity"] == "info":
+            f.update(evidence=[], explanation="", fixes=[], references=[])
+        else:
+            f.update(explanation="", fixes=f["fixes"][:1], references=[])
+        findings.append(f)
+    return dict(data, findings=findings, fact_evidence={})
 
 
 def run_stdio(service: Service) -> None:

@@ -5,14 +5,14 @@ chunks, so a slow request stops instead of running on.
 """
 
 import time
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Callable, Dict, Iterable, List, Optional
 
 from analyzer.pipeline.reader import InputError
 
 DEFAULT_TIMEOUT = 10.0
 INPUT_NAME = "log"  # the input name findings' evidence carries
 CHUNK = 256 * 1024  # the deadline is checked between chunks of this size
-MCP_EXTRA = "the MCP server needs: pip install 'tflog[server]' (Python 3.10 or newer)"
+MCP_EXTRA = "the MCP server needs: pip install 'tflog-doctor[server]' (Python 3.10 or newer)"
 
 
 def check_limits(max_body: int, timeout: float) -> None:
@@ -31,20 +31,48 @@ class Busy(Exception):
     """Every worker is busy and the queue is full."""
 
 
+class UnredactedRefused(Exception):
+    """A request asked for an unredacted answer from a server started without --allow-unredacted."""
+
+    message = "this server masks personal data in every answer; it was not started with --allow-unredacted"
+
+
 class Service:
     """The knowledge base plus the operations the server offers; all answers are JSON-ready dicts."""
 
-    def __init__(self, rule_dirs: Iterable = (), redact: bool = False, timeout: float = DEFAULT_TIMEOUT):
+    def __init__(
+        self, rule_dirs: Iterable = (), redact: bool = True, timeout: float = DEFAULT_TIMEOUT, allow_unredacted: bool = False
+    ):
         from analyzer.kb.load import load_knowledge_base
 
         self.rule_dirs = tuple(str(d) for d in rule_dirs)
         self.kb = load_knowledge_base(self.rule_dirs)
-        self.redact = redact  # the server's --redact: forced on for every answer
+        # A server answers third parties' logs: masked unless a request asks otherwise and the
+        # operator allowed that (--allow-unredacted).
+        self.redact = redact
+        self.allow_unredacted = allow_unredacted
         self.timeout = timeout
+        self.max_log = 16 * 1024 * 1024  # MCP: the largest log accepted (HTTP limits the body instead)
 
-    def report(self, text: str, redact: bool = False, deadline: Optional[float] = None, pictures: bool = False):
-        """Analyse `text`, stopping with AnalysisTimeout once `deadline` (monotonic) has passed;
-        `pictures` for the page (see pipeline.engine.Analysis)."""
+    def redaction(self, requested: Optional[bool]) -> bool:
+        """Whether to mask this answer: the request's wish, else the server's default.
+        Raises UnredactedRefused for redact=false on a server that does not allow it."""
+        if requested is None:
+            return self.redact
+        if not requested and not self.allow_unredacted:
+            raise UnredactedRefused(UnredactedRefused.message)
+        return requested
+
+    def report(
+        self,
+        text: str,
+        redact: Optional[bool] = None,
+        deadline: Optional[float] = None,
+        cancelled: Optional[Callable[[], bool]] = None,
+        pictures: bool = False,
+    ):
+        """Analyse `text`, stopping with AnalysisTimeout once `deadline` (monotonic) has passed
+        or `cancelled()` says the client went away; `pictures` for the page (see pipeline.engine.Analysis)."""
         from analyzer.pipeline.engine import Analysis
         from analyzer.pipeline.reader import LineSplitter
 
@@ -55,28 +83,35 @@ class Service:
         data = text.encode("utf-8", "replace")
         for start in range(0, len(data), CHUNK):
             for block in splitter.feed(data[start : start + CHUNK]):
-                if time.monotonic() > deadline:
+                if time.monotonic() > deadline or (cancelled is not None and cancelled()):
                     raise AnalysisTimeout()
                 analysis.feed_block(info, block)
         for block in splitter.finish():
             analysis.feed_block(info, block)
         report = analysis.report()
-        if redact or self.redact:
+        if self.redaction(redact):
             from analyzer.report.redact import redact_report
 
             report = redact_report(report)
         return report
 
-    def analyze(self, text: str, fmt: str = "json", redact: bool = False, deadline: Optional[float] = None) -> Dict[str, Any]:
+    def analyze(
+        self,
+        text: str,
+        fmt: str = "json",
+        redact: Optional[bool] = None,
+        deadline: Optional[float] = None,
+        cancelled: Optional[Callable[[], bool]] = None,
+    ) -> Dict[str, Any]:
         """The HTTP answer: the JSON report (as the CLI prints it), {"markdown": ...}, or {"html": ...}
         (the page at `/`: the form with the report, as `--format html` draws it)."""
         from analyzer.report.render import render_markdown
 
-        report = self.report(text, redact, deadline, pictures=fmt == "html")
+        report = self.report(text, redact, deadline, cancelled, pictures=fmt == "html")
         if fmt == "html":
             from analyzer.report.html import render_page
 
-            return {"html": render_page(report, text, redact=redact, redacting=self.redact)}
+            return {"html": render_page(report, text, redact=self.redaction(redact), redacting=self.redact)}
         return {"markdown": render_markdown(report)} if fmt == "markdown" else report.to_dict()
 
     def rules(self, category: Optional[str] = None) -> List[Dict[str, str]]:

@@ -83,9 +83,29 @@ def _kill(proc: subprocess.Popen) -> None:
         pass
 
 
+_interpreter: Optional[str] = None  # another Python to probe (doctor --python); None: this one
+_isolated_root: Optional[str] = None  # a folder holding only a link to this `analyzer` package
+
+
+def use_interpreter(python: Optional[str]) -> None:
+    """Run the probes in `python` (None: this interpreter). That Python imports only the
+    `analyzer` package from here, through a folder that holds nothing else, so its own
+    TensorFlow and CUDA wheels are the ones probed, not those next to tflog."""
+    global _interpreter, _isolated_root
+    _interpreter = python
+    if python is not None and _isolated_root is None:
+        root = tempfile.mkdtemp(prefix="tflog-pkg-")
+        try:
+            os.symlink(os.path.join(_PACKAGE_ROOT, "analyzer"), os.path.join(root, "analyzer"), target_is_directory=True)
+            _isolated_root = root
+        except OSError:  # no symlinks (Windows without the privilege): the package's own folder
+            _isolated_root = _PACKAGE_ROOT
+
+
 def _child_env(tmp: str) -> Dict[str, str]:
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH", "")) if p)
+    root = _isolated_root if _interpreter is not None and _isolated_root else _PACKAGE_ROOT
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env["TMPDIR"] = env["TEMP"] = env["TMP"] = tmp
     env["CUDA_CACHE_PATH"] = os.path.join(tmp, "cuda-cache")  # driver's PTX JIT cache
@@ -108,7 +128,7 @@ def launch(name: str, context: Dict[str, Any], timeout: float) -> Dict[str, Any]
         )
         try:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "analyzer.confirm.probes._runner", name],
+                [_interpreter or sys.executable, "-m", "analyzer.confirm.probes._runner", name],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
