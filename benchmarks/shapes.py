@@ -81,10 +81,10 @@ def _epoch_tf_lines(rng: random.Random, epoch: int) -> List[str]:
         "`MLIR_CRASH_REPRODUCER_DIRECTORY` to enable.",
         "I0000 00:00:1715340000.123456    1234 device_compiler.h:186] Compiled cluster using XLA!  This line is logged "
         "at most once for the lifetime of the process.",
-        f"W tensorflow/core/kernels/data/cache_dataset_ops.cc:858] The calling iterator did not fully read the dataset "
-        f"being cached. In order to avoid unexpected truncation of the dataset, the partially cached contents of the "
-        f"dataset  will be discarded. This can happen if you have an input pipeline similar to "
-        f"`dataset.cache().take(k).repeat()`. You should use `dataset.take(k).cache().repeat()` instead.",
+        "W tensorflow/core/kernels/data/cache_dataset_ops.cc:858] The calling iterator did not fully read the dataset "
+        "being cached. In order to avoid unexpected truncation of the dataset, the partially cached contents of the "
+        "dataset  will be discarded. This can happen if you have an input pipeline similar to "
+        "`dataset.cache().take(k).repeat()`. You should use `dataset.take(k).cache().repeat()` instead.",
         f"I tensorflow/core/kernels/data/shuffle_dataset_op.cc:450] ShuffleDatasetV3:{epoch % 40}: Filling up shuffle "
         f"buffer (this may take a while): {rng.randrange(1000, 9000)} of 10000",
         "I tensorflow/core/kernels/data/shuffle_dataset_op.cc:480] Shuffle buffer filled.",
@@ -288,7 +288,7 @@ def multiworker(rng: random.Random, ranks: int = 8) -> Iterator[str]:
         r = rng.randrange(ranks)
         for x in rng.choice(_MW_FAILURES):
             yield f"[1,{r}]<stderr>:{_ts(rng, t)}: {x}" if x[:2] in ("W ", "E ") else f"[1,{r}]<stderr>:{x}"
-        yield f"Primary job  terminated normally, but 1 process returned a non-zero exit code. Per user-direction, the job has been aborted."
+        yield "Primary job  terminated normally, but 1 process returned a non-zero exit code. Per user-direction, the job has been aborted."
         yield "--------------------------------------------------------------------------"
         yield f"mpirun detected that one or more processes exited with non-zero status, thus causing the job to be terminated. The first process to do so was: Process name: [[{rng.randrange(60000)},1],{r}] Exit code: 1"
 
