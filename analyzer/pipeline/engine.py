@@ -26,6 +26,7 @@ from analyzer.kb.conditions import compile_condition, glob_matcher
 from analyzer.kb.rules import KnowledgeBase, Rule, traceback_matches
 from analyzer.kb.rules import mask_cached as mask
 
+from . import classes as line_classes
 from .facts import KEYWORDS as FACT_KEYWORDS
 from .facts import REPORT_FACTS, FactCollector, LineFacts, merge_facts, normalise_finding_facts
 from .memory import finding_facts
@@ -50,6 +51,8 @@ MAX_UNRECOGNIZED = 20  # distinct unrecognized errors kept
 NODE_WINDOW = 4  # a [[{{node x}}]] line this close after a hit names its graph node
 LINE_CACHE = 4096  # lines whose results are remembered per knowledge base (see _Line)
 LINE_CACHE_MAX_LEN = 1000  # longer lines are not remembered (bounded memory)
+_UNBUILT: Any = object()  # a line class not built yet
+_CHANGED_BY_CLEAN = re.compile(rb"[\x00\x1b\r]")  # bytes clean() removes or rewrites lines at
 CLOSEST_FLOOR = 70  # an unrecognized error's "closest known signatures" below this fuzzy score are not shown
 
 
@@ -71,10 +74,11 @@ class Hit:
     wrapper: bool = False  # an unrecognized line that only announces errors below it
     cut_off: bool = False  # matched on a traceback whose exception line the log does not show
 
-    def add(self, input_name: str, rec: Record) -> bool:
-        """Count one more line; returns True when it added new evidence."""
+    def add(self, input_name: str, rec: Record, key: Optional[str] = None) -> bool:
+        """Count one more line; returns True when it added new evidence. `key`: mask(rec.message), when known."""
         self.count += 1
-        key = mask(rec.message)
+        if key is None:
+            key = mask(rec.message)
         ev = self.masked.get(key)
         if ev is not None:
             ev.count += 1
@@ -117,6 +121,7 @@ class Analysis:
         self._unrecognized = 0
         self._judged: set = set()  # cut-off tracebacks already matched: (input, header line)
         self._input_name = ""
+        self.line_classes = line_classes.enabled()  # lines equal up to their digits decided once
 
     # --- feeding ----------------------------------------------------------------------------
 
@@ -136,7 +141,24 @@ class Analysis:
         info.lines = block.first_line - 1 + block.line_count()
         changed: List[str] = []
         prompt_at = 0
+        classes = self.kb.line_classes if self.line_classes else None
         for line_no, raw, found in self.prefilter.candidates(block):
+            if classes is not None and len(raw) <= line_classes.MAX_LEN:
+                digitless = raw.translate(line_classes.DIGITS)
+                cls = classes.get(digitless, _UNBUILT)
+                if cls is _UNBUILT:
+                    if len(classes) >= line_classes.MAX_CLASSES:
+                        classes.clear()
+                    exact = found if found is not None and raw.isascii() and not _CHANGED_BY_CLEAN.search(raw) else None
+                    cls = classes[digitless] = line_classes.build(self.kb, digitless, exact)
+                if cls is not None:
+                    if cls.quiet:
+                        self._tb.other_line()
+                    else:
+                        key = self._feed_class(info.name, line_no, raw, cls)
+                        if key:
+                            changed.append(key)
+                    continue
             text = clean(raw)
             if found is not None and not _found_is_exact(raw, text):
                 found = None  # clean() changed the line: let each step look for its keywords
@@ -149,6 +171,38 @@ class Analysis:
                 if key:
                     changed.append(key)
         return changed
+
+    def _feed_class(self, input_name: str, line_no: int, raw: bytes, cls: line_classes.LineClass) -> Optional[str]:
+        """feed_line for a line of a known class (pipeline.classes): the same effects, decided once
+        for the class where it can, on the line itself where it cannot."""
+        text = clean(raw)
+        message = text[cls.start : cls.end]
+        rule, m = line_classes.run_plan(self.kb, cls.on_message, message, text)
+        if rule is None and cls.on_text:
+            rule, m = line_classes.run_plan(self.kb, cls.on_text, text, text)
+        fuzzy = None
+        if rule is None and cls.level in ("E", "F", "W"):
+            fuzzy = cls.fuzzy if cls.level == "W" else line_classes.UNSURE
+            if fuzzy is line_classes.UNSURE:  # an error no rule explains, or a warning masked line by line
+                return self.feed_line(input_name, line_no, text)
+        self._tb.other_line()
+        self.facts.feed(line_no, text, message, facts=line_classes.line_facts(cls, text))
+        if rule is not None:
+            hit = self._hit(rule.id, rule, "regex")
+            if m is not None:
+                for k, v in normalise_finding_facts(m.groupdict()).items():
+                    hit.facts.setdefault(k, v)
+            elif cls.group_keys and not all(k in hit.facts for k in cls.group_keys):
+                m = rule.search(text if cls.on_text else message)
+                for k, v in normalise_finding_facts(m.groupdict() if m else {}).items():
+                    hit.facts.setdefault(k, v)
+        elif fuzzy is not None:
+            rule, score = fuzzy
+            hit = self._hit(rule.id, rule, "fuzzy")
+            hit.score = max(hit.score or 0, score)
+        else:
+            return None
+        return self._record(hit, input_name, Record(line_no, text, message, cls.level), cls.masked)
 
     def feed_line(self, input_name: str, line_no: int, text: str, found=None) -> Optional[str]:
         """Analyse one cleaned line; returns the key of the hit it changed, if any.
@@ -264,9 +318,9 @@ class Analysis:
             hit.match, hit.score = "regex", None  # an exact match outranks a fuzzy one
         return hit
 
-    def _record(self, hit: Hit, input_name: str, rec: Record) -> Optional[str]:
+    def _record(self, hit: Hit, input_name: str, rec: Record, masked: Optional[str] = None) -> Optional[str]:
         self._last_hit = (hit, rec.line)
-        return hit.key if (hit.add(input_name, rec) or hit.count == 1) else None
+        return hit.key if (hit.add(input_name, rec, masked) or hit.count == 1) else None
 
     def _attach_node(self, rec: Record) -> None:
         if self._last_hit and rec.line - self._last_hit[1] <= NODE_WINDOW:
