@@ -91,6 +91,14 @@ ANALYZE_OPTIONS: Tuple[Option, ...] = (
         help=f"Show every fix: rich, text and markdown show {MAX_FIXES} per root cause by default "
         "(json, sarif, github and jsonl always have all).",
     ),
+    Option(
+        "jobs",
+        ("--jobs", "-j"),
+        default="auto",
+        metavar="N",
+        help="Processes that read big log files (split by byte ranges; the report is the same). "
+        "auto (default): one per CPU, up to 4, when the files hold 32 MB or more; else one.",
+    ),
 )
 
 
@@ -166,15 +174,20 @@ def run_analyze(
     confirm: bool = False,
     brief: bool = False,
     all_fixes: bool = False,
+    jobs: str = "auto",
 ) -> int:
     """`tflog analyze`: analyse, print the report, return the exit status."""
     from analyzer.core.model import exit_status
-    from analyzer.pipeline.engine import analyze_paths
+    from analyzer.pipeline.parallel import analyze_paths, choose_jobs
     from analyzer.report.render import render
 
     if paths.count("-") > 1:
         raise UsageError("standard input (-) can be given only once")
-    report = analyze_paths(paths, knowledge_base(rules))
+    try:
+        processes = choose_jobs(jobs, paths)
+    except ValueError:
+        raise UsageError(f"--jobs must be a number of processes (1 or more) or auto, not {jobs!r}") from None
+    report = analyze_paths(paths, knowledge_base(rules), processes)
     if confirm:
         from analyzer.confirm.verdict import confirm_report
 

@@ -45,6 +45,26 @@ _NODE_STACK = "defined at (most recent call last)"  # parse.TracebackTracker act
 _HEX = re.compile(r"0[xX]")
 
 
+_UNBUILT: Any = object()  # a class not built yet
+_CHANGED_BY_CLEAN = re.compile(rb"[\x00\x1b\r]")  # bytes clean() removes, or rewrites the line at
+
+
+def lookup(kb: KnowledgeBase, raw: bytes, found: Optional[Set[str]] = None) -> Optional[LineClass]:
+    """The class of a raw line (built on first sight), or None: the line takes the ordinary path.
+    `found`: the prefilter's keywords in the line, when it knows them."""
+    if len(raw) > MAX_LEN:
+        return None
+    classes = kb.line_classes
+    key = raw.translate(DIGITS)
+    cls = classes.get(key, _UNBUILT)
+    if cls is _UNBUILT:
+        if len(classes) >= MAX_CLASSES:
+            classes.clear()
+        exact = found if found is not None and raw.isascii() and not _CHANGED_BY_CLEAN.search(raw) else None
+        cls = classes[key] = build(kb, key, exact)
+    return cls
+
+
 def enabled() -> bool:
     """Classes are on unless TFLOG_LINE_CLASSES=0 (the plain path, for comparisons)."""
     return os.environ.get("TFLOG_LINE_CLASSES", "1") != "0"

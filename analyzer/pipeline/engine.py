@@ -51,8 +51,6 @@ MAX_UNRECOGNIZED = 20  # distinct unrecognized errors kept
 NODE_WINDOW = 4  # a [[{{node x}}]] line this close after a hit names its graph node
 LINE_CACHE = 4096  # lines whose results are remembered per knowledge base (see _Line)
 LINE_CACHE_MAX_LEN = 1000  # longer lines are not remembered (bounded memory)
-_UNBUILT: Any = object()  # a line class not built yet
-_CHANGED_BY_CLEAN = re.compile(rb"[\x00\x1b\r]")  # bytes clean() removes or rewrites lines at
 CLOSEST_FLOOR = 70  # an unrecognized error's "closest known signatures" below this fuzzy score are not shown
 
 
@@ -141,28 +139,8 @@ class Analysis:
         info.lines = block.first_line - 1 + block.line_count()
         changed: List[str] = []
         prompt_at = 0
-        classes = self.kb.line_classes if self.line_classes else None
         for line_no, raw, found in self.prefilter.candidates(block):
-            if classes is not None and len(raw) <= line_classes.MAX_LEN:
-                digitless = raw.translate(line_classes.DIGITS)
-                cls = classes.get(digitless, _UNBUILT)
-                if cls is _UNBUILT:
-                    if len(classes) >= line_classes.MAX_CLASSES:
-                        classes.clear()
-                    exact = found if found is not None and raw.isascii() and not _CHANGED_BY_CLEAN.search(raw) else None
-                    cls = classes[digitless] = line_classes.build(self.kb, digitless, exact)
-                if cls is not None:
-                    if cls.quiet:
-                        self._tb.other_line()
-                    else:
-                        key = self._feed_class(info.name, line_no, raw, cls)
-                        if key:
-                            changed.append(key)
-                    continue
-            text = clean(raw)
-            if found is not None and not _found_is_exact(raw, text):
-                found = None  # clean() changed the line: let each step look for its keywords
-            key = self.feed_line(info.name, line_no, text, found)
+            key = self.feed_candidate(info.name, line_no, raw, found)
             if key:
                 changed.append(key)
             if raw.startswith(REPL_PROMPTS):  # an interactive session: also its question + answer
@@ -171,6 +149,24 @@ class Analysis:
                 if key:
                     changed.append(key)
         return changed
+
+    def feed_candidate(self, input_name: str, line_no: int, raw: bytes, found=None) -> Optional[str]:
+        """Analyse one line the prefilter picked (`found`: its keywords, when known); returns the
+        key of the hit it changed, if any. An interactive prompt's answer is the caller's (feed_block)."""
+        cls = line_classes.lookup(self.kb, raw, found) if self.line_classes else None
+        if cls is not None:
+            if cls.quiet:
+                self._tb.other_line()
+                return None
+            return self._feed_class(input_name, line_no, raw, cls)
+        text = clean(raw)
+        if found is not None and not _found_is_exact(raw, text):
+            found = None  # clean() changed the line: let each step look for its keywords
+        return self.feed_line(input_name, line_no, text, found)
+
+    def quiet_lines(self) -> None:
+        """What lines of a quiet class do (pipeline.classes), for a caller that skipped them (pipeline.parallel)."""
+        self._tb.other_line()
 
     def _feed_class(self, input_name: str, line_no: int, raw: bytes, cls: line_classes.LineClass) -> Optional[str]:
         """feed_line for a line of a known class (pipeline.classes): the same effects, decided once
