@@ -429,3 +429,57 @@ try:
         assert tsl_equal(line)
 except ImportError:  # pragma: no cover - hypothesis is a test dependency
     pass
+
+
+# --- --jobs: byte ranges in worker processes --------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def big_logs(tmp_path_factory, shape_logs):
+    """Logs of a few reader blocks each: the shapes, and one with what the split must get right (a
+    line longer than reader.MAX_LINE, interactive prompts, CRLF, a last line without a line end)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from shapes import SHAPES, generate
+
+    folder = tmp_path_factory.mktemp("big")
+    out = []
+    for i, shape in enumerate(SHAPES):
+        path = folder / f"{shape}.log"
+        generate(str(path), shape, 2.6, seed=11 + i)
+        out.append(path)
+    samples = b"".join(p.read_bytes() for p in sorted(SAMPLES.glob("*.log")))
+    tricky = folder / "tricky.log"
+    with open(tricky, "wb") as f:
+        while f.tell() < 2_700_000:
+            f.write(samples)
+            f.write(b">>> tf.test.is_built_with_cuda()\nFalse\n" + TRICKY.encode() + b"x" * 70_000 + b" error\n")
+        f.write(b"In [3]: tf.config.list_physical_devices('GPU')")  # no line end
+    return out + [tricky]
+
+
+def test_jobs_give_the_report_of_one_process(big_logs, monkeypatch):
+    """--jobs 1 and 2 (ranges of one reader block, so that every file is cut in several) against
+    one process on the plain path."""
+    from analyzer.pipeline import parallel
+
+    monkeypatch.setattr(parallel, "RANGE_BLOCKS", 1)
+    for p in big_logs:
+        monkeypatch.setenv("TFLOG_LINE_CLASSES", "0")
+        plain = engine.analyze_paths([str(p)], load_rules()).to_dict()
+        monkeypatch.delenv("TFLOG_LINE_CLASSES")
+        assert len(parallel._ranges(str(p))) >= 3, p.name
+        for jobs in (1, 2):
+            assert parallel.analyze_paths([str(p)], load_rules(), jobs).to_dict() == plain, (p.name, jobs)
+    both = [str(big_logs[0]), str(SAMPLES / "cudnn_missing.log"), str(big_logs[-1])]  # several files, one report
+    monkeypatch.setenv("TFLOG_LINE_CLASSES", "0")
+    plain = engine.analyze_paths(both, load_rules()).to_dict()
+    monkeypatch.delenv("TFLOG_LINE_CLASSES")
+    assert parallel.analyze_paths(both, load_rules(), 2).to_dict() == plain
+
+
+def test_jobs_on_the_command_line(big_logs):
+    log = big_logs[0]
+    outs = [tflog("analyze", "-f", "json", "--jobs", jobs, log) for jobs in ("1", "2", "auto")]
+    assert outs[0].returncode in (0, 1) and outs[0].stdout
+    assert all((o.returncode, o.stdout) == (outs[0].returncode, outs[0].stdout) for o in outs), "--jobs changed the report"
+    bad = tflog("analyze", "--jobs", "0", log)
+    assert bad.returncode == 2 and b"--jobs" in bad.stderr
