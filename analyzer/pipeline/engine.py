@@ -139,7 +139,14 @@ class Analysis:
         info.lines = block.first_line - 1 + block.line_count()
         changed: List[str] = []
         prompt_at = 0
+        known = self.kb.line_classes if self.line_classes else {}
+        digits, max_len = line_classes.DIGITS, line_classes.MAX_LEN
         for line_no, raw, found in self.prefilter.candidates(block):
+            if len(raw) <= max_len:
+                cls = known.get(raw.translate(digits))
+                if cls is not None and cls.quiet:  # the common case, inline: nothing to do but count it
+                    self._tb.other_line()
+                    continue
             key = self.feed_candidate(info.name, line_no, raw, found)
             if key:
                 changed.append(key)
