@@ -97,7 +97,7 @@ ANALYZE_OPTIONS: Tuple[Option, ...] = (
         default="auto",
         metavar="N",
         help="Processes that read big log files (split by byte ranges; the report is the same). "
-        "auto (default): one per CPU, up to 4, when the files hold 32 MB or more; else one.",
+        "auto (default): one per idle CPU, up to 4, when the files hold 32 MB or more; else one.",
     ),
 )
 

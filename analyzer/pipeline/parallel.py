@@ -44,13 +44,16 @@ _KB: Optional[KnowledgeBase] = None  # the workers' knowledge base (inherited th
 
 
 def choose_jobs(jobs: str, paths: List[str]) -> int:
-    """The number of processes for `--jobs` (a number, or `auto`: several when the files are big)."""
+    """The number of processes for `--jobs` (a number, or `auto`: several when the files are big and
+    CPUs are idle; measured on 2 shared CPUs, extra processes on a loaded machine made tflog slower)."""
     if jobs != "auto":
         n = int(jobs)
         if n < 1:
             raise ValueError(jobs)
         return n
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if hasattr(os, "getloadavg"):  # processes help only on idle CPUs: on a busy machine they contend
+        cpus = min(cpus, int(cpus - os.getloadavg()[0] + 0.5))
     if cpus < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return 1
     total = 0
