@@ -193,13 +193,13 @@ def _rule_on(rule: Rule, text: str) -> Any:
     return None
 
 
-def _keyword_index(kb: KnowledgeBase) -> Tuple[List[Tuple[str, List[int]]], List[Tuple[str, List[int]]]]:
-    """(digit-free keywords, keywords holding a digit with their digits as 0), each with its rules."""
-    built = getattr(kb, "_class_keywords", None)
+def _keyword_index(kb: KnowledgeBase) -> Tuple[List[str], List[Tuple[str, str]]]:
+    """(digit-free rule keywords, [(keyword holding a digit, the same with its digits as 0)])."""
+    built = kb._class_keywords
     if built is None or built[0] is not kb.keywords:
         zero = str.maketrans("0123456789", "0000000000")
-        plain = [(k, ids) for k, ids in kb.rules_by_keyword.items() if not any(ch.isdigit() for ch in k)]
-        digits = [(k.translate(zero), ids) for k, ids in kb.rules_by_keyword.items() if any(ch.isdigit() for ch in k)]
+        plain = [k for k in kb.rules_by_keyword if not any(ch.isdigit() for ch in k)]
+        digits = [(k, k.translate(zero)) for k in kb.rules_by_keyword if any(ch.isdigit() for ch in k)]
         built = (kb.keywords, (plain, digits))
         kb._class_keywords = built
     return built[1]
@@ -216,21 +216,19 @@ def _rule_plan(kb: KnowledgeBase, target: str, low: str, found: Optional[Iterabl
     holding a digit only when the line holds such a keyword), up to the first sure match."""
     plain, digits = _keyword_index(kb)
     if found is None:
-        sure = {i for k, ids in plain if k in low for i in ids}
+        sure_kw = [k for k in plain if k in low]
     else:
-        by_kw = kb.rules_by_keyword
-        sure = {i for k in found if k in by_kw and not any(ch.isdigit() for ch in k) for i in by_kw[k]}
-    maybe = {i for k0, ids in digits if k0 in low for i in ids} - sure
+        sure_kw = [k for k in found if k in kb.rules_by_keyword and not any(ch.isdigit() for ch in k)]
+    maybe_kw = [k for k, k0 in digits if k0 in low]
+    sure = {id(r) for r in kb.candidate_rules(low, sure_kw)}
     plan: List[Tuple[Rule, Any, bool]] = []
-    for i in sorted(sure | maybe):
-        rule = kb.rules[i]
+    for rule in kb.candidate_rules(low, sure_kw + maybe_kw):  # in file order
         m = _rule_on(rule, target)
         if m is None:
             continue
-        if i in maybe:
-            m = UNSURE
-        plan.append((rule, m, i in maybe))
-        if m is not UNSURE:
+        maybe = id(rule) not in sure
+        plan.append((rule, UNSURE if maybe else m, maybe))
+        if not maybe and m is not UNSURE:
             break
     return tuple(plan)
 
