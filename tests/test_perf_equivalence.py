@@ -4,7 +4,10 @@
   (being filled), filled, and corrupted;
 - the in-process caches shared across analyses (per-line results, fuzzy results, masks);
 - the prefilter's keywords reused by the later steps (Hyperscan) against each step looking itself;
-- `tflog analyze` run by cli.main's fast path against the same invocation through Typer.
+- `tflog analyze` run by cli.main's fast path against the same invocation through Typer;
+- line classes (lines equal up to their digits decided once, analyzer/pipeline/classes.py) against
+  the plain line-by-line path, on every sample log, on the benchmark shapes (typical, verbose,
+  multi-worker, generate_log.py's) and on generated logs (a hypothesis property test).
 
 Nothing here is timed (benchmarks/bench.py measures).
 """
@@ -63,8 +66,9 @@ def logs(tmp_path_factory):
     return sorted(SAMPLES.glob("*.log")) + [gen, tricky]
 
 
-def analyse(kb, path: Path, prefilter=None) -> dict:
+def analyse(kb, path: Path, prefilter=None, classes: bool = True) -> dict:
     analysis = Analysis(kb)
+    analysis.line_classes = classes
     if prefilter is not None:
         analysis.prefilter = prefilter
     info = analysis.start_input(path.name)
@@ -81,10 +85,10 @@ def analyse(kb, path: Path, prefilter=None) -> dict:
 # --- in-process caches ----------------------------------------------------------------------------
 
 def test_shared_caches_change_nothing(logs, monkeypatch):
-    """A fresh knowledge base with the per-line cache off, against one whose caches are warm."""
+    """A fresh knowledge base with the per-line cache and line classes off, against one whose caches are warm."""
     cold_kb = load_rules()
     monkeypatch.setattr(engine, "LINE_CACHE_MAX_LEN", -1)  # remember no line
-    uncached = {p: analyse(cold_kb, p) for p in logs}
+    uncached = {p: analyse(cold_kb, p, classes=False) for p in logs}
     monkeypatch.undo()
     warm_kb = load_rules()
     for p in logs:
@@ -116,12 +120,126 @@ def test_lines_seen_before_at_another_time(logs, tmp_path, monkeypatch):
         q.write_text(_retimed(p.read_text(encoding="utf-8", errors="replace"), len(retimed)), encoding="utf-8")
         retimed.append(q)
     monkeypatch.setattr(engine, "LINE_CACHE_MAX_LEN", -1)
-    uncached = {q: analyse(load_rules(), q) for q in retimed}
+    uncached = {q: analyse(load_rules(), q, classes=False) for q in retimed}
     monkeypatch.undo()
     hits_before = len(warm_kb.line_cache)
     for q in retimed:
         assert analyse(warm_kb, q) == uncached[q], q.name
     assert len(warm_kb.line_cache) < hits_before * 1.5, "re-timed lines were not found in the cache"
+
+
+# --- line classes ----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def shape_logs(tmp_path_factory):
+    """The benchmark shapes (benchmarks/shapes.py), small: typical, verbose, multi-worker, today's."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from shapes import SHAPES, generate
+
+    folder = tmp_path_factory.mktemp("shapes")
+    out = []
+    for i, shape in enumerate(SHAPES):
+        path = folder / f"{shape}.log"
+        generate(str(path), shape, 0.4 if shape != "today" else 0.2, seed=7 + i)
+        out.append(path)
+    return out
+
+
+@pytest.mark.parametrize("scanner", ["hyperscan", "re"])
+def test_line_classes_change_nothing(logs, shape_logs, scanner):
+    """Every log, with line classes (a fresh knowledge base, then a warm one) and without."""
+    if scanner == "hyperscan" and not HAVE_HS:
+        pytest.skip("hyperscan not installed")
+    kb = load_rules()
+    words = engine._prefilter_for(kb).words
+    prefilter = Prefilter(words, engine=scanner)
+    warm = load_rules()
+    for p in logs + shape_logs:
+        plain = analyse(load_rules(), p, prefilter, classes=False)
+        assert analyse(load_rules(), p, prefilter) == plain, p.name
+        assert analyse(warm, p, prefilter) == plain, p.name
+    assert warm.line_classes, "no line was classified"
+    assert any(c is not None and c.quiet for c in warm.line_classes.values())
+
+
+def test_line_classes_are_forgotten_with_a_disabled_rule(logs):
+    kb = load_rules()
+    for p in logs:
+        analyse(kb, p)
+    assert kb.line_classes
+    kb._forget()
+    assert not kb.line_classes
+
+
+@pytest.mark.parametrize("source, wide", [
+    (r"Loaded cuDNN version (?P<v>\d+)", r"Loaded cuDNN version (?P<v>\d+)"),  # digit-agnostic: itself
+    (r"libcudnn\.so\.8", r"libcudnn\.so\.\d"),
+    (r"XLA service (?:0x)?[0-9a-fA-F]+ init", r"XLA service (?:\dx)?[0-9a-fA-F]+ init"),  # [0-9..] holds every digit
+    (r"code [1-3]\d{2}\b", r"code [1-3\d]\d{2}\b"),
+    (r"(?P<tf1_symbol>x)\s{2,4}2", r"(?P<tf1_symbol>x)\s{2,4}\d"),
+    (r"(?!-1073741795)\d+", None),  # a lookaround with digits: no safe superset
+    (r"[^0-4]x", None),
+    (r"(a)\1", None),
+    (r"\x30", None),
+])
+def test_generalize(source, wide):
+    from analyzer.pipeline.classes import generalize
+
+    assert generalize(source) == wide
+
+
+def _redigit(line: str, rng: random.Random, same_length: bool) -> str:
+    """`line` with some of its digits changed (and, unless `same_length`, some numbers longer or shorter)."""
+    def one(m):
+        digits = "".join(rng.choice("0123456789") if rng.random() < 0.5 else d for d in m.group())
+        if not same_length and rng.random() < 0.3:
+            digits = digits + str(rng.randrange(10)) if rng.random() < 0.5 else digits[:-1] or "7"
+        return digits
+
+    return re.sub(r"\d+", one, line)
+
+
+def _line_pool():
+    lines = []
+    for p in sorted(SAMPLES.glob("*.log")):
+        lines += p.read_text(encoding="utf-8", errors="replace").splitlines()
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import shapes
+
+    for shape in ("typical", "verbose", "multiworker"):
+        gen = shapes.GENERATORS[shape](random.Random(3))
+        lines += [next(gen) for _ in range(400)]
+    return [line for line in lines if line.strip()]
+
+
+try:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    POOL = _line_pool()
+    PREFIXES = ["", "[1,0]<stderr>:", "[1,7]<stdout>:", "2024-05-10 11:33:14.068255: ", "E0000 00:00:1715340000.1 1 x.cc:1] "]
+
+    @settings(max_examples=150, deadline=None)
+    @given(st.lists(st.tuples(st.integers(0, len(POOL) - 1), st.sampled_from(PREFIXES), st.booleans()),
+                    min_size=1, max_size=60), st.integers(0, 2**32))
+    def test_line_classes_on_generated_logs(picks, seed):
+        """Logs made of real lines, re-numbered (other steps, ids, sizes, ranks) and re-prefixed, in any
+        order: the report with line classes is the report without them."""
+        rng = random.Random(seed)
+        text = "\n".join(prefix + _redigit(POOL[i], rng, same) for i, prefix, same in picks) + "\n"
+        plain, fast = Analysis(_PLAIN_KB), Analysis(_FAST_KB)
+        plain.line_classes = False
+        reports = []
+        for analysis in (plain, fast):
+            info = analysis.start_input("gen.log")
+            for block in LineSplitter("gen.log").split([text.encode("utf-8")]):
+                analysis.feed_block(info, block)
+            reports.append(analysis.report().to_dict())
+        assert reports[0] == reports[1]
+
+    _PLAIN_KB, _FAST_KB = load_rules(), load_rules()  # shared across examples: classes seen before are reused
+except ImportError:  # pragma: no cover - hypothesis is a test dependency
+    pass
 
 
 def test_disabling_a_rule_empties_the_caches_that_name_it(logs):
@@ -311,3 +429,57 @@ try:
         assert tsl_equal(line)
 except ImportError:  # pragma: no cover - hypothesis is a test dependency
     pass
+
+
+# --- --jobs: byte ranges in worker processes --------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def big_logs(tmp_path_factory, shape_logs):
+    """Logs of a few reader blocks each: the shapes, and one with what the split must get right (a
+    line longer than reader.MAX_LINE, interactive prompts, CRLF, a last line without a line end)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from shapes import SHAPES, generate
+
+    folder = tmp_path_factory.mktemp("big")
+    out = []
+    for i, shape in enumerate(SHAPES):
+        path = folder / f"{shape}.log"
+        generate(str(path), shape, 2.6, seed=11 + i)
+        out.append(path)
+    samples = b"".join(p.read_bytes() for p in sorted(SAMPLES.glob("*.log")))
+    tricky = folder / "tricky.log"
+    with open(tricky, "wb") as f:
+        while f.tell() < 2_700_000:
+            f.write(samples)
+            f.write(b">>> tf.test.is_built_with_cuda()\nFalse\n" + TRICKY.encode() + b"x" * 70_000 + b" error\n")
+        f.write(b"In [3]: tf.config.list_physical_devices('GPU')")  # no line end
+    return out + [tricky]
+
+
+def test_jobs_give_the_report_of_one_process(big_logs, monkeypatch):
+    """--jobs 1 and 2 (ranges of one reader block, so that every file is cut in several) against
+    one process on the plain path."""
+    from analyzer.pipeline import parallel
+
+    monkeypatch.setattr(parallel, "RANGE_BLOCKS", 1)
+    for p in big_logs:
+        monkeypatch.setenv("TFLOG_LINE_CLASSES", "0")
+        plain = engine.analyze_paths([str(p)], load_rules()).to_dict()
+        monkeypatch.delenv("TFLOG_LINE_CLASSES")
+        assert len(parallel._ranges(str(p))) >= 3, p.name
+        for jobs in (1, 2):
+            assert parallel.analyze_paths([str(p)], load_rules(), jobs).to_dict() == plain, (p.name, jobs)
+    both = [str(big_logs[0]), str(SAMPLES / "cudnn_missing.log"), str(big_logs[-1])]  # several files, one report
+    monkeypatch.setenv("TFLOG_LINE_CLASSES", "0")
+    plain = engine.analyze_paths(both, load_rules()).to_dict()
+    monkeypatch.delenv("TFLOG_LINE_CLASSES")
+    assert parallel.analyze_paths(both, load_rules(), 2).to_dict() == plain
+
+
+def test_jobs_on_the_command_line(big_logs):
+    log = big_logs[0]
+    outs = [tflog("analyze", "-f", "json", "--jobs", jobs, log) for jobs in ("1", "2", "auto")]
+    assert outs[0].returncode in (0, 1) and outs[0].stdout
+    assert all((o.returncode, o.stdout) == (outs[0].returncode, outs[0].stdout) for o in outs), "--jobs changed the report"
+    bad = tflog("analyze", "--jobs", "0", log)
+    assert bad.returncode == 2 and b"--jobs" in bad.stderr

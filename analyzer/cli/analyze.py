@@ -102,6 +102,14 @@ ANALYZE_OPTIONS: Tuple[Option, ...] = (
         "(by default its first paragraph, so that the root cause fits on one screen).",
     ),
     Option("redact", ("--redact",), switch=True, default=False, help=REDACT_HELP),
+    Option(
+        "jobs",
+        ("--jobs", "-j"),
+        default="auto",
+        metavar="N",
+        help="Processes that read big log files (split by byte ranges; the report is the same). "
+        "auto (default): one per idle CPU, up to 4, when the files hold 32 MB or more; else one.",
+    ),
 )
 
 
@@ -179,15 +187,20 @@ def run_analyze(
     all_fixes: bool = False,
     verbose: bool = False,
     redact: bool = False,
+    jobs: str = "auto",
 ) -> int:
     """`tflog analyze`: analyse, print the report, return the exit status."""
     from analyzer.core.model import exit_status
-    from analyzer.pipeline.engine import analyze_paths
+    from analyzer.pipeline.parallel import analyze_paths, choose_jobs
     from analyzer.report.render import render
 
     if paths.count("-") > 1:
         raise UsageError("standard input (-) can be given only once")
-    report = analyze_paths(paths, knowledge_base(rules), pictures=fmt == "html")
+    try:
+        processes = choose_jobs(jobs, paths)
+    except ValueError:
+        raise UsageError(f"--jobs must be a number of processes (1 or more) or auto, not {jobs!r}") from None
+    report = analyze_paths(paths, knowledge_base(rules), processes, pictures=fmt == "html")
     if confirm:
         from analyzer.confirm.verdict import confirm_report
 

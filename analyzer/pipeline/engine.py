@@ -28,6 +28,7 @@ from analyzer.kb.packages import package_conflicts, parse_packages
 from analyzer.kb.rules import KnowledgeBase, Rule, traceback_matches
 from analyzer.kb.rules import mask_cached as mask
 
+from . import classes as line_classes
 from .facts import KEYWORDS as FACT_KEYWORDS
 from .facts import REPORT_FACTS, FactCollector, LineFacts, merge_facts, normalise_finding_facts, provenance
 from .memory import finding_facts
@@ -75,10 +76,11 @@ class Hit:
     wrapper: bool = False  # an unrecognized line that only announces errors below it
     cut_off: bool = False  # matched on a traceback whose exception line the log does not show
 
-    def add(self, input_name: str, rec: Record) -> bool:
-        """Count one more line; returns True when it added new evidence."""
+    def add(self, input_name: str, rec: Record, key: Optional[str] = None) -> bool:
+        """Count one more line; returns True when it added new evidence. `key`: mask(rec.message), when known."""
         self.count += 1
-        key = mask(rec.message)
+        if key is None:
+            key = mask(rec.message)
         ev = self.masked.get(key)
         if ev is not None:
             ev.count += 1
@@ -126,6 +128,7 @@ class Analysis:
         self.progress = LossCollector() if pictures else None
         self.bins = BinCollector() if pictures else None
         self.notes: List[str] = []  # about the inputs (empty, cut short), shown with the report's warnings
+        self.line_classes = line_classes.enabled()  # lines equal up to their digits decided once
 
     # --- feeding ----------------------------------------------------------------------------
 
@@ -148,11 +151,15 @@ class Analysis:
             self.bins.feed(block.data)
         changed: List[str] = []
         prompt_at = 0
+        known = self.kb.line_classes if self.line_classes else {}
+        digits, max_len = line_classes.DIGITS, line_classes.MAX_LEN
         for line_no, raw, found in self.prefilter.candidates(block):
-            text = clean(raw)
-            if found is not None and not _found_is_exact(raw, text):
-                found = None  # clean() changed the line: let each step look for its keywords
-            key = self.feed_line(info.name, line_no, text, found)
+            if len(raw) <= max_len:
+                cls = known.get(raw.translate(digits))
+                if cls is not None and cls.quiet:  # the common case, inline: nothing to do but count it
+                    self._tb.other_line()
+                    continue
+            key = self.feed_candidate(info.name, line_no, raw, found)
             if key:
                 changed.append(key)
             if raw.startswith(REPL_PROMPTS):  # an interactive session: also its question + answer
@@ -161,6 +168,56 @@ class Analysis:
                 if key:
                     changed.append(key)
         return changed
+
+    def feed_candidate(self, input_name: str, line_no: int, raw: bytes, found=None) -> Optional[str]:
+        """Analyse one line the prefilter picked (`found`: its keywords, when known); returns the
+        key of the hit it changed, if any. An interactive prompt's answer is the caller's (feed_block)."""
+        cls = line_classes.lookup(self.kb, raw, found) if self.line_classes else None
+        if cls is not None:
+            if cls.quiet:
+                self._tb.other_line()
+                return None
+            return self._feed_class(input_name, line_no, raw, cls)
+        text = clean(raw)
+        if found is not None and not _found_is_exact(raw, text):
+            found = None  # clean() changed the line: let each step look for its keywords
+        return self.feed_line(input_name, line_no, text, found)
+
+    def quiet_lines(self) -> None:
+        """What lines of a quiet class do (pipeline.classes), for a caller that skipped them (pipeline.parallel)."""
+        self._tb.other_line()
+
+    def _feed_class(self, input_name: str, line_no: int, raw: bytes, cls: line_classes.LineClass) -> Optional[str]:
+        """feed_line for a line of a known class (pipeline.classes): the same effects, decided once
+        for the class where it can, on the line itself where it cannot."""
+        text = clean(raw)
+        message = text[cls.start : cls.end]
+        rule, m = line_classes.run_plan(self.kb, cls.on_message, message, text)
+        if rule is None and cls.on_text:
+            rule, m = line_classes.run_plan(self.kb, cls.on_text, text, text)
+        fuzzy = None
+        if rule is None and cls.level in ("E", "F", "W"):
+            fuzzy = cls.fuzzy if cls.level == "W" else line_classes.UNSURE
+            if fuzzy is line_classes.UNSURE:  # an error no rule explains, or a warning masked line by line
+                return self.feed_line(input_name, line_no, text)
+        self._tb.other_line()
+        self.facts.feed(line_no, text, message, facts=line_classes.line_facts(cls, text))
+        if rule is not None:
+            hit = self._hit(rule.id, rule, "regex")
+            if m is not None:
+                for k, v in normalise_finding_facts(m.groupdict()).items():
+                    hit.facts.setdefault(k, v)
+            elif cls.group_keys and not all(k in hit.facts for k in cls.group_keys):
+                m = rule.search(text if cls.on_text else message)
+                for k, v in normalise_finding_facts(m.groupdict() if m else {}).items():
+                    hit.facts.setdefault(k, v)
+        elif fuzzy is not None:
+            rule, score = fuzzy
+            hit = self._hit(rule.id, rule, "fuzzy")
+            hit.score = max(hit.score or 0, score)
+        else:
+            return None
+        return self._record(hit, input_name, Record(line_no, text, message, cls.level), cls.masked)
 
     def feed_line(self, input_name: str, line_no: int, text: str, found=None) -> Optional[str]:
         """Analyse one cleaned line; returns the key of the hit it changed, if any.
@@ -276,9 +333,9 @@ class Analysis:
             hit.match, hit.score = "regex", None  # an exact match outranks a fuzzy one
         return hit
 
-    def _record(self, hit: Hit, input_name: str, rec: Record) -> Optional[str]:
+    def _record(self, hit: Hit, input_name: str, rec: Record, masked: Optional[str] = None) -> Optional[str]:
         self._last_hit = (hit, rec.line)
-        return hit.key if (hit.add(input_name, rec) or hit.count == 1) else None
+        return hit.key if (hit.add(input_name, rec, masked) or hit.count == 1) else None
 
     def _attach_node(self, rec: Record) -> None:
         if self._last_hit and rec.line - self._last_hit[1] <= NODE_WINDOW:

@@ -296,6 +296,11 @@ class TracebackTracker:
             return tb
         return None
 
+    def other_line(self) -> None:
+        """What `feed` does with a log or text line that is not about tracebacks (pipeline.classes)."""
+        self.cut = None
+        self._in_node_stack = False
+
     def flush(self) -> Optional[Traceback]:
         """The traceback in progress, if it has frames, as a cut-off one; the tracker forgets it."""
         tb, self.current = self.current, None

@@ -1,0 +1,419 @@
+"""Lines equal up to their digits, classified once.
+
+TF repeats its messages with other steps, ids, sizes, times, thread ids and ranks
+(`[1,3]<stderr>:`). Two such lines differ only in which digits they hold, so their
+key here is the raw line with every ASCII digit turned into `0` (same length, same
+positions). A class records, once, what every line of it yields, and the engine applies
+that to each line in a few operations instead of parsing, matching and masking it again.
+
+Why a verdict found on the key holds for every line of its class: a regex that treats all
+digits alike (it writes them `\\d`, `\\w`, `.`, never as a literal `7` or a class `[0-5]`:
+"digit-agnostic") matches a line exactly when it matches the line's key, at the same
+positions. The prefix parser (`parse.classify`), `mask()` (given no `0x` in the message)
+and most rule and fact patterns are digit-agnostic. A pattern that is not (it names
+`libcudnn.so.8`) is widened to its digit-agnostic superset (`generalize`: each literal digit
+becomes `\\d`); when the superset does not match the key, the pattern matches no line of the
+class. Anything the class cannot decide for all its lines (a non-agnostic pattern whose
+superset matches, an error that no rule explains, a traceback line, a long line, a BFC
+allocator figure) makes it `SLOW`: its lines take the engine's ordinary path, line by line.
+
+What a line's values change (a rule's captured groups, a fact's value) is read from the
+line itself, by only the patterns that matched its key. Tests compare reports with and
+without classes (tests/test_perf_equivalence.py, including a property test).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+from functools import cache
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
+
+from analyzer.core.cache import compile_regex
+from analyzer.kb.rules import KnowledgeBase, Rule
+from analyzer.kb.rules import mask_cached as mask
+
+from .facts import _PLATFORM, PATTERNS, FactCollector, LineFacts, _propose
+from .parse import REPL_PROMPTS, classify, clean
+
+DIGITS = bytes.maketrans(b"0123456789", b"0000000000")
+MAX_LEN = 1000  # longer lines are not classified (bounded memory; rules on long lines use timeouts)
+MAX_CLASSES = 8192  # classes kept per knowledge base; the table is emptied when full
+SLOW: Any = None  # a class whose lines take the ordinary path (stored as None)
+_NODE_STACK = "defined at (most recent call last)"  # parse.TracebackTracker acts on it
+_HEX = re.compile(r"0[xX]")
+
+
+_UNBUILT: Any = object()  # a class not built yet
+_CHANGED_BY_CLEAN = re.compile(rb"[\x00\x1b\r]")  # bytes clean() removes, or rewrites the line at
+
+
+def lookup(kb: KnowledgeBase, raw: bytes, found: Optional[Set[str]] = None) -> Optional[LineClass]:
+    """The class of a raw line (built on first sight), or None: the line takes the ordinary path.
+    `found`: the prefilter's keywords in the line, when it knows them."""
+    if len(raw) > MAX_LEN:
+        return None
+    classes = kb.line_classes
+    key = raw.translate(DIGITS)
+    cls = classes.get(key, _UNBUILT)
+    if cls is _UNBUILT:
+        if len(classes) >= MAX_CLASSES:
+            classes.clear()
+        exact = found if found is not None and raw.isascii() and not _CHANGED_BY_CLEAN.search(raw) else None
+        cls = classes[key] = build(kb, key, exact)
+    return cls
+
+
+def enabled() -> bool:
+    """Classes are on unless TFLOG_LINE_CLASSES=0 (the plain path, for comparisons)."""
+    return os.environ.get("TFLOG_LINE_CLASSES", "1") != "0"
+
+
+# --- digit-agnostic patterns ---------------------------------------------------------------------
+
+_QUANT = re.compile(r"\{\d*(?:,\d*)?\}")
+_GROUP_NAME = re.compile(r"\(\?P?<(?![=!])[^>]*>")
+
+
+@cache
+def generalize(source: str) -> Optional[str]:
+    """`source` itself when it treats all digits alike; else its digit-agnostic superset (literal
+    digits -> \\d, `\\d` added to classes holding a digit); None when no safe superset is known
+    (backreferences, negated classes or lookarounds with digits, escapes that may spell a digit)."""
+    out: List[str] = []
+    i, n, changed = 0, len(source), False
+    while i < n:
+        c = source[i]
+        if c == "\\":
+            nxt = source[i + 1 : i + 2]
+            if nxt.isdigit() or nxt in ("x", "u", "U", "N", "g", "o"):
+                return None  # a backreference or a character code
+            out.append(source[i : i + 2])
+            i += 2
+            continue
+        if c == "[":
+            j = i + 1
+            negated = source[j : j + 1] == "^"
+            j += 1 if negated else 0
+            if source[j : j + 1] == "]":
+                j += 1
+            while j < n and source[j] != "]":
+                j += 2 if source[j] == "\\" else 1
+            body = source[i : j + 1]
+            digits = _class_digits(body)
+            if digits is None:
+                return None
+            if 0 < digits < 10:  # some digits but not all: widen it to all (a negated one cannot be)
+                if negated:
+                    return None
+                body, changed = body[:-1] + "\\d]", True
+            out.append(body)
+            i = j + 1
+            continue
+        if c == "{":
+            m = _QUANT.match(source, i)
+            if m:
+                out.append(m.group())
+                i = m.end()
+                continue
+        if c == "(":
+            if source.startswith(("(?P=", "(?(", "(?!", "(?<!"), i):
+                if any(ch.isdigit() for ch in _QUANT.sub("", re.sub(r"\\[dD]", "", source))):
+                    return None  # a lookaround or condition where a widened digit could narrow the match
+            m = _GROUP_NAME.match(source, i)
+            if m:
+                out.append(m.group())
+                i = m.end()
+                continue
+        if c.isdigit():
+            out.append("\\d")
+            changed = True
+            i += 1
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out) if changed else source
+
+
+@cache
+def _class_digits(body: str) -> Optional[int]:
+    """How many of the ten digits the character class `body` admits; None when it cannot be read."""
+    import regex
+
+    if "[" in body[1:]:
+        return None  # nested or POSIX classes: not read here
+    try:
+        pattern = regex.compile(body, regex.V0)
+    except regex.error:
+        return None
+    return sum(1 for d in "0123456789" if pattern.fullmatch(d))
+
+
+@cache
+def _wide(source: str, flags: int):
+    """The compiled digit-agnostic superset of `source`, or None."""
+    wide = generalize(source)
+    if wide is None:
+        return None
+    try:
+        return compile_regex(wide, flags) if flags else compile_regex(wide)
+    except Exception:
+        return None
+
+
+def _agnostic(source: str) -> bool:
+    return generalize(source) == source
+
+
+# --- a rule on a class ---------------------------------------------------------------------------
+
+UNSURE: Any = object()  # the class cannot decide: each of its lines is looked at
+_CLASS_DIGITS: Dict[str, bool] = {}
+
+
+def _rule_on(rule: Rule, text: str) -> Any:
+    """The rule's match on a key text (a Match: every line of the class matches it, with the
+    same groups present), None (no line of the class matches it), or UNSURE."""
+    import regex
+
+    if rule.disabled:
+        return None
+    if not rule.vetted:
+        return UNSURE  # a user's rule keeps its timeout and may be disabled mid-run: line by line
+    for i, s in enumerate(rule.sources):  # in order: the first source that matches gives the groups
+        if _agnostic(s):
+            m = rule.patterns[i].search(text)
+            if m:
+                return m  # the sources before it match no line of the class
+            continue
+        wide = _wide(s, regex.V0)
+        if wide is None or wide.search(text):
+            return UNSURE
+    return None
+
+
+def _keyword_index(kb: KnowledgeBase) -> Tuple[List[str], List[Tuple[str, str]]]:
+    """(digit-free rule keywords, [(keyword holding a digit, the same with its digits as 0)])."""
+    built = kb._class_keywords
+    if built is None or built[0] is not kb.keywords:
+        zero = str.maketrans("0123456789", "0000000000")
+        plain = [k for k in kb.rules_by_keyword if not any(ch.isdigit() for ch in k)]
+        digits = [(k, k.translate(zero)) for k in kb.rules_by_keyword if any(ch.isdigit() for ch in k)]
+        built = (kb.keywords, (plain, digits))
+        kb._class_keywords = built
+    return built[1]
+
+
+Plan = Tuple[Tuple[Rule, Any, bool], ...]
+# (rule, its Match on the key or UNSURE, whether the line must hold one of its keywords), in file
+# order, ending at the first sure match if there is one.
+
+
+def _rule_plan(kb: KnowledgeBase, target: str, low: str, found: Optional[Iterable[str]]) -> Plan:
+    """What KnowledgeBase.match(target, candidates) gives for the lines of a class: the candidate
+    rules each line must try in order (UNSURE: try it on the line; a rule admitted by a keyword
+    holding a digit only when the line holds such a keyword), up to the first sure match."""
+    plain, digits = _keyword_index(kb)
+    if found is None:
+        sure_kw = [k for k in plain if k in low]
+    else:
+        sure_kw = [k for k in found if k in kb.rules_by_keyword and not any(ch.isdigit() for ch in k)]
+    maybe_kw = [k for k, k0 in digits if k0 in low]
+    sure = {id(r) for r in kb.candidate_rules(low, sure_kw)}
+    plan: List[Tuple[Rule, Any, bool]] = []
+    for rule in kb.candidate_rules(low, sure_kw + maybe_kw):  # in file order
+        m = _rule_on(rule, target)
+        if m is None:
+            continue
+        maybe = id(rule) not in sure
+        plan.append((rule, UNSURE if maybe else m, maybe))
+        if not maybe and m is not UNSURE:
+            break
+    return tuple(plan)
+
+
+def run_plan(kb: KnowledgeBase, plan: Plan, target: str, text: str) -> Tuple[Optional[Rule], Any]:
+    """(rule, its match, or None where the key's match stands) for one line of the class, as
+    KnowledgeBase.match(target, candidates) gives it; `text` is the whole line."""
+    low = None
+    for rule, m, keyword in plan:
+        if m is not UNSURE:
+            return rule, None
+        if keyword:
+            low = text.lower() if low is None else low
+            if not any(k in low for k in rule.keywords):
+                continue  # not a candidate on this line
+        hit_rule, hit = kb.match(target, [rule])
+        if hit_rule is not None:
+            return hit_rule, hit
+    return None, None
+
+
+# --- facts on a class ----------------------------------------------------------------------------
+
+
+@cache
+def _fact_plan() -> Tuple[Tuple[int, FrozenSet[str], Tuple[str, ...], Any], ...]:
+    """For each fact pattern: (index, keywords, keywords with digits as 0, its digit-agnostic
+    superset; None when the pattern is digit-agnostic with digit-free keywords; UNSURE when no
+    superset is known)."""
+    zero = str.maketrans("0123456789", "0000000000")
+    plan = []
+    for i, p in enumerate(PATTERNS):
+        digit_kw = any(ch.isdigit() for k in p.keywords for ch in k)
+        if _agnostic(p.source) and not digit_kw:
+            wide: Any = None
+        else:
+            wide = _wide(p.source, 0)
+            wide = UNSURE if wide is None else wide
+        plan.append((i, frozenset(p.keywords), tuple(k.translate(zero) for k in p.keywords), wide))
+    return tuple(plan)
+
+
+def _class_facts(text: str, message: str, low: str, found: Optional[Set[str]]) -> Any:
+    """(LineFacts of the key, indices of PATTERNS that matched it, of PATTERNS each line must
+    try itself, whether each line must look for its platform itself), or UNSURE."""
+    matched, tried = [], []
+    for i, keywords, zeroed, wide in _fact_plan():
+        if wide is None:
+            if keywords and (keywords.isdisjoint(found) if found is not None else not any(k in low for k in keywords)):
+                continue  # digit-free keywords: absent from every line of the class
+            if PATTERNS[i].regex.search(text):
+                matched.append(i)
+        elif zeroed and not any(k in low for k in zeroed):
+            continue
+        elif wide is UNSURE or wide.search(text):
+            tried.append(i)
+    lf = LineFacts(text, message, low, ())  # its stats and platform; proposals are each line's
+    if lf.stats is not None:
+        return UNSURE  # a BFC allocator figure: its value and its neighbours matter
+    own_platform = False
+    for p, _name in _PLATFORM:
+        if not _agnostic(p.source):
+            wide = _wide(p.source, 0)
+            if wide is None or wide.search(text):
+                own_platform = True
+    if not own_platform:
+        lf.platform(text)
+    lf.proposals = ()
+    return lf, tuple(matched), tuple(tried), own_platform
+
+
+def line_facts(cls: LineClass, text: str) -> LineFacts:
+    """The LineFacts of one line of the class: the key's, with this line's own values."""
+    if not (cls.fact_patterns or cls.fact_tries or cls.own_platform):
+        return cls.facts
+    proposals: List[Tuple[str, str, int]] = []
+    if cls.fact_patterns or cls.fact_tries:
+        low = text.lower() if cls.fact_tries else ""
+        for i in sorted(cls.fact_patterns + cls.fact_tries) if cls.fact_tries else cls.fact_patterns:
+            p = PATTERNS[i]
+            if i in cls.fact_tries and not p.may_match(low):
+                continue
+            m = p.regex.search(text)
+            if m:
+                _propose(proposals, {k: v for k, v in m.groupdict().items() if v}, p.rank)
+    lf = copy.copy(cls.facts)
+    lf.proposals = tuple(proposals)
+    if cls.own_platform:
+        lf._platform = LineFacts  # not looked for yet: this line's own text decides
+    return lf
+
+
+# --- the class -----------------------------------------------------------------------------------
+
+
+class LineClass:
+    """What every line with one key yields: where its message is, its level, the rules it may
+    belong to, its masked message, and its facts."""
+
+    __slots__ = (
+        "start",
+        "end",
+        "level",
+        "on_message",
+        "on_text",
+        "group_keys",
+        "fuzzy",
+        "masked",
+        "facts",
+        "fact_patterns",
+        "fact_tries",
+        "own_platform",
+        "quiet",
+    )
+
+    def __init__(self) -> None:
+        self.start = self.end = 0
+        self.level: Optional[str] = None
+        self.on_message: Plan = ()  # the rules to try on the message (see _rule_plan)
+        self.on_text: Plan = ()  # then on the whole line, when no rule matched the message
+        self.group_keys: Tuple[str, ...] = ()  # finding facts a sure rule captures (read per line)
+        self.fuzzy: Any = UNSURE  # the fuzzy match of a warning no rule explains: (rule, score), None, UNSURE
+        self.masked: Optional[str] = None  # mask(message), None when it must be computed per line
+        self.facts: Any = None
+        self.fact_patterns: Tuple[int, ...] = ()
+        self.fact_tries: Tuple[int, ...] = ()
+        self.own_platform = False
+        self.quiet = False  # nothing to do but count the line: no rule, no fuzzy match, no facts
+
+
+def build(kb: KnowledgeBase, key: bytes, found: Optional[Set[str]] = None) -> Optional[LineClass]:
+    """The class of lines whose digit-blind form is `key`, or SLOW. `found`: the prefilter's
+    keywords in the line, when it knows them exactly."""
+    if key.startswith(REPL_PROMPTS):
+        return SLOW
+    text = clean(key)
+    if not text.strip() or _NODE_STACK in text:
+        return SLOW
+    # facts.FactCollector reads a version a header line names a few lines later: that state is per
+    # line, so headers ("### TensorFlow version", "Name: tensorflow") and bare versions go line by line
+    if "version" in text or "Name: " in text or FactCollector._BARE_VERSION.match(text):
+        return SLOW
+    message, level, _source, kind, _exc = classify(text)
+    if kind not in ("log", "text"):
+        return SLOW
+    if text.endswith(message):
+        end = len(text)
+    else:
+        end = len(text.rstrip())
+        if not text[:end].endswith(message):
+            return SLOW
+    cls = LineClass()
+    cls.start, cls.end, cls.level = end - len(message), end, level
+    low = text.lower()
+    facts = _class_facts(text, message, low, found)
+    if facts is UNSURE:
+        return SLOW
+    cls.facts, cls.fact_patterns, cls.fact_tries, cls.own_platform = facts
+    if not _HEX.search(message):
+        cls.masked = mask(message)
+    cls.on_message = _rule_plan(kb, message, low, found)
+    sure = bool(cls.on_message) and cls.on_message[-1][1] is not UNSURE
+    if not sure and message != text:
+        cls.on_text = _rule_plan(kb, text, low, found)
+        sure = bool(cls.on_text) and cls.on_text[-1][1] is not UNSURE
+    if sure:
+        m = (cls.on_text or cls.on_message)[-1][1]
+        from .facts import normalise_finding_facts
+
+        keys = set(normalise_finding_facts(m.groupdict()))
+        if "library" in keys:  # normalise_finding_facts names the CUDA a missing library wants
+            keys.add("cuda_wanted")
+        cls.group_keys = tuple(sorted(keys))
+    if level == "W" and cls.masked is not None:
+        cls.fuzzy = next(((r, s) for r, s in kb.fuzzy(message) if s >= r.fuzzy_threshold), None)
+    lf = cls.facts
+    cls.quiet = (
+        not cls.on_message
+        and not cls.on_text
+        and level not in ("E", "F")
+        and (level != "W" or cls.fuzzy is None)
+        and not cls.fact_patterns
+        and not cls.fact_tries
+        and not cls.own_platform
+        and not lf.stats_header
+        and lf.platform(text) is None
+    )
+    return cls
