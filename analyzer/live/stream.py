@@ -39,6 +39,9 @@ How it is built, and why:
     `{"event": "summary", **Report.to_dict()}`.
   - json/markdown: only the final report, so that stderr is one document.
   - in any format, one `tflog: analysis stopped (...)` line if the analysis fails.
+
+Kept as one module (~530 lines): the live analysis, its notices and the pass-through pump are one
+state machine that watch.py and run.py drive; the fd/pipe/signal helpers are in plumbing.py.
 """
 
 from __future__ import annotations

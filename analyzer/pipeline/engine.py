@@ -10,6 +10,10 @@ What depends only on a line's text (its parse, its facts, the rule that matches 
 remembered per knowledge base (`_Line`, bounded), as are fuzzy results and masked messages, so
 repeated lines and logs seen again (the server's case) cost little; the tests check that
 reports are the same with and without these caches.
+
+Kept as one module (~700 lines): the streaming analysis, its report step and the ranking share the
+Hit records and their invariants (tests/test_perf_equivalence.py checks them); split further they
+would need a private API between the parts.
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@ Self-contained means no network: CSS and SVG are inline and the only script is i
 buttons, files dropped on the form); the page works without it. Every value that comes from the
 log (evidence, titles filled with facts, file names) goes through `esc`, never into markup raw.
 `render_page` is the same report inside the paste form that `tflog serve` shows at `/`.
+
+Kept as one module (~570 lines): the page is one artefact (its CSS, SVG pictures and template
+together), built from render.py's pieces.
 """
 
 from __future__ import annotations

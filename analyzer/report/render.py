@@ -5,6 +5,9 @@ made by the engine and the rules, so all formats say the same thing. The formats
 people keep it short: a fix that says what an earlier one said is shown once, at most
 MAX_FIXES fixes per root cause unless `all_fixes`, and `brief` is the root cause, its key
 evidence line and its first fix. The machine formats keep every fix.
+
+Kept as one module (~550 lines): the three human formats share the fix plan, the symptom tree and
+the environment lines, so that text, rich and Markdown cannot drift apart.
 """
 
 from __future__ import annotations

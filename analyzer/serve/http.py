@@ -20,6 +20,9 @@ its files. A public-facing service must stay responsive whatever it is sent, so:
 
 `analyzer.serve.service.Service` (no web framework in it) is what both front ends serve;
 `analyzer.serve.mcp` is the MCP one. Missing extras raise `InputError` naming the pip command.
+
+Kept as one module (~700 lines): the ASGI limits, the worker pool and the routes must agree on the
+same limits, answers and error shapes; the analysis service itself is in service.py.
 """
 
 import asyncio
