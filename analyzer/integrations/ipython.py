@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 import sys
-from typing import Callable, Dict
+from typing import Any, Callable, Dict, Optional, Tuple, Type
 
 from analyzer.core.model import Finding, Report
 from analyzer.integrations import excepthook
@@ -110,12 +110,12 @@ def _magics_class():
             state = excepthook._state
             tee = state.tee if state else None
             start = tee.mark() if tee else 0
-            error = None
+            error: Optional[Tuple[Type[BaseException], BaseException, Any]] = None
             with capture_output(display=False) as cap:
                 try:
                     exec(compile(shell.transform_cell(cell), "<%%tflog cell>", "exec"), shell.user_ns)
-                except Exception:
-                    error = sys.exc_info()
+                except Exception as e:
+                    error = (type(e), e, e.__traceback__)
             cap.show()  # the user sees the cell's output as it would have been
             text = (tee.text(since=start) if tee else "") + cap.stdout + cap.stderr
             if error is not None:
