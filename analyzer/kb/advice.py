@@ -13,6 +13,7 @@ no wheel for 3.8, nor a Windows user to set LD_LIBRARY_PATH.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Dict, List, Optional, Tuple
 
 from .compat import _mm, _python_ranges, compat
@@ -30,10 +31,12 @@ _BOTH_NAMED = re.compile(r"\(Linux\)|\(Windows\)|Linux\b.*\bWindows|Windows\b.*\
 _PROSE_PLATFORM = re.compile(r"\b(?:On|on|For|for) (?:native )?(?P<plat>Windows|Linux|macOS)\b")
 
 
+@lru_cache(maxsize=1)
 def _tf_keys() -> List[MinorVersion]:
     return sorted({k for (_, k) in compat().builds})
 
 
+@lru_cache(maxsize=4096)
 def proposed_tf(fix: str) -> Optional[List[MinorVersion]]:
     """The TF releases (major, minor) a fix proposes installing or using, or None when it names none."""
     keys = _tf_keys()
@@ -57,7 +60,12 @@ def _cmp(k: MinorVersion, op: str, v: MinorVersion) -> bool:
 
 def misfit(fix: str, facts: Dict[str, object]) -> Optional[str]:
     """Why `fix` cannot work on the machine these facts describe, or None when nothing rules it out."""
-    platform = str(facts.get("platform") or "")
+    return _misfit(fix, str(facts.get("platform") or ""), str(facts.get("python_version") or ""))
+
+
+@lru_cache(maxsize=8192)
+def _misfit(fix: str, platform: str, python_version: str) -> Optional[str]:
+    """misfit() on the only facts it reads, remembered: rules' fixes repeat in every report."""
     if platform == "windows":
         if _AND_CUDA.search(fix):
             return "tensorflow[and-cuda] has Linux/WSL2 wheels only"
@@ -77,7 +85,7 @@ def misfit(fix: str, facts: Dict[str, object]) -> Optional[str]:
     if versions is not None:
         if not versions:
             return "proposes no TensorFlow release that exists"
-        py = _mm(facts.get("python_version"))
+        py = _mm(python_version)
         if py is not None:
             fits = [k for k in versions if _python_ok(k, py, platform)]
             if not fits:

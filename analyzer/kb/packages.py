@@ -10,6 +10,7 @@ break. A conflict is a finding even when the log has no traceback (rule deps-pac
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Dict, Iterable, List, Optional, Tuple
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -67,10 +68,17 @@ def _in(spec: str, installed: Version) -> Optional[bool]:
 
 def package_conflicts(packages: Dict[str, str], tf_version: Optional[str]) -> List[str]:
     """Sentences naming each pair that does not go together, each with its source."""
+    return list(_conflicts(tuple(sorted(packages.items())), tf_version))
+
+
+@lru_cache(maxsize=1024)
+def _conflicts(items: Tuple[Tuple[str, str], ...], tf_version: Optional[str]) -> Tuple[str, ...]:
+    """package_conflicts, remembered: the same package list recurs in log after log."""
+    packages = dict(items)
     tables = compat().tables.get("packages") or {}
     tf = _version(tf_version or packages.get("tensorflow", "") or packages.get("tensorflow-gpu", "") or "")
     if tf is None:
-        return []
+        return ()
     out: List[str] = []
     tf_text = f"{tf.major}.{tf.minor}"
     for rec in tables.get("requirements") or []:
@@ -112,4 +120,4 @@ def package_conflicts(packages: Dict[str, str], tf_version: Optional[str]) -> Li
             text = f"{rec.get('what')} ({rec.get('source')})"
             if text not in out:
                 out.append(text)
-    return out
+    return tuple(out)

@@ -218,7 +218,21 @@ PATTERNS.extend(
             "tf-keras",
             "tf_keras",
         ),
-        _p(r"(?i)^\s*(?P<pkg_name>" + PACKAGE_NAMES + r")==(?P<pkg_version>\d+(?:\.\d+)+[\w.+!]*)\s*$", 25, "=="),
+        # keywords with the name: "==" alone is in every progress bar ("[=====]")
+        _p(
+            r"(?i)^\s*(?P<pkg_name>" + PACKAGE_NAMES + r")==(?P<pkg_version>\d+(?:\.\d+)+[\w.+!]*)\s*$",
+            25,
+            "tensorflow",
+            "keras==",
+            "numpy==",
+            "protobuf==",
+            "ml-dtypes==",
+            "ml_dtypes==",
+            "h5py==",
+            "tf-keras==",
+            "tf_keras==",
+            "tf-nightly==",
+        ),
     ]
 )
 _TF_PACKAGES = ("tensorflow", "tensorflow-gpu", "tensorflow-cpu", "tensorflow-intel", "tensorflow-macos")

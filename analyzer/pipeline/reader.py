@@ -96,6 +96,9 @@ def open_source(path: str) -> Source:
     return Source(path, stream)
 
 
+_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or 13 < b < 32)  # not text: below TAB, or between CR and space
+
+
 def sniff(source: Source, head: bytes) -> None:
     """Decide compression/encoding from the first bytes, or refuse the input."""
     if head.startswith(b"\x1f\x8b"):
@@ -115,7 +118,7 @@ def sniff(source: Source, head: bytes) -> None:
             raise InputError(f"{source.name}: binary file ({what}), not a text log")
     sample = head[:8192]
     if sample:
-        control = sum(1 for b in sample if b < 9 or 13 < b < 32)
+        control = len(sample) - len(sample.translate(None, _CONTROL_BYTES))  # counted in C, not per byte
         if control / len(sample) > 0.30:
             raise InputError(f"{source.name}: binary file, not a text log")
 
