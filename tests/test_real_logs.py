@@ -24,21 +24,29 @@ BAR_TOP1 = 95.0
 BAR_FACTS = 0.95
 
 
+def _score(*labels):
+    """The dev corpus scorer's output for these label files, run against the real CLI, and its top-1 line."""
+    cmd = f"{sys.executable} -m analyzer analyze --format json"
+    p = subprocess.run([sys.executable, str(CORPUS / "score.py"), "--cmd", cmd, "--show-misses", *map(str, labels)],
+                       capture_output=True, text=True, cwd=LABELS.parent, timeout=900)
+    out = p.stdout
+    print(out)
+    m = re.search(r"top-1 accuracy: (\d+)/(\d+) = ([\d.]+)%", out)
+    assert m, out + p.stderr
+    return out, m
+
+
+
 @pytest.mark.skipif(not (CORPUS / "score.py").is_file(), reason="dev corpus scorer not next to this checkout")
 def test_real_logs_accuracy():
-    cmd = f"{sys.executable} -m analyzer analyze --format json"
-    p = subprocess.run([sys.executable, str(CORPUS / "score.py"), "--cmd", cmd, "--show-misses", str(LABELS)],
-                       capture_output=True, text=True, cwd=LABELS.parent, timeout=900)
-    print(p.stdout)
-    m = re.search(r"top-1 accuracy: (\d+)/(\d+) = ([\d.]+)%", p.stdout)
-    assert m, p.stdout + p.stderr
-    assert int(m.group(2)) >= 50, "fewer labelled real logs than expected:\n" + p.stdout
-    assert re.search(r"crashes: 0;", p.stdout), "some logs crashed tflog:\n" + p.stdout
-    assert float(m.group(3)) >= BAR_TOP1, p.stdout
-    ok, total = map(int, re.search(r"facts: (\d+)/(\d+)", p.stdout).groups())
-    assert ok >= BAR_FACTS * total, p.stdout
-    benign = re.search(r"^benign\s+(\d+)/(\d+)", p.stdout, re.M)
-    assert benign and benign.group(1) == benign.group(2), "a harmless log was given an error or warning:\n" + p.stdout
+    out, m = _score(LABELS)
+    assert int(m.group(2)) >= 50, "fewer labelled real logs than expected:\n" + out
+    assert re.search(r"crashes: 0;", out), "some logs crashed tflog:\n" + out
+    assert float(m.group(3)) >= BAR_TOP1, out
+    ok, total = map(int, re.search(r"facts: (\d+)/(\d+)", out).groups())
+    assert ok >= BAR_FACTS * total, out
+    benign = re.search(r"^benign\s+(\d+)/(\d+)", out, re.M)
+    assert benign and benign.group(1) == benign.group(2), "a harmless log was given an error or warning:\n" + out
 
 
 FIRST_SIGHT_1 = [LABELS.parent / "first_sight_1" / "labels-py.yaml", LABELS.parent / "first_sight_1" / "labels-gpu.yaml"]
@@ -49,16 +57,12 @@ BAR_FIRST_SIGHT_1 = 90.0
 
 @pytest.mark.skipif(not (CORPUS / "score.py").is_file(), reason="dev corpus scorer not next to this checkout")
 def test_first_sight_batch_1_keeps_what_it_taught():
-    cmd = f"{sys.executable} -m analyzer analyze --format json"
-    p = subprocess.run([sys.executable, str(CORPUS / "score.py"), "--cmd", cmd, "--show-misses", *map(str, FIRST_SIGHT_1)],
-                       capture_output=True, text=True, cwd=LABELS.parent, timeout=900)
-    print(p.stdout)
-    m = re.search(r"top-1 accuracy: (\d+)/(\d+) = ([\d.]+)%", p.stdout)
-    assert m and int(m.group(2)) >= 120, p.stdout + p.stderr
-    assert re.search(r"crashes: 0;", p.stdout), p.stdout
-    assert float(m.group(3)) >= BAR_FIRST_SIGHT_1, p.stdout
-    benign = re.search(r"^benign\s+(\d+)/(\d+)", p.stdout, re.M)
-    assert benign and benign.group(1) == benign.group(2), p.stdout
+    out, m = _score(*FIRST_SIGHT_1)
+    assert int(m.group(2)) >= 120, out
+    assert re.search(r"crashes: 0;", out), out
+    assert float(m.group(3)) >= BAR_FIRST_SIGHT_1, out
+    benign = re.search(r"^benign\s+(\d+)/(\d+)", out, re.M)
+    assert benign and benign.group(1) == benign.group(2), out
 
 
 FIRST_SIGHT_KERAS = LABELS.parent / "first_sight_keras" / "labels.yaml"
@@ -68,11 +72,7 @@ BAR_FIRST_SIGHT_KERAS = 95.0
 
 @pytest.mark.skipif(not (CORPUS / "score.py").is_file(), reason="dev corpus scorer not next to this checkout")
 def test_first_sight_keras_batch_keeps_what_it_taught():
-    cmd = f"{sys.executable} -m analyzer analyze --format json"
-    p = subprocess.run([sys.executable, str(CORPUS / "score.py"), "--cmd", cmd, "--show-misses", str(FIRST_SIGHT_KERAS)],
-                       capture_output=True, text=True, cwd=LABELS.parent, timeout=900)
-    print(p.stdout)
-    m = re.search(r"top-1 accuracy: (\d+)/(\d+) = ([\d.]+)%", p.stdout)
-    assert m and int(m.group(2)) >= 48, p.stdout + p.stderr
-    assert re.search(r"crashes: 0;", p.stdout), p.stdout
-    assert float(m.group(3)) >= BAR_FIRST_SIGHT_KERAS, p.stdout
+    out, m = _score(FIRST_SIGHT_KERAS)
+    assert int(m.group(2)) >= 48, out
+    assert re.search(r"crashes: 0;", out), out
+    assert float(m.group(3)) >= BAR_FIRST_SIGHT_KERAS, out
