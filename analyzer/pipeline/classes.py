@@ -369,7 +369,7 @@ def build(kb: KnowledgeBase, key: bytes, found: Optional[Set[str]] = None) -> Op
         return SLOW
     # facts.FactCollector reads a version a header line names a few lines later: that state is per
     # line, so headers ("### TensorFlow version", "Name: tensorflow") and bare versions go line by line
-    if "version" in text or "Name: " in text or FactCollector._BARE_VERSION.match(text):
+    if FactCollector._SECTION.match(text) or FactCollector._BARE_VERSION.match(text):
         return SLOW
     message, level, _source, kind, _exc = classify(text)
     if kind not in ("log", "text"):
