@@ -265,6 +265,16 @@ def test_cudnn_handle_success_is_refuted(libdir):
     assert "cudnnCreate succeeds" in res["detail"]
 
 
+def test_cudnn_handle_on_a_gpu_too_full_for_a_context_is_confirmed(libdir):
+    """Seen on an H200 filled by another process: even cuDevicePrimaryCtxRetain fails with OOM."""
+    build(libdir, "fake_cuda.c", "libcuda.so.1", CTX_RESULT=2, TOTAL_MB=8192)
+    build(libdir, "fake_cudnn.c", "libcudnn.so.8", CREATE_STATUS=0)
+    res = run_probe("cudnn_handle", {"library": "libcudnn.so.8"})
+    assert res["status"] == "confirmed"
+    assert "no memory left even for a CUDA context" in res["detail"] and "8.0 GiB" in res["detail"]
+    assert "CUDA_ERROR_OUT_OF_MEMORY" in res["observed"]["context_error"]
+
+
 def test_cudnn_handle_without_gpu_is_inconclusive(libdir):
     build(libdir, "fake_cuda.c", "libcuda.so.1", INIT_RESULT=100)
     build(libdir, "fake_cudnn.c", "libcudnn.so.8", CREATE_STATUS=1)
@@ -289,6 +299,20 @@ def test_gpu_alloc_too_big_is_confirmed(libdir):
     res = run_probe("gpu_alloc", {"requested_bytes": 10 * 1024 ** 3})
     assert res["status"] == "confirmed"
     assert "CUDA_ERROR_OUT_OF_MEMORY" in res["detail"] and "more than the whole card" in res["detail"]
+
+
+def test_gpu_alloc_on_a_gpu_too_full_for_a_context_is_confirmed(libdir):
+    build(libdir, "fake_cuda.c", "libcuda.so.1", CTX_RESULT=2, TOTAL_MB=8192)
+    res = run_probe("gpu_alloc", {"requested_bytes": "32.00M (33554432 bytes)"})
+    assert res["status"] == "confirmed"
+    assert "no memory left even for a CUDA context" in res["detail"] and "33554432 bytes" in res["detail"]
+
+
+def test_gpu_alloc_when_the_context_fails_otherwise_is_inconclusive(libdir):
+    build(libdir, "fake_cuda.c", "libcuda.so.1", CTX_RESULT=999)
+    res = run_probe("gpu_alloc", {"requested_bytes": "32.00M (33554432 bytes)"})
+    assert res["status"] == "inconclusive"
+    assert "CUDA_ERROR_UNKNOWN" in res["detail"]
 
 
 def test_gpu_alloc_without_size_is_inconclusive(libdir):

@@ -5,6 +5,7 @@
  *   -DDEVICE_COUNT=1, -DDEVICE_NAME="\"...\"", -DCC_MAJOR=8, -DCC_MINOR=6
  *   -DFREE_MB=7000, -DTOTAL_MB=8192   cuMemGetInfo_v2; cuMemAlloc_v2 fails with
  *                                     CUDA_ERROR_OUT_OF_MEMORY above FREE_MB
+ *   -DCTX_RESULT=0           cuDevicePrimaryCtxRetain result (2 = a GPU so full that no context fits)
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -37,6 +38,10 @@
 #endif
 #ifndef TOTAL_MB
 #define TOTAL_MB 8192
+#endif
+
+#ifndef CTX_RESULT
+#define CTX_RESULT 0
 #endif
 
 #define MB (1024ull * 1024ull)
@@ -78,6 +83,7 @@ int cuDeviceGetAttribute(int *value, int attribute, int dev) {
 int cuDevicePrimaryCtxRetain(void **ctx, int dev) {
     if (!initialised) return 3;
     if (dev < 0 || dev >= DEVICE_COUNT) return 101;
+    if (CTX_RESULT) return CTX_RESULT;
     *ctx = (void *)0x1234;
     retained++;
     return 0;
@@ -88,6 +94,11 @@ int cuMemGetInfo_v2(size_t *free_bytes, size_t *total_bytes) {
     if (!context_current) return 201; /* CUDA_ERROR_INVALID_CONTEXT */
     *free_bytes = (size_t)(FREE_MB * MB);
     *total_bytes = (size_t)(TOTAL_MB * MB);
+    return 0;
+}
+int cuDeviceTotalMem_v2(size_t *bytes, int dev) {
+    if (dev < 0 || dev >= DEVICE_COUNT) return 101;
+    *bytes = (size_t)(TOTAL_MB * MB);
     return 0;
 }
 int cuMemAlloc_v2(uint64_t *ptr, size_t bytes) {

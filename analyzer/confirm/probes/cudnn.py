@@ -142,6 +142,14 @@ def run_handle(ctx: Dict[str, Any], step: Step) -> Dict[str, Any]:
         pass
     dev = driver._device(drv, 0)
     with driver.primary_context(drv, dev, step) as err:
+        if err and err.out_of_memory:
+            observed.update(memory_total=driver.total_memory(drv, dev), context_error=str(err))
+            return {
+                "status": "confirmed",
+                "observed": observed,
+                "detail": f"{driver.full_gpu_detail(drv, dev, 0, err)}, so no cuDNN handle can be created "
+                f'now either: the out-of-memory behind most "Could not create cudnn handle" errors.',
+            }
         if err:
             return {"status": "inconclusive", "observed": observed, "detail": f"Could not open GPU 0: {err}."}
         free, total, _ = driver.mem_info(drv)

@@ -39,6 +39,7 @@ def open_driver(step: Step) -> Tuple[Optional[ctypes.CDLL], Dict[str, Any]]:
         "cuDevicePrimaryCtxRelease": [ctypes.c_int],
         "cuCtxSetCurrent": [ctypes.c_void_p],
         "cuMemGetInfo_v2": [ctypes.POINTER(ctypes.c_size_t), ctypes.POINTER(ctypes.c_size_t)],
+        "cuDeviceTotalMem_v2": [ctypes.POINTER(ctypes.c_size_t), ctypes.c_int],
         "cuMemAlloc_v2": [ctypes.POINTER(ctypes.c_uint64), ctypes.c_size_t],
         "cuMemFree_v2": [ctypes.c_uint64],
         "cuGetErrorName": [ctypes.c_int, ctypes.POINTER(ctypes.c_char_p)],
@@ -104,22 +105,60 @@ def _device(lib: ctypes.CDLL, ordinal: int) -> int:
     return dev.value if rc == 0 else ordinal
 
 
+CUDA_ERROR_OUT_OF_MEMORY = 2
+
+
+class ContextError(str):
+    """Why a device's primary context could not be opened; `rc` is the CUresult.
+
+    A str, so callers print it as before; the code tells "GPU full" (CUDA_ERROR_OUT_OF_MEMORY: not even a
+    context fits, which is itself the failure an OOM or cuDNN-handle log reports) from "no usable GPU".
+    """
+
+    rc: int = 0
+
+    @classmethod
+    def of(cls, text: str, rc: int) -> ContextError:
+        err = cls(text)
+        err.rc = rc
+        return err
+
+    @property
+    def out_of_memory(self) -> bool:
+        return self.rc == CUDA_ERROR_OUT_OF_MEMORY
+
+
 @contextmanager
-def primary_context(lib: ctypes.CDLL, dev: int, step: Step) -> Iterator[Optional[str]]:
-    """Retain + make current the device's primary context; yields an error text or None; always releases."""
+def primary_context(lib: ctypes.CDLL, dev: int, step: Step) -> Iterator[Optional[ContextError]]:
+    """Retain + make current the device's primary context; yields the error or None; always releases."""
     ctx = ctypes.c_void_p()
     step(f"retaining the primary context of device {dev}")
     rc = _call(lib, "cuDevicePrimaryCtxRetain", ctypes.byref(ctx), dev)
     if rc != 0:
-        yield f"cuDevicePrimaryCtxRetain failed with {error_name(lib, rc)}"
+        yield ContextError.of(f"cuDevicePrimaryCtxRetain failed with {error_name(lib, rc)}", rc)
         return
     try:
         rc = _call(lib, "cuCtxSetCurrent", ctx)
-        yield None if rc == 0 else f"cuCtxSetCurrent failed with {error_name(lib, rc)}"
+        yield None if rc == 0 else ContextError.of(f"cuCtxSetCurrent failed with {error_name(lib, rc)}", rc)
     finally:
         _call(lib, "cuCtxSetCurrent", None)
         release = "cuDevicePrimaryCtxRelease_v2" if hasattr(lib, "cuDevicePrimaryCtxRelease_v2") else "cuDevicePrimaryCtxRelease"
         _call(lib, release, dev)
+
+
+def total_memory(lib: ctypes.CDLL, dev: int) -> Optional[int]:
+    """The card's memory without a context (cuDeviceTotalMem_v2), for when no context can be opened."""
+    if getattr(lib, "cuDeviceTotalMem_v2", None) is None:
+        return None
+    total = ctypes.c_size_t()
+    return total.value if _call(lib, "cuDeviceTotalMem_v2", ctypes.byref(total), dev) == 0 else None
+
+
+def full_gpu_detail(lib: ctypes.CDLL, dev: int, index: int, err: ContextError) -> str:
+    """'GPU 0 (139.8 GiB) has no memory left even for a CUDA context (...)': the reproduced OOM, in words."""
+    total = total_memory(lib, dev)
+    size = f" ({compat.human_bytes(total)})" if total else ""
+    return f"GPU {index}{size} has no memory left even for a CUDA context ({err}): its memory is held elsewhere"
 
 
 def mem_info(lib: ctypes.CDLL) -> Tuple[Optional[int], Optional[int], Optional[str]]:
@@ -167,13 +206,13 @@ def query(lib: ctypes.CDLL, step: Step, memory: bool = True) -> Dict[str, Any]:
         if memory:
             with primary_context(lib, dev, step) as err:
                 if err:
-                    d["memory_error"] = err
+                    d["memory_error"] = str(err)
                 else:
                     step(f"calling cuMemGetInfo_v2 on device {ordinal}")
-                    free, total, err = mem_info(lib)
+                    free, total, mem_err = mem_info(lib)
                     d.update(memory_free=free, memory_total=total)
-                    if err:
-                        d["memory_error"] = err
+                    if mem_err:
+                        d["memory_error"] = mem_err
         out["devices"].append(d)
     return out
 
@@ -279,9 +318,17 @@ def run_gpu_alloc(ctx: Dict[str, Any], step: Step) -> Dict[str, Any]:
     dev = _device(lib, index)
     human = compat.human_bytes(want)
     with primary_context(lib, dev, step) as err:
+        if err and err.out_of_memory:
+            observed.update(device=index, memory_total=total_memory(lib, dev), context_error=str(err))
+            return {
+                "status": "confirmed",
+                "observed": observed,
+                "detail": f"{full_gpu_detail(lib, dev, index, err)}, so allocating {human} ({want} bytes) "
+                f"fails now as it did in the log.",
+            }
         if err:
             return {"status": "inconclusive", "observed": observed, "detail": f"Could not open GPU {index}: {err}."}
-        free, total, err = mem_info(lib)
+        free, total, _ = mem_info(lib)
         observed.update(device=index, memory_free=free, memory_total=total)
         mem = f"{compat.human_bytes(free)} free of {compat.human_bytes(total)}" if total else "memory unknown"
         ptr = ctypes.c_uint64()
