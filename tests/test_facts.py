@@ -114,3 +114,54 @@ tensorflow.python.framework.errors_impl.UnknownError: 2 root error(s) found.
     assert not [f for f in r.findings if f.rule_id == "unrecognized"]
     alone = analyze("tensorflow.python.framework.errors_impl.UnknownError: 2 root error(s) found.\n")
     assert alone.root.rule_id == "unrecognized"  # with nothing explaining it, it is still shown
+
+
+# Forms found in real logs (first-sight batches) that were read wrongly or not at all.
+@pytest.mark.parametrize(
+    "log,key,want",
+    [
+        # release suffixes are part of the version people must quote (nightlies, post releases, own builds)
+        (">>> tf.__version__\n**'2.16.0-dev20240101'**\n", "tf_version", "2.16.0-dev20240101"),
+        ("TensorFlow Version: 2.20.0-dev0+selfbuilt\n", "tf_version", "2.20.0-dev0+selfbuilt"),
+        ("tensorflow 2.15.0.post1 requires keras<2.16,>=2.15.0, but you have keras 3.0.3 which is incompatible.\n",
+         "tf_version", "2.15.0.post1"),
+        ("TF Version: 2.19.0\n", "tf_version", "2.19.0"),
+        ("$ python3 -c 'import tensorflow as tf; print(tf.__version__)'\n2.6.0\n", "tf_version", "2.6.0"),
+        # tensorflow-addons' own version check
+        (" The versions of TensorFlow you are currently using is 2.1.0 and is not supported. \n", "tf_version", "2.1.0"),
+        # print(sys.version), CPython and conda builds
+        ("3.11.3 (tags/v3.11.3:f3909b8, Apr  4 2023, 23:49:59) [MSC v.1934 64 bit (AMD64)]\n", "python_version", "3.11.3"),
+        ("3.12.8 | packaged by conda-forge | (main, Dec  5 2024, 14:24:40) [GCC 13.3.0]\n", "python_version", "3.12.8"),
+        # a more precise statement of the same version wins over the first, shorter one
+        ("$ python3.10 --version\nPython 3.10.13\n", "python_version", "3.10.13"),
+        ("File ~\\anaconda3\\envs\\OD\\lib\\site-packages\\object_detection-0.1-py3.10.egg\\object_detection\\utils\\ops.py:27\n",
+         "python_version", "3.10"),
+        ('  File "/Library/Python/2.7/site-packages/tensorflow/python/platform/app.py", line 43, in run\n',
+         "python_version", "2.7"),
+        ("E tensorflow/stream_executor/cuda/cuda_dnn.cc:463] possibly insufficient driver version: 384.145.0\n",
+         "driver_version", "384.145"),
+    ],
+)
+def test_real_log_version_forms(log, key, want):
+    assert facts_of(log)[0].get(key) == want
+
+
+def test_a_pip_requirement_gives_way_to_an_installed_version():
+    """pip's resolver names the release asked for; a version the log states as installed wins over it,
+    wherever it appears (the requested one is kept only when nothing else states one: the Python-support
+    advice needs a release to talk about)."""
+    log = (
+        "ERROR: Could not find a version that satisfies the requirement tensorflow==2.13.0 (from versions: 2.16.1, 2.17.0)\n"
+        "ERROR: No matching distribution found for tensorflow==2.13.0\n"
+    )
+    assert facts_of(log)[0]["tf_version"] == "2.13.0"
+    assert facts_of(log + "TF Version: 2.19.0\n")[0]["tf_version"] == "2.19.0"
+    assert facts_of(log + "tensorflow 2.19.0\n")[0]["tf_version"] == "2.19.0"
+
+
+def test_a_library_name_cut_off_mid_line_is_not_a_missing_library():
+    log = (
+        "W dso_loader.cc:64] Could not load dynamic library 'libnvinfer.so.7'; dlerror: libnvinfer.so.7: cannot open shared object file\n"
+        "W dso_loader.cc:64] Could not load dynamic library 'libnvinfer.so\n"
+    )
+    assert facts_of(log)[0]["missing_libraries"] == ["libnvinfer.so.7"]

@@ -38,7 +38,7 @@ def test_sample_root_cause_and_evidence(name, category, key_line):
         assert report.findings, "a harmless log still shows its harmless lines as info"
         return
     assert root is not None and root.category == category, (name, root and root.rule_id)
-    by_id = {f.rule_id: f for f in report.findings}
+    by_id = {f.key: f for f in report.findings}
     group, todo = [], [root]
     while todo:  # the root cause and everything it explains
         f = todo.pop()
@@ -50,3 +50,14 @@ def test_sample_root_cause_and_evidence(name, category, key_line):
     # the key line is evidence itself, or a repeat folded into an earlier line with the same template (counted)
     assert key_line in lines or mask(parse_line(1, key_text).message) in templates, \
         f"{name}: key line {key_line} not in evidence {sorted(lines)} of {root.rule_id}"
+
+
+def test_an_error_after_the_root_cause_is_listed_under_it():
+    """The IndexError of a script indexing the empty GPU list is a consequence of the missing cuDNN,
+    not a second root cause; it keeps its own evidence line."""
+    report = analyze(path=SAMPLES / "cudnn_missing.log")
+    root = report.root
+    assert root.rule_id == "cudnn-dso-load-failed"
+    index_error = next(f for f in report.findings if f.facts.get("exception_type") == "IndexError")
+    assert not index_error.root_cause and index_error.key in root.explains
+    assert [f for f in report.findings if f.root_cause] == [root]

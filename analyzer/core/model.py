@@ -40,6 +40,7 @@ class Finding:
     evidence: List[Evidence] = field(default_factory=list)
     facts: Dict[str, Any] = field(default_factory=dict)
     explanation: str = ""
+    why: str = ""  # the explanation's first line and the lines that state this log's facts (text answers)
     fixes: List[str] = field(default_factory=list)
     references: List[str] = field(default_factory=list)
     confirmation: Optional[Dict[str, Any]] = None
@@ -53,6 +54,13 @@ class Finding:
     def first_line(self) -> int:
         return self.evidence[0].line if self.evidence else 0
 
+    @property
+    def key(self) -> str:
+        """How `explains` names it: the rule id, or `unrecognized@<line>` for a line no rule knows."""
+        if self.match != "unrecognized" or not self.evidence:
+            return self.rule_id
+        return f"unrecognized@{self.evidence[0].line}"
+
     def to_dict(self) -> Dict[str, Any]:
         d = {
             "rule_id": self.rule_id,
@@ -65,6 +73,7 @@ class Finding:
             "evidence": [e.to_dict() for e in self.evidence],
             "facts": dict(self.facts),
             "explanation": self.explanation,
+            "why": self.why or self.explanation,
             "fixes": list(self.fixes),
             "references": list(self.references),
             "confirmation": self.confirmation,

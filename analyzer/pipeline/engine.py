@@ -456,8 +456,10 @@ class Analysis:
                 severity, note = item["severity"], str(item.get("note") or "")
                 break
         explanation = render_template(rule.explanation, all_facts)
+        why = render_template(rule.explanation, all_facts, short=True)
         if note:
             explanation = (explanation + "\n" + render_template(note, all_facts)).strip()
+            why = (why + "\n" + render_template(note, all_facts)).strip()
         fixes = [
             render_template(f.text, all_facts) for f in rule.fixes if f.when is None or compile_condition(f.when)(all_facts, has)
         ]
@@ -476,6 +478,7 @@ class Analysis:
             evidence=list(hit.evidence),
             facts=own,
             explanation=explanation,
+            why=why,
             fixes=[f for f in fixes if f],
             references=list(rule.references),
             count=hit.count,
@@ -528,6 +531,7 @@ def _derived_facts_of(key: tuple) -> Dict[str, str]:
 
 # Specific findings rank before family guesses, and those before what nothing explains.
 MATCH_ORDER = {"regex": 0, "traceback": 0, "fuzzy": 0, "family": 1, "unrecognized": 2}
+SPECIFIC_MATCHES = ("regex", "traceback", "fuzzy")  # a rule that knows the message, not a family guess
 
 
 def _error_severity(rec: Record, severity: str) -> str:
@@ -589,7 +593,7 @@ def rank(findings: List[Finding], kb: KnowledgeBase) -> List[Finding]:
         while f is not None:
             if f is a:
                 return True
-            f = parent.get(f.rule_id) if f.match != "unrecognized" else None
+            f = parent.get(f.key)
         return False
 
     for f in order:  # the most important explainer claims a symptom first
@@ -605,15 +609,29 @@ def rank(findings: List[Finding], kb: KnowledgeBase) -> List[Finding]:
                 parent[other_id] = f
                 f.explains.append(other_id)
 
+    # An error no rule knows that comes after a diagnosed error in the same input is listed under the most
+    # important such cause: most are its consequences (the process aborting, the failed op raised again in
+    # Python, an empty GPU list indexed). It keeps its own evidence; it is only no longer a root cause.
+    causes = [f for f in order if f.match in SPECIFIC_MATCHES and f.severity == "error" and f.key not in parent]
+    for u in order:
+        if u.match != "unrecognized" or not u.evidence:
+            continue
+        where = u.evidence[0]
+        cause = next((c for c in causes if c.evidence[0].input == where.input and c.first_line < where.line), None)
+        if cause is not None:
+            parent[u.key] = cause
+            cause.explains.append(u.key)
+
+    by_key = {f.key: f for f in order}
     ordered: List[Finding] = []
 
     def emit(f: Finding) -> None:
         ordered.append(f)
-        for sid in sorted(f.explains, key=lambda i: by_id[i].first_line):
-            emit(by_id[sid])
+        for key in sorted(f.explains, key=lambda k: by_key[k].first_line):
+            emit(by_key[key])
 
     for f in order:
-        if f.match == "unrecognized" or f.rule_id not in parent:
+        if f.key not in parent:
             f.root_cause = f.severity != "info"
             emit(f)
     return ordered

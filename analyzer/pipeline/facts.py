@@ -102,28 +102,52 @@ def _p(pattern: str, rank: int, *keywords: str) -> FactPattern:
 
 
 _V = r"(\d+\.\d+(?:\.\d+)?(?:[-_.]?(?:rc|dev|a|b)\d*)?)"
+# A TF release as printed, suffix kept: 2.16.0rc0, 2.16.0-dev20240101 (nightly), 2.15.0.post1, 2.20.0-dev0+selfbuilt.
+_TF = r"\d+\.\d+(?:\.\d+)?(?:[-_.]?(?:rc|dev|post)\d*)*(?:\+[\w.]+)?"
 _MEMORY: FactPattern = _p(r"([\d.]+)\s*([GM])i?B", 0)
 _MEMORY_UNIT: FactPattern = _p(r"[GM]i?B", 0)
 
 PATTERNS: List[FactPattern] = [
     # --- TensorFlow version ---------------------------------------------------------------
     _p(
-        r"(?i)\btensor ?flow(?:[-_]gpu)? version\b[^:\n]{0,30}:\s*(?:[^\d\n]{0,30}?)(?P<tf_version>\d+\.\d+(?:\.\d+)?(?:[-_.]?(?:rc|dev)\d*)?)",
+        r"(?i)\b(?:tensor ?flow|tf)(?:[-_]gpu)? version\b[^:\n]{0,30}:\s*(?:[^\d\n]{0,30}?)(?P<tf_version>" + _TF + ")",
         10,
         "tensorflow version",
         "tensor flow version",
+        "tf version",
     ),
+    # tensorflow-addons' (and other add-ons') version check: "The versions of TensorFlow you are currently using is 2.1.0"
+    _p(r"TensorFlow you are currently using is (?P<tf_version>" + _TF + ")", 10, "currently using is"),
     _p(
-        r"(?i)\b(?:tensorflow|tf)(?:[-_]gpu)?(?:==|-|:\s*|\s+)v?(?P<tf_version>\d+\.\d+\.\d+(?:[-_.]?(?:rc|dev)\d*)?)\b",
+        # not pip's "requirement tensorflow==2.13.0" / "No matching distribution found for ...": see below
+        r"(?i)(?<!requirement )(?<!found for )\b(?:tensorflow|tf)(?:[-_]gpu)?(?:==|-|:\s*|\s+)v?(?P<tf_version>\d+\.\d+\.\d+(?:[-_.]?(?:rc|dev|post)\d*)*(?:\+[\w.]+)?)(?![\w+]|\.\d)",
         20,
         "tensorflow",
         "tf ",
     ),
-    _p(r"(?i)\btf\.__version__\W+(?P<tf_version>\d+\.\d+(?:\.\d+)?)", 15, "__version__"),
-    _p(r"(?i)\b(?:tensorflow|tf)(?:[-_]gpu)?\s+(?P<tf_version>\d+\.\d+(?:\.\d+)?(?:[-_.]?(?:rc|dev)\d*)?)\b", 30),
+    _p(r"(?i)\btf\.__version__\W+(?P<tf_version>" + _TF + ")", 15, "__version__"),
+    # the release pip was asked for and could not install: used only when the log states no other version
+    _p(
+        r"(?i)(?:requirement|found for) (?:tensorflow|tf)(?:[-_]gpu)?==(?P<tf_version>" + _TF + ")",
+        35,
+        "requirement tensorflow",
+        "found for tensorflow",
+    ),
+    _p(r"(?i)\b(?:tensorflow|tf)(?:[-_]gpu)?\s+(?P<tf_version>" + _TF + r")(?![\w+]|\.\d)", 30),
     # --- Python ---------------------------------------------------------------------------
     _p(r"(?i)\bpython(?: version)?\s*[:=]?\s*(?P<python_version>3\.\d+(?:\.\d+)?|2\.7(?:\.\d+)?)\b", 10, "python"),
-    _p(r"(?:[\\/]|\b)python(?P<python_version>[23]\.\d+)[\\/](?:site|dist)-packages", 40, "-packages"),
+    _p(r"(?i)(?:[\\/]|\b)python[\\/]?(?P<python_version>[23]\.\d+)[\\/](?:site|dist)-packages", 40, "-packages"),
+    # `print(sys.version)`: "3.11.3 (tags/v3.11.3:f3909b8, Apr  4 2023, ...) [MSC v.1934 64 bit (AMD64)]",
+    # "3.12.8 | packaged by conda-forge | (main, Dec  5 2024, ...) [GCC 13.3.0]"
+    _p(
+        r"^\s*(?P<python_version>[23]\.\d+\.\d+)\s+(?:\|[^|\n]*\|\s+)?\([^()\n]*\)\s*\[(?:GCC|MSC|Clang)\b",
+        8,
+        "[gcc",
+        "[msc",
+        "[clang",
+    ),
+    # an egg or wheel built for one Python: "object_detection-0.1-py3.10.egg"
+    _p(r"-py(?P<python_version>3\.\d+)\.egg\b", 40, ".egg"),
     _p(r"[\\/]Python(?P<python_version>3)(?P<_py_minor>\d{1,2})[\\/]", 45, "python3"),
     # --- CUDA -----------------------------------------------------------------------------
     _p(r"Cuda compilation tools, release (?P<cuda_runtime>\d+\.\d+)", 20, "cuda compilation tools"),
@@ -146,7 +170,7 @@ PATTERNS: List[FactPattern] = [
     _p(r"Kernel Module(?: for \w+)?\s+(?P<driver_version>\d+\.\d+(?:\.\d+)?)", 12, "kernel module"),
     _p(r"kernel reported version is: (?P<driver_version>\d+\.\d+(?:\.\d+)?)", 14, "kernel reported version"),
     _p(r"libcuda reported version is: (?P<driver_version>\d+\.\d+(?:\.\d+)?)", 16, "libcuda reported version"),
-    _p(r"Possibly insufficient driver version: (?P<driver_version>\d+\.\d+(?:\.\d+)?)", 18, "insufficient driver version"),
+    _p(r"(?i)possibly insufficient driver version: (?P<driver_version>\d+\.\d+(?:\.\d+)?)", 18, "insufficient driver version"),
     # --- GPU ------------------------------------------------------------------------------
     _p(
         r"(?:^|pciBusID: \S+ |device: \d+, |properties: )name: (?P<gpu_name>.+?)(?: major: (?P<_cc_major>\d+) minor: (?P<_cc_minor>\d+)| computeCapability: (?P<compute_capability>\d+\.\d+)|, pci bus id|\s*$)",
@@ -173,7 +197,7 @@ PATTERNS: List[FactPattern] = [
     _p(r"with (?P<gpu_memory_mb>\d+) MB memory", 30, "mb memory"),
     # --- libraries ------------------------------------------------------------------------
     _p(
-        r"(?:Could not load dynamic library|Could not dlopen library|Couldn't open CUDA library) '?(?P<missing>[\w.+-]+?)'?(?:;|\.? |$)",
+        r"(?:Could not load dynamic library|Could not dlopen library|Couldn't open CUDA library) (?:'(?P<missing>[\w.+-]+?)'|(?P<missing>[\w.+-]+?)(?:;|\.? |$))",
         10,
         "could not load dynamic library",
         "could not dlopen library",
@@ -253,7 +277,18 @@ _PLATFORM = [
         ),
         "windows",
     ),
-    (_p(r"\.dylib\b|\bmacOS\b|\bDarwin\b|/Users/\w+/", 10, ".dylib", "macos", "darwin", "/users/"), "macos"),
+    (
+        _p(
+            r"\.dylib\b|\bmacOS\b|\bDarwin\b|/Users/\w+/|/opt/homebrew/",
+            10,
+            ".dylib",
+            "macos",
+            "darwin",
+            "/users/",
+            "/opt/homebrew/",
+        ),
+        "macos",
+    ),
     (
         _p(
             r"(?i)\.so(?:\.\d+)*\b|/usr/|/home/|\blinux\b|\bUbuntu\b|/dist-packages/|/site-packages/|/proc/",
@@ -283,6 +318,7 @@ KEYWORDS: Tuple[str, ...] = tuple(
             ".dylib",
             "/usr/",
             "/home/",
+            "/opt/homebrew/",
             "c:\\",
             "win",
             "ubuntu",
@@ -385,7 +421,7 @@ class FactCollector:
                 items.append(value)
                 self.evidence.setdefault(key, Evidence(self.input_name, line, text[:300]))
             return
-        if key in self._rank and self._rank[key] <= rank:
+        if key in self._rank and self._rank[key] <= rank and not _refines(str(self.values[key]), value):
             return
         self.values[key] = value
         self._rank[key] = rank
@@ -397,11 +433,13 @@ class FactCollector:
     _SECTION = regex.compile(
         r"^\s*(?:#{2,4}\s*(?P<tf>TensorFlow version)\b|#{2,4}\s*(?P<py>Python version)\b|"
         r"[-*]?\s*\**(?P<tf2>TensorFlow version)(?: \(use command below\))?\**:?\s*$|"
-        r".*print\(\s*(?:tf|tensorflow)\.__version__\s*\)\s*$|"
+        r".*print\(\s*(?:tf|tensorflow)\.__version__\s*\)\s*['\"]?\s*$|"
+        r"\s*>>>\s*(?:tf|tensorflow)\.__version__\s*$|"  # the REPL echoes the value on the next line
         r"Name: tensorflow(?:-gpu|-cpu|-intel|-macos)?\s*$)",  # `pip show tensorflow`, then "Version: 2.3.0"
         regex.I,
     )
-    _BARE_VERSION = regex.compile(r"^\s*(?:Version:\s*)?v?(?P<v>\d+\.\d+(?:\.\d+)?(?:[-_.]?(?:rc|dev|post)\d*)?)\s*$")
+    # the value alone, as printed, echoed by the REPL ('2.6.0') or pasted in Markdown bold (**'2.6.0'**)
+    _BARE_VERSION = regex.compile(r"^\s*(?:Version:\s*)?(?:\*\*)?['\"]?v?(?P<v>" + _TF + r")['\"]?(?:\*\*)?\s*$")
     SECTION_REACH = 3  # lines between the header and its value
 
     def _section_value(self, line: int, text: str) -> None:
@@ -444,6 +482,11 @@ class FactCollector:
                 self.set("platform", platform, 10, line, text)
         for key, value, rank in facts.proposals:
             self.set(key, value, rank, line, text)
+
+
+def _refines(old: str, new: str) -> bool:
+    """'3.10.13' refines '3.10' (the same version, stated more precisely); '3.1' does not refine '3.10'."""
+    return new.startswith(old + ".") and new[len(old) + 1 :][:1].isdigit()
 
 
 def _propose(out: List[Tuple[str, str, int]], g: Dict[str, str], rank: int) -> None:

@@ -25,10 +25,15 @@ def _template_lines(template: str) -> Tuple[Tuple[str, Optional[Tuple[str, ...]]
     return tuple(out)
 
 
-def render_template(template: str, facts: Dict[str, object]) -> str:
-    """Fill {fact} placeholders; a line that names an unknown fact is left out."""
+def render_template(template: str, facts: Dict[str, object], short: bool = False) -> str:
+    """Fill {fact} placeholders; a line that names an unknown fact is left out.
+
+    `short`: only the first line (the rule's statement) and the lines that state this log's facts
+    (its versions, sizes, library names): the general prose is for --verbose and the JSON."""
     out = []
-    for line, names in _template_lines(template):
+    for i, (line, names) in enumerate(_template_lines(template)):
+        if short and i > 0 and not names:
+            continue
         if names is None:
             out.append(line)
             continue

@@ -128,13 +128,13 @@ def _harmless_list(harmless: List[Finding]) -> str:
 
 def _symptoms(report: Report, f: Finding) -> List[Finding]:
     """The findings `f` explains, directly or through another symptom."""
-    by_id = {g.rule_id: g for g in report.findings if g.match != "unrecognized"}
+    by_id = {g.key: g for g in report.findings}
     out, stack, seen = [], list(f.explains), set()
     while stack:
         g = by_id.get(stack.pop())
-        if g is None or g.rule_id in seen:
+        if g is None or g.key in seen:
             continue
-        seen.add(g.rule_id)
+        seen.add(g.key)
         out.append(g)
         stack.extend(g.explains)
     return out
@@ -150,8 +150,9 @@ def _summary_line(report: Report) -> str:
         parts.append(_plural(len(mine), word) + (f" (explains {_plural(explained, 'symptom line')})" if explained else ""))
     s = report.summary
     parts.append(f"{s['harmless']} harmless")
-    if s["unrecognized"]:
-        parts.append(f"{s['unrecognized']} unrecognized")
+    loose = sum(1 for f in report.findings if f.match == "unrecognized" and f.root_cause)  # not under a cause
+    if loose:
+        parts.append(f"{loose} unrecognized")
     return ", ".join(parts) + " — " + ", ".join(f"{i.name} ({i.lines} lines)" for i in report.inputs)
 
 
@@ -253,6 +254,13 @@ def _more_fixes(n: int) -> str:
     return f"{_plural(n, 'more fix', 'more fixes')} with --all-fixes"
 
 
+def _why(f: Finding, verbose: bool) -> str:
+    """The explanation for a text answer: the short form (what this log states), or all of it."""
+    if verbose or not f.why or f.why == f.explanation.strip():
+        return f.explanation
+    return f.why + " (more: --verbose)"
+
+
 def _confirmation_line(f: Finding) -> Optional[str]:
     c = f.confirmation
     if not c:
@@ -262,7 +270,7 @@ def _confirmation_line(f: Finding) -> Optional[str]:
 
 def _blocks(report: Report):
     """The report as (kind, finding, depth) items shared by the text and rich renderers."""
-    by_id = {f.rule_id: f for f in report.findings if f.match != "unrecognized"}
+    by_id = {f.key: f for f in report.findings}
     for f in report.findings:
         if not f.root_cause:
             continue
@@ -336,7 +344,7 @@ def render_text(report: Report, verbose: bool = False, all_fixes: bool = False, 
                 more = f" (x{e.count})" if e.count > 1 else ""
                 out.append(f"  {place(e)}{more}: {_short(evidence_message(e.text, e.line))}")
             if f.explanation:
-                out.append("  Why: " + f.explanation.replace("\n", "\n       "))
+                out.append("  Why: " + _why(f, verbose).replace("\n", "\n       "))
             fixes, hidden = plan[id(f)]
             for i, fix in enumerate(fixes, 1):
                 out.append(f"  Fix {i}: " + fix.replace("\n", "\n         "))
@@ -486,9 +494,8 @@ def render_rich(
                     console.print(f"  [cyan]{escape(where)}[/]", soft_wrap=True)
                     hang("", "", _short(message, 2 * (width - 4) - 16), indent=4)
             if f.explanation:
-                first, _, rest = f.explanation.strip().partition("\n")
-                hang("[bold]Why:[/]", "Why:", f.explanation if verbose or not rest.strip() else first)
-                if rest.strip() and not verbose:
+                hang("[bold]Why:[/]", "Why:", _why(f, verbose=True) if verbose else (f.why or f.explanation))
+                if not verbose and f.why and f.why != f.explanation.strip():
                     console.print("       [dim](the whole explanation: --verbose)[/]")
             fixes, hidden = plan[id(f)]
             for i, fix in enumerate(fixes, 1):
