@@ -61,3 +61,19 @@ def test_an_error_after_the_root_cause_is_listed_under_it():
     index_error = next(f for f in report.findings if f.facts.get("exception_type") == "IndexError")
     assert not index_error.root_cause and index_error.key in root.explains
     assert [f for f in report.findings if f.root_cause] == [root]
+
+
+def test_a_traceback_cut_off_before_its_error_is_never_nothing():
+    """A log that ends inside a traceback still failed: tflog says so, names where, and asks for the rest."""
+    log = (
+        "2024-03-10 14:30:01.356725: I tensorflow/core/platform/cpu_feature_guard.cc:210] This TensorFlow binary "
+        "is optimized to use available CPU instructions in performance-critical operations.\n"
+        "Traceback (most recent call last):\n"
+        '  File "c:\\Users\\User\\CodeProjects\\compare_faces.py", line 15, in <module>\n'
+        "    result = DeepFace.verify(f1, f2)\n"
+    )
+    report = analyze(log)
+    root = report.root
+    assert root is not None and root.rule_id == "unrecognized" and root.severity == "error"
+    assert "compare_faces.py" in root.title and root.evidence[0].line == 3
+    assert "Paste the lines after it" in root.explanation

@@ -327,7 +327,23 @@ class Analysis:
         self._judged.add(mark)
         matched, _ = self._traceback_hit(input_name, tb, None, family=False)
         if not matched:
-            self._traceback_hit(input_name, tb, None, family=True)
+            matched, _ = self._traceback_hit(input_name, tb, None, family=True)
+        if not matched and tb.frames:  # never nothing: a failure whose error line the log does not show
+            self._cut_traceback_hit(input_name, tb)
+
+    def _cut_traceback_hit(self, input_name: str, tb: Traceback) -> None:
+        last = tb.frames[-1]
+        key = f"unrecognized:cut:{input_name}:{tb.header_line}"
+        if key in self.hits or self._unrecognized >= MAX_UNRECOGNIZED:
+            return
+        self._unrecognized += 1
+        hit = self.hits[key] = Hit(key, None, "unrecognized")
+        hit.severity, hit.cut_off = "error", True
+        hit.title = f"A Python error whose last line the log does not show (in {last.module_path.rsplit('/', 1)[-1]})"
+        hit.facts["raised_in"] = last.module_path
+        if tb.user_frame:
+            hit.facts["user_frame"] = tb.user_frame
+        self._record(hit, input_name, Record(last.log_line, last.text, last.text.strip(), kind="frame"))
 
     def _hit(self, key: str, rule: Optional[Rule], match: str) -> Hit:
         hit = self.hits.get(key)
@@ -443,8 +459,14 @@ class Analysis:
                 count=hit.count,
                 match="unrecognized",
                 closest=hit.closest,
-                explanation="No rule in the knowledge base explains this line. It is shown so that nothing is hidden; "
-                "`tflog rules suggest` drafts a rule for it.",
+                explanation=(
+                    "A Python traceback stops here, before its last line, which names the error (the excerpt "
+                    "ends, or other output follows). Paste the lines after it, down to the line that starts "
+                    "with the exception's name, to get a diagnosis."
+                    if hit.cut_off
+                    else "No rule in the knowledge base explains this line. It is shown so that nothing is hidden; "
+                    "`tflog rules suggest` drafts a rule for it."
+                ),
             )
         if hit.match == "family" and hit.cut_off and _explained_elsewhere(present, hit):
             return None  # a cut-off traceback's family guess adds nothing where a rule explains the failure
