@@ -140,6 +140,11 @@ def _symptoms(report: Report, f: Finding) -> List[Finding]:
     return out
 
 
+def _has_symptoms(report: Report, f: Finding) -> bool:
+    """Does `f` explain anything that is not harmless (what the symptom list shows)?"""
+    return any(g.severity != "info" for g in _symptoms(report, f))
+
+
 def _summary_line(report: Report) -> str:
     """'1 root cause (explains 4 symptom lines), 0 warnings, 6 harmless — run.log (584 lines)'."""
     parts = []
@@ -275,11 +280,12 @@ def _blocks(report: Report):
         if not f.root_cause:
             continue
         yield "root", f, 0
-        stack = [(by_id[s], 1) for s in reversed(f.explains) if s in by_id]
+        # harmless lines it explains are listed once, under "Harmless", not as symptoms too
+        stack = [(by_id[s], 1) for s in reversed(f.explains) if s in by_id and by_id[s].severity != "info"]
         while stack:
             g, depth = stack.pop()
             yield "symptom", g, depth
-            stack.extend((by_id[s], depth + 1) for s in reversed(g.explains) if s in by_id)
+            stack.extend((by_id[s], depth + 1) for s in reversed(g.explains) if s in by_id and by_id[s].severity != "info")
 
 
 def _brief(report: Report, all_fixes: bool) -> Tuple[Optional[Finding], List[str], List[Finding]]:
@@ -356,7 +362,7 @@ def render_text(report: Report, verbose: bool = False, all_fixes: bool = False, 
                 out.append("  Closest known signatures: " + ", ".join(f"{c['rule_id']} ({c['score']:.0f})" for c in f.closest))
             if c := _confirmation_line(f):
                 out.append("  " + c)
-            if f.explains:
+            if _has_symptoms(report, f):
                 out.append("  Symptoms of this:")
         else:
             out.append(f"  {pad}- [{f.severity}] {f.title}  ({f.rule_id}) at {_where(f)}")
@@ -510,7 +516,7 @@ def render_rich(
                 )
             if c := _confirmation_line(f):
                 hang("", "", c, style="magenta")
-            if f.explains:
+            if _has_symptoms(report, f):
                 console.print("  [dim]Symptoms of this:[/]")
         else:
             hang(

@@ -132,15 +132,17 @@ def build_server(service: Service):
 
 def compact_report(data: Dict[str, Any]) -> Dict[str, Any]:
     """The report an assistant needs to answer (a fraction of the full one, same schema): the
-    root causes with one evidence line and up to 3 fixes, other problems with one evidence line
-    and their first fix, harmless lines by title; no fact evidence."""
+    root causes with one evidence line, their explanation and up to 3 fixes, other problems with one
+    evidence line, their short `why` and first fix, harmless lines by title; no fact evidence."""
     findings = []
     for f in data["findings"]:
         f = dict(f, evidence=f["evidence"][:1])
         if f["root_cause"]:
             f["fixes"] = f["fixes"][:3]
+            f.pop("why", None)  # the whole explanation is there
         elif f["severity"] == "info":
             f.update(evidence=[], explanation="", fixes=[], references=[])
+            f.pop("why", None)
         else:
             f.update(explanation="", fixes=f["fixes"][:1], references=[])
         findings.append(f)
