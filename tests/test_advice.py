@@ -244,3 +244,15 @@ def test_a_gpu_newer_than_the_build_explains_the_ptx_failure(tmp_path):
         "ptxas fatal   : Value 'sm_86' is not defined for option 'gpu-name'\n"))
     root = next(f for f in rep["findings"] if f["root_cause"])
     assert root["category"] == "cuda.toolchain"
+
+
+def test_the_harmless_cudart_hint_is_not_a_symptom_in_a_log_with_a_gpu():
+    """A V100 log whose libcudart.so.11.0 is missing: TF's 'ignore above if you have no GPU' hint is
+    listed once, with the harmless lines, not under the cause as if it were part of the failure."""
+    from analyzer.report.render import render_text
+
+    report = analyze(path=str(ROOT / "tests/fixtures/real_logs/first_sight_2/cudalib-hear-v100-cudart110.log"))
+    assert report.root.rule_id == "linkage-cudart-missing" and report.facts.get("gpu_name")
+    text = render_text(report)
+    assert "Symptoms of this" not in text
+    assert text.count("TensorFlow's hint that a missing libcudart is harmless without a GPU") == 1
