@@ -34,7 +34,7 @@ from analyzer.core.cache import compile_regex
 from analyzer.kb.rules import KnowledgeBase, Rule
 from analyzer.kb.rules import mask_cached as mask
 
-from .facts import _PLATFORM, PATTERNS, FactCollector, LineFacts, _propose
+from .facts import _PLATFORM, LIST_FACTS, PATTERNS, FactCollector, LineFacts, _propose
 from .parse import REPL_PROMPTS, classify, clean
 
 DIGITS = bytes.maketrans(b"0123456789", b"0000000000")
@@ -321,6 +321,46 @@ def line_facts(cls: LineClass, text: str) -> LineFacts:
     return lf
 
 
+@cache
+def _pattern_keys(i: int) -> Optional[Tuple[Tuple[str, int], ...]]:
+    """Every (fact, rank) a match of PATTERNS[i] can propose (facts._propose), or None when one
+    is a list fact (its value decides whether it changes anything) or ranked by its value."""
+    p = PATTERNS[i]
+    names = set(p.regex.groupindex)
+    if names & {"missing", "loaded", "pkg_name"}:
+        return None
+    if "_cc_major" in names:
+        names.add("compute_capability")
+    keys = tuple(sorted((n, p.rank) for n in names if not n.startswith("_")))
+    return None if any(k in LIST_FACTS for k, _ in keys) else keys
+
+
+def _fact_keys(cls: LineClass) -> Optional[Tuple[Tuple[str, int], ...]]:
+    """The (fact, rank) pairs a line of the class may set, when they do not depend on its values
+    (see settles); None when they may."""
+    if cls.fact_tries or cls.own_platform or cls.facts.stats_header:
+        return None
+    keys: List[Tuple[str, int]] = []
+    for i in cls.fact_patterns:
+        k = _pattern_keys(i)
+        if k is None:
+            return None
+        keys += k
+    return tuple(keys)
+
+
+def settles(cls: LineClass, collector: FactCollector, text: str) -> bool:
+    """Do the facts of every further line of the class change nothing? True when each fact it may
+    set is already known at a rank as good or better (a fact's rank only improves, so this stays
+    true), and its platform hint, if any, too. FactCollector._section is the caller's to check."""
+    if cls.fact_keys is None:
+        return False
+    rank = collector._rank
+    if cls.facts.platform(text) is not None and rank.get("platform", 99) > 10:
+        return False
+    return all(k in rank and rank[k] <= r for k, r in cls.fact_keys)
+
+
 # --- the class -----------------------------------------------------------------------------------
 
 
@@ -342,6 +382,7 @@ class LineClass:
         "fact_tries",
         "own_platform",
         "quiet",
+        "fact_keys",
     )
 
     def __init__(self) -> None:
@@ -357,6 +398,7 @@ class LineClass:
         self.fact_tries: Tuple[int, ...] = ()
         self.own_platform = False
         self.quiet = False  # nothing to do but count the line: no rule, no fuzzy match, no facts
+        self.fact_keys: Optional[Tuple[Tuple[str, int], ...]] = None  # see settles()
 
 
 def build(kb: KnowledgeBase, key: bytes, found: Optional[Set[str]] = None) -> Optional[LineClass]:
@@ -404,6 +446,7 @@ def build(kb: KnowledgeBase, key: bytes, found: Optional[Set[str]] = None) -> Op
         cls.group_keys = tuple(sorted(keys))
     if level == "W" and cls.masked is not None:
         cls.fuzzy = next(((r, s) for r, s in kb.fuzzy(message) if s >= r.fuzzy_threshold), None)
+    cls.fact_keys = _fact_keys(cls)
     lf = cls.facts
     cls.quiet = (
         not cls.on_message

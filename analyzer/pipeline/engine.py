@@ -11,7 +11,7 @@ remembered per knowledge base (`_Line`, bounded), as are fuzzy results and maske
 repeated lines and logs seen again (the server's case) cost little; the tests check that
 reports are the same with and without these caches.
 
-Kept as one module (~700 lines): the streaming analysis, its report step and the ranking share the
+Kept as one module (~750 lines): the streaming analysis, its report step and the ranking share the
 Hit records and their invariants (tests/test_perf_equivalence.py checks them); split further they
 would need a private API between the parts.
 """
@@ -133,6 +133,7 @@ class Analysis:
         self.bins = BinCollector() if pictures else None
         self.notes: List[str] = []  # about the inputs (empty, cut short), shown with the report's warnings
         self.line_classes = line_classes.enabled()  # lines equal up to their digits decided once
+        self._settled: Dict[Any, Tuple[Optional[Hit], Optional[Evidence], Optional[float]]] = {}  # see _settle
 
     # --- feeding ----------------------------------------------------------------------------
 
@@ -156,13 +157,18 @@ class Analysis:
         changed: List[str] = []
         prompt_at = 0
         known = self.kb.line_classes if self.line_classes else {}
-        digits, max_len = line_classes.DIGITS, line_classes.MAX_LEN
+        digits, max_len, settled, facts = line_classes.DIGITS, line_classes.MAX_LEN, self._settled, self.facts
         for line_no, raw, found in self.prefilter.candidates(block):
             if len(raw) <= max_len:
                 cls = known.get(raw.translate(digits))
-                if cls is not None and cls.quiet:  # the common case, inline: nothing to do but count it
-                    self._tb.other_line()
-                    continue
+                if cls is not None:
+                    if cls.quiet:  # the common case, inline: nothing to do but count it
+                        self._tb.other_line()
+                        continue
+                    done = settled.get(cls)
+                    if done is not None and facts._section is None:  # inline too: count it (see _settle)
+                        self._count(done, line_no)
+                        continue
             key = self.feed_candidate(info.name, line_no, raw, found)
             if key:
                 changed.append(key)
@@ -180,6 +186,10 @@ class Analysis:
         if cls is not None:
             if cls.quiet:
                 self._tb.other_line()
+                return None
+            done = self._settled.get(cls)
+            if done is not None and self.facts._section is None:
+                self._count(done, line_no)
                 return None
             return self._feed_class(input_name, line_no, raw, cls)
         text = clean(raw)
@@ -220,8 +230,51 @@ class Analysis:
             hit = self._hit(rule.id, rule, "fuzzy")
             hit.score = max(hit.score or 0, score)
         else:
+            self._settle(cls, None, text)
             return None
-        return self._record(hit, input_name, Record(line_no, text, message, cls.level), cls.masked)
+        key = self._record(hit, input_name, Record(line_no, text, message, cls.level), cls.masked)
+        self._settle(cls, hit, text)
+        return key
+
+    def _settle(self, cls: line_classes.LineClass, hit: Optional[Hit], text: str) -> None:
+        """Remember a class whose further lines only add to counts: the same rule without UNSURE
+        steps (or no rule and no fuzzy match: `hit` None), a masked message already in the evidence
+        (or the evidence full), its captured facts known, and facts it may set already known as
+        well or better (classes.settles). All of these only stay true as the analysis goes on;
+        FactCollector._section (a version header waiting for its value) is checked per line."""
+        if len(self._settled) >= line_classes.MAX_CLASSES:
+            return
+        if hit is None:  # no rule, no fuzzy match (their absence is the class's): only the facts
+            if not cls.on_message and not cls.on_text and line_classes.settles(cls, self.facts, text):
+                self._settled[cls] = (None, None, None)
+            return
+        if cls.masked is None:
+            return
+        plan = cls.on_message or cls.on_text
+        if plan:
+            if len(plan) != 1 or plan[0][1] is line_classes.UNSURE or (cls.on_text and cls.on_message):
+                return
+        elif cls.fuzzy is None or cls.fuzzy is line_classes.UNSURE:
+            return
+        if not all(k in hit.facts for k in cls.group_keys) or not line_classes.settles(cls, self.facts, text):
+            return
+        ev = hit.masked.get(cls.masked)
+        if ev is None and len(hit.evidence) < MAX_EVIDENCE:
+            return
+        self._settled[cls] = (hit, ev, None if plan else cls.fuzzy[1])
+
+    def _count(self, done: Tuple[Optional[Hit], Optional[Evidence], Optional[float]], line_no: int) -> None:
+        """What _feed_class does with a line of a settled class (see _settle)."""
+        hit, ev, score = done
+        self._tb.other_line()
+        if hit is None:
+            return
+        hit.count += 1
+        if ev is not None:
+            ev.count += 1
+        if score is not None:  # a fuzzy match (a regex one for the same rule may have reset the score)
+            hit.score = max(hit.score or 0, score)
+        self._last_hit = (hit, line_no)
 
     def feed_line(self, input_name: str, line_no: int, text: str, found=None) -> Optional[str]:
         """Analyse one cleaned line; returns the key of the hit it changed, if any.
