@@ -157,7 +157,7 @@ class Analysis:
         changed: List[str] = []
         prompt_at = 0
         known = self.kb.line_classes if self.line_classes else {}
-        digits, max_len, settled, facts = line_classes.DIGITS, line_classes.MAX_LEN, self._settled, self.facts
+        digits, max_len, settled = line_classes.DIGITS, line_classes.MAX_LEN, self._settled
         for line_no, raw, found in self.prefilter.candidates(block):
             if len(raw) <= max_len:
                 cls = known.get(raw.translate(digits))
@@ -166,7 +166,7 @@ class Analysis:
                         self._tb.other_line()
                         continue
                     done = settled.get(cls)
-                    if done is not None and facts._section is None:  # inline too: count it (see _settle)
+                    if done is not None:  # inline too: count it (see _settle)
                         self._count(done, line_no)
                         continue
             key = self.feed_candidate(info.name, line_no, raw, found)
@@ -188,7 +188,7 @@ class Analysis:
                 self._tb.other_line()
                 return None
             done = self._settled.get(cls)
-            if done is not None and self.facts._section is None:
+            if done is not None:
                 self._count(done, line_no)
                 return None
             return self._feed_class(input_name, line_no, raw, cls)
@@ -240,8 +240,9 @@ class Analysis:
         """Remember a class whose further lines only add to counts: the same rule without UNSURE
         steps (or no rule and no fuzzy match: `hit` None), a masked message already in the evidence
         (or the evidence full), its captured facts known, and facts it may set already known as
-        well or better (classes.settles). All of these only stay true as the analysis goes on;
-        FactCollector._section (a version header waiting for its value) is checked per line."""
+        well or better (classes.settles). All of these only stay true as the analysis goes on. (A
+        version header waiting for its value, FactCollector._section, reads nothing from such a
+        line: classes.build leaves headers and bare versions line by line.)"""
         if len(self._settled) >= line_classes.MAX_CLASSES:
             return
         if hit is None:  # no rule, no fuzzy match (their absence is the class's): only the facts
