@@ -225,12 +225,15 @@ def test_hex_ids_change_nothing():
 
 def test_settled_classes_change_nothing():
     """Lines of a settled class (engine._settle) are only counted: also where a regex match of the
-    same rule reset the score of its fuzzy matches, or a version header waits for its value."""
+    same rule reset the score of its fuzzy matches, a version header waits for its value, or a
+    line lists a new library."""
     fuzzy = "2024-05-10 00:00:0{}.1: W tensorflow/x.cc:1] failed to create cublas handle CUBLAS_STATUS_NOT_INITIALIZED"
     exact = "2024-05-10 00:00:05.1: E tensorflow/x.cc:1] failed to create cublas handle: CUBLAS_STATUS_NOT_INITIALIZED"
     cudnn = "2024-05-10 00:00:0{}.1: I tensorflow/x.cc:1] Loaded cuDNN version 890{}"
     lines = [fuzzy.format(i) for i in range(3)] + [exact] + [fuzzy.format(i) for i in range(2)]
     lines += [cudnn.format(i, i) for i in range(3)] + ["### TensorFlow version", cudnn.format(5, 6), "2.15.0", cudnn.format(7, 7)]
+    lib = "2024-05-10 00:00:0{}.1: I tensorflow/x.cc:1] Successfully opened dynamic library libcudart.so.1{}"
+    lines += [lib.format(i, j) for i in range(3) for j in (2, 2, 1, 2, 0)]  # a list fact: each new value is listed
     text = ("\n".join(lines * 3) + "\n").encode()
     reports = []
     for classes in (False, True):

@@ -38,7 +38,7 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 from analyzer.kb.rules import KnowledgeBase, Rule
 from analyzer.kb.rules import mask_cached as mask
 
-from .facts import _PLATFORM, _STATS_KEY, LIST_FACTS, PATTERNS, FactCollector, LineFacts, _propose
+from .facts import _PLATFORM, _STATS_KEY, PATTERNS, FactCollector, LineFacts, _propose
 from .parse import _ABSL, _TSL, REPL_PROMPTS, classify, clean
 from .supersets import _agnostic, _wide
 
@@ -275,44 +275,63 @@ def line_facts(cls: LineClass, text: str) -> LineFacts:
     return lf
 
 
-@cache
-def _pattern_keys(i: int) -> Optional[Tuple[Tuple[str, int], ...]]:
-    """Every (fact, rank) a match of PATTERNS[i] can propose (facts._propose), or None when one
-    is a list fact (its value decides whether it changes anything) or ranked by its value."""
-    p = PATTERNS[i]
-    names = set(p.regex.groupindex)
-    if names & {"missing", "loaded", "pkg_name"}:
-        return None
-    if "_cc_major" in names:
-        names.add("compute_capability")
-    keys = tuple(sorted((n, p.rank) for n in names if not n.startswith("_")))
-    return None if any(k in LIST_FACTS for k, _ in keys) else keys
-
-
-def _fact_keys(cls: LineClass) -> Optional[Tuple[Tuple[str, int], ...]]:
-    """The (fact, rank) pairs a line of the class may set, when they do not depend on its values
-    (see settles); None when they may."""
-    if cls.fact_tries or cls.own_platform or cls.facts.stats_header:
+def _fact_keys(cls: LineClass, text: str) -> Any:
+    """(the (fact, rank) pairs a line of the class may set, the (list fact, span) of each value it
+    may add to a list), read from the key's matches: every line matches each of cls.fact_patterns
+    with the same groups at the same places. None when what a line sets depends on its values in
+    other ways (a platform of its own, a package list, a list value from a pattern tried per line).
+    A pattern tried per line may set any of its groups."""
+    if cls.own_platform or cls.facts.stats_header:
         return None
     keys: List[Tuple[str, int]] = []
-    for i in cls.fact_patterns:
-        k = _pattern_keys(i)
-        if k is None:
+    lists: List[Tuple[str, int, int]] = []
+    for i in cls.fact_tries:
+        p = PATTERNS[i]
+        names = set(p.regex.groupindex)
+        if names & {"missing", "loaded", "pkg_name"}:
             return None
-        keys += k
-    return tuple(keys)
+        names |= {"compute_capability"} if "_cc_major" in names else set()
+        keys += [(name, p.rank) for name in names if not name.startswith("_")]
+    for i in cls.fact_patterns:
+        p = PATTERNS[i]
+        m = p.regex.search(text)
+        if m is None:
+            return None
+        groups = [k for k, v in m.groupdict().items() if v]
+        for name in groups:
+            if name == "pkg_name":
+                return None
+            if name in ("missing", "loaded"):  # facts._propose: the library, and the CUDA or cuDNN it shows
+                lists.append((f"{name}_libraries", *m.span(name)))
+                keys += [("cuda_runtime" if name == "loaded" else "cuda_wanted", p.rank)]
+                keys += [("cudnn_runtime", 70)] if name == "loaded" else []
+            elif name == "_cc_major":
+                keys.append(("compute_capability", p.rank))
+            elif not name.startswith("_"):
+                keys.append((name, p.rank))
+    return tuple(keys), tuple(lists)
 
 
 def settles(cls: LineClass, collector: FactCollector, text: str) -> bool:
     """Do the facts of every further line of the class change nothing? True when each fact it may
     set is already known at a rank as good or better (a fact's rank only improves, so this stays
-    true), and its platform hint, if any, too."""
+    true), and its platform hint, if any, too; a value it adds to a list is checked per line
+    (lists_known)."""
     if cls.fact_keys is None:
         return False
     rank = collector._rank
     if cls.facts.platform(text) is not None and rank.get("platform", 99) > 10:
         return False
-    return all(k in rank and rank[k] <= r for k, r in cls.fact_keys)
+    return all(k in rank and rank[k] <= r for k, r in cls.fact_keys[0]) and lists_known(cls, collector, text)
+
+
+def lists_known(cls: LineClass, collector: FactCollector, text: str) -> bool:
+    """Are the list values this line of the class states already listed (or the lists full)?"""
+    for key, a, b in cls.fact_keys[1]:
+        items = collector.values.get(key)
+        if not isinstance(items, list) or (text[a:b] not in items and len(items) < collector.MAX_LIST):
+            return False
+    return True
 
 
 def _hex_class_fits(text: str, level: Optional[str], start: int, found: Optional[Set[str]]) -> bool:
@@ -365,7 +384,7 @@ class LineClass:
         self.fact_tries: Tuple[int, ...] = ()
         self.own_platform = False
         self.quiet = False  # nothing to do but count the line: no rule, no fuzzy match, no facts
-        self.fact_keys: Optional[Tuple[Tuple[str, int], ...]] = None  # see settles()
+        self.fact_keys: Any = None  # see _fact_keys and settles
         self.found: Any = None  # a class blind to hex ids: the keywords each of its lines must hold
 
 
@@ -428,7 +447,7 @@ def build(kb: KnowledgeBase, key: bytes, found: Optional[Set[str]] = None, hex_i
         cls.group_keys = tuple(sorted(keys))
     if level == "W" and cls.masked is not None:
         cls.fuzzy = next(((r, s) for r, s in kb.fuzzy(message) if s >= r.fuzzy_threshold), None)
-    cls.fact_keys = _fact_keys(cls)
+    cls.fact_keys = _fact_keys(cls, text)
     if hex_ids:
         cls.found = frozenset(found or ())
     lf = cls.facts

@@ -166,7 +166,7 @@ class Analysis:
                         self._tb.other_line()
                         continue
                     done = settled.get(cls)
-                    if done is not None:  # inline too: count it (see _settle)
+                    if done is not None and (not cls.fact_keys[1] or line_classes.lists_known(cls, self.facts, clean(raw))):
                         self._count(done, line_no)
                         continue
             key = self.feed_candidate(info.name, line_no, raw, found)
@@ -188,7 +188,7 @@ class Analysis:
                 self._tb.other_line()
                 return None
             done = self._settled.get(cls)
-            if done is not None:
+            if done is not None and (not cls.fact_keys[1] or line_classes.lists_known(cls, self.facts, clean(raw))):
                 self._count(done, line_no)
                 return None
             return self._feed_class(input_name, line_no, raw, cls)
