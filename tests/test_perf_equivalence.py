@@ -26,7 +26,7 @@ import pytest
 from analyzer.kb.rules import load_rules
 from analyzer.pipeline import engine
 from analyzer.pipeline.engine import Analysis
-from analyzer.pipeline.reader import LineSplitter
+from analyzer.pipeline.reader import Block, LineSplitter
 from analyzer.pipeline.scan import Prefilter
 
 from conftest import ROOT, SAMPLES, tflog
@@ -160,6 +160,55 @@ def test_line_classes_change_nothing(logs, shape_logs, scanner):
         assert analyse(warm, p, prefilter) == plain, p.name
     assert warm.line_classes, "no line was classified"
     assert any(c is not None and c.quiet for c in warm.line_classes.values())
+
+
+@pytest.mark.parametrize("share", [0.0, 2.0])
+def test_bulk_path_changes_nothing(logs, shape_logs, monkeypatch, share):
+    """pipeline.bulk on every block (share 0) and on none (share 2), against the plain path."""
+    from analyzer.pipeline import bulk
+
+    monkeypatch.setattr(bulk, "BULK_SHARE", share)
+    warm = load_rules()
+    for p in logs + shape_logs:
+        plain = analyse(load_rules(), p, classes=False)
+        assert analyse(load_rules(), p) == plain, p.name
+        assert analyse(warm, p) == plain, p.name
+
+
+def _blocks(analysis: Analysis, parts) -> dict:
+    """Feed each text of `parts` as one reader block (so that a class can settle in one block and
+    be taken by pipeline.bulk in the next); the report."""
+    info = analysis.start_input("parts.log")
+    line = 1
+    for part in parts:
+        data = ("\n".join(part) + "\n").encode()
+        analysis.feed_block(info, Block(data, line, b"\n", len(part)))
+        line += len(part)
+    return analysis.report().to_dict()
+
+
+def test_bulk_path_keeps_the_order_that_matters(monkeypatch):
+    """What pipeline.bulk replays in file order: a quiet line ends a node's stack of frames, a
+    line that is not a candidate does not, and a `[[{{node}}]]` line names the hit just before it."""
+    from analyzer.pipeline import bulk
+
+    quiet = "2024-05-10 00:00:0{}.1: I tensorflow/core/x.cc:1] Executor::Process {{ op_type: MatMul step_id: {} node: d_{} }}"
+    trt = "2024-05-10 00:00:0{}.1: W tensorflow/compiler/tf2tensorrt/utils/py_utils.cc:38] TF-TRT Warning: Could not find TensorRT"
+    onednn = ("2024-05-10 00:00:00.8: I tensorflow/core/util/port.cc:113] oneDNN custom operations are on. You may see slightly "
+              "different numerical results due to floating-point round-off errors from different computation orders.")
+    stack = "Detected at node 'model/dense/MatMul' defined at (most recent call last):"
+    frame = '  File "/home/u/train.py", line 12, in <module>'
+    first = [quiet.format(i, i, i) for i in range(5)] + [trt.format(i) for i in range(3)] + [onednn, "got code 137 here"]
+    second = [quiet.format(1, 2, 3), stack, quiet.format(2, 3, 4), frame, "ValueError: boom",
+              stack, "got code 138 here", frame, "ValueError: bang",
+              onednn, trt.format(5), "  [[{{node model/dense/MatMul}}]]"] + [quiet.format(i, i, i) for i in range(5)]
+    plain = Analysis(load_rules())
+    plain.line_classes = False
+    want = _blocks(plain, [first, second])
+    monkeypatch.setattr(bulk, "BULK_SHARE", 0.0)
+    fast = Analysis(load_rules())
+    assert _blocks(fast, [first, second]) == want
+    assert fast._settled
 
 
 def test_line_classes_are_forgotten_with_a_disabled_rule(logs):
@@ -307,15 +356,16 @@ try:
         order: the report with line classes is the report without them."""
         rng = random.Random(seed)
         text = "\n".join(prefix + _redigit(POOL[i], rng, same) for i, prefix, same in picks) + "\n"
-        plain, fast = Analysis(_PLAIN_KB), Analysis(_FAST_KB)
+        plain, fast, bulk = Analysis(_PLAIN_KB), Analysis(_FAST_KB), Analysis(_FAST_KB)
         plain.line_classes = False
+        bulk.fast_share = 1.0  # pipeline.bulk from the first block on
         reports = []
-        for analysis in (plain, fast):
+        for analysis in (plain, fast, bulk):
             info = analysis.start_input("gen.log")
             for block in LineSplitter("gen.log").split([text.encode("utf-8")]):
                 analysis.feed_block(info, block)
             reports.append(analysis.report().to_dict())
-        assert reports[0] == reports[1]
+        assert reports[0] == reports[1] == reports[2]
 
     _PLAIN_KB, _FAST_KB = load_rules(), load_rules()  # shared across examples: classes seen before are reused
 except ImportError:  # pragma: no cover - hypothesis is a test dependency

@@ -369,6 +369,7 @@ class LineClass:
         "quiet",
         "fact_keys",
         "found",
+        "candidate",
     )
 
     def __init__(self) -> None:
@@ -386,6 +387,7 @@ class LineClass:
         self.quiet = False  # nothing to do but count the line: no rule, no fuzzy match, no facts
         self.fact_keys: Any = None  # see _fact_keys and settles
         self.found: Any = None  # a class blind to hex ids: the keywords each of its lines must hold
+        self.candidate: Optional[bool] = None  # is every line with its key a prefilter candidate? (pipeline.bulk)
 
 
 def build(kb: KnowledgeBase, key: bytes, found: Optional[Set[str]] = None, hex_ids: bool = False) -> Optional[LineClass]:

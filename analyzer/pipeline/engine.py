@@ -32,6 +32,7 @@ from analyzer.kb.packages import package_conflicts, parse_packages
 from analyzer.kb.rules import KnowledgeBase, Rule, traceback_matches
 from analyzer.kb.rules import mask_cached as mask
 
+from . import bulk
 from . import classes as line_classes
 from .facts import KEYWORDS as FACT_KEYWORDS
 from .facts import REPORT_FACTS, FactCollector, LineFacts, merge_facts, normalise_finding_facts, provenance
@@ -134,6 +135,7 @@ class Analysis:
         self.notes: List[str] = []  # about the inputs (empty, cut short), shown with the report's warnings
         self.line_classes = line_classes.enabled()  # lines equal up to their digits decided once
         self._settled: Dict[Any, Tuple[Optional[Hit], Optional[Evidence], Optional[float]]] = {}  # see _settle
+        self.fast_share = 0.0  # share of the last block's lines that were quiet or settled (pipeline.bulk)
 
     # --- feeding ----------------------------------------------------------------------------
 
@@ -154,8 +156,11 @@ class Analysis:
         if self.progress is not None and self.bins is not None:
             self.progress.feed(info.name, block.data, block.first_line, block.newline)
             self.bins.feed(block.data)
+        kb_prefilter = _prefilter_for(self.kb)
+        if bulk.usable(self, block, kb_prefilter):
+            return bulk.feed(self, info, block, kb_prefilter)
         changed: List[str] = []
-        prompt_at = 0
+        prompt_at = fast = 0
         known = self.kb.line_classes if self.line_classes else {}
         digits, max_len, settled = line_classes.DIGITS, line_classes.MAX_LEN, self._settled
         for line_no, raw, found in self.prefilter.candidates(block):
@@ -164,10 +169,12 @@ class Analysis:
                 if cls is not None:
                     if cls.quiet:  # the common case, inline: nothing to do but count it
                         self._tb.other_line()
+                        fast += 1
                         continue
                     done = settled.get(cls)
                     if done is not None and (not cls.fact_keys[1] or line_classes.lists_known(cls, self.facts, clean(raw))):
                         self._count(done, line_no)
+                        fast += 1
                         continue
             key = self.feed_candidate(info.name, line_no, raw, found)
             if key:
@@ -177,7 +184,22 @@ class Analysis:
                 key = self.feed_line(info.name, line_no + 1, clean(exchange)) if exchange else None
                 if key:
                     changed.append(key)
+        self.fast_share = fast / max(block.line_count(), 1)
         return changed
+
+    def feed_one(self, input_name: str, line_no: int, raw: bytes, found=None) -> Optional[str]:
+        """feed_block's step for one candidate line (without an interactive prompt's answer)."""
+        if len(raw) <= line_classes.MAX_LEN and self.line_classes:
+            cls = self.kb.line_classes.get(raw.translate(line_classes.DIGITS))
+            if cls is not None:
+                if cls.quiet:
+                    self._tb.other_line()
+                    return None
+                done = self._settled.get(cls)
+                if done is not None and (not cls.fact_keys[1] or line_classes.lists_known(cls, self.facts, clean(raw))):
+                    self._count(done, line_no)
+                    return None
+        return self.feed_candidate(input_name, line_no, raw, found)
 
     def feed_candidate(self, input_name: str, line_no: int, raw: bytes, found=None) -> Optional[str]:
         """Analyse one line the prefilter picked (`found`: its keywords, when known); returns the
@@ -266,16 +288,23 @@ class Analysis:
 
     def _count(self, done: Tuple[Optional[Hit], Optional[Evidence], Optional[float]], line_no: int) -> None:
         """What _feed_class does with a line of a settled class (see _settle)."""
-        hit, ev, score = done
         self._tb.other_line()
+        hit = self._add_counts(done)
+        if hit is not None:
+            self._last_hit = (hit, line_no)
+
+    @staticmethod
+    def _add_counts(done: Tuple[Optional[Hit], Optional[Evidence], Optional[float]]) -> Optional[Hit]:
+        """The counts a line of a settled class adds; returns its hit (None: it has none)."""
+        hit, ev, score = done
         if hit is None:
-            return
+            return None
         hit.count += 1
         if ev is not None:
             ev.count += 1
         if score is not None:  # a fuzzy match (a regex one for the same rule may have reset the score)
             hit.score = max(hit.score or 0, score)
-        self._last_hit = (hit, line_no)
+        return hit
 
     def feed_line(self, input_name: str, line_no: int, text: str, found=None) -> Optional[str]:
         """Analyse one cleaned line; returns the key of the hit it changed, if any.
