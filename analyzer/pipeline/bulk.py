@@ -54,33 +54,37 @@ def candidate(cls: Any, key: bytes, kb_prefilter: Any) -> bool:
 def feed(analysis: Any, info: Any, block: Block, kb_prefilter: Any) -> List[str]:
     """Analysis.feed_block for a block that may take the bulk path; returns the keys of hits that changed."""
     data, nl = block.data, block.newline
-    raws = data.split(nl)
-    raws.pop()  # a block ends with a line end
-    keys = data.translate(line_classes.DIGITS).split(nl)
-    keys.pop()
-    settled, facts, first = analysis._settled, analysis.facts, block.first_line
+    keys = data.translate(line_classes.DIGITS).split(nl)  # a key is as long as its line
+    keys.pop()  # a block ends with a line end
+    settled, facts, first, step = analysis._settled, analysis.facts, block.first_line, len(nl)
     residual: List[int] = []
+    starts: List[int] = []  # where each residual line begins in `data`
+    at = 0
     marks: List[Tuple[bool, Optional[tuple]]] = []  # per residual line: fast lines just before it, the last hit among them
     since, last, fast = False, None, 0
     for i, cls in enumerate(map(analysis.kb.line_classes.get, keys)):
+        start, at = at, at + len(keys[i]) + step
         if cls is not None and (cls.candidate or (cls.candidate is None and candidate(cls, keys[i], kb_prefilter))):
             if cls.quiet:
                 since, fast = True, fast + 1
                 continue
             done = settled.get(cls)
-            if done is not None and (not cls.fact_keys[1] or line_classes.lists_known(cls, facts, clean(raws[i]))):
+            if done is not None and (
+                not cls.fact_keys[1] or line_classes.lists_known(cls, facts, clean(data[start : at - step]))
+            ):
                 hit = analysis._add_counts(done)
                 if hit is not None:
                     last = (hit, first + i)
                 since, fast = True, fast + 1
                 continue
         residual.append(i)
+        starts.append(start)
         marks.append((since, last))
         since, last = False, None
     analysis.fast_share = fast / max(len(keys), 1)
     changed: List[str] = []
     if residual:
-        sub = Block(nl.join([raws[i] for i in residual]) + nl, 1, nl, len(residual))
+        sub = Block(b"".join([data[a : a + len(keys[i]) + step] for a, i in zip(starts, residual)]), 1, nl, len(residual))
         at, pend_since, pend_last = 0, False, None
         for line_no, raw, found in analysis.prefilter.candidates(sub):
             while at < line_no:  # the fast lines before this one, through the residual lines skipped
