@@ -11,7 +11,7 @@ remembered per knowledge base (`_Line`, bounded), as are fuzzy results and maske
 repeated lines and logs seen again (the server's case) cost little; the tests check that
 reports are the same with and without these caches.
 
-Kept as one module (~750 lines): the streaming analysis, its report step and the ranking share the
+Kept as one module (~780 lines): the streaming analysis, its report step and the ranking share the
 Hit records and their invariants (tests/test_perf_equivalence.py checks them); split further they
 would need a private API between the parts.
 """
