@@ -26,7 +26,7 @@ import pytest
 from analyzer.kb.rules import load_rules
 from analyzer.pipeline import engine
 from analyzer.pipeline.engine import Analysis
-from analyzer.pipeline.reader import LineSplitter
+from analyzer.pipeline.reader import Block, LineSplitter
 from analyzer.pipeline.scan import Prefilter
 
 from conftest import ROOT, SAMPLES, tflog
@@ -162,6 +162,55 @@ def test_line_classes_change_nothing(logs, shape_logs, scanner):
     assert any(c is not None and c.quiet for c in warm.line_classes.values())
 
 
+@pytest.mark.parametrize("share", [0.0, 2.0])
+def test_bulk_path_changes_nothing(logs, shape_logs, monkeypatch, share):
+    """pipeline.bulk on every block (share 0) and on none (share 2), against the plain path."""
+    from analyzer.pipeline import bulk
+
+    monkeypatch.setattr(bulk, "BULK_SHARE", share)
+    warm = load_rules()
+    for p in logs + shape_logs:
+        plain = analyse(load_rules(), p, classes=False)
+        assert analyse(load_rules(), p) == plain, p.name
+        assert analyse(warm, p) == plain, p.name
+
+
+def _blocks(analysis: Analysis, parts) -> dict:
+    """Feed each text of `parts` as one reader block (so that a class can settle in one block and
+    be taken by pipeline.bulk in the next); the report."""
+    info = analysis.start_input("parts.log")
+    line = 1
+    for part in parts:
+        data = ("\n".join(part) + "\n").encode()
+        analysis.feed_block(info, Block(data, line, b"\n", len(part)))
+        line += len(part)
+    return analysis.report().to_dict()
+
+
+def test_bulk_path_keeps_the_order_that_matters(monkeypatch):
+    """What pipeline.bulk replays in file order: a quiet line ends a node's stack of frames, a
+    line that is not a candidate does not, and a `[[{{node}}]]` line names the hit just before it."""
+    from analyzer.pipeline import bulk
+
+    quiet = "2024-05-10 00:00:0{}.1: I tensorflow/core/x.cc:1] Executor::Process {{ op_type: MatMul step_id: {} node: d_{} }}"
+    trt = "2024-05-10 00:00:0{}.1: W tensorflow/compiler/tf2tensorrt/utils/py_utils.cc:38] TF-TRT Warning: Could not find TensorRT"
+    onednn = ("2024-05-10 00:00:00.8: I tensorflow/core/util/port.cc:113] oneDNN custom operations are on. You may see slightly "
+              "different numerical results due to floating-point round-off errors from different computation orders.")
+    stack = "Detected at node 'model/dense/MatMul' defined at (most recent call last):"
+    frame = '  File "/home/u/train.py", line 12, in <module>'
+    first = [quiet.format(i, i, i) for i in range(5)] + [trt.format(i) for i in range(3)] + [onednn, "got code 137 here"]
+    second = [quiet.format(1, 2, 3), stack, quiet.format(2, 3, 4), frame, "ValueError: boom",
+              stack, "got code 138 here", frame, "ValueError: bang",
+              onednn, trt.format(5), "  [[{{node model/dense/MatMul}}]]"] + [quiet.format(i, i, i) for i in range(5)]
+    plain = Analysis(load_rules())
+    plain.line_classes = False
+    want = _blocks(plain, [first, second])
+    monkeypatch.setattr(bulk, "BULK_SHARE", 0.0)
+    fast = Analysis(load_rules())
+    assert _blocks(fast, [first, second]) == want
+    assert fast._settled
+
+
 def test_line_classes_are_forgotten_with_a_disabled_rule(logs):
     kb = load_rules()
     for p in logs:
@@ -183,20 +232,99 @@ def test_line_classes_are_forgotten_with_a_disabled_rule(logs):
     (r"\x30", None),
 ])
 def test_generalize(source, wide):
-    from analyzer.pipeline.classes import generalize
+    from analyzer.pipeline.supersets import generalize
 
     assert generalize(source) == wide
 
 
+@pytest.mark.parametrize("source, wide", [
+    (r"at 0x[0-9a-f]+ \d", r"[0-9a-fA-F]t [0-9a-fA-F]x[0-9a-f0-9a-fA-F]+ [0-9a-fA-F]"),
+    (r"(?i)(?P<gpu>x)[^g]y", r"(?i)(?P<gpu>x)[^g]y"),  # inline flags and group names kept; [^g] admits every hex digit
+    (r"[^a]x", None),  # a negated class that tells hex digits apart
+    (r"a(?!b)", None),
+    (r"\D", None),
+    (r"(?>a+)b", None),
+    (r"a++", None),
+])
+def test_hex_superset(source, wide):
+    from analyzer.pipeline.supersets import hex_superset
+
+    assert hex_superset(source) == wide
+
+
+def test_hex_ids_change_nothing():
+    """Info lines that differ in their hex ids share a class (pipeline.classes, hex_ids): the report
+    is the plain path's, also where an id spells the start of a keyword or a rule captures it."""
+    rng = random.Random(5)
+    lines = [_redigit(rng.choice(HEX_LINES), rng, True) for _ in range(3000)]
+    text = ("\n".join(lines) + "\n").encode()
+    reports = []
+    kb = load_rules()
+    for classes in (False, True, True):  # the plain path, then classes fresh and warm
+        analysis = Analysis(kb if classes else load_rules())
+        analysis.line_classes = classes
+        info = analysis.start_input("hex.log")
+        for block in LineSplitter("hex.log").split([text]):
+            analysis.feed_block(info, block)
+        reports.append(analysis.report().to_dict())
+    assert reports[0] == reports[1] == reports[2]
+    hex_classes = [c for k, c in kb.line_classes.items() if isinstance(k, tuple) and c is not None]
+    assert any(c.quiet for c in hex_classes) and any(not c.quiet for c in hex_classes)
+
+
+def test_settled_classes_change_nothing():
+    """Lines of a settled class (engine._settle) are only counted: also where a regex match of the
+    same rule reset the score of its fuzzy matches, a version header waits for its value, or a
+    line lists a new library."""
+    fuzzy = "2024-05-10 00:00:0{}.1: W tensorflow/x.cc:1] failed to create cublas handle CUBLAS_STATUS_NOT_INITIALIZED"
+    exact = "2024-05-10 00:00:05.1: E tensorflow/x.cc:1] failed to create cublas handle: CUBLAS_STATUS_NOT_INITIALIZED"
+    cudnn = "2024-05-10 00:00:0{}.1: I tensorflow/x.cc:1] Loaded cuDNN version 890{}"
+    lines = [fuzzy.format(i) for i in range(3)] + [exact] + [fuzzy.format(i) for i in range(2)]
+    lines += [cudnn.format(i, i) for i in range(3)] + ["### TensorFlow version", cudnn.format(5, 6), "2.15.0", cudnn.format(7, 7)]
+    lib = "2024-05-10 00:00:0{}.1: I tensorflow/x.cc:1] Successfully opened dynamic library libcudart.so.1{}"
+    lines += [lib.format(i, j) for i in range(3) for j in (2, 2, 1, 2, 0)]  # a list fact: each new value is listed
+    text = ("\n".join(lines * 3) + "\n").encode()
+    reports = []
+    for classes in (False, True):
+        analysis = Analysis(load_rules())
+        analysis.line_classes = classes
+        info = analysis.start_input("settled.log")
+        for block in LineSplitter("settled.log").split([text]):
+            analysis.feed_block(info, block)
+        reports.append(analysis.report().to_dict())
+        if classes:
+            assert analysis._settled, "no class settled"
+    assert reports[0] == reports[1]
+
+
 def _redigit(line: str, rng: random.Random, same_length: bool) -> str:
-    """`line` with some of its digits changed (and, unless `same_length`, some numbers longer or shorter)."""
+    """`line` with some of its digits changed (and, unless `same_length`, some numbers longer or
+    shorter), and the hex digits of its `0x...` ids too."""
     def one(m):
         digits = "".join(rng.choice("0123456789") if rng.random() < 0.5 else d for d in m.group())
         if not same_length and rng.random() < 0.3:
             digits = digits + str(rng.randrange(10)) if rng.random() < 0.5 else digits[:-1] or "7"
         return digits
 
-    return re.sub(r"\d+", one, line)
+    def hex_id(m):
+        return m.group()[:2] + "".join(rng.choice("0123456789abcdefABCDEF") if rng.random() < 0.5 else c for c in m.group()[2:])
+
+    return re.sub(r"\d+", one, re.sub(r"0[xX][0-9a-fA-F]+", hex_id, line))
+
+
+# TF info lines with hex ids: ids that rules capture, ids whose hex digits spell a keyword's start
+# ("0x7fa" + "iled" holds "failed"), ids before the message, a warning with an id.
+HEX_LINES = [
+    "I0000 00:00:1715340000.001344   14399 cuda_dnn.cc:465] cudaMalloc of 846885509 bytes for chunk at 0x7f3a2c000000 stream 0x55d0c2a1b2c0",
+    "2024-05-10 00:00:00.1: I tensorflow/core/x.cc:1] module compiled against API version 0xc but this version of numpy is 0xb",
+    "2024-05-10 00:00:00.1: I tensorflow/core/x.cc:1] Could not interpret optimizer identifier: <keras.optimizers.Adam object at 0x7f419cfc5010>",
+    "2024-05-10 00:00:00.1: I tensorflow/core/x.cc:1] buffer 0x7failed to map; mapped 0xbad at 0xdeadbeef",
+    "2024-05-10 00:00:00.1: I tensorflow/core/x.cc:1] XLA service 0x55d0c2a1b2c0 initialized for platform CUDA (this does not guarantee that XLA will be used). Devices:",
+    "2024-05-10 00:00:00.1: W tensorflow/core/x.cc:1] Allocator 0xabc ran out of memory trying to allocate 1.53GiB",
+    "0x7f3a2c000000: I tensorflow/core/x.cc:1] stream 0xABCDEF ready",
+    "2024-05-10 00:00:00.1: I tensorflow/core/x.cc:1] handle 0x1CUDNN_STATUS_INTERNAL_ERROR",  # 0x1D: no keyword
+    "I0000 00:00:1715340000.001344   14399 gpu_device.cc:1] Created device 0xfa with cuda 0xcafe (0x12 ### TensorFlow version 0xfe)",
+]
 
 
 def _line_pool():
@@ -209,6 +337,7 @@ def _line_pool():
     for shape in ("typical", "verbose", "multiworker"):
         gen = shapes.GENERATORS[shape](random.Random(3))
         lines += [next(gen) for _ in range(400)]
+    lines += HEX_LINES
     return [line for line in lines if line.strip()]
 
 
@@ -227,15 +356,16 @@ try:
         order: the report with line classes is the report without them."""
         rng = random.Random(seed)
         text = "\n".join(prefix + _redigit(POOL[i], rng, same) for i, prefix, same in picks) + "\n"
-        plain, fast = Analysis(_PLAIN_KB), Analysis(_FAST_KB)
+        plain, fast, bulk = Analysis(_PLAIN_KB), Analysis(_FAST_KB), Analysis(_FAST_KB)
         plain.line_classes = False
+        bulk.fast_share = 1.0  # pipeline.bulk from the first block on
         reports = []
-        for analysis in (plain, fast):
+        for analysis in (plain, fast, bulk):
             info = analysis.start_input("gen.log")
             for block in LineSplitter("gen.log").split([text.encode("utf-8")]):
                 analysis.feed_block(info, block)
             reports.append(analysis.report().to_dict())
-        assert reports[0] == reports[1]
+        assert reports[0] == reports[1] == reports[2]
 
     _PLAIN_KB, _FAST_KB = load_rules(), load_rules()  # shared across examples: classes seen before are reused
 except ImportError:  # pragma: no cover - hypothesis is a test dependency

@@ -589,7 +589,7 @@ class KnowledgeBase:
         # are emptied when a rule is disabled, since they remember what rules matched.
         self._fuzzy_masked = lru_cache(maxsize=FUZZY_CACHE)(self._fuzzy_uncached)
         self.line_cache: Dict[str, Any] = {}  # the engine's per-line results (engine.LINE_CACHE)
-        self.line_classes: Dict[bytes, Any] = {}  # lines equal up to their digits (pipeline.classes)
+        self.line_classes: Dict[Any, Any] = {}  # lines equal up to their digits (pipeline.classes)
         self._class_keywords: Any = None  # pipeline.classes' keyword index for these rules
         self._prefilter: Any = None  # the engine's scanner for these keywords (engine._prefilter_for)
         self.cache_key: Optional[str] = None  # set by _cache when loaded through it: keys its stores

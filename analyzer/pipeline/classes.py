@@ -17,6 +17,11 @@ class. Anything the class cannot decide for all its lines (a non-agnostic patter
 superset matches, an error that no rule explains, a traceback line, a long line, a BFC
 allocator figure) makes it `SLOW`: its lines take the engine's ordinary path, line by line.
 
+Verbose logs also vary in hex ids (`cudaMalloc ... at 0x7f3a2c000000`). An info line of TF's C++
+log with ids in its message has a second key blind to their hex digits too (`build(hex_ids=True)`:
+every pattern judged by its hex-agnostic superset, supersets.py, none decided as a match); where
+that class cannot be made, the line keeps its digit-blind one.
+
 What a line's values change (a rule's captured groups, a fact's value) is read from the
 line itself, by only the patterns that matched its key. Tests compare reports with and
 without classes (tests/test_perf_equivalence.py, including a property test).
@@ -30,12 +35,12 @@ import re
 from functools import cache
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
-from analyzer.core.cache import compile_regex
 from analyzer.kb.rules import KnowledgeBase, Rule
 from analyzer.kb.rules import mask_cached as mask
 
-from .facts import _PLATFORM, PATTERNS, FactCollector, LineFacts, _propose
-from .parse import REPL_PROMPTS, classify, clean
+from .facts import _PLATFORM, _STATS_KEY, PATTERNS, FactCollector, LineFacts, _propose
+from .parse import _ABSL, _TSL, REPL_PROMPTS, classify, clean
+from .supersets import _agnostic, _wide
 
 DIGITS = bytes.maketrans(b"0123456789", b"0000000000")
 MAX_LEN = 1000  # longer lines are not classified (bounded memory; rules on long lines use timeouts)
@@ -56,114 +61,37 @@ def lookup(kb: KnowledgeBase, raw: bytes, found: Optional[Set[str]] = None) -> O
         return None
     classes = kb.line_classes
     key = raw.translate(DIGITS)
+    exact = None
+    if found is not None and raw.isascii() and not _CHANGED_BY_CLEAN.search(raw):
+        exact = found
+        if b"0x" in key or b"0X" in key:  # hex ids: first the class blind to them too, when there is one
+            hex_key = ("hex", _HEX_ID.sub(_zero_hex, raw).translate(DIGITS))
+            cls = classes.get(hex_key, _UNBUILT)
+            if cls is _UNBUILT:
+                if len(classes) >= MAX_CLASSES:
+                    classes.clear()
+                cls = classes[hex_key] = build(kb, hex_key[1], exact, hex_ids=True)
+            if cls is not SLOW and cls.found == found:
+                return cls
     cls = classes.get(key, _UNBUILT)
     if cls is _UNBUILT:
         if len(classes) >= MAX_CLASSES:
             classes.clear()
-        exact = found if found is not None and raw.isascii() and not _CHANGED_BY_CLEAN.search(raw) else None
         cls = classes[key] = build(kb, key, exact)
     return cls
+
+
+_HEX_ID = re.compile(rb"0[xX][0-9a-fA-F]+")
+
+
+def _zero_hex(m: re.Match) -> bytes:
+    """A `0x...` id with its hex digits as 0 (same length)."""
+    return m.group()[:2] + b"0" * (len(m.group()) - 2)
 
 
 def enabled() -> bool:
     """Classes are on unless TFLOG_LINE_CLASSES=0 (the plain path, for comparisons)."""
     return os.environ.get("TFLOG_LINE_CLASSES", "1") != "0"
-
-
-# --- digit-agnostic patterns ---------------------------------------------------------------------
-
-_QUANT = re.compile(r"\{\d*(?:,\d*)?\}")
-_GROUP_NAME = re.compile(r"\(\?P?<(?![=!])[^>]*>")
-
-
-@cache
-def generalize(source: str) -> Optional[str]:
-    """`source` itself when it treats all digits alike; else its digit-agnostic superset (literal
-    digits -> \\d, `\\d` added to classes holding a digit); None when no safe superset is known
-    (backreferences, negated classes or lookarounds with digits, escapes that may spell a digit)."""
-    out: List[str] = []
-    i, n, changed = 0, len(source), False
-    while i < n:
-        c = source[i]
-        if c == "\\":
-            nxt = source[i + 1 : i + 2]
-            if nxt.isdigit() or nxt in ("x", "u", "U", "N", "g", "o"):
-                return None  # a backreference or a character code
-            out.append(source[i : i + 2])
-            i += 2
-            continue
-        if c == "[":
-            j = i + 1
-            negated = source[j : j + 1] == "^"
-            j += 1 if negated else 0
-            if source[j : j + 1] == "]":
-                j += 1
-            while j < n and source[j] != "]":
-                j += 2 if source[j] == "\\" else 1
-            body = source[i : j + 1]
-            digits = _class_digits(body)
-            if digits is None:
-                return None
-            if 0 < digits < 10:  # some digits but not all: widen it to all (a negated one cannot be)
-                if negated:
-                    return None
-                body, changed = body[:-1] + "\\d]", True
-            out.append(body)
-            i = j + 1
-            continue
-        if c == "{":
-            m = _QUANT.match(source, i)
-            if m:
-                out.append(m.group())
-                i = m.end()
-                continue
-        if c == "(":
-            if source.startswith(("(?P=", "(?(", "(?!", "(?<!"), i):
-                if any(ch.isdigit() for ch in _QUANT.sub("", re.sub(r"\\[dD]", "", source))):
-                    return None  # a lookaround or condition where a widened digit could narrow the match
-            m = _GROUP_NAME.match(source, i)
-            if m:
-                out.append(m.group())
-                i = m.end()
-                continue
-        if c.isdigit():
-            out.append("\\d")
-            changed = True
-            i += 1
-            continue
-        out.append(c)
-        i += 1
-    return "".join(out) if changed else source
-
-
-@cache
-def _class_digits(body: str) -> Optional[int]:
-    """How many of the ten digits the character class `body` admits; None when it cannot be read."""
-    import regex
-
-    if "[" in body[1:]:
-        return None  # nested or POSIX classes: not read here
-    try:
-        pattern = regex.compile(body, regex.V0)
-    except regex.error:
-        return None
-    return sum(1 for d in "0123456789" if pattern.fullmatch(d))
-
-
-@cache
-def _wide(source: str, flags: int):
-    """The compiled digit-agnostic superset of `source`, or None."""
-    wide = generalize(source)
-    if wide is None:
-        return None
-    try:
-        return compile_regex(wide, flags) if flags else compile_regex(wide)
-    except Exception:
-        return None
-
-
-def _agnostic(source: str) -> bool:
-    return generalize(source) == source
 
 
 # --- a rule on a class ---------------------------------------------------------------------------
@@ -172,15 +100,22 @@ UNSURE: Any = object()  # the class cannot decide: each of its lines is looked a
 _CLASS_DIGITS: Dict[str, bool] = {}
 
 
-def _rule_on(rule: Rule, text: str) -> Any:
+def _rule_on(rule: Rule, text: str, hex_ids: bool = False) -> Any:
     """The rule's match on a key text (a Match: every line of the class matches it, with the
-    same groups present), None (no line of the class matches it), or UNSURE."""
+    same groups present), None (no line of the class matches it), or UNSURE. `hex_ids`: the
+    class is blind to hex ids too (never a Match then: each line is tried where one may match)."""
     import regex
 
     if rule.disabled:
         return None
     if not rule.vetted:
         return UNSURE  # a user's rule keeps its timeout and may be disabled mid-run: line by line
+    if hex_ids:
+        for s in rule.sources:
+            wide = _wide(s, regex.V0, True)
+            if wide is None or wide.search(text):
+                return UNSURE
+        return None
     for i, s in enumerate(rule.sources):  # in order: the first source that matches gives the groups
         if _agnostic(s):
             m = rule.patterns[i].search(text)
@@ -210,11 +145,14 @@ Plan = Tuple[Tuple[Rule, Any, bool], ...]
 # order, ending at the first sure match if there is one.
 
 
-def _rule_plan(kb: KnowledgeBase, target: str, low: str, found: Optional[Iterable[str]]) -> Plan:
+def _rule_plan(kb: KnowledgeBase, target: str, low: str, found: Optional[Iterable[str]], hex_ids: bool = False) -> Plan:
     """What KnowledgeBase.match(target, candidates) gives for the lines of a class: the candidate
     rules each line must try in order (UNSURE: try it on the line; a rule admitted by a keyword
-    holding a digit only when the line holds such a keyword), up to the first sure match."""
+    holding a digit only when the line holds such a keyword), up to the first sure match.
+    `hex_ids`: every line of the class has exactly the keywords `found` (LineClass.found)."""
     plain, digits = _keyword_index(kb)
+    if hex_ids and found is not None:
+        return tuple((r, UNSURE, False) for r in kb.candidate_rules(low, found) if _rule_on(r, target, True) is not None)
     if found is None:
         sure_kw = [k for k in plain if k in low]
     else:
@@ -271,12 +209,18 @@ def _fact_plan() -> Tuple[Tuple[int, FrozenSet[str], Tuple[str, ...], Any], ...]
     return tuple(plan)
 
 
-def _class_facts(text: str, message: str, low: str, found: Optional[Set[str]]) -> Any:
+def _class_facts(text: str, message: str, low: str, found: Optional[Set[str]], hex_ids: bool = False) -> Any:
     """(LineFacts of the key, indices of PATTERNS that matched it, of PATTERNS each line must
-    try itself, whether each line must look for its platform itself), or UNSURE."""
+    try itself, whether each line must look for its platform itself), or UNSURE. `hex_ids`: as
+    for _rule_plan (then no pattern is decided for the class: each that may match is tried)."""
     matched, tried = [], []
     for i, keywords, zeroed, wide in _fact_plan():
-        if wide is None:
+        if hex_ids:
+            if keywords and found is not None and keywords.isdisjoint(found):
+                continue
+            if _hex_may(PATTERNS[i].source, text):
+                tried.append(i)
+        elif wide is None:
             if keywords and (keywords.isdisjoint(found) if found is not None else not any(k in low for k in keywords)):
                 continue  # digit-free keywords: absent from every line of the class
             if PATTERNS[i].regex.search(text):
@@ -288,9 +232,13 @@ def _class_facts(text: str, message: str, low: str, found: Optional[Set[str]]) -
     lf = LineFacts(text, message, low, ())  # its stats and platform; proposals are each line's
     if lf.stats is not None:
         return UNSURE  # a BFC allocator figure: its value and its neighbours matter
+    if hex_ids and (_hex_may(_STATS_KEY.source, message, "match") or _hex_may("Stats:", message)):
+        return UNSURE
     own_platform = False
     for p, _name in _PLATFORM:
-        if not _agnostic(p.source):
+        if hex_ids:
+            own_platform = own_platform or _hex_may(p.source, text)
+        elif not _agnostic(p.source):
             wide = _wide(p.source, 0)
             if wide is None or wide.search(text):
                 own_platform = True
@@ -298,6 +246,12 @@ def _class_facts(text: str, message: str, low: str, found: Optional[Set[str]]) -
         lf.platform(text)
     lf.proposals = ()
     return lf, tuple(matched), tuple(tried), own_platform
+
+
+def _hex_may(source: str, text: str, how: str = "search", flags: int = 0) -> bool:
+    """May `source` match (`how`: search or match) a line that differs from `text` in hex digits?"""
+    wide = _wide(source, flags, True)
+    return wide is None or getattr(wide, how)(text) is not None
 
 
 def line_facts(cls: LineClass, text: str) -> LineFacts:
@@ -321,6 +275,77 @@ def line_facts(cls: LineClass, text: str) -> LineFacts:
     return lf
 
 
+def _fact_keys(cls: LineClass, text: str) -> Any:
+    """(the (fact, rank) pairs a line of the class may set, the (list fact, span) of each value it
+    may add to a list), read from the key's matches: every line matches each of cls.fact_patterns
+    with the same groups at the same places. None when what a line sets depends on its values in
+    other ways (a platform of its own, a package list, a list value from a pattern tried per line).
+    A pattern tried per line may set any of its groups."""
+    if cls.own_platform or cls.facts.stats_header:
+        return None
+    keys: List[Tuple[str, int]] = []
+    lists: List[Tuple[str, int, int]] = []
+    for i in cls.fact_tries:
+        p = PATTERNS[i]
+        names = set(p.regex.groupindex)
+        if names & {"missing", "loaded", "pkg_name"}:
+            return None
+        names |= {"compute_capability"} if "_cc_major" in names else set()
+        keys += [(name, p.rank) for name in names if not name.startswith("_")]
+    for i in cls.fact_patterns:
+        p = PATTERNS[i]
+        m = p.regex.search(text)
+        if m is None:
+            return None
+        groups = [k for k, v in m.groupdict().items() if v]
+        for name in groups:
+            if name == "pkg_name":
+                return None
+            if name in ("missing", "loaded"):  # facts._propose: the library, and the CUDA or cuDNN it shows
+                lists.append((f"{name}_libraries", *m.span(name)))
+                keys += [("cuda_runtime" if name == "loaded" else "cuda_wanted", p.rank)]
+                keys += [("cudnn_runtime", 70)] if name == "loaded" else []
+            elif name == "_cc_major":
+                keys.append(("compute_capability", p.rank))
+            elif not name.startswith("_"):
+                keys.append((name, p.rank))
+    return tuple(keys), tuple(lists)
+
+
+def settles(cls: LineClass, collector: FactCollector, text: str) -> bool:
+    """Do the facts of every further line of the class change nothing? True when each fact it may
+    set is already known at a rank as good or better (a fact's rank only improves, so this stays
+    true), and its platform hint, if any, too; a value it adds to a list is checked per line
+    (lists_known)."""
+    if cls.fact_keys is None:
+        return False
+    rank = collector._rank
+    if cls.facts.platform(text) is not None and rank.get("platform", 99) > 10:
+        return False
+    return all(k in rank and rank[k] <= r for k, r in cls.fact_keys[0]) and lists_known(cls, collector, text)
+
+
+def lists_known(cls: LineClass, collector: FactCollector, text: str) -> bool:
+    """Are the list values this line of the class states already listed (or the lists full)?"""
+    for key, a, b in cls.fact_keys[1]:
+        items = collector.values.get(key)
+        if not isinstance(items, list) or (text[a:b] not in items and len(items) < collector.MAX_LIST):
+            return False
+    return True
+
+
+def _hex_class_fits(text: str, level: Optional[str], start: int, found: Optional[Set[str]]) -> bool:
+    """May the key `text` stand for lines that differ in their hex ids (see build)?"""
+    if found is None or level != "I" or start <= 0:
+        return False
+    if not (_ABSL.match(text) or _TSL.search(text)):
+        return False  # not the C++ log's prefix: the parse may read further into the line
+    return all(m.start() >= start for m in _HEX_ID_TEXT.finditer(text))
+
+
+_HEX_ID_TEXT = re.compile(r"0[xX][0-9a-fA-F]+")
+
+
 # --- the class -----------------------------------------------------------------------------------
 
 
@@ -342,6 +367,9 @@ class LineClass:
         "fact_tries",
         "own_platform",
         "quiet",
+        "fact_keys",
+        "found",
+        "candidate",
     )
 
     def __init__(self) -> None:
@@ -357,19 +385,33 @@ class LineClass:
         self.fact_tries: Tuple[int, ...] = ()
         self.own_platform = False
         self.quiet = False  # nothing to do but count the line: no rule, no fuzzy match, no facts
+        self.fact_keys: Any = None  # see _fact_keys and settles
+        self.found: Any = None  # a class blind to hex ids: the keywords each of its lines must hold
+        self.candidate: Optional[bool] = None  # is every line with its key a prefilter candidate? (pipeline.bulk)
 
 
-def build(kb: KnowledgeBase, key: bytes, found: Optional[Set[str]] = None) -> Optional[LineClass]:
+def build(kb: KnowledgeBase, key: bytes, found: Optional[Set[str]] = None, hex_ids: bool = False) -> Optional[LineClass]:
     """The class of lines whose digit-blind form is `key`, or SLOW. `found`: the prefilter's
-    keywords in the line, when it knows them exactly."""
+    keywords in the line, when it knows them exactly.
+
+    `hex_ids`: `key` is also blind to the hex digits of `0x...` ids (lookup). Such a class is made
+    only for an info line of TF's C++ log (absl or TSL prefix, whose parse ends in the message,
+    `(?P<msg>.*)$`) with its ids in the message; its lines must hold exactly the keywords `found`
+    (LineClass.found), and every pattern is judged by its hex-agnostic superset (supersets.py):
+    a pattern whose superset does not match the key matches none of its lines; one whose superset
+    matches is tried on each line. Otherwise SLOW (the caller then uses the digit-blind class)."""
     if key.startswith(REPL_PROMPTS):
         return SLOW
     text = clean(key)
-    if not text.strip() or _NODE_STACK in text:
+    if not text.strip() or (_hex_may(re.escape(_NODE_STACK), text) if hex_ids else _NODE_STACK in text):
         return SLOW
     # facts.FactCollector reads a version a header line names a few lines later: that state is per
     # line, so headers ("### TensorFlow version", "Name: tensorflow") and bare versions go line by line
-    if FactCollector._SECTION.match(text) or FactCollector._BARE_VERSION.match(text):
+    if hex_ids:
+        section, bare = FactCollector._SECTION, FactCollector._BARE_VERSION
+        if _hex_may(section.pattern, text, "match", section.flags) or _hex_may(bare.pattern, text, "match", bare.flags):
+            return SLOW
+    elif FactCollector._SECTION.match(text) or FactCollector._BARE_VERSION.match(text):
         return SLOW
     message, level, _source, kind, _exc = classify(text)
     if kind not in ("log", "text"):
@@ -380,19 +422,22 @@ def build(kb: KnowledgeBase, key: bytes, found: Optional[Set[str]] = None) -> Op
         end = len(text.rstrip())
         if not text[:end].endswith(message):
             return SLOW
+    start = end - len(message)
+    if hex_ids and not _hex_class_fits(text, level, start, found):
+        return SLOW
     cls = LineClass()
-    cls.start, cls.end, cls.level = end - len(message), end, level
+    cls.start, cls.end, cls.level = start, end, level
     low = text.lower()
-    facts = _class_facts(text, message, low, found)
+    facts = _class_facts(text, message, low, found, hex_ids)
     if facts is UNSURE:
         return SLOW
     cls.facts, cls.fact_patterns, cls.fact_tries, cls.own_platform = facts
     if not _HEX.search(message):
         cls.masked = mask(message)
-    cls.on_message = _rule_plan(kb, message, low, found)
+    cls.on_message = _rule_plan(kb, message, low, found, hex_ids)
     sure = bool(cls.on_message) and cls.on_message[-1][1] is not UNSURE
     if not sure and message != text:
-        cls.on_text = _rule_plan(kb, text, low, found)
+        cls.on_text = _rule_plan(kb, text, low, found, hex_ids)
         sure = bool(cls.on_text) and cls.on_text[-1][1] is not UNSURE
     if sure:
         m = (cls.on_text or cls.on_message)[-1][1]
@@ -404,6 +449,9 @@ def build(kb: KnowledgeBase, key: bytes, found: Optional[Set[str]] = None) -> Op
         cls.group_keys = tuple(sorted(keys))
     if level == "W" and cls.masked is not None:
         cls.fuzzy = next(((r, s) for r, s in kb.fuzzy(message) if s >= r.fuzzy_threshold), None)
+    cls.fact_keys = _fact_keys(cls, text)
+    if hex_ids:
+        cls.found = frozenset(found or ())
     lf = cls.facts
     cls.quiet = (
         not cls.on_message

@@ -11,7 +11,7 @@ remembered per knowledge base (`_Line`, bounded), as are fuzzy results and maske
 repeated lines and logs seen again (the server's case) cost little; the tests check that
 reports are the same with and without these caches.
 
-Kept as one module (~700 lines): the streaming analysis, its report step and the ranking share the
+Kept as one module (~780 lines): the streaming analysis, its report step and the ranking share the
 Hit records and their invariants (tests/test_perf_equivalence.py checks them); split further they
 would need a private API between the parts.
 """
@@ -32,6 +32,7 @@ from analyzer.kb.packages import package_conflicts, parse_packages
 from analyzer.kb.rules import KnowledgeBase, Rule, traceback_matches
 from analyzer.kb.rules import mask_cached as mask
 
+from . import bulk
 from . import classes as line_classes
 from .facts import KEYWORDS as FACT_KEYWORDS
 from .facts import REPORT_FACTS, FactCollector, LineFacts, merge_facts, normalise_finding_facts, provenance
@@ -133,6 +134,8 @@ class Analysis:
         self.bins = BinCollector() if pictures else None
         self.notes: List[str] = []  # about the inputs (empty, cut short), shown with the report's warnings
         self.line_classes = line_classes.enabled()  # lines equal up to their digits decided once
+        self._settled: Dict[Any, Tuple[Optional[Hit], Optional[Evidence], Optional[float]]] = {}  # see _settle
+        self.fast_share = 0.0  # share of the last block's lines that were quiet or settled (pipeline.bulk)
 
     # --- feeding ----------------------------------------------------------------------------
 
@@ -153,16 +156,26 @@ class Analysis:
         if self.progress is not None and self.bins is not None:
             self.progress.feed(info.name, block.data, block.first_line, block.newline)
             self.bins.feed(block.data)
+        kb_prefilter = _prefilter_for(self.kb)
+        if bulk.usable(self, block, kb_prefilter):
+            return bulk.feed(self, info, block, kb_prefilter)
         changed: List[str] = []
-        prompt_at = 0
+        prompt_at = fast = 0
         known = self.kb.line_classes if self.line_classes else {}
-        digits, max_len = line_classes.DIGITS, line_classes.MAX_LEN
+        digits, max_len, settled = line_classes.DIGITS, line_classes.MAX_LEN, self._settled
         for line_no, raw, found in self.prefilter.candidates(block):
             if len(raw) <= max_len:
                 cls = known.get(raw.translate(digits))
-                if cls is not None and cls.quiet:  # the common case, inline: nothing to do but count it
-                    self._tb.other_line()
-                    continue
+                if cls is not None:
+                    if cls.quiet:  # the common case, inline: nothing to do but count it
+                        self._tb.other_line()
+                        fast += 1
+                        continue
+                    done = settled.get(cls)
+                    if done is not None and (not cls.fact_keys[1] or line_classes.lists_known(cls, self.facts, clean(raw))):
+                        self._count(done, line_no)
+                        fast += 1
+                        continue
             key = self.feed_candidate(info.name, line_no, raw, found)
             if key:
                 changed.append(key)
@@ -171,7 +184,22 @@ class Analysis:
                 key = self.feed_line(info.name, line_no + 1, clean(exchange)) if exchange else None
                 if key:
                     changed.append(key)
+        self.fast_share = fast / max(block.line_count(), 1)
         return changed
+
+    def feed_one(self, input_name: str, line_no: int, raw: bytes, found=None) -> Optional[str]:
+        """feed_block's step for one candidate line (without an interactive prompt's answer)."""
+        if len(raw) <= line_classes.MAX_LEN and self.line_classes:
+            cls = self.kb.line_classes.get(raw.translate(line_classes.DIGITS))
+            if cls is not None:
+                if cls.quiet:
+                    self._tb.other_line()
+                    return None
+                done = self._settled.get(cls)
+                if done is not None and (not cls.fact_keys[1] or line_classes.lists_known(cls, self.facts, clean(raw))):
+                    self._count(done, line_no)
+                    return None
+        return self.feed_candidate(input_name, line_no, raw, found)
 
     def feed_candidate(self, input_name: str, line_no: int, raw: bytes, found=None) -> Optional[str]:
         """Analyse one line the prefilter picked (`found`: its keywords, when known); returns the
@@ -180,6 +208,10 @@ class Analysis:
         if cls is not None:
             if cls.quiet:
                 self._tb.other_line()
+                return None
+            done = self._settled.get(cls)
+            if done is not None and (not cls.fact_keys[1] or line_classes.lists_known(cls, self.facts, clean(raw))):
+                self._count(done, line_no)
                 return None
             return self._feed_class(input_name, line_no, raw, cls)
         text = clean(raw)
@@ -220,8 +252,59 @@ class Analysis:
             hit = self._hit(rule.id, rule, "fuzzy")
             hit.score = max(hit.score or 0, score)
         else:
+            self._settle(cls, None, text)
             return None
-        return self._record(hit, input_name, Record(line_no, text, message, cls.level), cls.masked)
+        key = self._record(hit, input_name, Record(line_no, text, message, cls.level), cls.masked)
+        self._settle(cls, hit, text)
+        return key
+
+    def _settle(self, cls: line_classes.LineClass, hit: Optional[Hit], text: str) -> None:
+        """Remember a class whose further lines only add to counts: the same rule without UNSURE
+        steps (or no rule and no fuzzy match: `hit` None), a masked message already in the evidence
+        (or the evidence full), its captured facts known, and facts it may set already known as
+        well or better (classes.settles). All of these only stay true as the analysis goes on. (A
+        version header waiting for its value, FactCollector._section, reads nothing from such a
+        line: classes.build leaves headers and bare versions line by line.)"""
+        if len(self._settled) >= line_classes.MAX_CLASSES:
+            return
+        if hit is None:  # no rule, no fuzzy match (their absence is the class's): only the facts
+            if not cls.on_message and not cls.on_text and line_classes.settles(cls, self.facts, text):
+                self._settled[cls] = (None, None, None)
+            return
+        if cls.masked is None:
+            return
+        plan = cls.on_message or cls.on_text
+        if plan:
+            if len(plan) != 1 or plan[0][1] is line_classes.UNSURE or (cls.on_text and cls.on_message):
+                return
+        elif cls.fuzzy is None or cls.fuzzy is line_classes.UNSURE:
+            return
+        if not all(k in hit.facts for k in cls.group_keys) or not line_classes.settles(cls, self.facts, text):
+            return
+        ev = hit.masked.get(cls.masked)
+        if ev is None and len(hit.evidence) < MAX_EVIDENCE:
+            return
+        self._settled[cls] = (hit, ev, None if plan else cls.fuzzy[1])
+
+    def _count(self, done: Tuple[Optional[Hit], Optional[Evidence], Optional[float]], line_no: int) -> None:
+        """What _feed_class does with a line of a settled class (see _settle)."""
+        self._tb.other_line()
+        hit = self._add_counts(done)
+        if hit is not None:
+            self._last_hit = (hit, line_no)
+
+    @staticmethod
+    def _add_counts(done: Tuple[Optional[Hit], Optional[Evidence], Optional[float]]) -> Optional[Hit]:
+        """The counts a line of a settled class adds; returns its hit (None: it has none)."""
+        hit, ev, score = done
+        if hit is None:
+            return None
+        hit.count += 1
+        if ev is not None:
+            ev.count += 1
+        if score is not None:  # a fuzzy match (a regex one for the same rule may have reset the score)
+            hit.score = max(hit.score or 0, score)
+        return hit
 
     def feed_line(self, input_name: str, line_no: int, text: str, found=None) -> Optional[str]:
         """Analyse one cleaned line; returns the key of the hit it changed, if any.

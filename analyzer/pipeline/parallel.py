@@ -21,7 +21,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import deque
-from typing import Any, Deque, Iterable, Iterator, List, Optional, Tuple
+from typing import Any, Deque, Iterable, Iterator, List, Optional, Set, Tuple
 
 from analyzer.core.model import Report, combine_reports
 from analyzer.kb.rules import KnowledgeBase
@@ -37,8 +37,10 @@ AUTO_MAX_JOBS = 4
 IN_FLIGHT = 3  # ranges queued per worker (bounds the parent's memory)
 
 # One event per line the parent must see: (line number in the range, raw line, quiet lines
-# came before it since the previous event, an interactive prompt's exchange or None).
-Event = Tuple[int, bytes, bool, Optional[bytes]]
+# came before it since the previous event, an interactive prompt's exchange or None, the
+# prefilter's keywords in the line: with them the parent finds the same line classes, those
+# blind to hex ids included).
+Event = Tuple[int, bytes, bool, Optional[bytes], Optional[Set[str]]]
 
 _KB: Optional[KnowledgeBase] = None  # the workers' knowledge base (inherited through fork)
 
@@ -151,11 +153,11 @@ def _replay(analysis: Analysis, path: str, ranges: List[Tuple[int, int]], pool: 
             base = splitter.next_line - 1
             continue
         lines, nbytes, events, quiet_after = result
-        for line_no, raw, quiet_before, exchange in events:
+        for line_no, raw, quiet_before, exchange, found in events:
             if quiet_before or quiet:
                 analysis.quiet_lines()
                 quiet = False
-            analysis.feed_candidate(path, base + line_no, raw)
+            analysis.feed_candidate(path, base + line_no, raw, found)
             if exchange is not None:
                 analysis.feed_line(path, base + line_no + 1, clean(exchange))
         quiet = quiet or quiet_after
@@ -219,6 +221,6 @@ def _scan(path: str, start: int, end: int) -> Optional[Tuple[int, int, List[Even
             exchange = None
             if raw.startswith(REPL_PROMPTS):
                 prompt_at, exchange = _exchange(block, raw, prompt_at)
-            events.append((line_no, raw, quiet, exchange))
+            events.append((line_no, raw, quiet, exchange, found))
             quiet = False
     return line - 1, sum(len(b.data) for b in blocks), events, quiet

@@ -1,0 +1,180 @@
+"""Supersets of regexes that treat a set of characters alike (pipeline.classes).
+
+A line class (pipeline.classes) stands for lines that differ only in some characters: their
+digits, and in the message of a TF C++ log line, the hex digits of `0x...` ids. A pattern that
+may tell such characters apart is replaced by a superset that cannot (`generalize`: each literal
+digit becomes `\\d`; `hex_superset`: each hex digit, in a literal, a class or `\\d`, becomes
+`[0-9a-fA-F]`): when the superset does not match the class's key, the pattern matches no line of
+the class. Constructs where widening could narrow a match (lookarounds that exclude, backreferences,
+atomic groups, possessive quantifiers, character codes) have no superset here (None).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import List, Optional
+
+from analyzer.core.cache import compile_regex
+
+_QUANT = re.compile(r"\{\d*(?:,\d*)?\}")
+_GROUP_NAME = re.compile(r"\(\?P?<(?![=!])[^>]*>")
+
+
+@cache
+def generalize(source: str) -> Optional[str]:
+    """`source` itself when it treats all digits alike; else its digit-agnostic superset (literal
+    digits -> \\d, `\\d` added to classes holding a digit); None when no safe superset is known
+    (backreferences, negated classes or lookarounds with digits, escapes that may spell a digit)."""
+    out: List[str] = []
+    i, n, changed = 0, len(source), False
+    while i < n:
+        c = source[i]
+        if c == "\\":
+            nxt = source[i + 1 : i + 2]
+            if nxt.isdigit() or nxt in ("x", "u", "U", "N", "g", "o"):
+                return None  # a backreference or a character code
+            out.append(source[i : i + 2])
+            i += 2
+            continue
+        if c == "[":
+            j = i + 1
+            negated = source[j : j + 1] == "^"
+            j += 1 if negated else 0
+            if source[j : j + 1] == "]":
+                j += 1
+            while j < n and source[j] != "]":
+                j += 2 if source[j] == "\\" else 1
+            body = source[i : j + 1]
+            digits = _class_digits(body)
+            if digits is None:
+                return None
+            if 0 < digits < 10:  # some digits but not all: widen it to all (a negated one cannot be)
+                if negated:
+                    return None
+                body, changed = body[:-1] + "\\d]", True
+            out.append(body)
+            i = j + 1
+            continue
+        if c == "{":
+            m = _QUANT.match(source, i)
+            if m:
+                out.append(m.group())
+                i = m.end()
+                continue
+        if c == "(":
+            if source.startswith(("(?P=", "(?(", "(?!", "(?<!"), i):
+                if any(ch.isdigit() for ch in _QUANT.sub("", re.sub(r"\\[dD]", "", source))):
+                    return None  # a lookaround or condition where a widened digit could narrow the match
+            m = _GROUP_NAME.match(source, i)
+            if m:
+                out.append(m.group())
+                i = m.end()
+                continue
+        if c.isdigit():
+            out.append("\\d")
+            changed = True
+            i += 1
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out) if changed else source
+
+
+def _class_digits(body: str) -> Optional[int]:
+    """How many of the ten digits the character class `body` admits; None when it cannot be read."""
+    return _class_admits(body, "0123456789")
+
+
+@cache
+def _class_admits(body: str, chars: str) -> Optional[int]:
+    """How many of `chars` the character class `body` admits; None when it cannot be read."""
+    import regex
+
+    if "[" in body[1:]:
+        return None  # nested or POSIX classes: not read here
+    try:
+        pattern = regex.compile(body, regex.V0)
+    except regex.error:
+        return None
+    return sum(1 for d in chars if pattern.fullmatch(d))
+
+
+@cache
+def _wide(source: str, flags: int, hex_ids: bool = False):
+    """The compiled digit-agnostic superset of `source` (`hex_ids`: the hex-agnostic one), or None."""
+    wide = hex_superset(source) if hex_ids else generalize(source)
+    if wide is None:
+        return None
+    try:
+        return compile_regex(wide, flags) if flags else compile_regex(wide)
+    except Exception:
+        return None
+
+
+def _agnostic(source: str) -> bool:
+    return generalize(source) == source
+
+
+_HEX_DIGITS = "0123456789abcdefABCDEF"
+_ANY_HEX = "[0-9a-fA-F]"
+_FLAGS = re.compile(r"\(\?[aiLmsux]+(?:-[imsx]+)?[:)]")
+_SAFE_ESCAPES = set("wWsSbBAZntrfv")  # escapes that treat every hex digit alike (or name none)
+
+
+@cache
+def hex_superset(source: str) -> Optional[str]:
+    """A superset of `source` that treats every hex digit (0-9, a-f, A-F) alike, on ASCII text;
+    None when none is known here."""
+    if "(?>" in source or re.search(r"(?<!\\)[*+?}]\+", source):
+        return None  # atomic groups, possessive quantifiers: a wider class may make them fail
+    out: List[str] = []
+    i, n = 0, len(source)
+    while i < n:
+        c = source[i]
+        if c == "\\":
+            nxt = source[i + 1 : i + 2]
+            if nxt == "d":
+                out.append(_ANY_HEX)
+            elif nxt.isalnum() and nxt not in _SAFE_ESCAPES:
+                return None  # \D, backreferences, character codes, properties
+            else:
+                out.append(source[i : i + 2])
+            i += 2
+            continue
+        if c == "[":
+            j = i + 1
+            negated = source[j : j + 1] == "^"
+            j += 1 if negated else 0
+            if source[j : j + 1] == "]":
+                j += 1
+            while j < n and source[j] != "]":
+                j += 2 if source[j] == "\\" else 1
+            body = source[i : j + 1]
+            admits = _class_admits(body, _HEX_DIGITS)
+            if admits is None:
+                return None
+            if 0 < admits < len(_HEX_DIGITS):
+                if negated:
+                    return None
+                body = body[:-1] + "0-9a-fA-F]"
+            out.append(body)
+            i = j + 1
+            continue
+        if c == "{":
+            m = _QUANT.match(source, i)
+            if m:
+                out.append(m.group())
+                i = m.end()
+                continue
+        if c == "(":
+            if source.startswith(("(?P=", "(?(", "(?!", "(?<!"), i):
+                return None
+            m = _FLAGS.match(source, i) or _GROUP_NAME.match(source, i)
+            if m:
+                out.append(m.group())
+                i = m.end()
+                continue
+        out.append(_ANY_HEX if c in _HEX_DIGITS else c)
+        i += 1
+    return "".join(out)
