@@ -108,7 +108,8 @@ ANALYZE_OPTIONS: Tuple[Option, ...] = (
         default="auto",
         metavar="N",
         help="Processes that read big log files (split by byte ranges; the report is the same). "
-        "auto (default): one per idle CPU, up to 4, when the files hold 32 MB or more; else one.",
+        "auto (default): one process, which is faster than splitting on every log shape measured "
+        "(benchmarks/RESULTS.md); a number splits anyway.",
     ),
 )
 

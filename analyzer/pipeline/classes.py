@@ -267,7 +267,7 @@ def line_facts(cls: LineClass, text: str) -> LineFacts:
                 continue
             m = p.regex.search(text)
             if m:
-                _propose(proposals, {k: v for k, v in m.groupdict().items() if v}, p.rank)
+                _propose(proposals, {k: v for k, v in m.groupdict().items() if v}, p.rank_at(text, m.start()))
     lf = copy.copy(cls.facts)
     lf.proposals = tuple(proposals)
     if cls.own_platform:

@@ -79,6 +79,14 @@ def normalise(key: str, value: str) -> str:
     return NORMALISERS.get(key, _plain)(value)
 
 
+# pip naming the release it was asked for ("requirement tensorflow==2.13.0", "No matching distribution
+# found for tensorflow==2.13.0"): any other statement of the version wins; it is kept only when none
+# exists (the Python-support advice needs a release to talk about). A context test, not a lookbehind in
+# the pattern: line classes need patterns they can widen (pipeline/supersets.py).
+WANTED_CONTEXT = ("requirement ", "found for ")
+WANTED_RANK = 35
+
+
 @dataclass
 class FactPattern:
     source: str
@@ -95,6 +103,12 @@ class FactPattern:
 
     def may_match(self, low: str) -> bool:
         return not self.keywords or any(k in low for k in self.keywords)
+
+    def rank_at(self, text: str, start: int) -> int:
+        """The rank of a match starting at `start`: a TF release pip was asked for ranks WANTED_RANK."""
+        if "tf_version" in self.source and text[max(0, start - 12) : start].lower().endswith(WANTED_CONTEXT):
+            return max(self.rank, WANTED_RANK)
+        return self.rank
 
 
 def _p(pattern: str, rank: int, *keywords: str) -> FactPattern:
@@ -119,21 +133,14 @@ PATTERNS: List[FactPattern] = [
     # tensorflow-addons' (and other add-ons') version check: "The versions of TensorFlow you are currently using is 2.1.0"
     _p(r"TensorFlow you are currently using is (?P<tf_version>" + _TF + ")", 10, "currently using is"),
     _p(
-        # not pip's "requirement tensorflow==2.13.0" / "No matching distribution found for ...": see below
-        r"(?i)(?<!requirement )(?<!found for )\b(?:tensorflow|tf)(?:[-_]gpu)?(?:==|-|:\s*|\s+)v?(?P<tf_version>\d+\.\d+\.\d+(?:[-_.]?(?:rc|dev|post)\d*)*(?:\+[\w.]+)?)(?![\w+]|\.\d)",
+        # pip's "requirement tensorflow==2.13.0" is the release asked for: LineFacts ranks it as WANTED_RANK
+        r"(?i)\b(?:tensorflow|tf)(?:[-_]gpu)?(?:==|-|:\s*|\s+)v?(?P<tf_version>\d+\.\d+\.\d+(?:[-_.]?(?:rc|dev|post)\d*)*(?:\+[\w.]+)?)\b",
         20,
         "tensorflow",
         "tf ",
     ),
     _p(r"(?i)\btf\.__version__\W+(?P<tf_version>" + _TF + ")", 15, "__version__"),
-    # the release pip was asked for and could not install: used only when the log states no other version
-    _p(
-        r"(?i)(?:requirement|found for) (?:tensorflow|tf)(?:[-_]gpu)?==(?P<tf_version>" + _TF + ")",
-        35,
-        "requirement tensorflow",
-        "found for tensorflow",
-    ),
-    _p(r"(?i)\b(?:tensorflow|tf)(?:[-_]gpu)?\s+(?P<tf_version>" + _TF + r")(?![\w+]|\.\d)", 30),
+    _p(r"(?i)\b(?:tensorflow|tf)(?:[-_]gpu)?\s+(?P<tf_version>" + _TF + r")\b", 30),
     # --- Python ---------------------------------------------------------------------------
     _p(r"(?i)\bpython(?: version)?\s*[:=]?\s*(?P<python_version>3\.\d+(?:\.\d+)?|2\.7(?:\.\d+)?)\b", 10, "python"),
     _p(r"(?i)(?:[\\/]|\b)python[\\/]?(?P<python_version>[23]\.\d+)[\\/](?:site|dist)-packages", 40, "-packages"),
@@ -375,7 +382,7 @@ class LineFacts:
         for p in patterns:
             m = p.regex.search(text)
             if m:
-                _propose(proposals, {k: v for k, v in m.groupdict().items() if v}, p.rank)
+                _propose(proposals, {k: v for k, v in m.groupdict().items() if v}, p.rank_at(text, m.start()))
         self.proposals = tuple(proposals)  # (fact, value, rank) for FactCollector.set, in order
         self.stats_header = "Stats:" in message  # a BFC allocator dump starts
         self.stats_word = "stats:" in low

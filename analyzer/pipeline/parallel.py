@@ -18,7 +18,6 @@ knowledge base); where `fork` is not available the analysis runs in one process.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections import deque
 from typing import Any, Deque, Iterable, Iterator, List, Optional, Set, Tuple
@@ -32,8 +31,6 @@ from .parse import REPL_PROMPTS, clean
 from .reader import BLOCK, MAX_LINE, Block, InputError, LineSplitter, Source, sniff
 
 RANGE_BLOCKS = 4  # reader blocks per range handed to a worker
-AUTO_MIN_BYTES = 32 << 20  # `--jobs auto` splits when the files to split hold at least this much
-AUTO_MAX_JOBS = 4
 IN_FLIGHT = 3  # ranges queued per worker (bounds the parent's memory)
 
 # One event per line the parent must see: (line number in the range, raw line, quiet lines
@@ -46,25 +43,16 @@ _KB: Optional[KnowledgeBase] = None  # the workers' knowledge base (inherited th
 
 
 def choose_jobs(jobs: str, paths: List[str]) -> int:
-    """The number of processes for `--jobs` (a number, or `auto`: several when the files are big and
-    CPUs are idle; measured on 2 shared CPUs, extra processes on a loaded machine made tflog slower)."""
-    if jobs != "auto":
-        n = int(jobs)
-        if n < 1:
-            raise ValueError(jobs)
-        return n
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if hasattr(os, "getloadavg"):  # processes help only on idle CPUs: on a busy machine they contend
-        cpus = min(cpus, int(cpus - os.getloadavg()[0] + 0.5))
-    if cpus < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    """The number of processes for `--jobs`: a number, or `auto`, which is one process. Since one
+    process decides whole quiet blocks at once (bulk.py) and the workers do not, splitting a file by
+    byte ranges made every log shape slower (benchmarks/RESULTS.md, 2026-12-04); `--jobs N` still
+    splits, for machines where that measures faster."""
+    if jobs == "auto":
         return 1
-    total = 0
-    for p in paths:
-        try:
-            total += os.path.getsize(p) if p != "-" and not p.endswith(".gz") else 0
-        except OSError:
-            pass
-    return min(cpus, AUTO_MAX_JOBS) if total >= AUTO_MIN_BYTES else 1
+    n = int(jobs)
+    if n < 1:
+        raise ValueError(jobs)
+    return n
 
 
 def analyze_paths(paths: Iterable[str], kb: KnowledgeBase, jobs: int, pictures: bool = False) -> Report:
@@ -73,7 +61,11 @@ def analyze_paths(paths: Iterable[str], kb: KnowledgeBase, jobs: int, pictures: 
     from .engine import analyze_paths as one_process
 
     paths = list(paths)
-    if jobs <= 1 or pictures or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs <= 1 or pictures:
+        return one_process(paths, kb, pictures=pictures)
+    import multiprocessing  # here: its import costs ~6 ms of every start, and one process needs none of it
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         return one_process(paths, kb, pictures=pictures)
     global _KB
     _KB = kb
