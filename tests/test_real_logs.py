@@ -1,78 +1,110 @@
-"""Accuracy on real logs that are not in the dev corpus (tests/fixtures/real_logs, labelled from each thread).
+"""Accuracy on the real logs in this repository (tests/fixtures/real_logs), each labelled from its thread.
 
-The logs were copied from public issue threads other than the dev corpus sources, to measure how the
-knowledge base generalises. The dev corpus's own scorer is run against the real
-`tflog analyze --format json`; the test fails under the bar and prints the misses.
+Scored in-process the way the dev corpus's score.py scores (the root cause is the first finding that is
+not `info`; right when its category is the label's or one of its `also`; log-insufficient cases apart;
+facts compared as text), so CI checks it without the dev corpus. The first-sight batches were scored
+once before any rule was written for them (FIRST_SIGHT.md has those figures); the bars here keep what
+the work on their misses reached, so that a later change cannot silently lose it.
 """
+
 from __future__ import annotations
 
-import re
-import subprocess
-import sys
 from pathlib import Path
+from typing import Dict, List, Tuple
 
 import pytest
+import yaml
 
-from conftest import CORPUS
+from analyzer import analyze
 
-LABELS = Path(__file__).parent / "fixtures" / "real_logs" / "labels.yaml"
+REAL = Path(__file__).parent / "fixtures" / "real_logs"
 
-# Reached when this test was written: top-1 56/58 (96.6%), facts 29/29, benign 8/8, no crash
-# (plus 3 log-insufficient cases scored apart).
-# The two misses are REPL transcripts whose answer (`False`) is on the line after the call.
-BAR_TOP1 = 95.0
-BAR_FACTS = 0.95
-
-
-def _score(*labels):
-    """The dev corpus scorer's output for these label files, run against the real CLI, and its top-1 line."""
-    cmd = f"{sys.executable} -m analyzer analyze --format json"
-    p = subprocess.run([sys.executable, str(CORPUS / "score.py"), "--cmd", cmd, "--show-misses", *map(str, labels)],
-                       capture_output=True, text=True, cwd=LABELS.parent, timeout=900)
-    out = p.stdout
-    print(out)
-    m = re.search(r"top-1 accuracy: (\d+)/(\d+) = ([\d.]+)%", out)
-    assert m, out + p.stderr
-    return out, m
+# (label files, fewest cases, top-1 bar in %): the figure reached, a little below it
+SETS = {
+    "labels": ([REAL / "labels.yaml"], 58, 98.0),  # 58/58
+    "first_sight_1": ([REAL / "first_sight_1" / "labels-py.yaml", REAL / "first_sight_1" / "labels-gpu.yaml"], 125, 96.0),  # 121/125
+    "first_sight_2": ([REAL / "first_sight_2" / "labels.yaml"], 73, 98.0),  # 72/73
+    "first_sight_3": ([REAL / "first_sight_3" / "labels.yaml"], 73, 93.0),  # 68/73
+    "first_sight_keras": ([REAL / "first_sight_keras" / "labels.yaml"], 48, 98.0),  # 48/48
+    "first_sight_4_5": ([REAL / "first_sight_4" / "labels.yaml", REAL / "first_sight_5" / "labels.yaml"], 84, 92.0),  # 78/84
+}
+BAR_FACTS = 0.95  # share of labelled facts read right, over every set
+BAR_SILENT = 0.045  # share of logs with a failure that get no categorised finding: 18/419 now (issue 13 asks <= 2%)
 
 
-
-@pytest.mark.skipif(not (CORPUS / "score.py").is_file(), reason="dev corpus scorer not next to this checkout")
-def test_real_logs_accuracy():
-    out, m = _score(LABELS)
-    assert int(m.group(2)) >= 50, "fewer labelled real logs than expected:\n" + out
-    assert re.search(r"crashes: 0;", out), "some logs crashed tflog:\n" + out
-    assert float(m.group(3)) >= BAR_TOP1, out
-    ok, total = map(int, re.search(r"facts: (\d+)/(\d+)", out).groups())
-    assert ok >= BAR_FACTS * total, out
-    benign = re.search(r"^benign\s+(\d+)/(\d+)", out, re.M)
-    assert benign and benign.group(1) == benign.group(2), "a harmless log was given an error or warning:\n" + out
+def _same(a, b) -> bool:
+    if isinstance(a, list) or isinstance(b, list):
+        def norm(v):
+            return {str(x).strip().lower() for x in (v if isinstance(v, list) else [v])}
+        return norm(a) == norm(b)
+    return str(a).strip().lower().rstrip(".") == str(b).strip().lower().rstrip(".")
 
 
-FIRST_SIGHT_1 = [LABELS.parent / "first_sight_1" / "labels-py.yaml", LABELS.parent / "first_sight_1" / "labels-gpu.yaml"]
-# First sight (before any change for it) this batch scored 98/125 = 78.4%; after the work 117/125 (see
-# tests/fixtures/real_logs/FIRST_SIGHT.md). This bar keeps what was learnt from it.
-BAR_FIRST_SIGHT_1 = 90.0
+def _fact(data: dict, finding: dict, key: str):
+    for k in ("gpu_name", "gpu") if key == "gpu" else (key,):
+        for src in ((finding or {}).get("facts") or {}, data.get("facts") or {}):
+            if src.get(k) not in (None, "", []):
+                return src[k]
+    return None
 
 
-@pytest.mark.skipif(not (CORPUS / "score.py").is_file(), reason="dev corpus scorer not next to this checkout")
-def test_first_sight_batch_1_keeps_what_it_taught():
-    out, m = _score(*FIRST_SIGHT_1)
-    assert int(m.group(2)) >= 120, out
-    assert re.search(r"crashes: 0;", out), out
-    assert float(m.group(3)) >= BAR_FIRST_SIGHT_1, out
-    benign = re.search(r"^benign\s+(\d+)/(\d+)", out, re.M)
-    assert benign and benign.group(1) == benign.group(2), out
+def score(label_files: List[Path]) -> Dict[str, object]:
+    """right/total, the misses, benign right/total, facts right/total, silent failures/total failures."""
+    out: Dict[str, object] = {"right": 0, "total": 0, "misses": [], "benign": [0, 0], "facts": [0, 0], "silent": [0, 0]}
+    for labels in label_files:
+        for case in yaml.safe_load(labels.read_text(encoding="utf-8")) or []:
+            data = analyze(path=str(labels.parent / case["file"])).to_dict()
+            root = next((f for f in data["findings"] if f["severity"] != "info"), None)
+            got = root["category"] if root else "benign"
+            if case.get("log_insufficient"):
+                continue
+            want = case["category"]
+            right = got == want or got in (case.get("also") or [])
+            out["total"] += 1
+            out["right"] += right
+            if not right:
+                out["misses"].append((case["id"], want, got))
+            if want == "benign":
+                out["benign"][0] += right
+                out["benign"][1] += 1
+            else:
+                out["silent"][1] += 1
+                out["silent"][0] += got in ("benign", "unknown")
+            for key, value in (case.get("facts") or {}).items():
+                if key == "platform":
+                    continue
+                out["facts"][1] += 1
+                got_value = _fact(data, root, key)
+                out["facts"][0] += got_value is not None and _same(got_value, value)
+    return out
 
 
-FIRST_SIGHT_KERAS = LABELS.parent / "first_sight_keras" / "labels.yaml"
-# Keras/TF first-week errors: 35/48 = 72.9% at first sight, 48/48 after the work (FIRST_SIGHT.md).
-BAR_FIRST_SIGHT_KERAS = 95.0
+_RESULTS: Dict[str, Dict[str, object]] = {}
 
 
-@pytest.mark.skipif(not (CORPUS / "score.py").is_file(), reason="dev corpus scorer not next to this checkout")
-def test_first_sight_keras_batch_keeps_what_it_taught():
-    out, m = _score(FIRST_SIGHT_KERAS)
-    assert int(m.group(2)) >= 48, out
-    assert re.search(r"crashes: 0;", out), out
-    assert float(m.group(3)) >= BAR_FIRST_SIGHT_KERAS, out
+def _results(name: str) -> Dict[str, object]:
+    if name not in _RESULTS:
+        _RESULTS[name] = score(SETS[name][0])
+    return _RESULTS[name]
+
+
+@pytest.mark.parametrize("name", list(SETS))
+def test_real_log_set_keeps_its_accuracy(name):
+    files, fewest, bar = SETS[name]
+    r = _results(name)
+    assert r["total"] >= fewest, f"{name}: fewer labelled logs than expected ({r['total']})"
+    top1 = 100.0 * r["right"] / r["total"]
+    assert top1 >= bar, f"{name}: top-1 {r['right']}/{r['total']} = {top1:.1f}% < {bar}%; misses {r['misses']}"
+    right, total = r["benign"]
+    assert right == total, f"{name}: a harmless log was given an error or warning: {r['misses']}"
+
+
+def test_facts_and_silent_failures_over_every_set():
+    facts: Tuple[int, int] = (0, 0)
+    silent: Tuple[int, int] = (0, 0)
+    for name in SETS:
+        r = _results(name)
+        facts = (facts[0] + r["facts"][0], facts[1] + r["facts"][1])
+        silent = (silent[0] + r["silent"][0], silent[1] + r["silent"][1])
+    assert facts[0] >= BAR_FACTS * facts[1], f"facts {facts[0]}/{facts[1]}"
+    assert silent[0] <= BAR_SILENT * silent[1], f"logs with a failure and no categorised finding: {silent[0]}/{silent[1]}"
