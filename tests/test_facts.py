@@ -5,6 +5,7 @@ import pytest
 
 from analyzer import analyze
 from analyzer.core.normalize import cuda_version, cudnn_version, driver_version, library_version
+from analyzer.report.render import render_text
 
 
 @pytest.mark.parametrize("raw,want", [("7201", "7.2.1"), ("5110", "5.1.10"), ("8100", "8.1.0"), ("90300", "9.3.0"), ("7.0.5", "7.0.5")])
@@ -154,8 +155,11 @@ def test_a_pip_requirement_gives_way_to_an_installed_version():
         "ERROR: Could not find a version that satisfies the requirement tensorflow==2.13.0 (from versions: 2.16.1, 2.17.0)\n"
         "ERROR: No matching distribution found for tensorflow==2.13.0\n"
     )
-    assert facts_of(log)[0]["tf_version"] == "2.13.0"
-    assert facts_of(log + "TF Version: 2.19.0\n")[0]["tf_version"] == "2.19.0"
+    report = analyze(log)
+    assert report.facts["tf_version"] == "2.13.0" and report.fact_provenance["tf_version"] == "wanted"
+    assert "TensorFlow 2.13.0 (asked for, not installed)" in render_text(report)
+    report = analyze(log + "TF Version: 2.19.0\n")
+    assert report.facts["tf_version"] == "2.19.0" and report.fact_provenance["tf_version"] == "stated"
     assert facts_of(log + "tensorflow 2.19.0\n")[0]["tf_version"] == "2.19.0"
 
 

@@ -484,7 +484,7 @@ class Analysis:
             for k, v in hit.facts.items():
                 if k in REPORT_FACTS and k not in facts:
                     facts[k] = v
-        provenance_of = {k: provenance(k) for k in facts}
+        provenance_of = {k: provenance(k, wanted=self.facts.only_wanted(k)) for k in facts}
         # versions that work together (rules/compat/*.yaml), memoised: see _derived_facts
         derived: Dict[str, object] = {k: v for k, v in _derived_facts(facts).items() if k not in facts}
         packages = facts.get("packages")

@@ -25,11 +25,12 @@ LIST_FACTS = ("missing_libraries", "loaded_libraries", "packages")
 WANTED_FACTS = ("cuda_wanted", "cuda_compiled", "cudnn_compiled", "missing_libraries")
 
 
-def provenance(key: str, derived: bool = False) -> str:
-    """'stated' | 'wanted' | 'inferred' for a report fact."""
+def provenance(key: str, derived: bool = False, wanted: bool = False) -> str:
+    """'stated' | 'wanted' | 'inferred' for a report fact (`wanted`: the log states this value only as
+    one asked for, e.g. the release in pip's "No matching distribution found for tensorflow==2.13.0")."""
     if derived:
         return "inferred"
-    return "wanted" if key in WANTED_FACTS else "stated"
+    return "wanted" if wanted or key in WANTED_FACTS else "stated"
 
 
 REPORT_FACTS = (
@@ -418,6 +419,10 @@ class FactCollector:
         self._rank: Dict[str, int] = {}
         self._stats_line = -10  # line of the last BFC "Stats:" key, to read the block that follows
         self._section: Optional[Tuple[str, int]] = None  # (fact, line) of a header whose value follows
+
+    def only_wanted(self, key: str) -> bool:
+        """Is the value kept for `key` one the log only names as wanted (see WANTED_RANK)?"""
+        return self._rank.get(key) == WANTED_RANK
 
     def set(self, key: str, value: str, rank: int, line: int, text: str) -> None:
         if not value:

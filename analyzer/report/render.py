@@ -102,12 +102,18 @@ def _environment(report: Report) -> List[str]:
     """The machine each log shows: one line for a single log, one per log for several (each log is
     its own machine, and its findings were explained with its own facts)."""
     if len(report.inputs) <= 1:
-        return _environment_of(report.facts, "")
-    return [line for i in report.inputs for line in _environment_of(i.facts, f" ({i.name})")]
+        return _environment_of(report.facts, "", report.fact_provenance)
+    return [line for i in report.inputs for line in _environment_of(i.facts, f" ({i.name})", i.fact_provenance)]
 
 
-def _environment_of(facts, where: str) -> List[str]:
-    parts = [f"{label} {_fact_text(k, facts[k])}" for k, label in _FACT_LABELS if facts.get(k)]
+def _environment_of(facts, where: str, provenance=None) -> List[str]:
+    """`provenance`: a fact the log names only as wanted (a release pip was asked for) says so."""
+    wanted = {k for k, v in (provenance or {}).items() if v == "wanted"}
+    parts = [
+        f"{label} {_fact_text(k, facts[k])}" + (" (asked for, not installed)" if k in wanted and k == "tf_version" else "")
+        for k, label in _FACT_LABELS
+        if facts.get(k)
+    ]
     out = []
     if parts:
         out.append(f"Environment{where}: " + " · ".join(parts))
