@@ -191,27 +191,27 @@ class Analysis:
         """feed_block's step for one candidate line (without an interactive prompt's answer)."""
         if len(raw) <= line_classes.MAX_LEN and self.line_classes:
             cls = self.kb.line_classes.get(raw.translate(line_classes.DIGITS))
-            if cls is not None:
-                if cls.quiet:
-                    self._tb.other_line()
-                    return None
-                done = self._settled.get(cls)
-                if done is not None and (not cls.fact_keys[1] or line_classes.lists_known(cls, self.facts, clean(raw))):
-                    self._count(done, line_no)
-                    return None
+            if cls is not None and self._only_counted(cls, line_no, raw):
+                return None
         return self.feed_candidate(input_name, line_no, raw, found)
+
+    def _only_counted(self, cls: line_classes.LineClass, line_no: int, raw: bytes) -> bool:
+        """A line of a quiet class, or of a settled one whose lines can only add counts: counted here."""
+        if cls.quiet:
+            self._tb.other_line()
+            return True
+        done = self._settled.get(cls)
+        if done is not None and (not cls.fact_keys[1] or line_classes.lists_known(cls, self.facts, clean(raw))):
+            self._count(done, line_no)
+            return True
+        return False
 
     def feed_candidate(self, input_name: str, line_no: int, raw: bytes, found=None) -> Optional[str]:
         """Analyse one line the prefilter picked (`found`: its keywords, when known); returns the
         key of the hit it changed, if any. An interactive prompt's answer is the caller's (feed_block)."""
         cls = line_classes.lookup(self.kb, raw, found) if self.line_classes else None
         if cls is not None:
-            if cls.quiet:
-                self._tb.other_line()
-                return None
-            done = self._settled.get(cls)
-            if done is not None and (not cls.fact_keys[1] or line_classes.lists_known(cls, self.facts, clean(raw))):
-                self._count(done, line_no)
+            if self._only_counted(cls, line_no, raw):
                 return None
             return self._feed_class(input_name, line_no, raw, cls)
         text = clean(raw)

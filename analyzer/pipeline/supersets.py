@@ -13,12 +13,24 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 from analyzer.core.cache import compile_regex
 
 _QUANT = re.compile(r"\{\d*(?:,\d*)?\}")
 _GROUP_NAME = re.compile(r"\(\?P?<(?![=!])[^>]*>")
+
+
+def _class_end(source: str, i: int) -> Tuple[int, bool]:
+    """(index of the `]` that closes the character class opening at `i`, whether it is negated)."""
+    j = i + 1
+    negated = source[j : j + 1] == "^"
+    j += 1 if negated else 0
+    if source[j : j + 1] == "]":
+        j += 1
+    while j < len(source) and source[j] != "]":
+        j += 2 if source[j] == "\\" else 1
+    return j, negated
 
 
 @cache
@@ -38,13 +50,7 @@ def generalize(source: str) -> Optional[str]:
             i += 2
             continue
         if c == "[":
-            j = i + 1
-            negated = source[j : j + 1] == "^"
-            j += 1 if negated else 0
-            if source[j : j + 1] == "]":
-                j += 1
-            while j < n and source[j] != "]":
-                j += 2 if source[j] == "\\" else 1
+            j, negated = _class_end(source, i)
             body = source[i : j + 1]
             digits = _class_digits(body)
             if digits is None:
@@ -143,13 +149,7 @@ def hex_superset(source: str) -> Optional[str]:
             i += 2
             continue
         if c == "[":
-            j = i + 1
-            negated = source[j : j + 1] == "^"
-            j += 1 if negated else 0
-            if source[j : j + 1] == "]":
-                j += 1
-            while j < n and source[j] != "]":
-                j += 2 if source[j] == "\\" else 1
+            j, negated = _class_end(source, i)
             body = source[i : j + 1]
             admits = _class_admits(body, _HEX_DIGITS)
             if admits is None:
