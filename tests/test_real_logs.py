@@ -26,10 +26,10 @@ SETS = {
     "first_sight_2": ([REAL / "first_sight_2" / "labels.yaml"], 73, 98.0),  # 72/73
     "first_sight_3": ([REAL / "first_sight_3" / "labels.yaml"], 73, 93.0),  # 68/73
     "first_sight_keras": ([REAL / "first_sight_keras" / "labels.yaml"], 48, 98.0),  # 48/48
-    "first_sight_4_5": ([REAL / "first_sight_4" / "labels.yaml", REAL / "first_sight_5" / "labels.yaml"], 84, 92.0),  # 78/84
+    "first_sight_4_5": ([REAL / "first_sight_4" / "labels.yaml", REAL / "first_sight_5" / "labels.yaml"], 84, 93.0),  # 79/84
 }
 BAR_FACTS = 0.95  # share of labelled facts read right, over every set
-BAR_SILENT = 0.045  # share of logs with a failure that get no categorised finding: 18/419 now (issue 13 asks <= 2%)
+BAR_SILENT = 0.045  # share of logs with a failure that get no categorised finding: 17/419 now (issue 13 asks <= 2%)
 
 
 def _same(a, b) -> bool:
