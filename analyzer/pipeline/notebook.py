@@ -13,7 +13,7 @@ import json
 import re
 from typing import Iterator, List, Tuple
 
-from .reader import InputError
+from .reader import InputError, open_source
 
 CELL_MARK = "#cell"
 _CELL_NAME = re.compile(r"^(?P<path>.+)#cell(?P<cell>\d+)$")
@@ -62,17 +62,13 @@ def _cells(nb: dict) -> List[dict]:
 
 def cell_outputs(path: str) -> Iterator[Tuple[str, str]]:
     """(input name, the cell's outputs as text) for each code cell with outputs, in cell order."""
+    source = open_source(path)  # missing, unreadable or a directory: the same messages as for a log
     try:
-        with open(path, "rb") as f:
-            nb = json.loads(f.read().decode("utf-8", "replace"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory") from None
-    except PermissionError:
-        raise InputError(f"{path}: permission denied") from None
+        nb = json.loads(source.stream.read().decode("utf-8", "replace"))
     except ValueError as e:
         raise InputError(f"{path}: not a Jupyter notebook (invalid JSON: {e})") from None
+    finally:
+        source.stream.close()
     if not isinstance(nb, dict):
         raise InputError(f"{path}: not a Jupyter notebook (no cells)")
     try:
