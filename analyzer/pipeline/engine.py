@@ -563,8 +563,8 @@ class Analysis:
         explanation = render_template(rule.explanation, all_facts)
         why = render_template(rule.explanation, all_facts, short=True)
         if note:
-            explanation = (explanation + "\n" + render_template(note, all_facts)).strip()
-            why = (why + "\n" + render_template(note, all_facts)).strip()
+            note = render_template(note, all_facts)
+            explanation, why = (explanation + "\n" + note).strip(), (why + "\n" + note).strip()
         fixes = [
             render_template(f.text, all_facts) for f in rule.fixes if f.when is None or compile_condition(f.when)(all_facts, has)
         ]

@@ -94,6 +94,10 @@ class FactPattern:
     rank: int = 50  # lower = more trusted
     keywords: Tuple[str, ...] = ()  # lowercase; the pattern only runs on lines with one of them
     _compiled: Optional[regex.Pattern] = field(default=None, repr=False)
+    names_tf: bool = field(init=False, repr=False)  # reads tf_version: pip's wanted context applies (rank_at)
+
+    def __post_init__(self) -> None:
+        self.names_tf = "(?P<tf_version>" in self.source
 
     @property
     def regex(self) -> regex.Pattern:
@@ -107,7 +111,7 @@ class FactPattern:
 
     def rank_at(self, text: str, start: int) -> int:
         """The rank of a match starting at `start`: a TF release pip was asked for ranks WANTED_RANK."""
-        if "tf_version" in self.source and text[max(0, start - 12) : start].lower().endswith(WANTED_CONTEXT):
+        if self.names_tf and text[max(0, start - 12) : start].lower().endswith(WANTED_CONTEXT):
             return max(self.rank, WANTED_RANK)
         return self.rank
 

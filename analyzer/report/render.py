@@ -506,7 +506,7 @@ def render_rich(
                     console.print(f"  [cyan]{escape(where)}[/]", soft_wrap=True)
                     hang("", "", _short(message, 2 * (width - 4) - 16), indent=4)
             if f.explanation:
-                hang("[bold]Why:[/]", "Why:", _why(f, verbose=True) if verbose else (f.why or f.explanation))
+                hang("[bold]Why:[/]", "Why:", f.explanation if verbose else (f.why or f.explanation))
                 if not verbose and f.why and f.why != f.explanation.strip():
                     console.print("       [dim](the whole explanation: --verbose)[/]")
             fixes, hidden = plan[id(f)]
