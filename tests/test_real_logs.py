@@ -28,7 +28,7 @@ SETS = {
     "first_sight_keras": ([REAL / "first_sight_keras" / "labels.yaml"], 48, 98.0),  # 48/48
     "first_sight_4_5": ([REAL / "first_sight_4" / "labels.yaml", REAL / "first_sight_5" / "labels.yaml"], 84, 93.0),  # 79/84
 }
-BAR_FACTS = 0.95  # share of labelled facts read right, over every set
+BAR_FACTS = 0.98  # share of labelled facts read right, over every set: 225/225 now (issue 14 asks >= 97%)
 BAR_SILENT = 0.045  # share of logs with a failure that get no categorised finding: 17/419 now (issue 13 asks <= 2%)
 
 

@@ -123,6 +123,7 @@ def _p(pattern: str, rank: int, *keywords: str) -> FactPattern:
 _V = r"(\d+\.\d+(?:\.\d+)?(?:[-_.]?(?:rc|dev|a|b)\d*)?)"
 # A TF release as printed, suffix kept: 2.16.0rc0, 2.16.0-dev20240101 (nightly), 2.15.0.post1, 2.20.0-dev0+selfbuilt.
 _TF = r"\d+\.\d+(?:\.\d+)?(?:[-_.]?(?:rc|dev|post)\d*)*(?:\+[\w.]+)?"
+_TF_RELEASE = re.compile(r"(?:1\.(?:\d|1[0-5])|2\.(?:\d|[12]\d))\.\d+(?:[-_.]?rc\d+)?$")  # 1.0-1.15, 2.0-2.29: X.Y.Z
 _MEMORY: FactPattern = _p(r"([\d.]+)\s*([GM])i?B", 0)
 _MEMORY_UNIT: FactPattern = _p(r"[GM]i?B", 0)
 
@@ -148,7 +149,12 @@ PATTERNS: List[FactPattern] = [
     _p(r"(?i)\b(?:tensorflow|tf)(?:[-_]gpu)?\s+(?P<tf_version>" + _TF + r")\b", 30),
     # --- Python ---------------------------------------------------------------------------
     _p(r"(?i)\bpython(?: version)?\s*[:=]?\s*(?P<python_version>3\.\d+(?:\.\d+)?|2\.7(?:\.\d+)?)\b", 10, "python"),
-    _p(r"(?i)(?:[\\/]|\b)python[\\/]?(?P<python_version>[23]\.\d+)[\\/](?:site|dist)-packages", 40, "-packages"),
+    # ".../python3.8/site-packages", and embedded interpreters: "_internal\\python-3.6.8\\lib\\site-packages" (DeepFaceLab)
+    _p(
+        r"(?i)(?:[\\/]|\b)python[\\/-]?(?P<python_version>[23]\.\d+)(?:\.\d+)?[\\/](?:lib[\\/])?(?:site|dist)-packages",
+        40,
+        "-packages",
+    ),
     # `print(sys.version)`: "3.11.3 (tags/v3.11.3:f3909b8, Apr  4 2023, ...) [MSC v.1934 64 bit (AMD64)]",
     # "3.12.8 | packaged by conda-forge | (main, Dec  5 2024, ...) [GCC 13.3.0]"
     _p(
@@ -195,6 +201,9 @@ PATTERNS: List[FactPattern] = [
         "streamexecutor device",
     ),
     _p(r"(?i)compute capability:? (?P<compute_capability>\d+\.\d+)", 20, "compute capability"),
+    # the GPU's own architecture, named by XLA's LLVM backend or ptxas when they compile for it:
+    # "PTX version 8.5 does not support target 'sm_120'", "ptxas fatal : Value 'sm_120' is not defined for option 'gpu-name'"
+    _p(r"(?:support target|Value) 'sm_(?P<_cc_major>\d{1,2}?)(?P<_cc_minor>\d)a?'", 25, "'sm_"),
     _p(r"computeCapability: (?P<compute_capability>\d+\.\d+)", 20, "computecapability"),
     _p(
         r"^\|\s+\d+\s+(?P<gpu_name>(?:NVIDIA |GeForce |Tesla |Quadro |TITAN |RTX |A\d|H\d|L\d)[^|]*?)(?:\s*\.\.\.)?\s+(?:On|Off|WDDM|TCC)\s*\|",
@@ -229,6 +238,13 @@ PATTERNS: List[FactPattern] = [
         r"(?:Successfully opened (?:dynamic|CUDA) library|successfully opened CUDA library) (?P<loaded>[\w.+-]+)",
         10,
         "successfully opened",
+    ),
+    # `ls -l /usr/local/cuda/lib64/libcud*` (TF 1.x's issue template asked for it): a regular file, not a symlink
+    _p(
+        r"^-[-rwxs]{9}\S*\s+\d+\s.*?(?P<loaded>lib(?:cudart|cudnn)\.so\.\d+\.\d+(?:\.\d+)*)\s*$",
+        25,
+        "libcudart.so.",
+        "libcudnn.so.",
     ),
 ]
 
@@ -457,6 +473,10 @@ class FactCollector:
     # the value alone, as printed, echoed by the REPL ('2.6.0') or pasted in Markdown bold (**'2.6.0'**)
     _BARE_VERSION = regex.compile(r"^\s*(?:Version:\s*)?(?:\*\*)?['\"]?v?(?P<v>" + _TF + r")['\"]?(?:\*\*)?\s*$")
     SECTION_REACH = 3  # lines between the header and its value
+    # TF's issue template: `python -c "import tensorflow as tf; print(tf.version.GIT_VERSION, tf.version.VERSION)"`
+    # prints "v2.13.0-rc0-2-g1e17a41ea93 2.13.0-rc0" (TF 1.x: "b'v1.12.0-0-ga6d8ffae09' 1.12.0"; source builds: "unknown 1.14.0")
+    _GIT_VERSION = regex.compile(r"^\s*(?:b?'?v\d+\.\d+\S*-g[0-9a-f]{6,}'?|unknown)\s+['\"]?(?P<v>" + _TF + r")['\"]?\s*$")
+    _VERSIONISH = regex.compile(r"\s*(?:b?['\"])?(?:v\d|unknown |\d+\.\d)")  # worth a look by _section_value
 
     def _section_value(self, line: int, text: str) -> None:
         m = self._SECTION.match(text)
@@ -464,6 +484,15 @@ class FactCollector:
             self._section = ("python_version" if m.group("py") else "tf_version", line)
             return
         if self._section is None or line - self._section[1] > self.SECTION_REACH:
+            g = self._GIT_VERSION.match(text)
+            if g:
+                self.set("tf_version", normalise("tf_version", g.group("v")), 9, line, text)
+            else:
+                # `python -c "import tensorflow as tf; print(tf.__version__)"` pasted without its command:
+                # a release that exists (1.0-1.15, 2.x) alone on a line; weakest: any statement of the version wins
+                v = self._BARE_VERSION.match(text)
+                if v and _TF_RELEASE.match(v.group("v")):
+                    self.set("tf_version", normalise("tf_version", v.group("v")), 45, line, text)
             return
         v = self._BARE_VERSION.match(text)
         if v:
@@ -483,7 +512,7 @@ class FactCollector:
         """Read the facts of one line (`facts`: its LineFacts, when the caller has them)."""
         if facts is None:
             facts = LineFacts(text, message, low, found)
-        if "version" in text or "Name: " in text or self._section is not None:
+        if self._section is not None or "version" in text or "Name: " in text or (len(text) <= 80 and self._VERSIONISH.match(text)):
             self._section_value(line, text)
         if facts.stats_header:
             self._stats_line = line
@@ -519,7 +548,8 @@ def _propose(out: List[Tuple[str, str, int]], g: Dict[str, str], rank: int) -> N
             if ver and (name == "cudart" or (name in ("cublas", "cufft", "curand", "cusolver", "cusparse") and "." in ver)):
                 # a library that loaded shows the CUDA in use; one that could not be loaded only the CUDA wanted
                 fact = "cuda_runtime" if key == "loaded" else "cuda_wanted"
-                out.append((fact, nz.cuda_version(ver), rank + 5 if name != "cudart" else rank))
+                cuda = ".".join(nz.cuda_version(ver).split(".")[:2])  # libcudart.so.8.0.27 is CUDA 8.0
+                out.append((fact, cuda, rank + 5 if name != "cudart" else rank))
             elif name == "cudnn" and ver and key == "loaded":
                 out.append(("cudnn_runtime", ver, 70))
     if "pkg_name" in g:
