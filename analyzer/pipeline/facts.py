@@ -512,7 +512,12 @@ class FactCollector:
         """Read the facts of one line (`facts`: its LineFacts, when the caller has them)."""
         if facts is None:
             facts = LineFacts(text, message, low, found)
-        if self._section is not None or "version" in text or "Name: " in text or (len(text) <= 80 and self._VERSIONISH.match(text)):
+        if (
+            self._section is not None
+            or "version" in text
+            or "Name: " in text
+            or (len(text) <= 80 and self._VERSIONISH.match(text))
+        ):
             self._section_value(line, text)
         if facts.stats_header:
             self._stats_line = line
