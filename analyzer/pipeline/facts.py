@@ -123,7 +123,6 @@ def _p(pattern: str, rank: int, *keywords: str) -> FactPattern:
 _V = r"(\d+\.\d+(?:\.\d+)?(?:[-_.]?(?:rc|dev|a|b)\d*)?)"
 # A TF release as printed, suffix kept: 2.16.0rc0, 2.16.0-dev20240101 (nightly), 2.15.0.post1, 2.20.0-dev0+selfbuilt.
 _TF = r"\d+\.\d+(?:\.\d+)?(?:[-_.]?(?:rc|dev|post)\d*)*(?:\+[\w.]+)?"
-_TF_RELEASE = re.compile(r"(?:1\.(?:\d|1[0-5])|2\.(?:\d|[12]\d))\.\d+(?:[-_.]?rc\d+)?$")  # 1.0-1.15, 2.0-2.29: X.Y.Z
 _MEMORY: FactPattern = _p(r"([\d.]+)\s*([GM])i?B", 0)
 _MEMORY_UNIT: FactPattern = _p(r"[GM]i?B", 0)
 
@@ -476,23 +475,18 @@ class FactCollector:
     # TF's issue template: `python -c "import tensorflow as tf; print(tf.version.GIT_VERSION, tf.version.VERSION)"`
     # prints "v2.13.0-rc0-2-g1e17a41ea93 2.13.0-rc0" (TF 1.x: "b'v1.12.0-0-ga6d8ffae09' 1.12.0"; source builds: "unknown 1.14.0")
     _GIT_VERSION = regex.compile(r"^\s*(?:b?'?v\d+\.\d+\S*-g[0-9a-f]{6,}'?|unknown)\s+['\"]?(?P<v>" + _TF + r")['\"]?\s*$")
-    _VERSIONISH = regex.compile(r"\s*(?:b?['\"])?(?:v\d|unknown |\d+\.\d)")  # worth a look by _section_value
+    _VERSIONISH = regex.compile(r"\s*(?:b?')?(?:v\d|unknown )")  # a GIT_VERSION line: worth a look by _section_value
 
     def _section_value(self, line: int, text: str) -> None:
         m = self._SECTION.match(text)
         if m:
             self._section = ("python_version" if m.group("py") else "tf_version", line)
             return
+        g = self._GIT_VERSION.match(text)
+        if g:
+            self.set("tf_version", normalise("tf_version", g.group("v")), 9, line, text)
+            return
         if self._section is None or line - self._section[1] > self.SECTION_REACH:
-            g = self._GIT_VERSION.match(text)
-            if g:
-                self.set("tf_version", normalise("tf_version", g.group("v")), 9, line, text)
-            else:
-                # `python -c "import tensorflow as tf; print(tf.__version__)"` pasted without its command:
-                # a release that exists (1.0-1.15, 2.x) alone on a line; weakest: any statement of the version wins
-                v = self._BARE_VERSION.match(text)
-                if v and _TF_RELEASE.match(v.group("v")):
-                    self.set("tf_version", normalise("tf_version", v.group("v")), 45, line, text)
             return
         v = self._BARE_VERSION.match(text)
         if v:
