@@ -153,6 +153,14 @@ tensorflow.python.framework.errors_impl.UnknownError: 2 root error(s) found.
         ("LLVM ERROR: PTX version 8.5 does not support target 'sm_120' (or 'sm_120a'). Minimum required PTX version is 8.7\n",
          "compute_capability", "12.0"),
         ("ptxas fatal   : Value 'sm_89' is not defined for option 'gpu-name'\n", "compute_capability", "8.9"),
+        # TF's CUDA diagnostics name the driver's library file
+        ("2025-01-12 22:03:03.893195: I external/local_xla/xla/stream_executor/cuda/cuda_diagnostics.cc:197] found DLL "
+         "info with resolved path: /usr/lib64/libcuda.so.565.77\n", "driver_version", "565.77"),
+        # CPython's own frames on Windows carry its build folder
+        ('  File "D:\\obj\\windows-release\\37amd64_Release\\msi_python\\zip_amd64\\imp.py", line 242, in load_module\n',
+         "python_version", "3.7"),
+        # pip's requirement with a two-part release
+        ("No matching distribution found for tensorflow==1.2\n", "tf_version", "1.2"),
         # an embedded interpreter's folder (DeepFaceLab)
         ('  File "C:\\DeepFaceLab\\_internal\\python-3.6.8\\lib\\site-packages\\tensorflow\\python\\client\\session.py", line 1334\n',
          "python_version", "3.6"),

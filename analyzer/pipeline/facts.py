@@ -47,6 +47,7 @@ REPORT_FACTS = (
     "gpu_name",
     "compute_capability",
     "gpu_memory_mb",
+    "gpu_expected",  # the log's sign that a GPU is expected here (a GPU check in the script, the GPU package...)
     "missing_libraries",
     "loaded_libraries",
     "packages",
@@ -145,6 +146,14 @@ PATTERNS: List[FactPattern] = [
         "tf ",
     ),
     _p(r"(?i)\btf\.__version__\W+(?P<tf_version>" + _TF + ")", 15, "__version__"),
+    # pip's requirement with a two-part release ("tensorflow==1.2"): the three-part form is read above
+    _p(
+        r"(?i)\b(?:tensorflow|tf)(?:[-_]gpu)?==(?P<tf_version>\d+\.\d+)(?:[^.\d]|$)",
+        20,
+        "tensorflow==",
+        "tensorflow-gpu==",
+        "tensorflow_gpu==",
+    ),
     _p(r"(?i)\b(?:tensorflow|tf)(?:[-_]gpu)?\s+(?P<tf_version>" + _TF + r")\b", 30),
     # --- Python ---------------------------------------------------------------------------
     _p(r"(?i)\bpython(?: version)?\s*[:=]?\s*(?P<python_version>3\.\d+(?:\.\d+)?|2\.7(?:\.\d+)?)\b", 10, "python"),
@@ -166,6 +175,8 @@ PATTERNS: List[FactPattern] = [
     # an egg or wheel built for one Python: "object_detection-0.1-py3.10.egg"
     _p(r"-py(?P<python_version>3\.\d+)\.egg\b", 40, ".egg"),
     _p(r"[\\/]Python(?P<python_version>3)(?P<_py_minor>\d{1,2})[\\/]", 45, "python3"),
+    # CPython's Windows build machine, in the frames of its own modules: "D:\\obj\\windows-release\\37amd64_Release\\..."
+    _p(r"windows-release[\\/](?P<python_version>3)(?P<_py_minor>\d{1,2})(?:amd64|win32|arm64)_Release", 40, "windows-release"),
     # --- CUDA -----------------------------------------------------------------------------
     _p(r"Cuda compilation tools, release (?P<cuda_runtime>\d+\.\d+)", 20, "cuda compilation tools"),
     _p(r"(?i)\bcuda(?:_version)?['\"]?\s*[:=]\s*['\"]?(?P<cuda_compiled>\d+\.\d+)['\"]", 15, "cuda_version"),
@@ -187,6 +198,8 @@ PATTERNS: List[FactPattern] = [
     _p(r"Kernel Module(?: for \w+)?\s+(?P<driver_version>\d+\.\d+(?:\.\d+)?)", 12, "kernel module"),
     _p(r"kernel reported version is: (?P<driver_version>\d+\.\d+(?:\.\d+)?)", 14, "kernel reported version"),
     _p(r"libcuda reported version is: (?P<driver_version>\d+\.\d+(?:\.\d+)?)", 16, "libcuda reported version"),
+    # the driver's own library, named with its version ("found DLL info with resolved path: /usr/lib64/libcuda.so.565.77")
+    _p(r"\blibcuda\.so\.(?P<driver_version>\d{3}\.\d+(?:\.\d+)?)\b", 17, "libcuda.so."),
     _p(r"(?i)possibly insufficient driver version: (?P<driver_version>\d+\.\d+(?:\.\d+)?)", 18, "insufficient driver version"),
     # --- GPU ------------------------------------------------------------------------------
     _p(
@@ -211,6 +224,24 @@ PATTERNS: List[FactPattern] = [
         "geforce",
         "tesla",
         "quadro",
+    ),
+    # The log shows a GPU is expected here, though TF may not have found one: the script checks for it,
+    # the GPU package or environment is in use, or TF's GPU executor enumerated a device (its NUMA lines).
+    # With it, TF's "ignore if you have no GPU" lines about a missing CUDA runtime are the problem asked about.
+    _p(
+        r"(?i)(?P<gpu_expected>list_physical_devices\(\s*(?:device_type\s*=\s*)?['\"]GPU|is_gpu_available|gpu_device_name\(|"
+        r"tfjs-node-gpu|tensorflow[-_]gpu\b|[\\/]envs[\\/][\w.-]*gpu[\w.-]*[\\/]|cuda_gpu_executor\.cc|CUDA_VISIBLE_DEVICES=\d)",
+        30,
+        "list_physical_devices",
+        "is_gpu_available",
+        "gpu_device_name(",
+        "tfjs-node-gpu",
+        "tensorflow-gpu",
+        "tensorflow_gpu",
+        "gpu\\",
+        "gpu/",
+        "cuda_gpu_executor.cc",
+        "cuda_visible_devices=",
     ),
     _p(r"(?:deviceMemorySize|totalMemory): (?P<gpu_memory_mb>[\d.]+[GM]iB)", 10, "devicememorysize", "totalmemory"),
     _p(r"\|\s+\d+MiB /\s*(?P<gpu_memory_mb>\d+)MiB\s+\|", 12, "mib /"),
