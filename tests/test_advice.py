@@ -283,8 +283,9 @@ _NO_CUDART_LINES = {
         "2023-05-05 02:37:59.878527: I tensorflow/compiler/xla/stream_executor/cuda/cuda_gpu_executor.cc:996] successful "
         "NUMA node read from SysFS had negative value (-1), but there must be at least one NUMA node, so returning NUMA node zero\n",
         '  File "C:\\Users\\dell\\.conda\\envs\\tf-gpu\\lib\\site-packages\\tensorflow\\__init__.py", line 41, in <module>\n',
+        "This container image and its contents are governed by the NVIDIA Deep Learning Container License.\n",
     ],
-    ids=["gpu-check", "gpu-executor", "gpu-env"],
+    ids=["gpu-check", "gpu-executor", "gpu-env", "cuda-container"],
 )
 def test_no_cuda_runtime_is_the_problem_when_the_log_shows_a_gpu_is_expected(era, cue):
     """Alone, these lines are what TF prints on every machine without a GPU (harmless); with a sign that a

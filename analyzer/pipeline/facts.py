@@ -226,11 +226,13 @@ PATTERNS: List[FactPattern] = [
         "quadro",
     ),
     # The log shows a GPU is expected here, though TF may not have found one: the script checks for it,
-    # the GPU package or environment is in use, or TF's GPU executor enumerated a device (its NUMA lines).
+    # the GPU package, environment or NVIDIA CUDA container is in use, or TF's GPU executor enumerated a
+    # device (its NUMA lines).
     # With it, TF's "ignore if you have no GPU" lines about a missing CUDA runtime are the problem asked about.
     _p(
         r"(?i)(?P<gpu_expected>list_physical_devices\(\s*(?:device_type\s*=\s*)?['\"]GPU|is_gpu_available|gpu_device_name\(|"
-        r"tfjs-node-gpu|tensorflow[-_]gpu\b|[\\/]envs[\\/][\w.-]*gpu[\w.-]*[\\/]|cuda_gpu_executor\.cc|CUDA_VISIBLE_DEVICES=\d)",
+        r"tfjs-node-gpu|tensorflow[-_]gpu\b|[\\/]envs[\\/][\w.-]*gpu[\w.-]*[\\/]|cuda_gpu_executor\.cc|CUDA_VISIBLE_DEVICES=\d|"
+        r"NVIDIA Deep Learning Container License)",  # the banner of NVIDIA's CUDA and NGC container images
         30,
         "list_physical_devices",
         "is_gpu_available",
@@ -242,6 +244,7 @@ PATTERNS: List[FactPattern] = [
         "gpu/",
         "cuda_gpu_executor.cc",
         "cuda_visible_devices=",
+        "nvidia deep learning container license",
     ),
     _p(r"(?:deviceMemorySize|totalMemory): (?P<gpu_memory_mb>[\d.]+[GM]iB)", 10, "devicememorysize", "totalmemory"),
     _p(r"\|\s+\d+MiB /\s*(?P<gpu_memory_mb>\d+)MiB\s+\|", 12, "mib /"),
