@@ -163,7 +163,15 @@ tensorflow.python.framework.errors_impl.UnknownError: 2 root error(s) found.
         ("No matching distribution found for tensorflow==1.2\n", "tf_version", "1.2"),
         # an embedded interpreter's folder (DeepFaceLab)
         ('  File "C:\\DeepFaceLab\\_internal\\python-3.6.8\\lib\\site-packages\\tensorflow\\python\\client\\session.py", line 1334\n',
-         "python_version", "3.6"),
+         "python_version", "3.6.8"),
+        # the dynamic linker, and cuDNN's own loader, name the library that is missing
+        ("tensorflow_model_server: error while loading shared libraries: libcuda.so.1: cannot open shared object file: "
+         "No such file or directory\n", "missing_libraries", ["libcuda.so.1"]),
+        ("Could not load library libcudnn_cnn_infer.so.8. Error: libcuda.so: cannot open shared object file: No such file "
+         "or directory\n", "missing_libraries", ["libcuda.so"]),
+        # TF's cuDNN mismatch line cut before its second half
+        ("2023-06-01 15:58:54.130390: E tensorflow/compiler/xla/stream_executor/cuda/cuda_dnn.cc:417] Loaded runtime "
+         "CuDNN library: 8.1.1 but source was compiled wit\n", "cudnn_runtime", "8.1.1"),
     ],
 )
 def test_real_log_version_forms(log, key, want):

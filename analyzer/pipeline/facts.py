@@ -160,7 +160,7 @@ PATTERNS: List[FactPattern] = [
     _p(r"(?i)\bpython(?: version)?\s*[:=]?\s*(?P<python_version>3\.\d+(?:\.\d+)?|2\.7(?:\.\d+)?)\b", 10, "python"),
     # ".../python3.8/site-packages", and embedded interpreters: "_internal\\python-3.6.8\\lib\\site-packages" (DeepFaceLab)
     _p(
-        r"(?i)(?:[\\/]|\b)python[\\/-]?(?P<python_version>[23]\.\d+)(?:\.\d+)?[\\/](?:lib[\\/])?(?:site|dist)-packages",
+        r"(?i)(?:[\\/]|\b)python[\\/-]?(?P<python_version>[23]\.\d+(?:\.\d+)?)[\\/](?:lib[\\/])?(?:site|dist)-packages",
         40,
         "-packages",
     ),
@@ -183,13 +183,15 @@ PATTERNS: List[FactPattern] = [
     _p(r"(?i)\bcuda(?:_version)?['\"]?\s*[:=]\s*['\"]?(?P<cuda_compiled>\d+\.\d+)['\"]", 15, "cuda_version"),
     _p(r"(?i)built (?:with|against) CUDA[: ]+(?P<cuda_compiled>\d+\.\d+)", 15, "built with cuda", "built against cuda"),
     # not a package's build suffix ("libcudnn8 8.0.4.30-1+cuda11.0": that cuDNN was built for CUDA 11.0)
-    _p(r"(?i)(?<![+\w-])CUDA(?:/cuDNN)?(?: version)?\s*[:=]?\s*(?P<cuda_runtime>\d+\.\d+)\b(?!\s*\|)", 60, "cuda"),
+    _p(r"(?i)(?<![+\w-])CUDA(?:/cuDNN)?(?: version)?\s*[:=]?\s*(?P<cuda_runtime>\d+\.\d+(?:\.\d+)?)\b(?!\s*\|)", 60, "cuda"),
     # --- cuDNN ----------------------------------------------------------------------------
     _p(
         r"Loaded runtime CuDNN library: (?P<cudnn_runtime>[\d.]+?)\.?(?: \(compatibility version \d+\))? but source was compiled with:? (?P<cudnn_compiled>\d[\d.]*?)\.?(?: \(|\s|$)",
         5,
         "loaded runtime cudnn",
     ),
+    # the same line cut before its second half, as excerpts often are
+    _p(r"Loaded runtime CuDNN library: (?P<cudnn_runtime>\d+(?:\.\d+)+)", 6, "loaded runtime cudnn"),
     _p(r"Loaded cuDNN version (?P<cudnn_runtime>\d+)", 10, "loaded cudnn version"),
     _p(r"(?i)\bcudnn_version['\"]?\s*[:=]\s*['\"](?P<cudnn_compiled>\d+(?:\.\d+)*)['\"]", 15, "cudnn_version"),
     _p(r"(?i)\bcuDNN(?: version)?\s*[:=]?\s*v?(?P<cudnn_runtime>\d+\.\d+(?:\.\d+)?)\b", 60, "cudnn"),
@@ -273,7 +275,10 @@ PATTERNS: List[FactPattern] = [
         "couldn't open cuda library",
     ),
     _p(
-        r"(?:ImportError|OSError): (?:.*?[\\/])?(?P<missing>lib[\w+-]+\.so[\w.]*): cannot open shared object file",
+        # Python's ImportError/OSError, the dynamic linker starting a program ("tensorflow_model_server: error while
+        # loading shared libraries: ..."), cuDNN's own loader ("Could not load library X. Error: ...")
+        r"(?:ImportError|OSError|error while loading shared libraries|\. Error): (?:.*?[\\/])?(?P<missing>lib[\w+-]+\.so[\w.]*): "
+        r"cannot open shared object file",
         10,
         "cannot open shared object file",
     ),
