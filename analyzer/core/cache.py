@@ -6,9 +6,9 @@ Hyperscan prefilter and compiling `regex` patterns (its parser is pure Python,
 are cached as files in the user's cache folder (`$TFLOG_CACHE_DIR`, else
 `$XDG_CACHE_HOME/tflog`, else `~/.cache/tflog`; `TFLOG_NO_CACHE=1` turns it off):
 
-- the validated rules as JSON (plain data only), named by a hash of everything
-  they were built from: every rule file's path and bytes, tflog's version, the
-  Python version and the source of the modules that build rules;
+- the validated rules as plain data (marshal; analyzer/kb/load.py), named by a hash
+  of everything they were built from: every rule file's path and bytes, tflog's
+  version, the Python version and the source of the modules that build rules;
 - other tables (`cached_json`), named by a hash of their files;
 - Hyperscan's serialised database, named by a hash of its patterns and version;
 - compiled `regex` patterns (`compile_regex`), as the data the regex module's

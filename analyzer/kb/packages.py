@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Dict, Iterable, List, Optional, Tuple
-
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.version import InvalidVersion, Version
+from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Tuple
 
 from .compat import compat
+
+if TYPE_CHECKING:  # `packaging` is imported where a package list is checked: ~5 ms of a small log's start-up
+    from packaging.version import Version
 
 
 def parse_packages(items: Iterable[str]) -> Dict[str, str]:
@@ -34,6 +34,8 @@ def canonical(name: str) -> str:
 
 
 def _version(v: str) -> Optional[Version]:
+    from packaging.version import InvalidVersion, Version
+
     try:
         return Version(v)
     except InvalidVersion:
@@ -47,10 +49,14 @@ def _mm(v: Optional[Version]) -> Optional[Tuple[int, int]]:
 
 def _in(spec: str, installed: Version) -> Optional[bool]:
     """Does `installed` satisfy a table's version spec? None when the spec is not one tflog reads."""
+    from packaging.version import Version
+
     spec = str(spec).strip()
     if spec == "*":
         return True
     if re.fullmatch(r"[<>=!~].*", spec):
+        from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
         try:
             return SpecifierSet(spec).contains(installed, prereleases=True)
         except InvalidSpecifier:
@@ -74,6 +80,8 @@ def package_conflicts(packages: Dict[str, str], tf_version: Optional[str]) -> Li
 @lru_cache(maxsize=1024)
 def _conflicts(items: Tuple[Tuple[str, str], ...], tf_version: Optional[str]) -> Tuple[str, ...]:
     """package_conflicts, remembered: the same package list recurs in log after log."""
+    from packaging.version import Version
+
     packages = dict(items)
     tables = compat().tables.get("packages") or {}
     tf = _version(tf_version or packages.get("tensorflow", "") or packages.get("tensorflow-gpu", "") or "")

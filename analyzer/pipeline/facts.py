@@ -446,7 +446,7 @@ class FactCollector:
     # A version on a line of its own, read as the fact a header a few lines above names: TF's issue
     # template ("### TensorFlow version" then "2.17.0"), the bug-report form ("TensorFlow version (use
     # command below):"), or a script's `print(tf.__version__)` followed by its output.
-    _SECTION = regex.compile(
+    _SECTION = compile_regex(
         r"^\s*(?:#{2,4}\s*(?P<tf>TensorFlow version)\b|#{2,4}\s*(?P<py>Python version)\b|"
         r"[-*]?\s*\**(?P<tf2>TensorFlow version)(?: \(use command below\))?\**:?\s*$|"
         r".*print\(\s*(?:tf|tensorflow)\.__version__\s*\)\s*['\"]?\s*$|"
@@ -455,7 +455,7 @@ class FactCollector:
         regex.I,
     )
     # the value alone, as printed, echoed by the REPL ('2.6.0') or pasted in Markdown bold (**'2.6.0'**)
-    _BARE_VERSION = regex.compile(r"^\s*(?:Version:\s*)?(?:\*\*)?['\"]?v?(?P<v>" + _TF + r")['\"]?(?:\*\*)?\s*$")
+    _BARE_VERSION = compile_regex(r"^\s*(?:Version:\s*)?(?:\*\*)?['\"]?v?(?P<v>" + _TF + r")['\"]?(?:\*\*)?\s*$")
     SECTION_REACH = 3  # lines between the header and its value
 
     def _section_value(self, line: int, text: str) -> None:
