@@ -12,9 +12,9 @@ not cached.
 from __future__ import annotations
 
 import marshal
+import os
 import sys
 from functools import lru_cache
-from pathlib import Path
 from typing import List, Optional
 
 from analyzer.core.cache import cache_dir, digest, read_blob, write_blob
@@ -54,25 +54,30 @@ def _rules_key(rule_dirs: tuple, include_builtin: bool) -> Optional[str]:
         from analyzer.core import normalize
 
         from . import rules as knowledge
-        from .rules import builtin_rules_dir, rule_files
+        from .rules import builtin_rules_path, rule_file_paths
 
         h = digest(f"tflog {__version__} python {sys.version} builtin {include_builtin} marshal\n".encode())
         for module in (knowledge, normalize):
             if module.__file__ is None:  # not loaded from a file (frozen): nothing to hash, so no cache
                 return None
-            h.update(Path(module.__file__).read_bytes())
-        builtin = builtin_rules_dir()
-        files: List[Path] = [builtin / "categories.yaml"]
-        for d in ([builtin] if include_builtin else []) + [Path(x) for x in rule_dirs]:
-            files.append(Path(d))  # the folder itself: its name is part of every rule's `file`
-            files.extend(rule_files(Path(d)))
+            h.update(_read(module.__file__))
+        builtin = builtin_rules_path()
+        files: List[str] = [os.path.join(builtin, "categories.yaml")]
+        for d in ([builtin] if include_builtin else []) + list(rule_dirs):
+            files.append(d)  # the folder itself, as given: its name is part of every rule's `file`
+            files.extend(rule_file_paths(d))
         for f in files:
             h.update(f"\0{f}\0".encode())
-            if f.is_file():
-                h.update(f.read_bytes())
+            if os.path.isfile(f):
+                h.update(_read(f))
         return h.hexdigest()
     except Exception:  # a missing folder, an unreadable file: the normal loader reports it
         return None
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as f:
+        return f.read()
 
 
 def _read_rules(key: str):
