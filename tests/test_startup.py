@@ -37,15 +37,20 @@ sys.exit(status)
 """
 
 NOT_ON_A_PLAIN_ANALYSIS = ("rich", "typer", "click", "yaml", "rapidfuzz", "pathlib", "multiprocessing", "concurrent",
-                           "importlib.resources", "hashlib", "textwrap")
+                           "importlib.resources", "hashlib", "textwrap", "packaging")
 
 
-def imported(*args, env) -> set:
+def run(*args, env):
+    """(modules tflog imported, its standard output)."""
     p = subprocess.run([sys.executable, "-c", SCRIPT, *map(str, args)], capture_output=True, env=env, cwd=ROOT,
                        timeout=120)
     assert p.returncode in (0, 1), p.stderr.decode()[-3000:]
     line = p.stderr.decode().rsplit("\nMODULES ", 1)[1]
-    return set(json.loads(line))
+    return set(json.loads(line)), p.stdout
+
+
+def imported(*args, env) -> set:
+    return run(*args, env=env)[0]
 
 
 def top(modules: set, names) -> set:
@@ -74,6 +79,20 @@ def test_the_terminal_formats_and_typer_still_load_what_they_need(env):
     log = SAMPLES / "cudnn_missing.log"
     assert "rich.console" in imported("analyze", log, "--format", "rich", env=env)
     assert "typer" in imported("analyze", "--help", env=env)
+
+
+def test_a_package_list_seen_before_needs_no_packaging(env, tmp_path):
+    """Conflicts in a pasted package list are remembered between runs (kb/packages.py): the same report,
+    without importing `packaging` the second time."""
+    log = tmp_path / "pip.log"
+    log.write_text("$ pip list\nkeras                        3.0.1\nnumpy                        1.26.4\n"
+                   "tensorflow                   2.15.0\ntensorflow-estimator         2.15.0\n")
+    first_modules, first = run("analyze", log, "-f", "json", env=env)
+    again_modules, again = run("analyze", log, "-f", "json", env=env)
+    uncached = run("analyze", log, "-f", "json", env={**env, "TFLOG_NO_CACHE": "1"})[1]
+    assert "keras>=2.15.0,<2.16" in json.loads(first)["facts"]["package_conflicts"][0]
+    assert first == again == uncached
+    assert "packaging.version" in first_modules and not top(again_modules, ["packaging"])
 
 
 PATTERNS = [

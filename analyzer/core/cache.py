@@ -9,7 +9,7 @@ are cached as files in the user's cache folder (`$TFLOG_CACHE_DIR`, else
 - the validated rules as plain data (marshal; analyzer/kb/load.py), named by a hash
   of everything they were built from: every rule file's path and bytes, tflog's
   version, the Python version and the source of the modules that build rules;
-- other tables (`cached_json`), named by a hash of their files;
+- other tables (`cached_data`; marshal), named by a hash of their files;
 - Hyperscan's serialised database, named by a hash of its patterns and version;
 - compiled `regex` patterns (`compile_regex`), as the data the regex module's
   own pickle support saves and rebuilds a pattern from (marshal, no pickle);
@@ -27,11 +27,10 @@ from __future__ import annotations
 
 import atexit
 import copyreg
-import json
 import marshal
 import os
 import sys
-from typing import Any, Callable, Iterable, Optional, Union
+from typing import Any, Callable, Iterable, Optional, Tuple, Union
 
 from .version import __version__
 
@@ -135,13 +134,15 @@ def _prune(d: str, kind: str) -> None:
             pass
 
 
-def cached_json(kind: str, files: Iterable[str], build: Callable[[], Any]) -> Any:
-    """`build()`, which must return plain JSON data derived only from `files`, cached on disk by
-    the files' paths and bytes (and tflog's version). For tables that take long to parse."""
+def cached_data(kind: str, files: Iterable[str], build: Callable[[], Any]) -> Tuple[Any, Optional[str]]:
+    """`build()`, which must return plain data derived only from `files`, cached on disk by the
+    files' paths and bytes (and tflog's version), and the key it is cached under (None when the
+    cache is off). For tables that take long to parse. Stored with marshal (built-in types only;
+    data that does not come back equal, a YAML date say, is not cached)."""
     key = None
     if cache_dir() is not None:
         try:
-            h = digest(f"{kind} tflog {__version__} python {sys.version}\n".encode())
+            h = digest(f"{kind} tflog {__version__} python {sys.version} marshal\n".encode())
             for f in files:
                 h.update(f"\0{f}\0".encode())
                 with open(f, "rb") as fh:
@@ -153,28 +154,18 @@ def cached_json(kind: str, files: Iterable[str], build: Callable[[], Any]) -> An
         body = read_blob(kind, key)
         if body is not None:
             try:
-                return _json_loads(body)
+                return marshal.loads(body), key
             except Exception:
                 pass
     data = build()
     if key is not None:
-        body = _json_dumps(data)
-        if body is not None:
-            write_blob(kind, key, body)
-    return data
-
-
-def _json_dumps(data: Any) -> Optional[bytes]:
-    """`data` as JSON bytes, or None when JSON would not give it back unchanged (a YAML date, say)."""
-    try:
-        body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        return body if _json_loads(body) == data else None
-    except Exception:
-        return None
-
-
-def _json_loads(body: bytes) -> Any:
-    return json.loads(body.decode("utf-8"))
+        try:
+            body = marshal.dumps(data)
+            if marshal.loads(body) == data:
+                write_blob(kind, key, body)
+        except Exception:
+            pass
+    return data, key
 
 
 # --- stores: small dicts kept in cache files -----------------------------------------------------

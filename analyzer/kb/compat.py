@@ -177,6 +177,7 @@ class Compat:
 
     def __init__(self, tables: Dict[str, Dict[str, Any]]):
         self.tables = tables
+        self.cache_key: Optional[str] = None  # set by compat() when the tables came through the disk cache
         try:
             self._index_builds(tables["tested_builds"])
             self._index_drivers(tables["cuda_drivers"])
@@ -386,13 +387,16 @@ class Compat:
 @lru_cache(maxsize=1)
 def compat() -> Compat:
     """The built-in tables, loaded and indexed once per process."""
-    from analyzer.core.cache import cached_json  # the parsed tables, kept between runs (keyed by the files' bytes)
+    from analyzer.core.cache import cached_data  # the parsed tables, kept between runs (keyed by the files' bytes)
 
     from .rules import builtin_rules_path  # a string: no pathlib on a plain analysis's path
 
     folder = os.path.join(builtin_rules_path(), "compat")
     files = [os.path.join(folder, f"{name}.yaml") for name in TABLE_FILES]
-    return Compat(cached_json("compat", files, load_tables))
+    tables, key = cached_data("compat", files, load_tables)
+    c = Compat(tables)
+    c.cache_key = key  # keys what is remembered about these tables between runs (kb/packages.py)
+    return c
 
 
 def tables() -> Dict[str, Dict[str, Any]]:

@@ -9,9 +9,10 @@ break. A conflict is a finding even when the log has no traceback (rule deps-pac
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
-from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple
 
 from .compat import compat
 
@@ -79,7 +80,50 @@ def package_conflicts(packages: Dict[str, str], tf_version: Optional[str]) -> Li
 
 @lru_cache(maxsize=1024)
 def _conflicts(items: Tuple[Tuple[str, str], ...], tf_version: Optional[str]) -> Tuple[str, ...]:
-    """package_conflicts, remembered: the same package list recurs in log after log."""
+    """package_conflicts, remembered: the same package list recurs in log after log (one machine's
+    CI, a pre-commit hook). Also between runs, in the disk cache (`_store`): reading versions needs
+    `packaging`, whose import and patterns cost ~5 ms of a small log's start-up."""
+    store = _store()
+    saved = store.get((items, tf_version)) if store is not None else None
+    if isinstance(saved, tuple):
+        return saved
+    out = _check(items, tf_version)
+    if store is not None:
+        store.put((items, tf_version), out)
+    return out
+
+
+_stores: Dict[str, Any] = {}
+
+
+def _store():
+    """The disk store of `_conflicts` results for the tables loaded now (None when the cache is off).
+    Its key: the tables' cache key, this file's source and which `packaging` is installed (found, not
+    imported: its file's path, size and time)."""
+    from analyzer.core.cache import Store, digest
+
+    tables_key = compat().cache_key
+    if tables_key is None:
+        return None
+    store = _stores.get(tables_key)
+    if store is None:
+
+        def store_key() -> str:
+            from importlib.machinery import PathFinder
+
+            spec = PathFinder.find_spec("packaging")
+            if spec is None or spec.origin is None:
+                raise LookupError("packaging is not installed")  # Store treats a failing key as no file
+            st = os.stat(spec.origin)
+            with open(__file__, "rb") as f:
+                source = f.read()
+            return digest(f"{tables_key} packaging {spec.origin} {st.st_size} {st.st_mtime_ns}\n".encode() + source).hexdigest()
+
+        store = _stores[tables_key] = Store("packages", store_key, max_entries=2000)
+    return store
+
+
+def _check(items: Tuple[Tuple[str, str], ...], tf_version: Optional[str]) -> Tuple[str, ...]:
     from packaging.version import Version
 
     packages = dict(items)
