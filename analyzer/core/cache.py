@@ -327,6 +327,19 @@ def _rebuilt_equals(state: tuple, pattern) -> bool:
         return False
 
 
+def installed(package: str) -> str:
+    """Which `package` is installed, without importing it: its file's path, size and time, for the keys
+    of stores whose results depend on it. Raises LookupError when it is not found on sys.path (a
+    Store treats a failing key as no file). importlib.machinery, not importlib.util: ~0.5 ms less."""
+    from importlib.machinery import PathFinder
+
+    spec = PathFinder.find_spec(package)
+    if spec is None or spec.origin is None:
+        raise LookupError(f"{package} is not installed")
+    st = os.stat(spec.origin)
+    return f"{spec.origin} {st.st_size} {st.st_mtime_ns}"
+
+
 # --- fuzzy results -------------------------------------------------------------------------------
 
 _fuzzy_stores: dict = {}
@@ -344,15 +357,7 @@ def fuzzy_store(kb) -> Optional[Store]:
     if store is None:
 
         def store_key() -> str:
-            # Which rapidfuzz is installed, without importing it: its file's path, size and time.
-            import importlib.util
-
-            spec = importlib.util.find_spec("rapidfuzz")
-            if spec is None or spec.origin is None:
-                raise LookupError("rapidfuzz is not installed")  # Store treats a failing key as no file
-            origin = spec.origin
-            st = os.stat(origin)
-            return digest(f"{key} rapidfuzz {origin} {st.st_size} {st.st_mtime_ns}".encode()).hexdigest()
+            return digest(f"{key} rapidfuzz {installed('rapidfuzz')}".encode()).hexdigest()
 
         store = _fuzzy_stores[key] = Store("fuzzy", store_key, max_entries=20000)
     return store

@@ -9,7 +9,6 @@ break. A conflict is a finding even when the log has no traceback (rule deps-pac
 
 from __future__ import annotations
 
-import os
 import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple
@@ -98,9 +97,8 @@ _stores: Dict[str, Any] = {}
 
 def _store():
     """The disk store of `_conflicts` results for the tables loaded now (None when the cache is off).
-    Its key: the tables' cache key, this file's source and which `packaging` is installed (found, not
-    imported: its file's path, size and time)."""
-    from analyzer.core.cache import Store, digest
+    Its key: the tables' cache key, this file's source and which `packaging` is installed."""
+    from analyzer.core.cache import Store, digest, installed
 
     tables_key = compat().cache_key
     if tables_key is None:
@@ -109,15 +107,9 @@ def _store():
     if store is None:
 
         def store_key() -> str:
-            from importlib.machinery import PathFinder
-
-            spec = PathFinder.find_spec("packaging")
-            if spec is None or spec.origin is None:
-                raise LookupError("packaging is not installed")  # Store treats a failing key as no file
-            st = os.stat(spec.origin)
             with open(__file__, "rb") as f:
                 source = f.read()
-            return digest(f"{tables_key} packaging {spec.origin} {st.st_size} {st.st_mtime_ns}\n".encode() + source).hexdigest()
+            return digest(f"{tables_key} packaging {installed('packaging')}\n".encode() + source).hexdigest()
 
         store = _stores[tables_key] = Store("packages", store_key, max_entries=2000)
     return store
