@@ -256,3 +256,44 @@ def test_the_harmless_cudart_hint_is_not_a_symptom_in_a_log_with_a_gpu():
     text = render_text(report)
     assert "Symptoms of this" not in text
     assert text.count("TensorFlow's hint that a missing libcudart is harmless without a GPU") == 1
+
+
+# TF's own lines about a missing CUDA runtime (TF < 2.13: the libcudart dlerror and its "ignore if no GPU"
+# hint; TF >= 2.13: "Could not find cuda drivers on your machine, GPU will not be used").
+_NO_CUDART_LINES = {
+    "tf24": (
+        "2021-02-10 12:57:07.427237: W tensorflow/stream_executor/platform/default/dso_loader.cc:60] Could not load "
+        "dynamic library 'libcudart.so.11.0'; dlerror: libcudart.so.11.0: cannot open shared object file: No such file or directory\n"
+        "2021-02-10 12:57:07.427300: I tensorflow/stream_executor/cuda/cudart_stub.cc:29] Ignore above cudart dlerror "
+        "if you do not have a GPU set up on your machine.\n"
+    ),
+    "tf213": (
+        "2023-05-05 02:37:58.234754: I tensorflow/tsl/cuda/cudart_stub.cc:28] Could not find cuda drivers on your machine, GPU will not be used.\n"
+        "2023-05-05 02:37:58.271133: I tensorflow/core/platform/cpu_feature_guard.cc:182] This TensorFlow binary is "
+        "optimized to use available CPU instructions in performance-critical operations.\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("era", sorted(_NO_CUDART_LINES))
+@pytest.mark.parametrize(
+    "cue",
+    [
+        ">>> print(\"Num GPUs Available: \", len(tf.config.list_physical_devices('GPU')))\nNum GPUs Available:  0\n",
+        "2023-05-05 02:37:59.878527: I tensorflow/compiler/xla/stream_executor/cuda/cuda_gpu_executor.cc:996] successful "
+        "NUMA node read from SysFS had negative value (-1), but there must be at least one NUMA node, so returning NUMA node zero\n",
+        '  File "C:\\Users\\dell\\.conda\\envs\\tf-gpu\\lib\\site-packages\\tensorflow\\__init__.py", line 41, in <module>\n',
+        "This container image and its contents are governed by the NVIDIA Deep Learning Container License.\n",
+    ],
+    ids=["gpu-check", "gpu-executor", "gpu-env", "cuda-container"],
+)
+def test_no_cuda_runtime_is_the_problem_when_the_log_shows_a_gpu_is_expected(era, cue):
+    """Alone, these lines are what TF prints on every machine without a GPU (harmless); with a sign that a
+    GPU is expected here (the script checks for one, TF's GPU executor saw a device, a GPU environment),
+    they are why the GPU is not used."""
+    alone = analyze(_NO_CUDART_LINES[era])
+    assert alone.root is None or alone.root.severity == "info"
+    report = analyze(_NO_CUDART_LINES[era] + cue)
+    assert report.root is not None and report.root.severity in ("error", "warning")
+    assert report.root.category == "cuda.library_missing"
+    assert report.facts.get("gpu_expected")
