@@ -508,8 +508,8 @@ class FactCollector:
     SECTION_REACH = 3  # lines between the header and its value
     # TF's issue template: `python -c "import tensorflow as tf; print(tf.version.GIT_VERSION, tf.version.VERSION)"`
     # prints "v2.13.0-rc0-2-g1e17a41ea93 2.13.0-rc0" (TF 1.x: "b'v1.12.0-0-ga6d8ffae09' 1.12.0"; source builds: "unknown 1.14.0")
-    _GIT_VERSION = regex.compile(r"^\s*(?:b?'?v\d+\.\d+\S*-g[0-9a-f]{6,}'?|unknown)\s+['\"]?(?P<v>" + _TF + r")['\"]?\s*$")
-    _VERSIONISH = regex.compile(r"\s*(?:b?')?(?:v\d|unknown )")  # a GIT_VERSION line: worth a look by _section_value
+    _GIT_VERSION = compile_regex(r"^\s*(?:b?'?v\d+\.\d+\S*-g[0-9a-f]{6,}'?|unknown)\s+['\"]?(?P<v>" + _TF + r")['\"]?\s*$")
+    _VERSIONISH = compile_regex(r"\s*(?:b?')?(?:v\d|unknown )")  # a GIT_VERSION line: worth a look by _section_value
 
     def _section_value(self, line: int, text: str) -> None:
         m = self._SECTION.match(text)
