@@ -48,6 +48,7 @@ REPORT_FACTS = (
     "compute_capability",
     "gpu_memory_mb",
     "gpu_expected",  # the log's sign that a GPU is expected here (a GPU check in the script, the GPU package...)
+    "gpu_unexpected",  # ... or that this machine or job is meant to run without one (lspci, tensorflow-cpu, ...)
     "missing_libraries",
     "loaded_libraries",
     "packages",
@@ -232,7 +233,7 @@ PATTERNS: List[FactPattern] = [
     _p(
         r"(?i)(?P<gpu_expected>list_physical_devices\(\s*(?:device_type\s*=\s*)?['\"]GPU|is_gpu_available|gpu_device_name\(|"
         r"tfjs-node-gpu|tensorflow[-_]gpu\b|[\\/]envs[\\/][\w.-]*gpu[\w.-]*[\\/]|cuda_gpu_executor\.cc|CUDA_VISIBLE_DEVICES=\d|"
-        r"NVIDIA Deep Learning Container License)",  # the banner of NVIDIA's CUDA and NGC container images
+        r"NVIDIA Deep Learning Container License|(?:VGA compatible|3D|Display) controller: NVIDIA)",  # NVIDIA's container banner; lspci
         30,
         "list_physical_devices",
         "is_gpu_available",
@@ -245,6 +246,20 @@ PATTERNS: List[FactPattern] = [
         "cuda_gpu_executor.cc",
         "cuda_visible_devices=",
         "nvidia deep learning container license",
+        "controller: nvidia",
+    ),
+    # ... and the sign that this machine or job is meant to run without one: lspci lists a display controller
+    # that is not NVIDIA's, the CPU-only package, or the script hides every GPU
+    _p(
+        r"(?i)(?P<gpu_unexpected>(?:VGA compatible|3D|Display) controller: (?:Intel|Advanced Micro Devices|AMD|ATI|Matrox|"
+        r"VMware|Red Hat|Cirrus Logic|ASPEED|Microsoft)\b|tensorflow[-_]cpu\b|CUDA_VISIBLE_DEVICES=(?:-1|''|\"\")(?:\s|$))",
+        30,
+        "vga compatible controller",
+        "3d controller",
+        "display controller",
+        "tensorflow-cpu",
+        "tensorflow_cpu",
+        "cuda_visible_devices=",
     ),
     _p(r"(?:deviceMemorySize|totalMemory): (?P<gpu_memory_mb>[\d.]+[GM]iB)", 10, "devicememorysize", "totalmemory"),
     _p(r"\|\s+\d+MiB /\s*(?P<gpu_memory_mb>\d+)MiB\s+\|", 12, "mib /"),
