@@ -11,8 +11,10 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
@@ -150,7 +152,12 @@ def parse_plain(argv: List[str]) -> Optional[Dict[str, Any]]:
         if not value or value.startswith("-") or (opt.choices and value not in opt.choices):
             return None
         if opt.repeat:
-            values.setdefault(opt.name, []).append(Path(value) if opt.is_path else value)
+            if opt.is_path:
+                from pathlib import Path  # only for --rules: a plain analysis does not import pathlib
+
+                values.setdefault(opt.name, []).append(Path(value))
+            else:
+                values.setdefault(opt.name, []).append(value)
         else:
             values[opt.name] = value
     if not paths:

@@ -6,13 +6,14 @@ Hyperscan prefilter and compiling `regex` patterns (its parser is pure Python,
 are cached as files in the user's cache folder (`$TFLOG_CACHE_DIR`, else
 `$XDG_CACHE_HOME/tflog`, else `~/.cache/tflog`; `TFLOG_NO_CACHE=1` turns it off):
 
-- the validated rules as JSON (plain data only), named by a hash of everything
-  they were built from: every rule file's path and bytes, tflog's version, the
-  Python version and the source of the modules that build rules;
-- other tables (`cached_json`), named by a hash of their files;
+- the validated rules as plain data (marshal; analyzer/kb/load.py), named by a hash
+  of everything they were built from: every rule file's path and bytes, tflog's
+  version, the Python version and the source of the modules that build rules;
+- other tables (`cached_data`; marshal), named by a hash of their files;
 - Hyperscan's serialised database, named by a hash of its patterns and version;
 - compiled `regex` patterns (`compile_regex`), as the data the regex module's
   own pickle support saves and rebuilds a pattern from (marshal, no pickle);
+- compiled `re` patterns (`compile_re`), as the data re.compile hands to `_sre.compile`;
 - fuzzy scores of messages seen before (`fuzzy_store`), so that a run whose
   unexplained lines were all seen before need not import rapidfuzz.
 
@@ -26,12 +27,10 @@ from __future__ import annotations
 
 import atexit
 import copyreg
-import json
 import marshal
 import os
 import sys
-from pathlib import Path
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional, Tuple, Union
 
 from .version import __version__
 
@@ -50,11 +49,12 @@ KEEP_FILES = 8  # per kind: older cache files (from earlier rule versions) are d
 # --- the cache folder and its files ------------------------------------------------------------
 
 
-def cache_dir() -> Optional[Path]:
+def cache_dir() -> Optional[str]:
     """Where cache files live, or None when caching is turned off.
 
     Also None for a folder that another user owns or may write to: what we read back from it
-    (compiled patterns above all) must be what we wrote.
+    (compiled patterns above all) must be what we wrote. (Strings and os.path throughout: a plain
+    analysis does not import pathlib.)
     """
     if os.environ.get("TFLOG_NO_CACHE"):
         return None
@@ -65,12 +65,12 @@ def cache_dir() -> Optional[Path]:
     try:
         st = os.stat(d)
     except FileNotFoundError:
-        return Path(d)  # created (mode 0700) by the first write
+        return d  # created (mode 0700) by the first write
     except OSError:
         return None
     if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o022):
         return None
-    return Path(d)
+    return d
 
 
 def read_blob(kind: str, key: str) -> Optional[bytes]:
@@ -79,7 +79,8 @@ def read_blob(kind: str, key: str) -> Optional[bytes]:
     if d is None:
         return None
     try:
-        data = (d / f"{kind}-{key[:32]}.bin").read_bytes()
+        with open(_file(d, kind, key), "rb") as f:
+            data = f.read()
         head, body = data[:128], data[128:]
         if head != _header(key, body):
             return None
@@ -97,11 +98,11 @@ def write_blob(kind: str, key: str, body: bytes) -> None:
     try:
         import tempfile
 
-        d.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.makedirs(d, mode=0o700, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{kind}-", dir=d)
         with os.fdopen(fd, "wb") as f:
             f.write(_header(key, body) + body)
-        os.replace(tmp, d / f"{kind}-{key[:32]}.bin")
+        os.replace(tmp, _file(d, kind, key))
         tmp = None
         _prune(d, kind)
     except Exception:
@@ -114,30 +115,38 @@ def write_blob(kind: str, key: str, body: bytes) -> None:
                 pass
 
 
+def _file(d: str, kind: str, key: str) -> str:
+    return os.path.join(d, f"{kind}-{key[:32]}.bin")
+
+
 def _header(key: str, body: bytes) -> bytes:
     """64 hex chars of the key's digest, then 64 of the body's: 128 bytes."""
     return (digest(key.encode()).hexdigest() + digest(body).hexdigest()).encode()
 
 
-def _prune(d: Path, kind: str) -> None:
-    files = sorted(d.glob(f"{kind}-*.bin"), key=lambda p: p.stat().st_mtime, reverse=True)
+def _prune(d: str, kind: str) -> None:
+    names = [n for n in os.listdir(d) if n.startswith(f"{kind}-") and n.endswith(".bin")]
+    files = sorted((os.path.join(d, n) for n in names), key=os.path.getmtime, reverse=True)
     for old in files[KEEP_FILES:]:
         try:
-            old.unlink()
+            os.unlink(old)
         except OSError:
             pass
 
 
-def cached_json(kind: str, files: Iterable[Path], build: Callable[[], Any]) -> Any:
-    """`build()`, which must return plain JSON data derived only from `files`, cached on disk by
-    the files' paths and bytes (and tflog's version). For tables that take long to parse."""
+def cached_data(kind: str, files: Iterable[str], build: Callable[[], Any]) -> Tuple[Any, Optional[str]]:
+    """`build()`, which must return plain data derived only from `files`, cached on disk by the
+    files' paths and bytes (and tflog's version), and the key it is cached under (None when the
+    cache is off). For tables that take long to parse. Stored with marshal (built-in types only;
+    data that does not come back equal, a YAML date say, is not cached)."""
     key = None
     if cache_dir() is not None:
         try:
-            h = digest(f"{kind} tflog {__version__} python {sys.version}\n".encode())
+            h = digest(f"{kind} tflog {__version__} python {sys.version} marshal\n".encode())
             for f in files:
                 h.update(f"\0{f}\0".encode())
-                h.update(Path(f).read_bytes())
+                with open(f, "rb") as fh:
+                    h.update(fh.read())
             key = h.hexdigest()
         except Exception:  # an unreadable file: build() reports it
             key = None
@@ -145,28 +154,18 @@ def cached_json(kind: str, files: Iterable[Path], build: Callable[[], Any]) -> A
         body = read_blob(kind, key)
         if body is not None:
             try:
-                return _json_loads(body)
+                return marshal.loads(body), key
             except Exception:
                 pass
     data = build()
     if key is not None:
-        body = _json_dumps(data)
-        if body is not None:
-            write_blob(kind, key, body)
-    return data
-
-
-def _json_dumps(data: Any) -> Optional[bytes]:
-    """`data` as JSON bytes, or None when JSON would not give it back unchanged (a YAML date, say)."""
-    try:
-        body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        return body if _json_loads(body) == data else None
-    except Exception:
-        return None
-
-
-def _json_loads(body: bytes) -> Any:
-    return json.loads(body.decode("utf-8"))
+        try:
+            body = marshal.dumps(data)
+            if marshal.loads(body) == data:
+                write_blob(kind, key, body)
+        except Exception:
+            pass
+    return data, key
 
 
 # --- stores: small dicts kept in cache files -----------------------------------------------------
@@ -257,6 +256,90 @@ def compile_regex(source: str, flags: int = 0):
     return pattern
 
 
+# --- compiled `re` patterns ----------------------------------------------------------------------
+
+
+def _re_key() -> str:
+    import _sre
+
+    return digest(f"re {_sre.MAGIC} {_sre.CODESIZE} python {sys.version} tflog {__version__}".encode()).hexdigest()
+
+
+_re_patterns = Store("re", _re_key)  # (source, flags) -> the arguments of _sre.compile
+
+
+def compile_re(source: Union[str, bytes], flags: int = 0):
+    """`re.compile(source, flags)`, from the disk cache when this pattern was compiled before.
+
+    The stdlib parses and compiles a pattern in Python (~50-150 us each; the ~40 patterns built
+    when tflog's modules are imported took ~5 ms of a start-up). Its last step hands plain data to
+    `_sre.compile` (see `compile` in re/_compiler.py): the pattern, its flags, the program as a list
+    of ints, the group count and names. That data is saved with marshal and handed to `_sre.compile`
+    again. It is only saved when the rebuilt pattern equals re.compile's (a Pattern compares its
+    flags, source and program), and the key holds the interpreter's version and _sre's MAGIC.
+    """
+    import re
+
+    key = (source, int(flags))
+    state = _re_patterns.get(key)
+    if state is not None:
+        try:
+            import _sre
+
+            return _sre.compile(*state)
+        except Exception:
+            pass
+    pattern = re.compile(source, flags)
+    state = _re_state(source, int(flags))
+    if state is not None and _rebuilt_equals(state, pattern):
+        _re_patterns.put(key, state)
+    return pattern
+
+
+def _re_state(source: Union[str, bytes], flags: int) -> Optional[tuple]:
+    """What re.compile hands to _sre.compile for `source`, or None where this Python differs."""
+    try:
+        try:
+            import re._compiler as _compiler  # Python >= 3.11
+            import re._parser as _parser
+        except ImportError:  # pragma: no cover - Python 3.9/3.10
+            import sre_compile as _compiler
+            import sre_parse as _parser
+        p = _parser.parse(source, flags)
+        code = _compiler._code(p, flags)
+        groupindex = dict(p.state.groupdict)
+        indexgroup = [None] * p.state.groups
+        for name, i in groupindex.items():
+            indexgroup[i] = name
+        code = [int(op) for op in code]  # plain ints: the opcodes are an int subclass, which marshal refuses
+        return (source, int(flags | p.state.flags), code, p.state.groups - 1, groupindex, tuple(indexgroup))
+    except Exception:
+        return None
+
+
+def _rebuilt_equals(state: tuple, pattern) -> bool:
+    try:
+        import _sre
+
+        rebuilt = _sre.compile(*state)
+        return rebuilt == pattern and rebuilt.groupindex == pattern.groupindex and rebuilt.groups == pattern.groups
+    except Exception:
+        return False
+
+
+def installed(package: str) -> str:
+    """Which `package` is installed, without importing it: its file's path, size and time, for the keys
+    of stores whose results depend on it. Raises LookupError when it is not found on sys.path (a
+    Store treats a failing key as no file). importlib.machinery, not importlib.util: ~0.5 ms less."""
+    from importlib.machinery import PathFinder
+
+    spec = PathFinder.find_spec(package)
+    if spec is None or spec.origin is None:
+        raise LookupError(f"{package} is not installed")
+    st = os.stat(spec.origin)
+    return f"{spec.origin} {st.st_size} {st.st_mtime_ns}"
+
+
 # --- fuzzy results -------------------------------------------------------------------------------
 
 _fuzzy_stores: dict = {}
@@ -274,15 +357,7 @@ def fuzzy_store(kb) -> Optional[Store]:
     if store is None:
 
         def store_key() -> str:
-            # Which rapidfuzz is installed, without importing it: its file's path, size and time.
-            import importlib.util
-
-            spec = importlib.util.find_spec("rapidfuzz")
-            if spec is None or spec.origin is None:
-                raise LookupError("rapidfuzz is not installed")  # Store treats a failing key as no file
-            origin = spec.origin
-            st = os.stat(origin)
-            return digest(f"{key} rapidfuzz {origin} {st.st_size} {st.st_mtime_ns}".encode()).hexdigest()
+            return digest(f"{key} rapidfuzz {installed('rapidfuzz')}".encode()).hexdigest()
 
         store = _fuzzy_stores[key] = Store("fuzzy", store_key, max_entries=20000)
     return store

@@ -7,18 +7,19 @@ fold together and fuzzy matching compares wording, not values.
 
 from __future__ import annotations
 
-import re
 from typing import Optional, Tuple
 
+from analyzer.core.cache import compile_re
+
 _MASKS = [
-    (re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?"), "<TS>"),
-    (re.compile(r"\b0x[0-9a-fA-F]+\b"), "<HEX>"),
-    (re.compile(r"(?:[A-Za-z]:)?(?:[\\/][\w.+~-]+){2,}[\\/]?"), "<PATH>"),
-    (re.compile(r"\[[\d?, -]+\]"), "<SHAPE>"),
-    (re.compile(r"'[^'\s]{1,200}'|\"[^\"\s]{1,200}\""), "<Q>"),
-    (re.compile(r"\b[0-9a-f]{12,}\b"), "<HEX>"),
-    (re.compile(r"\d+(?:\.\d+)*"), "<N>"),
-    (re.compile(r"\s+"), " "),
+    (compile_re(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?"), "<TS>"),
+    (compile_re(r"\b0x[0-9a-fA-F]+\b"), "<HEX>"),
+    (compile_re(r"(?:[A-Za-z]:)?(?:[\\/][\w.+~-]+){2,}[\\/]?"), "<PATH>"),
+    (compile_re(r"\[[\d?, -]+\]"), "<SHAPE>"),
+    (compile_re(r"'[^'\s]{1,200}'|\"[^\"\s]{1,200}\""), "<Q>"),
+    (compile_re(r"\b[0-9a-f]{12,}\b"), "<HEX>"),
+    (compile_re(r"\d+(?:\.\d+)*"), "<N>"),
+    (compile_re(r"\s+"), " "),
 ]
 
 
@@ -31,7 +32,7 @@ def mask(text: str) -> str:
 
 # --- versions -----------------------------------------------------------------
 
-_VERSION = re.compile(r"\d+(?:\.\d+)*")
+_VERSION = compile_re(r"\d+(?:\.\d+)*")
 
 
 def version_tuple(v: object) -> Optional[Tuple[int, ...]]:
@@ -78,7 +79,7 @@ def driver_version(raw: str) -> str:
     return raw
 
 
-_LIB_CUDA = re.compile(
+_LIB_CUDA = compile_re(
     r"^(?:lib)?(?P<name>cudart|cublas|cublasLt|cufft|curand|cusolver|cusparse|nvrtc|cupti|cudnn|nvinfer|nvinfer_plugin|cuda|nvcuda)"
     r"(?:(?:64)?_(?P<win>\d+)\.dll|\.so(?:\.(?P<so>\d+(?:\.\d+)*))?|\.(?P<mac>\d+(?:\.\d+)*)\.dylib|\.dll)$"
 )

@@ -16,19 +16,21 @@ import re
 from functools import lru_cache
 from typing import Dict, List, Optional, Tuple
 
+from analyzer.core.cache import compile_re
+
 from .compat import _mm, _python_ranges, compat
 
 MinorVersion = Tuple[int, int]
 
 # "tensorflow[and-cuda]==2.16.1", "tensorflow<2.11", "tensorflow-gpu==1.15", "tensorflow~=2.15.0"
-_PIN = re.compile(r"\btensorflow(?:-gpu)?(?P<extra>\[and-cuda\])?\s*(?P<op>==|~=|>=|<=|<|>)\s*(?P<ver>\d+\.\d+(?:\.\d+)?)")
-_AND_CUDA = re.compile(r"\btensorflow\[and-cuda\]")
+_PIN = compile_re(r"\btensorflow(?:-gpu)?(?P<extra>\[and-cuda\])?\s*(?P<op>==|~=|>=|<=|<|>)\s*(?P<ver>\d+\.\d+(?:\.\d+)?)")
+_AND_CUDA = compile_re(r"\btensorflow\[and-cuda\]")
 # prose: "TF >= 2.15", "TensorFlow 1.15", "TF <= 2.10"
-_PROSE = re.compile(r"\b(?:TF|TensorFlow)\s*(?P<op>>=|<=|==|<|>)?\s*(?P<ver>[12]\.\d+)(?!\.\d|\d)")
-_LINUX_ONLY = re.compile(r"LD_LIBRARY_PATH|\blib\w+\.so\b|\bldconfig\b|/usr/local/cuda|\bapt(?:-get)? install\b")
-_WINDOWS_ONLY = re.compile(r"\.dll\b|%PATH%|\bwhere \w+\.dll|C:\\\\")
-_BOTH_NAMED = re.compile(r"\(Linux\)|\(Windows\)|Linux\b.*\bWindows|Windows\b.*\bLinux", re.S)
-_PROSE_PLATFORM = re.compile(r"\b(?:On|on|For|for) (?:native )?(?P<plat>Windows|Linux|macOS)\b")
+_PROSE = compile_re(r"\b(?:TF|TensorFlow)\s*(?P<op>>=|<=|==|<|>)?\s*(?P<ver>[12]\.\d+)(?!\.\d|\d)")
+_LINUX_ONLY = compile_re(r"LD_LIBRARY_PATH|\blib\w+\.so\b|\bldconfig\b|/usr/local/cuda|\bapt(?:-get)? install\b")
+_WINDOWS_ONLY = compile_re(r"\.dll\b|%PATH%|\bwhere \w+\.dll|C:\\\\")
+_BOTH_NAMED = compile_re(r"\(Linux\)|\(Windows\)|Linux\b.*\bWindows|Windows\b.*\bLinux", re.S)
+_PROSE_PLATFORM = compile_re(r"\b(?:On|on|For|for) (?:native )?(?P<plat>Windows|Linux|macOS)\b")
 
 
 @lru_cache(maxsize=1)

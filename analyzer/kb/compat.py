@@ -16,11 +16,14 @@ can name (see DERIVED_FACTS). It only derives what the tables support: no row, n
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
-from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from analyzer.core.normalize import version_tuple
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 TABLE_FILES = ("tested_builds", "cuda_drivers", "compute_capability", "library_names", "packages")
 
@@ -139,6 +142,8 @@ def compat_dir() -> Path:
 
 def load_tables(directory: Optional[Path] = None) -> Dict[str, Dict[str, Any]]:
     """The raw YAML of every table file, by name. Raises CompatError."""
+    from pathlib import Path
+
     import yaml  # only on a cache miss: importing it costs ~15 ms of every start-up
 
     d = Path(directory) if directory is not None else compat_dir()
@@ -172,6 +177,7 @@ class Compat:
 
     def __init__(self, tables: Dict[str, Dict[str, Any]]):
         self.tables = tables
+        self.cache_key: Optional[str] = None  # set by compat() when the tables came through the disk cache
         try:
             self._index_builds(tables["tested_builds"])
             self._index_drivers(tables["cuda_drivers"])
@@ -381,10 +387,16 @@ class Compat:
 @lru_cache(maxsize=1)
 def compat() -> Compat:
     """The built-in tables, loaded and indexed once per process."""
-    from analyzer.core.cache import cached_json  # the parsed tables, kept between runs (keyed by the files' bytes)
+    from analyzer.core.cache import cached_data  # the parsed tables, kept between runs (keyed by the files' bytes)
 
-    files = [compat_dir() / f"{name}.yaml" for name in TABLE_FILES]
-    return Compat(cached_json("compat", files, load_tables))
+    from .rules import builtin_rules_path  # a string: no pathlib on a plain analysis's path
+
+    folder = os.path.join(builtin_rules_path(), "compat")
+    files = [os.path.join(folder, f"{name}.yaml") for name in TABLE_FILES]
+    tables, key = cached_data("compat", files, load_tables)
+    c = Compat(tables)
+    c.cache_key = key  # keys what is remembered about these tables between runs (kb/packages.py)
+    return c
 
 
 def tables() -> Dict[str, Dict[str, Any]]:

@@ -1,19 +1,23 @@
 """The knowledge base for a run: loaded once per process, validated rules cached on disk.
 
 Loading ~200 rules (YAML parsing and validation) costs more than analysing a small log, so the
-validated rules are kept as JSON in the on-disk cache (`analyzer.core.cache`), named by a hash of
-everything they were built from: every rule file's path and bytes, tflog's version, the Python
-version and the source of the modules that build rules.
+validated rules are kept as plain data in the on-disk cache (`analyzer.core.cache`), named by a hash
+of everything they were built from: every rule file's path and bytes, tflog's version, the Python
+version and the source of the modules that build rules. The data is stored with `marshal` (it loads
+~2.5x faster than JSON: ~2 ms of a start-up for ~600 KB of rules), never pickle: marshal rebuilds
+built-in data types only, never instances of other classes; data that does not come back equal is
+not cached.
 """
 
 from __future__ import annotations
 
+import marshal
+import os
 import sys
 from functools import lru_cache
-from pathlib import Path
 from typing import List, Optional
 
-from analyzer.core.cache import _json_dumps, _json_loads, cache_dir, digest, read_blob, write_blob
+from analyzer.core.cache import cache_dir, digest, read_blob, write_blob
 from analyzer.core.version import __version__
 
 
@@ -50,25 +54,30 @@ def _rules_key(rule_dirs: tuple, include_builtin: bool) -> Optional[str]:
         from analyzer.core import normalize
 
         from . import rules as knowledge
-        from .rules import builtin_rules_dir, rule_files
+        from .rules import builtin_rules_path, rule_file_paths
 
-        h = digest(f"tflog {__version__} python {sys.version} builtin {include_builtin}\n".encode())
+        h = digest(f"tflog {__version__} python {sys.version} builtin {include_builtin} marshal\n".encode())
         for module in (knowledge, normalize):
             if module.__file__ is None:  # not loaded from a file (frozen): nothing to hash, so no cache
                 return None
-            h.update(Path(module.__file__).read_bytes())
-        builtin = builtin_rules_dir()
-        files: List[Path] = [builtin / "categories.yaml"]
-        for d in ([builtin] if include_builtin else []) + [Path(x) for x in rule_dirs]:
-            files.append(Path(d))  # the folder itself: its name is part of every rule's `file`
-            files.extend(rule_files(Path(d)))
+            h.update(_read(module.__file__))
+        builtin = builtin_rules_path()
+        files: List[str] = [os.path.join(builtin, "categories.yaml")]
+        for d in ([builtin] if include_builtin else []) + list(rule_dirs):
+            files.append(d)  # the folder itself, as given: its name is part of every rule's `file`
+            files.extend(rule_file_paths(d))
         for f in files:
             h.update(f"\0{f}\0".encode())
-            if f.is_file():
-                h.update(f.read_bytes())
+            if os.path.isfile(f):
+                h.update(_read(f))
         return h.hexdigest()
     except Exception:  # a missing folder, an unreadable file: the normal loader reports it
         return None
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as f:
+        return f.read()
 
 
 def _read_rules(key: str):
@@ -78,7 +87,7 @@ def _read_rules(key: str):
     try:
         from .rules import rules_from_data
 
-        return rules_from_data(_json_loads(body))
+        return rules_from_data(marshal.loads(body))
     except Exception:
         return None
 
@@ -88,9 +97,10 @@ def _write_rules(key: str, kb) -> None:
         from .rules import rules_from_data, rules_to_data
 
         data = rules_to_data(kb)
-        body = _json_dumps(data)
-        # Only plain data survives JSON unchanged; anything else (a YAML date in a note, say) is not cached.
-        if body is None or rules_to_data(rules_from_data(_json_loads(body))) != data:
+        # Only plain data is cached: marshal refuses anything else (a YAML date in a note, say), and
+        # what it gives back must equal what was written.
+        body = marshal.dumps(data)
+        if rules_to_data(rules_from_data(marshal.loads(body))) != data:
             return
     except Exception:
         return

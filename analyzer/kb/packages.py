@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Dict, Iterable, List, Optional, Tuple
-
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.version import InvalidVersion, Version
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple
 
 from .compat import compat
+
+if TYPE_CHECKING:  # `packaging` is imported where a package list is checked: ~5 ms of a small log's start-up
+    from packaging.version import Version
 
 
 def parse_packages(items: Iterable[str]) -> Dict[str, str]:
@@ -34,6 +34,8 @@ def canonical(name: str) -> str:
 
 
 def _version(v: str) -> Optional[Version]:
+    from packaging.version import InvalidVersion, Version
+
     try:
         return Version(v)
     except InvalidVersion:
@@ -47,10 +49,14 @@ def _mm(v: Optional[Version]) -> Optional[Tuple[int, int]]:
 
 def _in(spec: str, installed: Version) -> Optional[bool]:
     """Does `installed` satisfy a table's version spec? None when the spec is not one tflog reads."""
+    from packaging.version import Version
+
     spec = str(spec).strip()
     if spec == "*":
         return True
     if re.fullmatch(r"[<>=!~].*", spec):
+        from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
         try:
             return SpecifierSet(spec).contains(installed, prereleases=True)
         except InvalidSpecifier:
@@ -73,7 +79,45 @@ def package_conflicts(packages: Dict[str, str], tf_version: Optional[str]) -> Li
 
 @lru_cache(maxsize=1024)
 def _conflicts(items: Tuple[Tuple[str, str], ...], tf_version: Optional[str]) -> Tuple[str, ...]:
-    """package_conflicts, remembered: the same package list recurs in log after log."""
+    """package_conflicts, remembered: the same package list recurs in log after log (one machine's
+    CI, a pre-commit hook). Also between runs, in the disk cache (`_store`): reading versions needs
+    `packaging`, whose import and patterns cost ~5 ms of a small log's start-up."""
+    store = _store()
+    saved = store.get((items, tf_version)) if store is not None else None
+    if isinstance(saved, tuple):
+        return saved
+    out = _check(items, tf_version)
+    if store is not None:
+        store.put((items, tf_version), out)
+    return out
+
+
+_stores: Dict[str, Any] = {}
+
+
+def _store():
+    """The disk store of `_conflicts` results for the tables loaded now (None when the cache is off).
+    Its key: the tables' cache key, this file's source and which `packaging` is installed."""
+    from analyzer.core.cache import Store, digest, installed
+
+    tables_key = compat().cache_key
+    if tables_key is None:
+        return None
+    store = _stores.get(tables_key)
+    if store is None:
+
+        def store_key() -> str:
+            with open(__file__, "rb") as f:
+                source = f.read()
+            return digest(f"{tables_key} packaging {installed('packaging')}\n".encode() + source).hexdigest()
+
+        store = _stores[tables_key] = Store("packages", store_key, max_entries=2000)
+    return store
+
+
+def _check(items: Tuple[Tuple[str, str], ...], tf_version: Optional[str]) -> Tuple[str, ...]:
+    from packaging.version import Version
+
     packages = dict(items)
     tables = compat().tables.get("packages") or {}
     tf = _version(tf_version or packages.get("tensorflow", "") or packages.get("tensorflow-gpu", "") or "")

@@ -16,15 +16,17 @@ import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple, Union
 
 import regex
 
-from analyzer.core.cache import compile_regex
+from analyzer.core.cache import compile_re, compile_regex
 from analyzer.core.normalize import mask
 
 from .conditions import ConditionError, compile_condition
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 try:  # the stdlib regex parser, to find the literal text a pattern requires
     import re._parser as _sre_parse  # Python >= 3.11
@@ -87,7 +89,7 @@ _KNOWN_FIELDS = {
 }
 TRACEBACK_FIELDS = ("exception", "message", "frames", "raised_in", "importing")
 PROBES = ("library", "cudnn_version", "cuda_version", "driver", "cudnn_handle", "gpu_alloc", "tf_op")
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
+_ID = compile_re(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
 
 
 class RuleError(Exception):
@@ -159,13 +161,25 @@ class Rule:
 # --- locating and loading -------------------------------------------------------------------
 
 
-def builtin_rules_dir() -> Path:
-    """rules/ inside an installed wheel (analyzer/rules) or at the top of a source checkout."""
-    package = Path(__file__).resolve().parent.parent  # analyzer/
-    for candidate in (package / "rules", package.parent / "rules"):
-        if (candidate / "categories.yaml").is_file():
+def builtin_rules_path() -> str:
+    """rules/ inside an installed wheel (analyzer/rules) or at the top of a source checkout.
+
+    Strings and os.path, here and in `rule_file_paths`: a plain analysis (which only hashes the rule
+    files, see load._rules_key) does not import pathlib, ~3 ms of a start-up.
+    """
+    package = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))  # analyzer/
+    candidates = (os.path.join(package, "rules"), os.path.join(os.path.dirname(package), "rules"))
+    for candidate in candidates:
+        if os.path.isfile(os.path.join(candidate, "categories.yaml")):
             return candidate
-    raise RuleError(f"cannot find the built-in knowledge base (looked in {package / 'rules'} and {package.parent / 'rules'})")
+    raise RuleError(f"cannot find the built-in knowledge base (looked in {candidates[0]} and {candidates[1]})")
+
+
+def builtin_rules_dir() -> Path:
+    """`builtin_rules_path()` as a Path."""
+    from pathlib import Path
+
+    return Path(builtin_rules_path())
 
 
 def load_categories(rules_dir: Path) -> Dict[str, str]:
@@ -198,19 +212,28 @@ def _load_yaml(path: Path) -> Any:
 
 def rule_files(directory: Path) -> List[Path]:
     """Rule files of a folder (recursively), excluding categories.yaml and compat tables."""
-    if not directory.is_dir():
+    from pathlib import Path
+
+    return [Path(f) for f in rule_file_paths(directory)]
+
+
+def rule_file_paths(directory: Union[str, os.PathLike]) -> List[str]:
+    """`rule_files` as strings (os.path.join of the folder as given and the names below it)."""
+    if not os.path.isdir(directory):
         raise RuleError(f"{directory}: rules folder not found")
     files = []
-    for root, dirs, names in os.walk(directory):
+    for root, dirs, names in os.walk(os.fspath(directory)):
         dirs[:] = sorted(d for d in dirs if d != "compat" and not d.startswith("."))
         for n in sorted(names):
             if n.endswith((".yaml", ".yml")) and n != "categories.yaml":
-                files.append(Path(root) / n)
+                files.append(os.path.join(root, n))
     return files
 
 
 def load_rules(extra_dirs: Iterable[os.PathLike] = (), include_builtin: bool = True) -> KnowledgeBase:
     """Load built-in rules plus user folders; a user rule with a built-in id replaces it."""
+    from pathlib import Path
+
     builtin = builtin_rules_dir()
     categories = load_categories(builtin)
     dirs = ([builtin] if include_builtin else []) + [Path(d) for d in extra_dirs]
@@ -532,13 +555,13 @@ def _best_literals(items) -> Optional[List[str]]:
     return max(candidates, key=lambda c: min(len(s) for s in c))
 
 
-# --- plain-data form (the on-disk cache, see _cache.py) ---------------------------------------
+# --- plain-data form (the on-disk cache, see kb/load.py) ---------------------------------------
 
 _NOT_CACHED = ("_compiled", "disabled")  # run-time state, rebuilt on use
 
 
 def rules_to_data(kb: KnowledgeBase) -> Dict[str, Any]:
-    """The validated rules as JSON-able data (compiled regexes left out)."""
+    """The validated rules as plain data (compiled regexes left out): dicts, lists, strings, numbers."""
     from dataclasses import asdict, fields
 
     names = [f.name for f in fields(Rule) if f.name not in _NOT_CACHED]
@@ -552,14 +575,26 @@ def rules_to_data(kb: KnowledgeBase) -> Dict[str, Any]:
 
 
 def rules_from_data(data: Dict[str, Any]) -> KnowledgeBase:
-    """The inverse of `rules_to_data`."""
+    """The inverse of `rules_to_data`.
+
+    The objects are filled in directly (`_restored`), not through the dataclasses' __init__: this runs on
+    every start-up with a warm cache, ~1,600 objects, and the data was validated when it was written.
+    """
     rules = []
     for d in data["rules"]:
         d = dict(d)
-        d["fixes"] = [Fix(**f) for f in d["fixes"]]
-        d["examples_match"] = [Example(**e) for e in d["examples_match"]]
-        rules.append(Rule(**d))
+        d["fixes"] = [_restored(Fix, f) for f in d["fixes"]]
+        d["examples_match"] = [_restored(Example, e) for e in d["examples_match"]]
+        d["_compiled"] = d["disabled"] = None  # _NOT_CACHED
+        rules.append(_restored(Rule, d))
     return KnowledgeBase(rules, data["categories"])
+
+
+def _restored(cls, values: Dict[str, Any]):
+    """An instance of the dataclass `cls` with every field set from `values` (no __init__, no defaults)."""
+    obj = cls.__new__(cls)
+    obj.__dict__.update(values)
+    return obj
 
 
 # --- the compiled knowledge base --------------------------------------------------------------

@@ -515,7 +515,7 @@ class FactCollector:
     # A version on a line of its own, read as the fact a header a few lines above names: TF's issue
     # template ("### TensorFlow version" then "2.17.0"), the bug-report form ("TensorFlow version (use
     # command below):"), or a script's `print(tf.__version__)` followed by its output.
-    _SECTION = regex.compile(
+    _SECTION = compile_regex(
         r"^\s*(?:#{2,4}\s*(?P<tf>TensorFlow version)\b|#{2,4}\s*(?P<py>Python version)\b|"
         r"[-*]?\s*\**(?P<tf2>TensorFlow version)(?: \(use command below\))?\**:?\s*$|"
         r".*print\(\s*(?:tf|tensorflow)\.__version__\s*\)\s*['\"]?\s*$|"
@@ -524,12 +524,12 @@ class FactCollector:
         regex.I,
     )
     # the value alone, as printed, echoed by the REPL ('2.6.0') or pasted in Markdown bold (**'2.6.0'**)
-    _BARE_VERSION = regex.compile(r"^\s*(?:Version:\s*)?(?:\*\*)?['\"]?v?(?P<v>" + _TF + r")['\"]?(?:\*\*)?\s*$")
+    _BARE_VERSION = compile_regex(r"^\s*(?:Version:\s*)?(?:\*\*)?['\"]?v?(?P<v>" + _TF + r")['\"]?(?:\*\*)?\s*$")
     SECTION_REACH = 3  # lines between the header and its value
     # TF's issue template: `python -c "import tensorflow as tf; print(tf.version.GIT_VERSION, tf.version.VERSION)"`
     # prints "v2.13.0-rc0-2-g1e17a41ea93 2.13.0-rc0" (TF 1.x: "b'v1.12.0-0-ga6d8ffae09' 1.12.0"; source builds: "unknown 1.14.0")
-    _GIT_VERSION = regex.compile(r"^\s*(?:b?'?v\d+\.\d+\S*-g[0-9a-f]{6,}'?|unknown)\s+['\"]?(?P<v>" + _TF + r")['\"]?\s*$")
-    _VERSIONISH = regex.compile(r"\s*(?:b?')?(?:v\d|unknown )")  # a GIT_VERSION line: worth a look by _section_value
+    _GIT_VERSION = compile_regex(r"^\s*(?:b?'?v\d+\.\d+\S*-g[0-9a-f]{6,}'?|unknown)\s+['\"]?(?P<v>" + _TF + r")['\"]?\s*$")
+    _VERSIONISH = compile_regex(r"\s*(?:b?')?(?:v\d|unknown )")  # a GIT_VERSION line: worth a look by _section_value
 
     def _section_value(self, line: int, text: str) -> None:
         m = self._SECTION.match(text)

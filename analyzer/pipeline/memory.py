@@ -22,6 +22,8 @@ from __future__ import annotations
 import re
 from typing import Dict, Mapping, Optional, Tuple
 
+from analyzer.core.cache import compile_re
+
 from .facts import merge_facts
 
 MEMORY_FACTS = ("oom_requested_bytes", "oom_free_bytes", "oom_batch", "oom_sample_bytes", "oom_batch_fit")
@@ -56,9 +58,9 @@ DTYPE_BYTES = {
 }
 HOST_ALLOCATORS = ("cpu", "mklcpu", "gpu_host_bfc", "cuda_host_bfc")
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40, "P": 1 << 50}
-_EXACT = re.compile(r"\(?(\d+)\s*bytes\)?|(\d+)")
-_HUMAN = re.compile(r"([\d.]+)\s*([KMGTP]?)(?:i?B)?", re.I)
-_SHAPE = re.compile(r"\[\s*(\d+(?:\s*,\s*\d+)*)?\s*\]")
+_EXACT = compile_re(r"\(?(\d+)\s*bytes\)?|(\d+)")
+_HUMAN = compile_re(r"([\d.]+)\s*([KMGTP]?)(?:i?B)?", re.I)
+_SHAPE = compile_re(r"\[\s*(\d+(?:\s*,\s*\d+)*)?\s*\]")
 
 
 def human_bytes(n: int) -> str:

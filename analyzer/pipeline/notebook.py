@@ -10,13 +10,14 @@ says "cell 3, line 12" while the JSON report keeps its shape: an input name and 
 from __future__ import annotations
 
 import json
-import re
 from typing import Iterator, List, Tuple
+
+from analyzer.core.cache import compile_re
 
 from .reader import InputError, open_source
 
 CELL_MARK = "#cell"
-_CELL_NAME = re.compile(r"^(?P<path>.+)#cell(?P<cell>\d+)$")
+_CELL_NAME = compile_re(r"^(?P<path>.+)#cell(?P<cell>\d+)$")
 
 
 def is_notebook(path: str) -> bool:

@@ -11,11 +11,10 @@ the final `Type: message` line). `TracebackTracker` follows that structure acros
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
-from analyzer.core.cache import compile_regex
+from analyzer.core.cache import compile_re, compile_regex
 
 # Anything before the TF prefix is tolerated (shell timestamps, "> " quoting, "[stderr]").
 # `source` can end at one place only (before the `:lineno]` that the first "]" closes), so its
@@ -36,25 +35,25 @@ EXCEPTION_LINE = compile_regex(
     r"^(?<type>(?:[A-Za-z_][\w]*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Failure|Warning|error))"
     r"(?: \(see above for traceback\))?(?::\s?(?<msg>.*))?$"
 )
-_TB_HEADER = re.compile(r"Traceback \(most recent call last\)")
-_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>.*))?')
-_JUPYTER_FRAME = re.compile(r"^(?P<file>\S+\.py) in (?P<func>[\w<>.]+)(?:\(.*\))?\s*$|^<ipython-input-[\w-]+> in ")
-_JUPYTER_ARROW = re.compile(r"^-{1,5}> ?\d+")
+_TB_HEADER = compile_re(r"Traceback \(most recent call last\)")
+_FRAME = compile_re(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>.*))?')
+_JUPYTER_FRAME = compile_re(r"^(?P<file>\S+\.py) in (?P<func>[\w<>.]+)(?:\(.*\))?\s*$|^<ipython-input-[\w-]+> in ")
+_JUPYTER_ARROW = compile_re(r"^-{1,5}> ?\d+")
 CHAIN_MARKERS = (
     "During handling of the above exception, another exception occurred",
     "The above exception was the direct cause of the following exception",
 )
-_FATAL_SIGNAL = re.compile(
+_FATAL_SIGNAL = compile_re(
     r"Segmentation fault|Aborted \(core dumped\)|^Aborted$|Illegal instruction|^Killed$|Killed\s+python|"
     r"terminate called after throwing|Fatal Python error|core dumped"
 )
 # The parts of a log prefix that change on every line (date, time, absl thread id), for line_key.
-_VOLATILE_PREFIX = re.compile(
+_VOLATILE_PREFIX = compile_re(
     r"^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d\.\d{3,9}(?=: ?[IWEF] )"  # TSL: the level follows
     r"|^(?P<level>[IWEF])\d{4} \d\d:\d\d:\d+\.\d{3,9}\s+\d+(?= \S+:\d+\] )"  # absl: keep the level
 )
 _LEVELS = {"DEBUG": "I", "INFO": "I", "WARNING": "W", "WARN": "W", "ERROR": "E", "CRITICAL": "F", "FATAL": "F"}
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[\]P^_][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+_ANSI = compile_re(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[\]P^_][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 
 
 @dataclass
@@ -89,7 +88,7 @@ def clean(raw: bytes) -> str:
     return text
 
 
-_NODE = re.compile(r"\[\[(?:\{\{node (?P<a>[^}]+)\}\}|node (?P<b>\S+)|Node: (?P<c>[^ =]+))")
+_NODE = compile_re(r"\[\[(?:\{\{node (?P<a>[^}]+)\}\}|node (?P<b>\S+)|Node: (?P<c>[^ =]+))")
 
 
 def node_name(text: str) -> Optional[str]:
@@ -113,8 +112,8 @@ def line_key(text: str) -> str:
 
 # An interactive session: `>>> expr` (Python) or `In [3]: expr` (IPython), then the answer line.
 REPL_PROMPTS = (b">>> ", b"In [")
-_REPL_PROMPT = re.compile(rb"^(?:>>>|In \[\d+\]:) (.+?)\s*$")
-_PRINTED = re.compile(r"^print\((.*)\)$")
+_REPL_PROMPT = compile_re(rb"^(?:>>>|In \[\d+\]:) (.+?)\s*$")
+_PRINTED = compile_re(r"^print\((.*)\)$")
 REPL_MAX_ANSWER = 200
 
 
@@ -310,10 +309,10 @@ class TracebackTracker:
 _NODE_STACK = "defined at (most recent call last)"
 # Frame lines: `File "x.py", line 3, in f` (CPython), `File ~/x.py:3, in f(a)` and
 # `File <ipython-input-2-..>:3` (IPython >= 8), `/path/x.py in f(a)` (older IPython/Jupyter).
-_IPY8_FRAME = re.compile(r"^\s*File (?P<file>[^\s\"][^,]*?):(?P<line>\d+)(?:, in (?P<func>.*))?\s*$")
+_IPY8_FRAME = compile_re(r"^\s*File (?P<file>[^\s\"][^,]*?):(?P<line>\d+)(?:, in (?P<func>.*))?\s*$")
 # Colab renders frame paths as Markdown links: `[/usr/.../x.py](https://localhost:8080/#) in f(a)`.
-_COLAB_FRAME = re.compile(r"^\[(?P<file>[^\]]+?)\]\([^)]*\) in (?P<func>[\w<>.: ]+?)(?:\(.*\))?\s*$")
-_CELL_FRAME = re.compile(r"^\s*(?:Cell In ?\[\d*\]|Input In \[\d*\]), line (?P<line>\d+)(?:, in (?P<func>.*))?")
+_COLAB_FRAME = compile_re(r"^\[(?P<file>[^\]]+?)\]\([^)]*\) in (?P<func>[\w<>.: ]+?)(?:\(.*\))?\s*$")
+_CELL_FRAME = compile_re(r"^\s*(?:Cell In ?\[\d*\]|Input In \[\d*\]), line (?P<line>\d+)(?:, in (?P<func>.*))?")
 
 
 def parse_frame(rec: Record) -> Optional[Frame]:

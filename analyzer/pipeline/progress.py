@@ -13,18 +13,19 @@ from __future__ import annotations
 import re
 from typing import List, Optional
 
+from analyzer.core.cache import compile_re
 from analyzer.core.model import LossPoint, MemoryBin
 
 from .memory import parse_bytes
 
 MAX_POINTS = 2000
 MAX_BINS = 64
-_BIN = re.compile(
+_BIN = compile_re(
     rb"Bin \((\d+)\):\s*Total Chunks: (\d+), Chunks in use: (\d+)\. ([\d.]+ ?[KMGTP]?i?B) allocated for chunks\. "
     rb"([\d.]+ ?[KMGTP]?i?B) in use in bin"
 )
 # `loss` on its own (not val_loss, total_loss), then ":", "=" or a space, then a number, nan or inf.
-_LOSS = re.compile(
+_LOSS = compile_re(
     rb"(?<![\w.])loss(?:\s*[:=]\s*|\s+)([-+]?(?:nan|inf(?:inity)?)|[-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)",
     re.I,
 )

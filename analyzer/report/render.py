@@ -15,9 +15,9 @@ from __future__ import annotations
 import json
 import re
 import sys
-import textwrap
 from typing import Dict, FrozenSet, List, Optional, Set, TextIO, Tuple
 
+from analyzer.core.cache import compile_re
 from analyzer.core.model import Evidence, Finding, Report
 from analyzer.pipeline.memory import human_bytes
 from analyzer.pipeline.notebook import cell_place
@@ -64,7 +64,7 @@ def _short(text: str, width: int = _EVIDENCE_WIDTH) -> str:
     return start.rstrip() + " … " + end.lstrip()
 
 
-_SOURCE = re.compile(r"([\w.-]+\.(?:cc|h|cpp|c|py)):(\d+)\]")
+_SOURCE = compile_re(r"([\w.-]+\.(?:cc|h|cpp|c|py)):(\d+)\]")
 
 
 def evidence_message(text: str, line_no: int = 0) -> str:
@@ -173,8 +173,8 @@ def _summary_line(report: Report) -> str:
 # Code spans (rule fixes quote commands in them) are kept, their contents are literal in Markdown;
 # everything else has the characters that start markup backslash-escaped.
 
-_MD_PROSE_SPECIAL = re.compile(r"[\\*\[\]<>#|~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
-_BACKTICKS = re.compile(r"`+")
+_MD_PROSE_SPECIAL = compile_re(r"[\\*\[\]<>#|~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+_BACKTICKS = compile_re(r"`+")
 
 
 def _md_prose(text: str) -> str:
@@ -218,8 +218,8 @@ def md_block(text: str) -> str:
 
 # --- fixes: each said once, MAX_FIXES per root cause ---------------------------------------------
 
-_CODE = re.compile(r"`([^`]+)`")
-_DRIVER_MIN = re.compile(r">=\s*(\d+(?:\.\d+)+)")
+_CODE = compile_re(r"`([^`]+)`")
+_DRIVER_MIN = compile_re(r">=\s*(\d+(?:\.\d+)+)")
 
 
 def _fix_keys(fix: str) -> FrozenSet[Tuple[str, object]]:
@@ -458,6 +458,8 @@ def render_rich(
 ) -> None:
     """Colour terminal output (only used when stdout is a TTY or asked for). So that a root cause
     fits on one screen, its explanation shows its first paragraph unless `verbose`."""
+    import textwrap  # here: the other formats do not wrap, and it compiles patterns on import
+
     from rich.console import Console
     from rich.markup import escape
 

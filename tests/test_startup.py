@@ -1,0 +1,122 @@
+"""What a plain `tflog analyze LOG --format json` loads (issue 15: cold start).
+
+A user sees these only as speed, so they are checked on `sys.modules` in a fresh interpreter, never
+on time: the Typer/Rich CLI, YAML (with the on-disk cache filled), rapidfuzz (fuzzy results of
+messages seen before are in the cache), pathlib, multiprocessing. And `compile_re`, the disk cache
+of the stdlib's compiled patterns that those modules use, gives back patterns equal to re.compile's.
+"""
+from __future__ import annotations
+
+import json
+import marshal
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from analyzer.core import cache
+
+from conftest import ROOT, SAMPLES
+
+# Runs `tflog ARGS` as the console script does and prints the modules it imported (those already
+# loaded when Python started, by site and .pth files, are not tflog's).
+SCRIPT = """
+import json, sys
+before = set(sys.modules)
+from analyzer.cli.main import main
+sys.argv = ["tflog"] + sys.argv[1:]
+status = 0
+try:
+    main()
+except SystemExit as e:
+    status = e.code
+sys.stderr.write("\\nMODULES " + json.dumps(sorted(set(sys.modules) - before)) + "\\n")
+sys.exit(status)
+"""
+
+NOT_ON_A_PLAIN_ANALYSIS = ("rich", "typer", "click", "yaml", "rapidfuzz", "pathlib", "multiprocessing", "concurrent",
+                           "importlib.resources", "hashlib", "textwrap", "packaging")
+
+
+def run(*args, env):
+    """(modules tflog imported, its standard output)."""
+    p = subprocess.run([sys.executable, "-c", SCRIPT, *map(str, args)], capture_output=True, env=env, cwd=ROOT,
+                       timeout=120)
+    assert p.returncode in (0, 1), p.stderr.decode()[-3000:]
+    line = p.stderr.decode().rsplit("\nMODULES ", 1)[1]
+    return set(json.loads(line)), p.stdout
+
+
+def imported(*args, env) -> set:
+    return run(*args, env=env)[0]
+
+
+def top(modules: set, names) -> set:
+    return {m for m in modules for n in names if m == n or m.startswith(n + ".")}
+
+
+@pytest.fixture
+def env(tmp_path):
+    e = {k: v for k, v in os.environ.items() if k not in ("TFLOG_NO_CACHE", "TFLOG_FAST_CLI", "TFLOG_SCANNER")}
+    e["TFLOG_CACHE_DIR"] = str(tmp_path / "cache")
+    return e
+
+
+@pytest.mark.parametrize("log", ["cudnn_missing.log", "oom_gpu.log", "harmless_startup.log"])
+def test_a_plain_json_analysis_imports_no_cli_framework(log, env):
+    args = ["analyze", SAMPLES / log, "--format", "json"]
+    first = imported(*args, env=env)  # fills the cache
+    assert not top(first, ("rich", "typer", "click")), first
+    again = imported(*args, env=env)
+    assert not top(again, NOT_ON_A_PLAIN_ANALYSIS), sorted(top(again, NOT_ON_A_PLAIN_ANALYSIS))
+    assert "analyzer.pipeline.engine" in again and "analyzer.report.render" in again
+
+
+def test_the_terminal_formats_and_typer_still_load_what_they_need(env):
+    """The other paths are not broken by the lazy imports: `--format rich` loads Rich, help loads Typer."""
+    log = SAMPLES / "cudnn_missing.log"
+    assert "rich.console" in imported("analyze", log, "--format", "rich", env=env)
+    assert "typer" in imported("analyze", "--help", env=env)
+
+
+def test_a_package_list_seen_before_needs_no_packaging(env, tmp_path):
+    """Conflicts in a pasted package list are remembered between runs (kb/packages.py): the same report,
+    without importing `packaging` the second time."""
+    log = tmp_path / "pip.log"
+    log.write_text("$ pip list\nkeras                        3.0.1\nnumpy                        1.26.4\n"
+                   "tensorflow                   2.15.0\ntensorflow-estimator         2.15.0\n")
+    first_modules, first = run("analyze", log, "-f", "json", env=env)
+    again_modules, again = run("analyze", log, "-f", "json", env=env)
+    uncached = run("analyze", log, "-f", "json", env={**env, "TFLOG_NO_CACHE": "1"})[1]
+    assert "keras>=2.15.0,<2.16" in json.loads(first)["facts"]["package_conflicts"][0]
+    assert first == again == uncached
+    assert "packaging.version" in first_modules and not top(again_modules, ["packaging"])
+
+
+PATTERNS = [
+    (r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?", 0),
+    (r"(?P<file>[^\"]+)\", line (?P<line>\d+)(?:, in (?P<func>.*))?", 0),
+    (r"(?i)tensorflow(?:-gpu)?", 0),
+    (r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])", 0),
+    (r"([\d.]+)\s*([KMGTP]?)(?:i?B)?", re.I),
+    (r"Linux\b.*\bWindows", re.S | re.M),
+    (rb"^(?:>>>|In \[\d+\]:) (.+?)\s*$", 0),
+    (r"(a)|(?P<b>b)(?(1)c|d)", 0),
+    (r"[^\x00-\x7f]+|\u212a", 0),
+]
+
+
+@pytest.mark.parametrize("source,flags", PATTERNS)
+def test_compile_re_rebuilds_what_re_compile_builds(source, flags):
+    import _sre
+
+    expected = re.compile(source, flags)
+    state = cache._re_state(source, int(flags))
+    assert state is not None
+    rebuilt = _sre.compile(*marshal.loads(marshal.dumps(state)))  # as it comes back from the cache file
+    assert rebuilt == expected
+    assert (rebuilt.pattern, rebuilt.flags, rebuilt.groups, rebuilt.groupindex) == (
+        expected.pattern, expected.flags, expected.groups, expected.groupindex)
+    assert cache.compile_re(source, flags) == expected
