@@ -5,8 +5,10 @@ In verbose and multi-worker logs nearly every line is a prefilter candidate (eve
 engine.Analysis._settle): all such a line does is reset the traceback tracker, and for a settled
 class add to its counts. Finding those lines with the prefilter costs a Hyperscan event per keyword
 and a Python step per line; here the block's keys come from one `translate` and one `split`, the
-classes from one `map`, and only the other lines (the residual, joined in order) go through the
-prefilter and Analysis as usual.
+classes from one `map`, what each line is (quiet, counted, ... : one byte per line) from one more
+`map`, the counts from a `Counter` of the counted lines' classes, and only the other lines (the
+residual, joined in order) go through the prefilter and Analysis as usual: no Python step per
+quiet or settled line.
 
 Why the report is the same: a line is taken here only when its class says every line with its key
 is a candidate (it holds a keyword without digits: `candidate`, read from the key with the
@@ -22,7 +24,10 @@ the next line) take the ordinary path.
 
 from __future__ import annotations
 
-from typing import Any, List, Optional, Tuple
+import re
+from collections import Counter
+from itertools import accumulate, compress
+from typing import Any, Dict, List, Optional, Tuple
 
 from . import classes as line_classes
 from .parse import clean
@@ -51,40 +56,78 @@ def candidate(cls: Any, key: bytes, kb_prefilter: Any) -> bool:
     return cls.candidate
 
 
+# What a line of the block is to the bulk path (one byte per line, see feed): left to the residual,
+# quiet, of a settled class with a hit, of a settled class without one, of a settled class whose
+# listed values are checked line by line (lists_known).
+RESIDUAL, QUIET, COUNTED, SETTLED, LISTS = 0, 1, 2, 3, 4
+_RESIDUAL = re.compile(b"\\x00")
+_IS_COUNTED = bytes(int(i == COUNTED) for i in range(256))  # kinds.translate(): 1 for a COUNTED line
+
+
+def _status(analysis: Any, cls: Any, key_of: Dict[Any, bytes], kb_prefilter: Any) -> int:
+    """What the lines of `cls` are in this block (one of RESIDUAL ... LISTS); `key_of`: a key of each class."""
+    if cls is None:
+        return RESIDUAL
+    if not (cls.candidate or (cls.candidate is None and candidate(cls, key_of[cls], kb_prefilter))):
+        return RESIDUAL
+    if cls.quiet:
+        return QUIET
+    done = analysis._settled.get(cls)
+    if done is None:
+        return RESIDUAL
+    if cls.fact_keys[1]:
+        return LISTS
+    return SETTLED if done[0] is None else COUNTED
+
+
 def feed(analysis: Any, info: Any, block: Block, kb_prefilter: Any) -> List[str]:
-    """Analysis.feed_block for a block that may take the bulk path; returns the keys of hits that changed."""
+    """Analysis.feed_block for a block that may take the bulk path; returns the keys of hits that changed.
+
+    Each line's class comes from one `map` over the block's keys, what the line is (RESIDUAL ...
+    LISTS) from one `map` over the block's classes into a byte string, read with `find` and a regex;
+    only the residual lines, and lines whose listed values need a look, are visited in Python."""
     data, nl = block.data, block.newline
     keys = data.translate(line_classes.DIGITS).split(nl)  # a key is as long as its line
     keys.pop()  # a block ends with a line end
-    settled, facts, first, step = analysis._settled, analysis.facts, block.first_line, len(nl)
-    residual: List[int] = []
-    starts: List[int] = []  # where each residual line begins in `data`
-    at = 0
-    marks: List[Tuple[bool, Optional[tuple]]] = []  # per residual line: fast lines just before it, the last hit among them
-    since, last, fast = False, None, 0
-    for i, cls in enumerate(map(analysis.kb.line_classes.get, keys)):
-        start, at = at, at + len(keys[i]) + step
-        if cls is not None and (cls.candidate or (cls.candidate is None and candidate(cls, keys[i], kb_prefilter))):
-            if cls.quiet:
-                since, fast = True, fast + 1
-                continue
-            done = settled.get(cls)
-            if done is not None and (
-                not cls.fact_keys[1] or line_classes.lists_known(cls, facts, clean(data[start : at - step]))
-            ):
-                hit = analysis._add_counts(done)
-                if hit is not None:
-                    last = (hit, first + i)
-                since, fast = True, fast + 1
-                continue
-        residual.append(i)
-        starts.append(start)
-        marks.append((since, last))
-        since, last = False, None
-    analysis.fast_share = fast / max(len(keys), 1)
+    classes = list(map(analysis.kb.line_classes.get, keys))
+    settled, first, step = analysis._settled, block.first_line, len(nl)
+    key_of = dict(zip(classes, keys))
+    status = {cls: _status(analysis, cls, key_of, kb_prefilter) for cls in key_of}
+    kinds = bytearray(map(status.__getitem__, classes))
+    ends = list(accumulate(map(len, keys)))
+
+    def span(i: int) -> Tuple[int, int]:
+        """Where line i is in `data` (without its line end)."""
+        end = ends[i] + i * step
+        return end - len(keys[i]), end
+
+    at = kinds.find(LISTS)
+    while at >= 0:  # a settled class whose listed values each line must hold already
+        cls, (a, b) = classes[at], span(at)
+        if line_classes.lists_known(cls, analysis.facts, clean(data[a:b])):
+            kinds[at] = SETTLED if settled[cls][0] is None else COUNTED
+        else:
+            kinds[at] = RESIDUAL
+        at = kinds.find(LISTS, at + 1)
+    if COUNTED in kinds:
+        for cls, n in Counter(compress(classes, kinds.translate(_IS_COUNTED))).items():
+            analysis._add_counts(settled[cls], n)
+    residual = [m.start() for m in _RESIDUAL.finditer(kinds)]
+    analysis.fast_share = (len(keys) - len(residual)) / max(len(keys), 1)
+
+    def last_hit(a: int, b: int) -> Optional[tuple]:
+        """The hit of the last counted line among lines a..b-1 (all fast), with its line number."""
+        i = kinds.rfind(COUNTED, a, b)
+        return (settled[classes[i]][0], first + i) if i >= 0 else None
+
     changed: List[str] = []
     if residual:
-        sub = Block(b"".join([data[a : a + len(keys[i]) + step] for a, i in zip(starts, residual)]), 1, nl, len(residual))
+        marks: List[Tuple[bool, Optional[tuple]]] = []  # per residual line: fast lines just before it, the last hit among them
+        prev = 0
+        for i in residual:
+            marks.append((i > prev, last_hit(prev, i) if i > prev else None))
+            prev = i + 1
+        sub = Block(b"".join([data[a : b + step] for a, b in map(span, residual)]), 1, nl, len(residual))
         at, pend_since, pend_last = 0, False, None
         for line_no, raw, found in analysis.prefilter.candidates(sub):
             while at < line_no:  # the fast lines before this one, through the residual lines skipped
@@ -99,7 +142,10 @@ def feed(analysis: Any, info: Any, block: Block, kb_prefilter: Any) -> List[str]
         for s, h in marks[at:]:
             pend_since, pend_last = pend_since or s, h or pend_last
         _replay(analysis, pend_since, pend_last)
-    _replay(analysis, since, last)
+        prev = residual[-1] + 1
+    else:
+        prev = 0
+    _replay(analysis, len(keys) > prev, last_hit(prev, len(keys)))
     return changed
 
 

@@ -294,14 +294,14 @@ class Analysis:
             self._last_hit = (hit, line_no)
 
     @staticmethod
-    def _add_counts(done: Tuple[Optional[Hit], Optional[Evidence], Optional[float]]) -> Optional[Hit]:
-        """The counts a line of a settled class adds; returns its hit (None: it has none)."""
+    def _add_counts(done: Tuple[Optional[Hit], Optional[Evidence], Optional[float]], lines: int = 1) -> Optional[Hit]:
+        """The counts `lines` lines of a settled class add; returns its hit (None: it has none)."""
         hit, ev, score = done
         if hit is None:
             return None
-        hit.count += 1
+        hit.count += lines
         if ev is not None:
-            ev.count += 1
+            ev.count += lines
         if score is not None:  # a fuzzy match (a regex one for the same rule may have reset the score)
             hit.score = max(hit.score or 0, score)
         return hit
