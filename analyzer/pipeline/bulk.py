@@ -59,8 +59,10 @@ def candidate(cls: Any, key: bytes, kb_prefilter: Any) -> bool:
 # What a line of the block is to the bulk path (one byte per line, see feed): left to the residual,
 # quiet, of a settled class with a hit, of a settled class without one, of a settled class whose
 # listed values are checked line by line (lists_known).
-RESIDUAL, QUIET, COUNTED, SETTLED, LISTS = 0, 1, 2, 3, 4
+# A line of a key marked NOT_CANDIDATE does nothing at all (the prefilter would not pick it): SKIP.
+RESIDUAL, QUIET, COUNTED, SETTLED, LISTS, SKIP = 0, 1, 2, 3, 4, 5
 _RESIDUAL = re.compile(b"\\x00")
+_FAST = re.compile(b"[\\x01-\\x03]")
 _IS_COUNTED = bytes(int(i == COUNTED) for i in range(256))  # kinds.translate(): 1 for a COUNTED line
 
 
@@ -68,6 +70,8 @@ def _status(analysis: Any, cls: Any, key_of: Dict[Any, bytes], kb_prefilter: Any
     """What the lines of `cls` are in this block (one of RESIDUAL ... LISTS); `key_of`: a key of each class."""
     if cls is None:
         return RESIDUAL
+    if cls is line_classes.NOT_CANDIDATE:
+        return SKIP
     if not (cls.candidate or (cls.candidate is None and candidate(cls, key_of[cls], kb_prefilter))):
         return RESIDUAL
     if cls.quiet:
@@ -101,6 +105,7 @@ def feed(analysis: Any, info: Any, block: Block, kb_prefilter: Any) -> List[str]
         end = ends[i] + i * step
         return end - len(keys[i]), end
 
+    _hex_lines(analysis, data, nl, keys, classes, kinds, span)
     at = kinds.find(LISTS)
     while at >= 0:  # a settled class whose listed values each line must hold already
         cls, (a, b) = classes[at], span(at)
@@ -113,7 +118,7 @@ def feed(analysis: Any, info: Any, block: Block, kb_prefilter: Any) -> List[str]
         for cls, n in Counter(compress(classes, kinds.translate(_IS_COUNTED))).items():
             analysis._add_counts(settled[cls], n)
     residual = [m.start() for m in _RESIDUAL.finditer(kinds)]
-    analysis.fast_share = (len(keys) - len(residual)) / max(len(keys), 1)
+    analysis.fast_share = (len(keys) - len(residual) - kinds.count(SKIP)) / max(len(keys), 1)
 
     def last_hit(a: int, b: int) -> Optional[tuple]:
         """The hit of the last counted line among lines a..b-1 (all fast), with its line number."""
@@ -125,11 +130,13 @@ def feed(analysis: Any, info: Any, block: Block, kb_prefilter: Any) -> List[str]
         marks: List[Tuple[bool, Optional[tuple]]] = []  # per residual line: fast lines just before it, the last hit among them
         prev = 0
         for i in residual:
-            marks.append((i > prev, last_hit(prev, i) if i > prev else None))
+            marks.append((_FAST.search(kinds, prev, i) is not None, last_hit(prev, i) if i > prev else None))
             prev = i + 1
         sub = Block(b"".join([data[a : b + step] for a, b in map(span, residual)]), 1, nl, len(residual))
         at, pend_since, pend_last = 0, False, None
+        picked: List[int] = []  # residual lines the prefilter picked
         for line_no, raw, found in analysis.prefilter.candidates(sub):
+            picked.append(line_no - 1)
             while at < line_no:  # the fast lines before this one, through the residual lines skipped
                 s, h = marks[at]
                 pend_since, pend_last = pend_since or s, h or pend_last
@@ -142,11 +149,79 @@ def feed(analysis: Any, info: Any, block: Block, kb_prefilter: Any) -> List[str]
         for s, h in marks[at:]:
             pend_since, pend_last = pend_since or s, h or pend_last
         _replay(analysis, pend_since, pend_last)
+        _mark_not_candidates(analysis, kb_prefilter, keys, classes, residual, picked)
         prev = residual[-1] + 1
     else:
         prev = 0
-    _replay(analysis, len(keys) > prev, last_hit(prev, len(keys)))
+    _replay(analysis, _FAST.search(kinds, prev) is not None, last_hit(prev, len(keys)))
     return changed
+
+
+def _mark_not_candidates(
+    analysis: Any, kb_prefilter: Any, keys: List[bytes], classes: List[Any], residual: List[int], picked: List[int]
+) -> None:
+    """Mark NOT_CANDIDATE the keys of residual lines the prefilter did not pick (progress bars, a
+    program's own output) where no line with that key can be a candidate: the prefilter finds
+    nothing in the key itself (its keywords without digits, GENERIC and SHAPE_PATTERNS are in a line
+    exactly when in its key), nor a keyword holding digits with its digits as 0 (a superset)."""
+    taken = set(picked)
+    new = {keys[i] for j, i in enumerate(residual) if j not in taken and classes[i] is None}
+    listed = sorted(k for k in new if b"\n" not in k and b"\r" not in k)  # one line each, as in the block
+    if not listed:
+        return
+    known = analysis.kb.line_classes
+    found = {line_no - 1 for line_no, _, _ in kb_prefilter.candidates(Block(b"\n".join(listed) + b"\n", 1, b"\n", len(listed)))}
+    digits = _digit_keywords(kb_prefilter)
+    for j, key in enumerate(listed):
+        if j in found or (digits is not None and digits.search(key)):
+            continue
+        if len(known) >= line_classes.MAX_CLASSES:
+            return
+        known[key] = line_classes.NOT_CANDIDATE
+
+
+def _digit_keywords(kb_prefilter: Any) -> Any:
+    """A regex for the prefilter's keywords that hold digits, with their digits as 0 (ASCII case-insensitive)."""
+    built = getattr(kb_prefilter, "_digit_keywords", None)
+    if built is None:
+        words = [w.translate(_ZERO).encode("utf-8") for w in kb_prefilter.words if any(ch.isdigit() for ch in w)]
+        built = kb_prefilter._digit_keywords = (re.compile(b"|".join(map(re.escape, words)), re.IGNORECASE) if words else None,)
+    return built[0]
+
+
+_ZERO = str.maketrans("0123456789", "0000000000")
+
+
+def _hex_lines(analysis: Any, data: bytes, nl: bytes, keys: List[bytes], classes: List[Any], kinds: bytearray, span: Any) -> None:
+    """Lines with `0x...` ids and no class of their digit-blind key, whose class blind to their hex
+    ids (classes.lookup) is known, quiet or settled: marked in `kinds` (their class in `classes`).
+    Such a class holds for a line only when the line has exactly its keywords (hex digits may spell
+    some): the prefilter reads them from these lines, in one pass over them joined."""
+    at = kinds.find(RESIDUAL)
+    picked: List[int] = []
+    while at >= 0:
+        if classes[at] is None and (b"0x" in keys[at] or b"0X" in keys[at]):
+            picked.append(at)
+        at = kinds.find(RESIDUAL, at + 1)
+    if not picked:
+        return
+    known, settled = analysis.kb.line_classes, analysis._settled
+    sub = Block(b"".join([data[a:b] + nl for a, b in map(span, picked)]), 1, nl, len(picked))
+    for line_no, raw, found in analysis.prefilter.candidates(sub):
+        if found is None or not line_classes.exact_keywords(raw):
+            continue
+        cls = known.get(line_classes.hex_key_of(raw))
+        if cls is None or cls.found != found:
+            continue
+        if cls.quiet:
+            kind = QUIET
+        else:
+            done = settled.get(cls)
+            if done is None:
+                continue
+            kind = LISTS if cls.fact_keys[1] else SETTLED if done[0] is None else COUNTED
+        i = picked[line_no - 1]
+        kinds[i], classes[i] = kind, cls
 
 
 def _replay(analysis: Any, since: bool, last: Optional[tuple]) -> None:
