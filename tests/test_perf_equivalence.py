@@ -211,6 +211,34 @@ def test_bulk_path_keeps_the_order_that_matters(monkeypatch):
     assert fast._settled
 
 
+def test_bulk_path_with_hex_ids_and_lines_no_keyword_picks(monkeypatch):
+    """pipeline.bulk's lines with `0x` ids (taken by their hex-blind class when their keywords are
+    its keywords: an id may spell one) and keys marked NOT_CANDIDATE (a line with the same key
+    may hold a keyword with digits, "code 137", and then is one), over several blocks."""
+    from analyzer.pipeline import bulk
+    from analyzer.pipeline import classes as line_classes
+
+    rng = random.Random(11)
+    bar = "{}/2000 [=====>....] - ETA: {}s - loss: 0.{}"
+    parts = []
+    for n in range(6):
+        part = [_redigit(rng.choice(HEX_LINES), rng, True) for _ in range(40)]
+        part += [bar.format(rng.randrange(2000), rng.randrange(99), rng.randrange(9999)) for _ in range(20)]
+        part += ["got code 138 here", "I0000 00:00:1715340000.001344   14399 x.cc:1] handle 0x1DUDNN_STATUS_INTERNAL_ERROR"]
+        part += ["got code 137 here", "I0000 00:00:1715340000.001344   14399 x.cc:1] handle 0x1CUDNN_STATUS_INTERNAL_ERROR"] if n >= 3 else []
+        rng.shuffle(part)
+        parts.append(part)
+    plain = Analysis(load_rules())
+    plain.line_classes = False
+    want = _blocks(plain, parts)
+    monkeypatch.setattr(bulk, "BULK_SHARE", 0.0)
+    kb = load_rules()
+    for _ in range(2):  # fresh, then warm
+        assert _blocks(Analysis(kb), parts) == want
+    assert line_classes.NOT_CANDIDATE in kb.line_classes.values()
+    assert kb.line_classes.get(b"got code 000 here") is not line_classes.NOT_CANDIDATE
+
+
 def test_line_classes_are_forgotten_with_a_disabled_rule(logs):
     kb = load_rules()
     for p in logs:
