@@ -173,20 +173,24 @@ def _mark_not_candidates(
     found = {line_no - 1 for line_no, _, _ in kb_prefilter.candidates(Block(b"\n".join(listed) + b"\n", 1, b"\n", len(listed)))}
     digits = _digit_keywords(kb_prefilter)
     for j, key in enumerate(listed):
-        if j in found or (digits is not None and digits.search(key)):
+        if j in found or key in known:
+            continue
+        low = key.lower()
+        if any(w in low for w in digits):
             continue
         if len(known) >= line_classes.MAX_CLASSES:
             return
         known[key] = line_classes.NOT_CANDIDATE
 
 
-def _digit_keywords(kb_prefilter: Any) -> Any:
-    """A regex for the prefilter's keywords that hold digits, with their digits as 0 (ASCII case-insensitive)."""
+def _digit_keywords(kb_prefilter: Any) -> Tuple[bytes, ...]:
+    """The prefilter's keywords that hold digits, with their digits as 0 (lower case, as the prefilter keeps them)."""
     built = getattr(kb_prefilter, "_digit_keywords", None)
     if built is None:
-        words = [w.translate(_ZERO).encode("utf-8") for w in kb_prefilter.words if any(ch.isdigit() for ch in w)]
-        built = kb_prefilter._digit_keywords = (re.compile(b"|".join(map(re.escape, words)), re.IGNORECASE) if words else None,)
-    return built[0]
+        built = kb_prefilter._digit_keywords = tuple(
+            w.translate(_ZERO).encode("utf-8") for w in kb_prefilter.words if any(ch.isdigit() for ch in w)
+        )
+    return built
 
 
 _ZERO = str.maketrans("0123456789", "0000000000")
