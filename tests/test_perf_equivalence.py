@@ -239,6 +239,37 @@ def test_bulk_path_with_hex_ids_and_lines_no_keyword_picks(monkeypatch):
     assert kb.line_classes.get(b"got code 000 here") is not line_classes.NOT_CANDIDATE
 
 
+# An interactive session: a rule may match a question with its answer (the next line).
+REPL_LINES = [
+    ">>> import tensorflow as tf",
+    ">>> tf.test.is_built_with_cuda()",
+    "False",
+    ">>> tf.config.list_physical_devices('GPU')",
+    "[]",
+    "In [3]: print(tf.__version__)",
+    "2.15.0",
+    ">>> tf.test.is_gpu_available()",
+    "False",
+]
+
+
+def test_bulk_path_with_interactive_prompts(monkeypatch):
+    """An interactive session between quiet TF lines, in the bulk path from the second block on:
+    each prompt's question and answer are read as in the ordinary path."""
+    from analyzer.pipeline import bulk
+
+    quiet = "2024-05-10 00:00:0{}.1: I tensorflow/core/x.cc:1] Executor::Process {{ op_type: MatMul step_id: {} node: d_{} }}"
+    parts = [[quiet.format(i, i, j) for i in range(4)] + REPL_LINES[j % 3 * 3 : j % 3 * 3 + 3] for j in range(6)]
+    parts += [REPL_LINES + [quiet.format(1, 2, 3)]]
+    plain = Analysis(load_rules())
+    plain.line_classes = False
+    want = _blocks(plain, parts)
+    monkeypatch.setattr(bulk, "BULK_SHARE", 0.0)
+    fast = Analysis(load_rules())
+    assert _blocks(fast, parts) == want
+    assert "cuda" in json.dumps(want).lower()
+
+
 def test_line_classes_are_forgotten_with_a_disabled_rule(logs):
     kb = load_rules()
     for p in logs:
@@ -365,7 +396,7 @@ def _line_pool():
     for shape in ("typical", "verbose", "multiworker"):
         gen = shapes.GENERATORS[shape](random.Random(3))
         lines += [next(gen) for _ in range(400)]
-    lines += HEX_LINES
+    lines += HEX_LINES + REPL_LINES
     return [line for line in lines if line.strip()]
 
 

@@ -18,8 +18,8 @@ the traceback tracker's reset (other_line) and the hit a `[[{{node}}]]` line att
 (Analysis._last_hit). Counts are added at once (settled classes add only to counts, and a class
 settles only on state that never goes back). A value a settled class lists is checked against the
 facts known at that moment, which are at most those known at its place in the file, so a line may
-be left to the residual but never skipped wrongly. Blocks with interactive prompts (whose answer is
-the next line) take the ordinary path.
+be left to the residual but never skipped wrongly. An interactive prompt's line (its class is SLOW)
+is a residual line, followed, as in Analysis.feed_block, by its question and answer (the next line).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from itertools import accumulate, compress
 from typing import Any, Dict, List, Optional, Tuple
 
 from . import classes as line_classes
-from .parse import clean
+from .parse import REPL_PROMPTS, clean
 from .reader import Block
 
 BULK_SHARE = 0.3  # a block goes this way when this share of the previous block's lines were fast
@@ -40,8 +40,6 @@ def usable(analysis: Any, block: Block, kb_prefilter: Any) -> bool:
     """May `block` take the bulk path (see the module's docstring)?"""
     if not analysis.line_classes or analysis.fast_share < BULK_SHARE:
         return False
-    if b">>> " in block.data or b"In [" in block.data:
-        return False  # an interactive prompt: its answer is the next line of the block
     pf = analysis.prefilter
     return pf is kb_prefilter or pf.words == kb_prefilter.words
 
@@ -133,7 +131,7 @@ def feed(analysis: Any, info: Any, block: Block, kb_prefilter: Any) -> List[str]
             marks.append((_FAST.search(kinds, prev, i) is not None, last_hit(prev, i) if i > prev else None))
             prev = i + 1
         sub = Block(b"".join([data[a : b + step] for a, b in map(span, residual)]), 1, nl, len(residual))
-        at, pend_since, pend_last = 0, False, None
+        at, pend_since, pend_last, prompt_at = 0, False, None, 0
         picked: List[int] = []  # residual lines the prefilter picked
         for line_no, raw, found in analysis.prefilter.candidates(sub):
             picked.append(line_no - 1)
@@ -146,6 +144,10 @@ def feed(analysis: Any, info: Any, block: Block, kb_prefilter: Any) -> List[str]
             key = analysis.feed_one(info.name, first + residual[line_no - 1], raw, found)
             if key:
                 changed.append(key)
+            if raw.startswith(REPL_PROMPTS):  # an interactive session (a prompt's class is SLOW): its question + answer
+                prompt_at, key = analysis.feed_answer(info.name, block, first + residual[line_no - 1], raw, prompt_at)
+                if key:
+                    changed.append(key)
         for s, h in marks[at:]:
             pend_since, pend_last = pend_since or s, h or pend_last
         _replay(analysis, pend_since, pend_last)
