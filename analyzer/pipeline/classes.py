@@ -219,12 +219,34 @@ def _fact_plan() -> Tuple[Tuple[int, FrozenSet[str], Tuple[str, ...], Any], ...]
     return tuple(plan)
 
 
+@cache
+def _fact_index() -> Tuple[Tuple[int, ...], Dict[str, Tuple[int, ...]], Tuple[int, ...]]:
+    """(fact patterns without keywords, those of each keyword, those _class_facts widens) by index."""
+    by_keyword: Dict[str, List[int]] = {}
+    for i, keywords, _, _ in _fact_plan():
+        for k in keywords:
+            by_keyword.setdefault(k, []).append(i)
+    plan = _fact_plan()
+    return (
+        tuple(i for i, keywords, _, _ in plan if not keywords),
+        {k: tuple(v) for k, v in by_keyword.items()},
+        tuple(i for i, _, _, wide in plan if wide is not None),
+    )
+
+
 def _class_facts(text: str, message: str, low: str, found: Optional[Set[str]], hex_ids: bool = False) -> Any:
     """(LineFacts of the key, indices of PATTERNS that matched it, of PATTERNS each line must
     try itself, whether each line must look for its platform itself), or UNSURE. `hex_ids`: as
     for _rule_plan (then no pattern is decided for the class: each that may match is tried)."""
     matched, tried = [], []
-    for i, keywords, zeroed, wide in _fact_plan():
+    plan = _fact_plan()
+    if found is not None:  # only the patterns whose keywords may be there (the others `continue` below)
+        no_keywords, by_keyword, widened = _fact_index()
+        idx = set(no_keywords) if hex_ids else set(no_keywords + widened)
+        for k in found:
+            idx.update(by_keyword.get(k, ()))
+        plan = tuple(plan[i] for i in sorted(idx))
+    for i, keywords, zeroed, wide in plan:
         if hex_ids:
             if keywords and found is not None and keywords.isdisjoint(found):
                 continue
