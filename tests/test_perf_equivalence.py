@@ -253,6 +253,26 @@ REPL_LINES = [
 ]
 
 
+def test_keywords_that_touch_hex_ids():
+    """pipeline.bulk takes a line by its hex-blind class without the prefilter only when no keyword
+    may hold a hex digit of its ids, and the class's key holds exactly its keywords."""
+    from analyzer.pipeline import bulk
+    from analyzer.pipeline import classes as line_classes
+
+    pf = engine._prefilter_for(load_rules())
+    assert bulk._touches_hex(b"buffer 0x7failed to map", pf)  # "failed" starts in the id
+    assert bulk._touches_hex(b"status 0XC000001D", pf)  # a keyword that holds an id
+    assert not bulk._touches_hex(b"buffer 0x7f failed to map", pf)
+    assert not bulk._touches_hex(b"stream 0x55d0c2a1b2c0 ready", pf)
+    cls = line_classes.LineClass()
+    cls.found = frozenset({"cuda"})
+    assert bulk._plain_hex(cls, b"I0000 x.cc:1] cuda stream 0x000000 ready", pf)
+    for key, found in [(b"I0000 x.cc:1] cuda got code 000 at 0x000", {"cuda"}), (b"I0000 x.cc:1] cuda 0x000 ready", {"gpu"})]:
+        cls = line_classes.LineClass()
+        cls.found = frozenset(found)
+        assert not bulk._plain_hex(cls, key, pf)
+
+
 def test_bulk_path_with_interactive_prompts(monkeypatch):
     """An interactive session between quiet TF lines, in the bulk path from the second block on:
     each prompt's question and answer are read as in the ordinary path."""

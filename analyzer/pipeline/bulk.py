@@ -32,6 +32,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from . import classes as line_classes
 from .parse import REPL_PROMPTS, clean
 from .reader import Block
+from .scan import trie_pattern
 
 BULK_SHARE = 0.3  # a block goes this way when this share of the previous block's lines were fast
 
@@ -103,7 +104,7 @@ def feed(analysis: Any, info: Any, block: Block, kb_prefilter: Any) -> List[str]
         end = ends[i] + i * step
         return end - len(keys[i]), end
 
-    _hex_lines(analysis, data, nl, keys, classes, kinds, span)
+    _hex_lines(analysis, kb_prefilter, data, nl, keys, classes, kinds, span)
     at = kinds.find(LISTS)
     while at >= 0:  # a settled class whose listed values each line must hold already
         cls, (a, b) = classes[at], span(at)
@@ -198,36 +199,91 @@ def _digit_keywords(kb_prefilter: Any) -> Tuple[bytes, ...]:
 _ZERO = str.maketrans("0123456789", "0000000000")
 
 
-def _hex_lines(analysis: Any, data: bytes, nl: bytes, keys: List[bytes], classes: List[Any], kinds: bytearray, span: Any) -> None:
+def _hex_lines(
+    analysis: Any, kb_prefilter: Any, data: bytes, nl: bytes, keys: List[bytes], classes: List[Any], kinds: bytearray, span: Any
+) -> None:
     """Lines with `0x...` ids and no class of their digit-blind key, whose class blind to their hex
     ids (classes.lookup) is known, quiet or settled: marked in `kinds` (their class in `classes`).
     Such a class holds for a line only when the line has exactly its keywords (hex digits may spell
-    some): the prefilter reads them from these lines, in one pass over them joined."""
+    some). They are its keywords when no keyword in the line touches the hex digits of an id and
+    the class's own key holds exactly its keywords, none of them touching its ids nor holding a
+    digit (_plain_hex): then the line holds the keywords its key holds. Otherwise the prefilter
+    reads the line's keywords, in one pass over such lines joined."""
     at = kinds.find(RESIDUAL)
-    picked: List[int] = []
-    while at >= 0:
-        if classes[at] is None and (b"0x" in keys[at] or b"0X" in keys[at]):
-            picked.append(at)
-        at = kinds.find(RESIDUAL, at + 1)
-    if not picked:
-        return
     known, settled = analysis.kb.line_classes, analysis._settled
-    sub = Block(b"".join([data[a:b] + nl for a, b in map(span, picked)]), 1, nl, len(picked))
+    unsure: List[int] = []
+    while at >= 0:
+        i, at = at, kinds.find(RESIDUAL, at + 1)
+        if classes[i] is not None or (b"0x" not in keys[i] and b"0X" not in keys[i]):
+            continue
+        a, b = span(i)
+        raw = data[a:b]
+        if not line_classes.exact_keywords(raw):
+            continue
+        hex_key = line_classes.hex_key_of(raw)
+        cls = known.get(hex_key)
+        if cls is None or cls.found is None:
+            continue
+        if not _plain_hex(cls, hex_key[1], kb_prefilter) or _touches_hex(raw, kb_prefilter):
+            unsure.append(i)
+            continue
+        _take(i, cls, settled, kinds, classes)
+    if not unsure:
+        return
+    sub = Block(b"".join([data[a:b] + nl for a, b in map(span, unsure)]), 1, nl, len(unsure))
     for line_no, raw, found in analysis.prefilter.candidates(sub):
-        if found is None or not line_classes.exact_keywords(raw):
+        if found is None:
             continue
         cls = known.get(line_classes.hex_key_of(raw))
-        if cls is None or cls.found != found:
-            continue
-        if cls.quiet:
-            kind = QUIET
-        else:
-            done = settled.get(cls)
-            if done is None:
-                continue
-            kind = LISTS if cls.fact_keys[1] else SETTLED if done[0] is None else COUNTED
-        i = picked[line_no - 1]
-        kinds[i], classes[i] = kind, cls
+        if cls is not None and cls.found == found:
+            _take(unsure[line_no - 1], cls, settled, kinds, classes)
+
+
+def _take(i: int, cls: Any, settled: Dict[Any, Any], kinds: bytearray, classes: List[Any]) -> None:
+    """Line i belongs to `cls` (a hex-blind class): marked QUIET, SETTLED, COUNTED or LISTS where it is one."""
+    if cls.quiet:
+        kinds[i], classes[i] = QUIET, cls
+        return
+    done = settled.get(cls)
+    if done is not None:
+        kinds[i], classes[i] = LISTS if cls.fact_keys[1] else SETTLED if done[0] is None else COUNTED, cls
+
+
+def _plain_hex(cls: Any, key: bytes, kb_prefilter: Any) -> bool:
+    """Does the hex-blind class's key hold exactly its keywords (cls.found), none of which touches
+    its ids' hex digits (as 0s) or holds a digit? Then a line of it whose keywords touch no hex
+    digit has exactly the class's keywords. Decided once per class."""
+    if cls.plain_hex is None:
+        found = [f for _, _, f in kb_prefilter.candidates(Block(key + b"\n", 1, b"\n", 1))]
+        cls.plain_hex = (
+            b"\n" not in key
+            and bool(cls.found)
+            and found == [cls.found]
+            and not _touches_hex(key, kb_prefilter)
+            and not any(w in key.lower() for w in _digit_keywords(kb_prefilter))
+        )
+    return cls.plain_hex
+
+
+def _touches_hex(line: bytes, kb_prefilter: Any) -> bool:
+    """May a keyword of the prefilter be in `line` where it holds a hex digit of a `0x...` id? (One
+    that starts inside the id, so starts with a hex digit; or one that holds the id's `x` and the
+    digit after it.) ASCII case-insensitive, as the prefilter."""
+    built = getattr(kb_prefilter, "_touches_hex", None)
+    if built is None:
+        inside = [w for w in kb_prefilter.words if w[:1] in _HEX_CHARS]
+        across = tuple(w.encode("utf-8") for w in kb_prefilter.words if _X_HEX.search(w))
+        pattern = re.compile(rb"0[xX][0-9a-fA-F]*?(?:" + trie_pattern(inside) + rb")", re.IGNORECASE) if inside else None
+        built = kb_prefilter._touches_hex = (pattern, across)
+    pattern, across = built
+    if pattern is not None and pattern.search(line):
+        return True
+    low = line.lower()
+    return any(w in low for w in across)
+
+
+_HEX_CHARS = set("0123456789abcdef")
+_X_HEX = re.compile(r"x[0-9a-f]")  # a keyword that may hold an id's `x` and its first hex digit (words are lower case)
 
 
 def _replay(analysis: Any, since: bool, last: Optional[tuple]) -> None:

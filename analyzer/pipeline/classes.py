@@ -402,6 +402,7 @@ class LineClass:
         "fact_keys",
         "found",
         "candidate",
+        "plain_hex",
     )
 
     def __init__(self) -> None:
@@ -420,6 +421,7 @@ class LineClass:
         self.fact_keys: Any = None  # see _fact_keys and settles
         self.found: Any = None  # a class blind to hex ids: the keywords each of its lines must hold
         self.candidate: Optional[bool] = None  # is every line with its key a prefilter candidate? (pipeline.bulk)
+        self.plain_hex: Optional[bool] = None  # a hex-blind class's key holds its keywords plainly (pipeline.bulk)
 
 
 NOT_CANDIDATE = LineClass()  # in kb.line_classes: no line with this key is a prefilter candidate (pipeline.bulk)
