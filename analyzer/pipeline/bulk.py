@@ -268,7 +268,8 @@ def _plain_hex(cls: Any, key: bytes, kb_prefilter: Any) -> bool:
 def _touches_hex(line: bytes, kb_prefilter: Any) -> bool:
     """May a keyword of the prefilter be in `line` where it holds a hex digit of a `0x...` id? (One
     that starts inside the id, so starts with a hex digit; or one that holds the id's `x` and the
-    digit after it.) ASCII case-insensitive, as the prefilter."""
+    digit after it: it starts with `x` and a hex digit, or holds `0x` and one.) ASCII case-insensitive,
+    as the prefilter."""
     built = getattr(kb_prefilter, "_touches_hex", None)
     if built is None:
         inside = [w for w in kb_prefilter.words if w[:1] in _HEX_CHARS]
@@ -283,7 +284,7 @@ def _touches_hex(line: bytes, kb_prefilter: Any) -> bool:
 
 
 _HEX_CHARS = set("0123456789abcdef")
-_X_HEX = re.compile(r"x[0-9a-f]")  # a keyword that may hold an id's `x` and its first hex digit (words are lower case)
+_X_HEX = re.compile(r"(?:^x|0x)[0-9a-f]")  # a keyword that may hold an id's `x` and its first hex digit (words are lower case)
 
 
 def _replay(analysis: Any, since: bool, last: Optional[tuple]) -> None:
