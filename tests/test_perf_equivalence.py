@@ -273,6 +273,37 @@ def test_keywords_that_touch_hex_ids():
         assert not bulk._plain_hex(cls, key, pf)
 
 
+def test_untouched_hex_ids_keep_the_keywords_of_the_key():
+    """Where no keyword touches an id's hex digits (bulk._touches_hex) and the key holds no keyword
+    with digits, a line holds exactly the keywords of its hex-blind key: random lines of keywords
+    glued to ids."""
+    from analyzer.pipeline import bulk
+    from analyzer.pipeline import classes as line_classes
+
+    pf = engine._prefilter_for(load_rules())
+    words = [w for w in pf.words if w.isascii() and "\n" not in w]
+    rng = random.Random(3)
+
+    def found(line: bytes):
+        return [f for _, _, f in pf.candidates(Block(line + b"\n", 1, b"\n", 1))]
+
+    untouched = 0
+    for _ in range(3000):
+        parts = []
+        for _ in range(rng.randint(1, 4)):
+            hex_id = "0" + rng.choice("xX") + "".join(rng.choice("0123456789abcdefABCDEF") for _ in range(rng.randint(1, 6)))
+            word = rng.choice(words)
+            word = word.upper() if rng.random() < 0.3 else word
+            parts += [hex_id, word[rng.randrange(len(word)) :] if rng.random() < 0.5 else word, rng.choice(["", " ", "_", "x"])]
+        line = "".join(parts).encode()
+        key = line_classes.hex_key_of(line)[1]
+        if bulk._touches_hex(line, pf) or bulk._touches_hex(key, pf) or any(key.lower().find(w) >= 0 for w in bulk._digit_keywords(pf)):
+            continue
+        untouched += 1
+        assert found(line) == found(key), line
+    assert untouched > 500
+
+
 def test_bulk_path_with_interactive_prompts(monkeypatch):
     """An interactive session between quiet TF lines, in the bulk path from the second block on:
     each prompt's question and answer are read as in the ordinary path."""

@@ -32,7 +32,6 @@ from typing import Any, Dict, List, Optional, Tuple
 from . import classes as line_classes
 from .parse import REPL_PROMPTS, clean
 from .reader import Block
-from .scan import trie_pattern
 
 BULK_SHARE = 0.3  # a block goes this way when this share of the previous block's lines were fast
 
@@ -179,7 +178,7 @@ def _mark_not_candidates(
         if j in found or key in known:
             continue
         low = key.lower()
-        if any(w in low for w in digits):
+        if any(low.find(w) >= 0 for w in digits):
             continue
         if len(known) >= line_classes.MAX_CLASSES:
             return
@@ -212,13 +211,14 @@ def _hex_lines(
     at = kinds.find(RESIDUAL)
     known, settled = analysis.kb.line_classes, analysis._settled
     unsure: List[int] = []
+    exact = data.isascii() and data.find(b"\x1b") < 0 and data.find(b"\x00") < 0 and data.find(b"\r") < 0  # every line's
     while at >= 0:
         i, at = at, kinds.find(RESIDUAL, at + 1)
-        if classes[i] is not None or (b"0x" not in keys[i] and b"0X" not in keys[i]):
+        if classes[i] is not None or (keys[i].find(b"0x") < 0 and keys[i].find(b"0X") < 0):
             continue
         a, b = span(i)
         raw = data[a:b]
-        if not line_classes.exact_keywords(raw):
+        if not (exact or line_classes.exact_keywords(raw)):
             continue
         hex_key = line_classes.hex_key_of(raw)
         cls = known.get(hex_key)
@@ -260,31 +260,63 @@ def _plain_hex(cls: Any, key: bytes, kb_prefilter: Any) -> bool:
             and bool(cls.found)
             and found == [cls.found]
             and not _touches_hex(key, kb_prefilter)
-            and not any(w in key.lower() for w in _digit_keywords(kb_prefilter))
+            and not any(key.lower().find(w) >= 0 for w in _digit_keywords(kb_prefilter))
         )
     return cls.plain_hex
 
 
 def _touches_hex(line: bytes, kb_prefilter: Any) -> bool:
-    """May a keyword of the prefilter be in `line` where it holds a hex digit of a `0x...` id? (One
-    that starts inside the id, so starts with a hex digit; or one that holds the id's `x` and the
-    digit after it: it starts with `x` and a hex digit, or holds `0x` and one.) ASCII case-insensitive,
-    as the prefilter."""
+    """May a keyword of the prefilter be in `line` where it holds a hex digit of a `0x...` id (as
+    classes.hex_key_of finds them)? Exactly: one that starts inside an id (its hex-digit head ends
+    the id, the rest follows it), one of hex digits inside an id, or one that holds the id's `x` and
+    the digit after it. ASCII case-insensitive, as the prefilter."""
     built = getattr(kb_prefilter, "_touches_hex", None)
     if built is None:
-        inside = [w for w in kb_prefilter.words if w[:1] in _HEX_CHARS]
-        across = tuple(w.encode("utf-8") for w in kb_prefilter.words if _X_HEX.search(w))
-        pattern = re.compile(rb"0[xX][0-9a-fA-F]*?(?:" + trie_pattern(inside) + rb")", re.IGNORECASE) if inside else None
-        built = kb_prefilter._touches_hex = (pattern, across)
-    pattern, across = built
-    if pattern is not None and pattern.search(line):
-        return True
-    low = line.lower()
-    return any(w in low for w in across)
+        built = kb_prefilter._touches_hex = _hex_touching(kb_prefilter.words)
+    after, inside, across = built
+    low = None
+    for m in line_classes._HEX_ID.finditer(line):
+        low = line.lower() if low is None else low
+        start, end = m.start(), m.end()
+        for head, rest in after.get(low[end : end + 1], ()):
+            if low.startswith(rest, end) and low.endswith(head, start + 2, end):
+                return True
+        for word in inside:
+            if low.find(word, start + 2, end) >= 0:
+                return True
+        for word, at in across:
+            if start - at >= 0 and low.startswith(word, start - at):
+                return True
+    return False
 
 
-_HEX_CHARS = set("0123456789abcdef")
-_X_HEX = re.compile(r"(?:^x|0x)[0-9a-f]")  # a keyword that may hold an id's `x` and its first hex digit (words are lower case)
+def _hex_touching(words: List[str]) -> Tuple[Dict[bytes, List[Tuple[bytes, bytes]]], List[bytes], List[Tuple[bytes, int]]]:
+    """The prefilter's keywords (lower case) that may touch an id's hex digits, for _touches_hex:
+    (by the first byte after the id: (hex-digit head, the rest)), those of hex digits only, and
+    (word, where the id's `0` is in it: -1 when the word starts at its `x`)."""
+    after: Dict[bytes, List[Tuple[bytes, bytes]]] = {}
+    inside: List[bytes] = []
+    across: List[Tuple[bytes, int]] = []
+    for text in words:
+        w = text.encode("utf-8")
+        n = 0
+        while n < len(w) and w[n : n + 1] in _HEX_BYTES:
+            n += 1
+        if n == len(w):
+            inside.append(w)
+        elif n:
+            after.setdefault(w[n : n + 1], []).append((w[:n], w[n:]))
+        if w[:1] == b"x" and w[1:2] in _HEX_BYTES:
+            across.append((w, -1))
+        at = w.find(b"0x")
+        while at >= 0:
+            if w[at + 2 : at + 3] in _HEX_BYTES:
+                across.append((w, at))
+            at = w.find(b"0x", at + 1)
+    return after, inside, across
+
+
+_HEX_BYTES = {bytes([c]) for c in b"0123456789abcdef"}
 
 
 def _replay(analysis: Any, since: bool, last: Optional[tuple]) -> None:

@@ -64,7 +64,7 @@ def lookup(kb: KnowledgeBase, raw: bytes, found: Optional[Set[str]] = None) -> O
     exact = None
     if found is not None and exact_keywords(raw):
         exact = found
-        if b"0x" in key or b"0X" in key:  # hex ids: first the class blind to them too, when there is one
+        if key.find(b"0x") >= 0 or key.find(b"0X") >= 0:  # hex ids: first the class blind to them too, when there is one
             hex_key = hex_key_of(raw)
             cls = classes.get(hex_key, _UNBUILT)
             if cls is _UNBUILT:
