@@ -173,26 +173,29 @@ def _mark_not_candidates(
         return
     known = analysis.kb.line_classes
     found = {line_no - 1 for line_no, _, _ in kb_prefilter.candidates(Block(b"\n".join(listed) + b"\n", 1, b"\n", len(listed)))}
-    digits = _digit_keywords(kb_prefilter)
     for j, key in enumerate(listed):
         if j in found or key in known:
             continue
-        low = key.lower()
-        if any(low.find(w) >= 0 for w in digits):
+        if _has_digit_keyword(key, kb_prefilter):
             continue
         if len(known) >= line_classes.MAX_CLASSES:
             return
         known[key] = line_classes.NOT_CANDIDATE
 
 
-def _digit_keywords(kb_prefilter: Any) -> Tuple[bytes, ...]:
-    """The prefilter's keywords that hold digits, with their digits as 0 (lower case, as the prefilter keeps them)."""
+def _has_digit_keyword(key: bytes, kb_prefilter: Any) -> bool:
+    """Does a key hold a keyword with digits, its digits as 0 (so may a line with this key hold it)?"""
+    digits = _digit_keywords(kb_prefilter)
+    return digits is not None and digits.search(key.lower()) is not None
+
+
+def _digit_keywords(kb_prefilter: Any) -> Optional[re.Pattern]:
+    """A regex for the prefilter's keywords that hold digits, with their digits as 0, on a lower-cased key."""
     built = getattr(kb_prefilter, "_digit_keywords", None)
     if built is None:
-        built = kb_prefilter._digit_keywords = tuple(
-            w.translate(_ZERO).encode("utf-8") for w in kb_prefilter.words if any(ch.isdigit() for ch in w)
-        )
-    return built
+        words = [w.translate(_ZERO).encode("utf-8") for w in kb_prefilter.words if any(ch.isdigit() for ch in w)]
+        built = kb_prefilter._digit_keywords = (re.compile(b"|".join(map(re.escape, words))) if words else None,)
+    return built[0]
 
 
 _ZERO = str.maketrans("0123456789", "0000000000")
@@ -260,7 +263,7 @@ def _plain_hex(cls: Any, key: bytes, kb_prefilter: Any) -> bool:
             and bool(cls.found)
             and found == [cls.found]
             and not _touches_hex(key, kb_prefilter)
-            and not any(key.lower().find(w) >= 0 for w in _digit_keywords(kb_prefilter))
+            and not _has_digit_keyword(key, kb_prefilter)
         )
     return cls.plain_hex
 
