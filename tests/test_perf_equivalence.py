@@ -7,7 +7,9 @@
 - `tflog analyze` run by cli.main's fast path against the same invocation through Typer;
 - line classes (lines equal up to their digits decided once, analyzer/pipeline/classes.py) against
   the plain line-by-line path, on every sample log, on the benchmark shapes (typical, verbose,
-  multi-worker, generate_log.py's) and on generated logs (a hypothesis property test).
+  multi-worker, generate_log.py's) and on generated logs (a hypothesis property test);
+- pipeline.bulk's decisions without the prefilter: lines with `0x` ids taken by their hex-blind class
+  (also where ids spell keywords), keys marked NOT_CANDIDATE, interactive prompts in bulk blocks.
 
 Nothing here is timed (benchmarks/bench.py measures).
 """

@@ -20,6 +20,15 @@ settles only on state that never goes back). A value a settled class lists is ch
 facts known at that moment, which are at most those known at its place in the file, so a line may
 be left to the residual but never skipped wrongly. An interactive prompt's line (its class is SLOW)
 is a residual line, followed, as in Analysis.feed_block, by its question and answer (the next line).
+
+Two more kinds of lines are decided here. A line with `0x...` ids whose digit-blind key has no class
+may belong to the class blind to its hex ids too (classes.lookup), which holds for the line only when
+the line has exactly the class's keywords: they are when no keyword touches the ids' hex digits and
+the class's key holds exactly them (_touches_hex, _plain_hex); otherwise the prefilter reads the
+line's keywords. A key no line of which can be a prefilter candidate (the prefilter finds nothing in
+it, nor a keyword with digits as 0s: _mark_not_candidates) is marked NOT_CANDIDATE in the class
+table, and its lines are skipped as the prefilter would skip them (progress bars of a multi-worker
+log, TF lines without keywords).
 """
 
 from __future__ import annotations
@@ -65,7 +74,7 @@ _IS_COUNTED = bytes(int(i == COUNTED) for i in range(256))  # kinds.translate():
 
 
 def _status(analysis: Any, cls: Any, key_of: Dict[Any, bytes], kb_prefilter: Any) -> int:
-    """What the lines of `cls` are in this block (one of RESIDUAL ... LISTS); `key_of`: a key of each class."""
+    """What the lines of `cls` are in this block (one of RESIDUAL ... SKIP); `key_of`: a key of each class."""
     if cls is None:
         return RESIDUAL
     if cls is line_classes.NOT_CANDIDATE:
@@ -86,8 +95,9 @@ def feed(analysis: Any, info: Any, block: Block, kb_prefilter: Any) -> List[str]
     """Analysis.feed_block for a block that may take the bulk path; returns the keys of hits that changed.
 
     Each line's class comes from one `map` over the block's keys, what the line is (RESIDUAL ...
-    LISTS) from one `map` over the block's classes into a byte string, read with `find` and a regex;
-    only the residual lines, and lines whose listed values need a look, are visited in Python."""
+    SKIP) from one `map` over the block's classes into a byte string, read with `find` and a regex;
+    only the residual lines (hex ids among them) and lines whose listed values need a look are
+    visited in Python."""
     data, nl = block.data, block.newline
     keys = data.translate(line_classes.DIGITS).split(nl)  # a key is as long as its line
     keys.pop()  # a block ends with a line end
