@@ -255,6 +255,17 @@ REPL_LINES = [
 ]
 
 
+def test_prefilter_shapes_treat_digits_alike():
+    """pipeline.bulk (`candidate`, NOT_CANDIDATE) reads a line's prefilter verdict from its digit-blind
+    key: its shape patterns must treat every digit alike, and its generic words hold none."""
+    from analyzer.pipeline.scan import GENERIC, SHAPE_PATTERNS
+    from analyzer.pipeline.supersets import generalize
+
+    for p in SHAPE_PATTERNS:
+        assert generalize(p.decode()) == p.decode(), p
+    assert not any(ch.isdigit() for w in GENERIC for ch in w)
+
+
 def test_keywords_that_touch_hex_ids():
     """pipeline.bulk takes a line by its hex-blind class without the prefilter only when no keyword
     may hold a hex digit of its ids, and the class's key holds exactly its keywords."""
