@@ -11,6 +11,7 @@ import pytest
 from analyzer import analyze
 from analyzer.core.model import Report
 from analyzer.kb.advice import misfit
+from analyzer.report.render import render_text
 
 from conftest import CORPUS, ROOT, tflog
 
@@ -256,3 +257,58 @@ def test_the_harmless_cudart_hint_is_not_a_symptom_in_a_log_with_a_gpu():
     text = render_text(report)
     assert "Symptoms of this" not in text
     assert text.count("TensorFlow's hint that a missing libcudart is harmless without a GPU") == 1
+
+
+# TF's own lines about a missing CUDA runtime (TF < 2.13: the libcudart dlerror and its "ignore if no GPU"
+# hint; TF >= 2.13: "Could not find cuda drivers on your machine, GPU will not be used").
+_NO_CUDART_LINES = {
+    "tf24": (
+        "2021-02-10 12:57:07.427237: W tensorflow/stream_executor/platform/default/dso_loader.cc:60] Could not load "
+        "dynamic library 'libcudart.so.11.0'; dlerror: libcudart.so.11.0: cannot open shared object file: No such file or directory\n"
+        "2021-02-10 12:57:07.427300: I tensorflow/stream_executor/cuda/cudart_stub.cc:29] Ignore above cudart dlerror "
+        "if you do not have a GPU set up on your machine.\n"
+    ),
+    "tf213": (
+        "2023-05-05 02:37:58.234754: I tensorflow/tsl/cuda/cudart_stub.cc:28] Could not find cuda drivers on your machine, GPU will not be used.\n"
+        "2023-05-05 02:37:58.271133: I tensorflow/core/platform/cpu_feature_guard.cc:182] This TensorFlow binary is "
+        "optimized to use available CPU instructions in performance-critical operations.\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("era", sorted(_NO_CUDART_LINES))
+@pytest.mark.parametrize(
+    "cue",
+    [
+        ">>> print(\"Num GPUs Available: \", len(tf.config.list_physical_devices('GPU')))\nNum GPUs Available:  0\n",
+        "2023-05-05 02:37:59.878527: I tensorflow/compiler/xla/stream_executor/cuda/cuda_gpu_executor.cc:996] successful "
+        "NUMA node read from SysFS had negative value (-1), but there must be at least one NUMA node, so returning NUMA node zero\n",
+        '  File "C:\\Users\\dell\\.conda\\envs\\tf-gpu\\lib\\site-packages\\tensorflow\\__init__.py", line 41, in <module>\n',
+        "This container image and its contents are governed by the NVIDIA Deep Learning Container License.\n",
+    ],
+    ids=["gpu-check", "gpu-executor", "gpu-env", "cuda-container"],
+)
+def test_no_cuda_runtime_is_the_problem_when_the_log_shows_a_gpu_is_expected(era, cue):
+    """With a sign that a GPU is expected here (the script checks for one, TF's GPU executor saw a device,
+    a GPU environment, NVIDIA's CUDA container), these lines are why the GPU is not used."""
+    report = analyze(_NO_CUDART_LINES[era] + cue)
+    assert report.root is not None and report.root.severity in ("error", "warning")
+    assert report.root.category == "cuda.library_missing"
+    assert report.facts.get("gpu_expected")
+
+
+@pytest.mark.parametrize("era", sorted(_NO_CUDART_LINES))
+def test_no_cuda_runtime_alone_is_a_warning_and_harmless_on_a_machine_without_a_gpu(era):
+    """Alone, the log cannot say whether a GPU was expected: people paste these lines mostly because their
+    GPU is not used (12 of the 16 such logs in tests/fixtures/real_logs), so it is a warning that says when to ignore it; on a machine the
+    log shows has no NVIDIA GPU (lspci lists only another vendor's display controller) it is harmless."""
+    alone = analyze(_NO_CUDART_LINES[era])
+    assert alone.root is not None and alone.root.severity == "warning"
+    assert alone.root.category == "cuda.library_missing" and "ignore it" in render_text(alone)
+    lspci = "00:02.0 VGA compatible controller: Intel Corporation TigerLake-LP GT2 [Iris Xe Graphics] (rev 01)\n"
+    cpu_machine = analyze(lspci + _NO_CUDART_LINES[era])
+    assert cpu_machine.root is None or cpu_machine.root.severity == "info"
+    assert cpu_machine.facts.get("gpu_unexpected")
+    # a laptop with both: the NVIDIA controller wins
+    both = analyze(lspci + "01:00.0 3D controller: NVIDIA Corporation GA107M [GeForce RTX 3050 Mobile] (rev a1)\n" + _NO_CUDART_LINES[era])
+    assert both.root is not None and both.root.severity in ("error", "warning")

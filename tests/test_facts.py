@@ -141,6 +141,29 @@ tensorflow.python.framework.errors_impl.UnknownError: 2 root error(s) found.
          "python_version", "2.7"),
         ("E tensorflow/stream_executor/cuda/cuda_dnn.cc:463] possibly insufficient driver version: 384.145.0\n",
          "driver_version", "384.145"),
+        # TF's issue template: print(tf.version.GIT_VERSION, tf.version.VERSION), TF 2 and TF 1 (bytes)
+        ("v2.13.0-rc0-2-g1e17a41ea93 2.13.0-rc0\n", "tf_version", "2.13.0-rc0"),
+        ("b'v1.12.0-0-ga6d8ffae09' 1.12.0\n", "tf_version", "1.12.0"),
+        ("### TensorFlow version\n\nv2.15.0-rc1-8-g6887368d6d4 2.15.0\n", "tf_version", "2.15.0"),
+        # `ls -l /usr/local/cuda/lib64/libcud*` (TF 1.x issue template): the files, not the symlinks
+        ("lrwxrwxrwx 1 root root 16 Jul 18 17:20 /usr/local/cuda/lib64/libcudart.so -> libcudart.so.8.0\n"
+         "-rwxr-xr-x 1 root root 394472 Jul 18 17:20 /usr/local/cuda/lib64/libcudart.so.8.0.27\n", "cuda_runtime", "8.0"),
+        ("-rwxr-xr-x 1 root root 78065952 Jul 18 18:03 /usr/local/cuda/lib64/libcudnn.so.5.0.5\n", "cudnn_runtime", "5.0.5"),
+        # the GPU's architecture as XLA's LLVM backend and ptxas name it
+        ("LLVM ERROR: PTX version 8.5 does not support target 'sm_120' (or 'sm_120a'). Minimum required PTX version is 8.7\n",
+         "compute_capability", "12.0"),
+        ("ptxas fatal   : Value 'sm_89' is not defined for option 'gpu-name'\n", "compute_capability", "8.9"),
+        # TF's CUDA diagnostics name the driver's library file
+        ("2025-01-12 22:03:03.893195: I external/local_xla/xla/stream_executor/cuda/cuda_diagnostics.cc:197] found DLL "
+         "info with resolved path: /usr/lib64/libcuda.so.565.77\n", "driver_version", "565.77"),
+        # CPython's own frames on Windows carry its build folder
+        ('  File "D:\\obj\\windows-release\\37amd64_Release\\msi_python\\zip_amd64\\imp.py", line 242, in load_module\n',
+         "python_version", "3.7"),
+        # pip's requirement with a two-part release
+        ("No matching distribution found for tensorflow==1.2\n", "tf_version", "1.2"),
+        # an embedded interpreter's folder (DeepFaceLab)
+        ('  File "C:\\DeepFaceLab\\_internal\\python-3.6.8\\lib\\site-packages\\tensorflow\\python\\client\\session.py", line 1334\n',
+         "python_version", "3.6"),
     ],
 )
 def test_real_log_version_forms(log, key, want):

@@ -85,7 +85,7 @@ _KNOWN_FIELDS = {
     "traceback",
     "family",
 }
-TRACEBACK_FIELDS = ("exception", "message", "frames", "raised_in")
+TRACEBACK_FIELDS = ("exception", "message", "frames", "raised_in", "importing")
 PROBES = ("library", "cudnn_version", "cuda_version", "driver", "cudnn_handle", "gpu_alloc", "tf_op")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
 
@@ -393,13 +393,13 @@ def parse_rule(path: Path, index: int, raw: Any, categories: Dict[str, str], eag
 
 
 def _traceback_spec(bad, raw: Any) -> Dict[str, Any]:
-    """The `traceback:` field, validated: lists of globs for exception/frames/raised_in, a regex for message."""
+    """The `traceback:` field, validated: lists of globs for exception/frames/raised_in/importing, a regex for message."""
     if raw is None:
         return {}
     if not isinstance(raw, dict) or not raw or set(raw) - set(TRACEBACK_FIELDS):
         raise bad("traceback", f"expected a mapping with some of {', '.join(TRACEBACK_FIELDS)}")
     spec: Dict[str, Any] = {}
-    for name in ("exception", "frames", "raised_in"):
+    for name in ("exception", "frames", "raised_in", "importing"):
         v = raw.get(name)
         if v is None:
             continue
@@ -444,9 +444,17 @@ def traceback_matches(rule: Rule, tb) -> Optional[Any]:
                 return None
         if "message" in spec and not compile_regex(spec["message"], regex.V0).search(tb.exception_message):
             return None
-    elif "message" in spec or ("frames" not in spec and "raised_in" not in spec):
+    elif "message" in spec or not ({"frames", "raised_in", "importing"} & set(spec)):
         return None  # a cut-off traceback: its message is not known, and frames alone are not enough here
     story = None
+    if "importing" in spec:
+        # the failure happened while importing the named code: from its first frame inward, every frame
+        # runs module-level code (`<module>`; IPython >= 8 prints no function for those)
+        globs = [_path_glob(g) for g in spec["importing"]]
+        first = next((i for i, f in enumerate(tb.frames) if any(g.search(f.module_path) for g in globs)), None)
+        if first is None or not all(f.func in ("<module>", "?") for f in tb.frames[first:]):
+            return None
+        story = tb.frames[-1]
     if "raised_in" in spec:
         if not tb.frames:
             return None

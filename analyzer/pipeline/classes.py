@@ -48,6 +48,8 @@ MAX_CLASSES = 12288  # classes (and NOT_CANDIDATE marks) kept per knowledge base
 SLOW: Any = None  # a class whose lines take the ordinary path (stored as None)
 _NODE_STACK = "defined at (most recent call last)"  # parse.TracebackTracker acts on it
 _HEX = re.compile(r"0[xX]")
+# lines facts.FactCollector._section_value reads with state (a header, the version it names, a version alone)
+_VERSION_LINES = (FactCollector._SECTION, FactCollector._BARE_VERSION, FactCollector._GIT_VERSION)
 
 
 _UNBUILT: Any = object()  # a class not built yet
@@ -446,10 +448,9 @@ def build(kb: KnowledgeBase, key: bytes, found: Optional[Set[str]] = None, hex_i
     # facts.FactCollector reads a version a header line names a few lines later: that state is per
     # line, so headers ("### TensorFlow version", "Name: tensorflow") and bare versions go line by line
     if hex_ids:
-        section, bare = FactCollector._SECTION, FactCollector._BARE_VERSION
-        if _hex_may(section.pattern, text, "match", section.flags) or _hex_may(bare.pattern, text, "match", bare.flags):
+        if any(_hex_may(p.pattern, text, "match", p.flags) for p in _VERSION_LINES):
             return SLOW
-    elif FactCollector._SECTION.match(text) or FactCollector._BARE_VERSION.match(text):
+    elif any(p.match(text) for p in _VERSION_LINES):
         return SLOW
     message, level, _source, kind, _exc = classify(text)
     if kind not in ("log", "text"):

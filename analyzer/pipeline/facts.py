@@ -47,6 +47,8 @@ REPORT_FACTS = (
     "gpu_name",
     "compute_capability",
     "gpu_memory_mb",
+    "gpu_expected",  # the log's sign that a GPU is expected here (a GPU check in the script, the GPU package...)
+    "gpu_unexpected",  # ... or that this machine or job is meant to run without one (lspci, tensorflow-cpu, ...)
     "missing_libraries",
     "loaded_libraries",
     "packages",
@@ -145,10 +147,23 @@ PATTERNS: List[FactPattern] = [
         "tf ",
     ),
     _p(r"(?i)\btf\.__version__\W+(?P<tf_version>" + _TF + ")", 15, "__version__"),
+    # pip's requirement with a two-part release ("tensorflow==1.2"): the three-part form is read above
+    _p(
+        r"(?i)\b(?:tensorflow|tf)(?:[-_]gpu)?==(?P<tf_version>\d+\.\d+)(?:[^.\d]|$)",
+        20,
+        "tensorflow==",
+        "tensorflow-gpu==",
+        "tensorflow_gpu==",
+    ),
     _p(r"(?i)\b(?:tensorflow|tf)(?:[-_]gpu)?\s+(?P<tf_version>" + _TF + r")\b", 30),
     # --- Python ---------------------------------------------------------------------------
     _p(r"(?i)\bpython(?: version)?\s*[:=]?\s*(?P<python_version>3\.\d+(?:\.\d+)?|2\.7(?:\.\d+)?)\b", 10, "python"),
-    _p(r"(?i)(?:[\\/]|\b)python[\\/]?(?P<python_version>[23]\.\d+)[\\/](?:site|dist)-packages", 40, "-packages"),
+    # ".../python3.8/site-packages", and embedded interpreters: "_internal\\python-3.6.8\\lib\\site-packages" (DeepFaceLab)
+    _p(
+        r"(?i)(?:[\\/]|\b)python[\\/-]?(?P<python_version>[23]\.\d+)(?:\.\d+)?[\\/](?:lib[\\/])?(?:site|dist)-packages",
+        40,
+        "-packages",
+    ),
     # `print(sys.version)`: "3.11.3 (tags/v3.11.3:f3909b8, Apr  4 2023, ...) [MSC v.1934 64 bit (AMD64)]",
     # "3.12.8 | packaged by conda-forge | (main, Dec  5 2024, ...) [GCC 13.3.0]"
     _p(
@@ -161,6 +176,8 @@ PATTERNS: List[FactPattern] = [
     # an egg or wheel built for one Python: "object_detection-0.1-py3.10.egg"
     _p(r"-py(?P<python_version>3\.\d+)\.egg\b", 40, ".egg"),
     _p(r"[\\/]Python(?P<python_version>3)(?P<_py_minor>\d{1,2})[\\/]", 45, "python3"),
+    # CPython's Windows build machine, in the frames of its own modules: "D:\\obj\\windows-release\\37amd64_Release\\..."
+    _p(r"windows-release[\\/](?P<python_version>3)(?P<_py_minor>\d{1,2})(?:amd64|win32|arm64)_Release", 40, "windows-release"),
     # --- CUDA -----------------------------------------------------------------------------
     _p(r"Cuda compilation tools, release (?P<cuda_runtime>\d+\.\d+)", 20, "cuda compilation tools"),
     _p(r"(?i)\bcuda(?:_version)?['\"]?\s*[:=]\s*['\"]?(?P<cuda_compiled>\d+\.\d+)['\"]", 15, "cuda_version"),
@@ -182,6 +199,8 @@ PATTERNS: List[FactPattern] = [
     _p(r"Kernel Module(?: for \w+)?\s+(?P<driver_version>\d+\.\d+(?:\.\d+)?)", 12, "kernel module"),
     _p(r"kernel reported version is: (?P<driver_version>\d+\.\d+(?:\.\d+)?)", 14, "kernel reported version"),
     _p(r"libcuda reported version is: (?P<driver_version>\d+\.\d+(?:\.\d+)?)", 16, "libcuda reported version"),
+    # the driver's own library, named with its version ("found DLL info with resolved path: /usr/lib64/libcuda.so.565.77")
+    _p(r"\blibcuda\.so\.(?P<driver_version>\d{3}\.\d+(?:\.\d+)?)\b", 17, "libcuda.so."),
     _p(r"(?i)possibly insufficient driver version: (?P<driver_version>\d+\.\d+(?:\.\d+)?)", 18, "insufficient driver version"),
     # --- GPU ------------------------------------------------------------------------------
     _p(
@@ -195,6 +214,9 @@ PATTERNS: List[FactPattern] = [
         "streamexecutor device",
     ),
     _p(r"(?i)compute capability:? (?P<compute_capability>\d+\.\d+)", 20, "compute capability"),
+    # the GPU's own architecture, named by XLA's LLVM backend or ptxas when they compile for it:
+    # "PTX version 8.5 does not support target 'sm_120'", "ptxas fatal : Value 'sm_120' is not defined for option 'gpu-name'"
+    _p(r"(?:support target|Value) 'sm_(?P<_cc_major>\d{1,2}?)(?P<_cc_minor>\d)a?'", 25, "'sm_"),
     _p(r"computeCapability: (?P<compute_capability>\d+\.\d+)", 20, "computecapability"),
     _p(
         r"^\|\s+\d+\s+(?P<gpu_name>(?:NVIDIA |GeForce |Tesla |Quadro |TITAN |RTX |A\d|H\d|L\d)[^|]*?)(?:\s*\.\.\.)?\s+(?:On|Off|WDDM|TCC)\s*\|",
@@ -203,6 +225,41 @@ PATTERNS: List[FactPattern] = [
         "geforce",
         "tesla",
         "quadro",
+    ),
+    # The log shows a GPU is expected here, though TF may not have found one: the script checks for it,
+    # the GPU package, environment or NVIDIA CUDA container is in use, or TF's GPU executor enumerated a
+    # device (its NUMA lines).
+    # With it, TF's "ignore if you have no GPU" lines about a missing CUDA runtime are the problem asked about.
+    _p(
+        r"(?i)(?P<gpu_expected>list_physical_devices\(\s*(?:device_type\s*=\s*)?['\"]GPU|is_gpu_available|gpu_device_name\(|"
+        r"tfjs-node-gpu|tensorflow[-_]gpu\b|[\\/]envs[\\/][\w.-]*gpu[\w.-]*[\\/]|cuda_gpu_executor\.cc|CUDA_VISIBLE_DEVICES=\d|"
+        r"NVIDIA Deep Learning Container License|(?:VGA compatible|3D|Display) controller: NVIDIA)",  # NVIDIA's container banner; lspci
+        30,
+        "list_physical_devices",
+        "is_gpu_available",
+        "gpu_device_name(",
+        "tfjs-node-gpu",
+        "tensorflow-gpu",
+        "tensorflow_gpu",
+        "gpu\\",
+        "gpu/",
+        "cuda_gpu_executor.cc",
+        "cuda_visible_devices=",
+        "nvidia deep learning container license",
+        "controller: nvidia",
+    ),
+    # ... and the sign that this machine or job is meant to run without one: lspci lists a display controller
+    # that is not NVIDIA's, the CPU-only package, or the script hides every GPU
+    _p(
+        r"(?i)(?P<gpu_unexpected>(?:VGA compatible|3D|Display) controller: (?:Intel|Advanced Micro Devices|AMD|ATI|Matrox|"
+        r"VMware|Red Hat|Cirrus Logic|ASPEED|Microsoft)\b|tensorflow[-_]cpu\b|CUDA_VISIBLE_DEVICES=(?:-1|''|\"\")(?:\s|$))",
+        30,
+        "vga compatible controller",
+        "3d controller",
+        "display controller",
+        "tensorflow-cpu",
+        "tensorflow_cpu",
+        "cuda_visible_devices=",
     ),
     _p(r"(?:deviceMemorySize|totalMemory): (?P<gpu_memory_mb>[\d.]+[GM]iB)", 10, "devicememorysize", "totalmemory"),
     _p(r"\|\s+\d+MiB /\s*(?P<gpu_memory_mb>\d+)MiB\s+\|", 12, "mib /"),
@@ -229,6 +286,13 @@ PATTERNS: List[FactPattern] = [
         r"(?:Successfully opened (?:dynamic|CUDA) library|successfully opened CUDA library) (?P<loaded>[\w.+-]+)",
         10,
         "successfully opened",
+    ),
+    # `ls -l /usr/local/cuda/lib64/libcud*` (TF 1.x's issue template asked for it): a regular file, not a symlink
+    _p(
+        r"^-[-rwxs]{9}\S*\s+\d+\s.*?(?P<loaded>lib(?:cudart|cudnn)\.so\.\d+\.\d+(?:\.\d+)*)\s*$",
+        25,
+        "libcudart.so.",
+        "libcudnn.so.",
     ),
 ]
 
@@ -457,11 +521,19 @@ class FactCollector:
     # the value alone, as printed, echoed by the REPL ('2.6.0') or pasted in Markdown bold (**'2.6.0'**)
     _BARE_VERSION = regex.compile(r"^\s*(?:Version:\s*)?(?:\*\*)?['\"]?v?(?P<v>" + _TF + r")['\"]?(?:\*\*)?\s*$")
     SECTION_REACH = 3  # lines between the header and its value
+    # TF's issue template: `python -c "import tensorflow as tf; print(tf.version.GIT_VERSION, tf.version.VERSION)"`
+    # prints "v2.13.0-rc0-2-g1e17a41ea93 2.13.0-rc0" (TF 1.x: "b'v1.12.0-0-ga6d8ffae09' 1.12.0"; source builds: "unknown 1.14.0")
+    _GIT_VERSION = regex.compile(r"^\s*(?:b?'?v\d+\.\d+\S*-g[0-9a-f]{6,}'?|unknown)\s+['\"]?(?P<v>" + _TF + r")['\"]?\s*$")
+    _VERSIONISH = regex.compile(r"\s*(?:b?')?(?:v\d|unknown )")  # a GIT_VERSION line: worth a look by _section_value
 
     def _section_value(self, line: int, text: str) -> None:
         m = self._SECTION.match(text)
         if m:
             self._section = ("python_version" if m.group("py") else "tf_version", line)
+            return
+        g = self._GIT_VERSION.match(text)
+        if g:
+            self.set("tf_version", normalise("tf_version", g.group("v")), 9, line, text)
             return
         if self._section is None or line - self._section[1] > self.SECTION_REACH:
             return
@@ -483,7 +555,12 @@ class FactCollector:
         """Read the facts of one line (`facts`: its LineFacts, when the caller has them)."""
         if facts is None:
             facts = LineFacts(text, message, low, found)
-        if "version" in text or "Name: " in text or self._section is not None:
+        if (
+            self._section is not None
+            or "version" in text
+            or "Name: " in text
+            or (len(text) <= 80 and self._VERSIONISH.match(text))
+        ):
             self._section_value(line, text)
         if facts.stats_header:
             self._stats_line = line
@@ -519,7 +596,8 @@ def _propose(out: List[Tuple[str, str, int]], g: Dict[str, str], rank: int) -> N
             if ver and (name == "cudart" or (name in ("cublas", "cufft", "curand", "cusolver", "cusparse") and "." in ver)):
                 # a library that loaded shows the CUDA in use; one that could not be loaded only the CUDA wanted
                 fact = "cuda_runtime" if key == "loaded" else "cuda_wanted"
-                out.append((fact, nz.cuda_version(ver), rank + 5 if name != "cudart" else rank))
+                cuda = ".".join(nz.cuda_version(ver).split(".")[:2])  # libcudart.so.8.0.27 is CUDA 8.0
+                out.append((fact, cuda, rank + 5 if name != "cudart" else rank))
             elif name == "cudnn" and ver and key == "loaded":
                 out.append(("cudnn_runtime", ver, 70))
     if "pkg_name" in g:

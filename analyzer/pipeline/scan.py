@@ -59,6 +59,7 @@ SHAPE_PATTERNS = (
     rb"^[ef] \S+:\d+\]",  # TF 0.x/1.x bare "E tensorflow/...:123]"
     rb"^(?:>>>|in \[\d+\]:) ",  # Python ">>> ", IPython "In [3]: " (lower-cased)
     rb"^\s*v?\d+\.\d+(?:\.\d+)?[\w.+-]{0,12}\s*$",  # a version alone on a line (after "### TensorFlow version")
+    rb"^\s*(?:b?'?v\d+\.\d+\S*-g[0-9a-f]{6,}'?|unknown) +['\"]?\d+\.\d",  # tf.version.GIT_VERSION, VERSION
     rb"^version: \d",  # `pip show`: "Version: 2.3.0" after "Name: tensorflow"
     rb"^\s*file [^\"\s][^,\n]*:\d+, in ",  # IPython >= 8 traceback frame: "File ~/x.py:12, in f(a)"
     rb"^\s*(?:cell|input) in ?\[\d*\], line \d",  # IPython >= 8 cell frame: "Cell In[4], line 7"

@@ -345,6 +345,7 @@ def render_text(report: Report, verbose: bool = False, all_fixes: bool = False, 
     roots = [f for f in report.findings if f.root_cause]
     if not roots:
         out.append("No problem found." if not report.findings else "No problem found: only harmless lines.")
+    inline: Set[str] = set()  # symptoms already written on their cause's line
     for kind, f, depth in _blocks(report):
         pad = "    " * depth
         if kind == "root":
@@ -368,21 +369,23 @@ def render_text(report: Report, verbose: bool = False, all_fixes: bool = False, 
                 out.append("  Closest known signatures: " + ", ".join(f"{c['rule_id']} ({c['score']:.0f})" for c in f.closest))
             if c := _confirmation_line(f):
                 out.append("  " + c)
-            if _has_symptoms(report, f):
+            symptoms = [g for g in _symptoms(report, f) if g.severity != "info"]
+            if len(symptoms) == 1:  # one line, not a header and a list of one
+                g = symptoms[0]
+                out.append(f"  Symptom of this: [{g.severity}] {g.title}  ({g.rule_id}) at {_where(g)}")
+                inline.add(g.key)
+            elif symptoms:
                 out.append("  Symptoms of this:")
-        else:
+        elif f.key not in inline:
             out.append(f"  {pad}- [{f.severity}] {f.title}  ({f.rule_id}) at {_where(f)}")
+    # the footer, one block: what was harmless, the machine, the counts
+    out.append("")
     harmless = [f for f in report.findings if f.severity == "info" and not f.root_cause]
     if harmless:
-        out.append("")
         out.append(f"Harmless ({len(harmless)}): " + _harmless_list(harmless))
-    env = _environment(report)
-    if env:
-        out.append("")
-        out.extend(env)
+    out.extend(_environment(report))
     for w in report.warnings:
         out.append(f"tflog warning: {w}")
-    out.append("")
     out.append("Summary: " + _summary_line(report))
     return "\n".join(out).lstrip("\n") + "\n"
 
