@@ -7,7 +7,9 @@
 - `tflog analyze` run by cli.main's fast path against the same invocation through Typer;
 - line classes (lines equal up to their digits decided once, analyzer/pipeline/classes.py) against
   the plain line-by-line path, on every sample log, on the benchmark shapes (typical, verbose,
-  multi-worker, generate_log.py's) and on generated logs (a hypothesis property test).
+  multi-worker, generate_log.py's) and on generated logs (a hypothesis property test);
+- pipeline.bulk's decisions without the prefilter: lines with `0x` ids taken by their hex-blind class
+  (also where ids spell keywords), keys marked NOT_CANDIDATE, interactive prompts in bulk blocks.
 
 Nothing here is timed (benchmarks/bench.py measures).
 """
@@ -211,6 +213,127 @@ def test_bulk_path_keeps_the_order_that_matters(monkeypatch):
     assert fast._settled
 
 
+def test_bulk_path_with_hex_ids_and_lines_no_keyword_picks(monkeypatch):
+    """pipeline.bulk's lines with `0x` ids (taken by their hex-blind class when their keywords are
+    its keywords: an id may spell one) and keys marked NOT_CANDIDATE (a line with the same key
+    may hold a keyword with digits, "code 137", and then is one), over several blocks."""
+    from analyzer.pipeline import bulk
+    from analyzer.pipeline import classes as line_classes
+
+    rng = random.Random(11)
+    bar = "{}/2000 [=====>....] - ETA: {}s - loss: 0.{}"
+    parts = []
+    for n in range(6):
+        part = [_redigit(rng.choice(HEX_LINES), rng, True) for _ in range(40)]
+        part += [bar.format(rng.randrange(2000), rng.randrange(99), rng.randrange(9999)) for _ in range(20)]
+        part += ["got code 138 here", "I0000 00:00:1715340000.001344   14399 x.cc:1] handle 0x1DUDNN_STATUS_INTERNAL_ERROR"]
+        part += ["got code 137 here", "I0000 00:00:1715340000.001344   14399 x.cc:1] handle 0x1CUDNN_STATUS_INTERNAL_ERROR"] if n >= 3 else []
+        rng.shuffle(part)
+        parts.append(part)
+    plain = Analysis(load_rules())
+    plain.line_classes = False
+    want = _blocks(plain, parts)
+    monkeypatch.setattr(bulk, "BULK_SHARE", 0.0)
+    kb = load_rules()
+    for _ in range(2):  # fresh, then warm
+        assert _blocks(Analysis(kb), parts) == want
+    assert line_classes.NOT_CANDIDATE in kb.line_classes.values()
+    assert kb.line_classes.get(b"got code 000 here") is not line_classes.NOT_CANDIDATE
+
+
+# An interactive session: a rule may match a question with its answer (the next line).
+REPL_LINES = [
+    ">>> import tensorflow as tf",
+    ">>> tf.test.is_built_with_cuda()",
+    "False",
+    ">>> tf.config.list_physical_devices('GPU')",
+    "[]",
+    "In [3]: print(tf.__version__)",
+    "2.15.0",
+    ">>> tf.test.is_gpu_available()",
+    "False",
+]
+
+
+def test_prefilter_shapes_treat_digits_alike():
+    """pipeline.bulk (`candidate`, NOT_CANDIDATE) reads a line's prefilter verdict from its digit-blind
+    key: its shape patterns must treat every digit alike, and its generic words hold none."""
+    from analyzer.pipeline.scan import GENERIC, SHAPE_PATTERNS
+    from analyzer.pipeline.supersets import generalize
+
+    for p in SHAPE_PATTERNS:
+        assert generalize(p.decode()) == p.decode(), p
+    assert not any(ch.isdigit() for w in GENERIC for ch in w)
+
+
+def test_keywords_that_touch_hex_ids():
+    """pipeline.bulk takes a line by its hex-blind class without the prefilter only when no keyword
+    may hold a hex digit of its ids, and the class's key holds exactly its keywords."""
+    from analyzer.pipeline import bulk
+    from analyzer.pipeline import classes as line_classes
+
+    pf = engine._prefilter_for(load_rules())
+    assert bulk._touches_hex(b"buffer 0x7failed to map", pf)  # "failed" starts in the id
+    assert bulk._touches_hex(b"status 0XC000001D", pf)  # a keyword that holds an id
+    assert not bulk._touches_hex(b"buffer 0x7f failed to map", pf)
+    assert not bulk._touches_hex(b"stream 0x55d0c2a1b2c0 ready", pf)
+    cls = line_classes.LineClass()
+    cls.found = frozenset({"cuda"})
+    assert bulk._plain_hex(cls, b"I0000 x.cc:1] cuda stream 0x000000 ready", pf)
+    for key, found in [(b"I0000 x.cc:1] cuda got code 000 at 0x000", {"cuda"}), (b"I0000 x.cc:1] cuda 0x000 ready", {"gpu"})]:
+        cls = line_classes.LineClass()
+        cls.found = frozenset(found)
+        assert not bulk._plain_hex(cls, key, pf)
+
+
+def test_untouched_hex_ids_keep_the_keywords_of_the_key():
+    """Where no keyword touches an id's hex digits (bulk._touches_hex) and the key holds no keyword
+    with digits, a line holds exactly the keywords of its hex-blind key: random lines of keywords
+    glued to ids."""
+    from analyzer.pipeline import bulk
+    from analyzer.pipeline import classes as line_classes
+
+    pf = engine._prefilter_for(load_rules())
+    words = [w for w in pf.words if w.isascii() and "\n" not in w]
+    rng = random.Random(3)
+
+    def found(line: bytes):
+        return [f for _, _, f in pf.candidates(Block(line + b"\n", 1, b"\n", 1))]
+
+    untouched = 0
+    for _ in range(3000):
+        parts = []
+        for _ in range(rng.randint(1, 4)):
+            hex_id = "0" + rng.choice("xX") + "".join(rng.choice("0123456789abcdefABCDEF") for _ in range(rng.randint(1, 6)))
+            word = rng.choice(words)
+            word = word.upper() if rng.random() < 0.3 else word
+            parts += [hex_id, word[rng.randrange(len(word)) :] if rng.random() < 0.5 else word, rng.choice(["", " ", "_", "x"])]
+        line = "".join(parts).encode()
+        key = line_classes.hex_key_of(line)[1]
+        if bulk._touches_hex(line, pf) or bulk._touches_hex(key, pf) or bulk._has_digit_keyword(key, pf):
+            continue
+        untouched += 1
+        assert found(line) == found(key), line
+    assert untouched > 500
+
+
+def test_bulk_path_with_interactive_prompts(monkeypatch):
+    """An interactive session between quiet TF lines, in the bulk path from the second block on:
+    each prompt's question and answer are read as in the ordinary path."""
+    from analyzer.pipeline import bulk
+
+    quiet = "2024-05-10 00:00:0{}.1: I tensorflow/core/x.cc:1] Executor::Process {{ op_type: MatMul step_id: {} node: d_{} }}"
+    parts = [[quiet.format(i, i, j) for i in range(4)] + REPL_LINES[j % 3 * 3 : j % 3 * 3 + 3] for j in range(6)]
+    parts += [REPL_LINES + [quiet.format(1, 2, 3)]]
+    plain = Analysis(load_rules())
+    plain.line_classes = False
+    want = _blocks(plain, parts)
+    monkeypatch.setattr(bulk, "BULK_SHARE", 0.0)
+    fast = Analysis(load_rules())
+    assert _blocks(fast, parts) == want
+    assert "cuda" in json.dumps(want).lower()
+
+
 def test_line_classes_are_forgotten_with_a_disabled_rule(logs):
     kb = load_rules()
     for p in logs:
@@ -337,7 +460,7 @@ def _line_pool():
     for shape in ("typical", "verbose", "multiworker"):
         gen = shapes.GENERATORS[shape](random.Random(3))
         lines += [next(gen) for _ in range(400)]
-    lines += HEX_LINES
+    lines += HEX_LINES + REPL_LINES
     return [line for line in lines if line.strip()]
 
 

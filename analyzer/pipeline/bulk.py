@@ -5,8 +5,10 @@ In verbose and multi-worker logs nearly every line is a prefilter candidate (eve
 engine.Analysis._settle): all such a line does is reset the traceback tracker, and for a settled
 class add to its counts. Finding those lines with the prefilter costs a Hyperscan event per keyword
 and a Python step per line; here the block's keys come from one `translate` and one `split`, the
-classes from one `map`, and only the other lines (the residual, joined in order) go through the
-prefilter and Analysis as usual.
+classes from one `map`, what each line is (quiet, counted, ... : one byte per line) from one more
+`map`, the counts from a `Counter` of the counted lines' classes, and only the other lines (the
+residual, joined in order) go through the prefilter and Analysis as usual: no Python step per
+quiet or settled line.
 
 Why the report is the same: a line is taken here only when its class says every line with its key
 is a candidate (it holds a keyword without digits: `candidate`, read from the key with the
@@ -16,16 +18,28 @@ the traceback tracker's reset (other_line) and the hit a `[[{{node}}]]` line att
 (Analysis._last_hit). Counts are added at once (settled classes add only to counts, and a class
 settles only on state that never goes back). A value a settled class lists is checked against the
 facts known at that moment, which are at most those known at its place in the file, so a line may
-be left to the residual but never skipped wrongly. Blocks with interactive prompts (whose answer is
-the next line) take the ordinary path.
+be left to the residual but never skipped wrongly. An interactive prompt's line (its class is SLOW)
+is a residual line, followed, as in Analysis.feed_block, by its question and answer (the next line).
+
+Two more kinds of lines are decided here. A line with `0x...` ids whose digit-blind key has no class
+may belong to the class blind to its hex ids too (classes.lookup), which holds for the line only when
+the line has exactly the class's keywords: they are when no keyword touches the ids' hex digits and
+the class's key holds exactly them (_touches_hex, _plain_hex); otherwise the prefilter reads the
+line's keywords. A key no line of which can be a prefilter candidate (the prefilter finds nothing in
+it, nor a keyword with digits as 0s: _mark_not_candidates) is marked NOT_CANDIDATE in the class
+table, and its lines are skipped as the prefilter would skip them (progress bars of a multi-worker
+log, TF lines without keywords).
 """
 
 from __future__ import annotations
 
-from typing import Any, List, Optional, Tuple
+import re
+from collections import Counter
+from itertools import accumulate, compress
+from typing import Any, Dict, List, Optional, Tuple
 
 from . import classes as line_classes
-from .parse import clean
+from .parse import REPL_PROMPTS, clean
 from .reader import Block
 
 BULK_SHARE = 0.3  # a block goes this way when this share of the previous block's lines were fast
@@ -35,8 +49,6 @@ def usable(analysis: Any, block: Block, kb_prefilter: Any) -> bool:
     """May `block` take the bulk path (see the module's docstring)?"""
     if not analysis.line_classes or analysis.fast_share < BULK_SHARE:
         return False
-    if b">>> " in block.data or b"In [" in block.data:
-        return False  # an interactive prompt: its answer is the next line of the block
     pf = analysis.prefilter
     return pf is kb_prefilter or pf.words == kb_prefilter.words
 
@@ -51,42 +63,88 @@ def candidate(cls: Any, key: bytes, kb_prefilter: Any) -> bool:
     return cls.candidate
 
 
+# What a line of the block is to the bulk path (one byte per line, see feed): left to the residual,
+# quiet, of a settled class with a hit, of a settled class without one, of a settled class whose
+# listed values are checked line by line (lists_known).
+# A line of a key marked NOT_CANDIDATE does nothing at all (the prefilter would not pick it): SKIP.
+RESIDUAL, QUIET, COUNTED, SETTLED, LISTS, SKIP = 0, 1, 2, 3, 4, 5
+_RESIDUAL = re.compile(b"\\x00")
+_FAST = re.compile(b"[\\x01-\\x03]")
+_IS_COUNTED = bytes(int(i == COUNTED) for i in range(256))  # kinds.translate(): 1 for a COUNTED line
+
+
+def _status(analysis: Any, cls: Any, key_of: Dict[Any, bytes], kb_prefilter: Any) -> int:
+    """What the lines of `cls` are in this block (one of RESIDUAL ... SKIP); `key_of`: a key of each class."""
+    if cls is None:
+        return RESIDUAL
+    if cls is line_classes.NOT_CANDIDATE:
+        return SKIP
+    if not (cls.candidate or (cls.candidate is None and candidate(cls, key_of[cls], kb_prefilter))):
+        return RESIDUAL
+    if cls.quiet:
+        return QUIET
+    done = analysis._settled.get(cls)
+    if done is None:
+        return RESIDUAL
+    if cls.fact_keys[1]:
+        return LISTS
+    return SETTLED if done[0] is None else COUNTED
+
+
 def feed(analysis: Any, info: Any, block: Block, kb_prefilter: Any) -> List[str]:
-    """Analysis.feed_block for a block that may take the bulk path; returns the keys of hits that changed."""
+    """Analysis.feed_block for a block that may take the bulk path; returns the keys of hits that changed.
+
+    Each line's class comes from one `map` over the block's keys, what the line is (RESIDUAL ...
+    SKIP) from one `map` over the block's classes into a byte string, read with `find` and a regex;
+    only the residual lines (hex ids among them) and lines whose listed values need a look are
+    visited in Python."""
     data, nl = block.data, block.newline
     keys = data.translate(line_classes.DIGITS).split(nl)  # a key is as long as its line
     keys.pop()  # a block ends with a line end
-    settled, facts, first, step = analysis._settled, analysis.facts, block.first_line, len(nl)
-    residual: List[int] = []
-    starts: List[int] = []  # where each residual line begins in `data`
-    at = 0
-    marks: List[Tuple[bool, Optional[tuple]]] = []  # per residual line: fast lines just before it, the last hit among them
-    since, last, fast = False, None, 0
-    for i, cls in enumerate(map(analysis.kb.line_classes.get, keys)):
-        start, at = at, at + len(keys[i]) + step
-        if cls is not None and (cls.candidate or (cls.candidate is None and candidate(cls, keys[i], kb_prefilter))):
-            if cls.quiet:
-                since, fast = True, fast + 1
-                continue
-            done = settled.get(cls)
-            if done is not None and (
-                not cls.fact_keys[1] or line_classes.lists_known(cls, facts, clean(data[start : at - step]))
-            ):
-                hit = analysis._add_counts(done)
-                if hit is not None:
-                    last = (hit, first + i)
-                since, fast = True, fast + 1
-                continue
-        residual.append(i)
-        starts.append(start)
-        marks.append((since, last))
-        since, last = False, None
-    analysis.fast_share = fast / max(len(keys), 1)
+    classes = list(map(analysis.kb.line_classes.get, keys))
+    settled, first, step = analysis._settled, block.first_line, len(nl)
+    key_of = dict(zip(classes, keys))
+    status = {cls: _status(analysis, cls, key_of, kb_prefilter) for cls in key_of}
+    kinds = bytearray(map(status.__getitem__, classes))
+    ends = list(accumulate(map(len, keys)))
+
+    def span(i: int) -> Tuple[int, int]:
+        """Where line i is in `data` (without its line end)."""
+        end = ends[i] + i * step
+        return end - len(keys[i]), end
+
+    _hex_lines(analysis, kb_prefilter, data, nl, keys, classes, kinds, span)
+    at = kinds.find(LISTS)
+    while at >= 0:  # a settled class whose listed values each line must hold already
+        cls, (a, b) = classes[at], span(at)
+        if line_classes.lists_known(cls, analysis.facts, clean(data[a:b])):
+            kinds[at] = SETTLED if settled[cls][0] is None else COUNTED
+        else:
+            kinds[at] = RESIDUAL
+        at = kinds.find(LISTS, at + 1)
+    if COUNTED in kinds:
+        for cls, n in Counter(compress(classes, kinds.translate(_IS_COUNTED))).items():
+            analysis._add_counts(settled[cls], n)
+    residual = [m.start() for m in _RESIDUAL.finditer(kinds)]
+    analysis.fast_share = (len(keys) - len(residual) - kinds.count(SKIP)) / max(len(keys), 1)
+
+    def last_hit(a: int, b: int) -> Optional[tuple]:
+        """The hit of the last counted line among lines a..b-1 (all fast), with its line number."""
+        i = kinds.rfind(COUNTED, a, b)
+        return (settled[classes[i]][0], first + i) if i >= 0 else None
+
     changed: List[str] = []
     if residual:
-        sub = Block(b"".join([data[a : a + len(keys[i]) + step] for a, i in zip(starts, residual)]), 1, nl, len(residual))
-        at, pend_since, pend_last = 0, False, None
+        marks: List[Tuple[bool, Optional[tuple]]] = []  # per residual line: fast lines just before it, the last hit among them
+        prev = 0
+        for i in residual:
+            marks.append((_FAST.search(kinds, prev, i) is not None, last_hit(prev, i) if i > prev else None))
+            prev = i + 1
+        sub = Block(b"".join([data[a : b + step] for a, b in map(span, residual)]), 1, nl, len(residual))
+        at, pend_since, pend_last, prompt_at = 0, False, None, 0
+        picked: List[int] = []  # residual lines the prefilter picked
         for line_no, raw, found in analysis.prefilter.candidates(sub):
+            picked.append(line_no - 1)
             while at < line_no:  # the fast lines before this one, through the residual lines skipped
                 s, h = marks[at]
                 pend_since, pend_last = pend_since or s, h or pend_last
@@ -96,11 +154,182 @@ def feed(analysis: Any, info: Any, block: Block, kb_prefilter: Any) -> List[str]
             key = analysis.feed_one(info.name, first + residual[line_no - 1], raw, found)
             if key:
                 changed.append(key)
+            if raw.startswith(REPL_PROMPTS):  # an interactive session (a prompt's class is SLOW): its question + answer
+                prompt_at, key = analysis.feed_answer(info.name, block, first + residual[line_no - 1], raw, prompt_at)
+                if key:
+                    changed.append(key)
         for s, h in marks[at:]:
             pend_since, pend_last = pend_since or s, h or pend_last
         _replay(analysis, pend_since, pend_last)
-    _replay(analysis, since, last)
+        _mark_not_candidates(analysis, kb_prefilter, keys, classes, residual, picked)
+        prev = residual[-1] + 1
+    else:
+        prev = 0
+    _replay(analysis, _FAST.search(kinds, prev) is not None, last_hit(prev, len(keys)))
     return changed
+
+
+def _mark_not_candidates(
+    analysis: Any, kb_prefilter: Any, keys: List[bytes], classes: List[Any], residual: List[int], picked: List[int]
+) -> None:
+    """Mark NOT_CANDIDATE the keys of residual lines the prefilter did not pick (progress bars, a
+    program's own output) where no line with that key can be a candidate: the prefilter finds
+    nothing in the key itself (its keywords without digits, GENERIC and SHAPE_PATTERNS are in a line
+    exactly when in its key), nor a keyword holding digits with its digits as 0 (a superset)."""
+    taken = set(picked)
+    new = {keys[i] for j, i in enumerate(residual) if j not in taken and classes[i] is None}
+    listed = sorted(k for k in new if b"\n" not in k and b"\r" not in k)  # one line each, as in the block
+    if not listed:
+        return
+    known = analysis.kb.line_classes
+    found = {line_no - 1 for line_no, _, _ in kb_prefilter.candidates(Block(b"\n".join(listed) + b"\n", 1, b"\n", len(listed)))}
+    for j, key in enumerate(listed):
+        if j in found or key in known:
+            continue
+        if _has_digit_keyword(key, kb_prefilter):
+            continue
+        if len(known) >= line_classes.MAX_CLASSES:
+            return
+        known[key] = line_classes.NOT_CANDIDATE
+
+
+def _has_digit_keyword(key: bytes, kb_prefilter: Any) -> bool:
+    """Does a key hold a keyword with digits, its digits as 0 (so may a line with this key hold it)?"""
+    digits = _digit_keywords(kb_prefilter)
+    return digits is not None and digits.search(key.lower()) is not None
+
+
+def _digit_keywords(kb_prefilter: Any) -> Optional[re.Pattern]:
+    """A regex for the prefilter's keywords that hold digits, with their digits as 0, on a lower-cased key."""
+    built = getattr(kb_prefilter, "_digit_keywords", None)
+    if built is None:
+        words = [w.translate(_ZERO).encode("utf-8") for w in kb_prefilter.words if any(ch.isdigit() for ch in w)]
+        built = kb_prefilter._digit_keywords = (re.compile(b"|".join(map(re.escape, words))) if words else None,)
+    return built[0]
+
+
+_ZERO = str.maketrans("0123456789", "0000000000")
+
+
+def _hex_lines(
+    analysis: Any, kb_prefilter: Any, data: bytes, nl: bytes, keys: List[bytes], classes: List[Any], kinds: bytearray, span: Any
+) -> None:
+    """Lines with `0x...` ids and no class of their digit-blind key, whose class blind to their hex
+    ids (classes.lookup) is known, quiet or settled: marked in `kinds` (their class in `classes`).
+    Such a class holds for a line only when the line has exactly its keywords (hex digits may spell
+    some). They are its keywords when no keyword in the line touches the hex digits of an id and
+    the class's own key holds exactly its keywords, none of them touching its ids nor holding a
+    digit (_plain_hex): then the line holds the keywords its key holds. Otherwise the prefilter
+    reads the line's keywords, in one pass over such lines joined."""
+    at = kinds.find(RESIDUAL)
+    known, settled = analysis.kb.line_classes, analysis._settled
+    unsure: List[int] = []
+    exact = data.isascii() and data.find(b"\x1b") < 0 and data.find(b"\x00") < 0 and data.find(b"\r") < 0  # every line's
+    while at >= 0:
+        i, at = at, kinds.find(RESIDUAL, at + 1)
+        if classes[i] is not None or (keys[i].find(b"0x") < 0 and keys[i].find(b"0X") < 0):
+            continue
+        a, b = span(i)
+        raw = data[a:b]
+        if not (exact or line_classes.exact_keywords(raw)):
+            continue
+        hex_key = line_classes.hex_key_of(raw)
+        cls = known.get(hex_key)
+        if cls is None or cls.found is None:
+            continue
+        if not _plain_hex(cls, hex_key[1], kb_prefilter) or _touches_hex(raw, kb_prefilter):
+            unsure.append(i)
+            continue
+        _take(i, cls, settled, kinds, classes)
+    if not unsure:
+        return
+    sub = Block(b"".join([data[a:b] + nl for a, b in map(span, unsure)]), 1, nl, len(unsure))
+    for line_no, raw, found in analysis.prefilter.candidates(sub):
+        if found is None:
+            continue
+        cls = known.get(line_classes.hex_key_of(raw))
+        if cls is not None and cls.found == found:
+            _take(unsure[line_no - 1], cls, settled, kinds, classes)
+
+
+def _take(i: int, cls: Any, settled: Dict[Any, Any], kinds: bytearray, classes: List[Any]) -> None:
+    """Line i belongs to `cls` (a hex-blind class): marked QUIET, SETTLED, COUNTED or LISTS where it is one."""
+    if cls.quiet:
+        kinds[i], classes[i] = QUIET, cls
+        return
+    done = settled.get(cls)
+    if done is not None:
+        kinds[i], classes[i] = LISTS if cls.fact_keys[1] else SETTLED if done[0] is None else COUNTED, cls
+
+
+def _plain_hex(cls: Any, key: bytes, kb_prefilter: Any) -> bool:
+    """Does the hex-blind class's key hold exactly its keywords (cls.found), none of which touches
+    its ids' hex digits (as 0s) or holds a digit? Then a line of it whose keywords touch no hex
+    digit has exactly the class's keywords. Decided once per class."""
+    if cls.plain_hex is None:
+        found = [f for _, _, f in kb_prefilter.candidates(Block(key + b"\n", 1, b"\n", 1))]
+        cls.plain_hex = (
+            b"\n" not in key
+            and bool(cls.found)
+            and found == [cls.found]
+            and not _touches_hex(key, kb_prefilter)
+            and not _has_digit_keyword(key, kb_prefilter)
+        )
+    return cls.plain_hex
+
+
+def _touches_hex(line: bytes, kb_prefilter: Any) -> bool:
+    """May a keyword of the prefilter be in `line` where it holds a hex digit of a `0x...` id (as
+    classes.hex_key_of finds them)? Exactly: one that starts inside an id (its hex-digit head ends
+    the id, the rest follows it), one of hex digits inside an id, or one that holds the id's `x` and
+    the digit after it. ASCII case-insensitive, as the prefilter."""
+    built = getattr(kb_prefilter, "_touches_hex", None)
+    if built is None:
+        built = kb_prefilter._touches_hex = _hex_touching(kb_prefilter.words)
+    after, inside, across = built
+    low = None
+    for m in line_classes._HEX_ID.finditer(line):
+        low = line.lower() if low is None else low
+        start, end = m.start(), m.end()
+        for head, rest in after.get(low[end : end + 1], ()):
+            if low.startswith(rest, end) and low.endswith(head, start + 2, end):
+                return True
+        for word in inside:
+            if low.find(word, start + 2, end) >= 0:
+                return True
+        for word, at in across:
+            if start - at >= 0 and low.startswith(word, start - at):
+                return True
+    return False
+
+
+def _hex_touching(words: List[str]) -> Tuple[Dict[bytes, List[Tuple[bytes, bytes]]], List[bytes], List[Tuple[bytes, int]]]:
+    """The prefilter's keywords (lower case) that may touch an id's hex digits, for _touches_hex:
+    (by the first byte after the id: (hex-digit head, the rest)), those of hex digits only, and
+    (word, where the id's `0` is in it: -1 when the word starts at its `x`)."""
+    after: Dict[bytes, List[Tuple[bytes, bytes]]] = {}
+    inside: List[bytes] = []
+    across: List[Tuple[bytes, int]] = []
+    for text in words:
+        w = text.encode("utf-8")
+        n = 0
+        while n < len(w) and w[n : n + 1] in _HEX_BYTES:
+            n += 1
+        if n == len(w):
+            inside.append(w)
+        elif n:
+            after.setdefault(w[n : n + 1], []).append((w[:n], w[n:]))
+        if w[:1] == b"x" and w[1:2] in _HEX_BYTES:
+            across.append((w, -1))
+        at = w.find(b"0x")
+        while at >= 0:
+            if w[at + 2 : at + 3] in _HEX_BYTES:
+                across.append((w, at))
+            at = w.find(b"0x", at + 1)
+    return after, inside, across
+
+
+_HEX_BYTES = {bytes([c]) for c in b"0123456789abcdef"}
 
 
 def _replay(analysis: Any, since: bool, last: Optional[tuple]) -> None:

@@ -44,7 +44,7 @@ from .supersets import _agnostic, _wide
 
 DIGITS = bytes.maketrans(b"0123456789", b"0000000000")
 MAX_LEN = 1000  # longer lines are not classified (bounded memory; rules on long lines use timeouts)
-MAX_CLASSES = 8192  # classes kept per knowledge base; the table is emptied when full
+MAX_CLASSES = 12288  # classes (and NOT_CANDIDATE marks) kept per knowledge base; the table is emptied when full (~0.5 KB each)
 SLOW: Any = None  # a class whose lines take the ordinary path (stored as None)
 _NODE_STACK = "defined at (most recent call last)"  # parse.TracebackTracker acts on it
 _HEX = re.compile(r"0[xX]")
@@ -64,10 +64,10 @@ def lookup(kb: KnowledgeBase, raw: bytes, found: Optional[Set[str]] = None) -> O
     classes = kb.line_classes
     key = raw.translate(DIGITS)
     exact = None
-    if found is not None and raw.isascii() and not _CHANGED_BY_CLEAN.search(raw):
+    if found is not None and exact_keywords(raw):
         exact = found
-        if b"0x" in key or b"0X" in key:  # hex ids: first the class blind to them too, when there is one
-            hex_key = ("hex", _HEX_ID.sub(_zero_hex, raw).translate(DIGITS))
+        if key.find(b"0x") >= 0 or key.find(b"0X") >= 0:  # hex ids: first the class blind to them too, when there is one
+            hex_key = hex_key_of(raw)
             cls = classes.get(hex_key, _UNBUILT)
             if cls is _UNBUILT:
                 if len(classes) >= MAX_CLASSES:
@@ -76,7 +76,7 @@ def lookup(kb: KnowledgeBase, raw: bytes, found: Optional[Set[str]] = None) -> O
             if cls is not SLOW and cls.found == found:
                 return cls
     cls = classes.get(key, _UNBUILT)
-    if cls is _UNBUILT:
+    if cls is _UNBUILT or cls is NOT_CANDIDATE:  # (a line of a key marked so is one after all: see NOT_CANDIDATE)
         if len(classes) >= MAX_CLASSES:
             classes.clear()
         cls = classes[key] = build(kb, key, exact)
@@ -84,6 +84,16 @@ def lookup(kb: KnowledgeBase, raw: bytes, found: Optional[Set[str]] = None) -> O
 
 
 _HEX_ID = re.compile(rb"0[xX][0-9a-fA-F]+")
+
+
+def hex_key_of(raw: bytes) -> Tuple[str, bytes]:
+    """The key of the class blind to the hex digits of a line's `0x...` ids as well (see build)."""
+    return ("hex", _HEX_ID.sub(_zero_hex, raw).translate(DIGITS))
+
+
+def exact_keywords(raw: bytes) -> bool:
+    """Are the prefilter's keywords in this raw line exactly those of its cleaned text (see lookup)?"""
+    return raw.isascii() and not _CHANGED_BY_CLEAN.search(raw)
 
 
 def _zero_hex(m: re.Match) -> bytes:
@@ -211,12 +221,34 @@ def _fact_plan() -> Tuple[Tuple[int, FrozenSet[str], Tuple[str, ...], Any], ...]
     return tuple(plan)
 
 
+@cache
+def _fact_index() -> Tuple[Tuple[int, ...], Dict[str, Tuple[int, ...]], Tuple[int, ...]]:
+    """(fact patterns without keywords, those of each keyword, those _class_facts widens) by index."""
+    by_keyword: Dict[str, List[int]] = {}
+    for i, keywords, _, _ in _fact_plan():
+        for k in keywords:
+            by_keyword.setdefault(k, []).append(i)
+    plan = _fact_plan()
+    return (
+        tuple(i for i, keywords, _, _ in plan if not keywords),
+        {k: tuple(v) for k, v in by_keyword.items()},
+        tuple(i for i, _, _, wide in plan if wide is not None),
+    )
+
+
 def _class_facts(text: str, message: str, low: str, found: Optional[Set[str]], hex_ids: bool = False) -> Any:
     """(LineFacts of the key, indices of PATTERNS that matched it, of PATTERNS each line must
     try itself, whether each line must look for its platform itself), or UNSURE. `hex_ids`: as
     for _rule_plan (then no pattern is decided for the class: each that may match is tried)."""
     matched, tried = [], []
-    for i, keywords, zeroed, wide in _fact_plan():
+    plan = _fact_plan()
+    if found is not None:  # only the patterns whose keywords may be there (the others `continue` below)
+        no_keywords, by_keyword, widened = _fact_index()
+        idx = set(no_keywords) if hex_ids else set(no_keywords + widened)
+        for k in found:
+            idx.update(by_keyword.get(k, ()))
+        plan = tuple(plan[i] for i in sorted(idx))
+    for i, keywords, zeroed, wide in plan:
         if hex_ids:
             if keywords and found is not None and keywords.isdisjoint(found):
                 continue
@@ -372,6 +404,7 @@ class LineClass:
         "fact_keys",
         "found",
         "candidate",
+        "plain_hex",
     )
 
     def __init__(self) -> None:
@@ -390,6 +423,11 @@ class LineClass:
         self.fact_keys: Any = None  # see _fact_keys and settles
         self.found: Any = None  # a class blind to hex ids: the keywords each of its lines must hold
         self.candidate: Optional[bool] = None  # is every line with its key a prefilter candidate? (pipeline.bulk)
+        self.plain_hex: Optional[bool] = None  # a hex-blind class's key holds its keywords plainly (pipeline.bulk)
+
+
+NOT_CANDIDATE = LineClass()  # in kb.line_classes: no line with this key is a prefilter candidate (pipeline.bulk)
+NOT_CANDIDATE.candidate = False
 
 
 def build(kb: KnowledgeBase, key: bytes, found: Optional[Set[str]] = None, hex_ids: bool = False) -> Optional[LineClass]:

@@ -180,12 +180,19 @@ class Analysis:
             if key:
                 changed.append(key)
             if raw.startswith(REPL_PROMPTS):  # an interactive session: also its question + answer
-                prompt_at, exchange = _exchange(block, raw, prompt_at)
-                key = self.feed_line(info.name, line_no + 1, clean(exchange)) if exchange else None
+                prompt_at, key = self.feed_answer(info.name, block, line_no, raw, prompt_at)
                 if key:
                     changed.append(key)
         self.fast_share = fast / max(block.line_count(), 1)
         return changed
+
+    def feed_answer(
+        self, input_name: str, block: Block, line_no: int, prompt: bytes, prompt_at: int
+    ) -> Tuple[int, Optional[str]]:
+        """After an interactive prompt's line (at `line_no`, found in the block from `prompt_at` on): its
+        question and answer (the next line) as one line; (where to look for the next prompt, the hit key)."""
+        prompt_at, exchange = _exchange(block, prompt, prompt_at)
+        return prompt_at, self.feed_line(input_name, line_no + 1, clean(exchange)) if exchange else None
 
     def feed_one(self, input_name: str, line_no: int, raw: bytes, found=None) -> Optional[str]:
         """feed_block's step for one candidate line (without an interactive prompt's answer)."""
@@ -294,14 +301,14 @@ class Analysis:
             self._last_hit = (hit, line_no)
 
     @staticmethod
-    def _add_counts(done: Tuple[Optional[Hit], Optional[Evidence], Optional[float]]) -> Optional[Hit]:
-        """The counts a line of a settled class adds; returns its hit (None: it has none)."""
+    def _add_counts(done: Tuple[Optional[Hit], Optional[Evidence], Optional[float]], lines: int = 1) -> Optional[Hit]:
+        """The counts `lines` lines of a settled class add; returns its hit (None: it has none)."""
         hit, ev, score = done
         if hit is None:
             return None
-        hit.count += 1
+        hit.count += lines
         if ev is not None:
-            ev.count += 1
+            ev.count += lines
         if score is not None:  # a fuzzy match (a regex one for the same rule may have reset the score)
             hit.score = max(hit.score or 0, score)
         return hit
