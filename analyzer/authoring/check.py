@@ -27,6 +27,7 @@ ENGINE_FACTS = (
         "user_frame",
         "raised_in",
         "package_conflicts",
+        "gpu_shown",
         "story_frame",
         "bfc_limit_bytes",
         "bfc_in_use_bytes",

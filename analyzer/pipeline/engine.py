@@ -35,7 +35,7 @@ from analyzer.kb.rules import mask_cached as mask
 from . import bulk
 from . import classes as line_classes
 from .facts import KEYWORDS as FACT_KEYWORDS
-from .facts import REPORT_FACTS, FactCollector, LineFacts, merge_facts, normalise_finding_facts, provenance
+from .facts import REPORT_FACTS, FactCollector, LineFacts, gpu_shown, merge_facts, normalise_finding_facts, provenance
 from .memory import finding_facts
 from .notebook import cell_outputs, is_notebook
 from .parse import (
@@ -500,6 +500,8 @@ class Analysis:
             conflicts = package_conflicts(parse_packages(packages), tf if isinstance(tf, str) else None)
             if conflicts:
                 derived["package_conflicts"] = conflicts
+        if gpu_shown(facts):
+            derived["gpu_shown"] = "yes"
         facts.update(derived)
         provenance_of.update({k: provenance(k, derived=True) for k in derived})
         present = self._present(facts)

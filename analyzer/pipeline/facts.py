@@ -616,6 +616,16 @@ def _propose(out: List[Tuple[str, str, int]], g: Dict[str, str], rank: int) -> N
             out.append((key, normalise(key, value), rank))
 
 
+def gpu_shown(facts: Mapping[str, object]) -> bool:
+    """Does the log show this machine has, or is meant to use, an NVIDIA GPU? (The rules' test for
+    whether TF's "could not load a CUDA library" lines matter here: the `gpu_shown` fact.)"""
+    loaded = facts.get("loaded_libraries") or []
+    return any(
+        facts.get(k)
+        for k in ("gpu_name", "compute_capability", "gpu_memory_mb", "gpu_expected", "driver_version", "driver_cuda_version")
+    ) or any(lib in loaded for lib in ("libcuda.so.1", "nvcuda.dll"))  # type: ignore[operator]
+
+
 def merge_facts(base: Dict[str, object], extra: Mapping[str, object]) -> Dict[str, object]:
     """Facts of `base` overridden by `extra` (used for a finding's own facts over the report's)."""
     out = dict(base)
