@@ -295,6 +295,28 @@ def test_unsupported_python_names_the_releases_that_support_it():
     assert "TensorFlow 2.16.1 is built for Python 3.9-3.12" in root.explanation
 
 
+def test_keras2_requirement_follows_the_tf_release():
+    """Keras 2 code needs TF's own keras pin up to 2.14 and tf-keras of the same minor from 2.15."""
+    def req(tf):
+        return derived_facts({"tf_version": tf}).get("keras2_requirement")
+    assert req("2.13.0") == "keras>=2.13.1,<2.14"   # 2.13's pin starts at 2.13.1 (the table's note)
+    assert req("2.8.2") == "keras>=2.8.0rc0,<2.9"   # a templated row, filled in for the minor
+    assert req("2.15.1") == "tf-keras~=2.15.0"
+    assert req("2.17.0") == "tf-keras~=2.17.0"
+    assert req("2.4.0") is None                     # tf.keras lived inside TF: no package to pin
+    assert req("2.99.0") is None                    # a release the tables do not know
+
+
+def test_missing_tf_keras_gets_the_tf_keras_of_the_logged_release():
+    line = "ModuleNotFoundError: No module named 'tf_keras'\n"
+    root = analyze("TensorFlow version: 2.17.0\n" + line).root
+    assert root.rule_id == "deps-tf-keras-not-installed"
+    assert any('pip install "tf-keras~=2.17.0"' in f for f in root.fixes)
+    older = analyze("TensorFlow version: 2.13.0\n" + line).root
+    assert not any("tf-keras~=" in f for f in older.fixes)  # no tf-keras exists for 2.13
+    assert any("older" in f for f in older.fixes)
+
+
 def test_report_with_derived_facts_matches_the_schema():
     jsonschema = pytest.importorskip("jsonschema")
     from conftest import ROOT

@@ -45,6 +45,8 @@ DERIVED_FACTS = {
     "cc_tf_versions": "TF releases whose pip wheels carry machine code (SASS) for compute_capability",
     "python_supported": "'yes'/'no': python_version is in the tested build's Python range of tf_version",
     "python_tf_versions": "TF releases whose tested builds list python_version",
+    "keras2_requirement": "pip requirement of the Keras 2 that goes with tf_version: TF's own keras pin (TF 2.6-2.15), "
+    "tf-keras of the same minor (TF >= 2.15, where code written for Keras 2 needs it)",
 }
 
 
@@ -223,6 +225,24 @@ class Compat:
         keys = [k for k in self.tf_keys if ("linux", k) in self.builds and self.builds[("linux", k)].get("python")]
         ok = [k for k in keys if any(lo <= py <= hi for lo, hi in _python_ranges(self.builds[("linux", k)]["python"]))]
         return _runs(keys, ok)
+
+    def keras2_requirement(self, tf_version: Any) -> Optional[str]:
+        """The pip requirement that gives Keras 2 code its Keras on this TF: tf-keras of the same
+        minor where the companion table has it (TF >= 2.15), else the keras pin TF's own wheel
+        declares (TF 2.6-2.14); None where neither table has a concrete row."""
+        key = _mm(tf_version)
+        if key is None:
+            return None
+        packages = self.tables.get("packages") or {}
+        for rec in packages.get("companions") or []:
+            if rec.get("package") == "tf-keras" and key in _expand_tf(rec["tf"]):
+                return f"tf-keras~={key[0]}.{key[1]}.0"
+        for rec in packages.get("requirements") or []:
+            requires = str(rec.get("requires") or "")
+            if rec.get("package") == "keras" and key in _expand_tf(rec["tf"]) and requires.startswith(">=2"):
+                minor = requires.replace("<minor+1>", str(key[1] + 1)).replace("<minor>", str(key[1]))
+                return f"keras{minor}"
+        return None
 
     # --- drivers -------------------------------------------------------------------------------
 
@@ -461,6 +481,9 @@ def _derive(
             out.setdefault("min_driver_os", os_name.capitalize())
     if build and build.get("python"):
         out["tf_python"] = str(build["python"])
+    keras2 = c.keras2_requirement(tf) if tf else None
+    if keras2:
+        out["keras2_requirement"] = keras2
     if tf and platform != "macos":
         archs = c.tf_archs(tf)
         if archs:
