@@ -93,6 +93,28 @@ def check_template_fields(rule: Rule, kb: KnowledgeBase) -> List[str]:
     return out
 
 
+def check_explanation_survives(rule: Rule, kb: KnowledgeBase) -> List[str]:
+    """A line naming an unknown fact is dropped, so an explanation needs one line that names only
+    facts every match supplies; otherwise a log without, say, the TF version gets no explanation."""
+    if not rule.explanation or rule.family:
+        return []
+    groups = [set(p.groupindex) for p in rule.patterns]
+    always = set.intersection(*groups) if groups else set()
+    if rule.traceback:
+        always |= {"exception_type", "raised_in", "story_frame"}
+    formatter = string.Formatter()
+    for line in rule.explanation.splitlines():
+        try:
+            names = {f for _, f, _, _ in formatter.parse(line) if f}
+        except ValueError:
+            return []  # check_template_fields reports it
+        if line.strip() and names <= always:
+            return []
+    return [
+        "every line of the explanation names a fact the log may not state, so it can vanish: put such facts on lines of their own"
+    ]
+
+
 def check_condition_names(rule: Rule, kb: KnowledgeBase) -> List[str]:
     import ast
 
@@ -229,6 +251,7 @@ LINT_CHECKS: Dict[str, Callable[[Rule, KnowledgeBase], List[str]]] = {
     "advice-present": check_advice_present,
     "template-fields": check_template_fields,
     "condition-names": check_condition_names,
+    "explanation-survives": check_explanation_survives,
     "explains-targets": check_explains_targets,
     "keywords-selective": check_keywords_selective,
     "eras": check_eras,
