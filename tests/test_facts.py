@@ -200,3 +200,19 @@ def test_a_library_name_cut_off_mid_line_is_not_a_missing_library():
         "W dso_loader.cc:64] Could not load dynamic library 'libnvinfer.so\n"
     )
     assert facts_of(log)[0]["missing_libraries"] == ["libnvinfer.so.7"]
+
+
+def test_versions_from_install_trees_tuple_prints_and_metal():
+    """Spack/EasyBuild install trees name the TF release; `print(tf.__version__, keras.__version__)`
+    prints TF's first; tensorflow-metal names the Apple GPU."""
+    from analyzer import analyze
+
+    tree = (
+        '  File "/scratch/build/external/py3-tensorflow/2.6.4-b4a2a02538720942/lib/python3.9/site-packages/'
+        'tensorflow/python/client/session.py", line 1375, in _do_call\n'
+    )
+    assert analyze(tree).facts.get("tf_version") == "2.6.4"
+    repl = ">>> print(tensorflow.__version__, keras.__version__)\n2.7.0 2.8.0\n"
+    assert analyze(repl).facts.get("tf_version") == "2.7.0"
+    assert analyze("Metal device set to: Apple M1\n").facts.get("gpu_name") == "Apple M1"
+    assert analyze("Loaded 2.7.0 2.8.0 records\n").facts.get("tf_version") is None

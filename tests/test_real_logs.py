@@ -29,7 +29,8 @@ SETS = {
     "first_sight_4_5": ([REAL / "first_sight_4" / "labels.yaml", REAL / "first_sight_5" / "labels.yaml"], 84, 98.0),  # 83/84
     "first_sight_6": ([REAL / "first_sight_6" / "labels.yaml"], 34, 97.0),  # 33/34 (first sight 27/34)
     "first_sight_7": ([REAL / "first_sight_7" / "labels.yaml"], 33, 96.0),  # 32/33 (first sight 27/33)
-    "first_sight_8": ([REAL / "first_sight_8" / "labels.yaml"], 52, 84.0),  # 44/52 (first sight 42/52)
+    "first_sight_8": ([REAL / "first_sight_8" / "labels.yaml"], 52, 90.0),  # 47/52 (first sight 42/52)
+    "first_sight_9": ([REAL / "first_sight_9" / "labels.yaml"], 57, 96.0),  # 55/57 (first sight 52/57)
 }
 # Harmless logs that tflog still flags (issue 13 asks for none), each with why it is not fixed:
 # - benign-tfa-false-version-warning: tensorflow-addons 0.11.0's version check excluded TF 2.3.0, the release it
@@ -40,15 +41,18 @@ SETS = {
 #   logs here); the warning says to ignore it on a machine without one.
 # - benign-spliceai-cpu-no-training-config: a CPU-only host where cuInit fails (303) and the kernel driver is not
 #   running; tflog reads a failed cuInit beside the missing driver as a machine whose GPU cannot be reached.
+# - benign-tf110rc1-num-dev-to-dev-streams: TF 1.10.0rc1 printed a spurious E-level "Illegal GPUOptions..." line (fixed
+#   in that release's final build); with one thread and one release it has no rule, so it shows as an unrecognized error.
 BENIGN_FLAGGED_KNOWN = {
+    "benign-tf110rc1-num-dev-to-dev-streams",
     "benign-spliceai-cpu-no-training-config",
     "benign-tfa-false-version-warning",
     "p-benign-tf212dev-no-gpu-machine-warnings",
     "p-benign-deepvariant-cpu-make-examples-cuda-stub",
     "benign-hi3d-localxla-cudart-stub",
 }
-BAR_FACTS = 0.98  # share of labelled facts read right, over every set: 301/302 now (issue 14 asks >= 97%)
-BAR_SILENT = 0.036  # share of logs with a failure that get no categorised finding: 18/519 now (issue 13 asks <= 2%)
+BAR_FACTS = 0.98  # share of labelled facts read right, over every set: 335/339 now (issue 14 asks >= 97%)
+BAR_SILENT = 0.03  # share of logs with a failure that get no categorised finding: 16/565 now (issue 13 asks <= 2%)
 
 
 def _same(a, b) -> bool:

@@ -147,6 +147,9 @@ PATTERNS: List[FactPattern] = [
         "tf ",
     ),
     _p(r"(?i)\btf\.__version__\W+(?P<tf_version>" + _TF + ")", 15, "__version__"),
+    # an install tree named after the release: Spack/CMSSW "py3-tensorflow/2.6.4-<hash>/lib/...", EasyBuild
+    # "software/TensorFlow/2.11.0-foss-2022a/lib/..."
+    _p(r"(?i)[\\/](?:py3-)?tensorflow[\\/](?P<tf_version>\d+\.\d+\.\d+)-[\w.-]+[\\/]lib", 35, "tensorflow/"),
     # pip's requirement with a two-part release ("tensorflow==1.2"): the three-part form is read above
     _p(
         r"(?i)\b(?:tensorflow|tf)(?:[-_]gpu)?==(?P<tf_version>\d+\.\d+)(?:[^.\d]|$)",
@@ -216,6 +219,8 @@ PATTERNS: List[FactPattern] = [
         "streamexecutor device",
     ),
     _p(r"(?i)compute capability:? (?P<compute_capability>\d+\.\d+)", 20, "compute capability"),
+    # tensorflow-metal (Apple silicon): "Metal device set to: Apple M1"
+    _p(r"^Metal device set to: (?P<gpu_name>.+)$", 10, "metal device set to"),
     # the GPU's own architecture, named by XLA's LLVM backend or ptxas when they compile for it:
     # "PTX version 8.5 does not support target 'sm_120'", "ptxas fatal : Value 'sm_120' is not defined for option 'gpu-name'"
     _p(r"(?:support target|Value) 'sm_(?P<_cc_major>\d{1,2}?)(?P<_cc_minor>\d)a?'", 25, "'sm_"),
@@ -518,13 +523,16 @@ class FactCollector:
     _SECTION = compile_regex(
         r"^\s*(?:#{2,4}\s*(?P<tf>TensorFlow version)\b|#{2,4}\s*(?P<py>Python version)\b|"
         r"[-*]?\s*\**(?P<tf2>TensorFlow version)(?: \(use command below\))?\**:?\s*$|"
-        r".*print\(\s*(?:tf|tensorflow)\.__version__\s*\)\s*['\"]?\s*$|"
+        r".*print\(\s*(?:tf|tensorflow)\.__version__\s*(?:,[^()]*)?\)\s*['\"]?\s*$|"
         r"\s*>>>\s*(?:tf|tensorflow)\.__version__\s*$|"  # the REPL echoes the value on the next line
         r"Name: tensorflow(?:-gpu|-cpu|-intel|-macos)?\s*$)",  # `pip show tensorflow`, then "Version: 2.3.0"
         regex.I,
     )
     # the value alone, as printed, echoed by the REPL ('2.6.0') or pasted in Markdown bold (**'2.6.0'**)
-    _BARE_VERSION = compile_regex(r"^\s*(?:Version:\s*)?(?:\*\*)?['\"]?v?(?P<v>" + _TF + r")['\"]?(?:\*\*)?\s*$")
+    # (`print(tf.__version__, keras.__version__)` prints "2.7.0 2.8.0": the first value is TF's)
+    _BARE_VERSION = compile_regex(
+        r"^\s*(?:Version:\s*)?(?:\*\*)?['\"]?v?(?P<v>" + _TF + r")['\"]?(?:\*\*)?(?:\s+\d+\.\d+\.\d+){0,3}\s*$"
+    )
     SECTION_REACH = 3  # lines between the header and its value
     # TF's issue template: `python -c "import tensorflow as tf; print(tf.version.GIT_VERSION, tf.version.VERSION)"`
     # prints "v2.13.0-rc0-2-g1e17a41ea93 2.13.0-rc0" (TF 1.x: "b'v1.12.0-0-ga6d8ffae09' 1.12.0"; source builds: "unknown 1.14.0")

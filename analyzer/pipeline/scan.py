@@ -58,7 +58,8 @@ SHAPE_PATTERNS = (
     rb"(?:^|[ \t>])[ef]\d{4} \d\d:\d\d",  # absl: "E0000 00:00:..."
     rb"^[ef] \S+:\d+\]",  # TF 0.x/1.x bare "E tensorflow/...:123]"
     rb"^(?:>>>|in \[\d+\]:) ",  # Python ">>> ", IPython "In [3]: " (lower-cased)
-    rb"^\s*v?\d+\.\d+(?:\.\d+)?[\w.+-]{0,12}\s*$",  # a version alone on a line (after "### TensorFlow version")
+    # a version alone on a line (after "### TensorFlow version"), or the first of a few (`print(tf.__version__, keras.__version__)`)
+    rb"^\s*v?\d+\.\d+(?:\.\d+)?[\w.+-]{0,12}(?:\s+\d+\.\d+\.\d+){0,3}\s*$",
     rb"^\s*(?:b?'?v\d+\.\d+\S*-g[0-9a-f]{6,}'?|unknown) +['\"]?\d+\.\d",  # tf.version.GIT_VERSION, VERSION
     rb"^version: \d",  # `pip show`: "Version: 2.3.0" after "Name: tensorflow"
     rb"^\s*file [^\"\s][^,\n]*:\d+, in ",  # IPython >= 8 traceback frame: "File ~/x.py:12, in f(a)"
