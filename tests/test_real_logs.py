@@ -22,15 +22,15 @@ REAL = Path(__file__).parent / "fixtures" / "real_logs"
 # (label files, fewest cases, top-1 bar in %): the figure reached, a little below it
 SETS = {
     "labels": ([REAL / "labels.yaml"], 58, 98.0),  # 58/58
-    "first_sight_1": ([REAL / "first_sight_1" / "labels-py.yaml", REAL / "first_sight_1" / "labels-gpu.yaml"], 125, 95.0),  # 119/125
+    "first_sight_1": ([REAL / "first_sight_1" / "labels-py.yaml", REAL / "first_sight_1" / "labels-gpu.yaml"], 125, 96.0),  # 120/125
     "first_sight_2": ([REAL / "first_sight_2" / "labels.yaml"], 73, 99.0),  # 73/73
     "first_sight_3": ([REAL / "first_sight_3" / "labels.yaml"], 73, 93.0),  # 68/73
     "first_sight_keras": ([REAL / "first_sight_keras" / "labels.yaml"], 48, 98.0),  # 48/48
-    "first_sight_4_5": ([REAL / "first_sight_4" / "labels.yaml", REAL / "first_sight_5" / "labels.yaml"], 84, 98.0),  # 83/84
+    "first_sight_4_5": ([REAL / "first_sight_4" / "labels.yaml", REAL / "first_sight_5" / "labels.yaml"], 84, 99.0),  # 84/84
     "first_sight_6": ([REAL / "first_sight_6" / "labels.yaml"], 34, 97.0),  # 33/34 (first sight 27/34)
     "first_sight_7": ([REAL / "first_sight_7" / "labels.yaml"], 33, 96.0),  # 32/33 (first sight 27/33)
-    "first_sight_8": ([REAL / "first_sight_8" / "labels.yaml"], 52, 90.0),  # 47/52 (first sight 42/52)
-    "first_sight_9": ([REAL / "first_sight_9" / "labels.yaml"], 57, 96.0),  # 55/57 (first sight 52/57)
+    "first_sight_8": ([REAL / "first_sight_8" / "labels.yaml"], 52, 94.0),  # 49/52 (first sight 42/52)
+    "first_sight_9": ([REAL / "first_sight_9" / "labels.yaml"], 57, 98.0),  # 56/57 (first sight 52/57)
 }
 # Harmless logs that tflog still flags (issue 13 asks for none), each with why it is not fixed:
 # - benign-tfa-false-version-warning: tensorflow-addons 0.11.0's version check excluded TF 2.3.0, the release it
@@ -52,7 +52,7 @@ BENIGN_FLAGGED_KNOWN = {
     "benign-hi3d-localxla-cudart-stub",
 }
 BAR_FACTS = 0.98  # share of labelled facts read right, over every set: 335/339 now (issue 14 asks >= 97%)
-BAR_SILENT = 0.03  # share of logs with a failure that get no categorised finding: 16/565 now (issue 13 asks <= 2%)
+BAR_SILENT = 0.02  # share of logs with a failure that get no categorised finding: 11/565 now (issue 13 asks <= 2%)
 
 
 def _same(a, b) -> bool:

@@ -49,6 +49,7 @@ REPORT_FACTS = (
     "gpu_memory_mb",
     "gpu_expected",  # the log's sign that a GPU is expected here (a GPU check in the script, the GPU package...)
     "gpu_unexpected",  # ... or that this machine or job is meant to run without one (lspci, tensorflow-cpu, ...)
+    "tf_gpu_listed",  # TensorFlow listed a GPU device (list_local_devices, list_physical_devices, device creation)
     "missing_libraries",
     "loaded_libraries",
     "packages",
@@ -232,6 +233,17 @@ PATTERNS: List[FactPattern] = [
         "geforce",
         "tesla",
         "quadro",
+    ),
+    # TensorFlow listed a GPU device: device_lib.list_local_devices() ('name: "/device:GPU:0"'),
+    # tf.config.list_physical_devices() ("PhysicalDevice(name='/physical_device:GPU:0'"), or created one
+    _p(
+        r"(?P<tf_gpu_listed>name: \"/device:GPU:\d+\"|PhysicalDevice\(name='/physical_device:GPU:\d+'|"
+        r"Created (?:TensorFlow )?device \S*/device:GPU:\d+)",
+        30,
+        'name: "/device:gpu:',
+        "physicaldevice(name='/physical_device:gpu:",
+        "created tensorflow device",
+        "created device",
     ),
     # The log shows a GPU is expected here, though TF may not have found one: the script checks for it,
     # the GPU package, environment or NVIDIA CUDA container is in use, or TF's GPU executor enumerated a
