@@ -225,19 +225,25 @@ def _hex_lines(
     known, settled = analysis.kb.line_classes, analysis._settled
     unsure: List[int] = []
     exact = data.isascii() and data.find(b"\x1b") < 0 and data.find(b"\x00") < 0 and data.find(b"\r") < 0  # every line's
+    lines: List[int] = []  # residual lines without a class whose ids are known exactly
     while at >= 0:
         i, at = at, kinds.find(RESIDUAL, at + 1)
         if classes[i] is not None or (keys[i].find(b"0x") < 0 and keys[i].find(b"0X") < 0):
             continue
-        a, b = span(i)
-        raw = data[a:b]
-        if not (exact or line_classes.exact_keywords(raw)):
-            continue
-        hex_key = line_classes.hex_key_of(raw)
-        cls = known.get(hex_key)
+        if not exact:
+            a, b = span(i)
+            if not line_classes.exact_keywords(data[a:b]):
+                continue
+        lines.append(i)
+    if not lines:
+        return
+    raws = [data[a:b] for a, b in map(span, lines)]
+    hex_keys = line_classes.hex_zeroed(nl.join(raws)).split(nl)  # in one pass (a line holds no line end)
+    for i, raw, hex_key in zip(lines, raws, hex_keys):
+        cls = known.get(("hex", hex_key))
         if cls is None or cls.found is None:
             continue
-        if not _plain_hex(cls, hex_key[1], kb_prefilter) or _touches_hex(raw, kb_prefilter):
+        if not _plain_hex(cls, hex_key, kb_prefilter) or _touches_hex(raw, kb_prefilter):
             unsure.append(i)
             continue
         _take(i, cls, settled, kinds, classes)
