@@ -317,6 +317,34 @@ def test_untouched_hex_ids_keep_the_keywords_of_the_key():
     assert untouched > 500
 
 
+def test_touching_lines_finds_every_line_a_keyword_touches():
+    """bulk._touching_lines (one regex pass over a block's 0x-id lines) names at least every line
+    that bulk._touches_hex names, and hex_zeroed gives each line's hex-blind key, also for lines
+    joined: random lines of keywords glued to ids."""
+    from analyzer.pipeline import bulk
+    from analyzer.pipeline import classes as line_classes
+
+    pf = engine._prefilter_for(load_rules())
+    words = [w for w in pf.words if w.isascii() and "\n" not in w]
+    rng = random.Random(5)
+    lines = []
+    for _ in range(3000):
+        parts = []
+        for _ in range(rng.randint(1, 4)):
+            hex_id = "0" + rng.choice("xX") + "".join(rng.choice("0123456789abcdefABCDEF") for _ in range(rng.randint(1, 6)))
+            word = rng.choice(words)
+            word = word.upper() if rng.random() < 0.3 else word
+            parts += [rng.choice(["", " ", "0"]), hex_id, word[rng.randrange(len(word)) :] if rng.random() < 0.5 else word]
+        lines.append("".join(parts).encode())
+    touching = bulk._touching_lines(b"\n".join(lines), b"\n", pf)
+    touched = {i for i, line in enumerate(lines) if bulk._touches_hex(line, pf)}
+    assert touched and touched <= touching
+    assert len(touching) < len(lines)
+    keys = line_classes.hex_zeroed(b"\r\n".join(lines)).split(b"\r\n")
+    assert keys == [line_classes.hex_key_of(line)[1] for line in lines]
+    assert line_classes.hex_key_of(b"at 0x7fAB, 0X12 and 3") == ("hex", b"at 0x0000, 0X00 and 0")
+
+
 def test_bulk_path_with_interactive_prompts(monkeypatch):
     """An interactive session between quiet TF lines, in the bulk path from the second block on:
     each prompt's question and answer are read as in the ordinary path."""

@@ -24,8 +24,8 @@ is a residual line, followed, as in Analysis.feed_block, by its question and ans
 Two more kinds of lines are decided here. A line with `0x...` ids whose digit-blind key has no class
 may belong to the class blind to its hex ids too (classes.lookup), which holds for the line only when
 the line has exactly the class's keywords: they are when no keyword touches the ids' hex digits and
-the class's key holds exactly them (_touches_hex, _plain_hex); otherwise the prefilter reads the
-line's keywords. A key no line of which can be a prefilter candidate (the prefilter finds nothing in
+the class's key holds exactly them (_touches_hex, _plain_hex; for a block's lines, one regex pass
+that names at least those lines: _touching_lines); otherwise the prefilter reads the line's keywords. A key no line of which can be a prefilter candidate (the prefilter finds nothing in
 it, nor a keyword with digits as 0s: _mark_not_candidates) is marked NOT_CANDIDATE in the class
 table, and its lines are skipped as the prefilter would skip them (progress bars of a multi-worker
 log, TF lines without keywords).
@@ -238,12 +238,14 @@ def _hex_lines(
     if not lines:
         return
     raws = [data[a:b] for a, b in map(span, lines)]
-    hex_keys = line_classes.hex_zeroed(nl.join(raws)).split(nl)  # in one pass (a line holds no line end)
-    for i, raw, hex_key in zip(lines, raws, hex_keys):
+    joined = nl.join(raws)
+    hex_keys = line_classes.hex_zeroed(joined).split(nl)  # in one pass (a line holds no line end)
+    touching = _touching_lines(joined, nl, kb_prefilter)
+    for j, (i, hex_key) in enumerate(zip(lines, hex_keys)):
         cls = known.get(("hex", hex_key))
         if cls is None or cls.found is None:
             continue
-        if not _plain_hex(cls, hex_key, kb_prefilter) or _touches_hex(raw, kb_prefilter):
+        if not _plain_hex(cls, hex_key, kb_prefilter) or j in touching:
             unsure.append(i)
             continue
         _take(i, cls, settled, kinds, classes)
@@ -307,6 +309,34 @@ def _touches_hex(line: bytes, kb_prefilter: Any) -> bool:
             if start - at >= 0 and low.startswith(word, start - at):
                 return True
     return False
+
+
+def _touching_lines(joined: bytes, nl: bytes, kb_prefilter: Any) -> set:
+    """The indices of the lines (joined by `nl`) where a keyword may touch an id's hex digits: at
+    least those _touches_hex finds (one regex pass over all of them instead of a Python loop per
+    id; it may also name a line whose `0x` is no id's start, which then only costs a prefilter
+    pass). A match never spans a line end: keywords, ids and hex digits hold none."""
+    built = getattr(kb_prefilter, "_touch_regex", None)
+    if built is None:
+        after, inside, across = _hex_touching(kb_prefilter.words)
+        from .scan import trie_pattern
+
+        tails = [(head + rest).decode("utf-8") for pairs in after.values() for head, rest in pairs] + [
+            w.decode("utf-8") for w in inside
+        ]
+        parts = [b"0x[0-9a-f]*(?:" + trie_pattern(tails) + b")"] if tails else []
+        parts += [trie_pattern([w.decode("utf-8") for w, _ in across])] if across else []
+        built = kb_prefilter._touch_regex = (re.compile(b"|".join(parts)) if parts else None,)
+    pattern = built[0]
+    if pattern is None:
+        return set()
+    low = joined.lower()
+    found, at, line = set(), 0, 0
+    for m in pattern.finditer(low):
+        line += low.count(nl, at, m.start())
+        at = m.start()
+        found.add(line)
+    return found
 
 
 def _hex_touching(words: List[str]) -> Tuple[Dict[bytes, List[Tuple[bytes, bytes]]], List[bytes], List[Tuple[bytes, int]]]:
