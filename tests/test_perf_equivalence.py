@@ -162,6 +162,11 @@ def test_line_classes_change_nothing(logs, shape_logs, scanner):
         assert analyse(warm, p, prefilter) == plain, p.name
     assert warm.line_classes, "no line was classified"
     assert any(c is not None and c.quiet for c in warm.line_classes.values())
+    from analyzer.pipeline import classes as line_classes
+
+    steps = [m for c in warm.line_classes.values() if c is not None for _, m, _ in c.on_message + c.on_text]
+    assert line_classes.SURE in steps
+    assert all(m is line_classes.SURE or m is line_classes.UNSURE for m in steps)  # no Match (it holds the key's text)
 
 
 @pytest.mark.parametrize("share", [0.0, 2.0])

@@ -25,10 +25,11 @@ Two more kinds of lines are decided here. A line with `0x...` ids whose digit-bl
 may belong to the class blind to its hex ids too (classes.lookup), which holds for the line only when
 the line has exactly the class's keywords: they are when no keyword touches the ids' hex digits and
 the class's key holds exactly them (_touches_hex, _plain_hex; for a block's lines, one regex pass
-that names at least those lines: _touching_lines); otherwise the prefilter reads the line's keywords. A key no line of which can be a prefilter candidate (the prefilter finds nothing in
-it, nor a keyword with digits as 0s: _mark_not_candidates) is marked NOT_CANDIDATE in the class
-table, and its lines are skipped as the prefilter would skip them (progress bars of a multi-worker
-log, TF lines without keywords).
+that names at least those lines: _touching_lines); otherwise the prefilter reads the line's
+keywords. A key no line of which can be a prefilter candidate (the prefilter finds nothing in it,
+nor a keyword with digits as 0s: _mark_not_candidates) is marked NOT_CANDIDATE in the class table,
+and its lines are skipped as the prefilter would skip them (progress bars of a multi-worker log, TF
+lines without keywords).
 """
 
 from __future__ import annotations
