@@ -182,6 +182,35 @@ def test_bulk_path_changes_nothing(logs, shape_logs, monkeypatch, share):
         assert analyse(warm, p) == plain, p.name
 
 
+@pytest.mark.parametrize("size", [40, 400])
+def test_a_full_class_table_changes_nothing(shape_logs, monkeypatch, size):
+    """A class table that fills up (classes.make_room drops the NOT_CANDIDATE marks, or empties it)
+    gives the plain path's reports, on every shape, with the bulk path on."""
+    from analyzer.pipeline import bulk
+    from analyzer.pipeline import classes as line_classes
+
+    monkeypatch.setattr(line_classes, "MAX_CLASSES", size)
+    monkeypatch.setattr(bulk, "BULK_SHARE", 0.0)
+    kb = load_rules()
+    made = []
+    real = line_classes.make_room
+    monkeypatch.setattr(line_classes, "make_room", lambda classes: made.append(len(classes)) or real(classes))
+    for p in shape_logs:
+        assert analyse(kb, p) == analyse(load_rules(), p, classes=False), p.name
+    assert made
+
+
+def test_make_room_drops_marks_first():
+    from analyzer.pipeline import classes as line_classes
+
+    cls = line_classes.LineClass()
+    table = {b"a": cls, b"b": line_classes.NOT_CANDIDATE, b"c": line_classes.NOT_CANDIDATE}
+    line_classes.make_room(table)
+    assert table == {b"a": cls}
+    line_classes.make_room(table)
+    assert table == {}
+
+
 def _blocks(analysis: Analysis, parts) -> dict:
     """Feed each text of `parts` as one reader block (so that a class can settle in one block and
     be taken by pipeline.bulk in the next); the report."""

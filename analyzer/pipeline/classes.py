@@ -44,7 +44,7 @@ from .supersets import _agnostic, _wide
 
 DIGITS = bytes.maketrans(b"0123456789", b"0000000000")
 MAX_LEN = 1000  # longer lines are not classified (bounded memory; rules on long lines use timeouts)
-MAX_CLASSES = 12288  # classes (and NOT_CANDIDATE marks) kept per knowledge base; the table is emptied when full (~0.5 KB each)
+MAX_CLASSES = 12288  # classes (and NOT_CANDIDATE marks) kept per knowledge base; when full, see make_room (~0.5 KB each)
 SLOW: Any = None  # a class whose lines take the ordinary path (stored as None)
 _NODE_STACK = "defined at (most recent call last)"  # parse.TracebackTracker acts on it
 _HEX = re.compile(r"0[xX]")
@@ -71,16 +71,28 @@ def lookup(kb: KnowledgeBase, raw: bytes, found: Optional[Set[str]] = None) -> O
             cls = classes.get(hex_key, _UNBUILT)
             if cls is _UNBUILT:
                 if len(classes) >= MAX_CLASSES:
-                    classes.clear()
+                    make_room(classes)
                 cls = classes[hex_key] = build(kb, hex_key[1], exact, hex_ids=True)
             if cls is not SLOW and cls.found == found:
                 return cls
     cls = classes.get(key, _UNBUILT)
     if cls is _UNBUILT or cls is NOT_CANDIDATE:  # (a line of a key marked so is one after all: see NOT_CANDIDATE)
         if len(classes) >= MAX_CLASSES:
-            classes.clear()
+            make_room(classes)
         cls = classes[key] = build(kb, key, exact)
     return cls
+
+
+def make_room(classes: Dict[Any, Any]) -> None:
+    """Room in a full class table: first drop its NOT_CANDIDATE marks (a verbose log's keys without
+    keywords keep coming: dropping the built classes with them meant building them all again, twice
+    on a 1 GB verbose log), empty it only when they are under a quarter of it. Either only forgets."""
+    marks = [k for k, v in classes.items() if v is NOT_CANDIDATE]
+    if len(marks) * 4 < len(classes):
+        classes.clear()
+        return
+    for k in marks:
+        del classes[k]
 
 
 _HEX_ID = re.compile(rb"0[xX][0-9a-fA-F]+")
