@@ -162,6 +162,11 @@ def test_line_classes_change_nothing(logs, shape_logs, scanner):
         assert analyse(warm, p, prefilter) == plain, p.name
     assert warm.line_classes, "no line was classified"
     assert any(c is not None and c.quiet for c in warm.line_classes.values())
+    from analyzer.pipeline import classes as line_classes
+
+    steps = [m for c in warm.line_classes.values() if c is not None for _, m, _ in c.on_message + c.on_text]
+    assert line_classes.SURE in steps
+    assert all(m is line_classes.SURE or m is line_classes.UNSURE for m in steps)  # no Match (it holds the key's text)
 
 
 @pytest.mark.parametrize("share", [0.0, 2.0])
@@ -175,6 +180,35 @@ def test_bulk_path_changes_nothing(logs, shape_logs, monkeypatch, share):
         plain = analyse(load_rules(), p, classes=False)
         assert analyse(load_rules(), p) == plain, p.name
         assert analyse(warm, p) == plain, p.name
+
+
+@pytest.mark.parametrize("size", [40, 400])
+def test_a_full_class_table_changes_nothing(shape_logs, monkeypatch, size):
+    """A class table that fills up (classes.make_room drops the NOT_CANDIDATE marks, or empties it)
+    gives the plain path's reports, on every shape, with the bulk path on."""
+    from analyzer.pipeline import bulk
+    from analyzer.pipeline import classes as line_classes
+
+    monkeypatch.setattr(line_classes, "MAX_CLASSES", size)
+    monkeypatch.setattr(bulk, "BULK_SHARE", 0.0)
+    kb = load_rules()
+    made = []
+    real = line_classes.make_room
+    monkeypatch.setattr(line_classes, "make_room", lambda classes: made.append(len(classes)) or real(classes))
+    for p in shape_logs:
+        assert analyse(kb, p) == analyse(load_rules(), p, classes=False), p.name
+    assert made
+
+
+def test_make_room_drops_marks_first():
+    from analyzer.pipeline import classes as line_classes
+
+    cls = line_classes.LineClass()
+    table = {b"a": cls, b"b": line_classes.NOT_CANDIDATE, b"c": line_classes.NOT_CANDIDATE}
+    line_classes.make_room(table)
+    assert table == {b"a": cls}
+    line_classes.make_room(table)
+    assert table == {}
 
 
 def _blocks(analysis: Analysis, parts) -> dict:
@@ -315,6 +349,34 @@ def test_untouched_hex_ids_keep_the_keywords_of_the_key():
         untouched += 1
         assert found(line) == found(key), line
     assert untouched > 500
+
+
+def test_touching_lines_finds_every_line_a_keyword_touches():
+    """bulk._touching_lines (one regex pass over a block's 0x-id lines) names at least every line
+    that bulk._touches_hex names, and hex_zeroed gives each line's hex-blind key, also for lines
+    joined: random lines of keywords glued to ids."""
+    from analyzer.pipeline import bulk
+    from analyzer.pipeline import classes as line_classes
+
+    pf = engine._prefilter_for(load_rules())
+    words = [w for w in pf.words if w.isascii() and "\n" not in w]
+    rng = random.Random(5)
+    lines = []
+    for _ in range(3000):
+        parts = []
+        for _ in range(rng.randint(1, 4)):
+            hex_id = "0" + rng.choice("xX") + "".join(rng.choice("0123456789abcdefABCDEF") for _ in range(rng.randint(1, 6)))
+            word = rng.choice(words)
+            word = word.upper() if rng.random() < 0.3 else word
+            parts += [rng.choice(["", " ", "0"]), hex_id, word[rng.randrange(len(word)) :] if rng.random() < 0.5 else word]
+        lines.append("".join(parts).encode())
+    touching = bulk._touching_lines(b"\n".join(lines), b"\n", pf)
+    touched = {i for i, line in enumerate(lines) if bulk._touches_hex(line, pf)}
+    assert touched and touched <= touching
+    assert len(touching) < len(lines)
+    keys = line_classes.hex_zeroed(b"\r\n".join(lines)).split(b"\r\n")
+    assert keys == [line_classes.hex_key_of(line)[1] for line in lines]
+    assert line_classes.hex_key_of(b"at 0x7fAB, 0X12 and 3") == ("hex", b"at 0x0000, 0X00 and 0")
 
 
 def test_bulk_path_with_interactive_prompts(monkeypatch):

@@ -24,11 +24,12 @@ is a residual line, followed, as in Analysis.feed_block, by its question and ans
 Two more kinds of lines are decided here. A line with `0x...` ids whose digit-blind key has no class
 may belong to the class blind to its hex ids too (classes.lookup), which holds for the line only when
 the line has exactly the class's keywords: they are when no keyword touches the ids' hex digits and
-the class's key holds exactly them (_touches_hex, _plain_hex); otherwise the prefilter reads the
-line's keywords. A key no line of which can be a prefilter candidate (the prefilter finds nothing in
-it, nor a keyword with digits as 0s: _mark_not_candidates) is marked NOT_CANDIDATE in the class
-table, and its lines are skipped as the prefilter would skip them (progress bars of a multi-worker
-log, TF lines without keywords).
+the class's key holds exactly them (_touches_hex, _plain_hex; for a block's lines, one regex pass
+that names at least those lines: _touching_lines); otherwise the prefilter reads the line's
+keywords. A key no line of which can be a prefilter candidate (the prefilter finds nothing in it,
+nor a keyword with digits as 0s: _mark_not_candidates) is marked NOT_CANDIDATE in the class table,
+and its lines are skipped as the prefilter would skip them (progress bars of a multi-worker log, TF
+lines without keywords).
 """
 
 from __future__ import annotations
@@ -225,19 +226,27 @@ def _hex_lines(
     known, settled = analysis.kb.line_classes, analysis._settled
     unsure: List[int] = []
     exact = data.isascii() and data.find(b"\x1b") < 0 and data.find(b"\x00") < 0 and data.find(b"\r") < 0  # every line's
+    lines: List[int] = []  # residual lines without a class whose ids are known exactly
     while at >= 0:
         i, at = at, kinds.find(RESIDUAL, at + 1)
         if classes[i] is not None or (keys[i].find(b"0x") < 0 and keys[i].find(b"0X") < 0):
             continue
-        a, b = span(i)
-        raw = data[a:b]
-        if not (exact or line_classes.exact_keywords(raw)):
-            continue
-        hex_key = line_classes.hex_key_of(raw)
-        cls = known.get(hex_key)
+        if not exact:
+            a, b = span(i)
+            if not line_classes.exact_keywords(data[a:b]):
+                continue
+        lines.append(i)
+    if not lines:
+        return
+    raws = [data[a:b] for a, b in map(span, lines)]
+    joined = nl.join(raws)
+    hex_keys = line_classes.hex_zeroed(joined).split(nl)  # in one pass (a line holds no line end)
+    touching = _touching_lines(joined, nl, kb_prefilter)
+    for j, (i, hex_key) in enumerate(zip(lines, hex_keys)):
+        cls = known.get(("hex", hex_key))
         if cls is None or cls.found is None:
             continue
-        if not _plain_hex(cls, hex_key[1], kb_prefilter) or _touches_hex(raw, kb_prefilter):
+        if not _plain_hex(cls, hex_key, kb_prefilter) or j in touching:
             unsure.append(i)
             continue
         _take(i, cls, settled, kinds, classes)
@@ -301,6 +310,34 @@ def _touches_hex(line: bytes, kb_prefilter: Any) -> bool:
             if start - at >= 0 and low.startswith(word, start - at):
                 return True
     return False
+
+
+def _touching_lines(joined: bytes, nl: bytes, kb_prefilter: Any) -> set:
+    """The indices of the lines (joined by `nl`) where a keyword may touch an id's hex digits: at
+    least those _touches_hex finds (one regex pass over all of them instead of a Python loop per
+    id; it may also name a line whose `0x` is no id's start, which then only costs a prefilter
+    pass). A match never spans a line end: keywords, ids and hex digits hold none."""
+    built = getattr(kb_prefilter, "_touch_regex", None)
+    if built is None:
+        after, inside, across = _hex_touching(kb_prefilter.words)
+        from .scan import trie_pattern
+
+        tails = [(head + rest).decode("utf-8") for pairs in after.values() for head, rest in pairs] + [
+            w.decode("utf-8") for w in inside
+        ]
+        parts = [b"0x[0-9a-f]*(?:" + trie_pattern(tails) + b")"] if tails else []
+        parts += [trie_pattern([w.decode("utf-8") for w, _ in across])] if across else []
+        built = kb_prefilter._touch_regex = (re.compile(b"|".join(parts)) if parts else None,)
+    pattern = built[0]
+    if pattern is None:
+        return set()
+    low = joined.lower()
+    found, at, line = set(), 0, 0
+    for m in pattern.finditer(low):
+        line += low.count(nl, at, m.start())
+        at = m.start()
+        found.add(line)
+    return found
 
 
 def _hex_touching(words: List[str]) -> Tuple[Dict[bytes, List[Tuple[bytes, bytes]]], List[bytes], List[Tuple[bytes, int]]]:

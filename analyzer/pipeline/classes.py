@@ -44,7 +44,7 @@ from .supersets import _agnostic, _wide
 
 DIGITS = bytes.maketrans(b"0123456789", b"0000000000")
 MAX_LEN = 1000  # longer lines are not classified (bounded memory; rules on long lines use timeouts)
-MAX_CLASSES = 12288  # classes (and NOT_CANDIDATE marks) kept per knowledge base; the table is emptied when full (~0.5 KB each)
+MAX_CLASSES = 12288  # classes (and NOT_CANDIDATE marks) kept per knowledge base; when full, see make_room (~0.5 KB each)
 SLOW: Any = None  # a class whose lines take the ordinary path (stored as None)
 _NODE_STACK = "defined at (most recent call last)"  # parse.TracebackTracker acts on it
 _HEX = re.compile(r"0[xX]")
@@ -71,34 +71,52 @@ def lookup(kb: KnowledgeBase, raw: bytes, found: Optional[Set[str]] = None) -> O
             cls = classes.get(hex_key, _UNBUILT)
             if cls is _UNBUILT:
                 if len(classes) >= MAX_CLASSES:
-                    classes.clear()
+                    make_room(classes)
                 cls = classes[hex_key] = build(kb, hex_key[1], exact, hex_ids=True)
             if cls is not SLOW and cls.found == found:
                 return cls
     cls = classes.get(key, _UNBUILT)
     if cls is _UNBUILT or cls is NOT_CANDIDATE:  # (a line of a key marked so is one after all: see NOT_CANDIDATE)
         if len(classes) >= MAX_CLASSES:
-            classes.clear()
+            make_room(classes)
         cls = classes[key] = build(kb, key, exact)
     return cls
 
 
+def make_room(classes: Dict[Any, Any]) -> None:
+    """Room in a full class table: first drop its NOT_CANDIDATE marks (a verbose log's keys without
+    keywords keep coming: dropping the built classes with them meant building them all again, twice
+    on a 1 GB verbose log), empty it only when they are under a quarter of it. Either only forgets."""
+    marks = [k for k, v in classes.items() if v is NOT_CANDIDATE]
+    if len(marks) * 4 < len(classes):
+        classes.clear()
+        return
+    for k in marks:
+        del classes[k]
+
+
 _HEX_ID = re.compile(rb"0[xX][0-9a-fA-F]+")
+_HEX_ID_SPLIT = re.compile(rb"(0[xX][0-9a-fA-F]+)")
+_HEX_ZERO = bytes.maketrans(b"0123456789abcdefABCDEF", b"0" * 22)  # an id's `0x` stays (x is no hex digit)
 
 
 def hex_key_of(raw: bytes) -> Tuple[str, bytes]:
     """The key of the class blind to the hex digits of a line's `0x...` ids as well (see build)."""
-    return ("hex", _HEX_ID.sub(_zero_hex, raw).translate(DIGITS))
+    return ("hex", hex_zeroed(raw))
+
+
+def hex_zeroed(data: bytes) -> bytes:
+    """`data` with every digit and the hex digits of its `0x...` ids as 0 (hex_key_of's key; for
+    lines joined, the keys joined: an id never spans a line end). A split and a translate per id,
+    not a Python call per id."""
+    parts = _HEX_ID_SPLIT.split(data)
+    parts[1::2] = [p.translate(_HEX_ZERO) for p in parts[1::2]]
+    return b"".join(parts).translate(DIGITS)
 
 
 def exact_keywords(raw: bytes) -> bool:
     """Are the prefilter's keywords in this raw line exactly those of its cleaned text (see lookup)?"""
     return raw.isascii() and not _CHANGED_BY_CLEAN.search(raw)
-
-
-def _zero_hex(m: re.Match) -> bytes:
-    """A `0x...` id with its hex digits as 0 (same length)."""
-    return m.group()[:2] + b"0" * (len(m.group()) - 2)
 
 
 def enabled() -> bool:
@@ -109,6 +127,7 @@ def enabled() -> bool:
 # --- a rule on a class ---------------------------------------------------------------------------
 
 UNSURE: Any = object()  # the class cannot decide: each of its lines is looked at
+SURE: Any = object()  # in a Plan: the rule matches every line of the class (the key's Match is not kept)
 _CLASS_DIGITS: Dict[str, bool] = {}
 
 
@@ -152,9 +171,15 @@ def _keyword_index(kb: KnowledgeBase) -> Tuple[List[str], List[Tuple[str, str]]]
     return built[1]
 
 
+def _any_of(words: Iterable[str]) -> Optional[re.Pattern]:
+    """A regex that finds any of `words` (a substring test in one call), None for no words."""
+    words = sorted(set(words))
+    return re.compile("|".join(map(re.escape, words))) if words else None
+
+
 Plan = Tuple[Tuple[Rule, Any, bool], ...]
-# (rule, its Match on the key or UNSURE, whether the line must hold one of its keywords), in file
-# order, ending at the first sure match if there is one.
+# (rule, its Match on the key (SURE once the class is built) or UNSURE, whether the line must hold
+# one of its keywords), in file order, ending at the first sure match if there is one.
 
 
 def _rule_plan(kb: KnowledgeBase, target: str, low: str, found: Optional[Iterable[str]], hex_ids: bool = False) -> Plan:
@@ -204,10 +229,10 @@ def run_plan(kb: KnowledgeBase, plan: Plan, target: str, text: str) -> Tuple[Opt
 
 
 @cache
-def _fact_plan() -> Tuple[Tuple[int, FrozenSet[str], Tuple[str, ...], Any], ...]:
-    """For each fact pattern: (index, keywords, keywords with digits as 0, its digit-agnostic
-    superset; None when the pattern is digit-agnostic with digit-free keywords; UNSURE when no
-    superset is known)."""
+def _fact_plan() -> Tuple[Tuple[int, FrozenSet[str], Optional[re.Pattern], Any], ...]:
+    """For each fact pattern: (index, keywords, a regex finding its keywords with digits as 0 (None
+    without keywords), its digit-agnostic superset; None when the pattern is digit-agnostic with
+    digit-free keywords; UNSURE when no superset is known)."""
     zero = str.maketrans("0123456789", "0000000000")
     plan = []
     for i, p in enumerate(PATTERNS):
@@ -217,8 +242,27 @@ def _fact_plan() -> Tuple[Tuple[int, FrozenSet[str], Tuple[str, ...], Any], ...]
         else:
             wide = _wide(p.source, 0)
             wide = UNSURE if wide is None else wide
-        plan.append((i, frozenset(p.keywords), tuple(k.translate(zero) for k in p.keywords), wide))
+        plan.append((i, frozenset(p.keywords), _any_of(k.translate(zero) for k in p.keywords), wide))
     return tuple(plan)
+
+
+_FACT_PLANS: Dict[Tuple[FrozenSet[str], bool], Tuple[Tuple[int, FrozenSet[str], Optional[re.Pattern], Any], ...]] = {}
+
+
+def _fact_plan_for(found: Set[str], hex_ids: bool) -> Tuple[Tuple[int, FrozenSet[str], Optional[re.Pattern], Any], ...]:
+    """_fact_plan's patterns whose keywords may be in a line with the prefilter's keywords `found`
+    (the others would `continue` in _class_facts), remembered per keyword set: a log has few."""
+    key = (frozenset(found), hex_ids)
+    plan = _FACT_PLANS.get(key)
+    if plan is None:
+        no_keywords, by_keyword, widened = _fact_index()
+        idx = set(no_keywords) if hex_ids else set(no_keywords + widened)
+        for k in found:
+            idx.update(by_keyword.get(k, ()))
+        if len(_FACT_PLANS) >= 4096:
+            _FACT_PLANS.clear()
+        plan = _FACT_PLANS[key] = tuple(_fact_plan()[i] for i in sorted(idx))
+    return plan
 
 
 @cache
@@ -243,11 +287,7 @@ def _class_facts(text: str, message: str, low: str, found: Optional[Set[str]], h
     matched, tried = [], []
     plan = _fact_plan()
     if found is not None:  # only the patterns whose keywords may be there (the others `continue` below)
-        no_keywords, by_keyword, widened = _fact_index()
-        idx = set(no_keywords) if hex_ids else set(no_keywords + widened)
-        for k in found:
-            idx.update(by_keyword.get(k, ()))
-        plan = tuple(plan[i] for i in sorted(idx))
+        plan = _fact_plan_for(found, hex_ids)
     for i, keywords, zeroed, wide in plan:
         if hex_ids:
             if keywords and found is not None and keywords.isdisjoint(found):
@@ -259,7 +299,7 @@ def _class_facts(text: str, message: str, low: str, found: Optional[Set[str]], h
                 continue  # digit-free keywords: absent from every line of the class
             if PATTERNS[i].regex.search(text):
                 matched.append(i)
-        elif zeroed and not any(k in low for k in zeroed):
+        elif zeroed is not None and not zeroed.search(low):
             continue
         elif wide is UNSURE or wide.search(text):
             tried.append(i)
@@ -485,10 +525,18 @@ def build(kb: KnowledgeBase, key: bytes, found: Optional[Set[str]] = None, hex_i
         keys = set(normalise_finding_facts(m.groupdict()))
         if "library" in keys:  # normalise_finding_facts names the CUDA a missing library wants
             keys.add("cuda_wanted")
-        cls.group_keys = tuple(sorted(keys))
+        cls.group_keys = _shared(tuple(sorted(keys)))
+        if cls.on_text:  # the Match holds the key's text: run_plan only asks whether a step is sure
+            cls.on_text = cls.on_text[:-1] + ((cls.on_text[-1][0], SURE, False),)
+        else:
+            cls.on_message = cls.on_message[:-1] + ((cls.on_message[-1][0], SURE, False),)
     if level == "W" and cls.masked is not None:
         cls.fuzzy = next(((r, s) for r, s in kb.fuzzy(message) if s >= r.fuzzy_threshold), None)
+    if cls.masked is not None:
+        cls.masked = _shared(cls.masked)
     cls.fact_keys = _fact_keys(cls, text)
+    if cls.fact_keys is not None:
+        cls.fact_keys = _shared(cls.fact_keys)
     if hex_ids:
         cls.found = frozenset(found or ())
     lf = cls.facts
@@ -503,4 +551,22 @@ def build(kb: KnowledgeBase, key: bytes, found: Optional[Set[str]] = None, hex_i
         and not lf.stats_header
         and lf.platform(text) is None
     )
+    if not cls.own_platform and lf.stats is None and not lf.proposals:  # its platform is looked for: one object will do
+        cls.facts = _shared(("facts", lf.stats_header, lf.stats_word, lf.platform(text)), lf)
     return cls
+
+
+_SHARED: Dict[Any, Any] = {}
+SHARED_MAX = 4096
+
+
+def _shared(key: Any, value: Any = _UNBUILT) -> Any:
+    """One object for the equal values that many classes hold (a masked message, fact keys, facts
+    without a value of their own), so that a verbose log's thousands of classes keep them once
+    (peak memory). `value`: the object for `key`, when it is not the key itself."""
+    got = _SHARED.get(key)
+    if got is None:
+        if len(_SHARED) >= SHARED_MAX:
+            _SHARED.clear()
+        got = _SHARED[key] = key if value is _UNBUILT else value
+    return got
