@@ -99,3 +99,27 @@ def test_harmless_lines_wake_no_family(tmp_path):
         "2023-11-02 10:00:00.000000: I tensorflow/core/platform/cpu_feature_guard.cc:182] This TensorFlow binary is optimized to use available CPU instructions in performance-critical operations.\n"
         "Epoch 1/3\n100/100 [==============================] - 2s 10ms/step - loss: 0.4211 - accuracy: 0.8712\n"))
     assert all(f["severity"] == "info" for f in rep["findings"])
+
+
+def test_a_device_listing_without_a_gpu_is_found_and_one_with_a_gpu_is_not(tmp_path):
+    cpu_only = '[name: "/device:CPU:0"\ndevice_type: "CPU"\nmemory_limit: 268435456\nincarnation: 1682083873336062]\n'
+    assert _root(_report(tmp_path, cpu_only))["category"] == "install.no_gpu_build"
+    with_gpu = cpu_only[:-2] + '\n, name: "/device:GPU:0"\ndevice_type: "GPU"\nmemory_limit: 9105744200]\n'
+    assert all(f["severity"] == "info" for f in _report(tmp_path, with_gpu, "gpu.log")["findings"])
+
+
+def test_a_version_warning_its_own_numbers_refute_is_harmless(tmp_path):
+    """TF 1.12 compared ptxas versions as text: "10.0.145 is older than 9.2.88" is not a problem."""
+    false_alarm = _report(tmp_path, "*** WARNING *** You are using ptxas 10.0.145, which is older than 9.2.88\n")
+    assert all(f["severity"] == "info" for f in false_alarm["findings"])
+    real = _report(tmp_path, "*** WARNING *** You are using ptxas 10.1.243, which is older than 11.1.\n", "old.log")
+    assert _root(real)["category"] == "cuda.toolchain"
+
+
+def test_a_package_built_for_another_tensorflow_is_a_version_conflict(tmp_path):
+    line = ("tensorflow.python.framework.errors_impl.NotFoundError: /opt/conda/lib/python3.9/site-packages/horovod/tensorflow/"
+            "mpi_lib.cpython-39-x86_64-linux-gnu.so: undefined symbol: _ZN10tensorflow12OpDefBuilder4AttrESs\n")
+    root = _root(_report(tmp_path, line))
+    assert (root["category"], root["rule_id"]) == ("deps.version_conflict", "deps-tf-extension-abi")
+    own_op = "tensorflow.python.framework.errors_impl.NotFoundError: /home/u/ops/zero_out.so: undefined symbol: _ZN10tensorflow12OpDefBuilder4AttrESs\n"
+    assert _root(_report(tmp_path, own_op, "own.log"))["category"] == "install.import_failure"
