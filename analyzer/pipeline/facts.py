@@ -50,6 +50,8 @@ REPORT_FACTS = (
     "gpu_expected",  # the log's sign that a GPU is expected here (a GPU check in the script, the GPU package...)
     "gpu_unexpected",  # ... or that this machine or job is meant to run without one (lspci, tensorflow-cpu, ...)
     "tf_gpu_listed",  # TensorFlow listed a GPU device (list_local_devices, list_physical_devices, device creation)
+    "pip_kept_tf",  # pip found the TensorFlow installed here satisfies what it was asked for ("Requirement already satisfied")
+    "tf_uninstalled",  # the TensorFlow release pip removed ("Found existing installation: tensorflow 2.14.0")
     "missing_libraries",
     "loaded_libraries",
     "packages",
@@ -244,6 +246,20 @@ PATTERNS: List[FactPattern] = [
         "physicaldevice(name='/physical_device:gpu:",
         "created tensorflow device",
         "created device",
+    ),
+    # pip's view of the TensorFlow already installed: kept as it is, or removed to make room for another release
+    _p(
+        r"^\s*Requirement already satisfied: (?P<pip_kept_tf>tensorflow(?:[-_](?:gpu|cpu|intel|macos))?|tf[-_]nightly)"
+        r"(?:[<>=!~]\S*)? in ",
+        30,
+        "requirement already satisfied: t",
+    ),
+    _p(
+        r"^\s*Found existing installation: (?:tensorflow(?:[-_](?:gpu|cpu|intel|macos))?|tf[-_]nightly) (?P<tf_uninstalled>"
+        + _TF
+        + r")\s*$",
+        30,
+        "found existing installation: t",
     ),
     # The log shows a GPU is expected here, though TF may not have found one: the script checks for it,
     # the GPU package, environment or NVIDIA CUDA container is in use, or TF's GPU executor enumerated a
