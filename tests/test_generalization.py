@@ -123,3 +123,35 @@ def test_a_package_built_for_another_tensorflow_is_a_version_conflict(tmp_path):
     assert (root["category"], root["rule_id"]) == ("deps.version_conflict", "deps-tf-extension-abi")
     own_op = "tensorflow.python.framework.errors_impl.NotFoundError: /home/u/ops/zero_out.so: undefined symbol: _ZN10tensorflow12OpDefBuilder4AttrESs\n"
     assert _root(_report(tmp_path, own_op, "own.log"))["category"] == "install.import_failure"
+
+
+def test_pip_replacing_tensorflow_for_another_package_is_found_unless_it_kept_the_installed_one(tmp_path):
+    """Colab: installing an add-on pulls the TensorFlow its pinned tensorflow-text wants over the preinstalled one."""
+    pulled = (
+        "Collecting tensorflow<2.19,>=2.18.0 (from tensorflow-text->keras-hub==0.17.0->keras-nlp>=0.8.0->autokeras)\n"
+        "  Downloading tensorflow-2.18.0-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl.metadata (4.1 kB)\n"
+        "Installing collected packages: tensorboard, tensorflow, tensorflow-text, keras-hub\n"
+        "  Attempting uninstall: tensorflow\n"
+        "    Found existing installation: tensorflow 2.17.1\n"
+        "    Uninstalling tensorflow-2.17.1:\n"
+        "      Successfully uninstalled tensorflow-2.17.1\n")
+    root = _root(_report(tmp_path, pulled))
+    assert (root["rule_id"], root["facts"]["pulled_by"]) == ("deps-pip-pulls-another-tensorflow", "tensorflow-text")
+    assert any('"tensorflow==2.17.1"' in fix for fix in root["fixes"])  # keep the release pip removed
+    kept = (
+        "Requirement already satisfied: tensorflow<2.19,>=2.18.0 in /usr/local/lib/python3.10/dist-packages (from tensorflow-text) (2.18.0)\n"
+        "Requirement already satisfied: absl-py>=1.0.0 in /usr/local/lib/python3.10/dist-packages (from tensorflow<2.19,>=2.18.0->tensorflow-text) (1.4.0)\n")
+    assert all(f["severity"] == "info" for f in _report(tmp_path, kept, "kept.log")["findings"])
+
+
+def test_an_unknown_python_error_after_a_dependency_conflict_is_listed_under_it(tmp_path):
+    """NumPy's warning for a removed alias, then a traceback cut before its AttributeError line: the conflict is the cause."""
+    warning = "/usr/local/lib/python3.9/dist-packages/tensorrt/__init__.py:166: FutureWarning: In the future `np.bool` will be defined as the corresponding NumPy scalar.\n"
+    cut = 'Traceback (most recent call last):\n  File "/home/u/detect.py", line 13, in <module>\n    import pycuda.autoinit\n'
+    cudart = "2023-08-11 22:11:39.644050: W tensorflow/stream_executor/platform/default/dso_loader.cc:64] Could not load dynamic library 'cudart64_110.dll'; dlerror: cudart64_110.dll not found\n"
+    rep = _report(tmp_path, cudart + warning + cut)
+    root = _root(rep)
+    assert (root["rule_id"], root["severity"]) == ("deps-numpy-alias-future-warning", "error")
+    assert any(key.startswith("unrecognized") for key in root["explains"])
+    # without the conflict the unknown error stays a root cause of its own: a missing CUDA runtime breaks no Python import
+    assert _root(_report(tmp_path, cudart + cut, "plain.log"))["rule_id"] == "unrecognized"

@@ -429,7 +429,7 @@ class Analysis:
         self._unrecognized += 1
         hit = self.hits[key] = Hit(key, None, "unrecognized")
         hit.severity, hit.cut_off = "error", True
-        hit.title = f"A Python error whose last line the log does not show (in {last.module_path.rsplit('/', 1)[-1]})"
+        hit.title = f"{CUT_TRACEBACK_TITLE} (in {last.module_path.rsplit('/', 1)[-1]})"
         hit.facts["raised_in"] = last.module_path
         if tb.user_frame:
             hit.facts["user_frame"] = tb.user_frame
@@ -658,9 +658,13 @@ def _error_severity(rec: Record, severity: str) -> str:
 _WRAPPER = re.compile(r"(?:^|: )\d+ root error\(s\) found\.?\s*$|Graph execution error:?\s*$")
 
 
+CUT_TRACEBACK_TITLE = "A Python error whose last line the log does not show"
+UNKNOWN_EXCEPTION_TITLE = "Unrecognized error: "
+
+
 def _unrecognized_title(rec: Record) -> str:
     if rec.kind == "exception":
-        return f"Unrecognized error: {rec.exc_type}"
+        return UNKNOWN_EXCEPTION_TITLE + str(rec.exc_type)
     if rec.kind == "signal":
         return "The process died: " + rec.message[:80]
     return "Unrecognized error line" + (f" from {rec.source.rsplit('/', 1)[-1]}" if rec.source else "")
@@ -736,6 +740,28 @@ def rank(findings: List[Finding], kb: KnowledgeBase) -> List[Finding]:
             parent[u.key] = cause
             cause.explains.append(u.key)
 
+    # A Python error no rule knows that follows a dependency conflict in the same input (pip's resolver
+    # report, a package made for another TensorFlow or NumPy) is most often that conflict breaking an
+    # import or a call: the conflict becomes its cause, and so the cause of an error.
+    conflicts = [
+        f
+        for f in order
+        if f.match in SPECIFIC_MATCHES and f.severity == "warning" and f.category == DEPENDENCY_CONFLICT and f.key not in parent
+    ]
+    adopted = False
+    for u in order:
+        if u.match != "unrecognized" or u.key in parent or not u.evidence or not _python_error(u):
+            continue
+        where = u.evidence[0]
+        cause = next((c for c in conflicts if c.evidence[0].input == where.input and c.first_line < where.line), None)
+        if cause is not None:
+            parent[u.key] = cause
+            cause.explains.append(u.key)
+            cause.severity = "error"
+            adopted = True
+    if adopted:
+        order.sort(key=importance)
+
     by_key = {f.key: f for f in order}
     ordered: List[Finding] = []
 
@@ -749,6 +775,14 @@ def rank(findings: List[Finding], kb: KnowledgeBase) -> List[Finding]:
             f.root_cause = f.severity != "info"
             emit(f)
     return ordered
+
+
+DEPENDENCY_CONFLICT = "deps.version_conflict"
+
+
+def _python_error(f: Finding) -> bool:
+    """Is this unrecognized finding a Python exception or a traceback cut before its exception line?"""
+    return f.title.startswith((UNKNOWN_EXCEPTION_TITLE, CUT_TRACEBACK_TITLE))
 
 
 # --- convenience --------------------------------------------------------------------------------
