@@ -120,6 +120,15 @@ def test_interactive_session_exchanges_join_question_and_answer():
     assert repl_exchange(b">>> import tensorflow as tf", b">>> tf.test.is_built_with_cuda()") is None
     assert repl_exchange(b">>> f()", b"Traceback (most recent call last):") is None
     assert repl_exchange(b"x = 1", b"False") is None
+    # a transcript quoted in an e-mail reply: bold marks around the question and the answer
+    assert repl_exchange(b">>> *tf.config.list_physical_devices('GPU')*", b"*[ ]*") == b"tf.config.list_physical_devices('GPU') -> [ ]"
+
+
+def test_an_empty_gpu_list_quoted_in_an_email_reply_is_found():
+    from analyzer import analyze
+
+    report = analyze(">>> *tf.config.list_physical_devices('GPU')*\n*[ ]*\n")
+    assert [f.category for f in report.findings if f.severity != "info"] == ["install.no_gpu_build"]
 
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n"])

@@ -123,11 +123,18 @@ def repl_exchange(prompt: bytes, answer: bytes) -> Optional[bytes]:
     Rules can then match a question with its answer, which no single line of the transcript
     holds. `print(x)` counts as `x`."""
     m = _REPL_PROMPT.match(prompt)
-    answer = answer.strip()
+    answer = _unemphasised(answer.strip())
     if not m or not answer or len(answer) > REPL_MAX_ANSWER or answer.startswith((b">>>", b"...", b"In [", b"Traceback")):
         return None
-    expr = _PRINTED.sub(r"\1", m.group(1).decode("utf-8", "replace"))
+    expr = _PRINTED.sub(r"\1", _unemphasised(m.group(1)).decode("utf-8", "replace"))
     return expr.encode("utf-8") + b" -> " + answer
+
+
+def _unemphasised(text: bytes) -> bytes:
+    """`*x*` -> `x`: a transcript quoted in an e-mail reply arrives in GitHub with its bold marks."""
+    if len(text) > 2 and text[:1] == text[-1:] == b"*":
+        return text[1:-1].strip()
+    return text
 
 
 def parse_line(line_no: int, text: str) -> Record:
