@@ -56,7 +56,7 @@ BENIGN_FLAGGED_KNOWN = {
     "benign-hi3d-localxla-cudart-stub",
 }
 BAR_FACTS = 0.98  # share of labelled facts read right, over every set: 368/374 now (issue 14 asks >= 97%)
-BAR_SILENT = 0.025  # share of logs with a failure that get no categorised finding: 15/610 now, 4 of them in batch 10 (issue 13 asks <= 2%)
+BAR_SILENT = 0.022  # share of logs with a failure that get no categorised finding: 13/610 now, 4 of them in batch 10 (issue 13 asks <= 2%)
 
 
 def _same(a, b) -> bool:
@@ -96,7 +96,9 @@ def score(label_files: List[Path]) -> Dict[str, object]:
                 out["benign"][1] += 1
             else:
                 out["silent"][1] += 1
-                out["silent"][0] += got in ("benign", "unknown")
+                # silent: no categorised finding where the label names a failure (a label that also accepts
+                # "benign", e.g. a warning that broke nothing yet, is not silence when tflog says benign)
+                out["silent"][0] += not right and got in ("benign", "unknown")
             for key, value in (case.get("facts") or {}).items():
                 if key == "platform":
                     continue
