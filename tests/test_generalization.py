@@ -155,3 +155,36 @@ def test_an_unknown_python_error_after_a_dependency_conflict_is_listed_under_it(
     assert any(key.startswith("unrecognized") for key in root["explains"])
     # without the conflict the unknown error stays a root cause of its own: a missing CUDA runtime breaks no Python import
     assert _root(_report(tmp_path, cudart + cut, "plain.log"))["rule_id"] == "unrecognized"
+
+
+def _hard_wrapped(text, width):
+    """`text` as a fixed-width console window copies it: every line cut each `width` characters."""
+    return "".join(
+        "".join(line[i : i + width] + "\n" for i in range(0, max(len(line), 1), width)) for line in text.splitlines()
+    )
+
+
+def test_a_log_pasted_from_a_fixed_width_console_is_read_as_its_whole_lines(tmp_path):
+    tb = (
+        "Traceback (most recent call last):\n"
+        '  File "/home/u/miniconda3/lib/python3.7/site-packages/tensorflow_text/python/metrics/text_similarity_metric_ops.py", line 28, in <module>\n'
+        "    gen_text_similarity_metric_ops = load_library.load_op_library(resource_loader.get_path_to_datafile('_text_similarity_metric_ops.so'))\n"
+        '  File "/home/u/miniconda3/lib/python3.7/site-packages/tensorflow_core/python/framework/load_library.py", line 57, in load_op_library\n'
+        "    lib_handle = py_tf.TF_LoadLibrary(library_filename)\n"
+        "tensorflow.python.framework.errors_impl.NotFoundError: /home/u/miniconda3/lib/python3.7/site-packages/tensorflow_text/python/"
+        "metrics/_text_similarity_metric_ops.so: undefined symbol: _ZN10tensorflow8OpKernel11TraceStringEPNS_15OpKernelContextEb\n")
+    whole = _root(_report(tmp_path, tb))
+    wrapped_text = _hard_wrapped(tb, 88)
+    assert "undefined symbol" not in wrapped_text  # the message is cut inside the words the rule needs
+    wrapped = _root(_report(tmp_path, wrapped_text, "wrapped.log"))
+    assert whole["rule_id"] == wrapped["rule_id"] == "deps-tf-extension-abi"
+    # the finding points at the first piece of the cut line
+    assert wrapped_text.splitlines()[wrapped["evidence"][0]["line"] - 1].startswith("tensorflow.python.framework.errors_impl.NotFoundError")
+
+
+def test_equal_length_lines_that_are_not_wrapped_add_nothing(tmp_path):
+    """A training loop printing fixed-width lines: lines as long as the longest, but each complete."""
+    lines = "".join(f"epoch:{e} step: {s:4d}/19, lr:0.000052, giou_loss:   2.64, conf_loss:  11.12, total_loss:  13.83\n"
+                    for e in range(48, 50) for s in range(3))
+    rep = _report(tmp_path, lines + "giou_val_loss:    nan, conf_val_loss:  12.31, total_val_loss:    nan\n")
+    assert [f["category"] for f in rep["findings"] if f["severity"] != "info"] == ["training.divergence"]

@@ -22,7 +22,7 @@ import fnmatch
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 
 from analyzer.core.model import SEVERITY_ORDER, Evidence, Finding, InputInfo, Report, combine_reports
 from analyzer.core.version import __version__
@@ -32,7 +32,7 @@ from analyzer.kb.packages import package_conflicts, parse_packages
 from analyzer.kb.rules import KnowledgeBase, Rule, traceback_matches
 from analyzer.kb.rules import mask_cached as mask
 
-from . import bulk
+from . import bulk, unwrap
 from . import classes as line_classes
 from .facts import KEYWORDS as FACT_KEYWORDS
 from .facts import REPORT_FACTS, FactCollector, LineFacts, gpu_shown, merge_facts, normalise_finding_facts, provenance
@@ -158,7 +158,7 @@ class Analysis:
             self.bins.feed(block.data)
         kb_prefilter = _prefilter_for(self.kb)
         if bulk.usable(self, block, kb_prefilter):
-            return bulk.feed(self, info, block, kb_prefilter)
+            return bulk.feed(self, info, block, kb_prefilter) + self.feed_unwrapped(info.name, block)
         changed: List[str] = []
         prompt_at = fast = 0
         known = self.kb.line_classes if self.line_classes else {}
@@ -184,6 +184,24 @@ class Analysis:
                 if key:
                     changed.append(key)
         self.fast_share = fast / max(block.line_count(), 1)
+        return changed + self.feed_unwrapped(info.name, block)
+
+    def feed_unwrapped(self, input_name: str, block: Block) -> List[str]:
+        """A hard-wrapped paste's lines joined again (pipeline.unwrap), each fed when the join shows a
+        keyword that neither of its pieces holds on its own."""
+        changed: List[str] = []
+        for line_no, pieces in unwrap.wrapped_runs(block):
+            joined = b"".join(pieces)
+            whole = next(iter(self.prefilter.candidates(Block(joined + b"\n", line_no))), None)
+            if whole is None or whole[2] is None:
+                continue
+            in_pieces: Set[str] = set()
+            for _, _, found in self.prefilter.candidates(Block(b"\n".join(pieces) + b"\n", line_no)):
+                in_pieces |= found or set()
+            if whole[2] - in_pieces:
+                key = self.feed_candidate(input_name, line_no, joined, whole[2])
+                if key:
+                    changed.append(key)
         return changed
 
     def feed_answer(
@@ -735,7 +753,8 @@ def rank(findings: List[Finding], kb: KnowledgeBase) -> List[Finding]:
         if u.match != "unrecognized" or not u.evidence:
             continue
         where = u.evidence[0]
-        cause = next((c for c in causes if c.evidence[0].input == where.input and c.first_line < where.line), None)
+        # (on the same line: a hard-wrapped line's first piece, which the rule saw joined with the rest)
+        cause = next((c for c in causes if c.evidence[0].input == where.input and c.first_line <= where.line), None)
         if cause is not None:
             parent[u.key] = cause
             cause.explains.append(u.key)

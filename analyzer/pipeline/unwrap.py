@@ -1,0 +1,48 @@
+"""Lines that a fixed-width console or a mail client broke, joined again for the rules to see.
+
+A log copied from a console window of fixed width arrives with every long line cut each W
+characters: `...NotFoundError: .../_ops.so: undefined s` then `ymbol: _ZN10tensorflow...`, and no
+rule can match either piece. When a small input has that shape (several lines exactly as long as
+its longest one, each followed by a line that goes on with it), each run of pieces is also seen
+as the one line it was, numbered as its first piece. The pieces stay as they were: this only adds.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import List, Tuple
+
+from analyzer.pipeline.reader import Block
+
+MAX_BYTES = 256 << 10  # pasted excerpts are small; a long training log is not hard-wrapped
+MIN_WIDTH = 60  # narrower "widths" are ordinary short lines
+MIN_RUNS = 2  # the shape must recur: one long line followed by another is no evidence of wrapping
+
+# A line that starts a record of its own rather than going on with the one before it (an indented
+# line is a traceback's source line or a block's next item, never the rest of a cut-off word).
+_RECORD_START = re.compile(
+    rb"^(?:\s*$| {2}|\t|\s*File \"|\s*Traceback \(|During handling|The above exception|\d{4}-\d\d-\d\d[ T]|[IWEF]\d{4} |"
+    rb"\[|\(|\$ |>>> |[A-Z][\w.]*(?:Error|Exception|Warning|Exit)\b|[A-Z]{3,}:|Epoch \d)"
+)
+
+
+def wrapped_runs(block: Block) -> List[Tuple[int, List[bytes]]]:
+    """(line number of the first piece, the pieces) for each run of hard-wrapped lines in `block`,
+    or [] when the block does not look hard-wrapped."""
+    if block.first_line != 1 or len(block.data) > MAX_BYTES:
+        return []
+    lines = [line.rstrip(b"\r") for line in block.data.split(block.newline)]
+    lengths = [len(line) for line in lines]
+    width = max(lengths, default=0)
+    if width < MIN_WIDTH or lengths.count(width) < MIN_RUNS:
+        return []
+    runs: List[Tuple[int, List[bytes]]] = []
+    i = 0
+    while i < len(lines):
+        j = i
+        while j + 1 < len(lines) and lengths[j] == width and not _RECORD_START.match(lines[j + 1]):
+            j += 1
+        if j > i:
+            runs.append((block.first_line + i, lines[i : j + 1]))
+        i = j + 1
+    return runs if len(runs) >= MIN_RUNS else []
