@@ -407,12 +407,21 @@ def _markdown_brief(report: Report, all_fixes: bool) -> str:
     return "  \n".join(out) + "\n"
 
 
+def _md_symptom(symptom: Optional[Finding], key: str) -> str:
+    """A symptom as a reader needs it: what it is and where (its key alone says neither for an unknown line)."""
+    if symptom is None:
+        return md_code(key)
+    where = f" ({md(place(symptom.evidence[0]))})" if symptom.evidence else ""
+    return f"{md(symptom.title)}{where}"
+
+
 def render_markdown(report: Report, all_fixes: bool = False, brief: bool = False) -> str:
     """A chat-ready answer: the root cause, why, how to fix, then the rest briefly."""
     if brief:
         return _markdown_brief(report, all_fixes)
     out: List[str] = []
     plan = _fix_plan(report, all_fixes)
+    by_key = {f.key: f for f in report.findings}
     root = report.root
     if root is None:
         out.append(
@@ -440,7 +449,7 @@ def render_markdown(report: Report, all_fixes: bool = False, brief: bool = False
         elif f.fixes:
             out.append("\n**How to fix:** as above.")
         if f.explains:
-            out.append("\nSymptoms explained by this: " + ", ".join(md_code(s) for s in f.explains))
+            out.append("\nSymptoms explained by this: " + ", ".join(_md_symptom(by_key.get(s), s) for s in f.explains))
         if c := _confirmation_line(f):
             out.append(f"\n{md(c)}")
         out.append("")
