@@ -216,3 +216,19 @@ def test_versions_from_install_trees_tuple_prints_and_metal():
     assert analyze(repl).facts.get("tf_version") == "2.7.0"
     assert analyze("Metal device set to: Apple M1\n").facts.get("gpu_name") == "Apple M1"
     assert analyze("Loaded 2.7.0 2.8.0 records\n").facts.get("tf_version") is None
+
+
+@pytest.mark.parametrize("line,fact,want", [
+    # Ultralytics' start-up banner
+    ("Ultralytics YOLOv8.2.19 \U0001f680 Python-3.10.12 torch-2.3.0+cu121 CPU (Intel Xeon 2.00GHz)", "python_version", "3.10.12"),
+    # a Nix build: the interpreter's store path names its release
+    ("> Rewriting #!/nix/store/m51f0kclg01xdc0mjxqs5cpyaxqbqhg5-python3-3.12.3/bin/python3.12 to #!/nix/store/x", "python_version", "3.12.3"),
+    # TF's device filter names the GPU inside parentheses, its capability after a comma
+    ("Ignoring visible gpu device (device: 0, name: Tesla K80, compute capability: 3.7) with Cuda compute capability 3.7. "
+     "The minimum required Cuda capability is 6.0.", "gpu_name", "Tesla K80"),
+    # the release a pip command installs, extras and nightlies too
+    ("pip install tf-nightly[and-cuda]==2.15.0.dev20231002", "tf_version", "2.15.0.dev20231002"),
+    ("pip install tensorflow[and-cuda]==2.17.0", "tf_version", "2.17.0"),
+])
+def test_facts_from_lines_of_other_programs(line, fact, want):
+    assert analyze(line + "\n").facts.get(fact) == want

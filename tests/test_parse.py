@@ -112,6 +112,9 @@ def test_clean_removes_ansi_and_resolves_carriage_returns():
     assert clean(b"\x1b[31mred\x1b[0m\r\n") == "red"
     assert clean(b"1/3 [=>..]\r2/3 [==>.]\r3/3 [===] done\n") == "3/3 [===] done"
     assert clean(b"\xff bad \x00nul\n") == "\ufffd bad nul"
+    # a traceback pasted through a word processor: its quotes turned typographic
+    assert clean("ModuleNotFoundError: No module named \u2018keras.legacy_tf_layers\u2019\n".encode()) == \
+        "ModuleNotFoundError: No module named 'keras.legacy_tf_layers'"
 
 
 def test_interactive_session_exchanges_join_question_and_answer():

@@ -144,10 +144,12 @@ PATTERNS: List[FactPattern] = [
     _p(r"TensorFlow you are currently using is (?P<tf_version>" + _TF + ")", 10, "currently using is"),
     _p(
         # pip's "requirement tensorflow==2.13.0" is the release asked for: LineFacts ranks it as WANTED_RANK
-        r"(?i)\b(?:tensorflow|tf)(?:[-_]gpu)?(?:==|-|:\s*|\s+)v?(?P<tf_version>\d+\.\d+\.\d+(?:[-_.]?(?:rc|dev|post)\d*)*(?:\+[\w.]+)?)\b",
+        r"(?i)\b(?:tensorflow|tf)(?:[-_](?:gpu|nightly))?(?:\[[\w,-]+\])?(?:==|-|:\s*|\s+)v?(?P<tf_version>\d+\.\d+\.\d+(?:[-_.]?(?:rc|dev|post)\d*)*(?:\+[\w.]+)?)\b",
         20,
         "tensorflow",
         "tf ",
+        "tf-nightly",
+        "tf_nightly",
     ),
     _p(r"(?i)\btf\.__version__\W+(?P<tf_version>" + _TF + ")", 15, "__version__"),
     # an install tree named after the release: Spack/CMSSW "py3-tensorflow/2.6.4-<hash>/lib/...", EasyBuild
@@ -163,7 +165,10 @@ PATTERNS: List[FactPattern] = [
     ),
     _p(r"(?i)\b(?:tensorflow|tf)(?:[-_]gpu)?\s+(?P<tf_version>" + _TF + r")\b", 30),
     # --- Python ---------------------------------------------------------------------------
-    _p(r"(?i)\bpython(?: version)?\s*[:=]?\s*(?P<python_version>3\.\d+(?:\.\d+)?|2\.7(?:\.\d+)?)\b", 10, "python"),
+    # "Python 3.10", "python: 3.10", Ultralytics' banner "Python-3.10.12"
+    _p(r"(?i)\bpython(?: version)?\s*[:=-]?\s*(?P<python_version>3\.\d+(?:\.\d+)?|2\.7(?:\.\d+)?)\b", 10, "python"),
+    # a Nix store path names the interpreter's release: "/nix/store/<hash>-python3-3.12.3/bin/python3.12"
+    _p(r"/nix/store/\w+-python3-(?P<python_version>3\.\d+\.\d+)/", 40, "-python3-"),
     # ".../python3.8/site-packages", and embedded interpreters: "_internal\\python-3.6.8\\lib\\site-packages" (DeepFaceLab)
     _p(
         r"(?i)(?:[\\/]|\b)python[\\/-]?(?P<python_version>[23]\.\d+(?:\.\d+)?)[\\/](?:lib[\\/])?(?:site|dist)-packages",
@@ -212,7 +217,7 @@ PATTERNS: List[FactPattern] = [
     _p(r"(?i)possibly insufficient driver version: (?P<driver_version>\d+\.\d+(?:\.\d+)?)", 18, "insufficient driver version"),
     # --- GPU ------------------------------------------------------------------------------
     _p(
-        r"(?:^|pciBusID: \S+ |device: \d+, |properties: )name: (?P<gpu_name>.+?)(?: major: (?P<_cc_major>\d+) minor: (?P<_cc_minor>\d+)| computeCapability: (?P<compute_capability>\d+\.\d+)|, pci bus id|\s*$)",
+        r"(?:^|pciBusID: \S+ |device: \d+, |properties: )name: (?P<gpu_name>.+?)(?: major: (?P<_cc_major>\d+) minor: (?P<_cc_minor>\d+)| computeCapability: (?P<compute_capability>\d+\.\d+)|, pci bus id|, compute capability: (?P<_cc>\d+\.\d+)|\s*$)",
         10,
         "name: ",
     ),

@@ -75,7 +75,8 @@ class Record:
 
 
 def clean(raw: bytes) -> str:
-    """Decode one raw line: UTF-8 with replacement, ANSI codes and NULs removed, `\\r` rewrites resolved."""
+    """Decode one raw line: UTF-8 with replacement, ANSI codes and NULs removed, `\\r` rewrites resolved,
+    typographic quotes made plain (rules quote messages with ASCII quotes)."""
     text = raw.decode("utf-8", "replace")
     if "\x1b" in text:
         text = _ANSI.sub("", text)
@@ -85,7 +86,14 @@ def clean(raw: bytes) -> str:
         text = parts[-1] if parts else ""
     if "\x00" in text:
         text = text.replace("\x00", "")
+    if not text.isascii():  # a log pasted through a word processor or a blog: its quotes made typographic
+        text = text.translate(_TYPOGRAPHIC_QUOTES)
     return text
+
+
+_TYPOGRAPHIC_QUOTES = str.maketrans(
+    {"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"'}
+)
 
 
 _NODE = compile_re(r"\[\[(?:\{\{node (?P<a>[^}]+)\}\}|node (?P<b>\S+)|Node: (?P<c>[^ =]+))")
