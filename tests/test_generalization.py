@@ -188,3 +188,13 @@ def test_equal_length_lines_that_are_not_wrapped_add_nothing(tmp_path):
                     for e in range(48, 50) for s in range(3))
     rep = _report(tmp_path, lines + "giou_val_loss:    nan, conf_val_loss:  12.31, total_val_loss:    nan\n")
     assert [f["category"] for f in rep["findings"] if f["severity"] != "info"] == ["training.divergence"]
+
+
+def test_keras_exception_wrapper_line_is_not_a_second_unknown_error(tmp_path):
+    """Keras announces a layer's failure on one line and gives the real message on the next (TF Hub under Keras 3)."""
+    rep = _report(tmp_path, (
+        "ValueError: Exception encountered when calling layer 'keras_layer' (type KerasLayer).\n"
+        "           A KerasTensor is symbolic: it's a placeholder for a shape an a dtype. It doesn't have any actual "
+        "numerical value. You cannot convert it to a NumPy array.\n"))
+    roots = [f["rule_id"] for f in rep["findings"] if f["root_cause"]]
+    assert roots == ["deps-keras3-kerastensor"]

@@ -672,8 +672,11 @@ def _error_severity(rec: Record, severity: str) -> str:
     return "warning" if rec.kind == "log" and rec.level == "E" and severity == "error" else severity
 
 
-# Exception lines that only announce the real errors on the lines that follow them.
-_WRAPPER = re.compile(r"(?:^|: )\d+ root error\(s\) found\.?\s*$|Graph execution error:?\s*$")
+# Exception lines that only announce the real errors on the lines that follow them (TF's op errors,
+# Keras' "Exception encountered when calling layer 'x' (type X)." / "... calling Functional.call().").
+_WRAPPER = re.compile(
+    r"(?:^|: )\d+ root error\(s\) found\.?\s*$|Graph execution error:?\s*$|Exception encountered when calling \S.*\.\s*$"
+)
 
 
 CUT_TRACEBACK_TITLE = "A Python error whose last line the log does not show"
