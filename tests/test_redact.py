@@ -59,6 +59,8 @@ TF_LINES = [
     "ii  libcudnn8  8.0.4.30-1+cuda11.0  amd64  cuDNN runtime libraries",
     "tensorflow==2.15.0.post1 tensorflow.python.framework.errors_impl.ResourceExhaustedError",
     "from tensorflow.python.lib.io import file_io; tf.io.gfile.GFile; tf.data.experimental.AUTOTUNE",
+    # a module path whose last part is a private top-level domain's name (TF's generated protos)
+    "    from google.protobuf.internal import builder as _builder",
     # PCI bus ids, device names
     "pciBusID: 0000:3b:00.0 name: Tesla V100-SXM2-16GB computeCapability: 7.0",
     "Created device /job:localhost/replica:0/task:0/device:GPU:0 with 14649 MB memory:  -> device: 0, name: Tesla T4, pci bus id: 0000:00:04.0, compute capability: 7.5",

@@ -99,8 +99,14 @@ def _ipv6(m: re.Match[str]) -> str:
     return "<ip>" if any(c.isdigit() for c in text) else text
 
 
+_IMPORTING = re.compile(r"\b(?:from|import)\s+$")
+
+
 def _fqdn(m: re.Match[str]) -> str:
-    return m.group() if _PUBLIC_HOSTS.search(m.group()) else "<host>"
+    # a Python import names a module that can end like a private domain ("from google.protobuf.internal import")
+    if _PUBLIC_HOSTS.search(m.group()) or _IMPORTING.search(m.string[max(0, m.start() - 8) : m.start()]):
+        return m.group()
+    return "<host>"
 
 
 def _base64(m: re.Match[str]) -> str:
