@@ -227,6 +227,8 @@ PATTERNS: List[FactPattern] = [
         "streamexecutor device",
     ),
     _p(r"(?i)compute capability:? (?P<compute_capability>\d+\.\d+)", 20, "compute capability"),
+    # TF 1.x's device properties when the GPU's name ended the line before: "major: 5 minor: 2 memoryClockRate (GHz) 1.2025"
+    _p(r"^major: (?P<_cc_major>\d+) minor: (?P<_cc_minor>\d+) memoryClockRate", 20, "memoryclockrate"),
     # tensorflow-metal (Apple silicon): "Metal device set to: Apple M1"
     _p(r"^Metal device set to: (?P<gpu_name>.+)$", 10, "metal device set to"),
     # the GPU's own architecture, named by XLA's LLVM backend or ptxas when they compile for it:
