@@ -29,7 +29,7 @@ SETS = {
     "first_sight_4_5": ([REAL / "first_sight_4" / "labels.yaml", REAL / "first_sight_5" / "labels.yaml"], 84, 99.0),  # 84/84
     "first_sight_6": ([REAL / "first_sight_6" / "labels.yaml"], 34, 97.0),  # 33/34 (first sight 27/34)
     "first_sight_7": ([REAL / "first_sight_7" / "labels.yaml"], 33, 96.0),  # 32/33 (first sight 27/33)
-    "first_sight_8": ([REAL / "first_sight_8" / "labels.yaml"], 52, 94.0),  # 49/52 (first sight 42/52)
+    "first_sight_8": ([REAL / "first_sight_8" / "labels.yaml"], 52, 96.0),  # 50/52 (first sight 42/52)
     "first_sight_9": ([REAL / "first_sight_9" / "labels.yaml"], 57, 98.0),  # 56/57 (first sight 52/57)
     "first_sight_10": ([REAL / "first_sight_10" / "labels.yaml"], 58, 89.0),  # 52/58 (first sight 43/58)
     "first_sight_11": ([REAL / "first_sight_11" / "labels.yaml"], 50, 95.0),  # 48/50 (first sight 36/50)
@@ -58,7 +58,7 @@ BENIGN_FLAGGED_KNOWN = {
     "benign-hi3d-localxla-cudart-stub",
 }
 BAR_FACTS = 0.98  # share of labelled facts read right, over every set: 414/422 now (issue 14 asks >= 97%)
-BAR_SILENT = 0.02  # share of logs with a failure that get no categorised finding: 13/691 now (issue 13 asks <= 2%)
+BAR_SILENT = 0.02  # share of logs with a failure that get no categorised finding: 12/691 now (issue 13 asks <= 2%)
 
 
 def _same(a, b) -> bool:
