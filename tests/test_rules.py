@@ -24,3 +24,30 @@ def test_rule_examples(rule):
 def test_lint_is_clean():
     problems = lint(KB)
     assert not problems, "\n".join(map(str, problems))
+
+
+def test_an_example_the_engine_reads_as_traceback_structure_is_reported(tmp_path):
+    """IPython's `---> 36  code` and `File ...` lines are frames: no rule is matched on them, so an example on
+    such a line would pass a plain regex check while the rule could never fire on it."""
+    from analyzer.kb.rules import load_rules
+
+    (tmp_path / "frame.yaml").write_text(
+        "- id: deps-descriptor-frame\n"
+        "  category: deps.version_conflict\n"
+        "  severity: error\n"
+        "  title: a descriptor built in generated code\n"
+        "  match:\n"
+        "    - '_descriptor\\.FieldDescriptor\\('\n"
+        "  explanation: generated code\n"
+        "  fixes: ['pin protobuf']\n"
+        "  examples:\n"
+        "    match:\n"
+        "      - '---> 36     _descriptor.FieldDescriptor('\n"
+        "    no_match:\n"
+        "      - 'nothing here'\n",
+        encoding="utf-8",
+    )
+    kb = load_rules([tmp_path], include_builtin=False)
+    problems = run_examples(kb)
+    assert [p.check for p in problems] == ["example-match"]
+    assert "part of a traceback (frame)" in str(problems[0])

@@ -294,6 +294,8 @@ def _check_match(kb: KnowledgeBase, prefilter, rule: Rule, ex) -> List[str]:
     if not list(prefilter.candidates(Block(raw + b"\n", 1))):
         return [f"the prefilter skips this line (no keyword of the rule in it; add 'keywords:'): {ex.line[:120]!r}"]
     rec = parse_line(1, clean(raw))
+    if rec.kind in ("frame", "tb_header", "chain"):  # the engine reads such lines as traceback structure only
+        return [f"the engine reads this line as part of a traceback ({rec.kind}) and matches no rule on it: {ex.line[:120]!r}"]
     candidates = kb.candidate_rules(rec.text.lower())
     winner, m = kb.match(rec.message, candidates)
     if winner is None and rec.message is not rec.text:
