@@ -59,6 +59,8 @@ TF_LINES = [
     "ii  libcudnn8  8.0.4.30-1+cuda11.0  amd64  cuDNN runtime libraries",
     "tensorflow==2.15.0.post1 tensorflow.python.framework.errors_impl.ResourceExhaustedError",
     "from tensorflow.python.lib.io import file_io; tf.io.gfile.GFile; tf.data.experimental.AUTOTUNE",
+    # a revision id named as one (TF's `tf_env_collect.sh`, build logs)
+    "Commit hash: ea9bd9fc7409109adcd61b897abc2c8881161256",
     # a module path whose last part is a private top-level domain's name (TF's generated protos)
     "    from google.protobuf.internal import builder as _builder",
     # PCI bus ids, device names

@@ -109,6 +109,16 @@ def _fqdn(m: re.Match[str]) -> str:
     return "<host>"
 
 
+# A version-control revision named as one ("Commit hash: ea9bd9fc...", "git sha 1a2b..."): public, not a secret.
+_REVISION_CONTEXT = re.compile(r"(?i)\b(?:commit|revision|rev|sha1?|git(?:[ _-]?version)?|hash)\b[^\w\n]{0,4}$")
+
+
+def _long_hex(m: re.Match[str]) -> str:
+    if m.group().isdigit() or _REVISION_CONTEXT.search(m.string[max(0, m.start() - 24) : m.start()]):
+        return m.group()  # a number, or a revision id, is no secret
+    return "<secret>"
+
+
 def _base64(m: re.Match[str]) -> str:
     s = m.group()
     if "/" in s and max(len(p) for p in s.split("/")) < 24:
@@ -130,7 +140,7 @@ def redact_text(text: str) -> str:
     text = _FQDN.sub(_fqdn, text)
     text = _IPV4.sub(_ipv4, text)
     text = _IPV6.sub(_ipv6, text)
-    text = _LONG_HEX.sub(lambda m: "<secret>" if not m.group().isdigit() else m.group(), text)  # a number is no secret
+    text = _LONG_HEX.sub(_long_hex, text)
     text = _BASE64ISH.sub(_base64, text)
     return text
 
