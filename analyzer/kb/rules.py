@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple, Union
 
-import regex
-
 from analyzer.core.cache import compile_re, compile_regex
 from analyzer.core.normalize import mask
 
@@ -27,6 +25,10 @@ from .conditions import ConditionError, compile_condition
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    import regex
+else:  # `regex` is imported where a name other than its flags is used (see cache.regex_module)
+    from analyzer.core.cache import regex_module as regex
 
 try:  # the stdlib regex parser, to find the literal text a pattern requires
     import re._parser as _sre_parse  # Python >= 3.11

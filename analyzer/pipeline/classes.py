@@ -35,6 +35,7 @@ import re
 from functools import cache
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
+from analyzer.core.cache import REGEX_V0, compile_re
 from analyzer.kb.rules import KnowledgeBase, Rule
 from analyzer.kb.rules import mask_cached as mask
 
@@ -135,15 +136,13 @@ def _rule_on(rule: Rule, text: str, hex_ids: bool = False) -> Any:
     """The rule's match on a key text (a Match: every line of the class matches it, with the
     same groups present), None (no line of the class matches it), or UNSURE. `hex_ids`: the
     class is blind to hex ids too (never a Match then: each line is tried where one may match)."""
-    import regex
-
     if rule.disabled:
         return None
     if not rule.vetted:
         return UNSURE  # a user's rule keeps its timeout and may be disabled mid-run: line by line
     if hex_ids:
         for s in rule.sources:
-            wide = _wide(s, regex.V0, True)
+            wide = _wide(s, REGEX_V0, True)
             if wide is None or wide.search(text):
                 return UNSURE
         return None
@@ -153,7 +152,7 @@ def _rule_on(rule: Rule, text: str, hex_ids: bool = False) -> Any:
             if m:
                 return m  # the sources before it match no line of the class
             continue
-        wide = _wide(s, regex.V0)
+        wide = _wide(s, REGEX_V0)
         if wide is None or wide.search(text):
             return UNSURE
     return None
@@ -164,17 +163,31 @@ def _keyword_index(kb: KnowledgeBase) -> Tuple[List[str], List[Tuple[str, str]]]
     built = kb._class_keywords
     if built is None or built[0] is not kb.keywords:
         zero = str.maketrans("0123456789", "0000000000")
-        plain = [k for k in kb.rules_by_keyword if not any(ch.isdigit() for ch in k)]
-        digits = [(k, k.translate(zero)) for k in kb.rules_by_keyword if any(ch.isdigit() for ch in k)]
+        plain, digits = [], []
+        for k in kb.rules_by_keyword:  # ~1,000 keywords, once per process
+            if _has_digit(k):
+                digits.append((k, k.translate(zero)))
+            else:
+                plain.append(k)
         built = (kb.keywords, (plain, digits))
         kb._class_keywords = built
     return built[1]
 
 
+_ONE_DIGIT_AS_0 = str.maketrans("123456789", "000000000")
+
+
+def _has_digit(word: str) -> bool:
+    """any(ch.isdigit() for ch in word), without a generator step per character for ASCII words."""
+    if word.isascii():
+        return "0" in word.translate(_ONE_DIGIT_AS_0)
+    return any(ch.isdigit() for ch in word)
+
+
 def _any_of(words: Iterable[str]) -> Optional[re.Pattern]:
     """A regex that finds any of `words` (a substring test in one call), None for no words."""
     words = sorted(set(words))
-    return re.compile("|".join(map(re.escape, words))) if words else None
+    return compile_re("|".join(map(re.escape, words))) if words else None
 
 
 Plan = Tuple[Tuple[Rule, Any, bool], ...]
@@ -193,7 +206,7 @@ def _rule_plan(kb: KnowledgeBase, target: str, low: str, found: Optional[Iterabl
     if found is None:
         sure_kw = [k for k in plain if k in low]
     else:
-        sure_kw = [k for k in found if k in kb.rules_by_keyword and not any(ch.isdigit() for ch in k)]
+        sure_kw = [k for k in found if k in kb.rules_by_keyword and not _has_digit(k)]
     maybe_kw = [k for k, k0 in digits if k0 in low]
     sure = {id(r) for r in kb.candidate_rules(low, sure_kw)}
     plan: List[Tuple[Rule, Any, bool]] = []
@@ -236,7 +249,7 @@ def _fact_plan() -> Tuple[Tuple[int, FrozenSet[str], Optional[re.Pattern], Any],
     zero = str.maketrans("0123456789", "0000000000")
     plan = []
     for i, p in enumerate(PATTERNS):
-        digit_kw = any(ch.isdigit() for k in p.keywords for ch in k)
+        digit_kw = any(_has_digit(k) for k in p.keywords)
         if _agnostic(p.source) and not digit_kw:
             wide: Any = None
         else:

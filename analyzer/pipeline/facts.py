@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Iterable, List, Mapping, Optional, Tuple, cast
-
-import regex
+from typing import TYPE_CHECKING, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, cast
 
 from analyzer.core import normalize as nz
 from analyzer.core.cache import compile_regex
 from analyzer.core.model import Evidence
+
+if TYPE_CHECKING:
+    import regex
+else:  # `regex` is imported where a name other than its flags is used (see cache.regex_module)
+    from analyzer.core.cache import regex_module as regex
 
 LIST_FACTS = ("missing_libraries", "loaded_libraries", "packages")
 # Where a fact's value comes from, for people reading it: the log states it as in use (installed), as

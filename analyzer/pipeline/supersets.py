@@ -15,7 +15,7 @@ import re
 from functools import cache
 from typing import List, Optional, Tuple
 
-from analyzer.core.cache import compile_regex
+from analyzer.core.cache import REGEX_V0, compile_regex
 
 _QUANT = re.compile(r"\{\d*(?:,\d*)?\}")
 _GROUP_NAME = re.compile(r"\(\?P?<(?![=!])[^>]*>")
@@ -95,13 +95,11 @@ def _class_digits(body: str) -> Optional[int]:
 @cache
 def _class_admits(body: str, chars: str) -> Optional[int]:
     """How many of `chars` the character class `body` admits; None when it cannot be read."""
-    import regex
-
     if "[" in body[1:]:
         return None  # nested or POSIX classes: not read here
     try:
-        pattern = regex.compile(body, regex.V0)
-    except regex.error:
+        pattern = compile_regex(body, REGEX_V0)
+    except Exception:  # regex.error (the only error compiling a string raises)
         return None
     return sum(1 for d in chars if pattern.fullmatch(d))
 
