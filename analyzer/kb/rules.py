@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple, Union
 
 from analyzer.core.cache import compile_re, compile_regex
 from analyzer.core.normalize import mask
+from analyzer.core.records import dataclass, field
 
 from .conditions import ConditionError, compile_condition
 

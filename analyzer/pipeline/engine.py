@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from analyzer.core.model import SEVERITY_ORDER, Evidence, Finding, InputInfo, Report, combine_reports
+from analyzer.core.records import dataclass, field
 from analyzer.core.version import __version__
 from analyzer.kb.advice import misfit
 from analyzer.kb.conditions import compile_condition, glob_matcher

@@ -9,12 +9,12 @@ wins; equal rank: first seen). Lists (missing/loaded libraries) accumulate.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, cast
 
 from analyzer.core import normalize as nz
 from analyzer.core.cache import compile_regex
 from analyzer.core.model import Evidence
+from analyzer.core.records import dataclass, field
 
 if TYPE_CHECKING:
     import regex
