@@ -508,17 +508,19 @@ def _check_condition(bad, name: str, source: Any) -> None:
 # --- prefilter keywords -----------------------------------------------------------------------
 
 
-def required_literals(pattern: str) -> Optional[List[str]]:
-    """Literal strings of which every match must contain at least one (lowercased), or None.
+def required_literals(pattern: str, min_len: int = MIN_KEYWORD) -> Optional[List[str]]:
+    """Literal strings of which every match must contain at least one (lowercased), or None (also
+    when one is shorter than `min_len`).
 
-    Used to build the prefilter: a line containing none of a rule's keywords cannot match it.
+    Used to build the prefilter: a line containing none of a rule's keywords cannot match it; and by
+    pipeline.classes to skip searches of patterns on lines that lack all of them.
     """
     try:
         parsed = _sre_parse.parse(pattern)
     except Exception:
         return None
     best = _best_literals(list(parsed))
-    if best is None or min(len(s) for s in best) < MIN_KEYWORD:
+    if best is None or min(len(s) for s in best) < min_len:
         return None
     return sorted({s.lower() for s in best})
 

@@ -41,7 +41,7 @@ from analyzer.kb.rules import mask_cached as mask
 
 from .facts import _PLATFORM, _STATS_KEY, PATTERNS, FactCollector, LineFacts, _propose
 from .parse import _ABSL, _TSL, REPL_PROMPTS, classify, clean
-from .supersets import _agnostic, _wide
+from .supersets import _agnostic, _wide, may_match
 
 DIGITS = bytes.maketrans(b"0123456789", b"0000000000")
 MAX_LEN = 1000  # longer lines are not classified (bounded memory; rules on long lines use timeouts)
@@ -132,10 +132,11 @@ SURE: Any = object()  # in a Plan: the rule matches every line of the class (the
 _CLASS_DIGITS: Dict[str, bool] = {}
 
 
-def _rule_on(rule: Rule, text: str, hex_ids: bool = False) -> Any:
+def _rule_on(rule: Rule, text: str, hex_ids: bool = False, low: Optional[str] = None) -> Any:
     """The rule's match on a key text (a Match: every line of the class matches it, with the
     same groups present), None (no line of the class matches it), or UNSURE. `hex_ids`: the
-    class is blind to hex ids too (never a Match then: each line is tried where one may match)."""
+    class is blind to hex ids too (never a Match then: each line is tried where one may match).
+    `low`: the whole key text lower-cased, when `text` is part of an ASCII key (see may_match)."""
     if rule.disabled:
         return None
     if not rule.vetted:
@@ -143,7 +144,7 @@ def _rule_on(rule: Rule, text: str, hex_ids: bool = False) -> Any:
     if hex_ids:
         for s in rule.sources:
             wide = _wide(s, REGEX_V0, True)
-            if wide is None or wide.search(text):
+            if wide is None or (low is None or may_match(wide, low, True)) and wide.search(text):
                 return UNSURE
         return None
     for i, s in enumerate(rule.sources):  # in order: the first source that matches gives the groups
@@ -153,13 +154,14 @@ def _rule_on(rule: Rule, text: str, hex_ids: bool = False) -> Any:
                 return m  # the sources before it match no line of the class
             continue
         wide = _wide(s, REGEX_V0)
-        if wide is None or wide.search(text):
+        if wide is None or (low is None or may_match(wide, low, True)) and wide.search(text):
             return UNSURE
     return None
 
 
-def _keyword_index(kb: KnowledgeBase) -> Tuple[List[str], List[Tuple[str, str]]]:
-    """(digit-free rule keywords, [(keyword holding a digit, the same with its digits as 0)])."""
+def _keyword_index(kb: KnowledgeBase) -> Tuple[List[str], List[Tuple[str, str]], Optional[re.Pattern]]:
+    """(digit-free rule keywords, [(keyword holding a digit, the same with its digits as 0)], a regex
+    finding any of the latter (digits as 0): most keys hold none, and one search says so)."""
     built = kb._class_keywords
     if built is None or built[0] is not kb.keywords:
         zero = str.maketrans("0123456789", "0000000000")
@@ -169,7 +171,7 @@ def _keyword_index(kb: KnowledgeBase) -> Tuple[List[str], List[Tuple[str, str]]]
                 digits.append((k, k.translate(zero)))
             else:
                 plain.append(k)
-        built = (kb.keywords, (plain, digits))
+        built = (kb.keywords, (plain, digits, _any_of(k0 for _, k0 in digits)))
         kb._class_keywords = built
     return built[1]
 
@@ -200,18 +202,21 @@ def _rule_plan(kb: KnowledgeBase, target: str, low: str, found: Optional[Iterabl
     rules each line must try in order (UNSURE: try it on the line; a rule admitted by a keyword
     holding a digit only when the line holds such a keyword), up to the first sure match.
     `hex_ids`: every line of the class has exactly the keywords `found` (LineClass.found)."""
-    plain, digits = _keyword_index(kb)
+    plain, digits, any_digits = _keyword_index(kb)
+    ascii_low = low if low.isascii() else None  # target is part of the key text: see may_match
     if hex_ids and found is not None:
-        return tuple((r, UNSURE, False) for r in kb.candidate_rules(low, found) if _rule_on(r, target, True) is not None)
+        return tuple(
+            (r, UNSURE, False) for r in kb.candidate_rules(low, found) if _rule_on(r, target, True, ascii_low) is not None
+        )
     if found is None:
         sure_kw = [k for k in plain if k in low]
     else:
         sure_kw = [k for k in found if k in kb.rules_by_keyword and not _has_digit(k)]
-    maybe_kw = [k for k, k0 in digits if k0 in low]
+    maybe_kw = [k for k, k0 in digits if k0 in low] if any_digits is not None and any_digits.search(low) else []
     sure = {id(r) for r in kb.candidate_rules(low, sure_kw)}
     plan: List[Tuple[Rule, Any, bool]] = []
     for rule in kb.candidate_rules(low, sure_kw + maybe_kw):  # in file order
-        m = _rule_on(rule, target)
+        m = _rule_on(rule, target, False, ascii_low)
         if m is None:
             continue
         maybe = id(rule) not in sure
@@ -298,6 +303,7 @@ def _class_facts(text: str, message: str, low: str, found: Optional[Set[str]], h
     try itself, whether each line must look for its platform itself), or UNSURE. `hex_ids`: as
     for _rule_plan (then no pattern is decided for the class: each that may match is tried)."""
     matched, tried = [], []
+    ascii_text = text.isascii()
     plan = _fact_plan()
     if found is not None:  # only the patterns whose keywords may be there (the others `continue` below)
         plan = _fact_plan_for(found, hex_ids)
@@ -305,16 +311,17 @@ def _class_facts(text: str, message: str, low: str, found: Optional[Set[str]], h
         if hex_ids:
             if keywords and found is not None and keywords.isdisjoint(found):
                 continue
-            if _hex_may(PATTERNS[i].source, text):
+            if _hex_may(PATTERNS[i].source, text, low=low):
                 tried.append(i)
         elif wide is None:
             if keywords and (keywords.isdisjoint(found) if found is not None else not any(k in low for k in keywords)):
                 continue  # digit-free keywords: absent from every line of the class
-            if PATTERNS[i].regex.search(text):
+            p = PATTERNS[i].regex
+            if may_match(p, low, ascii_text) and p.search(text):
                 matched.append(i)
-        elif zeroed is not None and not zeroed.search(low):
-            continue
-        elif wide is UNSURE or wide.search(text):
+        elif zeroed is not None and not (_keyword_in(i, found, low) if found is not None else zeroed.search(low)):
+            continue  # none of its keywords (digits as 0) in the key
+        elif wide is UNSURE or may_match(wide, low, ascii_text) and wide.search(text):
             tried.append(i)
     lf = LineFacts(text, message, low, ())  # its stats and platform; proposals are each line's
     if lf.stats is not None:
@@ -324,10 +331,10 @@ def _class_facts(text: str, message: str, low: str, found: Optional[Set[str]], h
     own_platform = False
     for p, _name in _PLATFORM:
         if hex_ids:
-            own_platform = own_platform or _hex_may(p.source, text)
+            own_platform = own_platform or _hex_may(p.source, text, low=low)
         elif not _agnostic(p.source):
             wide = _wide(p.source, 0)
-            if wide is None or wide.search(text):
+            if wide is None or may_match(wide, low, ascii_text) and wide.search(text):
                 own_platform = True
     if not own_platform:
         lf.platform(text)
@@ -335,10 +342,31 @@ def _class_facts(text: str, message: str, low: str, found: Optional[Set[str]], h
     return lf, tuple(matched), tuple(tried), own_platform
 
 
-def _hex_may(source: str, text: str, how: str = "search", flags: int = 0) -> bool:
-    """May `source` match (`how`: search or match) a line that differs from `text` in hex digits?"""
+@cache
+def _keywords_split(i: int) -> Tuple[FrozenSet[str], Optional[re.Pattern]]:
+    """PATTERNS[i]'s keywords without digits, and a regex finding those with digits (digits as 0)."""
+    zero = str.maketrans("0123456789", "0000000000")
+    keywords = PATTERNS[i].keywords
+    return frozenset(k for k in keywords if not _has_digit(k)), _any_of(k.translate(zero) for k in keywords if _has_digit(k))
+
+
+def _keyword_in(i: int, found: Set[str], low: str) -> bool:
+    """_fact_plan's `zeroed.search(low)` for PATTERNS[i] on a key whose line has exactly the
+    prefilter's keywords `found` (lookup): a keyword without digits is in every line of the class
+    when it is in `found` (a set test, not a search of the key); those with digits are searched."""
+    plain, digits = _keywords_split(i)
+    return not plain.isdisjoint(found) or (digits is not None and digits.search(low) is not None)
+
+
+def _hex_may(source: str, text: str, how: str = "search", flags: int = 0, low: Optional[str] = None) -> bool:
+    """May `source` match (`how`: search or match) a line that differs from `text` in hex digits?
+    `low`: `text` lower-cased, when known (see may_match)."""
     wide = _wide(source, flags, True)
-    return wide is None or getattr(wide, how)(text) is not None
+    if wide is None:
+        return True
+    if low is not None and not may_match(wide, low, text.isascii()):
+        return False
+    return getattr(wide, how)(text) is not None
 
 
 def line_facts(cls: LineClass, text: str) -> LineFacts:

@@ -16,6 +16,7 @@ from functools import cache
 from typing import List, Optional, Tuple
 
 from analyzer.core.cache import REGEX_V0, compile_regex
+from analyzer.kb.rules import required_literals
 
 _QUANT = re.compile(r"\{\d*(?:,\d*)?\}")
 _GROUP_NAME = re.compile(r"\(\?P?<(?![=!])[^>]*>")
@@ -118,6 +119,32 @@ def _wide(source: str, flags: int, hex_ids: bool = False):
 
 def _agnostic(source: str) -> bool:
     return generalize(source) == source
+
+
+# regex's own syntax that the stdlib parser (required_literals) reads otherwise: fuzzy constraints,
+# branch reset, named lists, other versions and full case folding, reverse searches
+_NOT_STDLIB = re.compile(r"\{[^}]*[eisd][^}]*\}|\(\?\||\\L<|\(\?[a-zA-Z]*[Vfr]")
+
+
+@cache
+def _literals(source: str) -> Optional[Tuple[str, ...]]:
+    """Lower-case ASCII strings of which every match of `source` holds one, or None when not known."""
+    if _NOT_STDLIB.search(source):
+        return None
+    found = required_literals(source, 1)
+    if not found or not all(s.isascii() for s in found):
+        return None
+    return tuple(found)
+
+
+def may_match(pattern, low: str, ascii_text: bool) -> bool:
+    """False when `pattern` (a compiled regex) cannot match an ASCII text whose lower-case form is
+    `low`: the text holds none of the literals that each of its matches holds (case-insensitively).
+    True when it may, or when that is not known (a non-ASCII text, whose case folding may differ)."""
+    if not ascii_text:
+        return True
+    found = _literals(pattern.pattern)
+    return found is None or any(s in low for s in found)
 
 
 _HEX_DIGITS = "0123456789abcdefABCDEF"
