@@ -866,8 +866,9 @@ def test_may_match_refuses_what_the_stdlib_parser_reads_otherwise():
 
 
 def test_fact_keywords_from_the_prefilter_are_the_searched_ones():
-    """classes._keyword_in (the prefilter's keywords, then a search for those with digits) agrees with
-    the search of all of a fact pattern's keywords with digits as 0, on keys of lines with them."""
+    """classes._fact_plan_for's keyword tests of widened fact patterns, decided from the prefilter's
+    keywords (then a search for those with digits), agree with the search of all of the pattern's
+    keywords with digits as 0, on keys of lines that hold them."""
     from analyzer.pipeline import classes
     from analyzer.pipeline.facts import PATTERNS
 
@@ -879,7 +880,10 @@ def test_fact_keywords_from_the_prefilter_are_the_searched_ones():
         line = " ".join(rng.sample(words, 3) + ["at", "step", str(rng.randint(0, 999))])
         block = Block(data=line.encode(), first_line=1, newline=b"\n")
         (_, raw, found), = list(prefilter.candidates(block))
-        key = raw.translate(classes.DIGITS).decode()
+        low = raw.translate(classes.DIGITS).decode().lower()
+        decided = {e[0]: e for e in classes._fact_plan_for(found, False)}
         for i, _keywords, zeroed, wide in classes._fact_plan():
             if zeroed is not None and wide is not None:
-                assert classes._keyword_in(i, found, key.lower()) == (zeroed.search(key.lower()) is not None), (i, line)
+                searched = zeroed.search(low) is not None
+                entry = decided.get(i)
+                assert (entry is not None and (entry[2] is None or entry[2].search(low) is not None)) == searched, (i, line)

@@ -159,9 +159,8 @@ def _rule_on(rule: Rule, text: str, hex_ids: bool = False, low: Optional[str] = 
     return None
 
 
-def _keyword_index(kb: KnowledgeBase) -> Tuple[List[str], List[Tuple[str, str]], Optional[re.Pattern]]:
-    """(digit-free rule keywords, [(keyword holding a digit, the same with its digits as 0)], a regex
-    finding any of the latter (digits as 0): most keys hold none, and one search says so)."""
+def _keyword_index(kb: KnowledgeBase) -> Tuple[List[str], List[Tuple[str, str]]]:
+    """(digit-free rule keywords, [(keyword holding a digit, the same with its digits as 0)])."""
     built = kb._class_keywords
     if built is None or built[0] is not kb.keywords:
         zero = str.maketrans("0123456789", "0000000000")
@@ -171,7 +170,7 @@ def _keyword_index(kb: KnowledgeBase) -> Tuple[List[str], List[Tuple[str, str]],
                 digits.append((k, k.translate(zero)))
             else:
                 plain.append(k)
-        built = (kb.keywords, (plain, digits, _any_of(k0 for _, k0 in digits)))
+        built = (kb.keywords, (plain, digits))
         kb._class_keywords = built
     return built[1]
 
@@ -202,7 +201,7 @@ def _rule_plan(kb: KnowledgeBase, target: str, low: str, found: Optional[Iterabl
     rules each line must try in order (UNSURE: try it on the line; a rule admitted by a keyword
     holding a digit only when the line holds such a keyword), up to the first sure match.
     `hex_ids`: every line of the class has exactly the keywords `found` (LineClass.found)."""
-    plain, digits, any_digits = _keyword_index(kb)
+    plain, digits = _keyword_index(kb)
     ascii_low = low if low.isascii() else None  # target is part of the key text: see may_match
     if hex_ids and found is not None:
         return tuple(
@@ -212,7 +211,7 @@ def _rule_plan(kb: KnowledgeBase, target: str, low: str, found: Optional[Iterabl
         sure_kw = [k for k in plain if k in low]
     else:
         sure_kw = [k for k in found if k in kb.rules_by_keyword and not _has_digit(k)]
-    maybe_kw = [k for k, k0 in digits if k0 in low] if any_digits is not None and any_digits.search(low) else []
+    maybe_kw = [k for k, k0 in digits if k0 in low]  # (27 `in` tests: faster than one regex of them)
     sure = {id(r) for r in kb.candidate_rules(low, sure_kw)}
     plan: List[Tuple[Rule, Any, bool]] = []
     for rule in kb.candidate_rules(low, sure_kw + maybe_kw):  # in file order
@@ -269,7 +268,12 @@ _FACT_PLANS: Dict[Tuple[FrozenSet[str], bool], Tuple[Tuple[int, FrozenSet[str], 
 
 def _fact_plan_for(found: Set[str], hex_ids: bool) -> Tuple[Tuple[int, FrozenSet[str], Optional[re.Pattern], Any], ...]:
     """_fact_plan's patterns whose keywords may be in a line with the prefilter's keywords `found`
-    (the others would `continue` in _class_facts), remembered per keyword set: a log has few."""
+    (the others would `continue` in _class_facts), remembered per keyword set: a log has few.
+
+    A widened pattern's keyword test (`zeroed`, on each key) is decided here where `found` decides it
+    (lookup: every line of the class has exactly the keywords `found`, up to the digits in them):
+    a keyword without digits in `found` is in every line (no test: None), one not in `found` is in
+    none, so only its keywords with digits are left to search for (digits as 0), if it has any."""
     key = (frozenset(found), hex_ids)
     plan = _FACT_PLANS.get(key)
     if plan is None:
@@ -277,9 +281,21 @@ def _fact_plan_for(found: Set[str], hex_ids: bool) -> Tuple[Tuple[int, FrozenSet
         idx = set(no_keywords) if hex_ids else set(no_keywords + widened)
         for k in found:
             idx.update(by_keyword.get(k, ()))
+        entries = []
+        for i in sorted(idx):
+            entry = _fact_plan()[i]
+            if not hex_ids and entry[2] is not None and entry[3] is not None:
+                plain, digits = _keywords_split(i)
+                if not plain.isdisjoint(found):
+                    entry = (i, entry[1], None, entry[3])
+                elif digits is None:
+                    continue
+                else:
+                    entry = (i, entry[1], digits, entry[3])
+            entries.append(entry)
         if len(_FACT_PLANS) >= 4096:
             _FACT_PLANS.clear()
-        plan = _FACT_PLANS[key] = tuple(_fact_plan()[i] for i in sorted(idx))
+        plan = _FACT_PLANS[key] = tuple(entries)
     return plan
 
 
@@ -316,11 +332,10 @@ def _class_facts(text: str, message: str, low: str, found: Optional[Set[str]], h
         elif wide is None:
             if keywords and (keywords.isdisjoint(found) if found is not None else not any(k in low for k in keywords)):
                 continue  # digit-free keywords: absent from every line of the class
-            p = PATTERNS[i].regex
-            if may_match(p, low, ascii_text) and p.search(text):
+            if PATTERNS[i].regex.search(text):  # (its keywords are there: no may_match first)
                 matched.append(i)
-        elif zeroed is not None and not (_keyword_in(i, found, low) if found is not None else zeroed.search(low)):
-            continue  # none of its keywords (digits as 0) in the key
+        elif zeroed is not None and not zeroed.search(low):
+            continue
         elif wide is UNSURE or may_match(wide, low, ascii_text) and wide.search(text):
             tried.append(i)
     lf = LineFacts(text, message, low, ())  # its stats and platform; proposals are each line's
@@ -348,14 +363,6 @@ def _keywords_split(i: int) -> Tuple[FrozenSet[str], Optional[re.Pattern]]:
     zero = str.maketrans("0123456789", "0000000000")
     keywords = PATTERNS[i].keywords
     return frozenset(k for k in keywords if not _has_digit(k)), _any_of(k.translate(zero) for k in keywords if _has_digit(k))
-
-
-def _keyword_in(i: int, found: Set[str], low: str) -> bool:
-    """_fact_plan's `zeroed.search(low)` for PATTERNS[i] on a key whose line has exactly the
-    prefilter's keywords `found` (lookup): a keyword without digits is in every line of the class
-    when it is in `found` (a set test, not a search of the key); those with digits are searched."""
-    plain, digits = _keywords_split(i)
-    return not plain.isdisjoint(found) or (digits is not None and digits.search(low) is not None)
 
 
 def _hex_may(source: str, text: str, how: str = "search", flags: int = 0, low: Optional[str] = None) -> bool:
