@@ -2,8 +2,10 @@
 
 A user sees these only as speed, so they are checked on `sys.modules` in a fresh interpreter, never
 on time: the Typer/Rich CLI, YAML (with the on-disk cache filled), rapidfuzz (fuzzy results of
-messages seen before are in the cache), pathlib, multiprocessing. And `compile_re`, the disk cache
-of the stdlib's compiled patterns that those modules use, gives back patterns equal to re.compile's.
+messages seen before are in the cache), pathlib, multiprocessing, dataclasses and inspect (tflog's
+data classes come from analyzer.core.records), ast (conditions parsed before are in the cache). And
+`compile_re`, the disk cache of the stdlib's compiled patterns that those modules use, gives back
+patterns equal to re.compile's.
 """
 from __future__ import annotations
 
@@ -37,7 +39,9 @@ sys.exit(status)
 """
 
 NOT_ON_A_PLAIN_ANALYSIS = ("rich", "typer", "click", "yaml", "rapidfuzz", "pathlib", "multiprocessing", "concurrent",
-                           "importlib.resources", "hashlib", "textwrap", "packaging")
+                           "importlib.resources", "hashlib", "textwrap", "packaging",
+                           # data classes from analyzer.core.records, conditions parsed before (kb/conditions.py)
+                           "dataclasses", "inspect", "ast")
 
 
 def run(*args, env):
