@@ -376,6 +376,22 @@ def compile_re(source: Union[str, bytes], flags: int = 0):
     return pattern
 
 
+_globs: dict = {}
+
+
+def glob_match(name: str, pattern: str) -> bool:
+    """fnmatch.fnmatchcase(name, pattern), its pattern from the compiled-pattern cache (fnmatch
+    compiles each glob with re.compile in every process: ~0.1 ms a glob)."""
+    match = _globs.get(pattern)
+    if match is None:
+        import fnmatch
+
+        if len(_globs) >= 4096:
+            _globs.clear()
+        match = _globs[pattern] = compile_re(fnmatch.translate(pattern)).match
+    return match(name) is not None
+
+
 def _re_state(source: Union[str, bytes], flags: int) -> Optional[tuple]:
     """What re.compile hands to _sre.compile for `source`, or None where this Python differs."""
     try:

@@ -8,12 +8,11 @@ names are facts (unknown -> None), versions compare as versions
 
 from __future__ import annotations
 
-import fnmatch
 import operator
 from functools import cache, total_ordering
 from typing import Any, Callable, Dict, Iterable, Optional, Tuple
 
-from analyzer.core.cache import Store
+from analyzer.core.cache import Store, glob_match
 from analyzer.core.normalize import version_tuple
 
 
@@ -229,4 +228,4 @@ def _eval(node: Tuple[Any, ...], facts: Dict[str, object], has: Callable[[str], 
 def glob_matcher(names: Iterable[str]) -> Callable[[str], bool]:
     """has(pattern) over a set of names (rule ids and categories)."""
     names = list(names)
-    return lambda pattern: any(fnmatch.fnmatchcase(n, pattern) for n in names)
+    return lambda pattern: any(glob_match(n, pattern) for n in names)

@@ -17,7 +17,7 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple, Union
 
-from analyzer.core.cache import compile_re, compile_regex
+from analyzer.core.cache import compile_re, compile_regex, glob_match
 from analyzer.core.normalize import mask
 from analyzer.core.records import dataclass, field
 
@@ -457,7 +457,6 @@ def traceback_matches(rule: Rule, tb) -> Optional[Any]:
     """The frame that tells the story when `tb` (a parse.Traceback) fits the rule's `traceback:`
     field, True when it fits and no frame is involved, None when it does not fit. A traceback cut
     off before its exception line fits when its frames do (exception and message are not known)."""
-    import fnmatch
 
     spec = rule.traceback
     if not spec:
@@ -465,7 +464,7 @@ def traceback_matches(rule: Rule, tb) -> Optional[Any]:
     if tb.exception is not None:
         if "exception" in spec:
             etype = tb.exception_type or ""
-            if not any(fnmatch.fnmatchcase(etype, g) for g in spec["exception"]):
+            if not any(glob_match(etype, g) for g in spec["exception"]):
                 return None
         if "message" in spec and not compile_regex(spec["message"], regex.V0).search(tb.exception_message):
             return None

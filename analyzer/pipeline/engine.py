@@ -23,6 +23,7 @@ import re
 from functools import lru_cache
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
+from analyzer.core.cache import compile_re
 from analyzer.core.model import SEVERITY_ORDER, Evidence, Finding, InputInfo, Report, combine_reports
 from analyzer.core.records import dataclass, field
 from analyzer.core.version import __version__
@@ -688,7 +689,7 @@ def _prefilter_for(kb: KnowledgeBase) -> Prefilter:
 @lru_cache(maxsize=1024)
 def _explains(patterns: Tuple[str, ...]) -> re.Pattern:
     """One regex for a rule's `explains` globs: matches a rule id when any glob does (fnmatchcase)."""
-    return re.compile("|".join(fnmatch.translate(p) for p in patterns) or "(?!)")
+    return compile_re("|".join(fnmatch.translate(p) for p in patterns) or "(?!)")
 
 
 def rank(findings: List[Finding], kb: KnowledgeBase) -> List[Finding]:
