@@ -150,6 +150,18 @@ class Rule:
             self._compiled = [compile_regex(src, regex.V0) for src in self.sources]
         return self._compiled
 
+    if not TYPE_CHECKING:  # (type checkers see the fields above, not a catch-all)
+
+        def __getattr__(self, name: str) -> Any:
+            """A cold field (COLD_FIELDS) of a rule restored from the cache, decoded on first use."""
+            cold = self.__dict__.get("_cold")
+            if cold is None or name not in COLD_FIELDS:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            values = _cold_values(cold)
+            self.__dict__.update(values)
+            del self.__dict__["_cold"]
+            return values[name]
+
     def search(self, message: str):
         """First match of this rule in `message`, or None. Raises TimeoutError on runaway regexes."""
         timeout = None if self.vetted and len(message) <= VETTED_MAX_LEN else MATCH_TIMEOUT
@@ -561,6 +573,12 @@ def _best_literals(items) -> Optional[List[str]]:
 # --- plain-data form (the on-disk cache, see kb/load.py) ---------------------------------------
 
 _NOT_CACHED = ("_compiled", "disabled")  # run-time state, rebuilt on use
+# What only the report of a rule's finding (or `tflog rules`) reads: kept in the cache as each rule's
+# own marshal bytes (`cold_split`), decoded when first read (Rule.__getattr__). A start-up then
+# neither decodes half of the cached text nor makes the ~1,500 Fix and Example objects. Only fields
+# without a class attribute (a default_factory, not a default) can be cold: a class attribute would
+# answer before __getattr__ is asked (tests/test_knowledge.py checks it).
+COLD_FIELDS = ("fixes", "references", "examples_match", "examples_no_match")
 
 
 def rules_to_data(kb: KnowledgeBase) -> Dict[str, Any]:
@@ -586,11 +604,36 @@ def rules_from_data(data: Dict[str, Any]) -> KnowledgeBase:
     rules = []
     for d in data["rules"]:
         d = dict(d)
-        d["fixes"] = [_restored(Fix, f) for f in d["fixes"]]
-        d["examples_match"] = [_restored(Example, e) for e in d["examples_match"]]
+        if "_cold" not in d:
+            d.update(_cold_values(d))
         d["_compiled"] = d["disabled"] = None  # _NOT_CACHED
         rules.append(_restored(Rule, d))
     return KnowledgeBase(rules, data["categories"])
+
+
+def cold_split(data: Dict[str, Any]) -> Dict[str, Any]:
+    """`rules_to_data`'s data with each rule's COLD_FIELDS as one marshal bytes value (`_cold`), which
+    rules_from_data keeps as it is until a cold field is read."""
+    import marshal
+
+    rules = []
+    for d in data["rules"]:
+        d = dict(d)
+        d["_cold"] = marshal.dumps({name: d.pop(name) for name in COLD_FIELDS})
+        rules.append(d)
+    return {**data, "rules": rules}
+
+
+def _cold_values(cold: Any) -> Dict[str, Any]:
+    """The cold fields as the Rule holds them, from their plain data (or its marshal bytes)."""
+    if isinstance(cold, bytes):
+        import marshal
+
+        cold = marshal.loads(cold)
+    values = {name: cold[name] for name in COLD_FIELDS}
+    values["fixes"] = [_restored(Fix, f) for f in values["fixes"]]
+    values["examples_match"] = [_restored(Example, e) for e in values["examples_match"]]
+    return values
 
 
 def _restored(cls, values: Dict[str, Any]):
