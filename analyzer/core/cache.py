@@ -233,9 +233,17 @@ class _Regex:
     I = REGEX_I
 
     def __getattr__(self, name: str) -> Any:
-        import regex as module
+        return getattr(_full_regex(), name)
 
-        return getattr(module, name)
+
+def _full_regex() -> Any:
+    """`import regex`; where its extension was loaded on its own first (_regex_compile), the package
+    gets its `_regex` attribute too, as a plain import of it would have given it."""
+    import regex
+
+    if "_regex" not in vars(regex) and "regex._regex" in sys.modules:
+        regex._regex = sys.modules["regex._regex"]
+    return regex
 
 
 regex_module: Any = _Regex()
@@ -282,7 +290,9 @@ def _regex_compile() -> Callable[..., Any]:
     """`regex._regex.compile`, which builds a pattern from its saved state. When `regex` is not
     imported yet, its extension module is loaded on its own (as `regex._regex`, where importing
     `regex` later finds it) and regex's pickle support for patterns is registered as regex/_main.py
-    does: a start-up whose patterns all come from the cache never runs regex's Python modules."""
+    does: a start-up whose patterns all come from the cache never runs regex's Python modules. (When
+    regex is imported later other than through _full_regex, its package lacks the `_regex`
+    attribute: regex's own modules import it by name, which finds it in sys.modules.)"""
     global _regex_ext
     if _regex_ext is None:
         ext = sys.modules.get("regex._regex")
@@ -321,8 +331,8 @@ def compile_regex(source: str, flags: int = 0):
             return pattern
         except Exception:
             pass
-    import regex
-    from regex import _regex
+    regex = _full_regex()
+    _regex = regex._regex
 
     pattern = regex.compile(source, flags)  # raises regex.error for the caller, as before
     try:

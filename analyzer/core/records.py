@@ -5,7 +5,9 @@ method with its own `exec` (~0.4 ms a class); a plain `tflog analyze` creates 17
 two were ~14 ms of a ~90 ms start-up (issue 15). This module covers what those classes use:
 annotated fields with defaults, `field(default=, default_factory=, init=, repr=, compare=)`,
 `__post_init__`, `frozen=True`; it writes `__init__`, `__repr__`, `__eq__` (and for frozen classes
-`__hash__`, `__setattr__`, `__delattr__`) as `dataclasses` does, in one `exec` per class.
+`__hash__`, `__setattr__`, `__delattr__`) as `dataclasses` does, in one `exec` per class (its code
+compiled once and kept between runs). Unlike dataclasses' `__repr__`, these do not guard against a
+record that holds itself (none of tflog's does).
 
 The classes stay dataclasses for the `dataclasses` functions (`fields`, `asdict`, `replace`,
 `is_dataclass`): their `__dataclass_fields__` is made on first use by applying the real
