@@ -216,3 +216,17 @@ def test_versions_from_install_trees_tuple_prints_and_metal():
     assert analyze(repl).facts.get("tf_version") == "2.7.0"
     assert analyze("Metal device set to: Apple M1\n").facts.get("gpu_name") == "Apple M1"
     assert analyze("Loaded 2.7.0 2.8.0 records\n").facts.get("tf_version") is None
+
+
+def test_line_facts_copy_is_copy_copy():
+    import copy
+
+    from analyzer.pipeline.facts import LineFacts
+
+    text = "2024-01-01 10:00:00.000000: I tensorflow/core/x.cc:1] Found device 0 with properties: name: Tesla T4 on Linux"
+    lf = LineFacts(text, text, None, None)
+    lf.platform(text)
+    for original in (lf, LineFacts("Stats:", "Stats:", None, None)):
+        a, b = original.copy(), copy.copy(original)
+        assert [getattr(a, s) for s in LineFacts.__slots__] == [getattr(b, s) for s in LineFacts.__slots__]
+        assert a is not original

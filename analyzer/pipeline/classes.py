@@ -29,7 +29,6 @@ without classes (tests/test_perf_equivalence.py, including a property test).
 
 from __future__ import annotations
 
-import copy
 import os
 import re
 from functools import cache
@@ -390,7 +389,7 @@ def line_facts(cls: LineClass, text: str) -> LineFacts:
             m = p.regex.search(text)
             if m:
                 _propose(proposals, {k: v for k, v in m.groupdict().items() if v}, p.rank_at(text, m.start()))
-    lf = copy.copy(cls.facts)
+    lf = cls.facts.copy()
     lf.proposals = tuple(proposals)
     if cls.own_platform:
         lf._platform = LineFacts  # not looked for yet: this line's own text decides

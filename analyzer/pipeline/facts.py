@@ -484,6 +484,14 @@ class LineFacts:
         self.stats: Optional[Tuple[str, str]] = (m.group("key"), m.group("val")) if m else None
         self._platform: object = LineFacts  # not looked for yet (the collector stops once it knows)
 
+    def copy(self) -> LineFacts:
+        """A shallow copy (copy.copy's, without its generic path through __reduce_ex__: ~8x faster;
+        pipeline.classes makes one per line of a class whose lines have values of their own)."""
+        new = LineFacts.__new__(LineFacts)
+        new.proposals, new.stats, new.stats_header = self.proposals, self.stats, self.stats_header
+        new.stats_word, new._platform = self.stats_word, self._platform
+        return new
+
     def platform(self, text: str) -> Optional[str]:
         """The platform this line hints at (first strong hint wins), or None."""
         if self._platform is LineFacts:
