@@ -195,29 +195,38 @@ Plan = Tuple[Tuple[Rule, Any, bool], ...]
 # one of its keywords), in file order, ending at the first sure match if there is one.
 
 
-def _rule_plan(kb: KnowledgeBase, target: str, low: str, found: Optional[Iterable[str]], hex_ids: bool = False) -> Plan:
-    """What KnowledgeBase.match(target, candidates) gives for the lines of a class: the candidate
-    rules each line must try in order (UNSURE: try it on the line; a rule admitted by a keyword
-    holding a digit only when the line holds such a keyword), up to the first sure match.
-    `hex_ids`: every line of the class has exactly the keywords `found` (LineClass.found)."""
+def _rule_candidates(
+    kb: KnowledgeBase, low: str, found: Optional[Iterable[str]], hex_ids: bool = False
+) -> List[Tuple[Rule, bool]]:
+    """The candidate rules of a class's lines, in file order, each with whether it is one only for
+    lines that hold a keyword with a digit (see _rule_plan). The same for its message and its text."""
+    if hex_ids:
+        return [(r, False) for r in kb.candidate_rules(low, found)]
     plain, digits = _keyword_index(kb)
-    ascii_low = low if low.isascii() else None  # target is part of the key text: see may_match
-    if hex_ids and found is not None:
-        return tuple(
-            (r, UNSURE, False) for r in kb.candidate_rules(low, found) if _rule_on(r, target, True, ascii_low) is not None
-        )
     if found is None:
         sure_kw = [k for k in plain if k in low]
     else:
         sure_kw = [k for k in found if k in kb.rules_by_keyword and not _has_digit(k)]
     maybe_kw = [k for k, k0 in digits if k0 in low]  # (27 `in` tests: faster than one regex of them)
+    if not maybe_kw:
+        return [(r, False) for r in kb.candidate_rules(low, sure_kw)]
     sure = {id(r) for r in kb.candidate_rules(low, sure_kw)}
+    return [(r, id(r) not in sure) for r in kb.candidate_rules(low, sure_kw + maybe_kw)]
+
+
+def _rule_plan(kb: KnowledgeBase, target: str, low: str, candidates: List[Tuple[Rule, bool]], hex_ids: bool = False) -> Plan:
+    """What KnowledgeBase.match(target, candidates) gives for the lines of a class: the candidate
+    rules (_rule_candidates) each line must try in order (UNSURE: try it on the line; a rule admitted
+    by a keyword holding a digit only when the line holds such a keyword), up to the first sure match.
+    `hex_ids`: every line of the class has exactly the keywords `found` (LineClass.found)."""
+    ascii_low = low if low.isascii() else None  # target is part of the key text: see may_match
+    if hex_ids:
+        return tuple((r, UNSURE, False) for r, _ in candidates if _rule_on(r, target, True, ascii_low) is not None)
     plan: List[Tuple[Rule, Any, bool]] = []
-    for rule in kb.candidate_rules(low, sure_kw + maybe_kw):  # in file order
+    for rule, maybe in candidates:  # in file order
         m = _rule_on(rule, target, False, ascii_low)
         if m is None:
             continue
-        maybe = id(rule) not in sure
         plan.append((rule, UNSURE if maybe else m, maybe))
         if not maybe and m is not UNSURE:
             break
@@ -560,10 +569,12 @@ def build(kb: KnowledgeBase, key: bytes, found: Optional[Set[str]] = None, hex_i
     cls.facts, cls.fact_patterns, cls.fact_tries, cls.own_platform = facts
     if not _HEX.search(message):
         cls.masked = mask(message)
-    cls.on_message = _rule_plan(kb, message, low, found, hex_ids)
+    hex_plan = hex_ids and found is not None  # (always, past _hex_class_fits)
+    candidates = _rule_candidates(kb, low, found, hex_plan)
+    cls.on_message = _rule_plan(kb, message, low, candidates, hex_plan)
     sure = bool(cls.on_message) and cls.on_message[-1][1] is not UNSURE
     if not sure and message != text:
-        cls.on_text = _rule_plan(kb, text, low, found, hex_ids)
+        cls.on_text = _rule_plan(kb, text, low, candidates, hex_plan)
         sure = bool(cls.on_text) and cls.on_text[-1][1] is not UNSURE
     if sure:
         m = (cls.on_text or cls.on_message)[-1][1]
