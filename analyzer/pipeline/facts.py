@@ -113,7 +113,12 @@ class FactPattern:
         return self._compiled
 
     def may_match(self, low: str) -> bool:
-        return not self.keywords or any(k in low for k in self.keywords)
+        if not self.keywords:
+            return True
+        for k in self.keywords:  # (a loop, not any() over a generator: ~2x faster, and this runs per line)
+            if k in low:
+                return True
+        return False
 
     def rank_at(self, text: str, start: int) -> int:
         """The rank of a match starting at `start`: a TF release pip was asked for ranks WANTED_RANK."""
