@@ -214,12 +214,15 @@ def _rule_candidates(
     return [(r, id(r) not in sure) for r in kb.candidate_rules(low, sure_kw + maybe_kw)]
 
 
-def _rule_plan(kb: KnowledgeBase, target: str, low: str, candidates: List[Tuple[Rule, bool]], hex_ids: bool = False) -> Plan:
+def _rule_plan(
+    kb: KnowledgeBase, target: str, ascii_low: Optional[str], candidates: List[Tuple[Rule, bool]], hex_ids: bool = False
+) -> Plan:
     """What KnowledgeBase.match(target, candidates) gives for the lines of a class: the candidate
     rules (_rule_candidates) each line must try in order (UNSURE: try it on the line; a rule admitted
     by a keyword holding a digit only when the line holds such a keyword), up to the first sure match.
-    `hex_ids`: every line of the class has exactly the keywords `found` (LineClass.found)."""
-    ascii_low = low if low.isascii() else None  # target is part of the key text: see may_match
+    `hex_ids`: every line of the class has exactly the keywords `found` (LineClass.found).
+    `ascii_low`: the key's text lower-cased when that text is ASCII (`target` is part of it), else
+    None (see may_match)."""
     if hex_ids:
         return tuple((r, UNSURE, False) for r, _ in candidates if _rule_on(r, target, True, ascii_low) is not None)
     plan: List[Tuple[Rule, Any, bool]] = []
@@ -571,10 +574,11 @@ def build(kb: KnowledgeBase, key: bytes, found: Optional[Set[str]] = None, hex_i
         cls.masked = mask(message)
     hex_plan = hex_ids and found is not None  # (always, past _hex_class_fits)
     candidates = _rule_candidates(kb, low, found, hex_plan)
-    cls.on_message = _rule_plan(kb, message, low, candidates, hex_plan)
+    ascii_low = low if text.isascii() else None
+    cls.on_message = _rule_plan(kb, message, ascii_low, candidates, hex_plan)
     sure = bool(cls.on_message) and cls.on_message[-1][1] is not UNSURE
     if not sure and message != text:
-        cls.on_text = _rule_plan(kb, text, low, candidates, hex_plan)
+        cls.on_text = _rule_plan(kb, text, ascii_low, candidates, hex_plan)
         sure = bool(cls.on_text) and cls.on_text[-1][1] is not UNSURE
     if sure:
         m = (cls.on_text or cls.on_message)[-1][1]
