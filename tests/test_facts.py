@@ -232,3 +232,17 @@ def test_versions_from_install_trees_tuple_prints_and_metal():
 ])
 def test_facts_from_lines_of_other_programs(line, fact, want):
     assert analyze(line + "\n").facts.get(fact) == want
+
+
+def test_line_facts_copy_is_copy_copy():
+    import copy
+
+    from analyzer.pipeline.facts import LineFacts
+
+    text = "2024-01-01 10:00:00.000000: I tensorflow/core/x.cc:1] Found device 0 with properties: name: Tesla T4 on Linux"
+    lf = LineFacts(text, text, None, None)
+    lf.platform(text)
+    for original in (lf, LineFacts("Stats:", "Stats:", None, None)):
+        a, b = original.copy(), copy.copy(original)
+        assert [getattr(a, s) for s in LineFacts.__slots__] == [getattr(b, s) for s in LineFacts.__slots__]
+        assert a is not original

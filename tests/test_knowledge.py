@@ -117,3 +117,26 @@ def test_conditions_compare_versions_and_see_other_findings():
     assert compile_condition("major(cudnn_runtime) == 8")({"cudnn_runtime": "8.0.5"}, glob_matcher([])) is True
     with pytest.raises(ConditionError):
         compile_condition("open('x')")
+
+
+def test_cold_fields_of_cached_rules_come_back_when_read():
+    """Rules restored from the cache keep their COLD_FIELDS as marshal bytes until one is read
+    (kb/rules.py): what is read, compared, copied or turned back into data is what was stored."""
+    import copy
+    import marshal
+
+    from analyzer.kb.rules import COLD_FIELDS, Rule, cold_split, rules_from_data, rules_to_data
+
+    assert not [name for name in COLD_FIELDS if name in Rule.__dict__]  # no class attribute to answer first
+    kb = load_rules()
+    data = rules_to_data(kb)
+    restored = rules_from_data(marshal.loads(marshal.dumps(cold_split(data))))
+    assert all("_cold" in r.__dict__ for r in restored.rules)
+    first, plain = restored.rules[0], kb.rules[0]
+    twin = copy.copy(first)
+    assert first.examples_match == plain.examples_match and "_cold" not in first.__dict__
+    assert first.fixes == plain.fixes and first.references == plain.references
+    assert twin == plain and copy.deepcopy(restored.rules[1]) == kb.rules[1]
+    assert rules_to_data(restored) == data
+    with pytest.raises(AttributeError):
+        restored.rules[2].no_such_field  # noqa: B018

@@ -798,3 +798,92 @@ def test_jobs_on_the_command_line(big_logs):
     assert all((o.returncode, o.stdout) == (outs[0].returncode, outs[0].stdout) for o in outs), "--jobs changed the report"
     bad = tflog("analyze", "--jobs", "0", log)
     assert bad.returncode == 2 and b"--jobs" in bad.stderr
+
+
+def _pattern_sources(kb):
+    """Every pattern a class build may skip with may_match: rule, fact and platform patterns, as
+    written and as their digit- and hex-agnostic supersets."""
+    from analyzer.pipeline.facts import _PLATFORM, PATTERNS
+    from analyzer.pipeline.supersets import generalize, hex_superset
+
+    sources = [s for r in kb.rules for s in r.sources] + [p.source for p in PATTERNS] + [p.source for p, _ in _PLATFORM]
+    out = []
+    for s in sources:
+        out += [w for w in (s, generalize(s), hex_superset(s)) if w is not None]
+    return sorted(set(out))
+
+
+def test_may_match_never_skips_a_pattern_that_matches(logs, shape_logs):
+    """supersets.may_match says False only where the pattern finds nothing: every rule, fact and
+    platform pattern (and superset) on every ASCII line of the sample, generated and shape logs, on
+    the lines with their digits as 0, and on mutated lines (cut, upper-cased, words swapped)."""
+    import regex
+
+    from analyzer.pipeline.supersets import _literals, may_match
+
+    kb = load_rules()
+    rng = random.Random(15)
+    lines = set()
+    for path in list(logs) + list(shape_logs):
+        text = Path(path).read_text("utf-8", "replace").splitlines()
+        lines.update(rng.sample(text, min(len(text), 400)))
+    lines = {ln for ln in lines if ln.isascii()}
+    pool = sorted(lines)
+    for ln in pool[:300]:
+        words = ln.split()
+        lines.add(re.sub(r"\d", "0", ln))
+        lines.add(ln.upper())
+        lines.add(ln[: len(ln) // 2])
+        if len(words) > 2:
+            rng.shuffle(words)
+            lines.add(" ".join(words))
+    checked = skipped = 0
+    for source in _pattern_sources(kb):
+        try:
+            p = regex.compile(source, regex.V0)
+        except regex.error:
+            continue
+        if _literals(source) is None:
+            continue
+        for ln in lines:
+            if not may_match(p, ln.lower(), True):
+                skipped += 1
+                assert p.search(ln) is None, (source, ln)
+            checked += 1
+    assert skipped > checked // 2  # it does skip
+
+
+def test_may_match_refuses_what_the_stdlib_parser_reads_otherwise():
+    import regex
+
+    from analyzer.pipeline.supersets import _literals, may_match
+
+    for source in [r"(?:cudnn){e<=1}", r"(?|(cudnn)|(cublas))", r"(?V1)cudnn", r"(?if)strasse", r"\L<names>"]:
+        assert _literals(source) is None, source
+    p = regex.compile(r"(?i)\bwindows\b")
+    assert not may_match(p, "linux box", True) and may_match(p, "linux box", False)  # not ASCII: not known
+    assert may_match(p, "on windows 11", True)
+
+
+def test_fact_keywords_from_the_prefilter_are_the_searched_ones():
+    """classes._fact_plan_for's keyword tests of widened fact patterns, decided from the prefilter's
+    keywords (then a search for those with digits), agree with the search of all of the pattern's
+    keywords with digits as 0, on keys of lines that hold them."""
+    from analyzer.pipeline import classes
+    from analyzer.pipeline.facts import PATTERNS
+
+    kb = load_rules()
+    prefilter = Prefilter(list(kb.keywords) + list(engine.FACT_KEYWORDS))
+    words = [k for p in PATTERNS for k in p.keywords]
+    rng = random.Random(5)
+    for _ in range(400):
+        line = " ".join(rng.sample(words, 3) + ["at", "step", str(rng.randint(0, 999))])
+        block = Block(data=line.encode(), first_line=1, newline=b"\n")
+        (_, raw, found), = list(prefilter.candidates(block))
+        low = raw.translate(classes.DIGITS).decode().lower()
+        decided = {e[0]: e for e in classes._fact_plan_for(found, False)}
+        for i, _keywords, zeroed, wide in classes._fact_plan():
+            if zeroed is not None and wide is not None:
+                searched = zeroed.search(low) is not None
+                entry = decided.get(i)
+                assert (entry is not None and (entry[2] is None or entry[2].search(low) is not None)) == searched, (i, line)

@@ -2,8 +2,10 @@
 
 A user sees these only as speed, so they are checked on `sys.modules` in a fresh interpreter, never
 on time: the Typer/Rich CLI, YAML (with the on-disk cache filled), rapidfuzz (fuzzy results of
-messages seen before are in the cache), pathlib, multiprocessing. And `compile_re`, the disk cache
-of the stdlib's compiled patterns that those modules use, gives back patterns equal to re.compile's.
+messages seen before are in the cache), pathlib, multiprocessing, dataclasses and inspect (tflog's
+data classes come from analyzer.core.records), ast (conditions parsed before are in the cache). And
+`compile_re`, the disk cache of the stdlib's compiled patterns that those modules use, gives back
+patterns equal to re.compile's.
 """
 from __future__ import annotations
 
@@ -37,7 +39,9 @@ sys.exit(status)
 """
 
 NOT_ON_A_PLAIN_ANALYSIS = ("rich", "typer", "click", "yaml", "rapidfuzz", "pathlib", "multiprocessing", "concurrent",
-                           "importlib.resources", "hashlib", "textwrap", "packaging")
+                           "importlib.resources", "hashlib", "textwrap", "packaging",
+                           # data classes from analyzer.core.records, conditions parsed before (kb/conditions.py)
+                           "dataclasses", "inspect", "ast")
 
 
 def run(*args, env):
@@ -120,3 +124,55 @@ def test_compile_re_rebuilds_what_re_compile_builds(source, flags):
     assert (rebuilt.pattern, rebuilt.flags, rebuilt.groups, rebuilt.groupindex) == (
         expected.pattern, expected.flags, expected.groups, expected.groupindex)
     assert cache.compile_re(source, flags) == expected
+
+
+def test_patterns_from_the_cache_need_no_regex_parser(env):
+    """With the cache filled, a plain analysis builds its `regex` patterns from their saved state with
+    regex's extension module alone (cache.compile_regex): regex's Python modules (its parser) are not
+    imported, and the report is the same as with the cache off."""
+    args = ["analyze", SAMPLES / "cudnn_missing.log", "-f", "json"]
+    first_modules, first = run(*args, env=env)
+    again_modules, again = run(*args, env=env)
+    uncached = run(*args, env={**env, "TFLOG_NO_CACHE": "1"})[1]
+    assert first == again == uncached
+    assert "regex._main" in first_modules
+    assert "regex._regex" in again_modules and not {"regex", "regex._main", "regex._regex_core"} & again_modules
+
+
+def test_regex_flags_named_without_regex_are_regex_flags():
+    import regex
+
+    assert (cache.REGEX_V0, cache.REGEX_I) == (int(regex.V0), int(regex.I))
+    assert (cache.regex_module.V0, cache.regex_module.I) == (int(regex.V0), int(regex.I))
+    assert cache.regex_module.error is regex.error and cache.regex_module.escape is regex.escape
+
+
+LOAD_THE_EXTENSION_ALONE = """
+import pickle, sys
+from analyzer.core import cache
+source = r"(?P<lib>libcudnn\\.so\\.\\d+)\\b.*?(?:not found|missing)"
+cache.compile_regex(source, cache.REGEX_V0)  # fills the cache (imports regex)
+"""
+
+CACHED_PATTERN = """
+import pickle, sys
+from analyzer.core import cache
+source = r"(?P<lib>libcudnn\\.so\\.\\d+)\\b.*?(?:not found|missing)"
+p = cache.compile_regex(source, cache.REGEX_V0)
+assert "regex._main" not in sys.modules, sorted(sys.modules)
+m = p.search("x libcudnn.so.8 is not found")
+assert m.group("lib") == "libcudnn.so.8" and m.span() == (2, 28), m
+assert p.sub(r"<\\g<lib>>", "libcudnn.so.8 missing") == "<libcudnn.so.8>"  # a template: imports regex now
+import regex
+assert pickle.loads(pickle.dumps(p)).pattern == p.pattern and regex.compile(source, regex.V0).pattern == p.pattern
+print("OK")
+"""
+
+
+def test_a_cached_pattern_works_before_and_after_regex_is_imported(env):
+    """A pattern rebuilt by the extension module alone searches, substitutes (importing regex for the
+    template), pickles, and has regex.compile's source."""
+    for script in (LOAD_THE_EXTENSION_ALONE, CACHED_PATTERN):
+        p = subprocess.run([sys.executable, "-c", script], capture_output=True, env=env, cwd=ROOT, timeout=120)
+        assert p.returncode == 0, p.stderr.decode()[-3000:]
+    assert p.stdout.decode().strip() == "OK"

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+
+from analyzer.core.records import dataclass
 
 if TYPE_CHECKING:
     from pathlib import Path

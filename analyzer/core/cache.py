@@ -217,14 +217,100 @@ class Store:
 
 # --- compiled regex patterns ---------------------------------------------------------------------
 
+# regex's flags that tflog passes, as plain ints: naming them needs no import of `regex` (its parser,
+# regex/_regex_core.py, is ~10 ms of a ~90 ms start-up, and a pattern from the cache never uses it).
+# tests/test_startup.py checks them against regex's own.
+REGEX_V0 = 0x2000
+REGEX_I = 0x2
 
-def _patterns_key() -> str:
+
+class _Regex:
+    """The `regex` module, imported on first use of any name but its flags (above): `regex.error`
+    in an except clause is read only when an exception is being handled, `regex.escape` only where
+    a rule needs it. Modules that name regex at run time use this (`from ...cache import regex`)."""
+
+    V0 = REGEX_V0
+    I = REGEX_I
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_full_regex(), name)
+
+
+def _full_regex() -> Any:
+    """`import regex`; where its extension was loaded on its own first (_regex_compile), the package
+    gets its `_regex` attribute too, as a plain import of it would have given it."""
     import regex
 
-    return digest(f"regex {regex.__version__} python {sys.version} tflog {__version__}".encode()).hexdigest()
+    if "_regex" not in vars(regex) and "regex._regex" in sys.modules:
+        regex._regex = sys.modules["regex._regex"]
+    return regex
+
+
+regex_module: Any = _Regex()
+
+
+def _regex_files() -> Tuple[str, str]:
+    """(the regex package's folder, its compiled extension `_regex`), without importing regex."""
+    module = sys.modules.get("regex")
+    origin: Optional[str] = getattr(module, "__file__", None)
+    if origin is not None:
+        folder = os.path.dirname(origin)
+    else:
+        from importlib.machinery import PathFinder
+
+        spec = PathFinder.find_spec("regex")
+        if spec is None or spec.origin is None:
+            raise LookupError("regex is not installed")
+        folder = os.path.dirname(spec.origin)
+    from importlib.machinery import EXTENSION_SUFFIXES
+
+    for suffix in EXTENSION_SUFFIXES:
+        ext = os.path.join(folder, "_regex" + suffix)
+        if os.path.exists(ext):
+            return folder, ext
+    raise LookupError("regex's extension module is not found")
+
+
+def _patterns_key() -> str:
+    """The key of the compiled-pattern store: the files that compile patterns (regex's parser) and
+    run them (its extension), by path, size and time: an upgrade of regex changes them."""
+    folder, ext = _regex_files()
+    parts = [f"python {sys.version} tflog {__version__}"]
+    for path in (ext, os.path.join(folder, "_regex_core.py"), os.path.join(folder, "_main.py")):
+        st = os.stat(path)
+        parts.append(f"{path} {st.st_size} {st.st_mtime_ns}")
+    return digest(" ".join(parts).encode()).hexdigest()
 
 
 _patterns = Store("patterns", _patterns_key)  # (source, flags) -> the pattern's saved state
+_regex_ext: Any = None
+
+
+def _regex_compile() -> Callable[..., Any]:
+    """`regex._regex.compile`, which builds a pattern from its saved state. When `regex` is not
+    imported yet, its extension module is loaded on its own (as `regex._regex`, where importing
+    `regex` later finds it) and regex's pickle support for patterns is registered as regex/_main.py
+    does: a start-up whose patterns all come from the cache never runs regex's Python modules. (When
+    regex is imported later other than through _full_regex, its package lacks the `_regex`
+    attribute: regex's own modules import it by name, which finds it in sys.modules.)"""
+    global _regex_ext
+    if _regex_ext is None:
+        ext = sys.modules.get("regex._regex")
+        if ext is None:
+            from importlib.machinery import ExtensionFileLoader, ModuleSpec
+
+            _, path = _regex_files()
+            loader = ExtensionFileLoader("regex._regex", path)
+            spec = ModuleSpec("regex._regex", loader, origin=path)
+            ext = loader.create_module(spec)
+            loader.exec_module(ext)
+            ext = sys.modules.setdefault("regex._regex", ext)
+        _regex_ext = ext
+    return _regex_ext.compile
+
+
+def _pickle_pattern(pattern: Any) -> Tuple[Callable[..., Any], Any]:
+    return _regex_ext.compile, pattern._pickled_data  # as regex/_main.py's _pickle
 
 
 def compile_regex(source: str, flags: int = 0):
@@ -232,18 +318,22 @@ def compile_regex(source: str, flags: int = 0):
 
     The regex module pickles a pattern as `_regex.compile(*state)` (see copyreg in regex/_main.py):
     the state is plain data (the compiled program as a list of ints, group names, ...). We save that
-    state with marshal and rebuild the pattern the same way, ~50x faster than parsing it again.
+    state with marshal and rebuild the pattern the same way, ~50x faster than parsing it again, and
+    without importing `regex` itself (_regex_compile).
     """
-    import regex
-    from regex import _regex
-
     key = (source, int(flags))  # int(): marshal cannot store regex.RegexFlag
     state = _patterns.get(key)
     if state is not None:
         try:
-            return _regex.compile(*state)
+            pattern = _regex_compile()(*state)
+            if "regex._main" not in sys.modules and type(pattern) not in copyreg.dispatch_table:
+                copyreg.pickle(type(pattern), _pickle_pattern)
+            return pattern
         except Exception:
             pass
+    regex = _full_regex()
+    _regex = regex._regex
+
     pattern = regex.compile(source, flags)  # raises regex.error for the caller, as before
     try:
         reduced = copyreg.dispatch_table[type(pattern)](pattern)
@@ -294,6 +384,22 @@ def compile_re(source: Union[str, bytes], flags: int = 0):
     if state is not None and _rebuilt_equals(state, pattern):
         _re_patterns.put(key, state)
     return pattern
+
+
+_globs: dict = {}
+
+
+def glob_match(name: str, pattern: str) -> bool:
+    """fnmatch.fnmatchcase(name, pattern), its pattern from the compiled-pattern cache (fnmatch
+    compiles each glob with re.compile in every process: ~0.1 ms a glob)."""
+    match = _globs.get(pattern)
+    if match is None:
+        import fnmatch
+
+        if len(_globs) >= 4096:
+            _globs.clear()
+        match = _globs[pattern] = compile_re(fnmatch.translate(pattern)).match
+    return match(name) is not None
 
 
 def _re_state(source: Union[str, bytes], flags: int) -> Optional[tuple]:

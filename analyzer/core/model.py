@@ -7,8 +7,9 @@ documented in README and `analyzer/schema/report.schema.json`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
+
+from .records import dataclass, field
 
 SCHEMA_VERSION = "1"
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}

@@ -94,12 +94,13 @@ def _read_rules(key: str):
 
 def _write_rules(key: str, kb) -> None:
     try:
-        from .rules import rules_from_data, rules_to_data
+        from .rules import cold_split, rules_from_data, rules_to_data
 
         data = rules_to_data(kb)
         # Only plain data is cached: marshal refuses anything else (a YAML date in a note, say), and
-        # what it gives back must equal what was written.
-        body = marshal.dumps(data)
+        # what it gives back must equal what was written. (Each rule's cold fields are stored as
+        # their own marshal bytes, read when first used: rules.COLD_FIELDS.)
+        body = marshal.dumps(cold_split(data))
         if rules_to_data(rules_from_data(marshal.loads(body))) != data:
             return
     except Exception:

@@ -14,19 +14,21 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple, Union
 
-import regex
-
-from analyzer.core.cache import compile_re, compile_regex
+from analyzer.core.cache import compile_re, compile_regex, glob_match
 from analyzer.core.normalize import mask
+from analyzer.core.records import dataclass, field
 
 from .conditions import ConditionError, compile_condition
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    import regex
+else:  # `regex` is imported where a name other than its flags is used (see cache.regex_module)
+    from analyzer.core.cache import regex_module as regex
 
 try:  # the stdlib regex parser, to find the literal text a pattern requires
     import re._parser as _sre_parse  # Python >= 3.11
@@ -147,6 +149,18 @@ class Rule:
         if self._compiled is None:
             self._compiled = [compile_regex(src, regex.V0) for src in self.sources]
         return self._compiled
+
+    if not TYPE_CHECKING:  # (type checkers see the fields above, not a catch-all)
+
+        def __getattr__(self, name: str) -> Any:
+            """A cold field (COLD_FIELDS) of a rule restored from the cache, decoded on first use."""
+            cold = self.__dict__.get("_cold")
+            if cold is None or name not in COLD_FIELDS:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            values = _cold_values(cold)
+            self.__dict__.update(values)
+            del self.__dict__["_cold"]
+            return values[name]
 
     def search(self, message: str):
         """First match of this rule in `message`, or None. Raises TimeoutError on runaway regexes."""
@@ -455,7 +469,6 @@ def traceback_matches(rule: Rule, tb) -> Optional[Any]:
     """The frame that tells the story when `tb` (a parse.Traceback) fits the rule's `traceback:`
     field, True when it fits and no frame is involved, None when it does not fit. A traceback cut
     off before its exception line fits when its frames do (exception and message are not known)."""
-    import fnmatch
 
     spec = rule.traceback
     if not spec:
@@ -463,7 +476,7 @@ def traceback_matches(rule: Rule, tb) -> Optional[Any]:
     if tb.exception is not None:
         if "exception" in spec:
             etype = tb.exception_type or ""
-            if not any(fnmatch.fnmatchcase(etype, g) for g in spec["exception"]):
+            if not any(glob_match(etype, g) for g in spec["exception"]):
                 return None
         if "message" in spec and not compile_regex(spec["message"], regex.V0).search(tb.exception_message):
             return None
@@ -506,17 +519,19 @@ def _check_condition(bad, name: str, source: Any) -> None:
 # --- prefilter keywords -----------------------------------------------------------------------
 
 
-def required_literals(pattern: str) -> Optional[List[str]]:
-    """Literal strings of which every match must contain at least one (lowercased), or None.
+def required_literals(pattern: str, min_len: int = MIN_KEYWORD) -> Optional[List[str]]:
+    """Literal strings of which every match must contain at least one (lowercased), or None (also
+    when one is shorter than `min_len`).
 
-    Used to build the prefilter: a line containing none of a rule's keywords cannot match it.
+    Used to build the prefilter: a line containing none of a rule's keywords cannot match it; and by
+    pipeline.classes to skip searches of patterns on lines that lack all of them.
     """
     try:
         parsed = _sre_parse.parse(pattern)
     except Exception:
         return None
     best = _best_literals(list(parsed))
-    if best is None or min(len(s) for s in best) < MIN_KEYWORD:
+    if best is None or min(len(s) for s in best) < min_len:
         return None
     return sorted({s.lower() for s in best})
 
@@ -558,6 +573,12 @@ def _best_literals(items) -> Optional[List[str]]:
 # --- plain-data form (the on-disk cache, see kb/load.py) ---------------------------------------
 
 _NOT_CACHED = ("_compiled", "disabled")  # run-time state, rebuilt on use
+# What only the report of a rule's finding (or `tflog rules`) reads: kept in the cache as each rule's
+# own marshal bytes (`cold_split`), decoded when first read (Rule.__getattr__). A start-up then
+# neither decodes half of the cached text nor makes the ~1,500 Fix and Example objects. Only fields
+# without a class attribute (a default_factory, not a default) can be cold: a class attribute would
+# answer before __getattr__ is asked (tests/test_knowledge.py checks it).
+COLD_FIELDS = ("fixes", "references", "examples_match", "examples_no_match")
 
 
 def rules_to_data(kb: KnowledgeBase) -> Dict[str, Any]:
@@ -583,11 +604,36 @@ def rules_from_data(data: Dict[str, Any]) -> KnowledgeBase:
     rules = []
     for d in data["rules"]:
         d = dict(d)
-        d["fixes"] = [_restored(Fix, f) for f in d["fixes"]]
-        d["examples_match"] = [_restored(Example, e) for e in d["examples_match"]]
+        if "_cold" not in d:
+            d.update(_cold_values(d))
         d["_compiled"] = d["disabled"] = None  # _NOT_CACHED
         rules.append(_restored(Rule, d))
     return KnowledgeBase(rules, data["categories"])
+
+
+def cold_split(data: Dict[str, Any]) -> Dict[str, Any]:
+    """`rules_to_data`'s data with each rule's COLD_FIELDS as one marshal bytes value (`_cold`), which
+    rules_from_data keeps as it is until a cold field is read."""
+    import marshal
+
+    rules = []
+    for d in data["rules"]:
+        d = dict(d)
+        d["_cold"] = marshal.dumps({name: d.pop(name) for name in COLD_FIELDS})
+        rules.append(d)
+    return {**data, "rules": rules}
+
+
+def _cold_values(cold: Any) -> Dict[str, Any]:
+    """The cold fields as the Rule holds them, from their plain data (or its marshal bytes)."""
+    if isinstance(cold, bytes):
+        import marshal
+
+        cold = marshal.loads(cold)
+    values = {name: cold[name] for name in COLD_FIELDS}
+    values["fixes"] = [_restored(Fix, f) for f in values["fixes"]]
+    values["examples_match"] = [_restored(Example, e) for e in values["examples_match"]]
+    return values
 
 
 def _restored(cls, values: Dict[str, Any]):

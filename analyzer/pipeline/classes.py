@@ -29,18 +29,18 @@ without classes (tests/test_perf_equivalence.py, including a property test).
 
 from __future__ import annotations
 
-import copy
 import os
 import re
 from functools import cache
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
+from analyzer.core.cache import REGEX_V0, compile_re
 from analyzer.kb.rules import KnowledgeBase, Rule
 from analyzer.kb.rules import mask_cached as mask
 
 from .facts import _PLATFORM, _STATS_KEY, PATTERNS, FactCollector, LineFacts, _propose
 from .parse import _ABSL, _TSL, REPL_PROMPTS, classify, clean
-from .supersets import _agnostic, _wide
+from .supersets import _agnostic, _wide, may_match
 
 DIGITS = bytes.maketrans(b"0123456789", b"0000000000")
 MAX_LEN = 1000  # longer lines are not classified (bounded memory; rules on long lines use timeouts)
@@ -131,20 +131,19 @@ SURE: Any = object()  # in a Plan: the rule matches every line of the class (the
 _CLASS_DIGITS: Dict[str, bool] = {}
 
 
-def _rule_on(rule: Rule, text: str, hex_ids: bool = False) -> Any:
+def _rule_on(rule: Rule, text: str, hex_ids: bool = False, low: Optional[str] = None) -> Any:
     """The rule's match on a key text (a Match: every line of the class matches it, with the
     same groups present), None (no line of the class matches it), or UNSURE. `hex_ids`: the
-    class is blind to hex ids too (never a Match then: each line is tried where one may match)."""
-    import regex
-
+    class is blind to hex ids too (never a Match then: each line is tried where one may match).
+    `low`: the whole key text lower-cased, when `text` is part of an ASCII key (see may_match)."""
     if rule.disabled:
         return None
     if not rule.vetted:
         return UNSURE  # a user's rule keeps its timeout and may be disabled mid-run: line by line
     if hex_ids:
         for s in rule.sources:
-            wide = _wide(s, regex.V0, True)
-            if wide is None or wide.search(text):
+            wide = _wide(s, REGEX_V0, True)
+            if wide is None or (low is None or may_match(wide, low, True)) and wide.search(text):
                 return UNSURE
         return None
     for i, s in enumerate(rule.sources):  # in order: the first source that matches gives the groups
@@ -153,8 +152,8 @@ def _rule_on(rule: Rule, text: str, hex_ids: bool = False) -> Any:
             if m:
                 return m  # the sources before it match no line of the class
             continue
-        wide = _wide(s, regex.V0)
-        if wide is None or wide.search(text):
+        wide = _wide(s, REGEX_V0)
+        if wide is None or (low is None or may_match(wide, low, True)) and wide.search(text):
             return UNSURE
     return None
 
@@ -164,17 +163,31 @@ def _keyword_index(kb: KnowledgeBase) -> Tuple[List[str], List[Tuple[str, str]]]
     built = kb._class_keywords
     if built is None or built[0] is not kb.keywords:
         zero = str.maketrans("0123456789", "0000000000")
-        plain = [k for k in kb.rules_by_keyword if not any(ch.isdigit() for ch in k)]
-        digits = [(k, k.translate(zero)) for k in kb.rules_by_keyword if any(ch.isdigit() for ch in k)]
+        plain, digits = [], []
+        for k in kb.rules_by_keyword:  # ~1,000 keywords, once per process
+            if _has_digit(k):
+                digits.append((k, k.translate(zero)))
+            else:
+                plain.append(k)
         built = (kb.keywords, (plain, digits))
         kb._class_keywords = built
     return built[1]
 
 
+_ONE_DIGIT_AS_0 = str.maketrans("123456789", "000000000")
+
+
+def _has_digit(word: str) -> bool:
+    """any(ch.isdigit() for ch in word), without a generator step per character for ASCII words."""
+    if word.isascii():
+        return "0" in word.translate(_ONE_DIGIT_AS_0)
+    return any(ch.isdigit() for ch in word)
+
+
 def _any_of(words: Iterable[str]) -> Optional[re.Pattern]:
     """A regex that finds any of `words` (a substring test in one call), None for no words."""
     words = sorted(set(words))
-    return re.compile("|".join(map(re.escape, words))) if words else None
+    return compile_re("|".join(map(re.escape, words))) if words else None
 
 
 Plan = Tuple[Tuple[Rule, Any, bool], ...]
@@ -182,26 +195,41 @@ Plan = Tuple[Tuple[Rule, Any, bool], ...]
 # one of its keywords), in file order, ending at the first sure match if there is one.
 
 
-def _rule_plan(kb: KnowledgeBase, target: str, low: str, found: Optional[Iterable[str]], hex_ids: bool = False) -> Plan:
-    """What KnowledgeBase.match(target, candidates) gives for the lines of a class: the candidate
-    rules each line must try in order (UNSURE: try it on the line; a rule admitted by a keyword
-    holding a digit only when the line holds such a keyword), up to the first sure match.
-    `hex_ids`: every line of the class has exactly the keywords `found` (LineClass.found)."""
+def _rule_candidates(
+    kb: KnowledgeBase, low: str, found: Optional[Iterable[str]], hex_ids: bool = False
+) -> List[Tuple[Rule, bool]]:
+    """The candidate rules of a class's lines, in file order, each with whether it is one only for
+    lines that hold a keyword with a digit (see _rule_plan). The same for its message and its text."""
+    if hex_ids:
+        return [(r, False) for r in kb.candidate_rules(low, found)]
     plain, digits = _keyword_index(kb)
-    if hex_ids and found is not None:
-        return tuple((r, UNSURE, False) for r in kb.candidate_rules(low, found) if _rule_on(r, target, True) is not None)
     if found is None:
         sure_kw = [k for k in plain if k in low]
     else:
-        sure_kw = [k for k in found if k in kb.rules_by_keyword and not any(ch.isdigit() for ch in k)]
-    maybe_kw = [k for k, k0 in digits if k0 in low]
+        sure_kw = [k for k in found if k in kb.rules_by_keyword and not _has_digit(k)]
+    maybe_kw = [k for k, k0 in digits if k0 in low]  # (27 `in` tests: faster than one regex of them)
+    if not maybe_kw:
+        return [(r, False) for r in kb.candidate_rules(low, sure_kw)]
     sure = {id(r) for r in kb.candidate_rules(low, sure_kw)}
+    return [(r, id(r) not in sure) for r in kb.candidate_rules(low, sure_kw + maybe_kw)]
+
+
+def _rule_plan(
+    kb: KnowledgeBase, target: str, ascii_low: Optional[str], candidates: List[Tuple[Rule, bool]], hex_ids: bool = False
+) -> Plan:
+    """What KnowledgeBase.match(target, candidates) gives for the lines of a class: the candidate
+    rules (_rule_candidates) each line must try in order (UNSURE: try it on the line; a rule admitted
+    by a keyword holding a digit only when the line holds such a keyword), up to the first sure match.
+    `hex_ids`: every line of the class has exactly the keywords `found` (LineClass.found).
+    `ascii_low`: the key's text lower-cased when that text is ASCII (`target` is part of it), else
+    None (see may_match)."""
+    if hex_ids:
+        return tuple((r, UNSURE, False) for r, _ in candidates if _rule_on(r, target, True, ascii_low) is not None)
     plan: List[Tuple[Rule, Any, bool]] = []
-    for rule in kb.candidate_rules(low, sure_kw + maybe_kw):  # in file order
-        m = _rule_on(rule, target)
+    for rule, maybe in candidates:  # in file order
+        m = _rule_on(rule, target, False, ascii_low)
         if m is None:
             continue
-        maybe = id(rule) not in sure
         plan.append((rule, UNSURE if maybe else m, maybe))
         if not maybe and m is not UNSURE:
             break
@@ -236,7 +264,7 @@ def _fact_plan() -> Tuple[Tuple[int, FrozenSet[str], Optional[re.Pattern], Any],
     zero = str.maketrans("0123456789", "0000000000")
     plan = []
     for i, p in enumerate(PATTERNS):
-        digit_kw = any(ch.isdigit() for k in p.keywords for ch in k)
+        digit_kw = any(_has_digit(k) for k in p.keywords)
         if _agnostic(p.source) and not digit_kw:
             wide: Any = None
         else:
@@ -251,7 +279,12 @@ _FACT_PLANS: Dict[Tuple[FrozenSet[str], bool], Tuple[Tuple[int, FrozenSet[str], 
 
 def _fact_plan_for(found: Set[str], hex_ids: bool) -> Tuple[Tuple[int, FrozenSet[str], Optional[re.Pattern], Any], ...]:
     """_fact_plan's patterns whose keywords may be in a line with the prefilter's keywords `found`
-    (the others would `continue` in _class_facts), remembered per keyword set: a log has few."""
+    (the others would `continue` in _class_facts), remembered per keyword set: a log has few.
+
+    A widened pattern's keyword test (`zeroed`, on each key) is decided here where `found` decides it
+    (lookup: every line of the class has exactly the keywords `found`, up to the digits in them):
+    a keyword without digits in `found` is in every line (no test: None), one not in `found` is in
+    none, so only its keywords with digits are left to search for (digits as 0), if it has any."""
     key = (frozenset(found), hex_ids)
     plan = _FACT_PLANS.get(key)
     if plan is None:
@@ -259,9 +292,21 @@ def _fact_plan_for(found: Set[str], hex_ids: bool) -> Tuple[Tuple[int, FrozenSet
         idx = set(no_keywords) if hex_ids else set(no_keywords + widened)
         for k in found:
             idx.update(by_keyword.get(k, ()))
+        entries = []
+        for i in sorted(idx):
+            entry = _fact_plan()[i]
+            if not hex_ids and entry[2] is not None and entry[3] is not None:
+                plain, digits = _keywords_split(i)
+                if not plain.isdisjoint(found):
+                    entry = (i, entry[1], None, entry[3])
+                elif digits is None:
+                    continue
+                else:
+                    entry = (i, entry[1], digits, entry[3])
+            entries.append(entry)
         if len(_FACT_PLANS) >= 4096:
             _FACT_PLANS.clear()
-        plan = _FACT_PLANS[key] = tuple(_fact_plan()[i] for i in sorted(idx))
+        plan = _FACT_PLANS[key] = tuple(entries)
     return plan
 
 
@@ -285,6 +330,7 @@ def _class_facts(text: str, message: str, low: str, found: Optional[Set[str]], h
     try itself, whether each line must look for its platform itself), or UNSURE. `hex_ids`: as
     for _rule_plan (then no pattern is decided for the class: each that may match is tried)."""
     matched, tried = [], []
+    ascii_text = text.isascii()
     plan = _fact_plan()
     if found is not None:  # only the patterns whose keywords may be there (the others `continue` below)
         plan = _fact_plan_for(found, hex_ids)
@@ -292,16 +338,16 @@ def _class_facts(text: str, message: str, low: str, found: Optional[Set[str]], h
         if hex_ids:
             if keywords and found is not None and keywords.isdisjoint(found):
                 continue
-            if _hex_may(PATTERNS[i].source, text):
+            if _hex_may(PATTERNS[i].source, text, low=low):
                 tried.append(i)
         elif wide is None:
             if keywords and (keywords.isdisjoint(found) if found is not None else not any(k in low for k in keywords)):
                 continue  # digit-free keywords: absent from every line of the class
-            if PATTERNS[i].regex.search(text):
+            if PATTERNS[i].regex.search(text):  # (its keywords are there: no may_match first)
                 matched.append(i)
         elif zeroed is not None and not zeroed.search(low):
             continue
-        elif wide is UNSURE or wide.search(text):
+        elif wide is UNSURE or may_match(wide, low, ascii_text) and wide.search(text):
             tried.append(i)
     lf = LineFacts(text, message, low, ())  # its stats and platform; proposals are each line's
     if lf.stats is not None:
@@ -311,10 +357,10 @@ def _class_facts(text: str, message: str, low: str, found: Optional[Set[str]], h
     own_platform = False
     for p, _name in _PLATFORM:
         if hex_ids:
-            own_platform = own_platform or _hex_may(p.source, text)
+            own_platform = own_platform or _hex_may(p.source, text, low=low)
         elif not _agnostic(p.source):
             wide = _wide(p.source, 0)
-            if wide is None or wide.search(text):
+            if wide is None or may_match(wide, low, ascii_text) and wide.search(text):
                 own_platform = True
     if not own_platform:
         lf.platform(text)
@@ -322,10 +368,23 @@ def _class_facts(text: str, message: str, low: str, found: Optional[Set[str]], h
     return lf, tuple(matched), tuple(tried), own_platform
 
 
-def _hex_may(source: str, text: str, how: str = "search", flags: int = 0) -> bool:
-    """May `source` match (`how`: search or match) a line that differs from `text` in hex digits?"""
+@cache
+def _keywords_split(i: int) -> Tuple[FrozenSet[str], Optional[re.Pattern]]:
+    """PATTERNS[i]'s keywords without digits, and a regex finding those with digits (digits as 0)."""
+    zero = str.maketrans("0123456789", "0000000000")
+    keywords = PATTERNS[i].keywords
+    return frozenset(k for k in keywords if not _has_digit(k)), _any_of(k.translate(zero) for k in keywords if _has_digit(k))
+
+
+def _hex_may(source: str, text: str, how: str = "search", flags: int = 0, low: Optional[str] = None) -> bool:
+    """May `source` match (`how`: search or match) a line that differs from `text` in hex digits?
+    `low`: `text` lower-cased, when known (see may_match)."""
     wide = _wide(source, flags, True)
-    return wide is None or getattr(wide, how)(text) is not None
+    if wide is None:
+        return True
+    if low is not None and not may_match(wide, low, text.isascii()):
+        return False
+    return getattr(wide, how)(text) is not None
 
 
 def line_facts(cls: LineClass, text: str) -> LineFacts:
@@ -342,7 +401,7 @@ def line_facts(cls: LineClass, text: str) -> LineFacts:
             m = p.regex.search(text)
             if m:
                 _propose(proposals, {k: v for k, v in m.groupdict().items() if v}, p.rank_at(text, m.start()))
-    lf = copy.copy(cls.facts)
+    lf = cls.facts.copy()
     lf.proposals = tuple(proposals)
     if cls.own_platform:
         lf._platform = LineFacts  # not looked for yet: this line's own text decides
@@ -513,10 +572,13 @@ def build(kb: KnowledgeBase, key: bytes, found: Optional[Set[str]] = None, hex_i
     cls.facts, cls.fact_patterns, cls.fact_tries, cls.own_platform = facts
     if not _HEX.search(message):
         cls.masked = mask(message)
-    cls.on_message = _rule_plan(kb, message, low, found, hex_ids)
+    hex_plan = hex_ids and found is not None  # (always, past _hex_class_fits)
+    candidates = _rule_candidates(kb, low, found, hex_plan)
+    ascii_low = low if text.isascii() else None
+    cls.on_message = _rule_plan(kb, message, ascii_low, candidates, hex_plan)
     sure = bool(cls.on_message) and cls.on_message[-1][1] is not UNSURE
     if not sure and message != text:
-        cls.on_text = _rule_plan(kb, text, low, found, hex_ids)
+        cls.on_text = _rule_plan(kb, text, ascii_low, candidates, hex_plan)
         sure = bool(cls.on_text) and cls.on_text[-1][1] is not UNSURE
     if sure:
         m = (cls.on_text or cls.on_message)[-1][1]

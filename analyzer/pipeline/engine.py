@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 
+from analyzer.core.cache import compile_re
 from analyzer.core.model import SEVERITY_ORDER, Evidence, Finding, InputInfo, Report, combine_reports
+from analyzer.core.records import dataclass, field
 from analyzer.core.version import __version__
 from analyzer.kb.advice import misfit
 from analyzer.kb.conditions import compile_condition, glob_matcher
@@ -713,7 +714,7 @@ def _prefilter_for(kb: KnowledgeBase) -> Prefilter:
 @lru_cache(maxsize=1024)
 def _explains(patterns: Tuple[str, ...]) -> re.Pattern:
     """One regex for a rule's `explains` globs: matches a rule id when any glob does (fnmatchcase)."""
-    return re.compile("|".join(fnmatch.translate(p) for p in patterns) or "(?!)")
+    return compile_re("|".join(fnmatch.translate(p) for p in patterns) or "(?!)")
 
 
 def rank(findings: List[Finding], kb: KnowledgeBase) -> List[Finding]:

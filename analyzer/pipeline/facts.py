@@ -9,14 +9,17 @@ wins; equal rank: first seen). Lists (missing/loaded libraries) accumulate.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Callable, Dict, Iterable, List, Mapping, Optional, Tuple, cast
-
-import regex
+from typing import TYPE_CHECKING, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, cast
 
 from analyzer.core import normalize as nz
 from analyzer.core.cache import compile_regex
 from analyzer.core.model import Evidence
+from analyzer.core.records import dataclass, field
+
+if TYPE_CHECKING:
+    import regex
+else:  # `regex` is imported where a name other than its flags is used (see cache.regex_module)
+    from analyzer.core.cache import regex_module as regex
 
 LIST_FACTS = ("missing_libraries", "loaded_libraries", "packages")
 # Where a fact's value comes from, for people reading it: the log states it as in use (installed), as
@@ -112,7 +115,12 @@ class FactPattern:
         return self._compiled
 
     def may_match(self, low: str) -> bool:
-        return not self.keywords or any(k in low for k in self.keywords)
+        if not self.keywords:
+            return True
+        for k in self.keywords:  # (a loop, not any() over a generator: ~2x faster, and this runs per line)
+            if k in low:
+                return True
+        return False
 
     def rank_at(self, text: str, start: int) -> int:
         """The rank of a match starting at `start`: a TF release pip was asked for ranks WANTED_RANK."""
@@ -503,6 +511,14 @@ class LineFacts:
         m = _STATS_KEY.regex.match(message)  # one of the dump's "Key: value" lines
         self.stats: Optional[Tuple[str, str]] = (m.group("key"), m.group("val")) if m else None
         self._platform: object = LineFacts  # not looked for yet (the collector stops once it knows)
+
+    def copy(self) -> LineFacts:
+        """A shallow copy (copy.copy's, without its generic path through __reduce_ex__: ~8x faster;
+        pipeline.classes makes one per line of a class whose lines have values of their own)."""
+        new = LineFacts.__new__(LineFacts)
+        new.proposals, new.stats, new.stats_header = self.proposals, self.stats, self.stats_header
+        new.stats_word, new._platform = self.stats_word, self._platform
+        return new
 
     def platform(self, text: str) -> Optional[str]:
         """The platform this line hints at (first strong hint wins), or None."""

@@ -11,10 +11,10 @@ the final `Type: message` line). `TracebackTracker` follows that structure acros
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
 from analyzer.core.cache import compile_re, compile_regex
+from analyzer.core.records import dataclass, field
 
 # Anything before the TF prefix is tolerated (shell timestamps, "> " quoting, "[stderr]").
 # `source` can end at one place only (before the `:lineno]` that the first "]" closes), so its

@@ -18,8 +18,9 @@ import os
 import stat
 import sys
 import zlib
-from dataclasses import dataclass
 from typing import Iterable, Iterator, Optional, Protocol
+
+from analyzer.core.records import dataclass
 
 BLOCK = 1 << 20  # bytes read at a time
 MAX_LINE = 64 * 1024  # a longer line is cut to its head (still matched on it)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
 from .reader import Block
@@ -157,11 +158,11 @@ def _hyperscan_db(words: List[str]):
         return None
     from analyzer.core import cache as _cache
 
-    exprs = [re.escape(w.encode("utf-8")) for w in words] + list(SHAPE_PATTERNS)
-    flags = [hyperscan.HS_FLAG_CASELESS] * len(words) + [hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_MULTILINE] * len(
-        SHAPE_PATTERNS
-    )
-    key = _cache.digest(repr((getattr(hyperscan, "__version__", ""), exprs, flags)).encode()).hexdigest()
+    # the key names what the expressions below are made of (re.escape of each word: by Python's version),
+    # so that a start-up with the database cached does not escape ~1,000 words (~1 ms)
+    caseless, multiline = hyperscan.HS_FLAG_CASELESS, hyperscan.HS_FLAG_MULTILINE
+    made_of = (getattr(hyperscan, "__version__", ""), sys.version, words, SHAPE_PATTERNS, caseless, multiline)
+    key = _cache.digest(repr(made_of).encode()).hexdigest()
     blob = _cache.read_blob("hyperscan", key)
     if blob is not None:
         try:
@@ -170,6 +171,8 @@ def _hyperscan_db(words: List[str]):
             return db
         except Exception:  # a database from another Hyperscan build or CPU: compile afresh
             pass
+    exprs = [re.escape(w.encode("utf-8")) for w in words] + list(SHAPE_PATTERNS)
+    flags = [caseless] * len(words) + [caseless | multiline] * len(SHAPE_PATTERNS)
     db = hyperscan.Database()
     db.compile(expressions=exprs, ids=list(range(len(exprs))), flags=flags)
     try:

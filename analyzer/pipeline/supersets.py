@@ -12,10 +12,12 @@ atomic groups, possessive quantifiers, character codes) have no superset here (N
 from __future__ import annotations
 
 import re
+import sys
 from functools import cache
-from typing import List, Optional, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
-from analyzer.core.cache import compile_regex
+from analyzer.core.cache import REGEX_V0, Store, compile_regex
+from analyzer.kb.rules import required_literals
 
 _QUANT = re.compile(r"\{\d*(?:,\d*)?\}")
 _GROUP_NAME = re.compile(r"\(\?P?<(?![=!])[^>]*>")
@@ -33,11 +35,42 @@ def _class_end(source: str, i: int) -> Tuple[int, bool]:
     return j, negated
 
 
+def _store_key() -> str:
+    """The key of the supersets and literals kept between runs: the code that computes them (this
+    module, and kb/rules.py for required_literals) and Python's version (its regex parser)."""
+    from analyzer.core.cache import digest
+    from analyzer.kb import rules
+
+    h = digest(f"supersets python {sys.version}".encode())
+    for path in (__file__, rules.__file__):
+        with open(path, "rb") as f:
+            h.update(f.read())
+    return h.hexdigest()
+
+
+_derived = Store("supersets", _store_key)  # (kind, source) -> (result,): a first class build reads, not parses
+
+
+def _remembered(kind: str, source: str, compute: Callable[[str], Any]) -> Any:
+    """compute(source), from the disk cache when it was computed before (~50-300 us each: a small log's
+    first classes need ~100 of them)."""
+    got = _derived.get((kind, source))
+    if got is not None:
+        return got[0]
+    value = compute(source)
+    _derived.put((kind, source), (value,))
+    return value
+
+
 @cache
 def generalize(source: str) -> Optional[str]:
     """`source` itself when it treats all digits alike; else its digit-agnostic superset (literal
     digits -> \\d, `\\d` added to classes holding a digit); None when no safe superset is known
     (backreferences, negated classes or lookarounds with digits, escapes that may spell a digit)."""
+    return _remembered("generalize", source, _generalize)
+
+
+def _generalize(source: str) -> Optional[str]:
     out: List[str] = []
     i, n, changed = 0, len(source), False
     while i < n:
@@ -95,13 +128,11 @@ def _class_digits(body: str) -> Optional[int]:
 @cache
 def _class_admits(body: str, chars: str) -> Optional[int]:
     """How many of `chars` the character class `body` admits; None when it cannot be read."""
-    import regex
-
     if "[" in body[1:]:
         return None  # nested or POSIX classes: not read here
     try:
-        pattern = regex.compile(body, regex.V0)
-    except regex.error:
+        pattern = compile_regex(body, REGEX_V0)
+    except Exception:  # regex.error (the only error compiling a string raises)
         return None
     return sum(1 for d in chars if pattern.fullmatch(d))
 
@@ -122,6 +153,41 @@ def _agnostic(source: str) -> bool:
     return generalize(source) == source
 
 
+# regex's own syntax that the stdlib parser (required_literals) reads otherwise: fuzzy constraints,
+# branch reset, named lists, other versions and full case folding, reverse searches
+_NOT_STDLIB = re.compile(r"\{[^}]*[eisd][^}]*\}|\(\?\||\\L<|\(\?[a-zA-Z]*[Vfr]")
+
+
+@cache
+def _literals(source: str) -> Optional[Tuple[str, ...]]:
+    """Lower-case ASCII strings of which every match of `source` holds one, or None when not known."""
+    return _remembered("literals", source, _find_literals)
+
+
+def _find_literals(source: str) -> Optional[Tuple[str, ...]]:
+    if _NOT_STDLIB.search(source):
+        return None
+    found = required_literals(source, 1)
+    if not found or not all(s.isascii() for s in found):
+        return None
+    return tuple(found)
+
+
+def may_match(pattern, low: str, ascii_text: bool) -> bool:
+    """False when `pattern` (a compiled regex) cannot match an ASCII text whose lower-case form is
+    `low`: the text holds none of the literals that each of its matches holds (case-insensitively).
+    True when it may, or when that is not known (a non-ASCII text, whose case folding may differ)."""
+    if not ascii_text:
+        return True
+    found = _literals(pattern.pattern)
+    if found is None:
+        return True
+    for s in found:  # (a loop, not any() over a generator: this runs ~10 times per class built)
+        if s in low:
+            return True
+    return False
+
+
 _HEX_DIGITS = "0123456789abcdefABCDEF"
 _ANY_HEX = "[0-9a-fA-F]"
 _FLAGS = re.compile(r"\(\?[aiLmsux]+(?:-[imsx]+)?[:)]")
@@ -132,6 +198,10 @@ _SAFE_ESCAPES = set("wWsSbBAZntrfv")  # escapes that treat every hex digit alike
 def hex_superset(source: str) -> Optional[str]:
     """A superset of `source` that treats every hex digit (0-9, a-f, A-F) alike, on ASCII text;
     None when none is known here."""
+    return _remembered("hex", source, _hex_superset)
+
+
+def _hex_superset(source: str) -> Optional[str]:
     if "(?>" in source or re.search(r"(?<!\\)[*+?}]\+", source):
         return None  # atomic groups, possessive quantifiers: a wider class may make them fail
     out: List[str] = []
