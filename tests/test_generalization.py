@@ -198,3 +198,17 @@ def test_keras_exception_wrapper_line_is_not_a_second_unknown_error(tmp_path):
         "numerical value. You cannot convert it to a NumPy array.\n"))
     roots = [f["rule_id"] for f in rep["findings"] if f["root_cause"]]
     assert roots == ["deps-keras3-kerastensor"]
+
+
+def test_a_cut_ipython_traceback_is_judged_by_the_exception_its_header_announces(tmp_path):
+    """IPython names the exception on the header line: a cut traceback through object_detection that announces a
+    KeyError is not the Object Detection API's set-up family (import/attribute errors), and says what it was."""
+    body = (
+        "Cell In[1], line 47\n"
+        "---> 47 from object_detection.builders import model_builder\n"
+        "File ~/miniconda3/envs/jup/lib/python3.12/site-packages/object_detection/builders/model_builder.py:22\n"
+        "---> 22 from object_detection.builders import box_predictor_builder\n")
+    setup = _root(_report(tmp_path, "AttributeError                            Traceback (most recent call last)\n" + body))
+    assert setup["category"] == "odapi.setup"
+    other = _root(_report(tmp_path, "KeyError                                  Traceback (most recent call last)\n" + body, "key.log"))
+    assert other["rule_id"] == "unrecognized" and "KeyError" in other["title"]

@@ -468,7 +468,8 @@ def _path_glob(pattern: str) -> regex.Pattern:
 def traceback_matches(rule: Rule, tb) -> Optional[Any]:
     """The frame that tells the story when `tb` (a parse.Traceback) fits the rule's `traceback:`
     field, True when it fits and no frame is involved, None when it does not fit. A traceback cut
-    off before its exception line fits when its frames do (exception and message are not known)."""
+    off before its exception line fits when its frames do (its message is not known; its type only when
+    IPython's header announced it)."""
 
     spec = rule.traceback
     if not spec:
@@ -482,6 +483,8 @@ def traceback_matches(rule: Rule, tb) -> Optional[Any]:
             return None
     elif "message" in spec or not ({"frames", "raised_in", "importing"} & set(spec)):
         return None  # a cut-off traceback: its message is not known, and frames alone are not enough here
+    elif "exception" in spec and tb.exception_type and not any(glob_match(tb.exception_type, g) for g in spec["exception"]):
+        return None  # cut off, but IPython's header announced an exception type this rule is not about
     story = None
     if "importing" in spec:
         # the failure happened while importing the named code: from its first frame inward, every frame

@@ -448,7 +448,8 @@ class Analysis:
         self._unrecognized += 1
         hit = self.hits[key] = Hit(key, None, "unrecognized")
         hit.severity, hit.cut_off = "error", True
-        hit.title = f"{CUT_TRACEBACK_TITLE} (in {last.module_path.rsplit('/', 1)[-1]})"
+        what = f"{tb.announced_type}, " if tb.announced_type else ""
+        hit.title = f"{CUT_TRACEBACK_TITLE} ({what}in {last.module_path.rsplit('/', 1)[-1]})"
         hit.facts["raised_in"] = last.module_path
         if tb.user_frame:
             hit.facts["user_frame"] = tb.user_frame

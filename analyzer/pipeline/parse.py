@@ -236,6 +236,7 @@ class Traceback:
     frames: List[Frame] = field(default_factory=list)  # innermost last
     exception: Optional[Record] = None  # None: the log stops (or moves on) before the final line
     chained: bool = False  # raised while handling an earlier exception ("During handling of ...")
+    announced_type: Optional[str] = None  # IPython's header names the exception: "TypeError   Traceback (most ..."
 
     @property
     def user_frame(self) -> Optional[str]:
@@ -247,7 +248,8 @@ class Traceback:
 
     @property
     def exception_type(self) -> Optional[str]:
-        return self.exception.exc_type if self.exception is not None else None
+        """The final line's exception type, or, for a traceback cut before it, the one IPython's header announced."""
+        return self.exception.exc_type if self.exception is not None else self.announced_type
 
     @property
     def exception_message(self) -> str:
@@ -280,6 +282,9 @@ class TracebackTracker:
         if rec.kind == "tb_header":
             self.cut = self.flush()
             self.current = Traceback(rec.line, chained=self._chain_pending)
+            m = _ANNOUNCED.match(rec.message)
+            if m:
+                self.current.announced_type = m.group(1).rsplit(".", 1)[-1]
             self._chain_pending = False
             return None
         if rec.kind == "chain":
@@ -322,6 +327,8 @@ class TracebackTracker:
 
 
 _NODE_STACK = "defined at (most recent call last)"
+# IPython's header: the exception's type, then "Traceback (most recent call last)" on the same line
+_ANNOUNCED = compile_re(r"^([A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt))\s+Traceback \(most recent call last\)")
 # Frame lines: `File "x.py", line 3, in f` (CPython), `File ~/x.py:3, in f(a)` and
 # `File <ipython-input-2-..>:3` (IPython >= 8), `/path/x.py in f(a)` (older IPython/Jupyter).
 _IPY8_FRAME = compile_re(r"^\s*File (?P<file>[^\s\"][^,]*?):(?P<line>\d+)(?:, in (?P<func>.*))?\s*$")
