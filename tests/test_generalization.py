@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from conftest import tflog
 
 
@@ -164,7 +166,12 @@ def _hard_wrapped(text, width):
     )
 
 
-def test_a_log_pasted_from_a_fixed_width_console_is_read_as_its_whole_lines(tmp_path):
+@pytest.mark.parametrize("scanner", ["hyperscan", "re"])
+def test_a_log_pasted_from_a_fixed_width_console_is_read_as_its_whole_lines(tmp_path, scanner, monkeypatch):
+    """The same with either prefilter engine (the `re` fallback reports no keyword sets of its own)."""
+    if scanner == "hyperscan":
+        pytest.importorskip("hyperscan")
+    monkeypatch.setenv("TFLOG_SCANNER", scanner)
     tb = (
         "Traceback (most recent call last):\n"
         '  File "/home/u/miniconda3/lib/python3.7/site-packages/tensorflow_text/python/metrics/text_similarity_metric_ops.py", line 28, in <module>\n'

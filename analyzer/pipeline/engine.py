@@ -21,7 +21,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from functools import lru_cache
-from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from analyzer.core.cache import compile_re
 from analyzer.core.model import SEVERITY_ORDER, Evidence, Finding, InputInfo, Report, combine_reports
@@ -193,14 +193,12 @@ class Analysis:
         changed: List[str] = []
         for line_no, pieces in unwrap.wrapped_runs(block):
             joined = b"".join(pieces)
-            whole = next(iter(self.prefilter.candidates(Block(joined + b"\n", line_no))), None)
-            if whole is None or whole[2] is None:
-                continue
-            in_pieces: Set[str] = set()
-            for _, _, found in self.prefilter.candidates(Block(b"\n".join(pieces) + b"\n", line_no)):
-                in_pieces |= found or set()
-            if whole[2] - in_pieces:
-                key = self.feed_candidate(input_name, line_no, joined, whole[2])
+            # keywords by substring, the same with either scanner (the `re` one reports no keyword sets)
+            low = joined.decode("utf-8", "replace").lower()
+            found = {w for w in self.prefilter.words if w in low}
+            parts = [p.decode("utf-8", "replace").lower() for p in pieces]
+            if any(all(w not in p for p in parts) for w in found):
+                key = self.feed_candidate(input_name, line_no, joined, found)
                 if key:
                     changed.append(key)
         return changed
@@ -757,9 +755,8 @@ def rank(findings: List[Finding], kb: KnowledgeBase) -> List[Finding]:
     for u in order:
         if u.match != "unrecognized" or not u.evidence:
             continue
-        where = u.evidence[0]
-        # (on the same line: a hard-wrapped line's first piece, which the rule saw joined with the rest)
-        cause = next((c for c in causes if c.evidence[0].input == where.input and c.first_line <= where.line), None)
+        # (on the same line too: a hard-wrapped line's first piece, which the rule saw joined with the rest)
+        cause = _cause_before(causes, u.evidence[0], same_line=True)
         if cause is not None:
             parent[u.key] = cause
             cause.explains.append(u.key)
@@ -776,8 +773,7 @@ def rank(findings: List[Finding], kb: KnowledgeBase) -> List[Finding]:
     for u in order:
         if u.match != "unrecognized" or u.key in parent or not u.evidence or not _python_error(u):
             continue
-        where = u.evidence[0]
-        cause = next((c for c in conflicts if c.evidence[0].input == where.input and c.first_line < where.line), None)
+        cause = _cause_before(conflicts, u.evidence[0])
         if cause is not None:
             parent[u.key] = cause
             cause.explains.append(u.key)
@@ -802,6 +798,18 @@ def rank(findings: List[Finding], kb: KnowledgeBase) -> List[Finding]:
 
 
 DEPENDENCY_CONFLICT = "deps.version_conflict"
+
+
+def _cause_before(causes: List[Finding], where: Evidence, same_line: bool = False) -> Optional[Finding]:
+    """The first of `causes` (most important first) seen in the same input before `where`."""
+    return next(
+        (
+            c
+            for c in causes
+            if c.evidence[0].input == where.input and (c.first_line <= where.line if same_line else c.first_line < where.line)
+        ),
+        None,
+    )
 
 
 def _python_error(f: Finding) -> bool:
