@@ -117,6 +117,52 @@ def test_clean_removes_ansi_and_resolves_carriage_returns():
         "ModuleNotFoundError: No module named 'keras.legacy_tf_layers'"
 
 
+@pytest.mark.parametrize("prefix", [
+    "(pid=8524) ",  # Ray workers, e.g. rail-berkeley/softlearning#152
+    "(ray_execute_bundle pid=932030) ",  # ray-project/ray_beam_runner#60
+    "(Worker pid=5516, ip=10.155.172.21) ",  # intel/ipex-llm#9287
+    "(raylet) ",
+    "[1,3]<stderr>:",  # horovodrun / mpirun --tag-output
+    "trainer-1  | ",  # docker compose v2
+    "web_1      | ",  # docker-compose v1
+    "2024-01-18T14:46:06.5887830Z ",  # a GitHub Actions log
+    "2024-01-18T14:46:06.588783123Z ",  # docker logs -t, kubectl logs --timestamps
+    "[pod/train-0/tensorflow] ",  # kubectl logs --prefix
+    "> ",  # a Markdown reply quoting the log
+    "> > ",
+    "trainer-1  | 2024-01-18T14:46:06.588783123Z ",  # docker compose logs -t
+])
+def test_clean_removes_what_launchers_put_before_each_line(prefix):
+    assert clean((prefix + "Traceback (most recent call last):").encode()) == "Traceback (most recent call last):"
+    assert clean((prefix + "  File \"train.py\", line 3, in <module>\n").encode()) == '  File "train.py", line 3, in <module>'
+
+
+@pytest.mark.parametrize("line", [
+    ">>> import tensorflow as tf",  # a REPL prompt
+    "2024-01-18 14:46:06.588783: I tensorflow/core/platform/cpu_feature_guard.cc:182] This TensorFlow binary is optimized",
+    "|   0  NVIDIA GeForce RTX 3090    On   | 00000000:01:00.0  On |                  N/A |",  # nvidia-smi
+    "[2024-05-10 11:33:19,738] [INFO] loading",
+    "(base) user@host:~$ python train.py",
+    "Epoch 1/10",
+])
+def test_clean_keeps_lines_that_only_look_prefixed(line):
+    assert clean(line.encode()) == line
+
+
+@pytest.mark.parametrize("prefix", ["(pid=8524) ", "[1,0]<stderr>:", "trainer-1  | ", "2024-01-18T14:46:06.5887830Z ", "> "])
+def test_a_traceback_behind_a_launchers_prefix_gets_the_same_diagnosis(prefix):
+    """Ray workers, MPI ranks, compose services and CI runners print a traceback with their prefix on each line."""
+    from analyzer import analyze
+
+    from conftest import ROOT
+
+    log = (ROOT / "tests/fixtures/real_logs/first_sight_11/odapi-no-module-named-protos.log").read_text()
+    bare = [(f.rule_id, f.severity) for f in analyze(log).findings]
+    prefixed = "".join(prefix + line for line in log.splitlines(keepends=True))
+    assert bare and bare[0][1] != "info"
+    assert [(f.rule_id, f.severity) for f in analyze(prefixed).findings] == bare
+
+
 def test_interactive_session_exchanges_join_question_and_answer():
     assert repl_exchange(b">>> print(tf.test.is_built_with_cuda())", b"False") == b"tf.test.is_built_with_cuda() -> False"
     assert repl_exchange(b"In [3]: tf.__version__\r", b"Out[3]: '2.15.0'\r") == b"tf.__version__ -> Out[3]: '2.15.0'"

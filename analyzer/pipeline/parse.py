@@ -53,6 +53,21 @@ _VOLATILE_PREFIX = compile_re(
     r"|^(?P<level>[IWEF])\d{4} \d\d:\d\d:\d+\.\d{3,9}\s+\d+(?= \S+:\d+\] )"  # absl: keep the level
 )
 _LEVELS = {"DEBUG": "I", "INFO": "I", "WARNING": "W", "WARN": "W", "ERROR": "E", "CRITICAL": "F", "FATAL": "F"}
+# What a launcher or log collector puts before every line of a program's output, and a Markdown reply's
+# quote: a Ray worker's `(pid=8524) `, docker compose's `trainer-1  | `, mpirun's `[1,0]<stderr>:`, an
+# RFC 3339 time (CI runners, `docker logs -t`, `kubectl logs --timestamps`), kubectl's `[pod/x/y] `, `> `.
+# TF's C++ lines are read whatever precedes them (_TSL), but a traceback's structure and patterns anchored
+# at the line start are not, so clean() removes these. Every digit is matched by a digit class, so a
+# digit-blind class key (pipeline.classes) loses exactly as much as each of its lines.
+_LINE_PREFIX = compile_re(
+    r"(?:>(?: |$)"  # a Markdown quote ("> ", or ">" alone), never a REPL's ">>> "
+    r"|\[\d+,\d+\]<std(?:out|err)>:"  # mpirun --tag-output, horovodrun
+    r"|\((?:[\w.-]+ )?pid=\d+(?:, ip=[\d.]+)?\) |\(raylet(?:, ip=[\d.]+)?\) "  # a Ray worker, the raylet
+    r"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)? "  # RFC 3339
+    r"|[\w.-]+?[-_]\d+ +\| "  # docker compose: service-1 (v2) or service_1 (v1), padded
+    r"|\[pod/[^\]\s]+\] "  # kubectl logs --prefix
+    r")+"
+)
 _ANSI = compile_re(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[\]P^_][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 
 
@@ -76,7 +91,8 @@ class Record:
 
 def clean(raw: bytes) -> str:
     """Decode one raw line: UTF-8 with replacement, ANSI codes and NULs removed, `\\r` rewrites resolved,
-    typographic quotes made plain (rules quote messages with ASCII quotes)."""
+    a launcher's line prefix removed (_LINE_PREFIX), typographic quotes made plain (rules quote messages
+    with ASCII quotes)."""
     text = raw.decode("utf-8", "replace")
     if "\x1b" in text:
         text = _ANSI.sub("", text)
@@ -86,11 +102,16 @@ def clean(raw: bytes) -> str:
         text = parts[-1] if parts else ""
     if "\x00" in text:
         text = text.replace("\x00", "")
+    if text[:1] in _PREFIX_STARTS or text[10:11] == "T" or " | " in text[:48]:  # cheap tests first
+        m = _LINE_PREFIX.match(text)
+        if m is not None:
+            text = text[m.end() :]
     if not text.isascii():  # a log pasted through a word processor or a blog: its quotes made typographic
         text = text.translate(_TYPOGRAPHIC_QUOTES)
     return text
 
 
+_PREFIX_STARTS = frozenset(">[(")  # _LINE_PREFIX's first characters, but a time's (its "T") and docker compose's
 _TYPOGRAPHIC_QUOTES = str.maketrans(
     {"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"'}
 )
