@@ -247,3 +247,22 @@ ValueError: bad"""
     cut, whole = _tracebacks(text)
     assert cut.exception is None and cut.frames[0].module_path == "object_detection/builders/model_builder.py"
     assert whole.exception_type == "ValueError" and whole.user_frame == "train.py:3 in <module>"
+
+
+@pytest.mark.parametrize("line", [
+    "Segmentation fault (core dumped)",
+    "Process finished with exit code 139 (interrupted by signal 11: SIGSEGV)",  # PyCharm on Linux/macOS
+    "Process finished with exit code -1073741819 (0xC0000005)",  # PyCharm on Windows: an access violation
+    "Process finished with exit code -1073740791 (0xC0000409)",  # a stack buffer overrun
+])
+def test_a_crashed_process_is_an_error_even_when_no_rule_knows_why(line):
+    from analyzer import analyze
+
+    assert parse_line(1, line).kind == "signal"
+    errors = [f for f in analyze(line + "\n").findings if f.severity == "error"]
+    assert errors, f"no error for {line!r}"
+
+
+@pytest.mark.parametrize("line", ["Process finished with exit code 0", "Process finished with exit code 1"])
+def test_an_ordinary_exit_code_is_no_crash(line):
+    assert parse_line(1, line).kind != "signal"

@@ -35,6 +35,8 @@ GENERIC = (
     "illegal instruction",
     "core dumped",
     "terminate called",
+    "interrupted by signal",
+    "exit code -",
     "cannot",
     "could not",
     "couldn't",
