@@ -36,6 +36,7 @@ GENERIC = (
     "core dumped",
     "terminate called",
     "interrupted by signal",
+    "appears to have died",
     "exit code -",
     "cannot",
     "could not",
