@@ -266,3 +266,15 @@ def test_a_crashed_process_is_an_error_even_when_no_rule_knows_why(line):
 @pytest.mark.parametrize("line", ["Process finished with exit code 0", "Process finished with exit code 1"])
 def test_an_ordinary_exit_code_is_no_crash(line):
     assert parse_line(1, line).kind != "signal"
+
+
+@pytest.mark.parametrize("line", [
+    "error: externally-managed-environment",  # pip on a distribution's Python (PEP 668)
+    "error: subprocess-exited-with-error",  # pip building a package from source
+    "error: Microsoft Visual C++ 14.0 or greater is required. Get it with \"Microsoft C++ Build Tools\"",  # setuptools
+])
+def test_pips_own_error_lines_are_errors_not_silence(line):
+    from analyzer import analyze
+
+    assert parse_line(1, line).level == "E"
+    assert [f for f in analyze(line + "\n").findings if f.severity != "info"], f"nothing said about {line!r}"

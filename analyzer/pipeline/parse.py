@@ -217,6 +217,8 @@ def classify(text: str) -> Fields:
         return m.group("msg").strip(), _LEVELS[m.group("level")], m.group("logger"), "log", None
     if _FATAL_SIGNAL.search(body):
         return body, "F", None, "signal", None
+    if body.startswith("error: ") and len(body) > 8:  # pip's and setuptools' own errors: "error: externally-managed-environment"
+        return body[7:], "E", None, "log", None
     return body, None, None, "text", None
 
 
