@@ -48,6 +48,7 @@ _FATAL_SIGNAL = compile_re(
     r"terminate called after throwing|Fatal Python error|core dumped|"
     r"interrupted by signal \d+: SIG[A-Z]+|"  # an IDE's "Process finished with exit code 139 (interrupted by signal 11: SIGSEGV)"
     r"Windows fatal exception: |appears to have died|^LLVM ERROR: |"  # faulthandler, Jupyter's dead kernel, LLVM's abort
+    r"Kernel crashed while executing code|session crashed for an unknown reason|"  # VS Code's notebooks, Colab
     r"exit code -\d+ \(0x[Cc]0{3}\w{4}\)"  # Windows: a process ended by an NTSTATUS error (0xC0000005 access violation, ...)
 )
 # The parts of a log prefix that change on every line (date, time, absl thread id), for line_key.

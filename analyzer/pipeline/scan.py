@@ -37,6 +37,8 @@ GENERIC = (
     "terminate called",
     "interrupted by signal",
     "appears to have died",
+    "kernel crashed",
+    "session crashed",
     "exit code -",
     "cannot",
     "could not",
