@@ -219,3 +219,17 @@ def test_a_cut_ipython_traceback_is_judged_by_the_exception_its_header_announces
     assert setup["category"] == "odapi.setup"
     other = _root(_report(tmp_path, "KeyError                                  Traceback (most recent call last)\n" + body, "key.log"))
     assert other["rule_id"] == "unrecognized" and "KeyError" in other["title"]
+
+
+def test_a_family_guess_names_what_its_cue_names(tmp_path):
+    """gensim on SciPy 1.13 (https://github.com/urchade/GLiNER/issues/62): the guess says which package and name."""
+    rep = _report(tmp_path, (
+        "Traceback (most recent call last):\n"
+        '  File "C:\\Users\\cheta\\.conda\\envs\\langchain\\Lib\\site-packages\\gensim\\matutils.py", line 20, in <module>\n'
+        "    from scipy.linalg import get_blas_funcs, triu\n"
+        "ImportError: cannot import name 'triu' from 'scipy.linalg' "
+        "(c:\\Users\\cheta\\.conda\\envs\\langchain\\Lib\\site-packages\\scipy\\linalg\\__init__.py)\n"))
+    root = _root(rep)
+    assert (root["category"], root["match"]) == ("deps.version_conflict", "family")
+    assert root["facts"]["missing_name"] == "triu" and root["facts"]["package"] == "scipy"
+    assert "`scipy.linalg`" in root["explanation"] and any("scipy" in fix and "triu" in fix for fix in root["fixes"])

@@ -391,10 +391,12 @@ class Analysis:
             matched, tb_key = self._traceback_hit(input_name, tb, rec, family=True)
             if matched:
                 return tb_key
-        rule, _ = self.kb.match_family(rec.message, text)
+        rule, m = self.kb.match_family(rec.message, text)
         if rule is not None:
             hit = self._hit(rule.id, rule, "family")
             hit.severity = _error_severity(rec, rule.severity)
+            for k, v in normalise_finding_facts(m.groupdict()).items():  # what the family's cue names
+                hit.facts.setdefault(k, v)
             return self._record(hit, input_name, rec)
         return self._unrecognized_hit(input_name, rec, tb)
 
