@@ -229,6 +229,15 @@ def test_versions_from_install_trees_tuple_prints_and_metal():
     # the release a pip command installs, extras and nightlies too
     ("pip install tf-nightly[and-cuda]==2.15.0.dev20231002", "tf_version", "2.15.0.dev20231002"),
     ("pip install tensorflow[and-cuda]==2.17.0", "tf_version", "2.17.0"),
+    # XLA's convolution autotuner names the machine it ran on (a TF 2.15 notebook on Kaggle)
+    ("2024-03-05 08:33:35.023738: E external/local_xla/xla/service/gpu/conv_algorithm_picker.cc:270] Device: Tesla P100-PCIE-16GB",
+     "gpu_name", "Tesla P100-PCIE-16GB"),
+    ("2024-03-05 08:33:35.023753: E external/local_xla/xla/service/gpu/conv_algorithm_picker.cc:271] Platform: Compute Capability 6.0",
+     "compute_capability", "6.0"),
+    ("2024-03-05 08:33:35.023769: E external/local_xla/xla/service/gpu/conv_algorithm_picker.cc:272] Driver: 12020 (535.129.3)",
+     "driver_version", "535.129.3"),
+    # DeepFaceLab's GPU chooser
+    ("  [0] : NVIDIA GeForce GTX 1650", "gpu_name", "NVIDIA GeForce GTX 1650"),
 ])
 def test_facts_from_lines_of_other_programs(line, fact, want):
     assert analyze(line + "\n").facts.get(fact) == want

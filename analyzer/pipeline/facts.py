@@ -237,6 +237,16 @@ PATTERNS: List[FactPattern] = [
     _p(r"(?i)compute capability:? (?P<compute_capability>\d+\.\d+)", 20, "compute capability"),
     # TF 1.x's device properties when the GPU's name ended the line before: "major: 5 minor: 2 memoryClockRate (GHz) 1.2025"
     _p(r"^major: (?P<_cc_major>\d+) minor: (?P<_cc_minor>\d+) memoryClockRate", 20, "memoryclockrate"),
+    # XLA's convolution autotuner reporting the machine it ran on (conv_algorithm_picker.cc, E level)
+    _p(r"conv_algorithm_picker\.cc:\d+\] Device: (?P<gpu_name>.+?)\s*$", 12, "conv_algorithm_picker"),
+    _p(
+        r"conv_algorithm_picker\.cc:\d+\] Platform: Compute Capability (?P<compute_capability>\d+\.\d+)",
+        12,
+        "conv_algorithm_picker",
+    ),
+    _p(r"conv_algorithm_picker\.cc:\d+\] Driver: \d+ \((?P<driver_version>\d+\.\d+(?:\.\d+)?)\)", 12, "conv_algorithm_picker"),
+    # DeepFaceLab's device chooser: "  [0] : NVIDIA GeForce GTX 1650"
+    _p(r"^\s*\[\d+\] : (?P<gpu_name>(?:NVIDIA |GeForce |Tesla |Quadro |TITAN |RTX )[^|\[\]]+?)\s*$", 14, "nvidia", "geforce"),
     # tensorflow-metal (Apple silicon): "Metal device set to: Apple M1"
     _p(r"^Metal device set to: (?P<gpu_name>.+)$", 10, "metal device set to"),
     # the GPU's own architecture, named by XLA's LLVM backend or ptxas when they compile for it:
