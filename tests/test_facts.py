@@ -238,6 +238,9 @@ def test_versions_from_install_trees_tuple_prints_and_metal():
      "driver_version", "535.129.3"),
     # DeepFaceLab's GPU chooser
     ("  [0] : NVIDIA GeForce GTX 1650", "gpu_name", "NVIDIA GeForce GTX 1650"),
+    # `nvidia-smi -L`, and an environment summary of a Colab run
+    ("GPU 0: Tesla T4 (UUID: GPU-1b2c3d4e-5f60-7a8b-9c0d-e1f2a3b4c5d6)", "gpu_name", "Tesla T4"),
+    ("tensorflow  : 2.8.2+zzzcolab20220929150707", "tf_version", "2.8.2+zzzcolab20220929150707"),
 ])
 def test_facts_from_lines_of_other_programs(line, fact, want):
     assert analyze(line + "\n").facts.get(fact) == want

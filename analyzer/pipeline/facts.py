@@ -152,7 +152,7 @@ PATTERNS: List[FactPattern] = [
     _p(r"TensorFlow you are currently using is (?P<tf_version>" + _TF + ")", 10, "currently using is"),
     _p(
         # pip's "requirement tensorflow==2.13.0" is the release asked for: LineFacts ranks it as WANTED_RANK
-        r"(?i)\b(?:tensorflow|tf)(?:[-_](?:gpu|nightly))?(?:\[[\w,-]+\])?(?:==|-|:\s*|\s+)v?(?P<tf_version>\d+\.\d+\.\d+(?:[-_.]?(?:rc|dev|post)\d*)*(?:\+[\w.]+)?)\b",
+        r"(?i)\b(?:tensorflow|tf)(?:[-_](?:gpu|nightly))?(?:\[[\w,-]+\])?(?:==|-|\s*:\s*|\s+)v?(?P<tf_version>\d+\.\d+\.\d+(?:[-_.]?(?:rc|dev|post)\d*)*(?:\+[\w.]+)?)\b",
         20,
         "tensorflow",
         "tf ",
@@ -245,6 +245,15 @@ PATTERNS: List[FactPattern] = [
         "conv_algorithm_picker",
     ),
     _p(r"conv_algorithm_picker\.cc:\d+\] Driver: \d+ \((?P<driver_version>\d+\.\d+(?:\.\d+)?)\)", 12, "conv_algorithm_picker"),
+    # `nvidia-smi -L` ("GPU 0: Tesla T4 (UUID: GPU-...)") and environment summaries ("GPU: Tesla T4")
+    _p(
+        r"^GPU(?: \d+)?: (?P<gpu_name>(?:NVIDIA |GeForce |Tesla |Quadro |TITAN |RTX |A\d|H\d|L\d)[^(]*?)\s*(?:\(UUID: [^)]*\))?\s*$",
+        14,
+        "nvidia",
+        "geforce",
+        "tesla",
+        "quadro",
+    ),
     # DeepFaceLab's device chooser: "  [0] : NVIDIA GeForce GTX 1650"
     _p(r"^\s*\[\d+\] : (?P<gpu_name>(?:NVIDIA |GeForce |Tesla |Quadro |TITAN |RTX )[^|\[\]]+?)\s*$", 14, "nvidia", "geforce"),
     # tensorflow-metal (Apple silicon): "Metal device set to: Apple M1"
