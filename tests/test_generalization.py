@@ -233,3 +233,19 @@ def test_a_family_guess_names_what_its_cue_names(tmp_path):
     assert (root["category"], root["match"]) == ("deps.version_conflict", "family")
     assert root["facts"]["missing_name"] == "triu" and root["facts"]["package"] == "scipy"
     assert "`scipy.linalg`" in root["explanation"] and any("scipy" in fix and "triu" in fix for fix in root["fixes"])
+
+
+def test_a_paste_cut_mid_line_is_read_as_the_message_it_began(tmp_path):
+    """The official GPU image's log as an issue excerpt shows it (tensorflow/tensorflow#62412): its last line stops mid-word."""
+    head = (
+        "E0000 00:00:1745040030.652070    1012 cuda_dnn.cc:8579] Unable to register cuDNN factory: Attempting to "
+        "register factory for plugin cuDNN when one has already been registered\n"
+    )
+    cut = "W0000 00:00:1745040002.716147     960 gpu_device.cc:2341] Cannot dlopen some GPU li"
+    root = _root(_report(tmp_path, head + cut))
+    assert (root["rule_id"], root["match"]) == ("linkage-cannot-dlopen-gpu-libraries", "fuzzy")
+    assert root["evidence"][0]["line"] == 2
+    # the same words inside the log are no cut line; a fragment too short to say stays unread
+    assert not [f for f in _report(tmp_path, cut + "\n" + head, "mid.log")["findings"] if f["severity"] != "info"]
+    short = "W0000 00:00:1745040002.716147     960 gpu_device.cc:2341] Cannot dlopen so"
+    assert not [f for f in _report(tmp_path, head + short, "short.log")["findings"] if f["severity"] != "info"]

@@ -33,7 +33,7 @@ from analyzer.kb.packages import package_conflicts, parse_packages
 from analyzer.kb.rules import KnowledgeBase, Rule, traceback_matches
 from analyzer.kb.rules import mask_cached as mask
 
-from . import bulk, unwrap
+from . import bulk, truncated, unwrap
 from . import classes as line_classes
 from .facts import KEYWORDS as FACT_KEYWORDS
 from .facts import REPORT_FACTS, FactCollector, LineFacts, gpu_shown, merge_facts, normalise_finding_facts, provenance
@@ -49,6 +49,7 @@ from .parse import (
     clean,
     line_key,
     node_name,
+    parse_line,
     repl_exchange,
 )
 from .progress import BinCollector, LossCollector
@@ -130,6 +131,7 @@ class Analysis:
         self._last_hit: Optional[Tuple[Hit, int]] = None
         self._unrecognized = 0
         self._judged: set = set()  # cut-off tracebacks already matched: (input, header line)
+        self._tails: Dict[str, Tuple[int, bytes]] = {}  # each small input's last line (number, bytes)
         self._input_name = ""
         self.progress = LossCollector() if pictures else None
         self.bins = BinCollector() if pictures else None
@@ -154,6 +156,8 @@ class Analysis:
         """Analyse the candidate lines of a block; returns keys of hits that changed."""
         info.bytes += len(block.data)
         info.lines = block.first_line - 1 + block.line_count()
+        if info.bytes <= truncated.MAX_BYTES:  # a paste may stop mid-line: see _judge_cut_lines
+            self._tails[info.name] = (info.lines, truncated.last_line(block.data))
         if self.progress is not None and self.bins is not None:
             self.progress.feed(info.name, block.data, block.first_line, block.newline)
             self.bins.feed(block.data)
@@ -505,6 +509,7 @@ class Analysis:
 
     def report(self) -> Report:
         self._judge_pending()
+        self._judge_cut_lines()
         facts = dict(self.facts.values)
         # Facts a rule captured (e.g. cuDNN versions from the mismatch line) fill gaps in the report's.
         for hit in sorted(self.hits.values(), key=lambda h: -(h.rule.priority if h.rule else 0)):
@@ -537,6 +542,20 @@ class Analysis:
             report.loss = self.progress.points()
             report.bfc_bins = list(self.bins.bins)
         return report
+
+    def _judge_cut_lines(self) -> None:
+        """A small input's last line that no rule matched, read as the start of a rule's example
+        message (pipeline.truncated): a paste that stopped mid-line."""
+        for name, (line_no, raw) in self._tails.items():
+            text = clean(raw)
+            if not text.strip() or self.kb.match(classify(text)[0])[0] is not None or self.kb.match(text)[0] is not None:
+                continue
+            rule = truncated.completion(self.kb, raw)
+            if rule is not None:
+                hit = self._hit(rule.id, rule, "fuzzy")
+                hit.score = max(hit.score or 0, truncated.SCORE)
+                self._record(hit, name, parse_line(line_no, text))
+        self._tails.clear()
 
     def _present(self, facts: Dict[str, object]) -> Dict[str, Hit]:
         """Hits whose `when` holds, judged against all hits (so conditions can see each other)."""
