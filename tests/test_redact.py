@@ -160,3 +160,10 @@ def test_check_redact_keeps_paths(tmp_path):
     p = tflog("check", "--redact", "--fail-on", "never", log)
     out = p.stdout.decode()
     assert str(log) in out and "hunter2" not in out, out
+
+
+def test_a_random_token_is_masked_but_a_camelcase_name_is_not():
+    # a C++ kernel name in TF's launch error (a batch-13 log), and a made-up token of the same length
+    assert redact_text("GpuLaunchKernel( SwapDimension1And2InTensor3UsingTiles<T, kNumThreads>") == \
+        "GpuLaunchKernel( SwapDimension1And2InTensor3UsingTiles<T, kNumThreads>"
+    assert "Xq7Lm2Pz9Kd4Rt8Wv1Bn6Hc3Fg5Js0YaUeOiQw" not in redact_text("key Xq7Lm2Pz9Kd4Rt8Wv1Bn6Hc3Fg5Js0YaUeOiQw")

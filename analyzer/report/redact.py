@@ -124,7 +124,12 @@ def _base64(m: re.Match[str]) -> str:
     if "/" in s and max(len(p) for p in s.split("/")) < 24:
         return s  # a path such as tensorflow/core/kernels/... not a secret
     kinds = sum((any(c.islower() for c in s), any(c.isupper() for c in s), any(c.isdigit() for c in s)))
+    if kinds == 3 and sum(map(len, _WORDLIKE.findall(s))) >= len(s) / 2:
+        return s  # a CamelCase name made of words ("SwapDimension1And2InTensor3UsingTiles"), not random
     return "<secret>" if kinds == 3 else s
+
+
+_WORDLIKE = re.compile(r"[a-z]{3,}")  # runs of 3+ lower-case letters: most of a name's length, little of a token's
 
 
 def redact_text(text: str) -> str:
