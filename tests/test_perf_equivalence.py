@@ -182,6 +182,62 @@ def test_bulk_path_changes_nothing(logs, shape_logs, monkeypatch, share):
         assert analyse(warm, p) == plain, p.name
 
 
+# Where the line-level Hyperscan database (scan.Prefilter.candidates(keywords=False)) must give the
+# keyword database's lines: shape matches that take their line end (a version alone on a line before
+# blank ones: the keyword database's scan yields such a line twice), keywords at a line's end and
+# start, lines of nothing but a shape match, empty lines, CRLF.
+LINE_DB_EDGES = (
+    b"2.3.0\n\n\n  2.15.0  \n  \ncuda\n\nv2.4.1 cuda 11.0.2\n\n\n"
+    b"E0000 00:00:1.0 1 x.cc:1] boom\nerror\n\nno keyword here\nfoo cudnn\r\nIn [3]: x\n>>> y\n"
+    b"Version: 2.3.0\n0.1.2  3.4.5\n\n"
+)
+
+
+@pytest.mark.skipif(not HAVE_HS, reason="hyperscan not installed")
+def test_line_database_gives_the_keyword_databases_lines(logs, shape_logs, tmp_path):
+    """Prefilter._lines_once (one report per line, keywords looked up on demand) against _lines_hs
+    (a report per keyword): the same lines, numbers and keywords, and the same line counts."""
+    from analyzer.pipeline import scan
+
+    pf = engine._prefilter_for(load_rules())
+    db = scan._hyperscan_db(pf.words, lines=True)
+    edges = tmp_path / "edges.log"
+    edges.write_bytes(LINE_DB_EDGES * 3)
+    for p in logs + shape_logs + [edges]:
+        data = p.read_bytes()
+        splitter = LineSplitter(p.name)
+        blocks = [b for i in range(0, len(data), 1 << 16) for b in splitter.feed(data[i : i + (1 << 16)])]
+        for block in blocks + list(splitter.finish()):
+            if block.newline != b"\n":
+                continue
+            want = list(pf._lines_hs(Block(block.data, block.first_line, block.newline), pf._hs))
+            one = Block(block.data, block.first_line, block.newline)
+            got = [(n, raw, pf.keywords_in(raw) if f is scan.LATER else f) for n, raw, f in pf._lines_once(one, db)]
+            assert got == want, p.name
+            assert one.lines == block.data.count(b"\n"), p.name
+    twice = [n for n, _, _ in pf._lines_hs(Block(LINE_DB_EDGES, 1), pf._hs)]
+    assert len(twice) > len(set(twice)), "no line yielded twice: the edge case is gone"
+
+
+@pytest.mark.skipif(not HAVE_HS, reason="hyperscan not installed")
+@pytest.mark.parametrize("least", [0, 1 << 40])
+def test_line_database_changes_nothing(logs, shape_logs, monkeypatch, least, tmp_path):
+    """Reports with the line-level database on every block (least 0) and on none, against the plain
+    path with the keyword database only."""
+    from analyzer.pipeline import scan
+
+    edges = tmp_path / "edges.log"
+    edges.write_bytes(LINE_DB_EDGES * 3)
+    monkeypatch.setattr(scan, "LINE_DB_MIN", 1 << 40)
+    plains = {p: analyse(load_rules(), p, classes=False) for p in logs + shape_logs + [edges]}
+    monkeypatch.setattr(scan, "LINE_DB_MIN", least)
+    warm = load_rules()
+    for p, plain in plains.items():
+        assert analyse(load_rules(), p, classes=False) == plain, p.name
+        assert analyse(load_rules(), p) == plain, p.name
+        assert analyse(warm, p) == plain, p.name
+
+
 @pytest.mark.parametrize("size", [40, 400])
 def test_a_full_class_table_changes_nothing(shape_logs, monkeypatch, size):
     """A class table that fills up (classes.make_room drops the NOT_CANDIDATE marks, or empties it)

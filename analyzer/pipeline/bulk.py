@@ -102,6 +102,8 @@ def feed(analysis: Any, info: Any, block: Block, kb_prefilter: Any) -> List[str]
     data, nl = block.data, block.newline
     keys = data.translate(line_classes.DIGITS).split(nl)  # a key is as long as its line
     keys.pop()  # a block ends with a line end
+    if block.lines < 0:
+        block.lines = len(keys)
     classes = list(map(analysis.kb.line_classes.get, keys))
     settled, first, step = analysis._settled, block.first_line, len(nl)
     key_of = dict(zip(classes, keys))

@@ -53,7 +53,7 @@ from .parse import (
 )
 from .progress import BinCollector, LossCollector
 from .reader import Block, LineSplitter, Source, open_source, read_blocks
-from .scan import Prefilter
+from .scan import LATER, Prefilter
 from .templates import render_template
 
 MAX_EVIDENCE = 5  # distinct evidence lines kept per finding
@@ -153,18 +153,20 @@ class Analysis:
     def feed_block(self, info: InputInfo, block: Block) -> List[str]:
         """Analyse the candidate lines of a block; returns keys of hits that changed."""
         info.bytes += len(block.data)
-        info.lines = block.first_line - 1 + block.line_count()
         if self.progress is not None and self.bins is not None:
             self.progress.feed(info.name, block.data, block.first_line, block.newline)
             self.bins.feed(block.data)
         kb_prefilter = _prefilter_for(self.kb)
         if bulk.usable(self, block, kb_prefilter):
-            return bulk.feed(self, info, block, kb_prefilter) + self.feed_unwrapped(info.name, block)
+            hits = bulk.feed(self, info, block, kb_prefilter)
+            info.lines = block.first_line - 1 + block.line_count()
+            return hits + self.feed_unwrapped(info.name, block)
         changed: List[str] = []
         prompt_at = fast = 0
         known = self.kb.line_classes if self.line_classes else {}
         digits, max_len, settled = line_classes.DIGITS, line_classes.MAX_LEN, self._settled
-        for line_no, raw, found in self.prefilter.candidates(block):
+        prefilter = self.prefilter
+        for line_no, raw, found in prefilter.candidates(block, keywords=False):
             if len(raw) <= max_len:
                 cls = known.get(raw.translate(digits))
                 if cls is not None:
@@ -177,6 +179,8 @@ class Analysis:
                         self._count(done, line_no)
                         fast += 1
                         continue
+            if found is LATER:
+                found = prefilter.keywords_in(raw)
             key = self.feed_candidate(info.name, line_no, raw, found)
             if key:
                 changed.append(key)
@@ -184,6 +188,7 @@ class Analysis:
                 prompt_at, key = self.feed_answer(info.name, block, line_no, raw, prompt_at)
                 if key:
                     changed.append(key)
+        info.lines = block.first_line - 1 + block.line_count()  # (after the prefilter: it counts them)
         self.fast_share = fast / max(block.line_count(), 1)
         return changed + self.feed_unwrapped(info.name, block)
 
