@@ -943,3 +943,22 @@ def test_fact_keywords_from_the_prefilter_are_the_searched_ones():
                 searched = zeroed.search(low) is not None
                 entry = decided.get(i)
                 assert (entry is not None and (entry[2] is None or entry[2].search(low) is not None)) == searched, (i, line)
+
+
+def test_mask_skips_only_substitutions_that_change_nothing(logs, shape_logs):
+    """normalize.mask skips a substitution whose required strings are absent: the same templates as
+    every substitution in turn, on every line of the logs and on random strings of the bytes that matter."""
+    from analyzer.core.normalize import _MASKS, mask
+
+    def every_step(text: str) -> str:
+        for pattern, repl, _ in _MASKS:
+            text = pattern.sub(repl, text)
+        return text.strip()
+
+    rng = random.Random(5)
+    alphabet = "ab0x9F-:/\\[]'\" \t.,T12345c:D\u00e9\u2009"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(20000)]
+    for p in logs + shape_logs:
+        texts += p.read_text("utf-8", "replace").splitlines()[:3000]
+    for t in texts:
+        assert mask(t) == every_step(t), t
