@@ -194,13 +194,16 @@ LINE_DB_EDGES = (
 
 
 @pytest.mark.skipif(not HAVE_HS, reason="hyperscan not installed")
-def test_line_database_gives_the_keyword_databases_lines(logs, shape_logs, tmp_path):
+def test_line_database_gives_the_keyword_databases_lines(logs, shape_logs, tmp_path, monkeypatch):
     """Prefilter._lines_once (one report per line, keywords looked up on demand) against _lines_hs
     (a report per keyword): the same lines, numbers and keywords, and the same line counts."""
     from analyzer.pipeline import scan
 
+    monkeypatch.delenv("TFLOG_NO_CACHE", raising=False)
+    monkeypatch.setenv("TFLOG_CACHE_DIR", str(tmp_path / "cache"))  # the line-level database is made where a cache keeps it
     pf = engine._prefilter_for(load_rules())
     db = scan._hyperscan_db(pf.words, lines=True)
+    assert db is not None
     edges = tmp_path / "edges.log"
     edges.write_bytes(LINE_DB_EDGES * 3)
     for p in logs + shape_logs + [edges]:
@@ -226,6 +229,8 @@ def test_line_database_changes_nothing(logs, shape_logs, monkeypatch, least, tmp
     path with the keyword database only."""
     from analyzer.pipeline import scan
 
+    monkeypatch.delenv("TFLOG_NO_CACHE", raising=False)
+    monkeypatch.setenv("TFLOG_CACHE_DIR", str(tmp_path / "cache"))
     edges = tmp_path / "edges.log"
     edges.write_bytes(LINE_DB_EDGES * 3)
     monkeypatch.setattr(scan, "LINE_DB_MIN", 1 << 40)
@@ -236,6 +241,15 @@ def test_line_database_changes_nothing(logs, shape_logs, monkeypatch, least, tmp
         assert analyse(load_rules(), p, classes=False) == plain, p.name
         assert analyse(load_rules(), p) == plain, p.name
         assert analyse(warm, p) == plain, p.name
+    assert bool(engine._prefilter_for(warm)._hs_lines) == (least == 0)
+
+
+def test_no_line_database_without_a_cache(monkeypatch):
+    """Without a disk cache the line-level database is not made (~0.4 s to compile on every run)."""
+    from analyzer.pipeline import scan
+
+    monkeypatch.setenv("TFLOG_NO_CACHE", "1")
+    assert scan._hyperscan_db(["cuda"], lines=True) is None
 
 
 @pytest.mark.parametrize("size", [40, 400])
