@@ -236,6 +236,7 @@ def test_line_database_changes_nothing(logs, shape_logs, monkeypatch, least, tmp
     monkeypatch.setattr(scan, "LINE_DB_MIN", 1 << 40)
     plains = {p: analyse(load_rules(), p, classes=False) for p in logs + shape_logs + [edges]}
     monkeypatch.setattr(scan, "LINE_DB_MIN", least)
+    monkeypatch.setattr(engine, "LATER_SHARE", 1.0)  # every block's candidates without their keywords
     warm = load_rules()
     for p, plain in plains.items():
         assert analyse(load_rules(), p, classes=False) == plain, p.name

@@ -137,6 +137,7 @@ class Analysis:
         self.line_classes = line_classes.enabled()  # lines equal up to their digits decided once
         self._settled: Dict[Any, Tuple[Optional[Hit], Optional[Evidence], Optional[float]]] = {}  # see _settle
         self.fast_share = 0.0  # share of the last block's lines that were quiet or settled (pipeline.bulk)
+        self.slow_share = 1.0  # share of the last block's candidates that were not: they need their keywords
 
     # --- feeding ----------------------------------------------------------------------------
 
@@ -162,11 +163,12 @@ class Analysis:
             info.lines = block.first_line - 1 + block.line_count()
             return hits + self.feed_unwrapped(info.name, block)
         changed: List[str] = []
-        prompt_at = fast = 0
+        prompt_at = fast = picked = 0
         known = self.kb.line_classes if self.line_classes else {}
         digits, max_len, settled = line_classes.DIGITS, line_classes.MAX_LEN, self._settled
         prefilter = self.prefilter
-        for line_no, raw, found in prefilter.candidates(block, keywords=False):
+        for line_no, raw, found in prefilter.candidates(block, keywords=self.slow_share > LATER_SHARE):
+            picked += 1
             if len(raw) <= max_len:
                 cls = known.get(raw.translate(digits))
                 if cls is not None:
@@ -190,6 +192,7 @@ class Analysis:
                     changed.append(key)
         info.lines = block.first_line - 1 + block.line_count()  # (after the prefilter: it counts them)
         self.fast_share = fast / max(block.line_count(), 1)
+        self.slow_share = (picked - fast) / max(picked, 1)
         return changed + self.feed_unwrapped(info.name, block)
 
     def feed_unwrapped(self, input_name: str, block: Block) -> List[str]:
@@ -820,6 +823,12 @@ def _cause_before(causes: List[Finding], where: Evidence, same_line: bool = Fals
 def _python_error(f: Finding) -> bool:
     """Is this unrecognized finding a Python exception or a traceback cut before its exception line?"""
     return f.title.startswith((UNKNOWN_EXCEPTION_TITLE, CUT_TRACEBACK_TITLE))
+
+
+# A block's candidates come without their keywords (scan.Prefilter.candidates) when at most this share of the
+# last block's needed them: each is then looked up on its own (~3 us), where a scan that names them costs a
+# Python step per keyword in every candidate line.
+LATER_SHARE = 0.25
 
 
 # --- convenience --------------------------------------------------------------------------------
