@@ -9,6 +9,10 @@ interesting lines, not with the size of the log.
 Two engines, same answers (a test compares them): Hyperscan, a SIMD multi-pattern
 matcher, where its wheel is installed; otherwise Python's `re` over a trie-shaped
 pattern (shared prefixes merged, so the regex engine follows one branch per byte).
+Hyperscan has two databases: one reports each keyword (the lines come with their
+keywords), the other each candidate line once (for big blocks whose lines mostly need
+no keywords: the engine looks them up for the few that do). The scan counts the
+block's lines on its way (Block.lines), so the reader does not.
 """
 
 from __future__ import annotations
