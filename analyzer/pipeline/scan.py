@@ -114,7 +114,7 @@ class Prefilter:
 
         `keywords=False`: the caller may not need every line's keywords; a line's third item may then
         be LATER, and `keywords_in(raw)` gives them. On a big block Hyperscan then scans with one
-        database that reports a line once (_lines_db), not once per keyword in it: a training log's
+        database that reports a line once (_lines_once), not once per keyword in it: a training log's
         TF lines hold several keywords each, and each report costs a Python step."""
         if self._hs is None:
             return self._lines_re(block)
