@@ -13,7 +13,9 @@ interleaved so that all see the same background load, the median wall time of:
 - the same with `--jobs 1` (one process), with its peak RSS and cost per log line;
 - the same with `--jobs 1` and `TFLOG_SCANNER=re` (no Hyperscan: the fallback);
 - the same with `--jobs 1` and `TFLOG_LINE_CLASSES=0` (the plain path, line by line).
-Ratios are medians of per-round ratios (tflog MB/s over grep MB/s, same round). It replaces the
+Ratios are medians of per-round ratios (tflog MB/s over grep MB/s, same round). Before the rounds,
+one unmeasured `tflog analyze` of each shape fills the cache with what a big log needs (the
+line-level Hyperscan database, scan.py: ~0.4 s to compile, once per knowledge base). It replaces the
 "Log shapes" section of benchmarks/RESULTS.md (`--no-write`: print only).
 """
 
@@ -80,6 +82,7 @@ def run_shape(shape: str, mb: float, repeats: int, folder: Path, env: dict, plai
     times: Dict[str, List[float]] = {"grep": [], **{v: [] for v in VARIANTS}}
     rss: Dict[str, float] = {}
     ratios: Dict[str, List[float]] = {v: [] for v in VARIANTS}
+    measured(tflog_cmd() + ["analyze", str(path), "--format", "json"], env)  # fills the cache (see the docstring)
     for i in range(repeats):
         g = measured(["grep", "-c", "-F", "-f", str(KEYWORDS), str(path)])[0]
         times["grep"].append(g)

@@ -182,6 +182,77 @@ def test_bulk_path_changes_nothing(logs, shape_logs, monkeypatch, share):
         assert analyse(warm, p) == plain, p.name
 
 
+# Where the line-level Hyperscan database (scan.Prefilter.candidates(keywords=False)) must give the
+# keyword database's lines: shape matches that take their line end (a version alone on a line before
+# blank ones: the keyword database's scan yields such a line twice), keywords at a line's end and
+# start, lines of nothing but a shape match, empty lines, CRLF.
+LINE_DB_EDGES = (
+    b"2.3.0\n\n\n  2.15.0  \n  \ncuda\n\nv2.4.1 cuda 11.0.2\n\n\n"
+    b"E0000 00:00:1.0 1 x.cc:1] boom\nerror\n\nno keyword here\nfoo cudnn\r\nIn [3]: x\n>>> y\n"
+    b"Version: 2.3.0\n0.1.2  3.4.5\n\n"
+)
+
+
+@pytest.mark.skipif(not HAVE_HS, reason="hyperscan not installed")
+def test_line_database_gives_the_keyword_databases_lines(logs, shape_logs, tmp_path, monkeypatch):
+    """Prefilter._lines_once (one report per line, keywords looked up on demand) against _lines_hs
+    (a report per keyword): the same lines, numbers and keywords, and the same line counts."""
+    from analyzer.pipeline import scan
+
+    monkeypatch.delenv("TFLOG_NO_CACHE", raising=False)
+    monkeypatch.setenv("TFLOG_CACHE_DIR", str(tmp_path / "cache"))  # the line-level database is made where a cache keeps it
+    pf = engine._prefilter_for(load_rules())
+    db = scan._hyperscan_db(pf.words, lines=True)
+    assert db is not None
+    edges = tmp_path / "edges.log"
+    edges.write_bytes(LINE_DB_EDGES * 3)
+    for p in logs + shape_logs + [edges]:
+        data = p.read_bytes()
+        splitter = LineSplitter(p.name)
+        blocks = [b for i in range(0, len(data), 1 << 16) for b in splitter.feed(data[i : i + (1 << 16)])]
+        for block in blocks + list(splitter.finish()):
+            if block.newline != b"\n":
+                continue
+            want = list(pf._lines_hs(Block(block.data, block.first_line, block.newline), pf._hs))
+            one = Block(block.data, block.first_line, block.newline)
+            got = [(n, raw, pf.keywords_in(raw) if f is scan.LATER else f) for n, raw, f in pf._lines_once(one, db)]
+            assert got == want, p.name
+            assert one.lines == block.data.count(b"\n"), p.name
+    twice = [n for n, _, _ in pf._lines_hs(Block(LINE_DB_EDGES, 1), pf._hs)]
+    assert len(twice) > len(set(twice)), "no line yielded twice: the edge case is gone"
+
+
+@pytest.mark.skipif(not HAVE_HS, reason="hyperscan not installed")
+@pytest.mark.parametrize("least", [0, 1 << 40])
+def test_line_database_changes_nothing(logs, shape_logs, monkeypatch, least, tmp_path):
+    """Reports with the line-level database on every block (least 0) and on none, against the plain
+    path with the keyword database only."""
+    from analyzer.pipeline import scan
+
+    monkeypatch.delenv("TFLOG_NO_CACHE", raising=False)
+    monkeypatch.setenv("TFLOG_CACHE_DIR", str(tmp_path / "cache"))
+    edges = tmp_path / "edges.log"
+    edges.write_bytes(LINE_DB_EDGES * 3)
+    monkeypatch.setattr(scan, "LINE_DB_MIN", 1 << 40)
+    plains = {p: analyse(load_rules(), p, classes=False) for p in logs + shape_logs + [edges]}
+    monkeypatch.setattr(scan, "LINE_DB_MIN", least)
+    monkeypatch.setattr(engine, "LATER_SHARE", 1.0)  # every block's candidates without their keywords
+    warm = load_rules()
+    for p, plain in plains.items():
+        assert analyse(load_rules(), p, classes=False) == plain, p.name
+        assert analyse(load_rules(), p) == plain, p.name
+        assert analyse(warm, p) == plain, p.name
+    assert bool(engine._prefilter_for(warm)._hs_lines) == (least == 0)
+
+
+def test_no_line_database_without_a_cache(monkeypatch):
+    """Without a disk cache the line-level database is not made (~0.4 s to compile on every run)."""
+    from analyzer.pipeline import scan
+
+    monkeypatch.setenv("TFLOG_NO_CACHE", "1")
+    assert scan._hyperscan_db(["cuda"], lines=True) is None
+
+
 @pytest.mark.parametrize("size", [40, 400])
 def test_a_full_class_table_changes_nothing(shape_logs, monkeypatch, size):
     """A class table that fills up (classes.make_room drops the NOT_CANDIDATE marks, or empties it)
@@ -887,3 +958,22 @@ def test_fact_keywords_from_the_prefilter_are_the_searched_ones():
                 searched = zeroed.search(low) is not None
                 entry = decided.get(i)
                 assert (entry is not None and (entry[2] is None or entry[2].search(low) is not None)) == searched, (i, line)
+
+
+def test_mask_skips_only_substitutions_that_change_nothing(logs, shape_logs):
+    """normalize.mask skips a substitution whose required strings are absent: the same templates as
+    every substitution in turn, on every line of the logs and on random strings of the bytes that matter."""
+    from analyzer.core.normalize import _MASKS, mask
+
+    def every_step(text: str) -> str:
+        for pattern, repl, _ in _MASKS:
+            text = pattern.sub(repl, text)
+        return text.strip()
+
+    rng = random.Random(5)
+    alphabet = "ab0x9F-:/\\[]'\" \t.,T12345c:D\u00e9\u2009"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(20000)]
+    for p in logs + shape_logs:
+        texts += p.read_text("utf-8", "replace").splitlines()[:3000]
+    for t in texts:
+        assert mask(t) == every_step(t), t

@@ -70,6 +70,7 @@ def candidate(cls: Any, key: bytes, kb_prefilter: Any) -> bool:
 # A line of a key marked NOT_CANDIDATE does nothing at all (the prefilter would not pick it): SKIP.
 RESIDUAL, QUIET, COUNTED, SETTLED, LISTS, SKIP = 0, 1, 2, 3, 4, 5
 _RESIDUAL = re.compile(b"\\x00")
+_LISTS = re.compile(b"\\x04")
 _FAST = re.compile(b"[\\x01-\\x03]")
 _IS_COUNTED = bytes(int(i == COUNTED) for i in range(256))  # kinds.translate(): 1 for a COUNTED line
 
@@ -102,6 +103,8 @@ def feed(analysis: Any, info: Any, block: Block, kb_prefilter: Any) -> List[str]
     data, nl = block.data, block.newline
     keys = data.translate(line_classes.DIGITS).split(nl)  # a key is as long as its line
     keys.pop()  # a block ends with a line end
+    if block.lines < 0:
+        block.lines = len(keys)
     classes = list(map(analysis.kb.line_classes.get, keys))
     settled, first, step = analysis._settled, block.first_line, len(nl)
     key_of = dict(zip(classes, keys))
@@ -114,15 +117,9 @@ def feed(analysis: Any, info: Any, block: Block, kb_prefilter: Any) -> List[str]
         end = ends[i] + i * step
         return end - len(keys[i]), end
 
-    _hex_lines(analysis, kb_prefilter, data, nl, keys, classes, kinds, span)
-    at = kinds.find(LISTS)
-    while at >= 0:  # a settled class whose listed values each line must hold already
-        cls, (a, b) = classes[at], span(at)
-        if line_classes.lists_known(cls, analysis.facts, clean(data[a:b])):
-            kinds[at] = SETTLED if settled[cls][0] is None else COUNTED
-        else:
-            kinds[at] = RESIDUAL
-        at = kinds.find(LISTS, at + 1)
+    exact = data.isascii() and data.find(b"\x1b") < 0 and data.find(b"\x00") < 0 and data.find(b"\r") < 0  # clean() is decode()
+    _hex_lines(analysis, kb_prefilter, data, nl, keys, classes, kinds, span, exact)
+    _lists_known(analysis, data, classes, kinds, span, exact)
     if COUNTED in kinds:
         for cls, n in Counter(compress(classes, kinds.translate(_IS_COUNTED))).items():
             analysis._add_counts(settled[cls], n)
@@ -170,6 +167,26 @@ def feed(analysis: Any, info: Any, block: Block, kb_prefilter: Any) -> List[str]
     return changed
 
 
+def _lists_known(analysis: Any, data: bytes, classes: List[Any], kinds: bytearray, span: Any, exact: bool) -> None:
+    """The LISTS lines (a settled class whose listed values each line must hold already) made
+    SETTLED or COUNTED where their values are listed, else RESIDUAL. In a block whose every line
+    is its cleaned text (`exact`), a value's offsets in the text are its offsets in the raw line, and
+    lines of a class with the same values get the same answer (the facts do not change meanwhile):
+    each is looked up once per block."""
+    settled, collector = analysis._settled, analysis.facts
+    memo: Dict[Any, bool] = {}
+    for i in [m.start() for m in _LISTS.finditer(kinds)]:
+        cls, (a, b) = classes[i], span(i)
+        if exact:
+            seen = (cls, *[data[a + x : a + y] for _, x, y in cls.fact_keys[1]])
+            ok = memo.get(seen)
+            if ok is None:
+                ok = memo[seen] = line_classes.lists_known(cls, collector, data[a:b].decode("ascii"))
+        else:
+            ok = line_classes.lists_known(cls, collector, clean(data[a:b]))
+        kinds[i] = (SETTLED if settled[cls][0] is None else COUNTED) if ok else RESIDUAL
+
+
 def _mark_not_candidates(
     analysis: Any, kb_prefilter: Any, keys: List[bytes], classes: List[Any], residual: List[int], picked: List[int]
 ) -> None:
@@ -213,7 +230,15 @@ _ZERO = str.maketrans("0123456789", "0000000000")
 
 
 def _hex_lines(
-    analysis: Any, kb_prefilter: Any, data: bytes, nl: bytes, keys: List[bytes], classes: List[Any], kinds: bytearray, span: Any
+    analysis: Any,
+    kb_prefilter: Any,
+    data: bytes,
+    nl: bytes,
+    keys: List[bytes],
+    classes: List[Any],
+    kinds: bytearray,
+    span: Any,
+    exact: bool,
 ) -> None:
     """Lines with `0x...` ids and no class of their digit-blind key, whose class blind to their hex
     ids (classes.lookup) is known, quiet or settled: marked in `kinds` (their class in `classes`).
@@ -225,7 +250,6 @@ def _hex_lines(
     at = kinds.find(RESIDUAL)
     known, settled = analysis.kb.line_classes, analysis._settled
     unsure: List[int] = []
-    exact = data.isascii() and data.find(b"\x1b") < 0 and data.find(b"\x00") < 0 and data.find(b"\r") < 0  # every line's
     lines: List[int] = []  # residual lines without a class whose ids are known exactly
     while at >= 0:
         i, at = at, kinds.find(RESIDUAL, at + 1)
@@ -242,14 +266,18 @@ def _hex_lines(
     joined = nl.join(raws)
     hex_keys = line_classes.hex_zeroed(joined).split(nl)  # in one pass (a line holds no line end)
     touching = _touching_lines(joined, nl, kb_prefilter)
-    for j, (i, hex_key) in enumerate(zip(lines, hex_keys)):
-        cls = known.get(("hex", hex_key))
-        if cls is None or cls.found is None:
+    hex_classes = list(map(known.get, [("hex", k) for k in hex_keys]))
+    verdict: Dict[Any, Any] = {}  # per class: None (no class), else (its key holds its keywords plainly, the kind of its lines)
+    for cls, hex_key in dict(zip(hex_classes, hex_keys)).items():
+        verdict[cls] = None if cls is None or cls.found is None else (_plain_hex(cls, hex_key, kb_prefilter), _kind(cls, settled))
+    for j, (i, cls) in enumerate(zip(lines, hex_classes)):
+        v = verdict[cls]
+        if v is None:
             continue
-        if not _plain_hex(cls, hex_key, kb_prefilter) or j in touching:
+        if not v[0] or j in touching:
             unsure.append(i)
-            continue
-        _take(i, cls, settled, kinds, classes)
+        elif v[1] is not None:
+            kinds[i], classes[i] = v[1], cls
     if not unsure:
         return
     sub = Block(b"".join([data[a:b] + nl for a, b in map(span, unsure)]), 1, nl, len(unsure))
@@ -263,12 +291,19 @@ def _hex_lines(
 
 def _take(i: int, cls: Any, settled: Dict[Any, Any], kinds: bytearray, classes: List[Any]) -> None:
     """Line i belongs to `cls` (a hex-blind class): marked QUIET, SETTLED, COUNTED or LISTS where it is one."""
+    kind = _kind(cls, settled)
+    if kind is not None:
+        kinds[i], classes[i] = kind, cls
+
+
+def _kind(cls: Any, settled: Dict[Any, Any]) -> Optional[int]:
+    """QUIET, SETTLED, COUNTED or LISTS for the lines of a (hex-blind) class that is one, else None."""
     if cls.quiet:
-        kinds[i], classes[i] = QUIET, cls
-        return
+        return QUIET
     done = settled.get(cls)
-    if done is not None:
-        kinds[i], classes[i] = LISTS if cls.fact_keys[1] else SETTLED if done[0] is None else COUNTED, cls
+    if done is None:
+        return None
+    return LISTS if cls.fact_keys[1] else SETTLED if done[0] is None else COUNTED
 
 
 def _plain_hex(cls: Any, key: bytes, kb_prefilter: Any) -> bool:

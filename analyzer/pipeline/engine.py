@@ -54,7 +54,7 @@ from .parse import (
 )
 from .progress import BinCollector, LossCollector
 from .reader import Block, LineSplitter, Source, open_source, read_blocks
-from .scan import Prefilter
+from .scan import LATER, Prefilter
 from .templates import render_template
 
 MAX_EVIDENCE = 5  # distinct evidence lines kept per finding
@@ -139,6 +139,7 @@ class Analysis:
         self.line_classes = line_classes.enabled()  # lines equal up to their digits decided once
         self._settled: Dict[Any, Tuple[Optional[Hit], Optional[Evidence], Optional[float]]] = {}  # see _settle
         self.fast_share = 0.0  # share of the last block's lines that were quiet or settled (pipeline.bulk)
+        self.slow_share = 1.0  # share of the last block's candidates that were not: they need their keywords
 
     # --- feeding ----------------------------------------------------------------------------
 
@@ -155,20 +156,23 @@ class Analysis:
     def feed_block(self, info: InputInfo, block: Block) -> List[str]:
         """Analyse the candidate lines of a block; returns keys of hits that changed."""
         info.bytes += len(block.data)
-        info.lines = block.first_line - 1 + block.line_count()
         if info.bytes <= truncated.MAX_BYTES:  # a paste may stop mid-line: see _judge_cut_lines
-            self._tails[info.name] = (info.lines, truncated.last_line(block.data))
+            self._tails[info.name] = (block.first_line - 1 + block.line_count(), truncated.last_line(block.data))
         if self.progress is not None and self.bins is not None:
             self.progress.feed(info.name, block.data, block.first_line, block.newline)
             self.bins.feed(block.data)
         kb_prefilter = _prefilter_for(self.kb)
         if bulk.usable(self, block, kb_prefilter):
-            return bulk.feed(self, info, block, kb_prefilter) + self.feed_unwrapped(info.name, block)
+            hits = bulk.feed(self, info, block, kb_prefilter)
+            info.lines = block.first_line - 1 + block.line_count()
+            return hits + self.feed_unwrapped(info.name, block)
         changed: List[str] = []
-        prompt_at = fast = 0
+        prompt_at = fast = picked = 0
         known = self.kb.line_classes if self.line_classes else {}
         digits, max_len, settled = line_classes.DIGITS, line_classes.MAX_LEN, self._settled
-        for line_no, raw, found in self.prefilter.candidates(block):
+        prefilter = self.prefilter
+        for line_no, raw, found in prefilter.candidates(block, keywords=self.slow_share > LATER_SHARE):
+            picked += 1
             if len(raw) <= max_len:
                 cls = known.get(raw.translate(digits))
                 if cls is not None:
@@ -181,6 +185,8 @@ class Analysis:
                         self._count(done, line_no)
                         fast += 1
                         continue
+            if found is LATER:
+                found = prefilter.keywords_in(raw)
             key = self.feed_candidate(info.name, line_no, raw, found)
             if key:
                 changed.append(key)
@@ -188,7 +194,9 @@ class Analysis:
                 prompt_at, key = self.feed_answer(info.name, block, line_no, raw, prompt_at)
                 if key:
                     changed.append(key)
+        info.lines = block.first_line - 1 + block.line_count()  # (after the prefilter: it counts them)
         self.fast_share = fast / max(block.line_count(), 1)
+        self.slow_share = (picked - fast) / max(picked, 1)
         return changed + self.feed_unwrapped(info.name, block)
 
     def feed_unwrapped(self, input_name: str, block: Block) -> List[str]:
@@ -836,6 +844,12 @@ def _cause_before(causes: List[Finding], where: Evidence, same_line: bool = Fals
 def _python_error(f: Finding) -> bool:
     """Is this unrecognized finding a Python exception or a traceback cut before its exception line?"""
     return f.title.startswith((UNKNOWN_EXCEPTION_TITLE, CUT_TRACEBACK_TITLE))
+
+
+# A block's candidates come without their keywords (scan.Prefilter.candidates) when at most this share of the
+# last block's needed them: each is then looked up on its own (~3 us), where a scan that names them costs a
+# Python step per keyword in every candidate line.
+LATER_SHARE = 0.25
 
 
 # --- convenience --------------------------------------------------------------------------------

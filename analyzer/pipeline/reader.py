@@ -56,7 +56,7 @@ class Block:
     data: bytes
     first_line: int
     newline: bytes = b"\n"  # b"\r" for files whose only line breaks are lone CRs
-    lines: int = -1  # how many lines `data` holds, when its maker has counted them
+    lines: int = -1  # how many lines `data` holds, once its maker or the prefilter (which counts them anyway) has counted them
 
     def line_count(self) -> int:
         return self.lines if self.lines >= 0 else self.data.count(self.newline)
@@ -299,20 +299,21 @@ class LineSplitter:
             chunk = chunk[cut + 1 :]
             self._skipping = False
             self.next_line += 1
-        data = self._pending + chunk if self._pending else chunk
-        last = data.rfind(nl)
+        last = chunk.rfind(nl)
         if last < 0:
+            data = self._pending + chunk
             self._pending = data
             if len(data) > MAX_LINE:
                 yield self._cap(data)
             return
-        self._pending = data[last + 1 :]
-        body = data[: last + 1]
+        # one copy at most: the unfinished line before it and the chunk up to its last line end
+        body = b"".join((self._pending, memoryview(chunk)[: last + 1])) if self._pending or last + 1 < len(chunk) else chunk
+        self._pending = chunk[last + 1 :]
         if len(body) > MAX_LINE:
             body = self._cap_long_lines(body, nl)
-        block = Block(body, self.next_line, nl, body.count(nl))
-        self.next_line += block.lines
+        block = Block(body, self.next_line, nl)  # not counted here: the prefilter counts its lines on the way (Block.lines)
         yield block
+        self.next_line += block.line_count()
         if len(self._pending) > MAX_LINE:
             yield self._cap(self._pending)
 
