@@ -977,3 +977,26 @@ def test_mask_skips_only_substitutions_that_change_nothing(logs, shape_logs):
         texts += p.read_text("utf-8", "replace").splitlines()[:3000]
     for t in texts:
         assert mask(t) == every_step(t), t
+
+
+def test_a_caller_with_other_threads_is_not_forked(big_logs, monkeypatch):
+    """Forking while another thread holds a lock can hang a child: a threaded caller gets one process, same report."""
+    import multiprocessing
+    import threading
+
+    from analyzer.pipeline import parallel
+
+    def no_fork(*a, **k):
+        raise AssertionError("forked a process that runs other threads")
+
+    stop = threading.Event()
+    worker = threading.Thread(target=stop.wait, daemon=True)
+    worker.start()
+    try:
+        monkeypatch.setattr(multiprocessing, "get_context", no_fork)
+        monkeypatch.setattr(parallel, "RANGE_BLOCKS", 1)
+        path = str(big_logs[0])
+        assert parallel.analyze_paths([path], load_rules(), 2).to_dict() == engine.analyze_paths([path], load_rules()).to_dict()
+    finally:
+        stop.set()
+        worker.join()

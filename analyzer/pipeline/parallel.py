@@ -13,7 +13,8 @@ tracebacks, evidence order, first-seen facts and counts are then what one proces
 Only plain UTF-8 files with `\\n` line ends are split (gzip, UTF-16, lone-CR files and standard
 input are read by the parent alone), and a range holding a line longer than `reader.MAX_LINE`
 is read by the parent with the ordinary reader. Workers are forked (they inherit the loaded
-knowledge base); where `fork` is not available the analysis runs in one process.
+knowledge base); where `fork` is not available, or the caller runs other threads, the analysis runs
+in one process.
 """
 
 from __future__ import annotations
@@ -64,8 +65,11 @@ def analyze_paths(paths: Iterable[str], kb: KnowledgeBase, jobs: int, pictures: 
     if jobs <= 1 or pictures:
         return one_process(paths, kb, pictures=pictures)
     import multiprocessing  # here: its import costs ~6 ms of every start, and one process needs none of it
+    import threading
 
-    if "fork" not in multiprocessing.get_all_start_methods():
+    # Forking a process that runs other threads (a server, a notebook, a test runner with Ray's threads)
+    # can deadlock a child on a lock some thread held at the fork: such a caller gets one process.
+    if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
         return one_process(paths, kb, pictures=pictures)
     global _KB
     _KB = kb
