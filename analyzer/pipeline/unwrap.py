@@ -34,7 +34,7 @@ def wrapped_runs(block: Block) -> List[Tuple[int, List[bytes]]]:
     lines = [line.rstrip(b"\r") for line in block.data.split(block.newline)]
     lengths = [len(line) for line in lines]
     width = max(lengths, default=0)
-    if width < MIN_WIDTH or lengths.count(width) < MIN_RUNS:
+    if width < MIN_WIDTH:
         return []
     runs: List[Tuple[int, List[bytes]]] = []
     i = 0
@@ -45,4 +45,7 @@ def wrapped_runs(block: Block) -> List[Tuple[int, List[bytes]]]:
         if j > i:
             runs.append((block.first_line + i, lines[i : j + 1]))
         i = j + 1
-    return runs if len(runs) >= MIN_RUNS else []
+    if len(runs) >= MIN_RUNS:
+        return runs
+    # a single cut is evidence only where it falls inside a word ("...with Cuda c" / "ompute capability 3.0")
+    return [r for r in runs if len(r[1]) == 2 and r[1][0][-1:].isalpha() and r[1][1][:1].islower()]
