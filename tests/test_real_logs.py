@@ -48,7 +48,10 @@ SETS = {
 #   running; tflog reads a failed cuInit beside the missing driver as a machine whose GPU cannot be reached.
 # - benign-tf110rc1-num-dev-to-dev-streams: TF 1.10.0rc1 printed a spurious E-level "Illegal GPUOptions..." line (fixed
 #   in that release's final build); with one thread and one release it has no rule, so it shows as an unrecognized error.
+# - benign-condaforge-a100-allow-growth-parse (batch 14): TF's E-level line that TF_FORCE_GPU_ALLOW_GROWTH's value
+#   could not be parsed; no rule knows it, so it shows as an unrecognized warning, though the run went on.
 BENIGN_FLAGGED_KNOWN = {
+    "benign-condaforge-a100-allow-growth-parse",
     "benign-cpu-arch-tf219-import-noise",
     "benign-picogpt-cpu-vm-missing-gpu-libs",
     "benign-asreview-windows-cudart64-110-missing",
