@@ -167,3 +167,10 @@ def test_a_random_token_is_masked_but_a_camelcase_name_is_not():
     assert redact_text("GpuLaunchKernel( SwapDimension1And2InTensor3UsingTiles<T, kNumThreads>") == \
         "GpuLaunchKernel( SwapDimension1And2InTensor3UsingTiles<T, kNumThreads>"
     assert "Xq7Lm2Pz9Kd4Rt8Wv1Bn6Hc3Fg5Js0YaUeOiQw" not in redact_text("key Xq7Lm2Pz9Kd4Rt8Wv1Bn6Hc3Fg5Js0YaUeOiQw")
+
+
+def test_a_build_id_in_a_library_file_name_is_no_secret():
+    # tensorflow-directml-plugin names its DLL by its build (a batch-14 log)
+    line = "Successfully opened dynamic library D:/venv/lib/site-packages/tensorflow-plugins/directml/directml.0de2b4431c6572ee74152a7ee0cd3fb1534e4a95.dll"
+    assert redact_text(line) == line
+    assert "0de2b4431c6572ee74152a7ee0cd3fb1534e4a95" not in redact_text("api_token 0de2b4431c6572ee74152a7ee0cd3fb1534e4a95")

@@ -17,6 +17,7 @@ import multiprocessing
 import os
 import re
 import sys
+import threading
 import time
 from datetime import datetime, timezone
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
@@ -273,7 +274,9 @@ def triage_rows(
             if progress:
                 progress(i, total)
         return
-    fork = "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin"
+    # Forking a process that runs other threads can hang a child on a lock held at the fork (a server,
+    # a notebook, a test runner): then the workers are spawned.
+    fork = "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin" and threading.active_count() == 1
     ctx = multiprocessing.get_context("fork" if fork else "spawn")
     # Forked workers inherit the compiled KB; spawned ones load it (from the on-disk cache) once each.
     init = (kb if fork else None, tuple(str(d) for d in rule_dirs), version, known)

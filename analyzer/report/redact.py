@@ -113,9 +113,14 @@ def _fqdn(m: re.Match[str]) -> str:
 _REVISION_CONTEXT = re.compile(r"(?i)\b(?:commit|revision|rev|sha1?|git(?:[ _-]?version)?|hash)\b[^\w\n]{0,4}$")
 
 
+_LIBRARY_SUFFIX = re.compile(r"\.(?:dll|so|dylib)\b")
+
+
 def _long_hex(m: re.Match[str]) -> str:
     if m.group().isdigit() or _REVISION_CONTEXT.search(m.string[max(0, m.start() - 24) : m.start()]):
         return m.group()  # a number, or a revision id, is no secret
+    if m.string[m.start() - 1 : m.start()] == "." and _LIBRARY_SUFFIX.match(m.string, m.end()):
+        return m.group()  # a build id in a library's file name ("directml.0de2b44....dll")
     return "<secret>"
 
 
