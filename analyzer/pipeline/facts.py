@@ -135,6 +135,10 @@ def _p(pattern: str, rank: int, *keywords: str) -> FactPattern:
 
 _V = r"(\d+\.\d+(?:\.\d+)?(?:[-_.]?(?:rc|dev|a|b)\d*)?)"
 # A TF release as printed, suffix kept: 2.16.0rc0, 2.16.0-dev20240101 (nightly), 2.15.0.post1, 2.20.0-dev0+selfbuilt.
+# How an NVIDIA GPU's name begins in device lists (nvidia-smi's table and -L, DeepFaceLab's chooser), and the
+# prefilter words that find such lines
+_GPU_BRAND = r"(?:NVIDIA |GeForce |Tesla |Quadro |TITAN |RTX |A\d|H\d|L\d)"
+_GPU_BRAND_KEYWORDS = ("nvidia", "geforce", "tesla", "quadro")
 _TF = r"\d+\.\d+(?:\.\d+)?(?:[-_.]?(?:rc|dev|post)\d*)*(?:\+[\w.]+)?"
 _MEMORY: FactPattern = _p(r"([\d.]+)\s*([GM])i?B", 0)
 _MEMORY_UNIT: FactPattern = _p(r"[GM]i?B", 0)
@@ -247,15 +251,12 @@ PATTERNS: List[FactPattern] = [
     _p(r"conv_algorithm_picker\.cc:\d+\] Driver: \d+ \((?P<driver_version>\d+\.\d+(?:\.\d+)?)\)", 12, "conv_algorithm_picker"),
     # `nvidia-smi -L` ("GPU 0: Tesla T4 (UUID: GPU-...)") and environment summaries ("GPU: Tesla T4")
     _p(
-        r"^GPU(?: \d+)?: (?P<gpu_name>(?:NVIDIA |GeForce |Tesla |Quadro |TITAN |RTX |A\d|H\d|L\d)[^(]*?)\s*(?:\(UUID: [^)]*\))?\s*$",
+        r"^GPU(?: \d+)?: (?P<gpu_name>" + _GPU_BRAND + r"[^(]*?)\s*(?:\(UUID: [^)]*\))?\s*$",
         14,
-        "nvidia",
-        "geforce",
-        "tesla",
-        "quadro",
+        *_GPU_BRAND_KEYWORDS,
     ),
     # DeepFaceLab's device chooser: "  [0] : NVIDIA GeForce GTX 1650"
-    _p(r"^\s*\[\d+\] : (?P<gpu_name>(?:NVIDIA |GeForce |Tesla |Quadro |TITAN |RTX )[^|\[\]]+?)\s*$", 14, "nvidia", "geforce"),
+    _p(r"^\s*\[\d+\] : (?P<gpu_name>" + _GPU_BRAND + r"[^|\[\]]+?)\s*$", 14, *_GPU_BRAND_KEYWORDS),
     # tensorflow-metal (Apple silicon): "Metal device set to: Apple M1"
     _p(r"^Metal device set to: (?P<gpu_name>.+)$", 10, "metal device set to"),
     # the GPU's own architecture, named by XLA's LLVM backend or ptxas when they compile for it:
@@ -263,12 +264,9 @@ PATTERNS: List[FactPattern] = [
     _p(r"(?:support target|Value) 'sm_(?P<_cc_major>\d{1,2}?)(?P<_cc_minor>\d)a?'", 25, "'sm_"),
     _p(r"computeCapability: (?P<compute_capability>\d+\.\d+)", 20, "computecapability"),
     _p(
-        r"^\|\s+\d+\s+(?P<gpu_name>(?:NVIDIA |GeForce |Tesla |Quadro |TITAN |RTX |A\d|H\d|L\d)[^|]*?)(?:\s*\.\.\.)?\s+(?:On|Off|WDDM|TCC)\s*\|",
+        r"^\|\s+\d+\s+(?P<gpu_name>" + _GPU_BRAND + r"[^|]*?)(?:\s*\.\.\.)?\s+(?:On|Off|WDDM|TCC)\s*\|",
         12,
-        "nvidia",
-        "geforce",
-        "tesla",
-        "quadro",
+        *_GPU_BRAND_KEYWORDS,
     ),
     # TensorFlow listed a GPU device: device_lib.list_local_devices() ('name: "/device:GPU:0"'),
     # tf.config.list_physical_devices() ("PhysicalDevice(name='/physical_device:GPU:0'"), or created one

@@ -124,6 +124,9 @@ def _long_hex(m: re.Match[str]) -> str:
     return "<secret>"
 
 
+_WORDLIKE = re.compile(r"[a-z]{3,}")  # runs of 3+ lower-case letters: most of a name's length, little of a token's
+
+
 def _base64(m: re.Match[str]) -> str:
     s = m.group()
     if "/" in s and max(len(p) for p in s.split("/")) < 24:
@@ -132,9 +135,6 @@ def _base64(m: re.Match[str]) -> str:
     if kinds == 3 and sum(map(len, _WORDLIKE.findall(s))) >= len(s) / 2:
         return s  # a CamelCase name made of words ("SwapDimension1And2InTensor3UsingTiles"), not random
     return "<secret>" if kinds == 3 else s
-
-
-_WORDLIKE = re.compile(r"[a-z]{3,}")  # runs of 3+ lower-case letters: most of a name's length, little of a token's
 
 
 def redact_text(text: str) -> str:
