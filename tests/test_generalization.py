@@ -6,6 +6,7 @@ messages, Python tracebacks in CPython, IPython and Colab styles).
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -187,6 +188,48 @@ def test_a_log_pasted_from_a_fixed_width_console_is_read_as_its_whole_lines(tmp_
     assert whole["rule_id"] == wrapped["rule_id"] == "deps-tf-extension-abi"
     # the finding points at the first piece of the cut line
     assert wrapped_text.splitlines()[wrapped["evidence"][0]["line"] - 1].startswith("tensorflow.python.framework.errors_impl.NotFoundError")
+
+
+REAL_LOGS = Path(__file__).parent / "fixtures" / "real_logs"
+
+
+def test_one_long_line_cut_several_times_is_read_whole_and_its_pieces_are_not_unknown_errors(tmp_path):
+    """A single message cut into three or more pieces (no second long line to show the width), and a harmless TF
+    2.18 start-up whose registration lines, cut, would each look like an unknown E-level error."""
+    mismatch = (REAL_LOGS / "first_sight_9" / "cudnn-neuralstyle-5103-vs-4007.log").read_text(encoding="utf-8")
+    assert len(_hard_wrapped(mismatch, 80).splitlines()) > 3
+    assert _root(_report(tmp_path, _hard_wrapped(mismatch, 80)))["rule_id"] == "cudnn-version-mismatch"
+    startup = (REAL_LOGS / "first_sight_7" / "benign-tf218-register-factory.log").read_text(encoding="utf-8")
+    rep = _report(tmp_path, _hard_wrapped(startup, 80), "startup.log")
+    assert [f["rule_id"] for f in rep["findings"] if f["severity"] != "info"] == []
+    assert "noise-plugin-factory-registered" in {f["rule_id"] for f in rep["findings"]}
+
+
+def test_a_wrapped_paste_behind_a_quote_or_an_indent_is_joined_too(tmp_path):
+    """The pieces of a cut line start with the reply's `> ` or the block's indent, not where the cut was."""
+    mismatch = (REAL_LOGS / "first_sight_9" / "cudnn-neuralstyle-5103-vs-4007.log").read_text(encoding="utf-8")
+    wrapped = _hard_wrapped(mismatch, 80)
+    for name, shown in (("quoted.log", "".join("> " + line for line in wrapped.splitlines(True))),
+                        ("indented.log", "".join("    " + line for line in wrapped.splitlines(True)))):
+        assert _root(_report(tmp_path, shown, name))["rule_id"] == "cudnn-version-mismatch", name
+
+
+def _html_escaped(text):
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;").replace("'", "&#39;")
+
+
+@pytest.mark.parametrize("name, rule_id", [
+    ("cudalib-win-tf115-cuda101.log", "linkage-cudart-missing"),  # Could not load dynamic library &#39;cudart64_101.dll&#39;
+    ("odapi-win-label-map-pb2.log", "odapi-protos-not-compiled"),  # File &quot;...&quot; frames, a quoted module name
+])
+def test_a_log_pasted_as_html_with_entities_is_read_as_its_text(tmp_path, name, rule_id):
+    """Real logs as a web page's HTML holds them (a real report pasted that way: first_sight_10's kernel-image log)."""
+    text = (REAL_LOGS / name).read_text(encoding="utf-8")
+    escaped = _html_escaped(text)
+    assert escaped != text
+    root = _root(_report(tmp_path, escaped))
+    assert root["rule_id"] == rule_id == _root(_report(tmp_path, text, "plain.log"))["rule_id"]
+    assert "&#39;" not in root["evidence"][0]["text"] and "&quot;" not in root["evidence"][0]["text"]
 
 
 def test_equal_length_lines_that_are_not_wrapped_add_nothing(tmp_path):

@@ -200,20 +200,50 @@ class Analysis:
         return changed + self.feed_unwrapped(info.name, block)
 
     def feed_unwrapped(self, input_name: str, block: Block) -> List[str]:
-        """A hard-wrapped paste's lines joined again (pipeline.unwrap), each fed when the join shows a
-        keyword that neither of its pieces holds on its own."""
+        """A hard-wrapped paste's lines joined again (pipeline.unwrap), each fed when the join says
+        more than its pieces: a keyword that no piece holds on its own, or a rule that no piece matches
+        (a message whose keyword is in its first piece and the rest of its pattern in the next)."""
         changed: List[str] = []
+        recognised: List[Tuple[int, int]] = []  # the line ranges of runs whose join a rule explained
         for line_no, pieces in unwrap.wrapped_runs(block):
             joined = b"".join(pieces)
             # keywords by substring, the same with either scanner (the `re` one reports no keyword sets)
             low = joined.decode("utf-8", "replace").lower()
             found = {w for w in self.prefilter.words if w in low}
             parts = [p.decode("utf-8", "replace").lower() for p in pieces]
-            if any(all(w not in p for p in parts) for w in found):
+            if not found:
+                continue
+            if any(all(w not in p for p in parts) for w in found) or self._join_matches_more(joined, pieces):
                 key = self.feed_candidate(input_name, line_no, joined, found)
                 if key:
                     changed.append(key)
+                    if not key.startswith("unrecognized:"):
+                        recognised.append((line_no, line_no + len(pieces) - 1))
+        if recognised:
+            self._forget_pieces(input_name, recognised)
         return changed
+
+    def _forget_pieces(self, input_name: str, runs: List[Tuple[int, int]]) -> None:
+        """Unrecognized findings made only of pieces of joined lines that a rule explained."""
+        for key, hit in list(self.hits.items()):
+            if hit.match == "unrecognized" and hit.evidence:
+                if all(ev.input == input_name and any(a <= ev.line <= b for a, b in runs) for ev in hit.evidence):
+                    del self.hits[key]
+
+    def _join_matches_more(self, joined: bytes, pieces: List[bytes]) -> bool:
+        """Does the joined line match a rule that none of its pieces matches alone?"""
+        rule = self._line_rule(clean(joined))
+        return rule is not None and all(self._line_rule(clean(p)) is not rule for p in pieces)
+
+    def _line_rule(self, text: str) -> Optional[Rule]:
+        """The first rule (knowledge-base order) that a cleaned line matches, as feed_line would find it,
+        without feeding it anywhere."""
+        message = classify(text)[0]
+        candidates = self.kb.candidate_rules(text.lower())
+        rule, _ = self.kb.match(message, candidates)
+        if rule is None and message is not text:
+            rule, _ = self.kb.match(text, candidates)
+        return rule
 
     def feed_answer(
         self, input_name: str, block: Block, line_no: int, prompt: bytes, prompt_at: int

@@ -11,6 +11,7 @@ the final `Type: message` line). `TracebackTracker` follows that structure acros
 
 from __future__ import annotations
 
+import html
 from typing import List, Optional, Tuple
 
 from analyzer.core.cache import compile_re, compile_regex
@@ -106,15 +107,24 @@ def clean(raw: bytes) -> str:
         text = parts[-1] if parts else ""
     if "\x00" in text:
         text = text.replace("\x00", "")
-    if text[:1] in _PREFIX_STARTS or text[10:11] == "T" or " | " in text[:48]:  # cheap tests first
-        m = _LINE_PREFIX.match(text)
-        if m is not None:
-            text = text[m.end() :]
+    text = strip_launcher_prefix(text)
     if not text.isascii():  # a log pasted through a word processor or a blog: its quotes made typographic
         text = text.translate(_TYPOGRAPHIC_QUOTES)
+    if "&" in text and _HTML_ENTITY.search(text):  # a log pasted from a web page's HTML: `File &quot;x.py&quot;`
+        text = html.unescape(text)
     return text
 
 
+def strip_launcher_prefix(text: str) -> str:
+    """`text` without what a launcher or log collector put before it (_LINE_PREFIX), if anything."""
+    if text[:1] in _PREFIX_STARTS or text[10:11] == "T" or " | " in text[:48]:  # cheap tests first
+        m = _LINE_PREFIX.match(text)
+        if m is not None:
+            return text[m.end() :]
+    return text
+
+
+_HTML_ENTITY = compile_re(r"&(?:quot|amp|lt|gt|apos|#39|#x27|#34);")
 _PREFIX_STARTS = frozenset(">[(")  # _LINE_PREFIX's first characters, but a time's (its "T") and docker compose's
 _TYPOGRAPHIC_QUOTES = str.maketrans(
     {"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"'}

@@ -55,6 +55,11 @@ GENERIC = (
     "warning",
     "check failed",
     'file "',
+    # a line pasted from a web page's HTML (`File &quot;x.py&quot;`), whose keywords show only once clean() decodes it
+    # (no `&#39;`: the generic words hold no digit, see pipeline.bulk)
+    "&quot;",
+    "&lt;",
+    "&gt;",
     "---->",
     "<ipython-input",
     "[[",

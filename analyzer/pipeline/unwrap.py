@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 from typing import List, Tuple
 
+from analyzer.pipeline.parse import strip_launcher_prefix
 from analyzer.pipeline.reader import Block
 
 MAX_BYTES = 256 << 10  # pasted excerpts are small; a long training log is not hard-wrapped
 MIN_WIDTH = 60  # narrower "widths" are ordinary short lines
-MIN_RUNS = 2  # the shape must recur: one long line followed by another is no evidence of wrapping
+MIN_RUNS = 2  # the shape must recur: one long line followed by another is no evidence of wrapping (but see below)
 
 # A line that starts a record of its own rather than going on with the one before it (an indented
 # line is a traceback's source line or a block's next item, never the rest of a cut-off word).
@@ -31,7 +32,7 @@ def wrapped_runs(block: Block) -> List[Tuple[int, List[bytes]]]:
     or [] when the block does not look hard-wrapped."""
     if block.first_line != 1 or len(block.data) > MAX_BYTES:
         return []
-    lines = [line.rstrip(b"\r") for line in block.data.split(block.newline)]
+    lines = _bodies([line.rstrip(b"\r") for line in block.data.split(block.newline)])
     lengths = [len(line) for line in lines]
     width = max(lengths, default=0)
     if width < MIN_WIDTH:
@@ -47,5 +48,27 @@ def wrapped_runs(block: Block) -> List[Tuple[int, List[bytes]]]:
         i = j + 1
     if len(runs) >= MIN_RUNS:
         return runs
-    # a single cut is evidence only where it falls inside a word ("...with Cuda c" / "ompute capability 3.0")
-    return [r for r in runs if len(r[1]) == 2 and r[1][0][-1:].isalpha() and r[1][1][:1].islower()]
+    # one long line is evidence where it was cut twice or more (two lines in a row exactly as long as the
+    # longest) or where its one cut falls inside a sentence: inside a word ("...with Cuda c" / "ompute
+    # capability 3.0", "cuda_" / "dnn.cc") or at a space before a lowercase word ("...some GPU" / " libraries.")
+    return [r for r in runs if len(r[1]) > 2 or (_CUT_BEFORE.search(r[1][0]) and _CUT_AFTER.match(r[1][1]))]
+
+
+_CUT_BEFORE = re.compile(rb"[\w ]$")
+_CUT_AFTER = re.compile(rb"[a-z0-9_]| [a-z]")
+
+
+def _bodies(lines: List[bytes]) -> List[bytes]:
+    """The lines without what every one of them starts with (a paste indented as a block) and without a
+    launcher's prefix (`> `, `svc-1  | `, ...: parse.strip_launcher_prefix), so that a cut line's next
+    piece starts where the cut was."""
+    indents = [len(line) - len(line.lstrip(b" \t")) for line in lines if line.strip()]
+    common = min(indents, default=0)
+    if common and len({line[:common] for line in lines if line.strip()}) == 1:
+        lines = [line[common:] for line in lines]
+    out = []
+    for line in lines:
+        text = line.decode("utf-8", "replace")
+        body = strip_launcher_prefix(text)
+        out.append(line if body is text else body.encode("utf-8"))
+    return out
