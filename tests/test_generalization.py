@@ -232,6 +232,16 @@ def test_a_log_pasted_as_html_with_entities_is_read_as_its_text(tmp_path, name, 
     assert "&#39;" not in root["evidence"][0]["text"] and "&quot;" not in root["evidence"][0]["text"]
 
 
+@pytest.mark.parametrize("mark", ["`", "**"])
+def test_lines_set_in_markdown_code_or_bold_are_read_as_their_text(tmp_path, mark):
+    """An issue's author puts the error line in `code` or **bold**: the marks are not part of the message."""
+    text = (REAL_LOGS / "cudalib-win-tf115-cuda101.log").read_text(encoding="utf-8")
+    marked = "".join(f"{mark}{line}{mark}\n" if line.strip() else "\n" for line in text.splitlines())
+    root = _root(_report(tmp_path, marked))
+    assert root["rule_id"] == "linkage-cudart-missing" == _root(_report(tmp_path, text, "plain.log"))["rule_id"]
+    assert not root["evidence"][0]["text"].startswith(mark)
+
+
 def test_equal_length_lines_that_are_not_wrapped_add_nothing(tmp_path):
     """A training loop printing fixed-width lines: lines as long as the longest, but each complete."""
     lines = "".join(f"epoch:{e} step: {s:4d}/19, lr:0.000052, giou_loss:   2.64, conf_loss:  11.12, total_loss:  13.83\n"

@@ -96,8 +96,8 @@ class Record:
 
 def clean(raw: bytes) -> str:
     """Decode one raw line: UTF-8 with replacement, ANSI codes and NULs removed, `\\r` rewrites resolved,
-    a launcher's line prefix removed (_LINE_PREFIX), typographic quotes made plain (rules quote messages
-    with ASCII quotes)."""
+    a launcher's line prefix removed (_LINE_PREFIX), a whole line's Markdown code or emphasis marks
+    removed, typographic quotes made plain (rules quote messages with ASCII quotes), HTML entities decoded."""
     text = raw.decode("utf-8", "replace")
     if "\x1b" in text:
         text = _ANSI.sub("", text)
@@ -108,6 +108,10 @@ def clean(raw: bytes) -> str:
     if "\x00" in text:
         text = text.replace("\x00", "")
     text = strip_launcher_prefix(text)
+    if text[:1] in "`*" and text[-1:] == text[:1]:  # a line an issue's author set in Markdown code or emphasis
+        m = _MARKDOWN_WRAP.match(text)
+        if m is not None:
+            text = m.group(2)
     if not text.isascii():  # a log pasted through a word processor or a blog: its quotes made typographic
         text = text.translate(_TYPOGRAPHIC_QUOTES)
     if "&" in text and _HTML_ENTITY.search(text):  # a log pasted from a web page's HTML: `File &quot;x.py&quot;`
@@ -124,6 +128,7 @@ def strip_launcher_prefix(text: str) -> str:
     return text
 
 
+_MARKDOWN_WRAP = compile_re(r"^(`{1,3}|\*{1,2})(?=[^\s`*])(.*?\S)\1$")  # not a fence or a rule (```, ***)
 _HTML_ENTITY = compile_re(r"&(?:quot|amp|lt|gt|apos|#39|#x27|#34);")
 _PREFIX_STARTS = frozenset(">[(")  # _LINE_PREFIX's first characters, but a time's (its "T") and docker compose's
 _TYPOGRAPHIC_QUOTES = str.maketrans(
