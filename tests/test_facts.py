@@ -241,6 +241,14 @@ def test_versions_from_install_trees_tuple_prints_and_metal():
     # `nvidia-smi -L`, and an environment summary of a Colab run
     ("GPU 0: Tesla T4 (UUID: GPU-1b2c3d4e-5f60-7a8b-9c0d-e1f2a3b4c5d6)", "gpu_name", "Tesla T4"),
     ("tensorflow  : 2.8.2+zzzcolab20220929150707", "tf_version", "2.8.2+zzzcolab20220929150707"),
+    # DeepFaceLab's summary box, and tensorflow-directml's device (real lines of first_sight_11/12 logs)
+    ("== |== [0 : GeForce GTX 1070]", "gpu_name", "GeForce GTX 1070"),
+    ("2022-06-23 15:45:04.794119: I tensorflow/c/logging.cc:34] DirectML: creating device on adapter 0 (Intel(R) Iris(R) Xe Graphics)",
+     "gpu_name", "Intel(R) Iris(R) Xe Graphics"),
+    # pip's check names the installed flavour of a TensorFlow release (tensorflow-intel is the Windows build)
+    ("tensorflow-intel 2.13.0 requires typing-extensions<4.6.0,>=3.6.6, but you have typing-extensions 4.11.0 which is incompatible.",
+     "tf_version", "2.13.0"),
+    ("tensorflow-macos 2.14.0 requires keras<2.15,>=2.14.0, but you have keras 3.0.0 which is incompatible.", "tf_version", "2.14.0"),
 ])
 def test_facts_from_lines_of_other_programs(line, fact, want):
     assert analyze(line + "\n").facts.get(fact) == want

@@ -155,8 +155,9 @@ PATTERNS: List[FactPattern] = [
     # tensorflow-addons' (and other add-ons') version check: "The versions of TensorFlow you are currently using is 2.1.0"
     _p(r"TensorFlow you are currently using is (?P<tf_version>" + _TF + ")", 10, "currently using is"),
     _p(
-        # pip's "requirement tensorflow==2.13.0" is the release asked for: LineFacts ranks it as WANTED_RANK
-        r"(?i)\b(?:tensorflow|tf)(?:[-_](?:gpu|nightly))?(?:\[[\w,-]+\])?(?:==|-|\s*:\s*|\s+)v?(?P<tf_version>\d+\.\d+\.\d+(?:[-_.]?(?:rc|dev|post)\d*)*(?:\+[\w.]+)?)\b",
+        # pip's "requirement tensorflow==2.13.0" is the release asked for: LineFacts ranks it as WANTED_RANK. The flavours
+        # of one release (tensorflow-intel on Windows, -cpu, -macos, -aarch64, -rocm) name TensorFlow's version too
+        r"(?i)\b(?:tensorflow|tf)(?:[-_](?:gpu|nightly|cpu|intel|macos|aarch64|rocm))?(?:\[[\w,-]+\])?(?:==|-|\s*:\s*|\s+)v?(?P<tf_version>\d+\.\d+\.\d+(?:[-_.]?(?:rc|dev|post)\d*)*(?:\+[\w.]+)?)\b",
         20,
         "tensorflow",
         "tf ",
@@ -257,6 +258,10 @@ PATTERNS: List[FactPattern] = [
     ),
     # DeepFaceLab's device chooser: "  [0] : NVIDIA GeForce GTX 1650"
     _p(r"^\s*\[\d+\] : (?P<gpu_name>" + _GPU_BRAND + r"[^|\[\]]+?)\s*$", 14, *_GPU_BRAND_KEYWORDS),
+    # DeepFaceLab's summary box: "== |== [0 : GeForce GTX 1070]"
+    _p(r"\|== \[\d+ : (?P<gpu_name>" + _GPU_BRAND + r"[^\]]+?)\s*\]", 14, *_GPU_BRAND_KEYWORDS),
+    # tensorflow-directml's device: "DirectML: creating device on adapter 0 (Intel(R) Iris(R) Xe Graphics)"
+    _p(r"DirectML: creating device on adapter \d+ \((?P<gpu_name>.+)\)\s*$", 10, "directml: creating device"),
     # tensorflow-metal (Apple silicon): "Metal device set to: Apple M1"
     _p(r"^Metal device set to: (?P<gpu_name>.+)$", 10, "metal device set to"),
     # the GPU's own architecture, named by XLA's LLVM backend or ptxas when they compile for it:
