@@ -89,7 +89,7 @@ _KNOWN_FIELDS = {
     "traceback",
     "family",
 }
-TRACEBACK_FIELDS = ("exception", "message", "frames", "raised_in", "importing")
+TRACEBACK_FIELDS = ("exception", "message", "frames", "raised_in", "importing", "source")
 PROBES = ("library", "cudnn_version", "cuda_version", "driver", "cudnn_handle", "gpu_alloc", "tf_op")
 _ID = compile_re(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
 
@@ -136,7 +136,7 @@ class Rule:
     examples_no_match: List[str] = field(default_factory=list)
     eras: List[str] = field(default_factory=list)  # log-format eras claimed (ERAS)
     # a whole Python traceback: {exception: [type globs], message: regex, frames: [path globs],
-    # raised_in: [path globs]}; see `traceback_matches`
+    # raised_in: [path globs], importing: [path globs], source: regex}; see `traceback_matches`
     traceback: Dict[str, Any] = field(default_factory=dict)
     family: bool = False  # a family guess: tried only for errors that no specific rule explains
     disabled: Optional[str] = None  # why, when a rule was switched off at run time
@@ -430,7 +430,8 @@ def parse_rule(path: Path, index: int, raw: Any, categories: Dict[str, str], eag
 
 
 def _traceback_spec(bad, raw: Any) -> Dict[str, Any]:
-    """The `traceback:` field, validated: lists of globs for exception/frames/raised_in/importing, a regex for message."""
+    """The `traceback:` field, validated: lists of globs for exception/frames/raised_in/importing, a regex for message
+    and for source."""
     if raw is None:
         return {}
     if not isinstance(raw, dict) or not raw or set(raw) - set(TRACEBACK_FIELDS):
@@ -444,14 +445,16 @@ def _traceback_spec(bad, raw: Any) -> Dict[str, Any]:
         if not isinstance(v, list) or not v or not all(isinstance(x, str) and x for x in v):
             raise bad("traceback", f"'{name}' must be a string or a list of strings")
         spec[name] = list(v)
-    if raw.get("message") is not None:
-        if not isinstance(raw["message"], str):
-            raise bad("traceback", "'message' must be a regex string")
+    for name in ("message", "source"):
+        if raw.get(name) is None:
+            continue
+        if not isinstance(raw[name], str):
+            raise bad("traceback", f"'{name}' must be a regex string")
         try:
-            compile_regex(raw["message"], regex.V0)
+            compile_regex(raw[name], regex.V0)
         except regex.error as e:
-            raise bad("traceback", f"'message' regex does not compile: {e}") from None
-        spec["message"] = raw["message"]
+            raise bad("traceback", f"'{name}' regex does not compile: {e}") from None
+        spec[name] = raw[name]
     return spec
 
 
@@ -481,10 +484,12 @@ def traceback_matches(rule: Rule, tb) -> Optional[Any]:
                 return None
         if "message" in spec and not compile_regex(spec["message"], regex.V0).search(tb.exception_message):
             return None
-    elif "message" in spec or not ({"frames", "raised_in", "importing"} & set(spec)):
+    elif "message" in spec or not ({"frames", "raised_in", "importing", "source"} & set(spec)):
         return None  # a cut-off traceback: its message is not known, and frames alone are not enough here
     elif "exception" in spec and tb.exception_type and not any(glob_match(tb.exception_type, g) for g in spec["exception"]):
         return None  # cut off, but IPython's header announced an exception type this rule is not about
+    if "source" in spec and not (tb.source and compile_regex(spec["source"], regex.V0).search(tb.source)):
+        return None
     story = None
     if "importing" in spec:
         # the failure happened while importing the named code: from its first frame inward, every frame

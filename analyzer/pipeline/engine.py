@@ -467,6 +467,8 @@ class Analysis:
             if isinstance(story, Frame):
                 frame_rec = Record(story.log_line, story.text, story.text.strip(), kind="frame")
                 key = self._record(hit, input_name, frame_rec) or key
+            elif "source" in rule.traceback and tb.source_at is not None:  # the code line the rule read
+                key = self._record(hit, input_name, tb.source_at) or key
             return True, key or hit.key
         return False, None
 
@@ -542,7 +544,7 @@ class Analysis:
     def _judge_pending(self) -> None:
         """The traceback in progress, if the input ended inside it (judged once; live mode asks often)."""
         tb = self._tb.current
-        if tb is not None and tb.frames and tb.exception is None:
+        if tb is not None and (tb.frames or tb.source) and tb.exception is None:
             self._judge_cut(self._input_name, tb)
 
     def report(self) -> Report:

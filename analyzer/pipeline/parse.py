@@ -279,6 +279,8 @@ class Traceback:
     exception: Optional[Record] = None  # None: the log stops (or moves on) before the final line
     chained: bool = False  # raised while handling an earlier exception ("During handling of ...")
     announced_type: Optional[str] = None  # IPython's header names the exception: "TypeError   Traceback (most ..."
+    source: str = ""  # the code line IPython's arrow last points at ("---> 36     _descriptor.FieldDescriptor(")
+    source_at: Optional[Record] = None  # ... and the log line that shows it
 
     @property
     def user_frame(self) -> Optional[str]:
@@ -343,11 +345,16 @@ class TracebackTracker:
             return None
         if rec.kind == "frame":
             frame = parse_frame(rec)
-            if frame is not None:
+            arrow = _ARROW.match(rec.text) if frame is None else None
+            if frame is not None or arrow is not None:
                 if self.current is None:  # a frame without its header (the log was cut above it)
                     self.current = Traceback(rec.line, chained=self._chain_pending)
-                self.current.frames.append(frame)
-                del self.current.frames[: -self.MAX_FRAMES]
+                if frame is not None:
+                    self.current.frames.append(frame)
+                    del self.current.frames[: -self.MAX_FRAMES]
+                    self.current.source, self.current.source_at = "", None
+                elif arrow is not None:  # the innermost code shown, even where the paste lost its frame's file line
+                    self.current.source, self.current.source_at = arrow.group(1).strip(), rec
             return None
         if rec.kind == "exception":
             tb = self.current or Traceback(rec.line, chained=self._chain_pending)
@@ -365,10 +372,11 @@ class TracebackTracker:
     def flush(self) -> Optional[Traceback]:
         """The traceback in progress, if it has frames, as a cut-off one; the tracker forgets it."""
         tb, self.current = self.current, None
-        return tb if tb is not None and tb.frames else None
+        return tb if tb is not None and (tb.frames or tb.source) else None
 
 
 _NODE_STACK = "defined at (most recent call last)"
+_ARROW = compile_re(r"^\s*-+>\s*\d+\s(.*\S)")  # IPython's current line of a frame
 # IPython's header: the exception's type, then "Traceback (most recent call last)" on the same line
 _ANNOUNCED = compile_re(r"^([A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt))\s+Traceback \(most recent call last\)")
 # Frame lines: `File "x.py", line 3, in f` (CPython), `File ~/x.py:3, in f(a)` and

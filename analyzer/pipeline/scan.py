@@ -60,7 +60,7 @@ GENERIC = (
     "&quot;",
     "&lt;",
     "&gt;",
-    "---->",
+    "--->",  # IPython's arrow at a frame's current line ("---> 36", "----> 7")
     "<ipython-input",
     "[[",
     "during handling",
