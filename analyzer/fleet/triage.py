@@ -17,7 +17,6 @@ import multiprocessing
 import os
 import re
 import sys
-import threading
 import time
 from datetime import datetime, timezone
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
@@ -27,6 +26,7 @@ from analyzer.core.version import __version__
 from analyzer.kb.rules import KnowledgeBase
 from analyzer.pipeline.engine import Analysis, analyze_source
 from analyzer.pipeline.facts import REPORT_FACTS
+from analyzer.pipeline.parallel import fork_is_safe
 from analyzer.pipeline.parse import parse_line
 from analyzer.pipeline.reader import InputError, Source
 
@@ -274,9 +274,7 @@ def triage_rows(
             if progress:
                 progress(i, total)
         return
-    # Forking a process that runs other threads can hang a child on a lock held at the fork (a server,
-    # a notebook, a test runner): then the workers are spawned.
-    fork = "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin" and threading.active_count() == 1
+    fork = fork_is_safe() and sys.platform != "darwin"  # else the workers are spawned
     ctx = multiprocessing.get_context("fork" if fork else "spawn")
     # Forked workers inherit the compiled KB; spawned ones load it (from the on-disk cache) once each.
     init = (kb if fork else None, tuple(str(d) for d in rule_dirs), version, known)

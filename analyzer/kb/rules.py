@@ -706,7 +706,11 @@ class KnowledgeBase:
         """Family stage: the first family guess whose regex matches an error line nothing else explained."""
         low = text.lower()
         idx = sorted({i for k, ids in self._family_items if k in low for i in ids})
-        candidates = [self.rules[i] for i in idx if self.rules[i].sources]
+        return self.match_line(message, text, [self.rules[i] for i in idx if self.rules[i].sources])
+
+    def match_line(self, message: str, text: str, candidates: List[Rule]) -> Tuple[Optional[Rule], Any]:
+        """The first candidate that matches a line's message (the text after its log prefix), else the whole
+        line (a rule may be written against either)."""
         rule, m = self.match(message, candidates)
         if rule is None and message is not text:
             rule, m = self.match(text, candidates)

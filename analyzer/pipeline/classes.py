@@ -96,7 +96,7 @@ def make_room(classes: Dict[Any, Any]) -> None:
 
 
 _HEX_ID = re.compile(rb"0[xX][0-9a-fA-F]+")
-_HTML_ENTITY = re.compile(rb"&(?:#\d+|#x[0-9a-fA-F]+|[a-z]+);")
+_HTML_ENTITY = re.compile(rb"&(?:#\d+|#x[0-9a-fA-F]+|[a-z]+);")  # any entity's shape, digits blind or not
 _HEX_ID_SPLIT = re.compile(rb"(0[xX][0-9a-fA-F]+)")
 _HEX_ZERO = bytes.maketrans(b"0123456789abcdefABCDEF", b"0" * 22)  # an id's `0x` stays (x is no hex digit)
 
@@ -540,8 +540,10 @@ def build(kb: KnowledgeBase, key: bytes, found: Optional[Set[str]] = None, hex_i
     (LineClass.found), and every pattern is judged by its hex-agnostic superset (supersets.py):
     a pattern whose superset does not match the key matches none of its lines; one whose superset
     matches is tried on each line. Otherwise SLOW (the caller then uses the digit-blind class)."""
-    if key.startswith(REPL_PROMPTS) or (b"&" in key and _HTML_ENTITY.search(key)):  # (clean() decodes entities:
-        return SLOW  # the digit-blind key's `&#00;` is not the line's `&#39;`)
+    # (an HTML entity: clean() decodes it, so the text is no longer the raw line offset for offset, and a
+    # numeric one is `&#00;` in the digit-blind key, not the line's `&#39;`)
+    if key.startswith(REPL_PROMPTS) or (b"&" in key and _HTML_ENTITY.search(key)):
+        return SLOW
     text = clean(key)
     if not text.strip() or (_hex_may(re.escape(_NODE_STACK), text) if hex_ids else _NODE_STACK in text):
         return SLOW

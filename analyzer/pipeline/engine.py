@@ -210,9 +210,9 @@ class Analysis:
             # keywords by substring, the same with either scanner (the `re` one reports no keyword sets)
             low = joined.decode("utf-8", "replace").lower()
             found = {w for w in self.prefilter.words if w in low}
-            parts = [p.decode("utf-8", "replace").lower() for p in pieces]
             if not found:
                 continue
+            parts = [p.decode("utf-8", "replace").lower() for p in pieces]
             if any(all(w not in p for p in parts) for w in found) or self._join_matches_more(joined, pieces):
                 key = self.feed_candidate(input_name, line_no, joined, found)
                 if key:
@@ -236,14 +236,8 @@ class Analysis:
         return rule is not None and all(self._line_rule(clean(p)) is not rule for p in pieces)
 
     def _line_rule(self, text: str) -> Optional[Rule]:
-        """The first rule (knowledge-base order) that a cleaned line matches, as feed_line would find it,
-        without feeding it anywhere."""
-        message = classify(text)[0]
-        candidates = self.kb.candidate_rules(text.lower())
-        rule, _ = self.kb.match(message, candidates)
-        if rule is None and message is not text:
-            rule, _ = self.kb.match(text, candidates)
-        return rule
+        """The rule feed_line would find for a cleaned line, without feeding it anywhere."""
+        return self.kb.match_line(classify(text)[0], text, self.kb.candidate_rules(text.lower()))[0]
 
     def feed_answer(
         self, input_name: str, block: Block, line_no: int, prompt: bytes, prompt_at: int
@@ -407,9 +401,7 @@ class Analysis:
                 return tb_key
         if line.rule is _Line.UNKNOWN:
             candidates = self.kb.candidate_rules(low if low is not None else text.lower(), found)
-            rule, m = self.kb.match(rec.message, candidates)
-            if rule is None and rec.message is not text:
-                rule, m = self.kb.match(text, candidates)  # a rule may also be written against the whole line
+            rule, m = self.kb.match_line(rec.message, text, candidates)
             line.rule_facts = normalise_finding_facts(m.groupdict()) if rule is not None else {}
             line.rule = rule
         rule = line.rule

@@ -56,6 +56,16 @@ def choose_jobs(jobs: str, paths: List[str]) -> int:
     return n
 
 
+def fork_is_safe() -> bool:
+    """Can this process fork workers? Only where `fork` exists and no other thread runs: a child of a process
+    that runs other threads (a server, a notebook, a test runner with Ray's threads) can deadlock on a lock
+    some thread held at the fork."""
+    import multiprocessing  # here: its import costs ~6 ms of every start, and one process needs none of it
+    import threading
+
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
 def analyze_paths(paths: Iterable[str], kb: KnowledgeBase, jobs: int, pictures: bool = False) -> Report:
     """engine.analyze_paths with `jobs` processes for the files that can be split (each file is
     still analysed on its own: its own facts)."""
@@ -64,13 +74,10 @@ def analyze_paths(paths: Iterable[str], kb: KnowledgeBase, jobs: int, pictures: 
     paths = list(paths)
     if jobs <= 1 or pictures:
         return one_process(paths, kb, pictures=pictures)
-    import multiprocessing  # here: its import costs ~6 ms of every start, and one process needs none of it
-    import threading
-
-    # Forking a process that runs other threads (a server, a notebook, a test runner with Ray's threads)
-    # can deadlock a child on a lock some thread held at the fork: such a caller gets one process.
-    if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+    if not fork_is_safe():
         return one_process(paths, kb, pictures=pictures)
+    import multiprocessing
+
     global _KB
     _KB = kb
     reports: List[Report] = []

@@ -370,7 +370,7 @@ class TracebackTracker:
         self._in_node_stack = False
 
     def flush(self) -> Optional[Traceback]:
-        """The traceback in progress, if it has frames, as a cut-off one; the tracker forgets it."""
+        """The traceback in progress, if it has frames or an arrow line, as a cut-off one; the tracker forgets it."""
         tb, self.current = self.current, None
         return tb if tb is not None and (tb.frames or tb.source) else None
 
