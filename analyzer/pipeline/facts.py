@@ -140,6 +140,10 @@ _V = r"(\d+\.\d+(?:\.\d+)?(?:[-_.]?(?:rc|dev|a|b)\d*)?)"
 _GPU_BRAND = r"(?:NVIDIA |GeForce |Tesla |Quadro |TITAN |RTX |A\d|H\d|L\d)"
 _GPU_BRAND_KEYWORDS = ("nvidia", "geforce", "tesla", "quadro")
 _TF = r"\d+\.\d+(?:\.\d+)?(?:[-_.]?(?:rc|dev|post)\d*)*(?:\+[\w.]+)?"
+# Versions in prose that states a requirement or gives advice are not this machine's:
+# "TensorFlow 1.2.1 or earlier requires ...", "Download and install CUDA 8.0", "requires cuDNN 6".
+_NOT_A_BOUND = r"(?![\d.]*\s+or\s+(?:earlier|later|newer|older|above|below|higher|lower)\b)"
+_NOT_ADVICE = r"(?<!install )(?<!requires )(?<!downloading )"
 _MEMORY: FactPattern = _p(r"([\d.]+)\s*([GM])i?B", 0)
 _MEMORY_UNIT: FactPattern = _p(r"[GM]i?B", 0)
 
@@ -157,7 +161,8 @@ PATTERNS: List[FactPattern] = [
     _p(
         # pip's "requirement tensorflow==2.13.0" is the release asked for: LineFacts ranks it as WANTED_RANK. The flavours
         # of one release (tensorflow-intel on Windows, -cpu, -macos, -aarch64, -rocm) name TensorFlow's version too
-        r"(?i)\b(?:tensorflow|tf)(?:[-_](?:gpu|nightly|cpu|intel|macos|aarch64|rocm))?(?:\[[\w,-]+\])?(?:==|-|\s*:\s*|\s+)v?(?P<tf_version>\d+\.\d+\.\d+(?:[-_.]?(?:rc|dev|post)\d*)*(?:\+[\w.]+)?)\b",
+        r"(?i)\b(?:tensorflow|tf)(?:[-_](?:gpu|nightly|cpu|intel|macos|aarch64|rocm))?(?:\[[\w,-]+\])?(?:==|-|\s*:\s*|\s+)v?(?P<tf_version>\d+\.\d+\.\d+(?:[-_.]?(?:rc|dev|post)\d*)*(?:\+[\w.]+)?)\b"
+        + _NOT_A_BOUND,
         20,
         "tensorflow",
         "tf ",
@@ -176,7 +181,8 @@ PATTERNS: List[FactPattern] = [
         "tensorflow-gpu==",
         "tensorflow_gpu==",
     ),
-    _p(r"(?i)\b(?:tensorflow|tf)(?:[-_]gpu)?\s+(?P<tf_version>" + _TF + r")\b", 30),
+    # not a requirement in a message's prose ("TensorFlow 1.2.1 or earlier requires cuDNN 5.1")
+    _p(r"(?i)\b(?:tensorflow|tf)(?:[-_]gpu)?\s+(?P<tf_version>" + _TF + r")\b" + _NOT_A_BOUND, 30),
     # --- Python ---------------------------------------------------------------------------
     # "Python 3.10", "python: 3.10", Ultralytics' banner "Python-3.10.12"
     _p(r"(?i)\bpython(?: version)?\s*[:=-]?\s*(?P<python_version>3\.\d+(?:\.\d+)?|2\.7(?:\.\d+)?)\b", 10, "python"),
@@ -207,7 +213,14 @@ PATTERNS: List[FactPattern] = [
     _p(r"(?i)\bcuda(?:_version)?['\"]?\s*[:=]\s*['\"]?(?P<cuda_compiled>\d+\.\d+)['\"]", 15, "cuda_version"),
     _p(r"(?i)built (?:with|against) CUDA[: ]+(?P<cuda_compiled>\d+\.\d+)", 15, "built with cuda", "built against cuda"),
     # not a package's build suffix ("libcudnn8 8.0.4.30-1+cuda11.0": that cuDNN was built for CUDA 11.0)
-    _p(r"(?i)(?<![+\w-])CUDA(?:/cuDNN)?(?: version)?\s*[:=]?\s*(?P<cuda_runtime>\d+\.\d+(?:\.\d+)?)\b(?!\s*\|)", 60, "cuda"),
+    # nor advice ("Download and install CUDA 8.0 from this URL")
+    _p(
+        r"(?i)"
+        + _NOT_ADVICE
+        + r"(?<![+\w-])CUDA(?:/cuDNN)?(?: version)?\s*[:=]?\s*(?P<cuda_runtime>\d+\.\d+(?:\.\d+)?)\b(?!\s*\|)",
+        60,
+        "cuda",
+    ),
     # --- cuDNN ----------------------------------------------------------------------------
     _p(
         r"Loaded runtime CuDNN library: (?P<cudnn_runtime>[\d.]+?)\.?(?: \(compatibility version \d+\))? but source was compiled with:? (?P<cudnn_compiled>\d[\d.]*?)\.?(?: \(|\s|$)",
@@ -218,7 +231,11 @@ PATTERNS: List[FactPattern] = [
     _p(r"Loaded runtime CuDNN library: (?P<cudnn_runtime>\d+(?:\.\d+)+)", 6, "loaded runtime cudnn"),
     _p(r"Loaded cuDNN version (?P<cudnn_runtime>\d+)", 10, "loaded cudnn version"),
     _p(r"(?i)\bcudnn_version['\"]?\s*[:=]\s*['\"](?P<cudnn_compiled>\d+(?:\.\d+)*)['\"]", 15, "cudnn_version"),
-    _p(r"(?i)\bcuDNN(?: version)?\s*[:=]?\s*v?(?P<cudnn_runtime>\d+\.\d+(?:\.\d+)?)\b", 60, "cudnn"),
+    _p(
+        r"(?i)" + _NOT_ADVICE + r"\bcuDNN(?: version)?\s*[:=]?\s*v?(?P<cudnn_runtime>\d+\.\d+(?:\.\d+)?)\b" + _NOT_A_BOUND,
+        60,
+        "cudnn",
+    ),
     # --- driver ---------------------------------------------------------------------------
     _p(r"Driver Version:\s*(?P<driver_version>\d+\.\d+(?:\.\d+)?)", 10, "driver version:"),
     _p(r"CUDA Version:\s*(?P<driver_cuda_version>\d+\.\d+)", 10, "cuda version:"),
@@ -353,7 +370,8 @@ PATTERNS: List[FactPattern] = [
         "cannot open shared object file",
     ),
     _p(
-        r"(?P<missing>(?:cudart|cublas|cublasLt|cufft|curand|cusolver|cusparse|cudnn|nvcuda|nvrtc|cupti|cudnn_\w+)(?:64)?(?:_\d+)?\.dll)(?:'| not found| is not found)",
+        # not a name in parentheses, as advice lists them ("TensorFlow 1.3 or later requires cuDNN 6. ('cudnn64_6.dll')")
+        r"(?<!\(')(?P<missing>(?:cudart|cublas|cublasLt|cufft|curand|cusolver|cusparse|cudnn|nvcuda|nvrtc|cupti|cudnn_\w+)(?:64)?(?:_\d+)?\.dll)(?:'| not found| is not found)",
         15,
         ".dll",
     ),
