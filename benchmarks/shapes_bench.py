@@ -163,8 +163,10 @@ def main() -> None:
         old = results.read_text()
         if HEADING in old:
             start = old.index(HEADING)
-            end = old.find("\n## ", start + 1)
-            old = old[:start] + text + (old[end + 1 :] if end >= 0 else "")
+            # only the generated part: the section's ### write-ups (perf4, perf5, ...) stay
+            ends = [e for e in (old.find("\n## ", start + 1), old.find("\n### ", start + 1)) if e >= 0]
+            end = min(ends) if ends else -1
+            old = old[:start] + text + ("\n" + old[end + 1 :] if end >= 0 else "")
         else:
             first = old.find("\n## ")
             old = old[: first + 1] + text + "\n" + old[first + 1 :] if first >= 0 else old.rstrip("\n") + "\n\n" + text
