@@ -16,6 +16,7 @@ Nothing here is timed (benchmarks/bench.py measures).
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import random
 import re
@@ -167,6 +168,64 @@ def test_line_classes_change_nothing(logs, shape_logs, scanner):
     steps = [m for c in warm.line_classes.values() if c is not None for _, m, _ in c.on_message + c.on_text]
     assert line_classes.SURE in steps
     assert all(m is line_classes.SURE or m is line_classes.UNSURE for m in steps)  # no Match (it holds the key's text)
+
+
+STORE_SCRIPT = """
+import json, sys
+from analyzer import load_knowledge_base
+from analyzer.pipeline import classes
+from analyzer.pipeline.engine import analyze_paths
+classes.STORE_AFTER = int(sys.argv[1])
+kb = load_knowledge_base()
+print(json.dumps({p: analyze_paths([p], kb).to_dict() for p in sys.argv[2:]}))
+"""
+
+
+def test_class_store_changes_nothing(logs, shape_logs, tmp_path):
+    """Line classes kept on disk between runs (classes.built, the store used from the first build on):
+    being filled, then read back in a fresh process, and with the cache off, give the plain path's report."""
+    paths = [str(p) for p in logs + shape_logs]
+
+    def run(after: int, **env) -> dict:
+        e = {k: v for k, v in os.environ.items() if k not in ("TFLOG_NO_CACHE", "TFLOG_CACHE_DIR")}
+        e.update(env)
+        p = subprocess.run([sys.executable, "-c", STORE_SCRIPT, str(after), *paths], capture_output=True, env=e,
+                           cwd=ROOT, timeout=600)
+        assert p.returncode == 0, p.stderr.decode()[-3000:]
+        return json.loads(p.stdout)
+
+    cache = str(tmp_path / "cache")
+    plain = run(0, TFLOG_LINE_CLASSES="0", TFLOG_NO_CACHE="1")
+    assert run(0, TFLOG_CACHE_DIR=cache) == plain  # fills the store
+    assert any(f.name.startswith("classes-") for f in (tmp_path / "cache").iterdir())
+    assert run(0, TFLOG_CACHE_DIR=cache) == plain  # reads it
+    assert run(10**9, TFLOG_CACHE_DIR=cache) == plain  # not used
+
+
+def test_stored_classes_come_back_equal(logs, shape_logs):
+    """Every class the logs make, through classes._encoded and _decoded: the same fields."""
+    from analyzer.pipeline import classes as line_classes
+
+    kb = load_rules()
+    for p in logs + shape_logs:
+        analyse(kb, p)
+    built = [c for c in kb.line_classes.values() if c is not line_classes.NOT_CANDIDATE]
+    assert len(built) > 100 and line_classes.SLOW in built
+    for cls in built:
+        data = line_classes._encoded(kb, cls)
+        assert data is not None
+        back = line_classes._decoded(kb, marshal.loads(marshal.dumps(data)))
+        if cls is line_classes.SLOW:
+            assert back is line_classes.SLOW
+            continue
+        for name in line_classes.LineClass.__slots__:
+            if name in ("candidate", "plain_hex"):  # pipeline.bulk's, set after the build
+                continue
+            if name == "facts":
+                for f in ("proposals", "stats", "stats_header", "stats_word", "_platform"):
+                    assert getattr(back.facts, f) == getattr(cls.facts, f), f
+            else:
+                assert getattr(back, name) == getattr(cls, name), name
 
 
 @pytest.mark.parametrize("share", [0.0, 2.0])

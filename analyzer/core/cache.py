@@ -15,7 +15,9 @@ are cached as files in the user's cache folder (`$TFLOG_CACHE_DIR`, else
   own pickle support saves and rebuilds a pattern from (marshal, no pickle);
 - compiled `re` patterns (`compile_re`), as the data re.compile hands to `_sre.compile`;
 - fuzzy scores of messages seen before (`fuzzy_store`), so that a run whose
-  unexplained lines were all seen before need not import rapidfuzz.
+  unexplained lines were all seen before need not import rapidfuzz;
+- line classes (pipeline/classes.py `built`), keyed by the rules and the code that builds them:
+  a verbose log's thousands of classes are built once, not on every run.
 
 Every file carries a 256-bit BLAKE2 digest of its body and the key it was written for, and is
 only used when both match. Files are written to a temporary name and renamed
