@@ -119,6 +119,39 @@ def built(kb: KnowledgeBase, key: Any, found: Optional[Set[str]]) -> Optional[Li
     return cls
 
 
+def stored(kb: KnowledgeBase, keys: List[bytes], found: List[Any]) -> None:
+    """`found` (the classes of `keys`, None where none is known) with the classes of keys never seen in
+    this process taken from the disk store (see built), added to kb.line_classes as lookup would:
+    pipeline.bulk then counts their lines in bulk on a later run, as in a process that built them."""
+    store = _store(kb) if _builds >= STORE_AFTER else None
+    if store is None:
+        return
+    classes = kb.line_classes
+    for i in [i for i, c in enumerate(found) if c is None]:
+        key = keys[i]
+        if len(key) > MAX_LEN or key in classes:
+            continue  # (a SLOW class is None too)
+        got = store.get(key)
+        if got is None:
+            continue
+        cls = _decoded(kb, got)
+        if cls is _UNBUILT:
+            continue
+        if len(classes) >= MAX_CLASSES:
+            make_room(classes)
+        classes[key] = found[i] = cls
+
+
+def restore(kb: KnowledgeBase, key: bytes, cls: LineClass) -> None:
+    """Store the class of `key` again, now with pipeline.bulk's `candidate` verdict (a function of the
+    key and the prefilter's keywords, which the store's key covers), when the store is in use."""
+    store = _store(kb) if _builds >= STORE_AFTER else None
+    if store is not None and kb.line_classes.get(key) is cls:
+        data = _encoded(kb, cls)
+        if data is not None:
+            store.put(key, data)
+
+
 def _store(kb: KnowledgeBase) -> Any:
     """The disk store of `kb`'s classes, or None: rules not loaded through the cache (no key), a
     user's rule (it keeps a timeout and may be disabled mid-run), or a rule disabled in this process."""
@@ -174,7 +207,7 @@ def _encoded(kb: KnowledgeBase, cls: Any) -> Any:
         cls.start, cls.end, cls.level, on_message, on_text, cls.group_keys,
         1 if fuzzy is UNSURE else fuzzy, cls.masked,
         (lf.proposals, lf.stats, lf.stats_header, lf.stats_word, platform),
-        cls.fact_patterns, cls.fact_tries, cls.own_platform, cls.quiet, cls.fact_keys, cls.found,
+        cls.fact_patterns, cls.fact_tries, cls.own_platform, cls.quiet, cls.fact_keys, cls.found, cls.candidate,
     )  # fmt: skip
 
 
@@ -186,7 +219,7 @@ def _decoded(kb: KnowledgeBase, data: Any) -> Any:
         rules = kb.rules
         cls = LineClass()
         (cls.start, cls.end, cls.level, on_message, on_text, group_keys, fuzzy, masked, facts,
-         cls.fact_patterns, cls.fact_tries, cls.own_platform, cls.quiet, fact_keys, cls.found) = data  # fmt: skip
+         cls.fact_patterns, cls.fact_tries, cls.own_platform, cls.quiet, fact_keys, cls.found, cls.candidate) = data  # fmt: skip
         cls.on_message = tuple((rules[i], SURE if sure else UNSURE, kw) for i, sure, kw in on_message)
         cls.on_text = tuple((rules[i], SURE if sure else UNSURE, kw) for i, sure, kw in on_text)
         cls.group_keys = _shared(group_keys) if group_keys else ()
