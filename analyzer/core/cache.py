@@ -178,10 +178,11 @@ class Store:
     this process added are merged into the file at exit. For results that are slow to compute and
     come back run after run (compiled patterns, fuzzy scores of common messages)."""
 
-    def __init__(self, kind: str, key: Callable[[], str], max_entries: int = 5000):
+    def __init__(self, kind: str, key: Callable[[], str], max_entries: int = 5000, encode: Optional[Callable[[Any], Any]] = None):
         self.kind = kind
         self._key = key  # called once, when the file is first needed
         self.max_entries = max_entries
+        self._encode = encode  # put() values to plain data, at exit (None for a value to drop); None: they are plain
         self._data: Optional[dict] = None
         self._new: dict = {}
 
@@ -211,7 +212,11 @@ class Store:
             merged = self._read()
             if len(merged) + len(self._new) > self.max_entries:
                 merged = {}
-            merged.update(self._new)
+            if self._encode is not None:
+                new = {k: self._encode(v) for k, v in self._new.items()}
+                merged.update((k, v) for k, v in new.items() if v is not None)
+            else:
+                merged.update(self._new)
             write_blob(self.kind, self._key(), marshal.dumps(merged))
         except Exception:
             pass

@@ -113,9 +113,7 @@ def built(kb: KnowledgeBase, key: Any, found: Optional[Set[str]]) -> Optional[Li
     else:
         cls = build(kb, key, found)
     if store is not None:
-        data = _encoded(kb, cls)
-        if data is not None:
-            store.put(key, data)
+        store.put(key, cls)  # encoded at exit (_encoded), with what pipeline.bulk has learnt of it by then
     return cls
 
 
@@ -147,9 +145,7 @@ def restore(kb: KnowledgeBase, key: bytes, cls: LineClass) -> None:
     key and the prefilter's keywords, which the store's key covers), when the store is in use."""
     store = _store(kb) if _builds >= STORE_AFTER else None
     if store is not None and kb.line_classes.get(key) is cls:
-        data = _encoded(kb, cls)
-        if data is not None:
-            store.put(key, data)
+        store.put(key, cls)
 
 
 def _store(kb: KnowledgeBase) -> Any:
@@ -173,7 +169,7 @@ def _store(kb: KnowledgeBase) -> Any:
                     h.update(f.read())
             return h.hexdigest()
 
-        store = _stores[key] = Store("classes", store_key, max_entries=MAX_CLASSES)
+        store = _stores[key] = Store("classes", store_key, max_entries=MAX_CLASSES, encode=lambda cls: _encoded(kb, cls))
     return store
 
 
