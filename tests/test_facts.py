@@ -13,7 +13,7 @@ def test_cudnn_versions(raw, want):
     assert cudnn_version(raw) == want
 
 
-@pytest.mark.parametrize("raw,want", [("11020", "11.2"), ("110", "11.0"), ("101", "10.1"), ("11.0", "11.0")])
+@pytest.mark.parametrize("raw,want", [("11020", "11.2"), ("110", "11.0"), ("101", "10.1"), ("11.0", "11.0"), ("80", "8.0"), ("92", "9.2"), ("12", "12")])
 def test_cuda_versions(raw, want):
     assert cuda_version(raw) == want
 
@@ -266,3 +266,22 @@ def test_line_facts_copy_is_copy_copy():
         a, b = original.copy(), copy.copy(original)
         assert [getattr(a, s) for s in LineFacts.__slots__] == [getattr(b, s) for s in LineFacts.__slots__]
         assert a is not original
+
+
+def test_versions_in_a_messages_advice_are_not_this_machines():
+    """TF 1.3's Windows self-check lists what each release needs (tensorflow/tensorflow#13837, #8385): those
+    are requirements, not the installed TensorFlow, CUDA or cuDNN, and the DLLs it lists are not all missing."""
+    log = (
+        "- Could not load 'cudart64_80.dll'. The GPU version of TensorFlow\n"
+        "  requires that this DLL be installed in a directory that is named in\n"
+        "  your %PATH% environment variable. Download and install CUDA 8.0 from\n"
+        "  this URL: https://developer.nvidia.com/cuda-toolkit\n"
+        "  * TensorFlow 1.2.1 or earlier requires cuDNN 5.1. ('cudnn64_5.dll')\n"
+        "  * TensorFlow 1.3 or later requires cuDNN 6. ('cudnn64_6.dll')\n"
+    )
+    facts, _ = facts_of(log)
+    assert not {"tf_version", "cuda_runtime", "cudnn_runtime"} & set(facts)
+    assert facts["missing_libraries"] == ["cudart64_80.dll"] and facts["cuda_wanted"] == "8.0"
+    # the same words stating this machine's versions still count
+    facts, _ = facts_of("TensorFlow 2.10.1 on Windows, CUDA 11.2, cuDNN 8.1.0\n")
+    assert (facts["tf_version"], facts["cuda_runtime"], facts["cudnn_runtime"]) == ("2.10.1", "11.2", "8.1.0")

@@ -302,3 +302,8 @@ def test_a_paste_cut_mid_line_is_read_as_the_message_it_began(tmp_path):
     assert not [f for f in _report(tmp_path, cut + "\n" + head, "mid.log")["findings"] if f["severity"] != "info"]
     short = "W0000 00:00:1745040002.716147     960 gpu_device.cc:2341] Cannot dlopen so"
     assert not [f for f in _report(tmp_path, head + short, "short.log")["findings"] if f["severity"] != "info"]
+    # a last line that ends in a whole number is no cut: PyCharm's "exit code -1" is not the
+    # "exit code -1073741795 (0xC000001D)" of a CPU without AVX (tensorflow/tensorflow#13837)
+    exit_1 = "ERROR: Failed to import the TensorFlow module.\n\nProcess finished with exit code -1\n"
+    rep = _report(tmp_path, exit_1, "exit.log")
+    assert "install-windows-illegal-instruction" not in [f["rule_id"] for f in rep["findings"]]

@@ -430,6 +430,17 @@ def test_prefilter_shapes_treat_digits_alike():
     assert not any(ch.isdigit() for w in GENERIC for ch in w)
 
 
+def test_fact_patterns_keep_a_digit_agnostic_superset():
+    """A fact pattern without one (a lookaround where widened digits could narrow it) is tried on every
+    line of a class, so a class of lines it may match never settles: a verbose log's TF lines would all
+    take the slow path. What a pattern must skip in prose is checked in FactPattern.search instead."""
+    from analyzer.pipeline.facts import PATTERNS
+    from analyzer.pipeline.supersets import generalize
+
+    without = [p.source for p in PATTERNS if generalize(p.source) is None]
+    assert len(without) <= 1 and all(s.startswith("^\\s*\\[\\d+\\] : (?P<gpu_name>") for s in without), without
+
+
 def test_keywords_that_touch_hex_ids():
     """pipeline.bulk takes a line by its hex-blind class without the prefilter only when no keyword
     may hold a hex digit of its ids, and the class's key holds exactly its keywords."""

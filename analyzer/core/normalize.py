@@ -60,7 +60,8 @@ def cudnn_version(raw: str) -> str:
 
 
 def cuda_version(raw: str) -> str:
-    """CUDA as printed: '11020' -> '11.2', '110' (cudart64_110.dll) -> '11.0', '101' -> '10.1'."""
+    """CUDA as printed: '11020' -> '11.2', '110' (cudart64_110.dll) -> '11.0', '101' -> '10.1',
+    '80' (cudart64_80.dll) -> '8.0'; '12' (cudart64_12.dll, CUDA 12's major-only name) stays."""
     raw = raw.strip().rstrip(".")
     if raw.isdigit():
         n = int(raw)
@@ -68,8 +69,8 @@ def cuda_version(raw: str) -> str:
             return f"{n // 1000}.{n % 1000 // 10}"
         if n >= 100:  # Windows DLL suffix: 110 -> 11.0, 101 -> 10.1, 90 is 9.0
             return f"{n // 10}.{n % 10}"
-        if n >= 90 and n % 10 == 0 and n < 100:
-            return f"{n // 10}.0"
+        if 60 <= n < 100:  # CUDA 6.5-9.2 DLLs: cudart64_65.dll ... cudart64_92.dll
+            return f"{n // 10}.{n % 10}"
     return raw
 
 

@@ -494,7 +494,7 @@ def _class_facts(text: str, message: str, low: str, found: Optional[Set[str]], h
         elif wide is None:
             if keywords and (keywords.isdisjoint(found) if found is not None else not any(k in low for k in keywords)):
                 continue  # digit-free keywords: absent from every line of the class
-            if PATTERNS[i].regex.search(text):  # (its keywords are there: no may_match first)
+            if PATTERNS[i].search(text):  # (its keywords are there: no may_match first)
                 matched.append(i)
         elif zeroed is not None and not zeroed.search(low):
             continue
@@ -549,7 +549,7 @@ def line_facts(cls: LineClass, text: str) -> LineFacts:
             p = PATTERNS[i]
             if i in cls.fact_tries and not p.may_match(low):
                 continue
-            m = p.regex.search(text)
+            m = p.search(text)
             if m:
                 _propose(proposals, {k: v for k, v in m.groupdict().items() if v}, p.rank_at(text, m.start()))
     lf = cls.facts.copy()
@@ -578,7 +578,7 @@ def _fact_keys(cls: LineClass, text: str) -> Any:
         keys += [(name, p.rank) for name in names if not name.startswith("_")]
     for i in cls.fact_patterns:
         p = PATTERNS[i]
-        m = p.regex.search(text)
+        m = p.search(text)
         if m is None:
             return None
         groups = [k for k, v in m.groupdict().items() if v]

@@ -9,7 +9,7 @@ wins; equal rank: first seen). Lists (missing/loaded libraries) accumulate.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, cast
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, cast
 
 from analyzer.core import normalize as nz
 from analyzer.core.cache import compile_regex
@@ -102,6 +102,7 @@ class FactPattern:
     rank: int = 50  # lower = more trusted
     keywords: Tuple[str, ...] = ()  # lowercase; the pattern only runs on lines with one of them
     _compiled: Optional[regex.Pattern] = field(default=None, repr=False)
+    in_prose: str = ""  # matches prose too: skip a value given as a bound ("b"), after advice words ("a"), or in a list ("l")
     names_tf: bool = field(init=False, repr=False)  # reads tf_version: pip's wanted context applies (rank_at)
 
     def __post_init__(self) -> None:
@@ -113,6 +114,23 @@ class FactPattern:
         if self._compiled is None:
             self._compiled = compile_regex(self.source)
         return self._compiled
+
+    def search(self, text: str) -> Optional[Any]:
+        """The first match that states this machine's value. For an `in_prose` pattern, a version that a
+        message gives as a bound or as advice ("TensorFlow 1.2.1 or earlier requires cuDNN 5.1", "Download
+        and install CUDA 8.0") is skipped. Checked here, not with lookarounds in the pattern, so that the
+        pattern keeps its digit-agnostic superset (pipeline.supersets) and line classes can still settle."""
+        if not self.in_prose:
+            return self.regex.search(text)
+        for m in self.regex.finditer(text):
+            if "b" in self.in_prose and _BOUND_AFTER.match(text, m.end()):
+                continue
+            if "a" in self.in_prose and _ADVICE_BEFORE.search(text, max(0, m.start() - 16), m.start()):
+                continue
+            if "l" in self.in_prose and text[max(0, m.start() - 2) : m.start()] == "('":
+                continue
+            return m
+        return None
 
     def may_match(self, low: str) -> bool:
         if not self.keywords:
@@ -131,6 +149,17 @@ class FactPattern:
 
 def _p(pattern: str, rank: int, *keywords: str) -> FactPattern:
     return FactPattern(pattern, rank, keywords)
+
+
+def _prose(pattern: str, rank: int, *keywords: str, skip: str = "ab") -> FactPattern:
+    """A pattern loose enough to match prose; `skip`: which of its matches FactPattern.search skips (advice
+    words before a version are no sign for TensorFlow's own: "pip install tensorflow==2.17.0" asks for it)."""
+    return FactPattern(pattern, rank, keywords, in_prose=skip)
+
+
+# Versions in prose that states a requirement or gives advice are not this machine's (FactPattern.search).
+_ADVICE_BEFORE = compile_regex(r"(?i)(?:\binstall|\brequires|\bdownloading)\s+$")
+_BOUND_AFTER = compile_regex(r"(?i)[\d.]*\s+or\s+(?:earlier|later|newer|older|above|below|higher|lower)\b")
 
 
 _V = r"(\d+\.\d+(?:\.\d+)?(?:[-_.]?(?:rc|dev|a|b)\d*)?)"
@@ -154,7 +183,7 @@ PATTERNS: List[FactPattern] = [
     ),
     # tensorflow-addons' (and other add-ons') version check: "The versions of TensorFlow you are currently using is 2.1.0"
     _p(r"TensorFlow you are currently using is (?P<tf_version>" + _TF + ")", 10, "currently using is"),
-    _p(
+    _prose(
         # pip's "requirement tensorflow==2.13.0" is the release asked for: LineFacts ranks it as WANTED_RANK. The flavours
         # of one release (tensorflow-intel on Windows, -cpu, -macos, -aarch64, -rocm) name TensorFlow's version too
         r"(?i)\b(?:tensorflow|tf)(?:[-_](?:gpu|nightly|cpu|intel|macos|aarch64|rocm))?(?:\[[\w,-]+\])?(?:==|-|\s*:\s*|\s+)v?(?P<tf_version>\d+\.\d+\.\d+(?:[-_.]?(?:rc|dev|post)\d*)*(?:\+[\w.]+)?)\b",
@@ -163,6 +192,7 @@ PATTERNS: List[FactPattern] = [
         "tf ",
         "tf-nightly",
         "tf_nightly",
+        skip="b",
     ),
     _p(r"(?i)\btf\.__version__\W+(?P<tf_version>" + _TF + ")", 15, "__version__"),
     # an install tree named after the release: Spack/CMSSW "py3-tensorflow/2.6.4-<hash>/lib/...", EasyBuild
@@ -176,7 +206,7 @@ PATTERNS: List[FactPattern] = [
         "tensorflow-gpu==",
         "tensorflow_gpu==",
     ),
-    _p(r"(?i)\b(?:tensorflow|tf)(?:[-_]gpu)?\s+(?P<tf_version>" + _TF + r")\b", 30),
+    _prose(r"(?i)\b(?:tensorflow|tf)(?:[-_]gpu)?\s+(?P<tf_version>" + _TF + r")\b", 30, skip="b"),
     # --- Python ---------------------------------------------------------------------------
     # "Python 3.10", "python: 3.10", Ultralytics' banner "Python-3.10.12"
     _p(r"(?i)\bpython(?: version)?\s*[:=-]?\s*(?P<python_version>3\.\d+(?:\.\d+)?|2\.7(?:\.\d+)?)\b", 10, "python"),
@@ -207,7 +237,7 @@ PATTERNS: List[FactPattern] = [
     _p(r"(?i)\bcuda(?:_version)?['\"]?\s*[:=]\s*['\"]?(?P<cuda_compiled>\d+\.\d+)['\"]", 15, "cuda_version"),
     _p(r"(?i)built (?:with|against) CUDA[: ]+(?P<cuda_compiled>\d+\.\d+)", 15, "built with cuda", "built against cuda"),
     # not a package's build suffix ("libcudnn8 8.0.4.30-1+cuda11.0": that cuDNN was built for CUDA 11.0)
-    _p(r"(?i)(?<![+\w-])CUDA(?:/cuDNN)?(?: version)?\s*[:=]?\s*(?P<cuda_runtime>\d+\.\d+(?:\.\d+)?)\b(?!\s*\|)", 60, "cuda"),
+    _prose(r"(?i)(?<![+\w-])CUDA(?:/cuDNN)?(?: version)?\s*[:=]?\s*(?P<cuda_runtime>\d+\.\d+(?:\.\d+)?)\b(?!\s*\|)", 60, "cuda"),
     # --- cuDNN ----------------------------------------------------------------------------
     _p(
         r"Loaded runtime CuDNN library: (?P<cudnn_runtime>[\d.]+?)\.?(?: \(compatibility version \d+\))? but source was compiled with:? (?P<cudnn_compiled>\d[\d.]*?)\.?(?: \(|\s|$)",
@@ -218,7 +248,7 @@ PATTERNS: List[FactPattern] = [
     _p(r"Loaded runtime CuDNN library: (?P<cudnn_runtime>\d+(?:\.\d+)+)", 6, "loaded runtime cudnn"),
     _p(r"Loaded cuDNN version (?P<cudnn_runtime>\d+)", 10, "loaded cudnn version"),
     _p(r"(?i)\bcudnn_version['\"]?\s*[:=]\s*['\"](?P<cudnn_compiled>\d+(?:\.\d+)*)['\"]", 15, "cudnn_version"),
-    _p(r"(?i)\bcuDNN(?: version)?\s*[:=]?\s*v?(?P<cudnn_runtime>\d+\.\d+(?:\.\d+)?)\b", 60, "cudnn"),
+    _prose(r"(?i)\bcuDNN(?: version)?\s*[:=]?\s*v?(?P<cudnn_runtime>\d+\.\d+(?:\.\d+)?)\b", 60, "cudnn"),
     # --- driver ---------------------------------------------------------------------------
     _p(r"Driver Version:\s*(?P<driver_version>\d+\.\d+(?:\.\d+)?)", 10, "driver version:"),
     _p(r"CUDA Version:\s*(?P<driver_cuda_version>\d+\.\d+)", 10, "cuda version:"),
@@ -352,10 +382,12 @@ PATTERNS: List[FactPattern] = [
         10,
         "cannot open shared object file",
     ),
-    _p(
+    _prose(
+        # not a name in parentheses, as advice lists them ("TensorFlow 1.3 or later requires cuDNN 6. ('cudnn64_6.dll')")
         r"(?P<missing>(?:cudart|cublas|cublasLt|cufft|curand|cusolver|cusparse|cudnn|nvcuda|nvrtc|cupti|cudnn_\w+)(?:64)?(?:_\d+)?\.dll)(?:'| not found| is not found)",
         15,
         ".dll",
+        skip="l",
     ),
     _p(
         r"(?:Successfully opened (?:dynamic|CUDA) library|successfully opened CUDA library) (?P<loaded>[\w.+-]+)",
@@ -524,7 +556,7 @@ class LineFacts:
             patterns = [PATTERNS[i] for i in sorted(idx)]
         proposals: List[Tuple[str, str, int]] = []
         for p in patterns:
-            m = p.regex.search(text)
+            m = p.search(text)
             if m:
                 _propose(proposals, {k: v for k, v in m.groupdict().items() if v}, p.rank_at(text, m.start()))
         self.proposals = tuple(proposals)  # (fact, value, rank) for FactCollector.set, in order

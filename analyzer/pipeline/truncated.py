@@ -37,6 +37,8 @@ def completion(kb: Any, raw: bytes) -> Optional[Any]:
         return None
     for rule, example in _example_messages(kb):
         if len(example) > len(message) and example.startswith(message):
+            if message[-1].isdigit() and example[len(message)].isdigit():
+                continue  # a line that ends in a number is whole: values differ from the example's
             return rule
     return None
 
