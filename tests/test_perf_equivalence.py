@@ -228,6 +228,72 @@ def test_stored_classes_come_back_equal(logs, shape_logs):
                 assert getattr(back, name) == getattr(cls, name), name
 
 
+def test_class_store_key_holds_the_code_that_builds_a_class(logs, shape_logs, monkeypatch):
+    """The store's key holds the source of every tflog module whose code runs in classes.build() or in
+    bulk.candidate() (whose verdict is stored with the class): a change to any of them (61c4d14 moved
+    what facts skip in prose into FactPattern.search) must not bring back classes an older one built."""
+    from analyzer.pipeline import bulk
+    from analyzer.pipeline import classes as line_classes
+
+    package = (ROOT / "analyzer").resolve()
+    ran = set()
+
+    def tracer(frame, event, arg):
+        if event == "call":
+            ran.add(frame.f_code.co_filename)
+
+    def traced(fn):
+        def run(*a, **k):
+            old = sys.getprofile()
+            sys.setprofile(tracer)
+            try:
+                return fn(*a, **k)
+            finally:
+                sys.setprofile(old)
+        return run
+
+    monkeypatch.setattr(line_classes, "build", traced(line_classes.build))
+    monkeypatch.setattr(bulk, "candidate", traced(bulk.candidate))
+    kb = load_rules()
+    for p in logs + shape_logs:
+        analyse(kb, p)
+    ours = {Path(f).resolve() for f in ran if Path(f).resolve().is_relative_to(package)}
+    here = Path(line_classes.__file__).resolve().parent
+    keyed = {(here / name).resolve() for name in line_classes._CODE}
+    assert ours and all(f.exists() for f in keyed)
+    assert ours <= keyed, sorted(str(f.relative_to(package)) for f in ours - keyed)
+    assert {"facts.py", "classes.py", "supersets.py", "cache.py", "bulk.py", "scan.py"} <= {f.name for f in ours}
+
+
+def test_class_store_key_follows_the_packages(tmp_path, monkeypatch):
+    """regex, rapidfuzz (the fuzzy scores a class keeps) and hyperscan (or its absence) are in the key."""
+    from analyzer.core import cache
+    from analyzer.kb.rules import KnowledgeBase
+    from analyzer.pipeline import classes as line_classes
+
+    kb = KnowledgeBase([], {})
+    kb.cache_key = "k"
+    versions = {"regex": "r1", "rapidfuzz": "f1", "hyperscan": "h1"}
+
+    def installed(package):
+        if versions.get(package) is None:
+            raise LookupError(package)
+        return versions[package]
+
+    def key():
+        monkeypatch.setattr(line_classes, "_stores", {})
+        return line_classes._store(kb)._key()
+
+    monkeypatch.setattr(cache, "installed", installed)
+    seen = [key()]
+    for package, other in (("regex", "r2"), ("rapidfuzz", "f2"), ("hyperscan", "h2"), ("hyperscan", None)):
+        versions[package] = other
+        seen.append(key())
+    assert len(set(seen)) == len(seen)
+    monkeypatch.setenv("TFLOG_SCANNER", "re")
+    assert key() not in seen
+
+
 @pytest.mark.parametrize("share", [0.0, 2.0])
 def test_bulk_path_changes_nothing(logs, shape_logs, monkeypatch, share):
     """pipeline.bulk on every block (share 0) and on none (share 2), against the plain path."""

@@ -161,8 +161,15 @@ def _store(kb: KnowledgeBase) -> Any:
         from analyzer.core.cache import Store, digest, installed
 
         def store_key() -> str:
-            """The rules' key, and the code that builds a class (a change to it builds them afresh)."""
-            h = digest(f"{key} line classes {os.environ.get('TFLOG_SCANNER', '')} {installed('regex')}".encode())
+            """The rules' key, the packages and the code that build a class and bulk's verdict on it (a
+            change to any of them builds them afresh): regex (fact and rule patterns), rapidfuzz (a
+            warning's fuzzy match), hyperscan where installed (the scanner `auto` picks)."""
+            try:
+                hs = installed("hyperscan")
+            except LookupError:
+                hs = "no hyperscan"
+            scanner = os.environ.get("TFLOG_SCANNER", "")
+            h = digest(f"{key} line classes {scanner} {installed('regex')} {installed('rapidfuzz')} {hs}".encode())
             here = os.path.dirname(os.path.abspath(__file__))
             for name in _CODE:
                 with open(os.path.join(here, name), "rb") as f:
@@ -173,8 +180,14 @@ def _store(kb: KnowledgeBase) -> Any:
     return store
 
 
-# what build() runs (pipeline/ relative): the store's key holds their source
-_CODE = ("classes.py", "facts.py", "parse.py", "supersets.py", "../kb/rules.py", "../core/normalize.py")
+# The modules build() runs (pipeline/ relative; core/cache.py compiles its patterns and keeps fuzzy
+# scores), and those of bulk's `candidate` verdict stored with a class (bulk.candidate, the prefilter
+# engine._prefilter_for makes, scan.py, reader.Block): the store's key holds their source.
+# tests/test_perf_equivalence.py traces build() and candidate() to keep this list whole.
+_CODE = (
+    "classes.py", "facts.py", "parse.py", "supersets.py", "../kb/rules.py", "../core/normalize.py",
+    "../core/cache.py", "bulk.py", "engine.py", "scan.py", "reader.py",
+)  # fmt: skip
 
 
 def _encoded(kb: KnowledgeBase, cls: Any) -> Any:
