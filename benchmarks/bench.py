@@ -97,10 +97,23 @@ def measured(cmd: List[str], env: Optional[dict] = None) -> Tuple[float, float, 
     return wall, usage.ru_maxrss / 1024, proc.returncode
 
 
+_TFLOG_CMD: List[List[str]] = []
+
+
 def tflog_cmd() -> List[str]:
-    """The installed `tflog` script next to this interpreter, else `python -m analyzer`."""
-    exe = Path(sys.executable).with_name("tflog")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "analyzer"]
+    """The installed `tflog` script next to this interpreter when it runs this checkout's code, else
+    `python -m analyzer` (run with cwd=ROOT: this checkout's). An editable install of another checkout
+    (or worktree) would otherwise be what gets measured."""
+    if not _TFLOG_CMD:
+        exe = Path(sys.executable).with_name("tflog")
+        cmd = [sys.executable, "-m", "analyzer"]
+        if exe.exists():
+            probe = "import sys; sys.path[0] = sys.argv[1]; import analyzer; print(analyzer.__file__)"
+            p = subprocess.run([sys.executable, "-c", probe, str(exe.parent)], capture_output=True, text=True, cwd=ROOT)
+            if p.returncode == 0 and Path(p.stdout.strip()).resolve().parent.parent == ROOT.resolve():
+                cmd = [str(exe)]
+        _TFLOG_CMD.append(cmd)
+    return _TFLOG_CMD[0]
 
 
 def keywords_file(folder: Path) -> Path:

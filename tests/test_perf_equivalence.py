@@ -16,6 +16,7 @@ Nothing here is timed (benchmarks/bench.py measures).
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import random
 import re
@@ -167,6 +168,130 @@ def test_line_classes_change_nothing(logs, shape_logs, scanner):
     steps = [m for c in warm.line_classes.values() if c is not None for _, m, _ in c.on_message + c.on_text]
     assert line_classes.SURE in steps
     assert all(m is line_classes.SURE or m is line_classes.UNSURE for m in steps)  # no Match (it holds the key's text)
+
+
+STORE_SCRIPT = """
+import json, sys
+from analyzer import load_knowledge_base
+from analyzer.pipeline import classes
+from analyzer.pipeline.engine import analyze_paths
+classes.STORE_AFTER = int(sys.argv[1])
+kb = load_knowledge_base()
+print(json.dumps({p: analyze_paths([p], kb).to_dict() for p in sys.argv[2:]}))
+"""
+
+
+def test_class_store_changes_nothing(logs, shape_logs, tmp_path):
+    """Line classes kept on disk between runs (classes.built, the store used from the first build on):
+    being filled, then read back in a fresh process, and with the cache off, give the plain path's report."""
+    paths = [str(p) for p in logs + shape_logs]
+
+    def run(after: int, **env) -> dict:
+        e = {k: v for k, v in os.environ.items() if k not in ("TFLOG_NO_CACHE", "TFLOG_CACHE_DIR")}
+        e.update(env)
+        p = subprocess.run([sys.executable, "-c", STORE_SCRIPT, str(after), *paths], capture_output=True, env=e,
+                           cwd=ROOT, timeout=600)
+        assert p.returncode == 0, p.stderr.decode()[-3000:]
+        return json.loads(p.stdout)
+
+    cache = str(tmp_path / "cache")
+    plain = run(0, TFLOG_LINE_CLASSES="0", TFLOG_NO_CACHE="1")
+    assert run(0, TFLOG_CACHE_DIR=cache) == plain  # fills the store
+    assert any(f.name.startswith("classes-") for f in (tmp_path / "cache").iterdir())
+    assert run(0, TFLOG_CACHE_DIR=cache) == plain  # reads it
+    assert run(10**9, TFLOG_CACHE_DIR=cache) == plain  # not used
+
+
+def test_stored_classes_come_back_equal(logs, shape_logs):
+    """Every class the logs make, through classes._encoded and _decoded: the same fields."""
+    from analyzer.pipeline import classes as line_classes
+
+    kb = load_rules()
+    for p in logs + shape_logs:
+        analyse(kb, p)
+    built = [c for c in kb.line_classes.values() if c is not line_classes.NOT_CANDIDATE]
+    assert len(built) > 100 and line_classes.SLOW in built
+    for cls in built:
+        data = line_classes._encoded(kb, cls)
+        assert data is not None
+        back = line_classes._decoded(kb, marshal.loads(marshal.dumps(data)))
+        if cls is line_classes.SLOW:
+            assert back is line_classes.SLOW
+            continue
+        for name in line_classes.LineClass.__slots__:
+            if name == "plain_hex":  # pipeline.bulk's, set after the build, not stored
+                continue
+            if name == "facts":
+                for f in ("proposals", "stats", "stats_header", "stats_word", "_platform"):
+                    assert getattr(back.facts, f) == getattr(cls.facts, f), f
+            else:
+                assert getattr(back, name) == getattr(cls, name), name
+
+
+def test_class_store_key_holds_the_code_that_builds_a_class(logs, shape_logs, monkeypatch):
+    """The store's key holds the source of every tflog module whose code runs in classes.build() or in
+    bulk.candidate() (whose verdict is stored with the class): a change to any of them (61c4d14 moved
+    what facts skip in prose into FactPattern.search) must not bring back classes an older one built."""
+    from analyzer.pipeline import bulk
+    from analyzer.pipeline import classes as line_classes
+
+    package = (ROOT / "analyzer").resolve()
+    ran = set()
+
+    def tracer(frame, event, arg):
+        if event == "call":
+            ran.add(frame.f_code.co_filename)
+
+    def traced(fn):
+        def run(*a, **k):
+            old = sys.getprofile()
+            sys.setprofile(tracer)
+            try:
+                return fn(*a, **k)
+            finally:
+                sys.setprofile(old)
+        return run
+
+    monkeypatch.setattr(line_classes, "build", traced(line_classes.build))
+    monkeypatch.setattr(bulk, "candidate", traced(bulk.candidate))
+    kb = load_rules()
+    for p in logs + shape_logs:
+        analyse(kb, p)
+    ours = {Path(f).resolve() for f in ran if Path(f).resolve().is_relative_to(package)}
+    here = Path(line_classes.__file__).resolve().parent
+    keyed = {(here / name).resolve() for name in line_classes._CODE}
+    assert ours and all(f.exists() for f in keyed)
+    assert ours <= keyed, sorted(str(f.relative_to(package)) for f in ours - keyed)
+    assert {"facts.py", "classes.py", "supersets.py", "cache.py", "bulk.py", "scan.py"} <= {f.name for f in ours}
+
+
+def test_class_store_key_follows_the_packages(tmp_path, monkeypatch):
+    """regex, rapidfuzz (the fuzzy scores a class keeps) and hyperscan (or its absence) are in the key."""
+    from analyzer.core import cache
+    from analyzer.kb.rules import KnowledgeBase
+    from analyzer.pipeline import classes as line_classes
+
+    kb = KnowledgeBase([], {})
+    kb.cache_key = "k"
+    versions = {"regex": "r1", "rapidfuzz": "f1", "hyperscan": "h1"}
+
+    def installed(package):
+        if versions.get(package) is None:
+            raise LookupError(package)
+        return versions[package]
+
+    def key():
+        monkeypatch.setattr(line_classes, "_stores", {})
+        return line_classes._store(kb)._key()
+
+    monkeypatch.setattr(cache, "installed", installed)
+    seen = [key()]
+    for package, other in (("regex", "r2"), ("rapidfuzz", "f2"), ("hyperscan", "h2"), ("hyperscan", None)):
+        versions[package] = other
+        seen.append(key())
+    assert len(set(seen)) == len(seen)
+    monkeypatch.setenv("TFLOG_SCANNER", "re")
+    assert key() not in seen
 
 
 @pytest.mark.parametrize("share", [0.0, 2.0])

@@ -15,7 +15,9 @@ are cached as files in the user's cache folder (`$TFLOG_CACHE_DIR`, else
   own pickle support saves and rebuilds a pattern from (marshal, no pickle);
 - compiled `re` patterns (`compile_re`), as the data re.compile hands to `_sre.compile`;
 - fuzzy scores of messages seen before (`fuzzy_store`), so that a run whose
-  unexplained lines were all seen before need not import rapidfuzz.
+  unexplained lines were all seen before need not import rapidfuzz;
+- line classes (pipeline/classes.py `built`), keyed by the rules and the code that builds them:
+  a verbose log's thousands of classes are built once, not on every run.
 
 Every file carries a 256-bit BLAKE2 digest of its body and the key it was written for, and is
 only used when both match. Files are written to a temporary name and renamed
@@ -176,10 +178,11 @@ class Store:
     this process added are merged into the file at exit. For results that are slow to compute and
     come back run after run (compiled patterns, fuzzy scores of common messages)."""
 
-    def __init__(self, kind: str, key: Callable[[], str], max_entries: int = 5000):
+    def __init__(self, kind: str, key: Callable[[], str], max_entries: int = 5000, encode: Optional[Callable[[Any], Any]] = None):
         self.kind = kind
         self._key = key  # called once, when the file is first needed
         self.max_entries = max_entries
+        self._encode = encode  # put() values to plain data, at exit (None for a value to drop); None: they are plain
         self._data: Optional[dict] = None
         self._new: dict = {}
 
@@ -209,7 +212,11 @@ class Store:
             merged = self._read()
             if len(merged) + len(self._new) > self.max_entries:
                 merged = {}
-            merged.update(self._new)
+            if self._encode is not None:
+                new = {k: self._encode(v) for k, v in self._new.items()}
+                merged.update((k, v) for k, v in new.items() if v is not None)
+            else:
+                merged.update(self._new)
             write_blob(self.kind, self._key(), marshal.dumps(merged))
         except Exception:
             pass

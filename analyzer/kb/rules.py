@@ -688,6 +688,7 @@ class KnowledgeBase:
         self.line_cache: Dict[str, Any] = {}  # the engine's per-line results (engine.LINE_CACHE)
         self.line_classes: Dict[Any, Any] = {}  # lines equal up to their digits (pipeline.classes)
         self._class_keywords: Any = None  # pipeline.classes' keyword index for these rules
+        self._class_rule_index: Any = None  # pipeline.classes' {id(rule): index}, for its disk store
         self._prefilter: Any = None  # the engine's scanner for these keywords (engine._prefilter_for)
         self.cache_key: Optional[str] = None  # set by _cache when loaded through it: keys its stores
         self._rule_disabled = False

@@ -81,7 +81,10 @@ def _status(analysis: Any, cls: Any, key_of: Dict[Any, bytes], kb_prefilter: Any
         return RESIDUAL
     if cls is line_classes.NOT_CANDIDATE:
         return SKIP
-    if not (cls.candidate or (cls.candidate is None and candidate(cls, key_of[cls], kb_prefilter))):
+    if cls.candidate is None:
+        candidate(cls, key_of[cls], kb_prefilter)
+        line_classes.restore(analysis.kb, key_of[cls], cls)  # with its verdict, for the next run
+    if not cls.candidate:
         return RESIDUAL
     if cls.quiet:
         return QUIET
@@ -106,6 +109,8 @@ def feed(analysis: Any, info: Any, block: Block, kb_prefilter: Any) -> List[str]
     if block.lines < 0:
         block.lines = len(keys)
     classes = list(map(analysis.kb.line_classes.get, keys))
+    if None in classes:
+        line_classes.stored(analysis.kb, keys, classes)  # classes a run before this one built
     settled, first, step = analysis._settled, block.first_line, len(nl)
     key_of = dict(zip(classes, keys))
     status = {cls: _status(analysis, cls, key_of, kb_prefilter) for cls in key_of}

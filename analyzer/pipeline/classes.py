@@ -72,14 +72,177 @@ def lookup(kb: KnowledgeBase, raw: bytes, found: Optional[Set[str]] = None) -> O
             if cls is _UNBUILT:
                 if len(classes) >= MAX_CLASSES:
                     make_room(classes)
-                cls = classes[hex_key] = build(kb, hex_key[1], exact, hex_ids=True)
+                cls = classes[hex_key] = built(kb, hex_key, exact)
             if cls is not SLOW and cls.found == found:
                 return cls
     cls = classes.get(key, _UNBUILT)
     if cls is _UNBUILT or cls is NOT_CANDIDATE:  # (a line of a key marked so is one after all: see NOT_CANDIDATE)
         if len(classes) >= MAX_CLASSES:
             make_room(classes)
-        cls = classes[key] = build(kb, key, exact)
+        cls = classes[key] = built(kb, key, exact)
+    return cls
+
+
+# --- classes kept between runs -------------------------------------------------------------------
+
+STORE_AFTER = 64  # class builds in a process before the disk store is read or written (see built)
+_builds = 0
+_stores: Dict[str, Any] = {}
+_SLOW_MARK = 0  # a SLOW class in the store
+
+
+def built(kb: KnowledgeBase, key: Any, found: Optional[Set[str]]) -> Optional[LineClass]:
+    """build() for a digit-blind key (bytes) or a hex-blind one (hex_key_of), or the class an
+    earlier run built for the same key with the same rules and code (the disk store, a
+    core.cache.Store): a verbose log's thousands of classes, ~90 us each to build, would otherwise be
+    built again on every run. A stored class is what this process would have built: build() depends
+    only on the key, the rules and `found`, and a process that analyses log after log (the API, the
+    server) reuses the first-built class for a key just so. Only past STORE_AFTER builds in the
+    process: a small log's start-up neither reads nor writes the store."""
+    global _builds
+    store = _store(kb) if _builds >= STORE_AFTER else None
+    if store is not None:
+        got = store.get(key)
+        if got is not None:
+            cls = _decoded(kb, got)
+            if cls is not _UNBUILT:
+                return cls
+    _builds += 1
+    if isinstance(key, tuple):
+        cls = build(kb, key[1], found, hex_ids=True)
+    else:
+        cls = build(kb, key, found)
+    if store is not None:
+        store.put(key, cls)  # encoded at exit (_encoded), with what pipeline.bulk has learnt of it by then
+    return cls
+
+
+def stored(kb: KnowledgeBase, keys: List[bytes], found: List[Any]) -> None:
+    """`found` (the classes of `keys`, None where none is known) with the classes of keys never seen in
+    this process taken from the disk store (see built), added to kb.line_classes as lookup would:
+    pipeline.bulk then counts their lines in bulk on a later run, as in a process that built them."""
+    store = _store(kb) if _builds >= STORE_AFTER else None
+    if store is None:
+        return
+    classes = kb.line_classes
+    for i in [i for i, c in enumerate(found) if c is None]:
+        key = keys[i]
+        if len(key) > MAX_LEN or key in classes:
+            continue  # (a SLOW class is None too)
+        got = store.get(key)
+        if got is None:
+            continue
+        cls = _decoded(kb, got)
+        if cls is _UNBUILT:
+            continue
+        if len(classes) >= MAX_CLASSES:
+            make_room(classes)
+        classes[key] = found[i] = cls
+
+
+def restore(kb: KnowledgeBase, key: bytes, cls: LineClass) -> None:
+    """Store the class of `key` again, now with pipeline.bulk's `candidate` verdict (a function of the
+    key and the prefilter's keywords, which the store's key covers), when the store is in use."""
+    store = _store(kb) if _builds >= STORE_AFTER else None
+    if store is not None and kb.line_classes.get(key) is cls:
+        store.put(key, cls)
+
+
+def _store(kb: KnowledgeBase) -> Any:
+    """The disk store of `kb`'s classes, or None: rules not loaded through the cache (no key), a
+    user's rule (it keeps a timeout and may be disabled mid-run), or a rule disabled in this process."""
+    key = getattr(kb, "cache_key", None)
+    if key is None or kb._rule_disabled:
+        return None
+    store = _stores.get(key)
+    if store is None:
+        if not all(r.vetted for r in kb.rules):
+            return None
+        from analyzer.core.cache import Store, digest, installed
+
+        def store_key() -> str:
+            """The rules' key, the packages and the code that build a class and bulk's verdict on it (a
+            change to any of them builds them afresh): regex (fact and rule patterns), rapidfuzz (a
+            warning's fuzzy match), hyperscan where installed (the scanner `auto` picks)."""
+            try:
+                hs = installed("hyperscan")
+            except LookupError:
+                hs = "no hyperscan"
+            scanner = os.environ.get("TFLOG_SCANNER", "")
+            h = digest(f"{key} line classes {scanner} {installed('regex')} {installed('rapidfuzz')} {hs}".encode())
+            here = os.path.dirname(os.path.abspath(__file__))
+            for name in _CODE:
+                with open(os.path.join(here, name), "rb") as f:
+                    h.update(f.read())
+            return h.hexdigest()
+
+        store = _stores[key] = Store("classes", store_key, max_entries=MAX_CLASSES, encode=lambda cls: _encoded(kb, cls))
+    return store
+
+
+# The modules build() runs (pipeline/ relative; core/cache.py compiles its patterns and keeps fuzzy
+# scores), and those of bulk's `candidate` verdict stored with a class (bulk.candidate, the prefilter
+# engine._prefilter_for makes, scan.py, reader.Block): the store's key holds their source.
+# tests/test_perf_equivalence.py traces build() and candidate() to keep this list whole.
+_CODE = (
+    "classes.py", "facts.py", "parse.py", "supersets.py", "../kb/rules.py", "../core/normalize.py",
+    "../core/cache.py", "bulk.py", "engine.py", "scan.py", "reader.py",
+)  # fmt: skip
+
+
+def _encoded(kb: KnowledgeBase, cls: Any) -> Any:
+    """A class as plain data (marshal) for the store: rules by their index in kb.rules; None when
+    it holds something that is not plain (a Match kept in a plan: never, after build())."""
+    if cls is SLOW:
+        return _SLOW_MARK
+    index = kb._class_rule_index
+    if index is None or len(index) != len(kb.rules):
+        index = kb._class_rule_index = {id(r): i for i, r in enumerate(kb.rules)}
+
+    def plan(p: Plan) -> Any:
+        if any(m is not SURE and m is not UNSURE for _, m, _ in p):
+            return None
+        return tuple((index[id(r)], m is SURE, kw) for r, m, kw in p)
+
+    on_message, on_text = plan(cls.on_message), plan(cls.on_text)
+    if on_message is None or on_text is None:
+        return None
+    fuzzy = cls.fuzzy
+    if fuzzy is not None and fuzzy is not UNSURE:
+        fuzzy = (index[id(fuzzy[0])], fuzzy[1])
+    lf = cls.facts
+    platform = lf._platform if lf._platform is not LineFacts else 0  # 0: not looked for yet
+    return (
+        cls.start, cls.end, cls.level, on_message, on_text, cls.group_keys,
+        1 if fuzzy is UNSURE else fuzzy, cls.masked,
+        (lf.proposals, lf.stats, lf.stats_header, lf.stats_word, platform),
+        cls.fact_patterns, cls.fact_tries, cls.own_platform, cls.quiet, cls.fact_keys, cls.found, cls.candidate,
+    )  # fmt: skip
+
+
+def _decoded(kb: KnowledgeBase, data: Any) -> Any:
+    """The class _encoded stored (SLOW for its mark), or _UNBUILT for data that does not fit these rules."""
+    if data == _SLOW_MARK:
+        return SLOW
+    try:
+        rules = kb.rules
+        cls = LineClass()
+        (cls.start, cls.end, cls.level, on_message, on_text, group_keys, fuzzy, masked, facts,
+         cls.fact_patterns, cls.fact_tries, cls.own_platform, cls.quiet, fact_keys, cls.found, cls.candidate) = data  # fmt: skip
+        cls.on_message = tuple((rules[i], SURE if sure else UNSURE, kw) for i, sure, kw in on_message)
+        cls.on_text = tuple((rules[i], SURE if sure else UNSURE, kw) for i, sure, kw in on_text)
+        cls.group_keys = _shared(group_keys) if group_keys else ()
+        cls.fuzzy = UNSURE if fuzzy == 1 else None if fuzzy is None else (rules[fuzzy[0]], fuzzy[1])
+        cls.masked = _shared(masked) if masked is not None else None
+        cls.fact_keys = _shared(fact_keys) if fact_keys is not None else None
+        lf = LineFacts.__new__(LineFacts)
+        lf.proposals, lf.stats, lf.stats_header, lf.stats_word, platform = facts
+        lf._platform = LineFacts if platform == 0 else platform
+        if not cls.own_platform and lf.stats is None and not lf.proposals:  # as build() shares them
+            lf = _shared(("facts", lf.stats_header, lf.stats_word, lf._platform), lf)
+        cls.facts = lf
+    except (ValueError, TypeError, IndexError):
+        return _UNBUILT
     return cls
 
 

@@ -11,7 +11,6 @@ the final `Type: message` line). `TracebackTracker` follows that structure acros
 
 from __future__ import annotations
 
-import html
 from typing import List, Optional, Tuple
 
 from analyzer.core.cache import compile_re, compile_regex
@@ -115,6 +114,8 @@ def clean(raw: bytes) -> str:
     if not text.isascii():  # a log pasted through a word processor or a blog: its quotes made typographic
         text = text.translate(_TYPOGRAPHIC_QUOTES)
     if "&" in text and _HTML_ENTITY.search(text):  # a log pasted from a web page's HTML: `File &quot;x.py&quot;`
+        import html  # here, not at start-up: few logs hold entities (html.entities costs ~1 ms to import)
+
         text = html.unescape(text)
     return text
 

@@ -4,11 +4,9 @@ placeholders are filled from the finding's facts; a line naming a fact the log d
 
 from __future__ import annotations
 
-import string
+import _string  # string.Formatter.parse itself, without importing `string` (its Template compiles a regex)
 from functools import lru_cache
 from typing import Dict, Optional, Tuple
-
-_FORMATTER = string.Formatter()
 
 
 @lru_cache(maxsize=2048)
@@ -18,7 +16,7 @@ def _template_lines(template: str) -> Tuple[Tuple[str, Optional[Tuple[str, ...]]
     out = []
     for line in template.splitlines():
         try:
-            names: Optional[Tuple[str, ...]] = tuple(f for _, f, _, _ in _FORMATTER.parse(line) if f)
+            names: Optional[Tuple[str, ...]] = tuple(f for _, f, _, _ in _string.formatter_parser(line) if f)
         except ValueError:
             names = None
         out.append((line, names))
