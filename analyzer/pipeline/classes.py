@@ -29,9 +29,11 @@ without classes (tests/test_perf_equivalence.py, including a property test).
 
 from __future__ import annotations
 
+import operator
 import os
 import re
 from functools import cache
+from itertools import compress, repeat
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from analyzer.core.cache import REGEX_V0, compile_re
@@ -125,7 +127,9 @@ def stored(kb: KnowledgeBase, keys: List[bytes], found: List[Any]) -> None:
     if store is None:
         return
     classes = kb.line_classes
-    for i in [i for i, c in enumerate(found) if c is None]:
+    missing = list(compress(range(len(found)), map(operator.is_, found, repeat(None))))  # in C, not a step per line
+    first = dict(zip(reversed(list(map(keys.__getitem__, missing))), reversed(missing)))  # each key's first line
+    for i in sorted(first.values()):  # (a later line of the same key was skipped below: its key is in `classes`)
         key = keys[i]
         if len(key) > MAX_LEN or key in classes:
             continue  # (a SLOW class is None too)
