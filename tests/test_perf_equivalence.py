@@ -443,6 +443,32 @@ def test_bulk_path_keeps_the_order_that_matters(monkeypatch):
     assert fast._settled
 
 
+def test_bulk_path_with_listed_values(monkeypatch):
+    """pipeline.bulk's LISTS lines (a settled class whose lines each list a value: the libraries TF
+    opened), decided once per class and value per block: values listed before, new ones among them,
+    several classes (other sources, so other offsets) in a block, the same value in several places."""
+    from analyzer.pipeline import bulk
+
+    lib = "2024-05-10 00:00:0{}.1: I tensorflow/{}.cc:{}] Successfully opened dynamic library lib{}.so.{}"
+    rng = random.Random(4)
+
+    def part(n, versions):
+        return [lib.format(rng.randrange(10), rng.choice(["x", "core/yy", "stream_executor/zzz"]), rng.randrange(100),
+                           rng.choice(["cudart", "cublas", "cudnn"]), rng.choice(versions)) for _ in range(n)]
+
+    parts = [part(40, ["11", "12", "8", "9", "10", "13"][: k + 1]) for k in range(6)]  # a new value in each block
+    plain = Analysis(load_rules())
+    plain.line_classes = False
+    want = _blocks(plain, parts)
+    monkeypatch.setattr(bulk, "BULK_SHARE", 0.0)
+    fast = Analysis(load_rules())
+    taken = []
+    lists_known = bulk._lists_known
+    monkeypatch.setattr(bulk, "_lists_known", lambda *a: taken.append(a[3].count(bulk.LISTS)) or lists_known(*a))
+    assert _blocks(fast, parts) == want
+    assert sum(taken) > 50
+
+
 def test_bulk_path_with_hex_ids_and_lines_no_keyword_picks(monkeypatch):
     """pipeline.bulk's lines with `0x` ids (taken by their hex-blind class when their keywords are
     its keywords: an id may spell one) and keys marked NOT_CANDIDATE (a line with the same key
