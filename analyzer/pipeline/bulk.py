@@ -189,10 +189,10 @@ def _lists_known(analysis: Any, data: bytes, classes: List[Any], kinds: bytearra
     each (class, bytes from its first value to its last) is looked up once per block, the bytes cut
     from every line by C-level maps (a verbose log's ~28,000 `Successfully opened dynamic library`
     lines per 50 MB hold ~30 such pairs)."""
+    if LISTS not in kinds:
+        return
     settled, collector = analysis._settled, analysis.facts
     lines = list(compress(range(len(kinds)), kinds.translate(_IS_LISTS)))
-    if not lines:
-        return
     if not exact:
         for i in lines:
             cls, (a, b) = classes[i], span(i)
