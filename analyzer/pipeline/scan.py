@@ -88,11 +88,13 @@ LATER: Any = object()  # in place of a line's keywords: Prefilter.keywords_in(ra
 LINE_DB_MIN = 1 << 16  # a block this big may use the line-level database (loaded on first use)
 
 
-_ESCAPED = [re.escape(bytes([ch])) for ch in range(256)]  # (re.escape per trie node was most of a trie's ~9 ms)
+_ESCAPED: List[bytes] = []  # re.escape of each byte, made on first use (per trie node it was most of a ~9 ms trie)
 
 
 def trie_pattern(words: Iterable[str]) -> bytes:
     """An alternation of `words` with shared prefixes factored out: b'c(?:uda|udnn)' style."""
+    if not _ESCAPED:
+        _ESCAPED.extend(re.escape(bytes([ch])) for ch in range(256))
     trie: Dict = {}
     for w in words:
         node = trie
