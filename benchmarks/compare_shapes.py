@@ -9,7 +9,8 @@ round runs `grep -c -F -f benchmarks/grep_keywords.txt LOG` and, for each checko
 on sys.path, its own cache folder, filled first), in turn, so that a shared machine's load falls on
 all alike. Prints per shape and checkout the median wall time, the median of per-round ratios of
 MB/s to grep's, microseconds per log line, peak RSS, and whether every checkout's report is the same
-(byte for byte). A benchmark, not a test: nothing here asserts.
+(byte for byte). `--first`: each round also times first runs (the line-class store emptied just
+before each; the rules and Hyperscan databases stay cached), beside the later runs. A benchmark, not a test: nothing here asserts.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ def main() -> None:
     ap.add_argument("--mb", type=float, default=50)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--shapes", default=",".join(SHAPES))
+    ap.add_argument("--first", action="store_true", help="also time first runs: the class store emptied before each")
     a = ap.parse_args()
     checkouts: List[Tuple[str, str]] = [tuple(c.split("=", 1)) for c in a.checkout]  # type: ignore[misc]
     base = {k: v for k, v in os.environ.items() if k not in ("TFLOG_NO_CACHE", "TFLOG_SCANNER", "TFLOG_LINE_CLASSES")}
@@ -56,26 +58,31 @@ def main() -> None:
                                    stdout=f, stderr=subprocess.DEVNULL, env=envs[label], cwd=path, check=False)
                 reports[label] = out.read_bytes()
             same = len(set(reports.values())) == 1
-            times: Dict[str, List[float]] = {label: [] for label, _ in checkouts}
-            ratios: Dict[str, List[float]] = {label: [] for label, _ in checkouts}
-            rss: Dict[str, List[float]] = {label: [] for label, _ in checkouts}
+            runs = [(label, path, first) for first in ([True, False] if a.first else [False]) for label, path in checkouts]
+            times: Dict[tuple, List[float]] = {(label, first): [] for label, _, first in runs}
+            ratios: Dict[tuple, List[float]] = {(label, first): [] for label, _, first in runs}
+            rss: Dict[tuple, List[float]] = {(label, first): [] for label, _, first in runs}
             loads = []
             for _ in range(a.rounds):
                 g, _, _ = measured(["grep", "-c", "-F", "-f", str(BENCH / "grep_keywords.txt"), str(log)])
-                for label, path in checkouts:
+                for label, path, first in runs:
+                    if first:  # a first run of this log: no line classes kept from an earlier one
+                        for f in Path(envs[label]["TFLOG_CACHE_DIR"]).glob("classes-*"):
+                            f.unlink()
                     cmd = [sys.executable, "-m", "analyzer", "analyze", str(log), "-f", "json", "--jobs", "1"]
                     with tempfile.TemporaryFile() as out:
                         t, r, _ = measured_in(cmd, envs[label], path, out)
-                    times[label].append(t)
-                    ratios[label].append(g / t)
-                    rss[label].append(r)
+                    times[label, first].append(t)
+                    ratios[label, first].append(g / t)
+                    rss[label, first].append(r)
                 loads.append(load())  # a string: '0.52', or '?'
             print(f"{shape}: {size:.0f} MB, {lines:,} lines, reports {'identical' if same else 'DIFFER'}; "
                   f"load {min(loads)}-{max(loads)}")
-            for label, _ in checkouts:
-                t = statistics.median(times[label])
-                print(f"  {label:>8}: {t:.3f} s (min {min(times[label]):.3f}), {statistics.median(ratios[label]):.2f}x grep, "
-                      f"{1e6 * t / lines:.2f} us/line, peak RSS {statistics.median(rss[label]):.1f} MB")
+            for label, _, first in runs:
+                k = (label, first)
+                t = statistics.median(times[k])
+                print(f"  {label:>8}{' first' if first else ' later' if a.first else ''}: {t:.3f} s (min {min(times[k]):.3f}), "
+                      f"{statistics.median(ratios[k]):.2f}x grep, {1e6 * t / lines:.2f} us/line, peak RSS {statistics.median(rss[k]):.1f} MB")
 
 
 def measured_in(cmd: List[str], env: dict, cwd: str, out) -> Tuple[float, float, int]:

@@ -443,6 +443,32 @@ def test_bulk_path_keeps_the_order_that_matters(monkeypatch):
     assert fast._settled
 
 
+def test_bulk_path_with_listed_values(monkeypatch):
+    """pipeline.bulk's LISTS lines (a settled class whose lines each list a value: the libraries TF
+    opened), decided once per class and value per block: values listed before, new ones among them,
+    several classes (other sources, so other offsets) in a block, the same value in several places."""
+    from analyzer.pipeline import bulk
+
+    lib = "2024-05-10 00:00:0{}.1: I tensorflow/{}.cc:{}] Successfully opened dynamic library lib{}.so.{}"
+    rng = random.Random(4)
+
+    def part(n, versions):
+        return [lib.format(rng.randrange(10), rng.choice(["x", "core/yy", "stream_executor/zzz"]), rng.randrange(100),
+                           rng.choice(["cudart", "cublas", "cudnn"]), rng.choice(versions)) for _ in range(n)]
+
+    parts = [part(40, ["11", "12", "8", "9", "10", "13"][: k + 1]) for k in range(6)]  # a new value in each block
+    plain = Analysis(load_rules())
+    plain.line_classes = False
+    want = _blocks(plain, parts)
+    monkeypatch.setattr(bulk, "BULK_SHARE", 0.0)
+    fast = Analysis(load_rules())
+    taken = []
+    lists_known = bulk._lists_known
+    monkeypatch.setattr(bulk, "_lists_known", lambda *a: taken.append(a[3].count(bulk.LISTS)) or lists_known(*a))
+    assert _blocks(fast, parts) == want
+    assert sum(taken) > 50
+
+
 def test_bulk_path_with_hex_ids_and_lines_no_keyword_picks(monkeypatch):
     """pipeline.bulk's lines with `0x` ids (taken by their hex-blind class when their keywords are
     its keywords: an id may spell one) and keys marked NOT_CANDIDATE (a line with the same key
@@ -662,6 +688,60 @@ def test_hex_ids_change_nothing():
     assert reports[0] == reports[1] == reports[2]
     hex_classes = [c for k, c in kb.line_classes.items() if isinstance(k, tuple) and c is not None]
     assert any(c.quiet for c in hex_classes) and any(not c.quiet for c in hex_classes)
+
+
+# Messages whose ids sit where mask()'s timestamp or `<HEX>` could read them differently by their
+# digits: after `.` `,` or a word character, before `-` or one, upper-case `0X`, at either end.
+MASK_EDGES = [
+    "XLA service 0x{} initialized for platform CUDA (this does not guarantee that XLA will be used). Devices:",
+    "ptr 0x{}-05-10 00:00:00 done",
+    "at 2024-05-10 00:00:00.0x{} now",
+    "at 2024-05-10 00:00:00,0x{} now",
+    "then 0x{} 2024-05-10 00:00:00.5 and 0x{}.",
+    "id=0x{}; (0x{}) [0x{}] 0x{}:",
+    "0x{} at the start and at the end 0x{}",
+    "a0x{} b and 0x{}g and 0x{}_x and deadbeef0x{}",
+    "upper 0X{} and 0x{}",
+    "chunk at 0x{} stream 0x{} bytes 12345678 of 0x{}, next",
+    "'0x{}' \"0x{}\" /a/0x{}/b and 0x{}0000000000ff",
+]
+
+
+def test_masked_by_ids_is_each_lines_masked_message():
+    """A hex-blind class's masked message for lines whose ids mask whole (classes.masked_by_ids) is
+    each such line's own, whatever the digits and hex digits of its ids (and a line with another
+    digit where an id's `0` is, `7x12`, which shares the class, gets None: masked per line)."""
+    from analyzer.core.normalize import mask
+    from analyzer.pipeline import classes
+    from analyzer.pipeline.parse import clean
+
+    kb = load_rules()
+    pf = engine._prefilter_for(kb)
+    rng = random.Random(9)
+    prefixes = ["2024-05-10 00:00:00.1: I tensorflow/core/x.cc:1] ", "I0000 00:00:1715340000.001344   14399 x.cc:1] "]
+    used = declined = 0
+    for template in MASK_EDGES + [line.split("] ", 1)[1] for line in HEX_LINES]:
+        for prefix in prefixes:
+            built = {}
+            for _ in range(60):
+                ids = ["".join(rng.choice("0123456789abcdefABCDEF") for _ in range(rng.randint(1, 12))) for _ in range(6)]
+                line = _redigit(prefix + template.format(*ids[: template.count("{}")]), rng, True)
+                raw = line.encode()
+                found = pf.keywords_in(raw)
+                key = (classes.hex_key_of(raw), frozenset(found or ()))
+                if key not in built:
+                    built[key] = classes.build(kb, key[0][1], found, hex_ids=True)
+                cls = built[key]
+                if cls is classes.SLOW or cls.id_masked is None:
+                    continue
+                message = clean(raw)[cls.start : cls.end]
+                masked = classes.masked_by_ids(cls, message)
+                if masked is None:
+                    declined += 1
+                    continue
+                used += 1
+                assert masked == mask(message), line
+    assert used > 300 and declined > 30
 
 
 def test_settled_classes_change_nothing():

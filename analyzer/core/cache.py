@@ -192,9 +192,13 @@ class Store:
         return self._data.get(k)
 
     def put(self, k, value) -> None:
-        if cache_dir() is None or len(self._new) >= self.max_entries:
+        """Add an entry, written at exit. Whether there is a cache is asked at the first put only
+        (an `os.stat`: ~10% of a first verbose run, which puts ~5,000 classes); write_blob asks again."""
+        if len(self._new) >= self.max_entries:
             return
         if not self._new:
+            if cache_dir() is None:
+                return
             atexit.register(self._write)
         self._new[k] = value
 

@@ -314,7 +314,8 @@ class Analysis:
         else:
             self._settle(cls, None, text)
             return None
-        key = self._record(hit, input_name, Record(line_no, text, message, cls.level), cls.masked)
+        masked = cls.masked if cls.masked is not None else line_classes.masked_by_ids(cls, message)
+        key = self._record(hit, input_name, Record(line_no, text, message, cls.level), masked)
         self._settle(cls, hit, text)
         return key
 
