@@ -102,7 +102,7 @@ def built(kb: KnowledgeBase, key: Any, found: Optional[Set[str]]) -> Optional[Li
     server) reuses the first-built class for a key just so. Only past STORE_AFTER builds in the
     process: a small log's start-up neither reads nor writes the store."""
     global _builds
-    store = _store(kb) if _builds >= STORE_AFTER else None
+    store = _store(kb)
     if store is not None:
         got = store.get(key)
         if got is not None:
@@ -123,7 +123,7 @@ def stored(kb: KnowledgeBase, keys: List[bytes], found: List[Any]) -> None:
     """`found` (the classes of `keys`, None where none is known) with the classes of keys never seen in
     this process taken from the disk store (see built), added to kb.line_classes as lookup would:
     pipeline.bulk then counts their lines in bulk on a later run, as in a process that built them."""
-    store = _store(kb) if _builds >= STORE_AFTER else None
+    store = _store(kb)
     if store is None:
         return
     classes = kb.line_classes
@@ -147,16 +147,17 @@ def stored(kb: KnowledgeBase, keys: List[bytes], found: List[Any]) -> None:
 def restore(kb: KnowledgeBase, key: bytes, cls: LineClass) -> None:
     """Store the class of `key` again, now with pipeline.bulk's `candidate` verdict (a function of the
     key and the prefilter's keywords, which the store's key covers), when the store is in use."""
-    store = _store(kb) if _builds >= STORE_AFTER else None
+    store = _store(kb)
     if store is not None and kb.line_classes.get(key) is cls:
         store.put(key, cls)
 
 
 def _store(kb: KnowledgeBase) -> Any:
-    """The disk store of `kb`'s classes, or None: rules not loaded through the cache (no key), a
-    user's rule (it keeps a timeout and may be disabled mid-run), or a rule disabled in this process."""
+    """The disk store of `kb`'s classes, or None: fewer than STORE_AFTER builds in this process (a small
+    log's start-up), rules not loaded through the cache (no key), a user's rule (it keeps a timeout and
+    may be disabled mid-run), or a rule disabled in this process."""
     key = getattr(kb, "cache_key", None)
-    if key is None or kb._rule_disabled:
+    if _builds < STORE_AFTER or key is None or kb._rule_disabled:
         return None
     store = _stores.get(key)
     if store is None:
