@@ -190,6 +190,24 @@ def test_a_log_pasted_from_a_fixed_width_console_is_read_as_its_whole_lines(tmp_
     assert wrapped_text.splitlines()[wrapped["evidence"][0]["line"] - 1].startswith("tensorflow.python.framework.errors_impl.NotFoundError")
 
 
+def test_an_output_pasted_as_one_escaped_string_is_read_line_by_line(tmp_path):
+    """pytest's `E   AssertionError: b'...\\n...'` or a subprocess's stderr printed with repr(): one line
+    whose literal `\\n`s and `\\'`s hide every message; its lines are read on their own, at that line."""
+    tb = (
+        "Traceback (most recent call last):\n"
+        '  File "/home/u/miniconda3/lib/python3.7/site-packages/tensorflow_text/python/metrics/text_similarity_metric_ops.py", line 28, in <module>\n'
+        "    gen_text_similarity_metric_ops = load_library.load_op_library(resource_loader.get_path_to_datafile('_text_similarity_metric_ops.so'))\n"
+        "tensorflow.python.framework.errors_impl.NotFoundError: /home/u/miniconda3/lib/python3.7/site-packages/tensorflow_text/python/"
+        "metrics/_text_similarity_metric_ops.so: undefined symbol: _ZN10tensorflow8OpKernel11TraceStringEPNS_15OpKernelContextEb\n")
+    shown = "tests/test_train.py:12: in test_train\n    assert proc.returncode == 0, proc.stderr\nE   AssertionError: " + repr(tb.encode()) + "\n"
+    assert "\\'_text_similarity" in shown and shown.count("\n") == 3
+    rep = _report(tmp_path, shown)
+    root = _root(rep)
+    assert root["rule_id"] == "deps-tf-extension-abi"
+    assert root["evidence"][0]["line"] == 3
+    assert not [f for f in rep["findings"] if f["rule_id"] == "unrecognized"]  # the escaped line is not also "unknown"
+
+
 REAL_LOGS = Path(__file__).parent / "fixtures" / "real_logs"
 
 

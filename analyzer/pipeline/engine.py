@@ -202,7 +202,8 @@ class Analysis:
     def feed_unwrapped(self, input_name: str, block: Block) -> List[str]:
         """A hard-wrapped paste's lines joined again (pipeline.unwrap), each fed when the join says
         more than its pieces: a keyword that no piece holds on its own, or a rule that no piece matches
-        (a message whose keyword is in its first piece and the rest of its pattern in the next)."""
+        (a message whose keyword is in its first piece and the rest of its pattern in the next); and the
+        lines of an output pasted as one escaped string, each fed on its own."""
         changed: List[str] = []
         recognised: List[Tuple[int, int]] = []  # the line ranges of runs whose join a rule explained
         for line_no, pieces in unwrap.wrapped_runs(block):
@@ -219,6 +220,15 @@ class Analysis:
                     changed.append(key)
                     if not key.startswith("unrecognized:"):
                         recognised.append((line_no, line_no + len(pieces) - 1))
+        for line_no, lines in unwrap.escaped_lines(block):
+            for line in lines:
+                low = line.decode("utf-8", "replace").lower()
+                found = {w for w in self.prefilter.words if w in low}
+                key = self.feed_candidate(input_name, line_no, line, found) if found else None
+                if key:
+                    changed.append(key)
+                    if not key.startswith("unrecognized:"):
+                        recognised.append((line_no, line_no))
         if recognised:
             self._forget_pieces(input_name, recognised)
         return changed

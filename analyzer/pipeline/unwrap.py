@@ -1,10 +1,15 @@
-"""Lines that a fixed-width console or a mail client broke, joined again for the rules to see.
+"""Lines that a fixed-width console or a mail client broke, joined again for the rules to see; lines
+that hold a whole output as one escaped string, split again.
 
 A log copied from a console window of fixed width arrives with every long line cut each W
 characters: `...NotFoundError: .../_ops.so: undefined s` then `ymbol: _ZN10tensorflow...`, and no
 rule can match either piece. When a small input has that shape (several lines exactly as long as
 its longest one, each followed by a line that goes on with it), each run of pieces is also seen
 as the one line it was, numbered as its first piece. The pieces stay as they were: this only adds.
+
+A captured output printed as a Python string (pytest's `E   AssertionError: b'Traceback ...\\n  File
+...\\nImportError: ...'`, a subprocess's `stderr` shown with `repr`) arrives as one line with literal
+`\\n`s and `\\'`s; each of its lines is also seen on its own (escaped_lines), numbered as that line.
 """
 
 from __future__ import annotations
@@ -72,3 +77,24 @@ def _bodies(lines: List[bytes]) -> List[bytes]:
         body = strip_launcher_prefix(text)
         out.append(line if body is text else body.encode("utf-8"))
     return out
+
+
+MIN_ESCAPED_BREAKS = 2  # one literal "\\n" is a string in code (`print("done\\n")`), not a captured output
+_ESCAPES = re.compile(rb"\\([\\'\"t])")
+
+
+def escaped_lines(block: Block) -> List[Tuple[int, List[bytes]]]:
+    """(line number, the lines it holds) for each line of a small input that holds a whole output as
+    one escaped string: split at its literal `\\n`s, its `\\'`, `\\"`, `\\\\` and `\\t` unescaped."""
+    if block.first_line != 1 or len(block.data) > MAX_BYTES or block.data.count(b"\\n") < MIN_ESCAPED_BREAKS:
+        return []
+    found: List[Tuple[int, List[bytes]]] = []
+    for offset, line in enumerate(block.data.split(block.newline)):
+        if line.count(b"\\n") >= MIN_ESCAPED_BREAKS:
+            pieces = [_ESCAPES.sub(_unescape, piece).rstrip(b"\r") for piece in line.split(b"\\n")]
+            found.append((block.first_line + offset, [p for p in pieces if p.strip()]))
+    return found
+
+
+def _unescape(m: re.Match[bytes]) -> bytes:
+    return b"\t" if m.group(1) == b"t" else m.group(1)
