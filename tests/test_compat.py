@@ -307,6 +307,15 @@ def test_keras2_requirement_follows_the_tf_release():
     assert req("2.99.0") is None                    # a release the tables do not know
 
 
+def test_protobuf_requirement_is_the_one_the_tf_wheel_declares():
+    def req(tf):
+        return derived_facts({"tf_version": tf}).get("protobuf_requirement")
+    assert req("2.10.1") == "protobuf>=3.9.2,<3.20"
+    assert req("2.18.0").startswith("protobuf>=3.20.3,<6.0.0dev")
+    assert req("2.20.0") == "protobuf>=5.28.0"
+    assert req("2.3.0") is None                     # no row for it: no requirement is invented
+
+
 def test_missing_tf_keras_gets_the_tf_keras_of_the_logged_release():
     line = "ModuleNotFoundError: No module named 'tf_keras'\n"
     root = analyze("TensorFlow version: 2.17.0\n" + line).root

@@ -47,6 +47,7 @@ DERIVED_FACTS = {
     "python_tf_versions": "TF releases whose tested builds list python_version",
     "keras2_requirement": "pip requirement of the Keras 2 that goes with tf_version: TF's own keras pin (TF 2.6-2.15), "
     "tf-keras of the same minor (TF >= 2.15, where code written for Keras 2 needs it)",
+    "protobuf_requirement": "pip requirement of the protobuf that tf_version's wheel declares (rules/compat/packages.yaml)",
 }
 
 
@@ -242,6 +243,17 @@ class Compat:
             if rec.get("package") == "keras" and key in _expand_tf(rec["tf"]) and requires.startswith(">=2"):
                 minor = requires.replace("<minor+1>", str(key[1] + 1)).replace("<minor>", str(key[1]))
                 return f"keras{minor}"
+        return None
+
+    def package_requirement(self, package: str, tf_version: Any) -> Optional[str]:
+        """The pip requirement for `package` that the wheel of tf_version declares, as the companion
+        table records it (`protobuf>=3.20.3,<6.0.0dev,...`); None where the table has no row."""
+        key = _mm(tf_version)
+        if key is None:
+            return None
+        for rec in (self.tables.get("packages") or {}).get("requirements") or []:
+            if rec.get("package") == package and key in _expand_tf(rec["tf"]) and "<minor" not in str(rec.get("requires")):
+                return f"{package}{rec['requires']}"
         return None
 
     # --- drivers -------------------------------------------------------------------------------
@@ -484,6 +496,9 @@ def _derive(
     keras2 = c.keras2_requirement(tf) if tf else None
     if keras2:
         out["keras2_requirement"] = keras2
+    protobuf = c.package_requirement("protobuf", tf) if tf else None
+    if protobuf:
+        out["protobuf_requirement"] = protobuf
     if tf and platform != "macos":
         archs = c.tf_archs(tf)
         if archs:

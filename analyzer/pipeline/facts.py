@@ -462,7 +462,7 @@ _PLATFORM = [
     ),
     (
         _p(
-            r"\.dylib\b|\bmacOS\b|\bDarwin\b|/Users/\w+/|/opt/homebrew/",
+            r"\.dylib\b|\bmacOS\b|\b[Dd]arwin\b|/Users/\w+/|/opt/homebrew/",
             10,
             ".dylib",
             "macos",
