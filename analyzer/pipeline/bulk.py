@@ -73,8 +73,8 @@ def candidate(cls: Any, key: bytes, kb_prefilter: Any) -> bool:
 # listed values are checked line by line (lists_known).
 # A line of a key marked NOT_CANDIDATE does nothing at all (the prefilter would not pick it): SKIP.
 RESIDUAL, QUIET, COUNTED, SETTLED, LISTS, SKIP = 0, 1, 2, 3, 4, 5
-_RESIDUAL = re.compile(b"\\x00")
-_FAST = re.compile(b"[\\x01-\\x03]")
+_RESIDUAL = compile_re(b"\\x00")
+_FAST = compile_re(b"[\\x01-\\x03]")
 _IS_COUNTED = bytes(int(i == COUNTED) for i in range(256))  # kinds.translate(): 1 for a COUNTED line
 _IS_LISTS = bytes(int(i == LISTS) for i in range(256))
 

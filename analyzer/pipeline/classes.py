@@ -49,7 +49,7 @@ MAX_LEN = 1000  # longer lines are not classified (bounded memory; rules on long
 MAX_CLASSES = 12288  # classes (and NOT_CANDIDATE marks) kept per knowledge base; when full, see make_room (~0.5 KB each)
 SLOW: Any = None  # a class whose lines take the ordinary path (stored as None)
 _NODE_STACK = "defined at (most recent call last)"  # parse.TracebackTracker acts on it
-_HEX = re.compile(r"0[xX]")
+_HEX = compile_re(r"0[xX]")
 # lines facts.FactCollector._section_value reads with state (a header, the version it names, a version alone)
 _VERSION_LINES = (FactCollector._SECTION, FactCollector._BARE_VERSION, FactCollector._GIT_VERSION)
 
@@ -57,7 +57,7 @@ _VERSION_LINES = (FactCollector._SECTION, FactCollector._BARE_VERSION, FactColle
 _UNBUILT: Any = object()  # a class not built yet
 PLAIN_FIRST = 64  # lines of a process that take the ordinary path where their class is not built yet (see _plain_first)
 _plain_left = PLAIN_FIRST
-_CHANGED_BY_CLEAN = re.compile(rb"[\x00\x1b\r]")  # bytes clean() removes, or rewrites the line at
+_CHANGED_BY_CLEAN = compile_re(rb"[\x00\x1b\r]")  # bytes clean() removes, or rewrites the line at
 
 
 def lookup(kb: KnowledgeBase, raw: bytes, found: Optional[Set[str]] = None) -> Optional[LineClass]:
@@ -285,9 +285,9 @@ def make_room(classes: Dict[Any, Any]) -> None:
         del classes[k]
 
 
-_HEX_ID = re.compile(rb"0[xX][0-9a-fA-F]+")
-_HTML_ENTITY = re.compile(rb"&(?:#\d+|#x[0-9a-fA-F]+|[a-z]+);")  # any entity's shape, digits blind or not
-_HEX_ID_SPLIT = re.compile(rb"(0[xX][0-9a-fA-F]+)")
+_HEX_ID = compile_re(rb"0[xX][0-9a-fA-F]+")
+_HTML_ENTITY = compile_re(rb"&(?:#\d+|#x[0-9a-fA-F]+|[a-z]+);")  # any entity's shape, digits blind or not
+_HEX_ID_SPLIT = compile_re(rb"(0[xX][0-9a-fA-F]+)")
 _HEX_ZERO = bytes.maketrans(b"0123456789abcdefABCDEF", b"0" * 22)  # an id's `0x` stays (x is no hex digit)
 
 
@@ -667,7 +667,7 @@ def _hex_class_fits(text: str, level: Optional[str], start: int, found: Optional
     return all(m.start() >= start for m in _HEX_ID_TEXT.finditer(text))
 
 
-_HEX_ID_TEXT = re.compile(r"0[xX][0-9a-fA-F]+")
+_HEX_ID_TEXT = compile_re(r"0[xX][0-9a-fA-F]+")
 
 
 def _ids_masked_whole(message: str) -> bool:

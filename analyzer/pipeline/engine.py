@@ -728,7 +728,7 @@ def _error_severity(rec: Record, severity: str) -> str:
 
 # Exception lines that only announce the real errors on the lines that follow them (TF's op errors,
 # Keras' "Exception encountered when calling layer 'x' (type X)." / "... calling Functional.call().").
-_WRAPPER = re.compile(
+_WRAPPER = compile_re(
     r"(?:^|: )\d+ root error\(s\) found\.?\s*$|Graph execution error:?\s*$|Exception encountered when calling \S.*\.\s*$"
 )
 
