@@ -612,6 +612,39 @@ def test_touching_lines_finds_every_line_a_keyword_touches():
     assert line_classes.hex_key_of(b"at 0x7fAB, 0X12 and 3") == ("hex", b"at 0x0000, 0X00 and 0")
 
 
+def test_touching_lines_are_the_same_with_hyperscan(monkeypatch, tmp_path):
+    """_touching_lines through Hyperscan (every match's end) names exactly the lines the regex's
+    finditer names, on random lines of keywords glued to ids in either case."""
+    if not HAVE_HS:
+        pytest.skip("hyperscan not installed")
+    from analyzer.pipeline import bulk
+
+    monkeypatch.setenv("TFLOG_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("TFLOG_NO_CACHE", raising=False)
+    pf = engine._prefilter_for(load_rules())
+    pf._touch_regex = None  # (built again, now with the cache)
+    bulk._touching_lines(b"0x1 a", b"\n", pf)
+    pattern, hs = pf._touch_regex
+    assert hs is not None
+    words = [w for w in pf.words if "\n" not in w]
+    rng = random.Random(8)
+    for _ in range(20):
+        lines = []
+        for _ in range(200):
+            parts = []
+            for _ in range(rng.randint(1, 4)):
+                hex_id = "0" + rng.choice("xX") + "".join(rng.choice("0123456789abcdefABCDEF") for _ in range(rng.randint(0, 8)))
+                word = rng.choice(words)
+                word = word.upper() if rng.random() < 0.3 else word
+                parts += [rng.choice(["", " ", "0", "x"]), hex_id, word[rng.randrange(len(word)) :] if rng.random() < 0.5 else word]
+            lines.append("".join(parts).encode())
+        joined = b"\n".join(lines)
+        with_hs = bulk._touching_lines(joined, b"\n", pf)
+        pf._touch_regex = (pattern, None)
+        assert bulk._touching_lines(joined, b"\n", pf) == with_hs
+        pf._touch_regex = (pattern, hs)
+
+
 def test_bulk_path_with_interactive_prompts(monkeypatch):
     """An interactive session between quiet TF lines, in the bulk path from the second block on:
     each prompt's question and answer are read as in the ordinary path."""
