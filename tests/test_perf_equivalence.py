@@ -612,6 +612,39 @@ def test_touching_lines_finds_every_line_a_keyword_touches():
     assert line_classes.hex_key_of(b"at 0x7fAB, 0X12 and 3") == ("hex", b"at 0x0000, 0X00 and 0")
 
 
+def test_touching_lines_are_the_same_with_hyperscan(monkeypatch, tmp_path):
+    """_touching_lines through Hyperscan (every match's end) names exactly the lines the regex's
+    finditer names, on random lines of keywords glued to ids in either case."""
+    if not HAVE_HS:
+        pytest.skip("hyperscan not installed")
+    from analyzer.pipeline import bulk
+
+    monkeypatch.setenv("TFLOG_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("TFLOG_NO_CACHE", raising=False)
+    pf = engine._prefilter_for(load_rules())
+    pf._touch_regex = None  # (built again, now with the cache)
+    bulk._touching_lines(b"0x1 a", b"\n", pf)
+    pattern, hs = pf._touch_regex
+    assert hs is not None
+    words = [w for w in pf.words if "\n" not in w]
+    rng = random.Random(8)
+    for _ in range(20):
+        lines = []
+        for _ in range(200):
+            parts = []
+            for _ in range(rng.randint(1, 4)):
+                hex_id = "0" + rng.choice("xX") + "".join(rng.choice("0123456789abcdefABCDEF") for _ in range(rng.randint(0, 8)))
+                word = rng.choice(words)
+                word = word.upper() if rng.random() < 0.3 else word
+                parts += [rng.choice(["", " ", "0", "x"]), hex_id, word[rng.randrange(len(word)) :] if rng.random() < 0.5 else word]
+            lines.append("".join(parts).encode())
+        joined = b"\n".join(lines)
+        with_hs = bulk._touching_lines(joined, b"\n", pf)
+        pf._touch_regex = (pattern, None)
+        assert bulk._touching_lines(joined, b"\n", pf) == with_hs
+        pf._touch_regex = (pattern, hs)
+
+
 def test_bulk_path_with_interactive_prompts(monkeypatch):
     """An interactive session between quiet TF lines, in the bulk path from the second block on:
     each prompt's question and answer are read as in the ordinary path."""
@@ -688,6 +721,44 @@ def test_hex_ids_change_nothing():
     assert reports[0] == reports[1] == reports[2]
     hex_classes = [c for k, c in kb.line_classes.items() if isinstance(k, tuple) and c is not None]
     assert any(c.quiet for c in hex_classes) and any(not c.quiet for c in hex_classes)
+
+
+def test_checked_hex_classes_change_nothing():
+    """A hex-blind class whose rule is tried on each line (TF's `XLA service 0x... initialized`) counts
+    its further lines without _feed_class (Analysis._settle_checked) only where each would change
+    nothing: the report is the plain path's with ids of every shape (`7x...` is no id), other
+    platforms, a version section waiting for its value, and facts set between them."""
+    rng = random.Random(9)
+    xla = "2024-05-10 00:00:{:02d}.{:06d}: I external/local_xla/xla/service/service.cc:168] XLA service {}{} initialized for platform {} (this does not guarantee that XLA will be used). Devices:"
+    others = [
+        "### TensorFlow version",
+        "2.15.0",
+        "2024-05-10 00:00:01.000001: I tensorflow/core/x.cc:1] CUDA version 12.2 found",
+        "Python platform: Linux-5.15.0-x86_64",
+        "2024-05-10 00:00:01.000001: E tensorflow/core/x.cc:1] something odd happened here at last",
+    ]
+    lines = []
+    for _ in range(3000):
+        if rng.random() < 0.1:
+            lines.append(rng.choice(others))
+            continue
+        prefix = rng.choice(["0x"] * 8 + ["7x", "0X"])  # (`7x` and digits only: a line of the class, not an id)
+        alphabet = "0123456789abcdef" if rng.random() < 0.7 else "0123456789"
+        hex_id = "".join(rng.choice(alphabet) for _ in range(12))
+        lines.append(xla.format(rng.randrange(60), rng.randrange(10**6), prefix, hex_id, rng.choice(["CUDA"] * 8 + ["Host", "ROCM"])))
+    text = ("\n".join(lines) + "\n").encode()
+    reports, checked = [], []
+    kb = load_rules()
+    for classes in (False, True, True):  # the plain path, then classes fresh and warm
+        analysis = Analysis(kb if classes else load_rules())
+        analysis.line_classes = classes
+        info = analysis.start_input("xla.log")
+        for block in LineSplitter("xla.log").split([text[i : i + 50_000] for i in range(0, len(text), 50_000)]):
+            analysis.feed_block(info, block)
+        reports.append(analysis.report().to_dict())
+        checked.append(len(analysis._checked))
+    assert reports[0] == reports[1] == reports[2]
+    assert checked[1] and checked[2]
 
 
 # Messages whose ids sit where mask()'s timestamp or `<HEX>` could read them differently by their

@@ -227,3 +227,24 @@ def test_an_over_long_line_anywhere_in_a_chunk_keeps_only_its_head(before):
     lines = b"".join(b.data for b in blocks).split(b"\n")
     assert max(len(l) for l in lines) == MAX_LINE
     assert lines[before] == b"x" * MAX_LINE and lines[before + 1] == b"after"
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_file_on_disk_gives_the_blocks_of_fixed_size_chunks(tmp_path, seed):
+    """read_blocks reads a plain file to line ends (no copy per block): the blocks must be those
+    LineSplitter makes of chunks cut at every multiple of the block size, as pipeline.parallel assumes
+    (lines short and long, CRLF, lone CRs, a missing last line end, block sizes below the TAIL window)."""
+    from analyzer.pipeline.reader import open_source, read_blocks
+
+    rnd = random.Random(seed)
+    parts = [b"x" * rnd.choice([0, 1, 50, 4095, 4096, 5000, MAX_LINE + 9, 2 * MAX_LINE]) + rnd.choice([b"\n", b"\r\n", b"\r", b""])
+             for _ in range(rnd.randint(1, 300))]
+    data = b"".join(parts)
+    f = tmp_path / "t.log"
+    f.write_bytes(data)
+    for size in (5000, 8192, 65536, 200_000):
+        source = open_source(str(f))
+        got = [(b.data, b.first_line, b.newline) for b in read_blocks(source, size)]
+        source.stream.close()
+        want = [(b.data, b.first_line, b.newline) for b in LineSplitter(str(f)).split(data[i:i + size] for i in range(0, len(data), size))]
+        assert got == want, size

@@ -45,7 +45,7 @@ from analyzer.core.cache import compile_re
 from . import classes as line_classes
 from .parse import REPL_PROMPTS, clean
 from .reader import Block
-from .scan import trie_pattern
+from .scan import pattern_db, trie_pattern
 
 BULK_SHARE = 0.3  # a block goes this way when this share of the previous block's lines were fast
 
@@ -73,8 +73,8 @@ def candidate(cls: Any, key: bytes, kb_prefilter: Any) -> bool:
 # listed values are checked line by line (lists_known).
 # A line of a key marked NOT_CANDIDATE does nothing at all (the prefilter would not pick it): SKIP.
 RESIDUAL, QUIET, COUNTED, SETTLED, LISTS, SKIP = 0, 1, 2, 3, 4, 5
-_RESIDUAL = re.compile(b"\\x00")
-_FAST = re.compile(b"[\\x01-\\x03]")
+_RESIDUAL = compile_re(b"\\x00")
+_FAST = compile_re(b"[\\x01-\\x03]")
 _IS_COUNTED = bytes(int(i == COUNTED) for i in range(256))  # kinds.translate(): 1 for a COUNTED line
 _IS_LISTS = bytes(int(i == LISTS) for i in range(256))
 
@@ -378,7 +378,12 @@ def _touching_lines(joined: bytes, nl: bytes, kb_prefilter: Any) -> set:
     """The indices of the lines (joined by `nl`) where a keyword may touch an id's hex digits: at
     least those _touches_hex finds (one regex pass over all of them instead of a Python loop per
     id; it may also name a line whose `0x` is no id's start, which then only costs a prefilter
-    pass). A match never spans a line end: keywords, ids and hex digits hold none."""
+    pass). A match never spans a line end: keywords, ids and hex digits hold none.
+
+    With Hyperscan the same pattern, caseless on `joined` (ASCII case, as lower() maps it), reports
+    every match's end: the lines holding one are those where the regex finds one (a match in a
+    line starts where the regex would look once the line's earlier matches end, or overlaps one),
+    at ~3x the regex's speed (a verbose log's ~28,000 id lines per 50 MB: ~30 ms with the regex)."""
     built = getattr(kb_prefilter, "_touch_regex", None)
     if built is None:
         after, inside, across = _hex_touching(kb_prefilter.words)
@@ -387,10 +392,16 @@ def _touching_lines(joined: bytes, nl: bytes, kb_prefilter: Any) -> set:
         ]
         parts = [b"0x[0-9a-f]*(?:" + trie_pattern(tails) + b")"] if tails else []
         parts += [trie_pattern([w.decode("utf-8") for w, _ in across])] if across else []
-        built = kb_prefilter._touch_regex = (compile_re(b"|".join(parts)) if parts else None,)  # (from the cache: ~5 ms)
-    pattern = built[0]
+        source = b"|".join(parts)
+        hs = pattern_db(source) if parts and kb_prefilter.engine == "hyperscan" else None
+        built = kb_prefilter._touch_regex = (compile_re(source) if parts else None, hs)  # (from the cache: ~5 ms)
+    pattern, hs = built
     if pattern is None:
         return set()
+    if hs is not None:
+        ends: List[int] = []
+        hs.scan(joined, match_event_handler=lambda _i, _f, to, _fl, _c: ends.append(to - 1))  # (its last byte)
+        return set(accumulate(map(joined.count, repeat(nl), [0, *ends[:-1]], ends)))
     low = joined.lower()
     found, at, line = set(), 0, 0
     for m in pattern.finditer(low):

@@ -49,13 +49,15 @@ MAX_LEN = 1000  # longer lines are not classified (bounded memory; rules on long
 MAX_CLASSES = 12288  # classes (and NOT_CANDIDATE marks) kept per knowledge base; when full, see make_room (~0.5 KB each)
 SLOW: Any = None  # a class whose lines take the ordinary path (stored as None)
 _NODE_STACK = "defined at (most recent call last)"  # parse.TracebackTracker acts on it
-_HEX = re.compile(r"0[xX]")
+_HEX = compile_re(r"0[xX]")
 # lines facts.FactCollector._section_value reads with state (a header, the version it names, a version alone)
 _VERSION_LINES = (FactCollector._SECTION, FactCollector._BARE_VERSION, FactCollector._GIT_VERSION)
 
 
 _UNBUILT: Any = object()  # a class not built yet
-_CHANGED_BY_CLEAN = re.compile(rb"[\x00\x1b\r]")  # bytes clean() removes, or rewrites the line at
+PLAIN_FIRST = 64  # lines of a process that take the ordinary path where their class is not built yet (see _plain_first)
+_plain_left = PLAIN_FIRST
+_CHANGED_BY_CLEAN = compile_re(rb"[\x00\x1b\r]")  # bytes clean() removes, or rewrites the line at
 
 
 def lookup(kb: KnowledgeBase, raw: bytes, found: Optional[Set[str]] = None) -> Optional[LineClass]:
@@ -72,6 +74,8 @@ def lookup(kb: KnowledgeBase, raw: bytes, found: Optional[Set[str]] = None) -> O
             hex_key = hex_key_of(raw)
             cls = classes.get(hex_key, _UNBUILT)
             if cls is _UNBUILT:
+                if _plain_first():
+                    return None
                 if len(classes) >= MAX_CLASSES:
                     make_room(classes)
                 cls = classes[hex_key] = built(kb, hex_key, exact)
@@ -79,10 +83,25 @@ def lookup(kb: KnowledgeBase, raw: bytes, found: Optional[Set[str]] = None) -> O
                 return cls
     cls = classes.get(key, _UNBUILT)
     if cls is _UNBUILT or cls is NOT_CANDIDATE:  # (a line of a key marked so is one after all: see NOT_CANDIDATE)
+        if _plain_first():
+            return None
         if len(classes) >= MAX_CLASSES:
             make_room(classes)
         cls = classes[key] = built(kb, key, exact)
     return cls
+
+
+def _plain_first() -> bool:
+    """Should a line whose class is not built yet take the ordinary path instead? For the first
+    PLAIN_FIRST such lines of a process: a class costs more to build (~0.5 ms with its first regex
+    compilations) than its line costs on the ordinary path, and a small log's lines seldom repeat
+    (~5 ms of a ~60 ms start-up on sample_logs/cudnn_missing.log). Either path has the same effects
+    (tests/test_perf_equivalence.py), so a class built later for such a key changes nothing."""
+    global _plain_left
+    if _plain_left <= 0:
+        return False
+    _plain_left -= 1
+    return True
 
 
 # --- classes kept between runs -------------------------------------------------------------------
@@ -266,9 +285,9 @@ def make_room(classes: Dict[Any, Any]) -> None:
         del classes[k]
 
 
-_HEX_ID = re.compile(rb"0[xX][0-9a-fA-F]+")
-_HTML_ENTITY = re.compile(rb"&(?:#\d+|#x[0-9a-fA-F]+|[a-z]+);")  # any entity's shape, digits blind or not
-_HEX_ID_SPLIT = re.compile(rb"(0[xX][0-9a-fA-F]+)")
+_HEX_ID = compile_re(rb"0[xX][0-9a-fA-F]+")
+_HTML_ENTITY = compile_re(rb"&(?:#\d+|#x[0-9a-fA-F]+|[a-z]+);")  # any entity's shape, digits blind or not
+_HEX_ID_SPLIT = compile_re(rb"(0[xX][0-9a-fA-F]+)")
 _HEX_ZERO = bytes.maketrans(b"0123456789abcdefABCDEF", b"0" * 22)  # an id's `0x` stays (x is no hex digit)
 
 
@@ -648,7 +667,7 @@ def _hex_class_fits(text: str, level: Optional[str], start: int, found: Optional
     return all(m.start() >= start for m in _HEX_ID_TEXT.finditer(text))
 
 
-_HEX_ID_TEXT = re.compile(r"0[xX][0-9a-fA-F]+")
+_HEX_ID_TEXT = compile_re(r"0[xX][0-9a-fA-F]+")
 
 
 def _ids_masked_whole(message: str) -> bool:

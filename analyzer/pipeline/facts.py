@@ -661,6 +661,21 @@ class FactCollector:
             self.set(key, normalise(key, v.group("v")), 12, line, text)
             self._section = None
 
+    def changes_nothing(self, text: str, facts: LineFacts) -> bool:
+        """Would feed() with this line and its LineFacts change nothing? No proposals and no allocator
+        figure, nothing for a version section to read, and its platform, if it names one, known at
+        the rank feed would give it or better (each test as in feed)."""
+        if facts.proposals or facts.stats_header or facts.stats is not None:
+            return False
+        if (
+            self._section is not None
+            or "version" in text
+            or "Name: " in text
+            or (len(text) <= 80 and self._VERSIONISH.match(text))
+        ):
+            return False
+        return ("platform" in self._rank and self._rank["platform"] <= 10) or not facts.platform(text)
+
     def feed(
         self,
         line: int,

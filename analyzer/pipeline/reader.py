@@ -182,8 +182,66 @@ def read_blocks(source: Source, block_size: int = BLOCK) -> Iterator[Block]:
         yield from LineSplitter(source.name).split(_chunks(source, _decoded_stream(source, stream), block_size))
         source.gzip_stopped = gunzip.stopped
         return
-    stream = _decoded_stream(source, stream)
-    yield from LineSplitter(source.name).split(_chunks(source, stream, block_size))
+    if source.encoding == "utf-8" and b"\n" in head and _regular_file(source.stream):  # (LineSplitter's line end is then \n)
+        chunks = _aligned_chunks(source, head, block_size)
+    else:
+        chunks = _chunks(source, _decoded_stream(source, stream), block_size)
+    yield from LineSplitter(source.name).split(chunks)
+
+
+def _regular_file(stream: ByteStream) -> bool:
+    """Is `stream` a file of ours on disk (one whose bytes os.pread can peek at)?"""
+    if not isinstance(stream, io.BufferedReader):
+        return False
+    try:
+        return stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
+TAIL = 4096  # how far back from a block's end _aligned_chunks looks for a line end
+
+
+def _aligned_chunks(source: Source, head: bytes, block_size: int) -> Iterator[bytes]:
+    """_chunks's blocks for a plain file on disk, each read to its last line end instead of to the next
+    multiple of `block_size`: LineSplitter then passes a chunk on as its block without joining it to
+    the piece of a line left from the chunk before (a copy of every block: ~0.4 ms per MB). The blocks
+    are the same: each still ends at the last line end before the next multiple (pipeline.parallel
+    cuts its ranges there too). Where the last TAIL bytes before it hold no line end, the chunk goes to
+    the multiple, as in _chunks; after a short read (the end of the file), the rest is read as there."""
+    f = source.stream
+    assert isinstance(f, io.BufferedReader)
+    yield head
+    fd = f.fileno()
+    try:
+        pos = f.tell()
+    except OSError:
+        pos = -1
+    target = pos  # where the chunk before this one would have ended in _chunks
+    while True:
+        n = block_size
+        if pos >= 0 and len(head) == block_size:
+            target += block_size
+            n = target - pos
+            if n > TAIL:
+                try:
+                    tail = os.pread(fd, TAIL, target - TAIL)
+                except OSError:
+                    tail = b""
+                cut = tail.rfind(b"\n")
+                if len(tail) == TAIL and cut >= 0:
+                    n -= TAIL - cut - 1
+        try:
+            chunk = f.read(n)
+        except OSError as e:
+            raise InputError(f"{source.name}: read failed ({e})") from None
+        if not chunk:
+            return
+        if len(chunk) < n:
+            pos = -1  # (block_size at a time from here, as _chunks reads)
+        elif pos >= 0:
+            pos += n
+        yield chunk
 
 
 def _chunks(source: Source, stream: ByteStream, block_size: int) -> Iterator[bytes]:

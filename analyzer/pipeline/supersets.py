@@ -16,11 +16,11 @@ import sys
 from functools import cache
 from typing import Any, Callable, List, Optional, Tuple
 
-from analyzer.core.cache import REGEX_V0, Store, compile_regex
+from analyzer.core.cache import REGEX_V0, Store, compile_re, compile_regex
 from analyzer.kb.rules import required_literals
 
-_QUANT = re.compile(r"\{\d*(?:,\d*)?\}")
-_GROUP_NAME = re.compile(r"\(\?P?<(?![=!])[^>]*>")
+_QUANT = compile_re(r"\{\d*(?:,\d*)?\}")
+_GROUP_NAME = compile_re(r"\(\?P?<(?![=!])[^>]*>")
 
 
 def _class_end(source: str, i: int) -> Tuple[int, bool]:
@@ -155,7 +155,7 @@ def _agnostic(source: str) -> bool:
 
 # regex's own syntax that the stdlib parser (required_literals) reads otherwise: fuzzy constraints,
 # branch reset, named lists, other versions and full case folding, reverse searches
-_NOT_STDLIB = re.compile(r"\{[^}]*[eisd][^}]*\}|\(\?\||\\L<|\(\?[a-zA-Z]*[Vfr]")
+_NOT_STDLIB = compile_re(r"\{[^}]*[eisd][^}]*\}|\(\?\||\\L<|\(\?[a-zA-Z]*[Vfr]")
 
 
 @cache
@@ -190,7 +190,7 @@ def may_match(pattern, low: str, ascii_text: bool) -> bool:
 
 _HEX_DIGITS = "0123456789abcdefABCDEF"
 _ANY_HEX = "[0-9a-fA-F]"
-_FLAGS = re.compile(r"\(\?[aiLmsux]+(?:-[imsx]+)?[:)]")
+_FLAGS = compile_re(r"\(\?[aiLmsux]+(?:-[imsx]+)?[:)]")
 _SAFE_ESCAPES = set("wWsSbBAZntrfv")  # escapes that treat every hex digit alike (or name none)
 
 

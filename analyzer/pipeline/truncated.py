@@ -9,8 +9,9 @@ with the lower confidence of a fuzzy match.
 
 from __future__ import annotations
 
-import re
 from typing import Any, List, Optional, Tuple
+
+from analyzer.core.cache import compile_re
 
 from .parse import classify, clean
 
@@ -18,7 +19,7 @@ MAX_BYTES = 256 << 10  # pasted excerpts are small; a training log's last line i
 MIN_CHARS = 24  # a shorter fragment starts too many messages
 MIN_WORDS = 4
 SCORE = 80  # as a fuzzy match of this score: the line is only the beginning of the message
-_SPACES = re.compile(r"\s+")
+_SPACES = compile_re(r"\s+")
 
 
 def last_line(data: bytes) -> bytes:

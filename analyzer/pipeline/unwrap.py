@@ -14,9 +14,9 @@ A captured output printed as a Python string (pytest's `E   AssertionError: b'Tr
 
 from __future__ import annotations
 
-import re
 from typing import List, Tuple
 
+from analyzer.core.cache import compile_re
 from analyzer.pipeline.parse import strip_launcher_prefix
 from analyzer.pipeline.reader import Block
 
@@ -26,7 +26,7 @@ MIN_RUNS = 2  # the shape must recur: one long line followed by another is no ev
 
 # A line that starts a record of its own rather than going on with the one before it (an indented
 # line is a traceback's source line or a block's next item, never the rest of a cut-off word).
-_RECORD_START = re.compile(
+_RECORD_START = compile_re(
     rb"^(?:\s*$| {2}|\t|\s*File \"|\s*Traceback \(|During handling|The above exception|\d{4}-\d\d-\d\d[ T]|[IWEF]\d{4} |"
     rb"\[|\(|\$ |>>> |[A-Z][\w.]*(?:Error|Exception|Warning|Exit)\b|[A-Z]{3,}:|Epoch \d)"
 )
@@ -59,8 +59,8 @@ def wrapped_runs(block: Block) -> List[Tuple[int, List[bytes]]]:
     return [r for r in runs if len(r[1]) > 2 or (_CUT_BEFORE.search(r[1][0]) and _CUT_AFTER.match(r[1][1]))]
 
 
-_CUT_BEFORE = re.compile(rb"[\w ]$")
-_CUT_AFTER = re.compile(rb"[a-z0-9_]| [a-z]")
+_CUT_BEFORE = compile_re(rb"[\w ]$")
+_CUT_AFTER = compile_re(rb"[a-z0-9_]| [a-z]")
 
 
 def _bodies(lines: List[bytes]) -> List[bytes]:
