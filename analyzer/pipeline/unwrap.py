@@ -14,7 +14,7 @@ A captured output printed as a Python string (pytest's `E   AssertionError: b'Tr
 
 from __future__ import annotations
 
-from typing import List, Tuple
+from typing import Any, List, Tuple
 
 from analyzer.core.cache import compile_re
 from analyzer.pipeline.parse import strip_launcher_prefix
@@ -80,7 +80,7 @@ def _bodies(lines: List[bytes]) -> List[bytes]:
 
 
 MIN_ESCAPED_BREAKS = 2  # one literal "\\n" is a string in code (`print("done\\n")`), not a captured output
-_ESCAPES = re.compile(rb"\\([\\'\"t])")
+_ESCAPES = compile_re(rb"\\([\\'\"t])")
 
 
 def escaped_lines(block: Block) -> List[Tuple[int, List[bytes]]]:
@@ -96,5 +96,5 @@ def escaped_lines(block: Block) -> List[Tuple[int, List[bytes]]]:
     return found
 
 
-def _unescape(m: re.Match[bytes]) -> bytes:
+def _unescape(m: Any) -> bytes:
     return b"\t" if m.group(1) == b"t" else m.group(1)
