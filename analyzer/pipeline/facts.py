@@ -168,7 +168,7 @@ _V = r"(\d+\.\d+(?:\.\d+)?(?:[-_.]?(?:rc|dev|a|b)\d*)?)"
 # prefilter words that find such lines
 _GPU_BRAND = r"(?:NVIDIA |GeForce |Tesla |Quadro |TITAN |RTX |A\d|H\d|L\d)"
 _GPU_BRAND_KEYWORDS = ("nvidia", "geforce", "tesla", "quadro")
-_TF = r"\d+\.\d+(?:\.\d+)?(?:[-_.]?(?:rc|dev|post)\d*)*(?:\+[\w.]+)?"
+_TF = r"\d+\.\d+(?:\.\d+)?(?:[-_.]?(?:(?:rc|dev|post)\d*|[ab]\d+))*(?:\+[\w.]+)?"  # pre-releases: 2.0.0b1, 2.16.0rc0
 _MEMORY: FactPattern = _p(r"([\d.]+)\s*([GM])i?B", 0)
 _MEMORY_UNIT: FactPattern = _p(r"[GM]i?B", 0)
 
@@ -186,7 +186,7 @@ PATTERNS: List[FactPattern] = [
     _prose(
         # pip's "requirement tensorflow==2.13.0" is the release asked for: LineFacts ranks it as WANTED_RANK. The flavours
         # of one release (tensorflow-intel on Windows, -cpu, -macos, -aarch64, -rocm) name TensorFlow's version too
-        r"(?i)\b(?:tensorflow|tf)(?:[-_](?:gpu|nightly|cpu|intel|macos|aarch64|rocm))?(?:\[[\w,-]+\])?(?:==|-|\s*:\s*|\s+)v?(?P<tf_version>\d+\.\d+\.\d+(?:[-_.]?(?:rc|dev|post)\d*)*(?:\+[\w.]+)?)\b",
+        r"(?i)\b(?:tensorflow|tf)(?:[-_](?:gpu|nightly|cpu|intel|macos|aarch64|rocm))?(?:\[[\w,-]+\])?(?:==|-|\s*:\s*|\s+)v?(?P<tf_version>\d+\.\d+\.\d+(?:[-_.]?(?:(?:rc|dev|post)\d*|[ab]\d+))*(?:\+[\w.]+)?)\b",
         20,
         "tensorflow",
         "tf ",
