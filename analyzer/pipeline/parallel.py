@@ -59,10 +59,14 @@ def choose_jobs(jobs: str, paths: List[str]) -> int:
 def fork_is_safe() -> bool:
     """Can this process fork workers? Only where `fork` exists and no other thread runs: a child of a process
     that runs other threads (a server, a notebook, a test runner with Ray's threads) can deadlock on a lock
-    some thread held at the fork."""
+    some thread held at the fork. Ray's threads are native (threading does not count them) and may outlive
+    ray.shutdown(), so a process that has imported Ray never forks either (the one-process report is the same)."""
     import multiprocessing  # here: its import costs ~6 ms of every start, and one process needs none of it
+    import sys
     import threading
 
+    if "ray" in sys.modules:
+        return False
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
