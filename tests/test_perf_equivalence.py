@@ -584,6 +584,18 @@ def test_untouched_hex_ids_keep_the_keywords_of_the_key():
     assert untouched > 500
 
 
+
+def _glued_line(rng, words, hex_digits, glue) -> bytes:
+    """One to four 0x-ids (hex_digits: how many digits, as a range) each glued to a keyword, whole or its tail,
+    in either case."""
+    parts = []
+    for _ in range(rng.randint(1, 4)):
+        hex_id = "0" + rng.choice("xX") + "".join(rng.choice("0123456789abcdefABCDEF") for _ in range(rng.randint(*hex_digits)))
+        word = rng.choice(words)
+        word = word.upper() if rng.random() < 0.3 else word
+        parts += [rng.choice(glue), hex_id, word[rng.randrange(len(word)) :] if rng.random() < 0.5 else word]
+    return "".join(parts).encode()
+
 def test_touching_lines_finds_every_line_a_keyword_touches():
     """bulk._touching_lines (one regex pass over a block's 0x-id lines) names at least every line
     that bulk._touches_hex names, and hex_zeroed gives each line's hex-blind key, also for lines
@@ -594,15 +606,7 @@ def test_touching_lines_finds_every_line_a_keyword_touches():
     pf = engine._prefilter_for(load_rules())
     words = [w for w in pf.words if w.isascii() and "\n" not in w]
     rng = random.Random(5)
-    lines = []
-    for _ in range(3000):
-        parts = []
-        for _ in range(rng.randint(1, 4)):
-            hex_id = "0" + rng.choice("xX") + "".join(rng.choice("0123456789abcdefABCDEF") for _ in range(rng.randint(1, 6)))
-            word = rng.choice(words)
-            word = word.upper() if rng.random() < 0.3 else word
-            parts += [rng.choice(["", " ", "0"]), hex_id, word[rng.randrange(len(word)) :] if rng.random() < 0.5 else word]
-        lines.append("".join(parts).encode())
+    lines = [_glued_line(rng, words, (1, 6), ["", " ", "0"]) for _ in range(3000)]
     touching = bulk._touching_lines(b"\n".join(lines), b"\n", pf)
     touched = {i for i, line in enumerate(lines) if bulk._touches_hex(line, pf)}
     assert touched and touched <= touching
@@ -629,15 +633,7 @@ def test_touching_lines_are_the_same_with_hyperscan(monkeypatch, tmp_path):
     words = [w for w in pf.words if "\n" not in w]
     rng = random.Random(8)
     for _ in range(20):
-        lines = []
-        for _ in range(200):
-            parts = []
-            for _ in range(rng.randint(1, 4)):
-                hex_id = "0" + rng.choice("xX") + "".join(rng.choice("0123456789abcdefABCDEF") for _ in range(rng.randint(0, 8)))
-                word = rng.choice(words)
-                word = word.upper() if rng.random() < 0.3 else word
-                parts += [rng.choice(["", " ", "0", "x"]), hex_id, word[rng.randrange(len(word)) :] if rng.random() < 0.5 else word]
-            lines.append("".join(parts).encode())
+        lines = [_glued_line(rng, words, (0, 8), ["", " ", "0", "x"]) for _ in range(200)]
         joined = b"\n".join(lines)
         with_hs = bulk._touching_lines(joined, b"\n", pf)
         pf._touch_regex = (pattern, None)

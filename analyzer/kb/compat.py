@@ -238,22 +238,20 @@ class Compat:
         for rec in packages.get("companions") or []:
             if rec.get("package") == "tf-keras" and key in _expand_tf(rec["tf"]):
                 return f"tf-keras~={key[0]}.{key[1]}.0"
-        for rec in packages.get("requirements") or []:
-            requires = str(rec.get("requires") or "")
-            if rec.get("package") == "keras" and key in _expand_tf(rec["tf"]) and requires.startswith(">=2"):
-                minor = requires.replace("<minor+1>", str(key[1] + 1)).replace("<minor>", str(key[1]))
-                return f"keras{minor}"
-        return None
+        keras = self.package_requirement("keras", tf_version)
+        return keras if keras and keras.startswith("keras>=2") else None
 
     def package_requirement(self, package: str, tf_version: Any) -> Optional[str]:
         """The pip requirement for `package` that the wheel of tf_version declares, as the companion
-        table records it (`protobuf>=3.20.3,<6.0.0dev,...`); None where the table has no row."""
+        table records it (`protobuf>=3.20.3,<6.0.0dev,...`; a templated row filled in for the minor);
+        None where the table has no row."""
         key = _mm(tf_version)
         if key is None:
             return None
         for rec in (self.tables.get("packages") or {}).get("requirements") or []:
-            if rec.get("package") == package and key in _expand_tf(rec["tf"]) and "<minor" not in str(rec.get("requires")):
-                return f"{package}{rec['requires']}"
+            if rec.get("package") == package and key in _expand_tf(rec["tf"]):
+                requires = str(rec.get("requires") or "").replace("<minor+1>", str(key[1] + 1)).replace("<minor>", str(key[1]))
+                return f"{package}{requires}"
         return None
 
     # --- drivers -------------------------------------------------------------------------------

@@ -209,9 +209,7 @@ class Analysis:
         recognised: List[Tuple[int, int]] = []  # the line ranges of runs whose join a rule explained
         for line_no, pieces in unwrap.wrapped_runs(block):
             joined = b"".join(pieces)
-            # keywords by substring, the same with either scanner (the `re` one reports no keyword sets)
-            low = joined.decode("utf-8", "replace").lower()
-            found = {w for w in self.prefilter.words if w in low}
+            found = self._words_in(joined)
             if not found:
                 continue
             parts = [p.decode("utf-8", "replace").lower() for p in pieces]
@@ -223,8 +221,7 @@ class Analysis:
                         recognised.append((line_no, line_no + len(pieces) - 1))
         for line_no, lines in unwrap.escaped_lines(block):
             for line in lines:
-                low = line.decode("utf-8", "replace").lower()
-                found = {w for w in self.prefilter.words if w in low}
+                found = self._words_in(line)
                 key = self.feed_candidate(input_name, line_no, line, found) if found else None
                 if key:
                     changed.append(key)
@@ -233,6 +230,12 @@ class Analysis:
         if recognised:
             self._forget_pieces(input_name, recognised)
         return changed
+
+    def _words_in(self, raw: bytes) -> set:
+        """The prefilter's keywords in a line made here (joined or split), by substring: the same with either
+        scanner (the `re` one reports no keyword sets)."""
+        low = raw.decode("utf-8", "replace").lower()
+        return {w for w in self.prefilter.words if w in low}
 
     def _forget_pieces(self, input_name: str, runs: List[Tuple[int, int]]) -> None:
         """Unrecognized findings made only of pieces of joined lines that a rule explained."""

@@ -231,10 +231,7 @@ def _aligned_chunks(source: Source, head: bytes, block_size: int) -> Iterator[by
                 cut = tail.rfind(b"\n")
                 if len(tail) == TAIL and cut >= 0:
                     n -= TAIL - cut - 1
-        try:
-            chunk = f.read(n)
-        except OSError as e:
-            raise InputError(f"{source.name}: read failed ({e})") from None
+        chunk = _read(source, f, n)
         if not chunk:
             return
         if len(chunk) < n:
@@ -246,13 +243,18 @@ def _aligned_chunks(source: Source, head: bytes, block_size: int) -> Iterator[by
 
 def _chunks(source: Source, stream: ByteStream, block_size: int) -> Iterator[bytes]:
     while True:
-        try:
-            chunk = stream.read(block_size)
-        except OSError as e:
-            raise InputError(f"{source.name}: read failed ({e})") from None
+        chunk = _read(source, stream, block_size)
         if not chunk:
             return
         yield chunk
+
+
+def _read(source: Source, stream: ByteStream, n: int) -> bytes:
+    """Up to n bytes; a failing read is the user's one-line InputError, not a traceback."""
+    try:
+        return stream.read(n)
+    except OSError as e:
+        raise InputError(f"{source.name}: read failed ({e})") from None
 
 
 class _Gunzip(io.RawIOBase):
