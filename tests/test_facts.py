@@ -221,6 +221,13 @@ def test_versions_from_install_trees_tuple_prints_and_metal():
 @pytest.mark.parametrize("line,fact,want", [
     # Ultralytics' start-up banner
     ("Ultralytics YOLOv8.2.19 \U0001f680 Python-3.10.12 torch-2.3.0+cu121 CPU (Intel Xeon 2.00GHz)", "python_version", "3.10.12"),
+    # macOS's user site (pip install --user), TensorFlow Probability's import check on TF 1.15
+    ("~/Library/Python/3.6/lib/python/site-packages/tensorflow_probability/__init__.py in _ensure_tf_install()",
+     "python_version", "3.6"),
+    ("~/Library/Python/3.6/lib/python/site-packages/tensorflow_probability/__init__.py in _ensure_tf_install()",
+     "platform", "macos"),
+    ('  File "/Library/Frameworks/Python.framework/Versions/3.7/lib/python3.7/site-packages/tensorflow/__init__.py", line 98',
+     "platform", "macos"),
     # a Nix build: the interpreter's store path names its release
     ("> Rewriting #!/nix/store/m51f0kclg01xdc0mjxqs5cpyaxqbqhg5-python3-3.12.3/bin/python3.12 to #!/nix/store/x", "python_version", "3.12.3"),
     # TF's device filter names the GPU inside parentheses, its capability after a comma
@@ -285,3 +292,15 @@ def test_versions_in_a_messages_advice_are_not_this_machines():
     # the same words stating this machine's versions still count
     facts, _ = facts_of("TensorFlow 2.10.1 on Windows, CUDA 11.2, cuDNN 8.1.0\n")
     assert (facts["tf_version"], facts["cuda_runtime"], facts["cudnn_runtime"]) == ("2.10.1", "11.2", "8.1.0")
+
+
+@pytest.mark.parametrize("line", [
+    "No CUDA device found with minimum required compute capability 3.5",  # DeepFaceLab's check
+    "RuntimeError: Device 0 does not have CUDA compute capability 3.0 or greater",  # neon's
+    "Sorry, need at least compute capability 7.0+!",
+])
+def test_a_programs_minimum_compute_capability_is_not_the_gpus(line):
+    """A program's stated minimum is not the capability of the GPU in the log: advice built on it would be wrong."""
+    from analyzer import analyze
+
+    assert analyze(line + "\n").facts.get("compute_capability") is None

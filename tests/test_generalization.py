@@ -232,6 +232,37 @@ def test_a_wrapped_paste_behind_a_quote_or_an_indent_is_joined_too(tmp_path):
         assert _root(_report(tmp_path, shown, name))["rule_id"] == "cudnn-version-mismatch", name
 
 
+def _reflowed(text, width):
+    """`text` as a thread's text or a mail client re-flows it: long lines broken at word boundaries, each piece
+    but the last keeping the space the break replaced."""
+    out = []
+    for line in text.splitlines():
+        while len(line) > width and " " in line[:width]:
+            cut = line.rindex(" ", 0, width) + 1
+            out.append(line[:cut])
+            line = line[cut:]
+        out.append(line)
+    return "".join(piece + "\n" for piece in out)
+
+
+def test_a_message_reflowed_at_word_boundaries_is_read_whole(tmp_path):
+    """TF's cuDNN message broken at spaces, the way a thread's text re-flows it: no piece holds the sentence."""
+    tb = (REAL_LOGS / "first_sight_9" / "cudnn-neuralstyle-5103-vs-4007.log").read_text(encoding="utf-8")
+    flowed = _reflowed(tb, 72)
+    assert not any("Loaded runtime" in line and "compiled with" in line for line in flowed.splitlines())
+    assert _root(_report(tmp_path, flowed))["rule_id"] == "cudnn-version-mismatch"
+    conv = ("tensorflow.python.framework.errors_impl.UnknownError: Failed to get convolution algorithm. This is probably "
+            "because cuDNN failed to initialize, so try looking to see if a warning log message was printed above.\n")
+    assert _root(_report(tmp_path, _reflowed(conv, 90), "conv.log"))["rule_id"] == "cudnn-conv-algorithm-failed"
+
+
+def test_lines_that_end_in_a_space_but_are_whole_add_nothing(tmp_path):
+    """Lines printed with a trailing space (a progress line, a prompt) are not pieces of one sentence."""
+    lines = "".join(f"Epoch {e}/3 - loss: 0.{e}1 - accuracy: 0.9{e} - val_loss: 0.2{e} - val_acc: 0.8{e} \n" for e in range(1, 4))
+    rep = _report(tmp_path, lines)
+    assert [f for f in rep["findings"] if f["severity"] != "info"] == []
+
+
 def _html_escaped(text):
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;").replace("'", "&#39;")
 

@@ -227,6 +227,8 @@ PATTERNS: List[FactPattern] = [
         "[msc",
         "[clang",
     ),
+    # macOS's user site: "~/Library/Python/3.6/lib/python/site-packages" (pip install --user)
+    _p(r"/Library/Python/(?P<python_version>3\.\d+)/lib/python/site-packages", 40, "/library/python/"),
     # an egg or wheel built for one Python: "object_detection-0.1-py3.10.egg"
     _p(r"-py(?P<python_version>3\.\d+)\.egg\b", 40, ".egg"),
     _p(r"[\\/]Python(?P<python_version>3)(?P<_py_minor>\d{1,2})[\\/]", 45, "python3"),
@@ -269,7 +271,13 @@ PATTERNS: List[FactPattern] = [
         10,
         "streamexecutor device",
     ),
-    _p(r"(?i)compute capability:? (?P<compute_capability>\d+\.\d+)", 20, "compute capability"),
+    # the GPU's, not a program's minimum ("No CUDA device found with minimum required compute capability 3.5",
+    # "does not have CUDA compute capability 3.0 or greater")
+    _p(
+        r"(?i)(?<!required )(?<!minimum )(?<!least )compute capability:? (?P<compute_capability>\d+\.\d+)(?!\+| or (?:greater|higher))",
+        20,
+        "compute capability",
+    ),
     # TF 1.x's device properties when the GPU's name ended the line before: "major: 5 minor: 2 memoryClockRate (GHz) 1.2025"
     _p(r"^major: (?P<_cc_major>\d+) minor: (?P<_cc_minor>\d+) memoryClockRate", 20, "memoryclockrate"),
     # XLA's convolution autotuner reporting the machine it ran on (conv_algorithm_picker.cc, E level)
@@ -462,13 +470,16 @@ _PLATFORM = [
     ),
     (
         _p(
-            r"\.dylib\b|\bmacOS\b|\b[Dd]arwin\b|/Users/\w+/|/opt/homebrew/",
+            r"\.dylib\b|\bmacOS\b|\b[Dd]arwin\b|/Users/\w+/|/opt/homebrew/|/Library/(?:Python|Frameworks)/|Python\.framework/",
             10,
             ".dylib",
             "macos",
             "darwin",
             "/users/",
             "/opt/homebrew/",
+            "/library/python/",
+            "/library/frameworks/",
+            "python.framework/",
         ),
         "macos",
     ),

@@ -27,6 +27,8 @@ _ABSL = compile_regex(
     r"(?<level>[IWEF])(?<mmdd>\d{4}) (?<time>\d\d:\d\d:\d+\.\d{3,9})\s+(?<tid>\d+) "
     r"(?<source>[^\s:\]]+):(?<lineno>\d+)\] ?(?<msg>.*)$"
 )
+# protobuf's C++ runtime logs with a level of its own: "[libprotobuf FATAL google/protobuf/message_lite.cc:353] CHECK failed: ..."
+_PROTOBUF = compile_regex(r"\[libprotobuf (?<level>INFO|WARNING|ERROR|FATAL) (?<source>[^\s\]]+):\d+\] ?(?<msg>.*)$")
 _PYLOG = compile_regex(
     r"^(?:\[[^\]]*\]\s*)?(?:\[?(?<level>DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL)\]?)[:\s]+"
     r"(?:(?<logger>[\w.]+):)?(?<msg>.*)$"
@@ -45,7 +47,7 @@ CHAIN_MARKERS = (
 )
 _FATAL_SIGNAL = compile_re(
     r"Segmentation fault|Aborted \(core dumped\)|^Aborted$|Illegal instruction|^Killed$|Killed\s+python|"
-    r"terminate called after throwing|Fatal Python error|core dumped|"
+    r"terminate called after throwing|libc\+\+abi: terminating|Fatal Python error|core dumped|"  # libstdc++'s, libc++'s (macOS)
     r"interrupted by signal \d+: SIG[A-Z]+|"  # an IDE's "Process finished with exit code 139 (interrupted by signal 11: SIGSEGV)"
     r"Windows fatal exception: |appears to have died|^LLVM ERROR: |"  # faulthandler, Jupyter's dead kernel, LLVM's abort
     r"Kernel crashed while executing code|session crashed for an unknown reason|"  # VS Code's notebooks, Colab
@@ -210,6 +212,9 @@ def classify(text: str) -> Fields:
         m = _ABSL.search(text)
         if m:
             return m.group("msg"), m.group("level"), m.group("source"), "log", None
+        m = _PROTOBUF.search(text) if "[libprotobuf " in text else None
+        if m:
+            return m.group("msg"), _LEVELS[m.group("level")], m.group("source"), "log", None
     if stripped.startswith("[[") and node_name(stripped):
         return stripped, None, None, "node", None
     if _TB_HEADER.search(text):

@@ -1,11 +1,12 @@
-"""Lines that a fixed-width console or a mail client broke, joined again for the rules to see; lines
+"""Lines that a fixed-width console or a thread's text broke, joined again for the rules to see; lines
 that hold a whole output as one escaped string, split again.
 
 A log copied from a console window of fixed width arrives with every long line cut each W
 characters: `...NotFoundError: .../_ops.so: undefined s` then `ymbol: _ZN10tensorflow...`, and no
 rule can match either piece. When a small input has that shape (several lines exactly as long as
 its longest one, each followed by a line that goes on with it), each run of pieces is also seen
-as the one line it was, numbered as its first piece. The pieces stay as they were: this only adds.
+as the one line it was, numbered as its first piece. So is a run of lines re-flowed at word boundaries,
+each piece but the last ending in the space the break replaced. The pieces stay as they were: this only adds.
 
 A captured output printed as a Python string (pytest's `E   AssertionError: b'Traceback ...\\n  File
 ...\\nImportError: ...'`, a subprocess's `stderr` shown with `repr`) arrives as one line with literal
@@ -33,11 +34,18 @@ _RECORD_START = compile_re(
 
 
 def wrapped_runs(block: Block) -> List[Tuple[int, List[bytes]]]:
-    """(line number of the first piece, the pieces) for each run of hard-wrapped lines in `block`,
-    or [] when the block does not look hard-wrapped."""
+    """(line number of the first piece, the pieces) for each run of hard-wrapped lines in `block`:
+    cut at a fixed width, or re-flowed at spaces; [] when the block shows neither."""
     if block.first_line != 1 or len(block.data) > MAX_BYTES:
         return []
     lines = _bodies([line.rstrip(b"\r") for line in block.data.split(block.newline)])
+    cut = _cut_runs(lines, block.first_line)
+    inside = {line_no + k for line_no, pieces in cut for k in range(len(pieces))}
+    return cut + [run for run in _flowed_runs(lines, block.first_line) if run[0] not in inside]
+
+
+def _cut_runs(lines: List[bytes], first_line: int) -> List[Tuple[int, List[bytes]]]:
+    """Runs of lines cut each W characters (W the longest line's length)."""
     lengths = [len(line) for line in lines]
     width = max(lengths, default=0)
     if width < MIN_WIDTH:
@@ -49,7 +57,7 @@ def wrapped_runs(block: Block) -> List[Tuple[int, List[bytes]]]:
         while j + 1 < len(lines) and lengths[j] == width and not _RECORD_START.match(lines[j + 1]):
             j += 1
         if j > i:
-            runs.append((block.first_line + i, lines[i : j + 1]))
+            runs.append((first_line + i, lines[i : j + 1]))
         i = j + 1
     if len(runs) >= MIN_RUNS:
         return runs
@@ -57,6 +65,32 @@ def wrapped_runs(block: Block) -> List[Tuple[int, List[bytes]]]:
     # longest) or where its one cut falls inside a sentence: inside a word ("...with Cuda c" / "ompute
     # capability 3.0", "cuda_" / "dnn.cc") or at a space before a lowercase word ("...some GPU" / " libraries.")
     return [r for r in runs if len(r[1]) > 2 or (_CUT_BEFORE.search(r[1][0]) and _CUT_AFTER.match(r[1][1]))]
+
+
+MIN_FLOWED = 40  # a re-flowed piece is a paragraph's line, not a short line that happens to end in a space
+
+
+def _flowed_runs(lines: List[bytes], first_line: int) -> List[Tuple[int, List[bytes]]]:
+    """Runs of lines that a thread's text or a mail client re-flowed at word boundaries: each piece but the
+    last ends in the space the break replaced (`...convolution algorithm. ` / `This is probably because
+    cuDNN failed to initialize, so ... log ` / `message was printed above.`), so the pieces joined are the
+    sentence again."""
+    runs: List[Tuple[int, List[bytes]]] = []
+    i = 0
+    while i < len(lines):
+        j = i
+        while (
+            j + 1 < len(lines)
+            and len(lines[j]) >= MIN_FLOWED
+            and lines[j].endswith(b" ")
+            and lines[j + 1].strip()
+            and not _RECORD_START.match(lines[j + 1])
+        ):
+            j += 1
+        if j > i:
+            runs.append((first_line + i, lines[i : j + 1]))
+        i = j + 1
+    return runs
 
 
 _CUT_BEFORE = compile_re(rb"[\w ]$")
