@@ -22,6 +22,11 @@ from analyzer.pipeline.parse import TracebackTracker, clean, line_key, node_name
      "W", "tensorflow/compiler/tf2tensorrt/utils/py_utils.cc", "TF-TRT Warning: Could not find TensorRT"),
     ("ERROR:tensorflow:Model diverged with loss = NaN.", "E", "tensorflow", "Model diverged with loss = NaN."),
     ("INFO:tensorflow:global step 1: loss = 12.6485 (3.511 sec/step)", "I", "tensorflow", "global step 1: loss = 12.6485 (3.511 sec/step)"),
+    # protobuf's C++ runtime has a level of its own (TF 2.16 with tensorflow-metal aborting, tensorflow#64507)
+    ("[libprotobuf FATAL google/protobuf/message_lite.cc:353] CHECK failed: target + size == res: ",
+     "F", "google/protobuf/message_lite.cc", "CHECK failed: target + size == res: "),
+    ("[libprotobuf ERROR google/protobuf/descriptor_database.cc:641] File already exists in database: tensorflow/compiler/xla/xla_data.proto",
+     "E", "google/protobuf/descriptor_database.cc", "File already exists in database: tensorflow/compiler/xla/xla_data.proto"),
 ])
 def test_log_prefixes_of_every_era(line, level, source, message):
     rec = parse_line(7, line)
@@ -278,3 +283,14 @@ def test_pips_own_error_lines_are_errors_not_silence(line):
 
     assert parse_line(1, line).level == "E"
     assert [f for f in analyze(line + "\n").findings if f.severity != "info"], f"nothing said about {line!r}"
+
+
+@pytest.mark.parametrize("line", [
+    "terminate called after throwing an instance of 'google::protobuf::FatalException'",
+    # libc++ (macOS) says it its own way
+    "libc++abi: terminating due to uncaught exception of type google::protobuf::FatalException: CHECK failed: target + size == res: ",
+    "libc++abi.dylib: terminating with uncaught exception of type google::protobuf::FatalException: CHECK failed: GeneratedDatabase()->Add(encoded_file_descriptor, size): ",
+])
+def test_a_cpp_runtime_aborting_on_an_exception_is_a_crash(line):
+    rec = parse_line(3, line)
+    assert rec.kind == "signal" and rec.is_error
