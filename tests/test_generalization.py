@@ -356,3 +356,40 @@ def test_a_paste_cut_mid_line_is_read_as_the_message_it_began(tmp_path):
     exit_1 = "ERROR: Failed to import the TensorFlow module.\n\nProcess finished with exit code -1\n"
     rep = _report(tmp_path, exit_1, "exit.log")
     assert "install-windows-illegal-instruction" not in [f["rule_id"] for f in rep["findings"]]
+
+
+OUTRAGE_TB = (  # a Jupyter traceback from https://github.com/CrockettLab/outrage_classifier/issues/2
+    "---------------------------------------------------------------------------\n"
+    "ModuleNotFoundError                       Traceback (most recent call last)\n"
+    "<ipython-input-5-935f7a09a2ec> in <module>\n"
+    "      1 import outrageclf as oclf\n"
+    "      2 from outrageclf.preprocessing import WordEmbed, get_lemmatize_hashtag\n"
+    "----> 3 from outrageclf.classifier import _load_crockett_model\n"
+    "\n"
+    "~/opt/anaconda3/lib/python3.8/site-packages/outrageclf-0.1.6-py3.8.egg/outrageclf/classifier.py in <module>\n"
+    "----> 1 from .model_architect import threshold_acc\n"
+    "      2 from .preprocessing import WordEmbed, get_lemmatize_hashtag\n"
+    "      3 from keras.models import load_model\n"
+    "      4 from joblib import load\n"
+    "      5 \n"
+    "\n"
+    "~/opt/anaconda3/lib/python3.8/site-packages/outrageclf-0.1.6-py3.8.egg/outrageclf/model_architect.py in <module>\n"
+    "     19 import tensorflow.keras.backend as K\n"
+    "     20 from keras import Sequential, optimizers, initializers, regularizers, constraints\n"
+    "---> 21 from keras.engine.topology import Layer\n"
+    "     22 \n"
+    "     23 \n"
+)
+
+
+def test_a_cut_ipython_traceback_that_announced_an_import_error_is_read_as_the_line_python_printed(tmp_path):
+    """The header names the exception and the last arrow the import that raised it: together they are the
+    exception line the excerpt lost, and the rules read it (the evidence stays the arrow's line)."""
+    whole = _root(_report(tmp_path, OUTRAGE_TB + "\nModuleNotFoundError: No module named 'keras.engine.topology'\n", "whole.log"))
+    cut = _root(_report(tmp_path, OUTRAGE_TB, "cut.log"))
+    assert whole["rule_id"] == cut["rule_id"] != "unrecognized"
+    assert cut["category"] == "deps.version_conflict"
+    assert cut["evidence"][0]["text"].strip() == "---> 21 from keras.engine.topology import Layer"
+    # announced as something else, the import line says nothing about the failure: the cut traceback stays unknown
+    other = _root(_report(tmp_path, OUTRAGE_TB.replace("ModuleNotFoundError      ", "KeyError                 "), "other.log"))
+    assert other["rule_id"] == "unrecognized"

@@ -524,9 +524,40 @@ class Analysis:
         self._judged.add(mark)
         matched, _ = self._traceback_hit(input_name, tb, None, family=False)
         if not matched:
+            matched = self._announced_import_hit(input_name, tb)
+        if not matched:
             matched, _ = self._traceback_hit(input_name, tb, None, family=True)
         if not matched and tb.frames:  # never nothing: a failure whose error line the log does not show
             self._cut_traceback_hit(input_name, tb)
+
+    def _announced_import_hit(self, input_name: str, tb: Traceback) -> bool:
+        """A cut IPython traceback whose header announced an ImportError and whose last arrow points at an
+        import statement: the exception line Python printed follows from the two ("ModuleNotFoundError
+        ... ---> 33 from keras.engine import training" is "No module named 'keras.engine'"), so the rules
+        read that line; the evidence is the arrow's line, as the log shows it."""
+        if tb.announced_type not in ("ModuleNotFoundError", "ImportError") or tb.source_at is None:
+            return False
+        m = _IMPORT_STATEMENT.match(tb.source)
+        if m is None:
+            return False
+        if tb.announced_type == "ModuleNotFoundError" or m["imported"]:
+            message = f"ModuleNotFoundError: No module named '{m['module'] or m['imported']}'"
+        else:
+            message = f"ImportError: cannot import name '{m['names'].strip('() ').split(',')[0].strip()}' from '{m['module']}'"
+        rule, found = self.kb.match(message)
+        match = "regex"
+        if rule is None:
+            rule, found = self.kb.match_family(message, message)
+            match = "family"
+        if rule is None:
+            return False
+        hit = self._hit(rule.id, rule, match)
+        if match == "family":
+            hit.severity = rule.severity
+        for k, v in normalise_finding_facts(found.groupdict()).items():
+            hit.facts.setdefault(k, v)
+        self._record(hit, input_name, tb.source_at)
+        return True
 
     def _cut_traceback_hit(self, input_name: str, tb: Traceback) -> None:
         last = tb.frames[-1]
@@ -785,6 +816,8 @@ _WRAPPER = compile_re(
 
 
 CUT_TRACEBACK_TITLE = "A Python error whose last line the log does not show"
+# the code line an IPython arrow points at, when it is an import ("from keras.engine import training", "import cv2")
+_IMPORT_STATEMENT = compile_re(r"^\s*(?:from\s+(?P<module>[\w.]+)\s+import\s+(?P<names>[\w, ()]+?)|import\s+(?P<imported>[\w.]+))\s*(?:as\s+\w+\s*)?(?:#.*)?$")
 UNKNOWN_EXCEPTION_TITLE = "Unrecognized error: "
 
 
