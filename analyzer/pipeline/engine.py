@@ -817,7 +817,9 @@ _WRAPPER = compile_re(
 
 CUT_TRACEBACK_TITLE = "A Python error whose last line the log does not show"
 # the code line an IPython arrow points at, when it is an import ("from keras.engine import training", "import cv2")
-_IMPORT_STATEMENT = compile_re(r"^\s*(?:from\s+(?P<module>[\w.]+)\s+import\s+(?P<names>[\w, ()]+?)|import\s+(?P<imported>[\w.]+))\s*(?:as\s+\w+\s*)?(?:#.*)?$")
+_IMPORT_STATEMENT = compile_re(
+    r"^\s*(?:from\s+(?P<module>[\w.]+)\s+import\s+(?P<names>[\w, ()]+?)|import\s+(?P<imported>[\w.]+))\s*(?:as\s+\w+\s*)?(?:#.*)?$"
+)
 UNKNOWN_EXCEPTION_TITLE = "Unrecognized error: "
 
 
