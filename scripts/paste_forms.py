@@ -20,6 +20,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
+from pasted import hard_wrapped, html_escaped, reflowed  # noqa: E402
 from test_real_logs import SETS  # noqa: E402
 
 from analyzer import analyze  # noqa: E402
@@ -28,27 +29,6 @@ from analyzer import analyze  # noqa: E402
 def answer(text: str) -> str:
     findings = [f for f in analyze(text).to_dict()["findings"] if f["severity"] != "info"]
     return findings[0]["category"] if findings else "benign"
-
-
-def reflowed(text: str, width: int = 72) -> str:
-    """Long lines broken at the last space before `width`, the space kept at the end of each piece."""
-    out = []
-    for line in text.splitlines():
-        while len(line) > width and " " in line[:width]:
-            cut = line.rindex(" ", 0, width) + 1
-            out.append(line[:cut])
-            line = line[cut:]
-        out.append(line)
-    return "".join(piece + "\n" for piece in out)
-
-
-def hard_wrapped(text: str, width: int = 80) -> str:
-    """Every line cut each `width` characters, as a fixed-width console window copies it."""
-    return "".join("".join(line[i : i + width] + "\n" for i in range(0, max(len(line), 1), width)) for line in text.splitlines())
-
-
-def html_escaped(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;").replace("'", "&#39;")
 
 
 def each_line(prefix: str, suffix: str = "") -> Callable[[str], str]:

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
+from pasted import hard_wrapped, html_escaped, reflowed
 
 from conftest import tflog
 
@@ -160,13 +161,6 @@ def test_an_unknown_python_error_after_a_dependency_conflict_is_listed_under_it(
     assert _root(_report(tmp_path, cudart + cut, "plain.log"))["rule_id"] == "unrecognized"
 
 
-def _hard_wrapped(text, width):
-    """`text` as a fixed-width console window copies it: every line cut each `width` characters."""
-    return "".join(
-        "".join(line[i : i + width] + "\n" for i in range(0, max(len(line), 1), width)) for line in text.splitlines()
-    )
-
-
 @pytest.mark.parametrize("scanner", ["hyperscan", "re"])
 def test_a_log_pasted_from_a_fixed_width_console_is_read_as_its_whole_lines(tmp_path, scanner, monkeypatch):
     """The same with either prefilter engine (the `re` fallback reports no keyword sets of its own)."""
@@ -182,7 +176,7 @@ def test_a_log_pasted_from_a_fixed_width_console_is_read_as_its_whole_lines(tmp_
         "tensorflow.python.framework.errors_impl.NotFoundError: /home/u/miniconda3/lib/python3.7/site-packages/tensorflow_text/python/"
         "metrics/_text_similarity_metric_ops.so: undefined symbol: _ZN10tensorflow8OpKernel11TraceStringEPNS_15OpKernelContextEb\n")
     whole = _root(_report(tmp_path, tb))
-    wrapped_text = _hard_wrapped(tb, 88)
+    wrapped_text = hard_wrapped(tb, 88)
     assert "undefined symbol" not in wrapped_text  # the message is cut inside the words the rule needs
     wrapped = _root(_report(tmp_path, wrapped_text, "wrapped.log"))
     assert whole["rule_id"] == wrapped["rule_id"] == "deps-tf-extension-abi"
@@ -215,10 +209,10 @@ def test_one_long_line_cut_several_times_is_read_whole_and_its_pieces_are_not_un
     """A single message cut into three or more pieces (no second long line to show the width), and a harmless TF
     2.18 start-up whose registration lines, cut, would each look like an unknown E-level error."""
     mismatch = (REAL_LOGS / "first_sight_9" / "cudnn-neuralstyle-5103-vs-4007.log").read_text(encoding="utf-8")
-    assert len(_hard_wrapped(mismatch, 80).splitlines()) > 3
-    assert _root(_report(tmp_path, _hard_wrapped(mismatch, 80)))["rule_id"] == "cudnn-version-mismatch"
+    assert len(hard_wrapped(mismatch, 80).splitlines()) > 3
+    assert _root(_report(tmp_path, hard_wrapped(mismatch, 80)))["rule_id"] == "cudnn-version-mismatch"
     startup = (REAL_LOGS / "first_sight_7" / "benign-tf218-register-factory.log").read_text(encoding="utf-8")
-    rep = _report(tmp_path, _hard_wrapped(startup, 80), "startup.log")
+    rep = _report(tmp_path, hard_wrapped(startup, 80), "startup.log")
     assert [f["rule_id"] for f in rep["findings"] if f["severity"] != "info"] == []
     assert "noise-plugin-factory-registered" in {f["rule_id"] for f in rep["findings"]}
 
@@ -226,34 +220,21 @@ def test_one_long_line_cut_several_times_is_read_whole_and_its_pieces_are_not_un
 def test_a_wrapped_paste_behind_a_quote_or_an_indent_is_joined_too(tmp_path):
     """The pieces of a cut line start with the reply's `> ` or the block's indent, not where the cut was."""
     mismatch = (REAL_LOGS / "first_sight_9" / "cudnn-neuralstyle-5103-vs-4007.log").read_text(encoding="utf-8")
-    wrapped = _hard_wrapped(mismatch, 80)
+    wrapped = hard_wrapped(mismatch, 80)
     for name, shown in (("quoted.log", "".join("> " + line for line in wrapped.splitlines(True))),
                         ("indented.log", "".join("    " + line for line in wrapped.splitlines(True)))):
         assert _root(_report(tmp_path, shown, name))["rule_id"] == "cudnn-version-mismatch", name
 
 
-def _reflowed(text, width):
-    """`text` as a thread's text or a mail client re-flows it: long lines broken at word boundaries, each piece
-    but the last keeping the space the break replaced."""
-    out = []
-    for line in text.splitlines():
-        while len(line) > width and " " in line[:width]:
-            cut = line.rindex(" ", 0, width) + 1
-            out.append(line[:cut])
-            line = line[cut:]
-        out.append(line)
-    return "".join(piece + "\n" for piece in out)
-
-
 def test_a_message_reflowed_at_word_boundaries_is_read_whole(tmp_path):
     """TF's cuDNN message broken at spaces, the way a thread's text re-flows it: no piece holds the sentence."""
     tb = (REAL_LOGS / "first_sight_9" / "cudnn-neuralstyle-5103-vs-4007.log").read_text(encoding="utf-8")
-    flowed = _reflowed(tb, 72)
+    flowed = reflowed(tb, 72)
     assert not any("Loaded runtime" in line and "compiled with" in line for line in flowed.splitlines())
     assert _root(_report(tmp_path, flowed))["rule_id"] == "cudnn-version-mismatch"
     conv = ("tensorflow.python.framework.errors_impl.UnknownError: Failed to get convolution algorithm. This is probably "
             "because cuDNN failed to initialize, so try looking to see if a warning log message was printed above.\n")
-    assert _root(_report(tmp_path, _reflowed(conv, 90), "conv.log"))["rule_id"] == "cudnn-conv-algorithm-failed"
+    assert _root(_report(tmp_path, reflowed(conv, 90), "conv.log"))["rule_id"] == "cudnn-conv-algorithm-failed"
 
 
 def test_lines_that_end_in_a_space_but_are_whole_add_nothing(tmp_path):
@@ -263,10 +244,6 @@ def test_lines_that_end_in_a_space_but_are_whole_add_nothing(tmp_path):
     assert [f for f in rep["findings"] if f["severity"] != "info"] == []
 
 
-def _html_escaped(text):
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;").replace("'", "&#39;")
-
-
 @pytest.mark.parametrize("name, rule_id", [
     ("cudalib-win-tf115-cuda101.log", "linkage-cudart-missing"),  # Could not load dynamic library &#39;cudart64_101.dll&#39;
     ("odapi-win-label-map-pb2.log", "odapi-protos-not-compiled"),  # File &quot;...&quot; frames, a quoted module name
@@ -274,7 +251,7 @@ def _html_escaped(text):
 def test_a_log_pasted_as_html_with_entities_is_read_as_its_text(tmp_path, name, rule_id):
     """Real logs as a web page's HTML holds them (a real report pasted that way: first_sight_10's kernel-image log)."""
     text = (REAL_LOGS / name).read_text(encoding="utf-8")
-    escaped = _html_escaped(text)
+    escaped = html_escaped(text)
     assert escaped != text
     root = _root(_report(tmp_path, escaped))
     assert root["rule_id"] == rule_id == _root(_report(tmp_path, text, "plain.log"))["rule_id"]
