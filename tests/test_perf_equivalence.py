@@ -641,6 +641,38 @@ def test_touching_lines_are_the_same_with_hyperscan(monkeypatch, tmp_path):
         pf._touch_regex = (pattern, hs)
 
 
+def test_digit_keyword_keys_are_those_of_each_key(monkeypatch, tmp_path):
+    """bulk._digit_keyword_keys (one caseless Hyperscan pass over keys joined) names exactly the keys
+    for which _has_digit_keyword (a regex search of each key, lower-cased) is true: random digit-blind
+    keys of keywords with digits (as 0s, whole or cut, in either case) among other keywords and text."""
+    from analyzer.pipeline import bulk
+
+    monkeypatch.setenv("TFLOG_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("TFLOG_NO_CACHE", raising=False)
+    pf = engine._prefilter_for(load_rules())
+    pf._digit_db = None  # (built again, now with the cache)
+    digit_words = [w.translate(bulk._ZERO) for w in pf.words if any(ch.isdigit() for ch in w)]
+    words = [w for w in pf.words if "\n" not in w and "\r" not in w]
+    rng = random.Random(11)
+    keys = []
+    for _ in range(3000):
+        parts = []
+        for _ in range(rng.randint(1, 4)):
+            word = rng.choice(digit_words if rng.random() < 0.3 else words)
+            word = word[rng.randrange(len(word)) :] if rng.random() < 0.3 else word
+            word = word.upper() if rng.random() < 0.3 else word
+            parts += [word, rng.choice(["", " ", "0", "_", "x "])]
+        keys.append("".join(parts).encode())
+    want = {n for n, key in enumerate(keys) if bulk._has_digit_keyword(key, pf)}
+    assert 0 < len(want) < len(keys)
+    assert bulk._digit_keyword_keys(keys, pf) == want
+    if HAVE_HS:
+        assert pf._digit_db[0] is not None
+    pf._digit_db = (None,)  # the regex, key by key
+    assert bulk._digit_keyword_keys(keys, pf) == want
+    assert bulk._digit_keyword_keys([], pf) == set()
+
+
 def test_bulk_path_with_interactive_prompts(monkeypatch):
     """An interactive session between quiet TF lines, in the bulk path from the second block on:
     each prompt's question and answer are read as in the ordinary path."""

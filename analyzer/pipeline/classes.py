@@ -165,9 +165,13 @@ def stored(kb: KnowledgeBase, keys: List[bytes], found: List[Any]) -> None:
 
 def restore(kb: KnowledgeBase, key: bytes, cls: LineClass) -> None:
     """Store the class of `key` again, now with pipeline.bulk's `candidate` verdict (a function of the
-    key and the prefilter's keywords, which the store's key covers), when the store is in use."""
+    key and the prefilter's keywords, which the store's key covers), when the store is in use and
+    does not hold it so already: a later run builds its first STORE_AFTER classes afresh, and storing
+    those again would rewrite the whole store at exit (~1 MB for a verbose log) on every run."""
     store = _store(kb)
     if store is not None and kb.line_classes.get(key) is cls:
+        if store.get(key) == _encoded(kb, cls):
+            return
         store.put(key, cls)
 
 
