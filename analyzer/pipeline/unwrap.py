@@ -15,7 +15,7 @@ A captured output printed as a Python string (pytest's `E   AssertionError: b'Tr
 
 from __future__ import annotations
 
-from typing import Any, List, Tuple
+from typing import Any, Callable, List, Tuple
 
 from analyzer.core.cache import compile_re
 from analyzer.pipeline.parse import strip_launcher_prefix
@@ -50,15 +50,7 @@ def _cut_runs(lines: List[bytes], first_line: int) -> List[Tuple[int, List[bytes
     width = max(lengths, default=0)
     if width < MIN_WIDTH:
         return []
-    runs: List[Tuple[int, List[bytes]]] = []
-    i = 0
-    while i < len(lines):
-        j = i
-        while j + 1 < len(lines) and lengths[j] == width and not _RECORD_START.match(lines[j + 1]):
-            j += 1
-        if j > i:
-            runs.append((first_line + i, lines[i : j + 1]))
-        i = j + 1
+    runs = _runs(lines, first_line, lambda j: lengths[j] == width and not _RECORD_START.match(lines[j + 1]))
     if len(runs) >= MIN_RUNS:
         return runs
     # one long line is evidence where it was cut twice or more (two lines in a row exactly as long as the
@@ -75,17 +67,26 @@ def _flowed_runs(lines: List[bytes], first_line: int) -> List[Tuple[int, List[by
     last ends in the space the break replaced (`...convolution algorithm. ` / `This is probably because
     cuDNN failed to initialize, so ... log ` / `message was printed above.`), so the pieces joined are the
     sentence again."""
+
+    def goes_on(j: int) -> bool:
+        return (
+            len(lines[j]) >= MIN_FLOWED
+            and lines[j].endswith(b" ")
+            and bool(lines[j + 1].strip())
+            and not _RECORD_START.match(lines[j + 1])
+        )
+
+    return _runs(lines, first_line, goes_on)
+
+
+def _runs(lines: List[bytes], first_line: int, goes_on: Callable[[int], Any]) -> List[Tuple[int, List[bytes]]]:
+    """(line number of the first piece, the pieces) for each run of two or more lines, each but the last
+    followed by one that `goes_on(its index)` says continues it."""
     runs: List[Tuple[int, List[bytes]]] = []
     i = 0
     while i < len(lines):
         j = i
-        while (
-            j + 1 < len(lines)
-            and len(lines[j]) >= MIN_FLOWED
-            and lines[j].endswith(b" ")
-            and lines[j + 1].strip()
-            and not _RECORD_START.match(lines[j + 1])
-        ):
+        while j + 1 < len(lines) and goes_on(j):
             j += 1
         if j > i:
             runs.append((first_line + i, lines[i : j + 1]))
