@@ -237,6 +237,20 @@ def test_a_message_reflowed_at_word_boundaries_is_read_whole(tmp_path):
     assert _root(_report(tmp_path, reflowed(conv, 90), "conv.log"))["rule_id"] == "cudnn-conv-algorithm-failed"
 
 
+def test_an_exception_message_written_over_several_lines_is_read_whole(tmp_path):
+    """TensorFlow Probability's own ImportError breaks its sentence over three lines (no trailing spaces, and the
+    first break looks like a fixed-width cut): the rule sees the message as one line, its facts included."""
+    log = (REAL_LOGS / "first_sight_22" / "deps-tfp-requires-tf25-detected-241-kaggle-image.log").read_text(encoding="utf-8")
+    assert len(log.splitlines()) == 3
+    root = _root(_report(tmp_path, log))
+    assert root["rule_id"] == "deps-tf-extension-abi"
+    assert root["facts"]["tf_version"] == "2.4.1" and root["facts"]["required_tf"] == "2.5"
+    assert root["evidence"][0]["line"] == 1
+    # the lines after a message that start a record of their own are not joined to it
+    other = "ImportError: This version of TensorFlow Probability requires TensorFlow\n  File \"x.py\", line 1\nversion >= 2.5\n"
+    assert _root(_report(tmp_path, other, "other.log"))["rule_id"] != "deps-tf-extension-abi"
+
+
 def test_lines_that_end_in_a_space_but_are_whole_add_nothing(tmp_path):
     """Lines printed with a trailing space (a progress line, a prompt) are not pieces of one sentence."""
     lines = "".join(f"Epoch {e}/3 - loss: 0.{e}1 - accuracy: 0.9{e} - val_loss: 0.2{e} - val_acc: 0.8{e} \n" for e in range(1, 4))

@@ -6,7 +6,9 @@ characters: `...NotFoundError: .../_ops.so: undefined s` then `ymbol: _ZN10tenso
 rule can match either piece. When a small input has that shape (several lines exactly as long as
 its longest one, each followed by a line that goes on with it), each run of pieces is also seen
 as the one line it was, numbered as its first piece. So is a run of lines re-flowed at word boundaries,
-each piece but the last ending in the space the break replaced. The pieces stay as they were: this only adds.
+each piece but the last ending in the space the break replaced, and an exception's message that its raiser
+wrote over several lines (the lines after the exception line that go on with its sentence). The pieces stay
+as they were: this only adds.
 
 A captured output printed as a Python string (pytest's `E   AssertionError: b'Traceback ...\\n  File
 ...\\nImportError: ...'`, a subprocess's `stderr` shown with `repr`) arrives as one line with literal
@@ -41,7 +43,11 @@ def wrapped_runs(block: Block) -> List[Tuple[int, List[bytes]]]:
     lines = _bodies([line.rstrip(b"\r") for line in block.data.split(block.newline)])
     cut = _cut_runs(lines, block.first_line)
     inside = {line_no + k for line_no, pieces in cut for k in range(len(pieces))}
-    return cut + [run for run in _flowed_runs(lines, block.first_line) if run[0] not in inside]
+    runs = cut + [run for run in _flowed_runs(lines, block.first_line) if run[0] not in inside]
+    # a message's line breaks can look like one fixed-width cut too ("...requires TensorFlow" / "version >= 2.5"):
+    # both readings are offered, and each is fed only where its join says more than the pieces
+    flowed = {line_no for line_no, _ in runs[len(cut) :]}
+    return runs + [run for run in _message_runs(lines, block.first_line) if run[0] not in flowed]
 
 
 def _cut_runs(lines: List[bytes], first_line: int) -> List[Tuple[int, List[bytes]]]:
@@ -77,6 +83,30 @@ def _flowed_runs(lines: List[bytes], first_line: int) -> List[Tuple[int, List[by
         )
 
     return _runs(lines, first_line, goes_on)
+
+
+MAX_MESSAGE_LINES = 6  # an exception's message printed over a few lines, not a paragraph of output after it
+_EXCEPTION_START = compile_re(rb"^[A-Za-z_][\w.]*(?:Error|Exception|Warning): \S")
+_GOES_ON_LOWER = compile_re(rb"^[a-z]")
+
+
+def _message_runs(lines: List[bytes], first_line: int) -> List[Tuple[int, List[bytes]]]:
+    """Runs of an exception's message that its raiser wrote over several lines (TensorFlow Probability's
+    `ImportError: This version of TensorFlow Probability requires TensorFlow` / `version >= 2.5; Detected an
+    installation of version 2.4.1. Please` / `upgrade TensorFlow to proceed`): the exception line, then
+    the lines that go on with its sentence (they start in lowercase). Each piece but the last gets the
+    space the line break stood for, so the pieces joined are the message on one line."""
+    in_message = [False] * len(lines)
+    for j, line in enumerate(lines):
+        in_message[j] = bool(_EXCEPTION_START.match(line)) or (
+            j > 0 and in_message[j - 1] and bool(_GOES_ON_LOWER.match(line)) and not _RECORD_START.match(line)
+        )
+
+    def goes_on(j: int) -> bool:
+        return in_message[j] and in_message[j + 1] and not _EXCEPTION_START.match(lines[j + 1])
+
+    runs = _runs(lines, first_line, goes_on)
+    return [(at, [p + b" " for p in pieces[:-1]] + pieces[-1:]) for at, pieces in runs if len(pieces) <= MAX_MESSAGE_LINES]
 
 
 def _runs(lines: List[bytes], first_line: int, goes_on: Callable[[int], Any]) -> List[Tuple[int, List[bytes]]]:
