@@ -421,7 +421,7 @@ PACKAGE_NAMES = (
 PATTERNS.extend(
     [
         _p(
-            r"(?i)^\s*(?P<pkg_name>" + PACKAGE_NAMES + r")\s+(?P<pkg_version>(?>\d+(?:\.\d+)+)[\w.+!]*+)(?:\s+\S+){0,3}\s*$",
+            r"(?i)^\s*(?P<pkg_name>" + PACKAGE_NAMES + r")\s+(?P<pkg_version>\d+(?:\.\d+)+(?:\.?[A-Za-z_+!][\w.+!]*)?)(?:\s+\S+){0,3}\s*$",
             25,
             "tensorflow",
             "keras",
@@ -433,10 +433,11 @@ PATTERNS.extend(
             "tf-keras",
             "tf_keras",
         ),
-        # keywords with the name: "==" alone is in every progress bar ("[=====]"). The version's digits and dots are
-        # taken once (atomic, possessive): "3.000...0" followed by a non-match would otherwise be split every way
+        # keywords with the name: "==" alone is in every progress bar ("[=====]"). A version's suffix (rc0, .post1,
+        # +cu118) starts with a letter or a sign, so its digits and dots are read one way only: "3.000...0" followed
+        # by a non-match is not split every way (and the pattern stays plain syntax that line classes can reason about)
         _p(
-            r"(?i)^\s*(?P<pkg_name>" + PACKAGE_NAMES + r")==(?P<pkg_version>(?>\d+(?:\.\d+)+)[\w.+!]*+)\s*$",
+            r"(?i)^\s*(?P<pkg_name>" + PACKAGE_NAMES + r")==(?P<pkg_version>\d+(?:\.\d+)+(?:\.?[A-Za-z_+!][\w.+!]*)?)\s*$",
             25,
             "tensorflow",
             "keras==",
