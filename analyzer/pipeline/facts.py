@@ -421,7 +421,9 @@ PACKAGE_NAMES = (
 PATTERNS.extend(
     [
         _p(
-            r"(?i)^\s*(?P<pkg_name>" + PACKAGE_NAMES + r")\s+(?P<pkg_version>\d+(?:\.\d+)+(?:\.?[A-Za-z_+!][\w.+!]*)?)(?:\s+\S+){0,3}\s*$",
+            r"(?i)^\s*(?P<pkg_name>"
+            + PACKAGE_NAMES
+            + r")\s+(?P<pkg_version>\d+(?:\.\d+)+(?:\.?[A-Za-z_+!][\w.+!]*)?)(?:\s+\S+){0,3}\s*$",
             25,
             "tensorflow",
             "keras",
