@@ -61,6 +61,18 @@ CASES = {
         "deps-keras3-legacy-format",
         ["TFSMLayer"],
     ),
+    "keras3_fit_generator": (
+        "m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)]); m.fit_generator(iter([]))",
+        "deps-keras-removed-model-method",
+        ["fit_generator", "PyDataset"],
+    ),
+    "keras3_h5_short_loss_name": (  # an .h5 compiled with loss="mse", loaded again (Keras 3 cannot rebuild the alias)
+        "import tempfile; p = tempfile.mkdtemp() + '/m.h5'\n"
+        "m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)]); m.compile('adam', 'mse'); m.save(p)\n"
+        "keras.models.load_model(p)",
+        "deps-keras3-h5-loss-alias",
+        ["compile=False", "mse"],
+    ),
 }
 
 
