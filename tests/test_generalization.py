@@ -251,6 +251,21 @@ def test_an_exception_message_written_over_several_lines_is_read_whole(tmp_path)
     assert _root(_report(tmp_path, other, "other.log"))["rule_id"] != "deps-tf-extension-abi"
 
 
+def test_an_exception_message_pasted_without_its_type_is_read_as_that_exception(tmp_path):
+    """A thread gives the message alone ("module 'keras.api.backend' has no attribute 'sigmoid'", the real log of a
+    Keras 3 break): its shape names its type, so the rules and families for that exception see it; prose that only
+    mentions such a message, and other lines, stay text."""
+    log = (REAL_LOGS / "first_sight_24" / "deps-keras3-api-backend-no-sigmoid-efficientnet-tf215.log").read_text(encoding="utf-8")
+    root = _root(_report(tmp_path, log))
+    assert root["category"] == "deps.version_conflict" and root["facts"].get("exception_type", "AttributeError") == "AttributeError"
+    assert root["evidence"][0]["text"] == "module 'keras.api.backend' has no attribute 'sigmoid'"
+    cut = _root(_report(tmp_path, "cannot import name 'LayerNormalization' from 'keras.layers.normalization'\n", "imp.log"))
+    assert cut["category"] == "deps.version_conflict"
+    for prose in ("I get module 'keras.api.backend' has no attribute 'sigmoid' when I run it\n", "module loaded\n"):
+        rep = _report(tmp_path, prose, "prose.log")
+        assert [f for f in rep["findings"] if f["severity"] != "info"] == [], prose
+
+
 def test_lines_that_end_in_a_space_but_are_whole_add_nothing(tmp_path):
     """Lines printed with a trailing space (a progress line, a prompt) are not pieces of one sentence."""
     lines = "".join(f"Epoch {e}/3 - loss: 0.{e}1 - accuracy: 0.9{e} - val_loss: 0.2{e} - val_acc: 0.8{e} \n" for e in range(1, 4))

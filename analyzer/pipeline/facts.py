@@ -384,8 +384,9 @@ PATTERNS: List[FactPattern] = [
     ),
     _p(
         # Python's ImportError/OSError, the dynamic linker starting a program ("tensorflow_model_server: error while
-        # loading shared libraries: ..."), cuDNN's own loader ("Could not load library X. Error: ...")
-        r"(?:ImportError|OSError|error while loading shared libraries|\. Error): (?:.*?[\\/])?(?P<missing>lib[\w+-]+\.so[\w.]*): "
+        # loading shared libraries: ..."), cuDNN's own loader ("Could not load library X. Error: ..."), TF 1.x's
+        # coordinator passing a thread's error on ("Error reported to Coordinator: libnccl.so.2: ...")
+        r"(?:ImportError|OSError|error while loading shared libraries|\. Error|Error reported to Coordinator): (?:.*?[\\/])?(?P<missing>lib[\w+-]+\.so[\w.]*): "
         r"cannot open shared object file",
         10,
         "cannot open shared object file",

@@ -241,7 +241,19 @@ def classify(text: str) -> Fields:
         return body, "F", None, "signal", None
     if body.startswith("error: ") and len(body) > 8:  # pip's and setuptools' own errors: "error: externally-managed-environment"
         return body[7:], "E", None, "log", None
+    m = _BARE_MESSAGE.match(body) if body[:1] in "mcN" else None
+    if m:  # an exception's message pasted without its type (an issue's title line, a logger's str(e))
+        exc_type = _BARE_TYPES[m.lastgroup]
+        return f"{exc_type}: {body}", "E", None, "exception", exc_type
     return body, None, None, "text", None
+
+
+# The messages of Python's import and attribute errors, which name their type by their shape alone.
+_BARE_MESSAGE = compile_re(
+    r"^(?:(?P<attr>module '[\w.]+' has no attribute '\w+')|(?P<imp>cannot import name '\w+' from '[\w.]+'(?: \([^()]*\))?)"
+    r"|(?P<mod>No module named '[\w.]+'))\.?$"
+)
+_BARE_TYPES = {"attr": "AttributeError", "imp": "ImportError", "mod": "ModuleNotFoundError"}
 
 
 @dataclass
