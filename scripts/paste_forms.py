@@ -21,14 +21,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from pasted import hard_wrapped, html_escaped, reflowed  # noqa: E402
-from test_real_logs import SETS  # noqa: E402
+from test_real_logs import SETS, root_finding  # noqa: E402
 
 from analyzer import analyze  # noqa: E402
 
 
 def answer(text: str) -> str:
-    findings = [f for f in analyze(text).to_dict()["findings"] if f["severity"] != "info"]
-    return findings[0]["category"] if findings else "benign"
+    root = root_finding(analyze(text).to_dict())
+    return root["category"] if root else "benign"
 
 
 def each_line(prefix: str, suffix: str = "") -> Callable[[str], str]:

@@ -10,7 +10,7 @@ the work on their misses reached, so that a later change cannot silently lose it
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import pytest
 import yaml
@@ -87,13 +87,18 @@ def _fact(data: dict, finding: dict, key: str):
     return None
 
 
+def root_finding(report: dict) -> Optional[dict]:
+    """The finding a user reads as the answer: the first that is not harmless (None: the log is benign)."""
+    return next((f for f in report["findings"] if f["severity"] != "info"), None)
+
+
 def score(label_files: List[Path]) -> Dict[str, object]:
     """right/total, the misses, benign right/total, facts right/total, silent failures/total failures."""
     out: Dict[str, object] = {"right": 0, "total": 0, "misses": [], "benign": [0, 0], "facts": [0, 0], "silent": [0, 0]}
     for labels in label_files:
         for case in yaml.safe_load(labels.read_text(encoding="utf-8")) or []:
             data = analyze(path=str(labels.parent / case["file"])).to_dict()
-            root = next((f for f in data["findings"] if f["severity"] != "info"), None)
+            root = root_finding(data)
             got = root["category"] if root else "benign"
             if case.get("log_insufficient"):
                 continue

@@ -241,7 +241,7 @@ def classify(text: str) -> Fields:
         return body, "F", None, "signal", None
     if body.startswith("error: ") and len(body) > 8:  # pip's and setuptools' own errors: "error: externally-managed-environment"
         return body[7:], "E", None, "log", None
-    m = _BARE_MESSAGE.match(body) if body[:1] in "mcN" else None
+    m = _BARE_MESSAGE.match(body) if body.startswith(("module '", "cannot import name '", "No module named '")) else None
     if m:  # an exception's message pasted without its type (an issue's title line, a logger's str(e))
         exc_type = _BARE_TYPES[m.lastgroup]
         return f"{exc_type}: {body}", "E", None, "exception", exc_type

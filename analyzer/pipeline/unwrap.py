@@ -43,11 +43,11 @@ def wrapped_runs(block: Block) -> List[Tuple[int, List[bytes]]]:
     lines = _bodies([line.rstrip(b"\r") for line in block.data.split(block.newline)])
     cut = _cut_runs(lines, block.first_line)
     inside = {line_no + k for line_no, pieces in cut for k in range(len(pieces))}
-    runs = cut + [run for run in _flowed_runs(lines, block.first_line) if run[0] not in inside]
+    flowed = [run for run in _flowed_runs(lines, block.first_line) if run[0] not in inside]
     # a message's line breaks can look like one fixed-width cut too ("...requires TensorFlow" / "version >= 2.5"):
     # both readings are offered, and each is fed only where its join says more than the pieces
-    flowed = {line_no for line_no, _ in runs[len(cut) :]}
-    return runs + [run for run in _message_runs(lines, block.first_line) if run[0] not in flowed]
+    starts = {line_no for line_no, _ in flowed}
+    return cut + flowed + [run for run in _message_runs(lines, block.first_line) if run[0] not in starts]
 
 
 def _cut_runs(lines: List[bytes], first_line: int) -> List[Tuple[int, List[bytes]]]:
