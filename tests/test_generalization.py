@@ -399,3 +399,16 @@ def test_a_cut_ipython_traceback_that_announced_an_import_error_is_read_as_the_l
     # announced as something else, the import line says nothing about the failure: the cut traceback stays unknown
     other = _root(_report(tmp_path, OUTRAGE_TB.replace("ModuleNotFoundError      ", "KeyError                 "), "other.log"))
     assert other["rule_id"] == "unrecognized"
+
+
+def test_a_python_warning_on_its_own_is_no_error_but_one_raised_as_an_error_is(tmp_path):
+    """`warnings` prints "UserWarning: ..." at a line's start when the message's file line is cut off (or a
+    logger repeats it): that reports no failure. A traceback ending in one (warnings turned into errors) does."""
+    warned = ("UserWarning: `layer.add_variable` is deprecated and will be removed in a future version. "
+              "Please use the `layer.add_weight()` method instead.\n  warnings.warn(\n"
+              "DeprecationWarning: the imp module is deprecated in favour of importlib\n")
+    assert [f for f in _report(tmp_path, warned)["findings"] if f["severity"] != "info"] == []
+    raised = ('Traceback (most recent call last):\n  File "/app/train.py", line 3, in <module>\n    import imp\n'
+              "DeprecationWarning: the imp module is deprecated in favour of importlib\n")
+    root = _root(_report(tmp_path, raised, "raised.log"))
+    assert root["rule_id"] == "unrecognized" and "DeprecationWarning" in root["title"]

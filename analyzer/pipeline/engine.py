@@ -470,7 +470,7 @@ class Analysis:
             hit = self._hit(rule.id, rule, "fuzzy")
             hit.score = max(hit.score or 0, score)
             return self._record(hit, input_name, rec)
-        if not rec.is_error:
+        if not rec.is_error or (_python_warning(rec) and (tb is None or not (tb.frames or tb.source))):
             return None
         # Nothing specific explains this error: place it in its family when the cues allow.
         if tb is not None:
@@ -821,6 +821,12 @@ _IMPORT_STATEMENT = compile_re(
     r"^\s*(?:from\s+(?P<module>[\w.]+)\s+import\s+(?P<names>[\w, ()]+?)|import\s+(?P<imported>[\w.]+))\s*(?:as\s+\w+\s*)?(?:#.*)?$"
 )
 UNKNOWN_EXCEPTION_TITLE = "Unrecognized error: "
+
+
+def _python_warning(rec: Record) -> bool:
+    """A Python warning printed on its own ("UserWarning: ...", as `warnings` writes one under its file:line):
+    it reports no failure. Only a traceback ending in one (warnings turned into errors) is an error."""
+    return rec.kind == "exception" and str(rec.exc_type).endswith("Warning")
 
 
 def _unrecognized_title(rec: Record) -> str:
