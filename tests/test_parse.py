@@ -40,6 +40,11 @@ def test_log_prefixes_of_every_era(line, level, source, message):
     ("ResourceExhaustedError (see above for traceback): OOM when allocating tensor with shape[256,112,112,64]", "ResourceExhaustedError"),
     ("> ValueError: A KerasTensor cannot be used as input to a TensorFlow function.", "ValueError"),
     ("KeyboardInterrupt", "KeyboardInterrupt"),
+    # pkg_resources' exceptions are not named "...Error"
+    ("pkg_resources.DistributionNotFound: The 'tensorflow<2,>=1.11.0' distribution was not found and is required by mlprimitives",
+     "DistributionNotFound"),
+    ("pkg_resources.ContextualVersionConflict: (numpy 1.19.1 (/usr/lib/python3.7/site-packages), Requirement.parse('numpy<1.19.0,>=1.16.0'), "
+     "{'tensorflow'})", "ContextualVersionConflict"),
 ])
 def test_exception_lines(line, exc):
     rec = parse_line(1, line)

@@ -33,8 +33,10 @@ _PYLOG = compile_regex(
     r"^(?:\[[^\]]*\]\s*)?(?:\[?(?<level>DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL)\]?)[:\s]+"
     r"(?:(?<logger>[\w.]+):)?(?<msg>.*)$"
 )
+# An exception's type is named for what it is; pkg_resources' are not errors by name ("DistributionNotFound",
+# "ContextualVersionConflict"), so those two endings count as well.
 EXCEPTION_LINE = compile_regex(
-    r"^(?<type>(?:[A-Za-z_][\w]*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Failure|Warning|error))"
+    r"^(?<type>(?:[A-Za-z_][\w]*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Failure|Warning|error|NotFound|Conflict))"
     r"(?: \(see above for traceback\))?(?::\s?(?<msg>.*))?$"
 )
 _TB_HEADER = compile_re(r"Traceback \(most recent call last\)")
