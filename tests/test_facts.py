@@ -192,6 +192,16 @@ def test_a_pip_requirement_gives_way_to_an_installed_version():
     report = analyze(log + "TF Version: 2.19.0\n")
     assert report.facts["tf_version"] == "2.19.0" and report.fact_provenance["tf_version"] == "stated"
     assert facts_of(log + "tensorflow 2.19.0\n")[0]["tf_version"] == "2.19.0"
+    uv = (  # uv's report names the releases it tried, its hint the interpreter ("3.11"), the first line which 3.11
+        "Using Python 3.11.13 environment at: venv\n"
+        "  ╰─▶ Because tensorflow==2.10.1 has no wheels with a matching Python ABI tag (e.g., `cp311`) and ezscore==0.1.9.7"
+        " depends on tensorflow==2.10.1, we can conclude that ezscore==0.1.9.7 cannot be used.\n"
+        "      hint: You require CPython 3.11 (`cp311`), but we only found wheels for `tensorflow` (v2.10.1) with the"
+        " following Python ABI tags: `cp37m`, `cp38`, `cp39`, `cp310`.\n"
+    )
+    report = analyze(uv)
+    assert report.fact_provenance["tf_version"] == "wanted"
+    assert report.findings[0].facts["python_version"] == "3.11.13"
 
 
 def test_a_library_name_cut_off_mid_line_is_not_a_missing_library():

@@ -92,7 +92,7 @@ def normalise(key: str, value: str) -> str:
 # found for tensorflow==2.13.0"): any other statement of the version wins; it is kept only when none
 # exists (the Python-support advice needs a release to talk about). A context test, not a lookbehind in
 # the pattern: line classes need patterns they can widen (pipeline/supersets.py).
-WANTED_CONTEXT = ("requirement ", "found for ")
+WANTED_CONTEXT = ("requirement ", "found for ", "because ", "depends on ")  # pip's and uv's resolver reports
 WANTED_RANK = 35
 
 
@@ -773,8 +773,16 @@ def gpu_shown(facts: Mapping[str, object]) -> bool:
 def merge_facts(base: Dict[str, object], extra: Mapping[str, object]) -> Dict[str, object]:
     """Facts of `base` overridden by `extra` (used for a finding's own facts over the report's)."""
     out = dict(base)
-    out.update({k: v for k, v in extra.items() if v not in (None, "", [])})
+    out.update({k: finer(base.get(k), v) for k, v in extra.items() if v not in (None, "", [])})
     return out
+
+
+def finer(known: object, value: object) -> object:
+    """`value`, or `known` where it is the same version stated more precisely (a rule read "CPython 3.11" in
+    a hint, the log's "Using Python 3.11.13 environment" says which 3.11)."""
+    if isinstance(known, str) and isinstance(value, str) and known.startswith(value + ".") and value[-1:].isdigit():
+        return known
+    return value
 
 
 def normalise_finding_facts(groups: Dict[str, Optional[str]]) -> Dict[str, str]:
