@@ -771,7 +771,8 @@ def gpu_shown(facts: Mapping[str, object]) -> bool:
 
 
 def merge_facts(base: Dict[str, object], extra: Mapping[str, object]) -> Dict[str, object]:
-    """Facts of `base` overridden by `extra` (used for a finding's own facts over the report's)."""
+    """Facts of `base` overridden by `extra` (used for a finding's own facts over the report's), except where
+    `base` states the same version more precisely (`finer`)."""
     out = dict(base)
     out.update({k: finer(base.get(k), v) for k, v in extra.items() if v not in (None, "", [])})
     return out
