@@ -22,6 +22,7 @@ SECRETS = [
     # (text, secrets that must be gone, what must stay readable)
     ("https://bob:p%40ss!w0rd#x@registry.corp.example/simple", ["bob", "p%40ss", "w0rd", "registry.corp"], ["https://<user>:<secret>@<host>/simple"]),
     ("https://alice:hunter2:more@10.0.0.5:8443/api", ["alice", "hunter2", "10.0.0.5"], ["<user>:<secret>@"]),
+    ("ssh trainer@host-a 10.1.2.3 and 192.168.0.7:8888", ["10.1.2.3", "192.168.0.7"], ["<ip>"]),
     ("DATABASE_URL=postgresql://analytics:S3cr3t@db-1.prod.internal:5432/metrics", ["analytics", "S3cr3t", "db-1"], ["postgresql://<user>"]),
     ("mongodb+srv://svc@cluster0.abcde.mongodb.net/test", ["svc@", "cluster0"], ["mongodb+srv://<user>@<host>"]),
     ("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ["wJalrXUtnFEMI", "bPxRfiCY"], ["aws_secret_access_key = <secret>"]),
@@ -72,6 +73,7 @@ TF_LINES = [
     "INFO:tensorflow:global step 124370: loss = 358068508261867004967067454537728.0000 (0.131 sec/step)",
     "undefined symbol: _ZN10tensorflow15TensorShapeBaseINS_11TensorShapeEEC2ENS_3gtl8ArraySliceIxEE",
     "See https://www.tensorflow.org/install/pip and https://docs.nvidia.com/deeplearning/cudnn/",
+    "LD_LIBRARY_PATH: :/usr/local/cuda/lib64:/work/data/TensorRT-6.0.1.5/lib",  # a release in a folder's name
 ]
 
 

@@ -71,9 +71,11 @@ _PUBLIC_HOSTS = re.compile(
     r"|ubuntu\.com|debian\.org|readthedocs\.io|huggingface\.co|example\.com)$"
 )
 _IPV4 = re.compile(r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\w.])")
-# ... and "nvidia-cudnn-cu12        9.1.0.70" (a package and its version in the columns of pip/conda/dpkg lists)
+# ... and "nvidia-cudnn-cu12        9.1.0.70" (a package and its version in the columns of pip/conda/dpkg lists),
+# and a release in a file or folder name: "/work/data/TensorRT-6.0.1.5/lib", "cudnn_8.9.7.29"
 _VERSION_CONTEXT = re.compile(
     r"(?i)(?:version|ver\.?|v|cudnn|tensorrt|trt|cuda|driver|\.so\.?|libnvinfer\S*|[a-z][\w.+-]*\s{2,}|==)\s*[:=]?\s*$"
+    r"|[a-z][\w.+]*[-_]$"
 )
 _IPV6 = re.compile(
     r"(?<![\w:])(?:"
