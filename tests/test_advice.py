@@ -130,6 +130,11 @@ def test_two_logs_are_two_machines(tmp_path):
     ('pip install "tensorflow[and-cuda]==2.16.1"', {"python_version": "3.11", "platform": "linux"}, False),
     ("export LD_LIBRARY_PATH=/usr/local/cuda/lib64", {"platform": "windows"}, False),
     ("put its folder first in LD_LIBRARY_PATH (Linux) / PATH (Windows)", {"platform": "windows"}, True),
+    # releases a fix names are alternatives: a table of them, or "this, or that"
+    ("Install the CUDA runtime this TensorFlow needs: TF 2.15-2.21 CUDA 12; TF 2.4-2.14 CUDA 11.x; TF 2.1-2.3 CUDA 10.1",
+     {"python_version": "3.6.9", "platform": "linux"}, True),
+    ('use WSL2 with `pip install "tensorflow[and-cuda]"`, or `pip install "tensorflow<2.11"`', {"python_version": "3.8.10"}, True),
+    ("Install TensorFlow 2.4-2.6 with CUDA 11.2", {"python_version": "3.12"}, False),
 ])
 def test_misfit_reads_versions_and_platforms_from_the_fix(fix, facts, ok):
     assert (misfit(fix, facts) is None) is ok

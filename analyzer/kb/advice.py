@@ -25,8 +25,10 @@ MinorVersion = Tuple[int, int]
 # "tensorflow[and-cuda]==2.16.1", "tensorflow<2.11", "tensorflow-gpu==1.15", "tensorflow~=2.15.0"
 _PIN = compile_re(r"\btensorflow(?:-gpu)?(?P<extra>\[and-cuda\])?\s*(?P<op>==|~=|>=|<=|<|>)\s*(?P<ver>\d+\.\d+(?:\.\d+)?)")
 _AND_CUDA = compile_re(r"\btensorflow\[and-cuda\]")
-# prose: "TF >= 2.15", "TensorFlow 1.15", "TF <= 2.10"
-_PROSE = compile_re(r"\b(?:TF|TensorFlow)\s*(?P<op>>=|<=|==|<|>)?\s*(?P<ver>[12]\.\d+)(?!\.\d|\d)")
+# prose: "TF >= 2.15", "TensorFlow 1.15", "TF <= 2.10", a range "TF 2.4-2.14"
+_PROSE = compile_re(
+    r"\b(?:TF|TensorFlow)\s*(?P<op>>=|<=|==|<|>)?\s*(?P<ver>[12]\.\d+)(?!\.\d|\d)(?:\s*[-\u2013]\s*(?P<hi>[12]\.\d+)(?!\.\d|\d))?"
+)
 _LINUX_ONLY = compile_re(r"LD_LIBRARY_PATH|\blib\w+\.so\b|\bldconfig\b|/usr/local/cuda|\bapt(?:-get)? install\b")
 _WINDOWS_ONLY = compile_re(r"\.dll\b|%PATH%|\bwhere \w+\.dll|C:\\\\")
 _BOTH_NAMED = compile_re(r"\(Linux\)|\(Windows\)|Linux\b.*\bWindows|Windows\b.*\bLinux", re.S)
@@ -40,20 +42,26 @@ def _tf_keys() -> List[MinorVersion]:
 
 @lru_cache(maxsize=4096)
 def proposed_tf(fix: str) -> Optional[List[MinorVersion]]:
-    """The TF releases (major, minor) a fix proposes installing or using, or None when it names none."""
+    """The TF releases (major, minor) a fix proposes installing or using, or None when it names none. Each
+    release a fix names is an alternative ("use WSL2 with `tensorflow[and-cuda]`, or `tensorflow<2.11`";
+    "TF 2.15-2.21 CUDA 12; TF 2.4-2.14 CUDA 11.x"): the fix fits where any of them does."""
     keys = _tf_keys()
-    chosen: Optional[set] = None
-    for m in list(_PIN.finditer(fix)) + list(_PROSE.finditer(fix)):
+    and_cuda = {k for k in keys if k >= (2, 14)}  # the [and-cuda] extra exists from TF 2.14 (tested_builds facts)
+    proposals: List[set] = []
+    for m in _PIN.finditer(fix):
         v = _mm(m.group("ver"))
-        if v is None:
-            continue
-        op = m.group("op") or "=="
-        sel = {k for k in keys if _cmp(k, op, v)}
-        chosen = sel if chosen is None else chosen & sel
-    if _AND_CUDA.search(fix):
-        sel = {k for k in keys if k >= (2, 14)}  # the [and-cuda] extra exists from TF 2.14 (tested_builds facts)
-        chosen = sel if chosen is None else chosen & sel
-    return None if chosen is None else sorted(chosen)
+        if v is not None:
+            sel = {k for k in keys if _cmp(k, m.group("op") or "==", v)}
+            proposals.append(sel & and_cuda if m.group("extra") else sel)
+    if any(not _PIN.match(fix, m.start()) for m in _AND_CUDA.finditer(fix)):  # the extra without a version
+        proposals.append(and_cuda)
+    for m in _PROSE.finditer(fix):
+        v, hi = _mm(m.group("ver")), _mm(m.group("hi") or "")
+        if v is not None:
+            proposals.append(
+                {k for k in keys if v <= k <= hi} if hi is not None else {k for k in keys if _cmp(k, m.group("op") or "==", v)}
+            )
+    return sorted(set().union(*proposals)) if proposals else None
 
 
 def _cmp(k: MinorVersion, op: str, v: MinorVersion) -> bool:

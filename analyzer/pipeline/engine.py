@@ -470,7 +470,7 @@ class Analysis:
             hit = self._hit(rule.id, rule, "fuzzy")
             hit.score = max(hit.score or 0, score)
             return self._record(hit, input_name, rec)
-        if not rec.is_error or (_python_warning(rec) and (tb is None or not (tb.frames or tb.source))):
+        if not rec.is_error or _lone_python_warning(rec, tb):
             return None
         # Nothing specific explains this error: place it in its family when the cues allow.
         if tb is not None:
@@ -823,10 +823,10 @@ _IMPORT_STATEMENT = compile_re(
 UNKNOWN_EXCEPTION_TITLE = "Unrecognized error: "
 
 
-def _python_warning(rec: Record) -> bool:
+def _lone_python_warning(rec: Record, tb: Optional[Traceback]) -> bool:
     """A Python warning printed on its own ("UserWarning: ...", as `warnings` writes one under its file:line):
     it reports no failure. Only a traceback ending in one (warnings turned into errors) is an error."""
-    return rec.kind == "exception" and str(rec.exc_type).endswith("Warning")
+    return rec.kind == "exception" and str(rec.exc_type).endswith("Warning") and (tb is None or not (tb.frames or tb.source))
 
 
 def _unrecognized_title(rec: Record) -> str:

@@ -92,7 +92,7 @@ def normalise(key: str, value: str) -> str:
 # found for tensorflow==2.13.0"): any other statement of the version wins; it is kept only when none
 # exists (the Python-support advice needs a release to talk about). A context test, not a lookbehind in
 # the pattern: line classes need patterns they can widen (pipeline/supersets.py).
-WANTED_CONTEXT = ("requirement ", "found for ", "because ", "depends on ")  # pip's and uv's resolver reports
+WANTED_CONTEXT = ("requirement ", "found for ", "▶ because ", "and because ", "depends on ")  # pip's and uv's resolver reports
 WANTED_RANK = 35
 
 
@@ -772,18 +772,27 @@ def gpu_shown(facts: Mapping[str, object]) -> bool:
 
 def merge_facts(base: Dict[str, object], extra: Mapping[str, object]) -> Dict[str, object]:
     """Facts of `base` overridden by `extra` (used for a finding's own facts over the report's), except where
-    `base` states the same version more precisely (`finer`)."""
+    `base` states the same version more precisely (`refined`)."""
     out = dict(base)
-    out.update({k: finer(base.get(k), v) for k, v in extra.items() if v not in (None, "", [])})
+    out.update(refined({k: v for k, v in extra.items() if v not in (None, "", [])}, base))
     return out
 
 
-def finer(known: object, value: object) -> object:
-    """`value`, or `known` where it is the same version stated more precisely (a rule read "CPython 3.11" in
-    a hint, the log's "Using Python 3.11.13 environment" says which 3.11)."""
-    if isinstance(known, str) and isinstance(value, str) and known.startswith(value + ".") and value[-1:].isdigit():
-        return known
-    return value
+def refined(facts: Mapping[str, object], known: Mapping[str, object]) -> Dict[str, object]:
+    """`facts`, each version among them replaced by `known`'s more precise statement of the same version (a
+    rule read "CPython 3.11" in uv's hint; the log's "Using Python 3.11.13 environment" says which 3.11)."""
+    out = dict(facts)
+    for k, v in facts.items():
+        more = known.get(k)
+        if (
+            k.endswith("_version")
+            and isinstance(v, str)
+            and isinstance(more, str)
+            and v[-1:].isdigit()
+            and more.startswith(v + ".")
+        ):
+            out[k] = more
+    return out
 
 
 def normalise_finding_facts(groups: Dict[str, Optional[str]]) -> Dict[str, str]:

@@ -24,7 +24,7 @@ from typing import Dict, Mapping, Optional, Tuple
 
 from analyzer.core.cache import compile_re
 
-from .facts import finer, merge_facts
+from .facts import merge_facts, refined
 
 MEMORY_FACTS = ("oom_requested_bytes", "oom_free_bytes", "oom_batch", "oom_sample_bytes", "oom_batch_fit")
 
@@ -160,5 +160,5 @@ def finding_facts(report_facts: Mapping[str, object], own: Mapping[str, object])
     merged = merge_facts(dict(report_facts), dict(own))
     derived = oom_facts(merged)
     merged.update(derived)
-    own = {k: finer(report_facts.get(k), v) for k, v in own.items()}
+    own = refined(own, report_facts)
     return {**own, **derived}, {k: FactText(v) if isinstance(v, str) else v for k, v in merged.items()}
