@@ -412,3 +412,16 @@ def test_a_python_warning_on_its_own_is_no_error_but_one_raised_as_an_error_is(t
               "DeprecationWarning: the imp module is deprecated in favour of importlib\n")
     root = _root(_report(tmp_path, raised, "raised.log"))
     assert root["rule_id"] == "unrecognized" and "DeprecationWarning" in root["title"]
+
+
+def test_optional_tensorrt_is_no_longer_noise_once_tf_trt_aborted_without_it(tmp_path):
+    """TensorRT missing is harmless for a job that never uses TF-TRT; where the TF-TRT stub aborted for want of it,
+    the root cause is that, and the 'could not load libnvinfer' line is its symptom, not harmless noise."""
+    log = (REAL_LOGS / "first_sight_27" / "trt-libnvinfer5-missing-automl.log").read_text(encoding="utf-8")
+    rep = _report(tmp_path, log)
+    root = _root(rep)
+    assert root["rule_id"] == "linkage-tensorrt-stub-symbol-not-found" and root["category"] == "cuda.library_missing"
+    assert "linkage-tensorrt-missing" in root["explains"]
+    assert not any(f["rule_id"] == "linkage-tensorrt-missing" and f["severity"] == "info" for f in rep["findings"])
+    quiet = _report(tmp_path, log.splitlines()[0] + "\n", "import.log")  # the dlopen line alone: optional
+    assert [f["severity"] for f in quiet["findings"] if f["rule_id"] == "linkage-tensorrt-missing"] == ["info"]
