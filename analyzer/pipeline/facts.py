@@ -771,10 +771,9 @@ def gpu_shown(facts: Mapping[str, object]) -> bool:
 
 
 def merge_facts(base: Dict[str, object], extra: Mapping[str, object]) -> Dict[str, object]:
-    """Facts of `base` overridden by `extra` (used for a finding's own facts over the report's), except where
-    `base` states the same version more precisely (`refined`)."""
+    """Facts of `base` overridden by `extra` (used for a finding's own facts over the report's)."""
     out = dict(base)
-    out.update(refined({k: v for k, v in extra.items() if v not in (None, "", [])}, base))
+    out.update({k: v for k, v in extra.items() if v not in (None, "", [])})
     return out
 
 

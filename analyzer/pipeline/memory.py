@@ -157,8 +157,8 @@ def oom_facts(facts: Mapping[str, object]) -> Dict[str, str]:
 def finding_facts(report_facts: Mapping[str, object], own: Mapping[str, object]) -> Tuple[Dict[str, object], Dict[str, object]]:
     """(the finding's facts for the report: its own plus the OOM arithmetic; the facts its rule's
     templates and conditions see: the report's overridden by those, text values as FactText)."""
-    merged = merge_facts(dict(report_facts), dict(own))
+    own = refined(own, report_facts)  # a version the log states more precisely than the rule read it
+    merged = merge_facts(dict(report_facts), own)
     derived = oom_facts(merged)
     merged.update(derived)
-    own = refined(own, report_facts)
     return {**own, **derived}, {k: FactText(v) if isinstance(v, str) else v for k, v in merged.items()}
