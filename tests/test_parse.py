@@ -133,6 +133,8 @@ def test_clean_removes_ansi_and_resolves_carriage_returns():
     "(Worker pid=5516, ip=10.155.172.21) ",  # intel/ipex-llm#9287
     "(raylet) ",
     "[1,3]<stderr>:",  # horovodrun / mpirun --tag-output
+    "[1,mpirank:10,algo-2]<stdout>:",  # SageMaker's mpirun (the form aws/sagemaker-training-toolkit's tests expect)
+    "vmvgprkqsv-algo-1-owkbo | ",  # SageMaker local mode, aws-samples/amazon-sagemaker-local-mode#16
     "trainer-1  | ",  # docker compose v2
     "web_1      | ",  # docker-compose v1
     "2024-01-18T14:46:06.5887830Z ",  # a GitHub Actions log
@@ -154,12 +156,15 @@ def test_clean_removes_what_launchers_put_before_each_line(prefix):
     "[2024-05-10 11:33:19,738] [INFO] loading",
     "(base) user@host:~$ python train.py",
     "Epoch 1/10",
+    "tensorflow | 2.15.0",  # a Markdown table's row: not a compose service
+    "[1, 3] <stderr>: x",
 ])
 def test_clean_keeps_lines_that_only_look_prefixed(line):
     assert clean(line.encode()) == line
 
 
-@pytest.mark.parametrize("prefix", ["(pid=8524) ", "[1,0]<stderr>:", "trainer-1  | ", "2024-01-18T14:46:06.5887830Z ", "> "])
+@pytest.mark.parametrize("prefix", ["(pid=8524) ", "[1,0]<stderr>:", "[1,mpirank:0,algo-1]<stderr>:", "trainer-1  | ",
+                                    "vmvgprkqsv-algo-1-owkbo | ", "2024-01-18T14:46:06.5887830Z ", "> "])
 def test_a_traceback_behind_a_launchers_prefix_gets_the_same_diagnosis(prefix):
     """Ray workers, MPI ranks, compose services and CI runners print a traceback with their prefix on each line."""
     from analyzer import analyze

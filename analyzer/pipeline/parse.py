@@ -62,17 +62,18 @@ _VOLATILE_PREFIX = compile_re(
 )
 _LEVELS = {"DEBUG": "I", "INFO": "I", "WARNING": "W", "WARN": "W", "ERROR": "E", "CRITICAL": "F", "FATAL": "F"}
 # What a launcher or log collector puts before every line of a program's output, and a Markdown reply's
-# quote: a Ray worker's `(pid=8524) `, docker compose's `trainer-1  | `, mpirun's `[1,0]<stderr>:`, an
-# RFC 3339 time (CI runners, `docker logs -t`, `kubectl logs --timestamps`), kubectl's `[pod/x/y] `, `> `.
+# quote: a Ray worker's `(pid=8524) `, docker compose's `trainer-1  | `, mpirun's `[1,0]<stderr>:` (SageMaker's
+# `[1,mpirank:0,algo-1]<stderr>:`), an RFC 3339 time (CI runners, `docker logs -t`, `kubectl logs --timestamps`), kubectl's `[pod/x/y] `, `> `.
 # TF's C++ lines are read whatever precedes them (_TSL), but a traceback's structure and patterns anchored
 # at the line start are not, so clean() removes these. Every digit is matched by a digit class, so a
 # digit-blind class key (pipeline.classes) loses exactly as much as each of its lines.
 _LINE_PREFIX = compile_re(
     r"(?:>(?: |$)"  # a Markdown quote ("> ", or ">" alone), never a REPL's ">>> "
-    r"|\[\d+,\d+\]<std(?:out|err)>:"  # mpirun --tag-output, horovodrun
+    r"|\[\d+,(?:mpirank:)?\d+(?:,[\w.-]+)?\]<std(?:out|err)>:"  # mpirun --tag-output, horovodrun, SageMaker's mpirun
     r"|\((?:[\w.-]+ )?pid=\d+(?:, ip=[\d.]+)?\) |\(raylet(?:, ip=[\d.]+)?\) "  # a Ray worker, the raylet
     r"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)? "  # RFC 3339
     r"|[\w.-]+?[-_]\d+ +\| "  # docker compose: service-1 (v2) or service_1 (v1), padded
+    r"|[\w-]*algo-\d+-\w+ +\| "  # SageMaker local mode's compose service (`vmvgprkqsv-algo-1-owkbo | `)
     r"|\[pod/[^\]\s]+\] "  # kubectl logs --prefix
     r")+"
 )
