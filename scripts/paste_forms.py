@@ -38,10 +38,12 @@ def each_line(prefix: str, suffix: str = "") -> Callable[[str], str]:
 FORMS: Dict[str, Callable[[str], str]] = {
     "re-flowed at word boundaries (72 columns)": reflowed,
     "hard-wrapped at 80 columns": hard_wrapped,
+    "hard-wrapped at 120 columns (a Windows console's width)": lambda text: hard_wrapped(text, 120),
     "HTML-escaped": html_escaped,
     "every line in Markdown `code`": each_line("`", "`"),
     "behind a Markdown quote": each_line("> "),
     "behind a docker compose prefix": each_line("trainer-1  | "),
+    "behind SageMaker's mpirun prefix": each_line("[1,mpirank:0,algo-1]<stderr>:"),
 }
 
 

@@ -71,8 +71,12 @@ def test_no_and_cuda_extra_for_a_python_it_has_no_wheels_for(tmp_path):
     rep = _json(tmp_path, CUDNN_MISMATCH_PY38)
     fixes = [fx for f in rep["findings"] for fx in f["fixes"]]
     assert fixes and not any("and-cuda" in fx for fx in fixes)
-    # the same failure on Python 3.11 does get the pip route
+    # on Python 3.11 a build with cuDNN 8.1 is still TF 2.5-2.11 (tested builds), which has no [and-cuda] extra ...
     rep = _json(tmp_path, CUDNN_MISMATCH_PY38.replace("Python 3.8.10", "Python 3.11.4"))
+    assert not any("and-cuda" in fx for f in rep["findings"] for fx in f["fixes"])
+    # ... and a build with cuDNN 8.9 (TF 2.15-2.17) gets the pip route
+    newer = CUDNN_MISMATCH_PY38.replace("Python 3.8.10", "Python 3.11.4").replace("8.0.4", "8.6.0").replace("8.1.0", "8.9.4")
+    rep = _json(tmp_path, newer)
     assert any("and-cuda" in fx for f in rep["findings"] for fx in f["fixes"])
 
 
@@ -135,6 +139,13 @@ def test_two_logs_are_two_machines(tmp_path):
      {"python_version": "3.6.9", "platform": "linux"}, True),
     ('use WSL2 with `pip install "tensorflow[and-cuda]"`, or `pip install "tensorflow<2.11"`', {"python_version": "3.8.10"}, True),
     ("Install TensorFlow 2.4-2.6 with CUDA 11.2", {"python_version": "3.12"}, False),
+    # a GPU the TensorFlow a fix installs has no code for (rules/compat/compute_capability.yaml): an unpinned
+    # [and-cuda] is the newest release for this Python; Maxwell (5.x) lost its SASS in 2.18, Kepler 3.5 in 2.15
+    ('pip install "tensorflow[and-cuda]"', {"python_version": "3.11", "compute_capability": "5.2"}, False),
+    ('pip install "tensorflow[and-cuda]"', {"python_version": "3.11", "compute_capability": "3.5"}, False),
+    ('pip install "tensorflow[and-cuda]"', {"python_version": "3.11", "compute_capability": "8.6"}, True),
+    ('pip install "tensorflow[and-cuda]==2.17.0"', {"python_version": "3.11", "compute_capability": "5.2"}, True),
+    ('pip install "tensorflow[and-cuda]==2.17.0"', {"python_version": "3.11", "compute_capability": "3.5"}, False),
 ])
 def test_misfit_reads_versions_and_platforms_from_the_fix(fix, facts, ok):
     assert (misfit(fix, facts) is None) is ok
@@ -317,3 +328,41 @@ def test_no_cuda_runtime_alone_is_a_warning_and_harmless_on_a_machine_without_a_
     # a laptop with both: the NVIDIA controller wins
     both = analyze(lspci + "01:00.0 3D controller: NVIDIA Corporation GA107M [GeForce RTX 3050 Mobile] (rev a1)\n" + _NO_CUDART_LINES[era])
     assert both.root is not None and both.root.severity in ("error", "warning")
+
+
+def test_pip_pins_name_a_release_an_index_has(tmp_path):
+    """A nightly or self-built TensorFlow (2.16.0-dev20240101, 2.20.0-dev0+selfbuilt) is no version pip can
+    install: a fix pins its major.minor instead (2.16.*), a published release itself (2.15.1, 2.16.0rc0)."""
+    def pins(version):
+        log = (f"TensorFlow version: {version}\n"
+               "2024-01-10 10:00:00.000000: E external/local_xla/xla/stream_executor/cuda/cuda_dnn.cc:522] Loaded runtime "
+               "CuDNN library: 8.6.0 but source was compiled with: 8.9.4.  CuDNN library needs to have matching major "
+               "version and equal or higher minor version.\n")
+        fixes = [fix for f in analyze(log).findings for fix in f.fixes]
+        return {m for fix in fixes for m in re.findall(r'tensorflow\[and-cuda\]==([^"]+)"', fix)}
+
+    assert pins("2.16.0-dev20240101") == {"2.16.*"}
+    assert pins("2.20.0-dev0+selfbuilt") == {"2.20.*"}
+    assert pins("2.15.1") == {"2.15.1"}
+
+
+def test_python_advice_comes_from_the_tables():
+    """The Python versions a fix names are read from rules/compat/tested_builds.yaml, never written by hand."""
+    from analyzer.kb.compat import compat
+
+    builds = compat().builds
+    rows = {k: str(builds[("linux", k)]["python"]) for k in compat().tf_keys if builds.get(("linux", k), {}).get("python")}
+    latest = max(rows)
+    too_new = f"3.{int(rows[latest].split('-')[-1].split('.')[1]) + 1}"
+    log = f"Python {too_new}.0\nERROR: Could not find a version that satisfies the requirement tensorflow (from versions: none)\n"
+    fixes = [fix for f in analyze(log).findings for fix in f.fixes]
+    newest = rows[latest].split("-")[-1]
+    assert any(f"uv venv --python {newest}" in fix and "newer than any TensorFlow release supports" in fix for fix in fixes), fixes
+    uv = ("  ╰─▶ Because tensorflow==2.10.1 has no wheels with a matching Python ABI tag (e.g., `cp311`) and ezscore==0.1.9.7 "
+          "depends on tensorflow==2.10.1, we can conclude that ezscore==0.1.9.7 cannot be used.\n"
+          "      hint: You require CPython 3.11 (`cp311`), but we only found wheels for `tensorflow` (v2.10.1) with the following "
+          "Python ABI tags: `cp37m`, `cp38`, `cp39`, `cp310`.\n")
+    fixes = [fix for f in analyze(uv).findings for fix in f.fixes]
+    newest_210 = rows[(2, 10)].split("-")[-1]
+    assert any(f"uv venv --python {newest_210}" in fix for fix in fixes), fixes
+    assert not any("--python 3.12" in fix for fix in fixes)

@@ -164,6 +164,15 @@ def test_derived_facts_never_invent():
     assert "wanted_cuda" not in derived_facts({"missing_libraries": ["libnvinfer.so.7"]})
     assert "driver_max_cuda" not in derived_facts({"driver_version": "367.48"})  # older than CUDA 9.0's minimum
     assert "python_supported" not in derived_facts({"python_version": "3.8"})    # needs tf_version too
+    assert "cudnn_tf_versions" not in derived_facts({"cudnn_compiled": "4.0.7"})  # no tested build used it
+    assert "cudnn_tf_versions" not in derived_facts({"cudnn_compiled": "8.1.0", "tf_version": "2.10.0"})  # the release is known
+
+
+def test_a_build_cudnn_names_the_releases_built_with_it():
+    """A log that states only the cuDNN TensorFlow was compiled with says which releases it can be (tested builds)."""
+    facts = derived_facts({"cudnn_compiled": "8.1.0"})
+    assert (facts["cudnn_tf_versions"], facts["cudnn_tf_newest"]) == ("2.5-2.11", "2.11")
+    assert derived_facts({"cudnn_compiled": "9.3.0"})["cudnn_tf_versions"].startswith("2.18")
 
 
 def test_wanted_cuda_from_missing_library_names():

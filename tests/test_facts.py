@@ -202,6 +202,10 @@ def test_a_pip_requirement_gives_way_to_an_installed_version():
     report = analyze(uv)
     assert report.fact_provenance["tf_version"] == "wanted"
     assert report.findings[0].facts["python_version"] == "3.11.13"
+    # uv's derivation joins the releases it tried with "and" (pip-windows thread in first_sight_25)
+    tried = "      and tensorflow==0.12.0 is unusable because no wheels are available with a matching Python ABI, we can conclude that any of:\n"
+    assert analyze(tried).fact_provenance["tf_version"] == "wanted"
+    assert analyze("I use numpy 1.26 and tensorflow 2.15.0 here\n").fact_provenance.get("tf_version") != "wanted"
 
 
 def test_a_library_name_cut_off_mid_line_is_not_a_missing_library():

@@ -217,6 +217,26 @@ def test_one_long_line_cut_several_times_is_read_whole_and_its_pieces_are_not_un
     assert "noise-plugin-factory-registered" in {f["rule_id"] for f in rep["findings"]}
 
 
+@pytest.mark.parametrize("name", [
+    # "...on /job:localhost/replica:0/task:0/device:" / "CPU:0": the piece alone reads as a GPU's OOM
+    "first_sight_11/oomhost-superpoint-cpu-allocator.log",
+    # a Keras 3 progress bar of `━` (three bytes, one column) makes the longest line longer in bytes than the width
+    "first_sight_23/oomhost-gpt2-117m-train-killed-cpu-allocator-1024x50257.log",
+    # "...(from tensorflow[" / "and-cuda]) (from versions: 0.0.1.dev5)": a cut after a bracket
+    "first_sight_10/install-win-tf216-and-cuda-nccl.log",
+    # "...labels shape [50" / "]": a cut before what goes on with the sentence
+    "first_sight_keras/k-sparse-logits-labels-onehot-tf28226.log",
+])
+def test_a_log_copied_from_a_120_column_console_gets_the_same_answer(tmp_path, name):
+    """The default width of a Windows console: each line cut at 120 columns, read as the line it was; a rule
+    that matched only a piece cut before the words that decide it is forgotten once the whole line is read."""
+    text = (REAL_LOGS / name).read_text(encoding="utf-8")
+    whole = _root(_report(tmp_path, text))
+    cut = _root(_report(tmp_path, hard_wrapped(text, 120), "cut.log"))
+    assert hard_wrapped(text, 120) != text
+    assert (cut["rule_id"], cut["category"]) == (whole["rule_id"], whole["category"])
+
+
 def test_a_wrapped_paste_behind_a_quote_or_an_indent_is_joined_too(tmp_path):
     """The pieces of a cut line start with the reply's `> ` or the block's indent, not where the cut was."""
     mismatch = (REAL_LOGS / "first_sight_9" / "cudnn-neuralstyle-5103-vs-4007.log").read_text(encoding="utf-8")

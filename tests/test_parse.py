@@ -118,6 +118,20 @@ def test_graph_node_lines(line, node):
     assert rec.kind == "node" and node_name(rec.text) == node
 
 
+@pytest.mark.parametrize("raw, text", [
+    # a code span or fence opened on one line and closed on the next (real pastes: deepchem#4378, tensorflow/models#11199)
+    ("`ValueError: Unrecognized keyword arguments passed to BatchNormalization: {'fused': False}",
+     "ValueError: Unrecognized keyword arguments passed to BatchNormalization: {'fused': False}"),
+    ("```Will try a different candidate, due to conflict:", "Will try a different candidate, due to conflict:"),
+    ("    tf-models-official 2.13.1 depends on tensorflow-text~=2.13.0```", "    tf-models-official 2.13.1 depends on tensorflow-text~=2.13.0"),
+    # spans inside a line, and a fence alone, stay
+    ("ValueError: Argument `name` must be a string", "ValueError: Argument `name` must be a string"),
+    ("```", "```"),
+])
+def test_clean_removes_a_markdown_mark_left_open_at_a_line_end(raw, text):
+    assert clean(raw.encode()) == text
+
+
 def test_clean_removes_ansi_and_resolves_carriage_returns():
     assert clean(b"\x1b[31mred\x1b[0m\r\n") == "red"
     assert clean(b"1/3 [=>..]\r2/3 [==>.]\r3/3 [===] done\n") == "3/3 [===] done"

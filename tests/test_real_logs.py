@@ -49,6 +49,7 @@ SETS = {
     "first_sight_25": ([REAL / "first_sight_25" / f"labels-{x}.yaml" for x in "abcd"], 58, 98.0),  # 57/58 (first sight 52/58)
     "first_sight_26": ([REAL / "first_sight_26" / f"labels-{x}.yaml" for x in "abcd"], 25, 95.0),  # 24/25 (first sight 24/25)
     "first_sight_27": ([REAL / "first_sight_27" / f"labels-{x}.yaml" for x in "abcd"], 20, 89.0),  # 18/20 (first sight 17/20)
+    "first_sight_28": ([REAL / "first_sight_28" / f"labels-{x}.yaml" for x in "abcde"], 49, 85.0),  # first sight 32/39 (a-d)
 }
 # Harmless logs that tflog still flags (issue 13 asks for none), each with why it is not fixed:
 # - benign-tfa-false-version-warning: tensorflow-addons 0.11.0's version check excluded TF 2.3.0, the release it

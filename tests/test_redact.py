@@ -34,6 +34,8 @@ SECRETS = [
     ("DB_PASSWORD: hunter2", ["hunter2"], ["DB_PASSWORD: <secret>"]),
     ("WANDB_API_KEY=0123abcd", ["0123abcd"], ["WANDB_API_KEY=<secret>"]),
     ('{"password": "p@ss word"}', ["p@ss word"], ['"password": "<secret>"']),
+    # a flag is no secret (a Keras tokenizer's config in a real log, first_sight_28)
+    ("config={'pad_with_end_token': True, 'api_token': 'abc123'}", ["abc123"], ["'pad_with_end_token': True"]),
     ("connecting to gpu-node-17.cluster.local and trainer.research.corp.com", ["gpu-node-17", "trainer.research"], ["connecting to <host>"]),
     ('File "C:\\Users\\John Smith\\proj\\train.py", line 3', ["John", "Smith"], ["C:\\Users\\<user>\\proj\\train.py"]),
     ("C:\\Users\\Jane Q Doe\\AppData\\Local", ["Jane", "Doe"], ["C:\\Users\\<user>\\AppData"]),

@@ -70,11 +70,13 @@ def _cmp(k: MinorVersion, op: str, v: MinorVersion) -> bool:
 
 def misfit(fix: str, facts: Dict[str, object]) -> Optional[str]:
     """Why `fix` cannot work on the machine these facts describe, or None when nothing rules it out."""
-    return _misfit(fix, str(facts.get("platform") or ""), str(facts.get("python_version") or ""))
+    return _misfit(
+        fix, str(facts.get("platform") or ""), str(facts.get("python_version") or ""), str(facts.get("compute_capability") or "")
+    )
 
 
 @lru_cache(maxsize=8192)
-def _misfit(fix: str, platform: str, python_version: str) -> Optional[str]:
+def _misfit(fix: str, platform: str, python_version: str, compute_capability: str = "") -> Optional[str]:
     """misfit() on the only facts it reads, remembered: rules' fixes repeat in every report."""
     if platform == "windows":
         if _AND_CUDA.search(fix):
@@ -103,6 +105,23 @@ def _misfit(fix: str, platform: str, python_version: str) -> Optional[str]:
         bad = _known_bad(fix)
         if bad:
             return bad
+        gpu = _mm(compute_capability)
+        if gpu is not None:
+            return _no_code_for_gpu(fix, versions, py, platform, compute_capability)
+    return None
+
+
+def _no_code_for_gpu(fix: str, versions: List[MinorVersion], py: Optional[MinorVersion], platform: str, cc: str) -> Optional[str]:
+    """A fix whose TensorFlow has no GPU code for this compute capability (rules/compat/compute_capability.yaml):
+    every release it names, or, for `tensorflow[and-cuda]` without a version, the one pip installs (the
+    newest for this Python), e.g. a Maxwell GPU (5.x) and TF >= 2.18, a Kepler 3.5 and TF >= 2.15."""
+    chosen = versions
+    if _AND_CUDA.search(fix) and not _PIN.search(fix):
+        fitting = [k for k in versions if py is None or _python_ok(k, py, platform)]
+        chosen = fitting[-1:]
+    if chosen and all(compat().cc_support(cc, f"{k[0]}.{k[1]}") == "no" for k in chosen):
+        newest = f"{chosen[-1][0]}.{chosen[-1][1]}"
+        return f"TensorFlow {newest} has no GPU code for compute capability {cc}"
     return None
 
 

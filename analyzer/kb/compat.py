@@ -17,6 +17,7 @@ can name (see DERIVED_FACTS). It only derives what the tables support: no row, n
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
@@ -27,7 +28,8 @@ if TYPE_CHECKING:
 
 TABLE_FILES = ("tested_builds", "cuda_drivers", "compute_capability", "library_names", "packages")
 
-# Facts derived_facts() can add (kbcheck accepts them in templates and conditions).
+# Facts derived_facts() (and python_overview_facts(), for rule text only) can add (kbcheck accepts them in templates
+# and conditions).
 DERIVED_FACTS = {
     "tf_built_cuda": "CUDA the official TF wheel of tf_version was built against (tested builds)",
     "tf_built_cudnn": "cuDNN the official TF wheel of tf_version was built against",
@@ -45,6 +47,17 @@ DERIVED_FACTS = {
     "cc_tf_versions": "TF releases whose pip wheels carry machine code (SASS) for compute_capability",
     "python_supported": "'yes'/'no': python_version is in the tested build's Python range of tf_version",
     "python_tf_versions": "TF releases whose tested builds list python_version",
+    "tf_pin": "what to pin tensorflow to for tf_version: the release itself (2.15.1, 2.16.0rc0), or 'X.Y.*' for a "
+    "nightly or self-built one (2.16.0-dev20240101, 2.20.0-dev0+selfbuilt), which no package index has",
+    "cudnn_tf_versions": "TF releases whose tested GPU build used cudnn_compiled's major.minor (when tf_version is not known)",
+    "cudnn_tf_newest": "the newest of cudnn_tf_versions",
+    "tf_python_newest": "the newest Python in tf_python (the one to create an environment with for tf_version)",
+    "latest_tf": "the newest TF release in the tested builds (given with python_version)",
+    "latest_tf_python": "the Python versions latest_tf supports",
+    "python_vs_latest_tf": "'older' / 'newer' / 'supported': python_version against latest_tf_python",
+    "newest_python": "the newest Python any tested build lists, and newest_python_tf the TF releases that list it",
+    "newest_python_tf": "the TF releases whose tested builds list newest_python",
+    "python_table": "each TF release's Python versions, newest release first, equal neighbours joined ('2.16-2.19: 3.9-3.12')",
     "keras2_requirement": "pip requirement of the Keras 2 that goes with tf_version: TF's own keras pin (TF 2.6-2.15), "
     "tf-keras of the same minor (TF >= 2.15, where code written for Keras 2 needs it)",
     "protobuf_requirement": "pip requirement of the protobuf that tf_version's wheel declares (rules/compat/packages.yaml)",
@@ -227,6 +240,28 @@ class Compat:
         ok = [k for k in keys if any(lo <= py <= hi for lo, hi in _python_ranges(self.builds[("linux", k)]["python"]))]
         return _runs(keys, ok)
 
+    def python_overview(self) -> Dict[str, str]:
+        """The Python facts that need no TF release (DERIVED_FACTS: latest_tf ... python_table), from the Linux rows."""
+        keys = [k for k in self.tf_keys if ("linux", k) in self.builds and self.builds[("linux", k)].get("python")]
+        if not keys:
+            return {}
+        ranges = {k: str(self.builds[("linux", k)]["python"]) for k in keys}
+        newest = max(hi for k in keys for _, hi in _python_ranges(ranges[k]))
+        groups: List[List[Tuple[int, int]]] = []
+        for k in reversed(keys):
+            if groups and ranges[groups[-1][-1]] == ranges[k] and k[0] == groups[-1][-1][0] and k[1] == groups[-1][-1][1] - 1:
+                groups[-1].append(k)
+            else:
+                groups.append([k])
+        table = "; ".join((_fmt(g[0]) if len(g) == 1 else f"{_fmt(g[-1])}-{_fmt(g[0])}") + f": {ranges[g[0]]}" for g in groups)
+        return {
+            "latest_tf": _fmt(keys[-1]),
+            "latest_tf_python": ranges[keys[-1]],
+            "newest_python": _fmt(newest),
+            "newest_python_tf": _runs(keys, [k for k in keys if any(lo <= newest <= hi for lo, hi in _python_ranges(ranges[k]))]),
+            "python_table": table,
+        }
+
     def keras2_requirement(self, tf_version: Any) -> Optional[str]:
         """The pip requirement that gives Keras 2 code its Keras on this TF: tf-keras of the same
         minor where the companion table has it (TF >= 2.15), else the keras pin TF's own wheel
@@ -346,6 +381,15 @@ class Compat:
             return "no"
         return None
 
+    def tf_versions_built_with_cudnn(self, cudnn: Any, platform: Optional[str] = None) -> Optional[Tuple[str, str]]:
+        """(the TF releases whose tested GPU build used this cuDNN major.minor, the newest of them), on the
+        log's platform's rows (Linux's when it is not Windows), or None when no row has it."""
+        want = _mm(cudnn)
+        plat = "windows" if platform == "windows" else "linux"
+        keys = [k for k in self.tf_keys if (plat, k) in self.builds]
+        ok = [k for k in keys if _mm(self.builds[(plat, k)].get("cudnn")) == want]
+        return (_runs(keys, ok), _fmt(max(ok))) if want and ok else None
+
     def tf_versions_for_cc(self, cc: Any) -> str:
         """TF releases whose wheels carry machine code (SASS) for this compute capability."""
         ok = [k for k in self.wheel_keys if self.cc_support(cc, _fmt(k)) == "yes"]
@@ -437,6 +481,30 @@ def tables() -> Dict[str, Dict[str, Any]]:
 # derived facts
 
 
+def python_overview_facts(python_version: Any) -> Dict[str, str]:
+    """The facts about TensorFlow's Python support as a whole (DERIVED_FACTS latest_tf ... python_vs_latest_tf) for a
+    log that states its Python: for the rules' text and conditions only, not the report's facts (a table is no
+    fact about the machine)."""
+    try:
+        return dict(_overview(str(python_version))) if python_version and _mm(python_version) else {}
+    except (CompatError, OSError):
+        return {}
+
+
+@lru_cache(maxsize=64)
+def _overview(python_version: str) -> Tuple[Tuple[str, str], ...]:
+    out = compat().python_overview()
+    latest = _python_ranges(out["latest_tf_python"]) if out else []
+    pv = _mm(python_version)
+    if latest and pv:
+        lowest, highest = min(lo for lo, _ in latest), max(hi for _, hi in latest)
+        out["python_vs_latest_tf"] = "older" if pv < lowest else "newer" if pv > highest else "supported"
+    return tuple(out.items())
+
+
+_PUBLISHED = re.compile(r"\d+\.\d+(?:\.\d+)*(?:(?:rc|a|b)\d+|\.post\d+)?")  # a release on PyPI, not a nightly or local build
+
+
 def derived_facts(facts: Dict[str, Any]) -> Dict[str, str]:
     """New facts (DERIVED_FACTS) from the facts a log states; only what the tables support."""
 
@@ -456,6 +524,7 @@ def derived_facts(facts: Dict[str, Any]) -> Dict[str, str]:
                 text("compute_capability"),
                 text("python_version"),
                 text("cuda_runtime"),
+                text("cudnn_compiled"),
             )
         )
     except (CompatError, OSError):
@@ -471,6 +540,7 @@ def _derive(
     cc: Optional[str],
     py: Optional[str],
     cuda_runtime: Optional[str] = None,
+    cudnn_compiled: Optional[str] = None,
 ) -> Tuple[Tuple[str, str], ...]:
     c = compat()
     out: Dict[str, str] = {}
@@ -478,6 +548,12 @@ def _derive(
     tf = tf if tf and _mm(tf) else None
 
     build = c.build(tf, platform) if tf else None
+    if tf and _mm(tf) in c.tf_keys:  # a release the tables know (a pin to an unknown one would be invented)
+        out["tf_pin"] = tf if _PUBLISHED.fullmatch(tf) else ".".join(map(str, _mm(tf) or ())) + ".*"
+    if cudnn_compiled and not tf:
+        built = c.tf_versions_built_with_cudnn(cudnn_compiled, platform)
+        if built:
+            out["cudnn_tf_versions"], out["cudnn_tf_newest"] = built
     if build:
         out["tf_built_cuda"] = str(build["cuda"])
         out["tf_built_cudnn"] = str(build["cudnn"])
@@ -491,6 +567,7 @@ def _derive(
             out.setdefault("min_driver_os", os_name.capitalize())
     if build and build.get("python"):
         out["tf_python"] = str(build["python"])
+        out["tf_python_newest"] = _fmt(max(hi for _, hi in _python_ranges(out["tf_python"])))
     keras2 = c.keras2_requirement(tf) if tf else None
     if keras2:
         out["keras2_requirement"] = keras2

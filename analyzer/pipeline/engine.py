@@ -207,6 +207,7 @@ class Analysis:
         lines of an output pasted as one escaped string, each fed on its own."""
         changed: List[str] = []
         recognised: List[Tuple[int, int]] = []  # the line ranges of runs whose join a rule explained
+        joins: set = set()  # the keys of the hits those joins made
         for line_no, pieces in unwrap.wrapped_runs(block):
             joined = b"".join(pieces)
             found = self._words_in(joined)
@@ -219,6 +220,7 @@ class Analysis:
                     changed.append(key)
                     if not key.startswith("unrecognized:"):
                         recognised.append((line_no, line_no + len(pieces) - 1))
+                        joins.add(key)
         for line_no, lines in unwrap.escaped_lines(block):
             for line in lines:
                 found = self._words_in(line)
@@ -227,8 +229,9 @@ class Analysis:
                     changed.append(key)
                     if not key.startswith("unrecognized:"):
                         recognised.append((line_no, line_no))
+                        joins.add(key)
         if recognised:
-            self._forget_pieces(input_name, recognised)
+            self._forget_pieces(input_name, recognised, joins)
         return changed
 
     def _words_in(self, raw: bytes) -> set:
@@ -237,12 +240,21 @@ class Analysis:
         low = raw.decode("utf-8", "replace").lower()
         return {w for w in self.prefilter.words if w in low}
 
-    def _forget_pieces(self, input_name: str, runs: List[Tuple[int, int]]) -> None:
-        """Unrecognized findings made only of pieces of joined lines that a rule explained."""
+    def _forget_pieces(self, input_name: str, runs: List[Tuple[int, int]], joins: set) -> None:
+        """Findings made only of pieces of joined lines that a rule explained (not by those joins, `joins`
+        their keys): an unrecognized piece, and a rule that matched a piece cut before the words that
+        decide it (`...on /job:localhost/.../device:` / `CPU:0`: the GPU's OOM rule on the piece, the
+        host's on the whole line). Line classes settled on a forgotten hit are forgotten with it."""
+        gone = []
         for key, hit in list(self.hits.items()):
-            if hit.match == "unrecognized" and hit.evidence:
+            if key in joins or not hit.evidence:
+                continue
+            if hit.match == "unrecognized" or hit.count == sum(ev.count for ev in hit.evidence):
                 if all(ev.input == input_name and any(a <= ev.line <= b for a, b in runs) for ev in hit.evidence):
-                    del self.hits[key]
+                    gone.append(self.hits.pop(key))
+        for table in (self._settled, self._checked) if gone else ():
+            for cls in [cls for cls, done in table.items() if any(done[0] is hit for hit in gone)]:
+                del table[cls]
 
     def _join_matches_more(self, joined: bytes, pieces: List[bytes]) -> bool:
         """Does the joined line match a rule that none of its pieces matches alone?"""
@@ -645,7 +657,8 @@ class Analysis:
         facts.update(derived)
         provenance_of.update({k: provenance(k, derived=True) for k in derived})
         present = self._present(facts)
-        found = [self._finding(h, facts, present) for h in self.hits.values()]
+        rule_facts = {**_python_overview(facts.get("python_version")), **facts}  # + what the rules' text needs
+        found = [self._finding(h, rule_facts, present) for h in self.hits.values()]
         findings = [f for f in found if f is not None]
         ranked = rank(findings, self.kb)
         report = Report(__version__, list(self.inputs), facts, dict(self.facts.evidence), ranked)
@@ -777,6 +790,15 @@ def _has_other(present: Dict[str, Hit], key: str):
     return has
 
 
+def _python_overview(python_version: object) -> Dict[str, str]:
+    """compat.python_overview_facts: TensorFlow's Python support as a whole, for the rules' text, not the report."""
+    if not python_version:
+        return {}
+    from analyzer.kb.compat import python_overview_facts
+
+    return python_overview_facts(python_version)
+
+
 def _derived_facts(facts: Dict[str, object]) -> Dict[str, str]:
     """compat.derived_facts(facts), memoised: it is a pure function of the facts, takes ~4 ms, and
     the server sees the same environment (same facts) again and again."""
@@ -809,9 +831,11 @@ def _error_severity(rec: Record, severity: str) -> str:
 
 
 # Exception lines that only announce the real errors on the lines that follow them (TF's op errors,
-# Keras' "Exception encountered when calling layer 'x' (type X)." / "... calling Functional.call().").
+# Keras' "Exception encountered when calling layer 'x' (type X)." / "... calling Functional.call().", pip's
+# "error: subprocess-exited-with-error" before the step that failed, pip/_internal/exceptions.py).
 _WRAPPER = compile_re(
     r"(?:^|: )\d+ root error\(s\) found\.?\s*$|Graph execution error:?\s*$|Exception encountered when calling \S.*\.\s*$"
+    r"|^(?:error: )?(?:subprocess-exited-with-error|metadata-generation-failed)\s*$"
 )
 
 

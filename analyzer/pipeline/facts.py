@@ -94,6 +94,9 @@ def normalise(key: str, value: str) -> str:
 # the pattern: line classes need patterns they can widen (pipeline/supersets.py).
 WANTED_CONTEXT = ("requirement ", "found for ", "▶ because ", "and because ", "depends on ")  # pip's and uv's resolver reports
 WANTED_RANK = 35
+# uv's derivation joins the releases it tried with "and": "... and tensorflow==0.12.0 is unusable because ...",
+# "X==1.0 and tensorflow==2.16.1 depend on ...": a pinned requirement after "and " is a release asked for too
+_AND_PINNED = compile_regex(r"(?i)(?:tensorflow|tf)[\w-]*(?:\[[\w,-]+\])?==")
 
 
 @dataclass
@@ -142,8 +145,10 @@ class FactPattern:
 
     def rank_at(self, text: str, start: int) -> int:
         """The rank of a match starting at `start`: a TF release pip was asked for ranks WANTED_RANK."""
-        if self.names_tf and text[max(0, start - 12) : start].lower().endswith(WANTED_CONTEXT):
-            return max(self.rank, WANTED_RANK)
+        if self.names_tf:
+            before = text[max(0, start - 12) : start].lower()
+            if before.endswith(WANTED_CONTEXT) or (before.endswith("and ") and _AND_PINNED.match(text, start)):
+                return max(self.rank, WANTED_RANK)
         return self.rank
 
 

@@ -116,6 +116,10 @@ def clean(raw: bytes) -> str:
         m = _MARKDOWN_WRAP.match(text)
         if m is not None:
             text = m.group(2)
+    if (text[:1] == "`" or text[-1:] == "`") and text.count(
+        "`"
+    ) % 2:  # a code span or fence opened on one line, closed on another
+        text = _LONE_FENCE.sub("", text)
     if not text.isascii():  # a log pasted through a word processor or a blog: its quotes made typographic
         text = text.translate(_TYPOGRAPHIC_QUOTES)
     if "&" in text and _HTML_ENTITY.search(text):  # a log pasted from a web page's HTML: `File &quot;x.py&quot;`
@@ -135,6 +139,9 @@ def strip_launcher_prefix(text: str) -> str:
 
 
 _MARKDOWN_WRAP = compile_re(r"^(`{1,3}|\*{1,2})(?=[^\s`*])(.*?\S)\1$")  # not a fence or a rule (```, ***)
+# "```Will try a different candidate ..." / "...depends on tensorflow-text~=2.13.0```", "`ValueError: ..." whose
+# closing mark is on the next line: the odd marks at the line's start or end (never a span inside it)
+_LONE_FENCE = compile_re(r"^(?:```|`)(?=[^\s`])|(?<=[^\s`])(?:```|`)$")
 _HTML_ENTITY = compile_re(r"&(?:quot|amp|lt|gt|apos|#39|#x27|#34);")
 _PREFIX_STARTS = frozenset(">[(")  # _LINE_PREFIX's first characters, but a time's (its "T") and docker compose's
 _TYPOGRAPHIC_QUOTES = str.maketrans(

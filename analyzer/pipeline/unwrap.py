@@ -31,7 +31,7 @@ MIN_RUNS = 2  # the shape must recur: one long line followed by another is no ev
 # line is a traceback's source line or a block's next item, never the rest of a cut-off word).
 _RECORD_START = compile_re(
     rb"^(?:\s*$| {2}|\t|\s*File \"|\s*Traceback \(|During handling|The above exception|\d{4}-\d\d-\d\d[ T]|[IWEF]\d{4} |"
-    rb"\[|\(|\$ |>>> |[A-Z][\w.]*(?:Error|Exception|Warning|Exit)\b|[A-Z]{3,}:|Epoch \d)"
+    rb"\[|\(|\$ |>>> |[A-Z][\w.]*(?:Error|Exception|Warning|Exit)\b|(?:INFO|WARN(?:ING)?|ERROR|DEBUG|CRITICAL|FATAL|NOTE|HINT|FAIL(?:ED)?|PASS(?:ED)?):|Epoch \d)"
 )
 
 
@@ -51,8 +51,9 @@ def wrapped_runs(block: Block) -> List[Tuple[int, List[bytes]]]:
 
 
 def _cut_runs(lines: List[bytes], first_line: int) -> List[Tuple[int, List[bytes]]]:
-    """Runs of lines cut each W characters (W the longest line's length)."""
-    lengths = [len(line) for line in lines]
+    """Runs of lines cut each W characters (W the longest line's length, in characters: a console's
+    columns, where a Keras progress bar's `━` takes one and three bytes)."""
+    lengths = [len(line.decode("utf-8", "replace")) if not line.isascii() else len(line) for line in lines]
     width = max(lengths, default=0)
     if width < MIN_WIDTH:
         return []
@@ -61,8 +62,15 @@ def _cut_runs(lines: List[bytes], first_line: int) -> List[Tuple[int, List[bytes
         return runs
     # one long line is evidence where it was cut twice or more (two lines in a row exactly as long as the
     # longest) or where its one cut falls inside a sentence: inside a word ("...with Cuda c" / "ompute
-    # capability 3.0", "cuda_" / "dnn.cc") or at a space before a lowercase word ("...some GPU" / " libraries.")
-    return [r for r in runs if len(r[1]) > 2 or (_CUT_BEFORE.search(r[1][0]) and _CUT_AFTER.match(r[1][1]))]
+    # capability 3.0", "cuda_" / "dnn.cc"), at a space before a lowercase word ("...some GPU" / " libraries."),
+    # or before what goes on with the sentence ("...CuDNN library" / ": 8.1.1 but", "...shape [50" / "]",
+    # "...(from tensorflow[" / "and-cuda])"), or inside an upper-case word ("...cuInit: UNK" / "NOWN ERROR")
+    return [r for r in runs if len(r[1]) > 2 or _cut_inside(r[1][0], r[1][1])]
+
+
+def _cut_inside(piece: bytes, rest: bytes) -> bool:
+    """Does a line cut into `piece` and `rest` break a word or sentence (see _cut_runs)?"""
+    return bool(_CUT_BEFORE.search(piece) and _CUT_AFTER.match(rest) or _UPPER_END.search(piece) and _UPPER_START.match(rest))
 
 
 MIN_FLOWED = 40  # a re-flowed piece is a paragraph's line, not a short line that happens to end in a space
@@ -124,8 +132,9 @@ def _runs(lines: List[bytes], first_line: int, goes_on: Callable[[int], Any]) ->
     return runs
 
 
-_CUT_BEFORE = compile_re(rb"[\w ]$")
-_CUT_AFTER = compile_re(rb"[a-z0-9_]| [a-z]")
+_CUT_BEFORE = compile_re(rb"[\w \[(/\\.,=-]$")  # inside a word, a path, a bracket, a list or a requirement
+_UPPER_END, _UPPER_START = compile_re(rb"[A-Z_]$"), compile_re(rb"[A-Z_]")  # "...cuInit: UNK" / "NOWN ERROR (303)"
+_CUT_AFTER = compile_re(rb"[a-z0-9_:;,.)\]}]| [a-z]")  # a word's rest, or what goes on with a sentence
 
 
 def _bodies(lines: List[bytes]) -> List[bytes]:

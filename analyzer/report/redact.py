@@ -43,9 +43,13 @@ _TOKENS: List[Tuple[re.Pattern[str], Any]] = [
     (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/@:]+@[^\s/@:?#]+"), r"\1<user>@<host>"),
     # --password x, --api-key=x, --token "x y"
     (re.compile(r"(?i)(--?" + _SECRET_NAME + r"(?:=|\s+))(?:(\")[^\"]*\"|(')[^']*'|[^\s\"'\\]+)"), _quoted),
-    # password: x, DB_PASSWORD=x, aws_secret_access_key = x, "api_key": "x"
+    # password: x, DB_PASSWORD=x, aws_secret_access_key = x, "api_key": "x"; a flag is no secret
+    # (a tokenizer config's 'pad_with_end_token': True)
     (
-        re.compile(r"(?i)((?<![\w-])\w*" + _SECRET_NAME + r"[\"']?\s*[:=]\s*)(?:(\")[^\"]*\"|(')[^']*'|(?!<)[^\s'\",;\\]+)"),
+        re.compile(
+            r"(?i)((?<![\w-])\w*" + _SECRET_NAME + r"[\"']?\s*[:=]\s*)(?!(?:true|false|none|null)\b)"
+            r"(?:(\")[^\"]*\"|(')[^']*'|(?!<)[^\s'\",;\\]+)"
+        ),
         _quoted,
     ),
 ]
