@@ -146,6 +146,9 @@ def test_two_logs_are_two_machines(tmp_path):
     ('pip install "tensorflow[and-cuda]"', {"python_version": "3.11", "compute_capability": "8.6"}, True),
     ('pip install "tensorflow[and-cuda]==2.17.0"', {"python_version": "3.11", "compute_capability": "5.2"}, True),
     ('pip install "tensorflow[and-cuda]==2.17.0"', {"python_version": "3.11", "compute_capability": "3.5"}, False),
+    # a fix that is not a GPU install stays, whatever the GPU (the tables list no GPU code of TF 1.x either)
+    ('pip install "tensorflow==2.18.0" "numpy<2"', {"python_version": "3.11", "compute_capability": "5.2"}, True),
+    ('pip install "tensorflow<2.11"', {"python_version": "3.8", "compute_capability": "3.0"}, True),
 ])
 def test_misfit_reads_versions_and_platforms_from_the_fix(fix, facts, ok):
     assert (misfit(fix, facts) is None) is ok
@@ -160,6 +163,11 @@ def test_misfit_reads_versions_and_platforms_from_the_fix(fix, facts, ok):
      "tf_version", "2.3.0"),
     ("|   0  NVIDIA GeForce RTX 4050 ...  WDDM  |   00000000:01:00.0 Off |                  N/A |\n", "gpu_name",
      "NVIDIA GeForce RTX 4050"),  # nvidia-smi on Windows: driver model instead of On/Off, name cut with "..."
+    # the platform from CPython's build tag, nvidia-smi's Windows driver model, and the Linux kernel module's banner
+    ("3.7.7 (default, May  6 2020, 11:45:54) [MSC v.1916 64 bit (AMD64)]\n", "platform", "windows"),
+    ("|   0  NVIDIA GeForce GTX 1650  WDDM  |   00000000:01:00.0 Off |                  N/A |\n", "platform", "windows"),
+    ('I x.cc:1] driver version file contents: """NVRM version: NVIDIA UNIX x86_64 Kernel Module  384.130  Wed Mar 21 2018\n',
+     "platform", "linux"),
 ])
 def test_facts_people_paste(text, fact, value):
     assert analyze(text).facts.get(fact) == value
@@ -366,3 +374,8 @@ def test_python_advice_comes_from_the_tables():
     newest_210 = rows[(2, 10)].split("-")[-1]
     assert any(f"uv venv --python {newest_210}" in fix for fix in fixes), fixes
     assert not any("--python 3.12" in fix for fix in fixes)
+    oldest = rows[latest].split("-")[0]
+    too_old = f"3.{int(oldest.split('.')[1]) - 1}"
+    log = f"Python {too_old}.0\nERROR: Could not find a version that satisfies the requirement tensorflow (from versions: none)\n"
+    fixes = [fix for f in analyze(log).findings for fix in f.fixes]
+    assert any(f"older than the newest TensorFlow ({latest[0]}.{latest[1]}) supports ({rows[latest]})" in fix for fix in fixes), fixes

@@ -127,6 +127,7 @@ def test_graph_node_lines(line, node):
     # spans inside a line, and a fence alone, stay
     ("ValueError: Argument `name` must be a string", "ValueError: Argument `name` must be a string"),
     ("```", "```"),
+    ("```python", "```python"),  # a fence with its language tag
 ])
 def test_clean_removes_a_markdown_mark_left_open_at_a_line_end(raw, text):
     assert clean(raw.encode()) == text

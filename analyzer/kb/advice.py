@@ -105,16 +105,16 @@ def _misfit(fix: str, platform: str, python_version: str, compute_capability: st
         bad = _known_bad(fix)
         if bad:
             return bad
-        gpu = _mm(compute_capability)
-        if gpu is not None:
+        if _mm(compute_capability) is not None and _AND_CUDA.search(fix):
             return _no_code_for_gpu(fix, versions, py, platform, compute_capability)
     return None
 
 
 def _no_code_for_gpu(fix: str, versions: List[MinorVersion], py: Optional[MinorVersion], platform: str, cc: str) -> Optional[str]:
-    """A fix whose TensorFlow has no GPU code for this compute capability (rules/compat/compute_capability.yaml):
-    every release it names, or, for `tensorflow[and-cuda]` without a version, the one pip installs (the
-    newest for this Python), e.g. a Maxwell GPU (5.x) and TF >= 2.18, a Kepler 3.5 and TF >= 2.15."""
+    """A GPU install (`tensorflow[and-cuda]`, TF >= 2.14, whose wheels' GPU code the tables list) that has no code
+    for this compute capability (rules/compat/compute_capability.yaml): every release it names, or, without a
+    version, the one pip installs (the newest for this Python), e.g. a Maxwell GPU (5.x) and TF >= 2.18, a
+    Kepler 3.5 and TF >= 2.15. Other fixes may be about anything but the GPU, and stay."""
     chosen = versions
     if _AND_CUDA.search(fix) and not _PIN.search(fix):
         fitting = [k for k in versions if py is None or _python_ok(k, py, platform)]

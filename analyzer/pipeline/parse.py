@@ -141,7 +141,7 @@ def strip_launcher_prefix(text: str) -> str:
 _MARKDOWN_WRAP = compile_re(r"^(`{1,3}|\*{1,2})(?=[^\s`*])(.*?\S)\1$")  # not a fence or a rule (```, ***)
 # "```Will try a different candidate ..." / "...depends on tensorflow-text~=2.13.0```", "`ValueError: ..." whose
 # closing mark is on the next line: the odd marks at the line's start or end (never a span inside it)
-_LONE_FENCE = compile_re(r"^(?:```|`)(?=[^\s`])|(?<=[^\s`])(?:```|`)$")
+_LONE_FENCE = compile_re(r"^(?:```(?![\w+.-]+\s*$)|`)(?=[^\s`])|(?<=[^\s`])(?:```|`)$")  # not a fence's language tag
 _HTML_ENTITY = compile_re(r"&(?:quot|amp|lt|gt|apos|#39|#x27|#34);")
 _PREFIX_STARTS = frozenset(">[(")  # _LINE_PREFIX's first characters, but a time's (its "T") and docker compose's
 _TYPOGRAPHIC_QUOTES = str.maketrans(
