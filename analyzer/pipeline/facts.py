@@ -467,17 +467,14 @@ _TF_PACKAGES = ("tensorflow", "tensorflow-gpu", "tensorflow-cpu", "tensorflow-in
 # are not prefilter keywords, and they are only trusted on ASCII lines (see `feed`).
 _PLATFORM = [
     (
-        # ... and CPython's own build tag ("[MSC v.1916 64 bit (AMD64)]"), nvidia-smi's Windows driver model column
         _p(
-            r"(?i)[A-Za-z]:\\|\.dll\b|\bwin(?:dows|10|11|32)\b|%PATH%|\\site-packages\\|\[MSC v\.\d+|\bWDDM\b",
+            r"(?i)[A-Za-z]:\\|\.dll\b|\bwin(?:dows|10|11|32)\b|%PATH%|\\site-packages\\",
             10,
             ":\\",
             ".dll",
             "win",
             "%path%",
             "\\site-packages\\",
-            "[msc v.",
-            "wddm",
         ),
         "windows",
     ),
@@ -498,9 +495,8 @@ _PLATFORM = [
     ),
     (
         _p(
-            r"(?i)\.so(?:\.\d+)*\b|/usr/|/home/|\blinux\b|\bUbuntu\b|/dist-packages/|/site-packages/|/proc/|NVIDIA UNIX x86_64 Kernel Module",
+            r"(?i)\.so(?:\.\d+)*\b|/usr/|/home/|\blinux\b|\bUbuntu\b|/dist-packages/|/site-packages/|/proc/",
             10,
-            "unix x86_64 kernel module",
             ".so",
             "/usr/",
             "/home/",
@@ -536,9 +532,6 @@ KEYWORDS: Tuple[str, ...] = tuple(
             "%path%",
             "-packages",
             "python",
-            "[msc v.",
-            "wddm",
-            "unix x86_64 kernel module",
         }
     )
 )
