@@ -162,7 +162,13 @@ def test_misfit_reads_versions_and_platforms_from_the_fix(fix, facts, ok):
     ("$ pip show tensorflow\nName: tensorflow\nVersion: 2.3.0\nSummary: TensorFlow is an open source machine learning framework\n",
      "tf_version", "2.3.0"),
     ("|   0  NVIDIA GeForce RTX 4050 ...  WDDM  |   00000000:01:00.0 Off |                  N/A |\n", "gpu_name",
-     "NVIDIA GeForce RTX 4050"),  # nvidia-smi on Windows: driver model instead of On/Off, name cut with "..."
+     "NVIDIA GeForce RTX 4050..."),  # nvidia-smi on Windows: driver model instead of On/Off, name cut with "..." (kept)
+    # the platform from CPython's build tag, nvidia-smi's Windows driver model, and the Linux kernel module's banner
+    ("3.7.7 (default, May  6 2020, 11:45:54) [MSC v.1916 64 bit (AMD64)]\n", "platform", "windows"),
+    ("|   0  NVIDIA GeForce GTX 1650  WDDM  |   00000000:01:00.0 Off |                  N/A |\n", "platform", "windows"),
+    ('I x.cc:1] driver version file contents: """NVRM version: NVIDIA UNIX x86_64 Kernel Module  384.130  Wed Mar 21 2018\n',
+     "platform", "linux"),
+    ("NVRM version: NVIDIA UNIX aarch64 Kernel Module  540.4.0  Fri Jan 12 2024\n", "platform", "linux"),
 ])
 def test_facts_people_paste(text, fact, value):
     assert analyze(text).facts.get(fact) == value

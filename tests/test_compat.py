@@ -231,6 +231,23 @@ def test_python_support():
     assert "python_tf_versions" not in derived_facts({"python_version": "3.14"})
 
 
+def test_the_no_avx_release_comes_from_the_tables():
+    """The "last build without AVX" a fix names is the release before the tested builds' avx_required fact, and its
+    newest Python the next listed release's (1.5 has no Python range of its own): a table change moves both."""
+    import copy
+
+    tables = copy.deepcopy(load_tables())
+    assert Compat(tables).release_overview() == {"no_avx_tf": "1.5", "no_avx_python": "3.6"}
+    next(f for f in tables["tested_builds"]["facts"] if f["id"] == "avx_required")["tf"] = "2.0"
+    assert Compat(tables).release_overview() == {"no_avx_tf": "1.15", "no_avx_python": "3.7"}
+    log = "Python 3.6.9\nIllegal instruction (core dumped)\n"
+    fixes = [f for x in analyze(log).findings for f in x.fixes]
+    assert any("TensorFlow 1.5 (the last official build without AVX; Python <= 3.6)" in f for f in fixes), fixes
+    # on a Python that release has no wheel for, the fix is not shown
+    fixes = [f for x in analyze("Python 3.11.4\nIllegal instruction (core dumped)\n").findings for f in x.fixes]
+    assert fixes and not any("without AVX;" in f for f in fixes), fixes
+
+
 # ---------------------------------------------------------------- end to end: the rules name the versions
 
 TF23_LOG = """\

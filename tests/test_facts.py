@@ -259,6 +259,9 @@ def test_versions_from_install_trees_tuple_prints_and_metal():
      "driver_version", "535.129.3"),
     # DeepFaceLab's GPU chooser
     ("  [0] : NVIDIA GeForce GTX 1650", "gpu_name", "NVIDIA GeForce GTX 1650"),
+    # nvidia-smi's table cuts a long name: the cut stays visible, not a "GTX 105" model (first_sight_9's log)
+    ("|   0  GeForce GTX 105...  Off  | 00000000:01:00.0 Off |                  N/A |", "gpu_name", "GeForce GTX 105..."),
+    ("|   0  Tesla T4            Off  | 00000000:00:04.0 Off |                    0 |", "gpu_name", "Tesla T4"),
     # `nvidia-smi -L`, and an environment summary of a Colab run
     ("GPU 0: Tesla T4 (UUID: GPU-1b2c3d4e-5f60-7a8b-9c0d-e1f2a3b4c5d6)", "gpu_name", "Tesla T4"),
     ("tensorflow  : 2.8.2+zzzcolab20220929150707", "tf_version", "2.8.2+zzzcolab20220929150707"),
@@ -306,6 +309,11 @@ def test_versions_in_a_messages_advice_are_not_this_machines():
     # the same words stating this machine's versions still count
     facts, _ = facts_of("TensorFlow 2.10.1 on Windows, CUDA 11.2, cuDNN 8.1.0\n")
     assert (facts["tf_version"], facts["cuda_runtime"], facts["cudnn_runtime"]) == ("2.10.1", "11.2", "8.1.0")
+    # XLA's ptxas warning advises a CUDA release (asm_compiler.cc; first_sight_7's TF 2.11 log): no CUDA of this machine
+    facts, _ = facts_of("You may not need to update to CUDA 11.1; cherry-picking the ptxas binary is often sufficient.\n")
+    assert "cuda_runtime" not in facts
+    facts, _ = facts_of("I upgraded to CUDA 12.2 and the error stays\n")
+    assert facts["cuda_runtime"] == "12.2"
 
 
 @pytest.mark.parametrize("line", [

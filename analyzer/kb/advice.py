@@ -18,7 +18,7 @@ from typing import Dict, List, Optional, Tuple
 
 from analyzer.core.cache import compile_re
 
-from .compat import _mm, _python_ranges, compat
+from .compat import _mm, compat
 
 MinorVersion = Tuple[int, int]
 
@@ -116,7 +116,7 @@ def _no_code_for_gpu(fix: str, versions: List[MinorVersion], py: Optional[MinorV
     version, the one pip installs (the newest for this Python), e.g. a Maxwell GPU (5.x) and TF >= 2.18, a
     Kepler 3.5 and TF >= 2.15. Other fixes may be about anything but the GPU, and stay."""
     chosen = versions
-    if _AND_CUDA.search(fix) and not _PIN.search(fix):
+    if not _PIN.search(fix):
         fitting = [k for k in versions if py is None or _python_ok(k, py, platform)]
         chosen = fitting[-1:]
     if chosen and all(compat().cc_support(cc, f"{k[0]}.{k[1]}") == "no" for k in chosen):
@@ -126,16 +126,7 @@ def _no_code_for_gpu(fix: str, versions: List[MinorVersion], py: Optional[MinorV
 
 
 def _python_ok(tf: MinorVersion, py: MinorVersion, platform: str) -> bool:
-    ranges = compat().python_ranges_for(f"{tf[0]}.{tf[1]}", platform or None)
-    if ranges:
-        return any(lo <= py <= hi for lo, hi in _python_ranges(ranges))
-    # An older release the tables do not list: a release never supports a Python newer than what the
-    # next listed release supports (support only grows), so that bound rules out newer Pythons.
-    for key in _tf_keys():
-        newer = compat().python_ranges_for(f"{key[0]}.{key[1]}") if key > tf else None
-        if newer:
-            return py <= max(hi for _, hi in _python_ranges(newer))
-    return True  # the tables do not say: do not rule it out
+    return compat().supports_python(tf, py, platform or None)
 
 
 def _known_bad(fix: str) -> Optional[str]:

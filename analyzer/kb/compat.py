@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 TABLE_FILES = ("tested_builds", "cuda_drivers", "compute_capability", "library_names", "packages")
 
-# Facts derived_facts() (and python_overview_facts(), for rule text only) can add (kbcheck accepts them in templates
+# Facts derived_facts() (and overview_facts(), for rule text only) can add (kbcheck accepts them in templates
 # and conditions).
 DERIVED_FACTS = {
     "tf_built_cuda": "CUDA the official TF wheel of tf_version was built against (tested builds)",
@@ -58,6 +58,8 @@ DERIVED_FACTS = {
     "newest_python": "the newest Python any tested build lists, and newest_python_tf the TF releases that list it",
     "newest_python_tf": "the TF releases whose tested builds list newest_python",
     "python_table": "each TF release's Python versions, newest release first, equal neighbours joined ('2.16-2.19: 3.9-3.12')",
+    "no_avx_tf": "the last TF release whose official binaries run on a CPU without AVX (the one before tested-builds fact avx_required)",
+    "no_avx_python": "the newest Python no_avx_tf has wheels for",
     "keras2_requirement": "pip requirement of the Keras 2 that goes with tf_version: TF's own keras pin (TF 2.6-2.15), "
     "tf-keras of the same minor (TF >= 2.15, where code written for Keras 2 needs it)",
     "protobuf_requirement": "pip requirement of the protobuf that tf_version's wheel declares (rules/compat/packages.yaml)",
@@ -211,6 +213,11 @@ class Compat:
                 self.builds[(rec["platform"], key)] = rec
         self.tf_keys = sorted({k for _, k in self.builds})
         self.build_facts = {f["id"]: f for f in tb.get("facts") or []}
+        # The Python range of every release whose Linux row states one, in release order: Python support
+        # belongs to the release (the Windows GPU table stops at 2.10), so the Linux rows speak for it.
+        self.python_rows: Dict[Tuple[int, int], str] = {
+            k: str(self.builds[("linux", k)]["python"]) for k in self.tf_keys if self.builds.get(("linux", k), {}).get("python")
+        }
 
     def build(self, tf_version: Any, platform: Optional[str] = None) -> Optional[Dict[str, Any]]:
         """The tested GPU build of a TF release: the native-Windows row on Windows (none after
@@ -232,20 +239,33 @@ class Compat:
                 return str(rec["python"])
         return None
 
+    def supports_python(self, tf_key: Tuple[int, int], py: Tuple[int, int], platform: Optional[str] = None) -> bool:
+        """Does TF release `tf_key` support Python `py`? Its row's range, else newest_python's bound; True when
+        the tables do not say (do not rule it out)."""
+        ranges = self.python_ranges_for(_fmt(tf_key), platform)
+        if ranges:
+            return any(lo <= py <= hi for lo, hi in _python_ranges(ranges))
+        newest = self.newest_python(tf_key)
+        return py <= newest if newest else True
+
+    def newest_python(self, tf_key: Tuple[int, int]) -> Optional[Tuple[int, int]]:
+        """The newest Python TF release `tf_key` has wheels for: its row's; for an older release the tables
+        give no range, at most the next listed release's newest (support only grows); None when neither."""
+        text = self.python_rows.get(tf_key) or next((t for k, t in self.python_rows.items() if k > tf_key), None)
+        return max(hi for _, hi in _python_ranges(text)) if text else None
+
     def tf_versions_for_python(self, python_version: Any) -> str:
         py = _mm(python_version)
         if py is None:
             return ""
-        keys = [k for k in self.tf_keys if ("linux", k) in self.builds and self.builds[("linux", k)].get("python")]
-        ok = [k for k in keys if any(lo <= py <= hi for lo, hi in _python_ranges(self.builds[("linux", k)]["python"]))]
-        return _runs(keys, ok)
+        return _runs(list(self.python_rows), [k for k in self.python_rows if self.supports_python(k, py)])
 
     def python_overview(self) -> Dict[str, str]:
         """The Python facts that need no TF release (DERIVED_FACTS: latest_tf ... python_table), from the Linux rows."""
-        keys = [k for k in self.tf_keys if ("linux", k) in self.builds and self.builds[("linux", k)].get("python")]
+        ranges = self.python_rows
+        keys = list(ranges)
         if not keys:
             return {}
-        ranges = {k: str(self.builds[("linux", k)]["python"]) for k in keys}
         newest = max(hi for k in keys for _, hi in _python_ranges(ranges[k]))
         groups: List[List[Tuple[int, int]]] = []
         for k in reversed(keys):
@@ -258,9 +278,19 @@ class Compat:
             "latest_tf": _fmt(keys[-1]),
             "latest_tf_python": ranges[keys[-1]],
             "newest_python": _fmt(newest),
-            "newest_python_tf": _runs(keys, [k for k in keys if any(lo <= newest <= hi for lo, hi in _python_ranges(ranges[k]))]),
+            "newest_python_tf": _runs(keys, [k for k in keys if self.supports_python(k, newest)]),
             "python_table": table,
         }
+
+    def release_overview(self) -> Dict[str, str]:
+        """The facts about TF's releases that need no fact of the machine (DERIVED_FACTS no_avx_tf,
+        no_avx_python), from the tested builds' facts: the last release before the one whose official
+        binaries need AVX (fact avx_required), and the newest Python it has wheels for."""
+        fact = self.build_facts.get("avx_required")
+        first = _mm(fact.get("tf")) if fact else None
+        older = [k for k in self.tf_keys if first and k < first]
+        newest = self.newest_python(older[-1]) if older else None
+        return {"no_avx_tf": _fmt(older[-1]), "no_avx_python": _fmt(newest)} if older and newest else {}
 
     def keras2_requirement(self, tf_version: Any) -> Optional[str]:
         """The pip requirement that gives Keras 2 code its Keras on this TF: tf-keras of the same
@@ -481,20 +511,22 @@ def tables() -> Dict[str, Dict[str, Any]]:
 # derived facts
 
 
-def python_overview_facts(python_version: Any) -> Dict[str, str]:
-    """The facts about TensorFlow's Python support as a whole (DERIVED_FACTS latest_tf ... python_vs_latest_tf) for a
-    log that states its Python: for the rules' text and conditions only, not the report's facts (a table is no
-    fact about the machine)."""
+def overview_facts(python_version: Any) -> Dict[str, str]:
+    """The facts about TensorFlow's releases as a whole (release_overview's), and, for a log that states its
+    Python, its Python support as a whole (DERIVED_FACTS latest_tf ... python_vs_latest_tf): for the rules'
+    text and conditions only, not the report's facts (a table is no fact about the machine)."""
     try:
-        return dict(_overview(str(python_version))) if python_version and _mm(python_version) else {}
+        return dict(_overview(str(python_version) if python_version and _mm(python_version) else ""))
     except (CompatError, OSError):
         return {}
 
 
 @lru_cache(maxsize=64)
 def _overview(python_version: str) -> Tuple[Tuple[str, str], ...]:
-    out = compat().python_overview()
-    latest = _python_ranges(out["latest_tf_python"]) if out else []
+    if not python_version:
+        return tuple(compat().release_overview().items())
+    out = {**compat().release_overview(), **compat().python_overview()}
+    latest = _python_ranges(out["latest_tf_python"]) if "latest_tf_python" in out else []
     pv = _mm(python_version)
     if latest and pv:
         lowest, highest = min(lo for lo, _ in latest), max(hi for _, hi in latest)

@@ -657,7 +657,7 @@ class Analysis:
         facts.update(derived)
         provenance_of.update({k: provenance(k, derived=True) for k in derived})
         present = self._present(facts)
-        rule_facts = {**_python_overview(facts.get("python_version")), **facts}  # + what the rules' text needs
+        rule_facts = {**_overview_facts(facts.get("python_version")), **facts}  # + what the rules' text needs
         found = [self._finding(h, rule_facts, present) for h in self.hits.values()]
         findings = [f for f in found if f is not None]
         ranked = rank(findings, self.kb)
@@ -790,13 +790,11 @@ def _has_other(present: Dict[str, Hit], key: str):
     return has
 
 
-def _python_overview(python_version: object) -> Dict[str, str]:
-    """compat.python_overview_facts: TensorFlow's Python support as a whole, for the rules' text, not the report."""
-    if not python_version:
-        return {}
-    from analyzer.kb.compat import python_overview_facts
+def _overview_facts(python_version: object) -> Dict[str, str]:
+    """compat.overview_facts: TensorFlow's releases and Python support as a whole, for the rules' text, not the report."""
+    from analyzer.kb.compat import overview_facts
 
-    return python_overview_facts(python_version)
+    return overview_facts(python_version)
 
 
 def _derived_facts(facts: Dict[str, object]) -> Dict[str, str]:

@@ -80,7 +80,9 @@ NORMALISERS: Dict[str, Callable[[str], str]] = {
     "cuda_compiled": nz.cuda_version,
     "driver_version": nz.driver_version,
     "gpu_memory_mb": lambda v: _gib_to_mb(v) if _MEMORY_UNIT.regex.search(v) else _plain(v),
-    "gpu_name": lambda v: v.strip().strip(",").strip(),
+    "gpu_name": lambda v: re.sub(
+        r"\s+\.\.\.$", "...", v.strip().strip(",").strip()
+    ),  # nvidia-smi's cut: "RTX 4050 ..." -> "RTX 4050..."
 }
 
 
@@ -90,13 +92,16 @@ def normalise(key: str, value: str) -> str:
 
 # pip naming the release it was asked for ("requirement tensorflow==2.13.0", "No matching distribution
 # found for tensorflow==2.13.0"): any other statement of the version wins; it is kept only when none
-# exists (the Python-support advice needs a release to talk about). A context test, not a lookbehind in
-# the pattern: line classes need patterns they can widen (pipeline/supersets.py).
-WANTED_CONTEXT = ("requirement ", "found for ", "▶ because ", "and because ", "depends on ")  # pip's and uv's resolver reports
+# exists (the Python-support advice needs a release to talk about). uv's derivation joins the releases
+# it tried with "and" ("... and tensorflow==0.12.0 is unusable because ...", "X==1.0 and
+# tensorflow==2.16.1 depend on ..."): a pinned requirement after "and " is one asked for too. A context
+# test at the match's start, not a lookbehind in the pattern: line classes need patterns they can
+# widen (pipeline/supersets.py).
+_WANTED_AT = compile_regex(
+    r"(?i)(?<=requirement |found for |▶ because |and because |depends on )"
+    r"|(?<=\band )(?=(?:tensorflow|tf)[\w-]*(?:\[[\w,-]+\])?==)"
+)
 WANTED_RANK = 35
-# uv's derivation joins the releases it tried with "and": "... and tensorflow==0.12.0 is unusable because ...",
-# "X==1.0 and tensorflow==2.16.1 depend on ...": a pinned requirement after "and " is a release asked for too
-_AND_PINNED = compile_regex(r"(?i)(?:tensorflow|tf)[\w-]*(?:\[[\w,-]+\])?==")
 
 
 @dataclass
@@ -145,10 +150,8 @@ class FactPattern:
 
     def rank_at(self, text: str, start: int) -> int:
         """The rank of a match starting at `start`: a TF release pip was asked for ranks WANTED_RANK."""
-        if self.names_tf:
-            before = text[max(0, start - 12) : start].lower()
-            if before.endswith(WANTED_CONTEXT) or (before.endswith("and ") and _AND_PINNED.match(text, start)):
-                return max(self.rank, WANTED_RANK)
+        if self.names_tf and _WANTED_AT.match(text, start):
+            return max(self.rank, WANTED_RANK)
         return self.rank
 
 
@@ -162,8 +165,9 @@ def _prose(pattern: str, rank: int, *keywords: str, skip: str = "ab") -> FactPat
     return FactPattern(pattern, rank, keywords, in_prose=skip)
 
 
-# Versions in prose that states a requirement or gives advice are not this machine's (FactPattern.search).
-_ADVICE_BEFORE = compile_regex(r"(?i)(?:\binstall|\brequires|\bdownloading)\s+$")
+# Versions in prose that states a requirement or gives advice are not this machine's (FactPattern.search):
+# "Download and install CUDA 8.0", XLA's "You may not need to update to CUDA 11.1" (asm_compiler.cc).
+_ADVICE_BEFORE = compile_regex(r"(?i)(?:\binstall|\brequires|\bdownloading|\b(?:update|upgrade|downgrade) to)\s+$")
 _BOUND_AFTER = compile_regex(r"(?i)[\d.]*\s+or\s+(?:earlier|later|newer|older|above|below|higher|lower)\b")
 
 
@@ -311,8 +315,10 @@ PATTERNS: List[FactPattern] = [
     # "PTX version 8.5 does not support target 'sm_120'", "ptxas fatal : Value 'sm_120' is not defined for option 'gpu-name'"
     _p(r"(?:support target|Value) 'sm_(?P<_cc_major>\d{1,2}?)(?P<_cc_minor>\d)a?'", 25, "'sm_"),
     _p(r"computeCapability: (?P<compute_capability>\d+\.\d+)", 20, "computecapability"),
+    # nvidia-smi's table cuts a long name with "..." ("GeForce GTX 105...  Off"): the mark stays, so that a
+    # cut name is not shown as a model of its own ("GTX 105")
     _p(
-        r"^\|\s+\d+\s+(?P<gpu_name>" + _GPU_BRAND + r"[^|]*?)(?:\s*\.\.\.)?\s+(?:On|Off|WDDM|TCC)\s*\|",
+        r"^\|\s+\d+\s+(?P<gpu_name>" + _GPU_BRAND + r"[^|]*?(?:\.\.\.)?)\s+(?:On|Off|WDDM|TCC)\s*\|",
         12,
         *_GPU_BRAND_KEYWORDS,
     ),
@@ -467,14 +473,17 @@ _TF_PACKAGES = ("tensorflow", "tensorflow-gpu", "tensorflow-cpu", "tensorflow-in
 # are not prefilter keywords, and they are only trusted on ASCII lines (see `feed`).
 _PLATFORM = [
     (
+        # ... and CPython's own build tag ("[MSC v.1916 64 bit (AMD64)]"), nvidia-smi's Windows driver model column
         _p(
-            r"(?i)[A-Za-z]:\\|\.dll\b|\bwin(?:dows|10|11|32)\b|%PATH%|\\site-packages\\",
+            r"(?i)[A-Za-z]:\\|\.dll\b|\bwin(?:dows|10|11|32)\b|%PATH%|\\site-packages\\|\[MSC v\.\d+|\bWDDM\b",
             10,
             ":\\",
             ".dll",
             "win",
             "%path%",
             "\\site-packages\\",
+            "[msc v.",
+            "wddm",
         ),
         "windows",
     ),
@@ -495,8 +504,11 @@ _PLATFORM = [
     ),
     (
         _p(
-            r"(?i)\.so(?:\.\d+)*\b|/usr/|/home/|\blinux\b|\bUbuntu\b|/dist-packages/|/site-packages/|/proc/",
+            # ... and the Linux driver's banner ("NVRM version: NVIDIA UNIX x86_64 Kernel Module  535.104.05"): its
+            # architecture as \w+, no literal digit, so that line classes can still decide the pattern (supersets.py)
+            r"(?i)\.so(?:\.\d+)*\b|/usr/|/home/|\blinux\b|\bUbuntu\b|/dist-packages/|/site-packages/|/proc/|NVIDIA UNIX \w+ Kernel Module",
             10,
+            "kernel module",
             ".so",
             "/usr/",
             "/home/",
@@ -532,6 +544,9 @@ KEYWORDS: Tuple[str, ...] = tuple(
             "%path%",
             "-packages",
             "python",
+            "[msc v.",
+            "wddm",
+            "kernel module",
         }
     )
 )
