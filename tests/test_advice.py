@@ -40,9 +40,9 @@ def test_every_fix_of_every_real_log_fits_its_machine():
                 checked += 1
                 assert misfit(fix, facts) is None, (path.name, f.rule_id, fix)
                 # a cross-check that does not go through the checker: the [and-cuda] extra has Linux
-                # wheels for Python 3.9+ only (TF 2.14+)
+                # wheels for Python 3.9+ only (TF 2.14+); a Windows user sees it only as the way inside WSL2
                 if "tensorflow[and-cuda]" in fix:
-                    assert facts.get("platform") != "windows", (path.name, fix)
+                    assert facts.get("platform") != "windows" or re.search(r"(?i)\b(?:use|inside|in) WSL2\b", fix), (path.name, fix)
                     py = re.match(r"3\.(\d+)", str(facts.get("python_version") or ""))
                     assert not py or int(py.group(1)) >= 9, (path.name, fix)
                 assert "tensorflow[and-cuda]==2.16.1" not in fix, (path.name, fix)
@@ -149,6 +149,9 @@ def test_two_logs_are_two_machines(tmp_path):
     # a fix that is not a GPU install stays, whatever the GPU (the tables list no GPU code of TF 1.x either)
     ('pip install "tensorflow==2.18.0" "numpy<2"', {"python_version": "3.11", "compute_capability": "5.2"}, True),
     ('pip install "tensorflow<2.11"', {"python_version": "3.8", "compute_capability": "3.0"}, True),
+    # a Windows user told to move to WSL2 may install the [and-cuda] extra there; told to install it natively, not
+    ('Use WSL2: install Ubuntu in WSL2, then `pip install "tensorflow[and-cuda]"` inside WSL2.', {"python_version": "3.11", "platform": "windows"}, True),
+    ('pip install "tensorflow[and-cuda]"  # TF >= 2.15 on Linux/WSL2', {"python_version": "3.11", "platform": "windows"}, False),
 ])
 def test_misfit_reads_versions_and_platforms_from_the_fix(fix, facts, ok):
     assert (misfit(fix, facts) is None) is ok
@@ -380,3 +383,34 @@ def test_python_advice_comes_from_the_tables():
     log = f"Python {too_old}.0\nERROR: Could not find a version that satisfies the requirement tensorflow (from versions: none)\n"
     fixes = [fix for f in analyze(log).findings for fix in f.fixes]
     assert any(f"older than the newest TensorFlow ({latest[0]}.{latest[1]}) supports ({rows[latest]})" in fix for fix in fixes), fixes
+
+
+def test_windows_no_gpu_advice_names_the_tables_releases_and_wsl2():
+    """TF >= 2.11 on native Windows: the WSL2 route is shown (it was hidden as "Linux wheels only"), and the native
+    route names the last Windows GPU build's release, CUDA, cuDNN and Python from the tested builds."""
+    from analyzer.kb.compat import compat
+
+    c = compat()
+    last = c.build_facts["native_windows_gpu_last"]["tf"]
+    row = c.build(last + ".0", "windows")
+    log = (
+        "WARNING:tensorflow:TensorFlow GPU support is not available on native Windows for TensorFlow >= 2.11. Even if "
+        "CUDA/cuDNN are installed, GPU will not be used. Please use WSL2 or the TensorFlow-DirectML-Plugin\nPython 3.9.13\n"
+    )
+    fixes = [fix for f in analyze(log).findings for fix in f.fixes]
+    assert any("inside WSL2" in fix for fix in fixes), fixes
+    native = [fix for fix in fixes if "stay native" in fix]
+    assert native and f"TF {last}:" in native[0] and f"cudatoolkit={row['cuda']} cudnn={row['cudnn']}" in native[0], native
+    assert f"Python {row['python']}" in native[0], native
+
+
+def test_no_release_with_code_for_the_gpu_is_not_proposed():
+    """No TF pip release carries SASS for compute capability 12.0 (rules/compat/compute_capability.yaml): the PTX
+    JIT finding does not send the user to look for one (first_sight_2's RTX 5080 log)."""
+    line = ("TensorFlow was not built with CUDA kernel binaries compatible with compute capability 12.0. CUDA kernels "
+            "will be jit-compiled from PTX, which could take 30 minutes or longer.\n")
+    fixes = [fix for f in analyze(line).findings for fix in f.fixes]
+    assert any("No TensorFlow pip release carries machine code for compute capability 12.0" in fix for fix in fixes), fixes
+    assert not any("whose pip wheels carry machine code" in fix for fix in fixes)
+    fixes = [fix for f in analyze(line.replace("12.0", "8.6")).findings for fix in f.fixes]
+    assert any("whose pip wheels carry machine code for compute capability 8.6 (" in fix for fix in fixes), fixes

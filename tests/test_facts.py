@@ -314,6 +314,12 @@ def test_versions_in_a_messages_advice_are_not_this_machines():
     assert "cuda_runtime" not in facts
     facts, _ = facts_of("I upgraded to CUDA 12.2 and the error stays\n")
     assert facts["cuda_runtime"] == "12.2"
+    # a package's own minimum (absl-py's setup.py, first_sight_28's Windows log on Python 3.11) is no interpreter
+    for line in ("RuntimeError: Python version 2.7 or 3.4+ is required.", "ERROR: Package requires Python 3.9", "Python 3.8+ is needed"):
+        facts, _ = facts_of(line + "\n")
+        assert "python_version" not in facts, line
+    facts, _ = facts_of("Python version: 3.10.12\n")
+    assert facts["python_version"] == "3.10.12"
 
 
 @pytest.mark.parametrize("line", [

@@ -12,7 +12,7 @@ import string
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Tuple
 
-from analyzer.kb.compat import DERIVED_FACTS
+from analyzer.kb.compat import DERIVED_FACTS, RELEASE_FACTS
 from analyzer.kb.rules import ERAS, KnowledgeBase, Rule
 from analyzer.pipeline.facts import REPORT_FACTS, normalise_finding_facts
 from analyzer.pipeline.memory import MEMORY_FACTS
@@ -99,7 +99,7 @@ def check_explanation_survives(rule: Rule, kb: KnowledgeBase) -> List[str]:
     if not rule.explanation or rule.family:
         return []
     groups = [set(p.groupindex) for p in rule.patterns]
-    always = set.intersection(*groups) if groups else set()
+    always = (set.intersection(*groups) if groups else set()) | set(RELEASE_FACTS)
     if rule.traceback:
         always |= {"exception_type", "raised_in", "story_frame"}
     formatter = string.Formatter()

@@ -32,6 +32,7 @@ _PROSE = compile_re(
 _LINUX_ONLY = compile_re(r"LD_LIBRARY_PATH|\blib\w+\.so\b|\bldconfig\b|/usr/local/cuda|\bapt(?:-get)? install\b")
 _WINDOWS_ONLY = compile_re(r"\.dll\b|%PATH%|\bwhere \w+\.dll|C:\\\\")
 _BOTH_NAMED = compile_re(r"\(Linux\)|\(Windows\)|Linux\b.*\bWindows|Windows\b.*\bLinux", re.S)
+_MOVE_TO_WSL = compile_re(r"(?i)\b(?:use|inside|in) WSL2\b")  # a Windows user told to move to WSL2, where [and-cuda] installs
 _PROSE_PLATFORM = compile_re(r"\b(?:On|on|For|for) (?:native )?(?P<plat>Windows|Linux|macOS)\b")
 
 
@@ -79,7 +80,7 @@ def misfit(fix: str, facts: Dict[str, object]) -> Optional[str]:
 def _misfit(fix: str, platform: str, python_version: str, compute_capability: str = "") -> Optional[str]:
     """misfit() on the only facts it reads, remembered: rules' fixes repeat in every report."""
     if platform == "windows":
-        if _AND_CUDA.search(fix):
+        if _AND_CUDA.search(fix) and not _MOVE_TO_WSL.search(fix):
             return "tensorflow[and-cuda] has Linux/WSL2 wheels only"
         if _LINUX_ONLY.search(fix) and not _WINDOWS_ONLY.search(fix) and not _BOTH_NAMED.search(fix):
             return "Linux library names or paths on a Windows machine"

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import re
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from analyzer.core.normalize import version_tuple
 
@@ -60,10 +60,27 @@ DERIVED_FACTS = {
     "python_table": "each TF release's Python versions, newest release first, equal neighbours joined ('2.16-2.19: 3.9-3.12')",
     "no_avx_tf": "the last TF release whose official binaries run on a CPU without AVX (the one before tested-builds fact avx_required)",
     "no_avx_python": "the newest Python no_avx_tf has wheels for",
+    "windows_gpu_tf": "the last TF release with GPU support on native Windows (tested-builds fact native_windows_gpu_last)",
+    "windows_cpu_only_tf": "the first TF release whose native-Windows wheel is CPU only (the minor after windows_gpu_tf)",
+    "windows_gpu_cuda": "the CUDA of windows_gpu_tf's tested Windows GPU build",
+    "windows_gpu_cudnn": "the cuDNN of windows_gpu_tf's tested Windows GPU build",
+    "windows_gpu_python": "the Python versions of windows_gpu_tf's tested Windows GPU build",
+    "macos_x86_last_tf": "the last TF release with Intel macOS (x86_64) wheels (tested-builds fact macos_x86_last)",
     "keras2_requirement": "pip requirement of the Keras 2 that goes with tf_version: TF's own keras pin (TF 2.6-2.15), "
     "tf-keras of the same minor (TF >= 2.15, where code written for Keras 2 needs it)",
     "protobuf_requirement": "pip requirement of the protobuf that tf_version's wheel declares (rules/compat/packages.yaml)",
+    "newest_offered": "the newest TensorFlow release in pip's '(from versions: ...)' list (a finding's available_versions)",
+    "offered_limit": "'platform' where that list stops because of the platform, not the Python: the next TF minor "
+    "supports every Python the newest offered release supports",
+    "ml_dtypes_requirement": "pip requirement of the ml-dtypes that tf_version's wheel declares (rules/compat/packages.yaml)",
 }
+
+
+# The facts release_overview gives every report's rule text (none depends on the log): a line naming only these survives.
+RELEASE_FACTS = (
+    "no_avx_tf", "no_avx_python", "windows_gpu_tf", "windows_cpu_only_tf", "windows_gpu_cuda", "windows_gpu_cudnn",
+    "windows_gpu_python", "macos_x86_last_tf",
+)  # fmt: skip
 
 
 class CompatError(ValueError):
@@ -130,6 +147,21 @@ def _python_ranges(text: str) -> List[Tuple[Tuple[int, int], Tuple[int, int]]]:
             raise CompatError(f"bad Python range {text!r}")
         out.append((lo, hi))
     return out
+
+
+def _in_patch_range(spec: str, version: Ver) -> bool:
+    """Is release `version` in a table's range ('2.15.0', '2.15.1-2.16'), each bound compared at its own
+    precision (2.16 covers every 2.16.x)? False for a range without a patch bound: _expand_tf reads those."""
+    ends = [_v(e.strip()) for e in spec.split("-")]
+    lo, hi = ends[0], ends[-1]
+    if lo is None or hi is None or (len(lo) < 3 and len(hi) < 3):
+        return False
+    return version[: len(lo)] >= lo and version[: len(hi)] <= hi
+
+
+def _python_set(text: str) -> set:
+    """'2.7, 3.9-3.12' -> {(2, 7), (3, 9), (3, 10), (3, 11), (3, 12)}."""
+    return {(lo[0], m) for lo, hi in _python_ranges(text) for m in range(lo[1], hi[1] + 1)}
 
 
 def _runs(keys: Sequence[Tuple[int, int]], chosen: Iterable[Tuple[int, int]]) -> str:
@@ -283,14 +315,50 @@ class Compat:
         }
 
     def release_overview(self) -> Dict[str, str]:
-        """The facts about TF's releases that need no fact of the machine (DERIVED_FACTS no_avx_tf,
-        no_avx_python), from the tested builds' facts: the last release before the one whose official
-        binaries need AVX (fact avx_required), and the newest Python it has wheels for."""
+        """The facts about TF's releases that need no fact of the machine (DERIVED_FACTS no_avx_tf ...
+        windows_gpu_python), from the tested builds: the last release before the one whose official
+        binaries need AVX (fact avx_required) and the newest Python it has wheels for; the last native-Windows
+        GPU release (fact native_windows_gpu_last), the first CPU-only one, and that GPU build's CUDA, cuDNN
+        and Python; the last release with Intel macOS wheels (fact macos_x86_last)."""
+        out: Dict[str, str] = {}
         fact = self.build_facts.get("avx_required")
         first = _mm(fact.get("tf")) if fact else None
         older = [k for k in self.tf_keys if first and k < first]
         newest = self.newest_python(older[-1]) if older else None
-        return {"no_avx_tf": _fmt(older[-1]), "no_avx_python": _fmt(newest)} if older and newest else {}
+        if older and newest:
+            out.update(no_avx_tf=_fmt(older[-1]), no_avx_python=_fmt(newest))
+        fact = self.build_facts.get("native_windows_gpu_last")
+        last = _mm(fact.get("tf")) if fact else None
+        row = self.builds.get(("windows", last)) if last else None
+        if last and row:
+            out.update(
+                windows_gpu_tf=_fmt(last),
+                windows_cpu_only_tf=_fmt((last[0], last[1] + 1)),
+                windows_gpu_cuda=str(row["cuda"]),
+                windows_gpu_cudnn=str(row["cudnn"]),
+                windows_gpu_python=str(row.get("python") or ""),
+            )
+        fact = self.build_facts.get("macos_x86_last")
+        if fact and _mm(fact.get("tf")):
+            out["macos_x86_last_tf"] = _fmt(_req_mm(fact["tf"]))
+        return out
+
+    def offered_limit(self, offered: str) -> Dict[str, str]:
+        """pip's "(from versions: ...)" for tensorflow: its newest release (newest_offered) and, where the list
+        stops because of the platform, offered_limit 'platform': the next TF minor exists and supports every
+        Python the newest offered one supports, so no Python stops pip there (Intel macOS ends with 2.16.2,
+        whose Pythons 2.17 supports too); a list cut by the Python stops where the next release drops it."""
+        versions = [v for v in (x.strip() for x in offered.split(",")) if _PUBLISHED.fullmatch(v) and not re.search(r"[a-z]", v)]
+        if not versions:
+            return {}
+        newest = max(versions, key=lambda v: _v(v) or ())
+        key = _mm(newest)
+        later = [k for k in self.python_rows if key and k > key]
+        out = {"newest_offered": newest}
+        if later and key in self.python_rows:
+            if _python_set(self.python_rows[key]) <= _python_set(self.python_rows[later[0]]):
+                out["offered_limit"] = "platform"
+        return out
 
     def keras2_requirement(self, tf_version: Any) -> Optional[str]:
         """The pip requirement that gives Keras 2 code its Keras on this TF: tf-keras of the same
@@ -310,13 +378,15 @@ class Compat:
         """The pip requirement for `package` that the wheel of tf_version declares, as the companion
         table records it (`protobuf>=3.20.3,<6.0.0dev,...`; a templated row filled in for the minor);
         None where the table has no row."""
-        key = _mm(tf_version)
-        if key is None:
+        key, version = _mm(tf_version), _v(tf_version)
+        if key is None or version is None:
             return None
-        for rec in (self.tables.get("packages") or {}).get("requirements") or []:
-            if rec.get("package") == package and key in _expand_tf(rec["tf"]):
-                requires = str(rec.get("requires") or "").replace("<minor+1>", str(key[1] + 1)).replace("<minor>", str(key[1]))
-                return f"{package}{requires}"
+        rows = [rec for rec in (self.tables.get("packages") or {}).get("requirements") or [] if rec.get("package") == package]
+        # a row of patch releases ('2.15.0', '2.15.1-2.16') holds for a release that states its patch; else the minor's first row
+        fitting = [rec for rec in rows if len(version) > 2 and _in_patch_range(str(rec["tf"]), version)]
+        for rec in fitting or [rec for rec in rows if key in _expand_tf(rec["tf"])]:
+            requires = str(rec.get("requires") or "").replace("<minor+1>", str(key[1] + 1)).replace("<minor>", str(key[1]))
+            return f"{package}{requires}"
         return None
 
     # --- drivers -------------------------------------------------------------------------------
@@ -537,6 +607,22 @@ def _overview(python_version: str) -> Tuple[Tuple[str, str], ...]:
 _PUBLISHED = re.compile(r"\d+\.\d+(?:\.\d+)*(?:(?:rc|a|b)\d+|\.post\d+)?")  # a release on PyPI, not a nightly or local build
 
 
+def finding_derived_facts(facts: Mapping[str, Any]) -> Dict[str, str]:
+    """Facts derived from what one finding read (DERIVED_FACTS newest_offered, offered_limit): pip's list of the
+    TensorFlow releases it could install here."""
+    offered, package = facts.get("available_versions"), str(facts.get("package") or "")
+    if (
+        not isinstance(offered, str)
+        or not offered
+        or package.replace("_", "-") not in ("tensorflow", "tensorflow-cpu", "tensorflow-gpu")
+    ):
+        return {}
+    try:
+        return compat().offered_limit(offered)
+    except (CompatError, OSError):
+        return {}
+
+
 def derived_facts(facts: Dict[str, Any]) -> Dict[str, str]:
     """New facts (DERIVED_FACTS) from the facts a log states; only what the tables support."""
 
@@ -606,6 +692,9 @@ def _derive(
     protobuf = c.package_requirement("protobuf", tf) if tf else None
     if protobuf:
         out["protobuf_requirement"] = protobuf
+    ml_dtypes = c.package_requirement("ml-dtypes", tf) if tf else None
+    if ml_dtypes:
+        out["ml_dtypes_requirement"] = ml_dtypes
     if tf and platform != "macos":
         archs = c.tf_archs(tf)
         if archs:

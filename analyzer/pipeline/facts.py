@@ -168,7 +168,9 @@ def _prose(pattern: str, rank: int, *keywords: str, skip: str = "ab") -> FactPat
 # Versions in prose that states a requirement or gives advice are not this machine's (FactPattern.search):
 # "Download and install CUDA 8.0", XLA's "You may not need to update to CUDA 11.1" (asm_compiler.cc).
 _ADVICE_BEFORE = compile_regex(r"(?i)(?:\binstall|\brequires|\bdownloading|\b(?:update|upgrade|downgrade) to)\s+$")
-_BOUND_AFTER = compile_regex(r"(?i)[\d.]*\s+or\s+(?:earlier|later|newer|older|above|below|higher|lower)\b")
+_BOUND_AFTER = compile_regex(
+    r"(?i)[\d.]*(?:\s+or\s+(?:earlier|later|newer|older|above|below|higher|lower)\b|\+|(?:\s+or\s+[\d.]+\+?)?\s+(?:is|are)\s+required\b)"
+)
 
 
 _V = r"(\d+\.\d+(?:\.\d+)?(?:[-_.]?(?:rc|dev|a|b)\d*)?)"
@@ -218,7 +220,8 @@ PATTERNS: List[FactPattern] = [
     _prose(r"(?i)\b(?:tensorflow|tf)(?:[-_]gpu)?\s+(?P<tf_version>" + _TF + r")\b", 30, skip="b"),
     # --- Python ---------------------------------------------------------------------------
     # "Python 3.10", "python: 3.10", Ultralytics' banner "Python-3.10.12"
-    _p(r"(?i)\bpython(?: version)?\s*[:=-]?\s*(?P<python_version>3\.\d+(?:\.\d+)?|2\.7(?:\.\d+)?)\b", 10, "python"),
+    # (prose: "requires Python 3.8", absl-py's "Python version 2.7 or 3.4+ is required" state no interpreter)
+    _prose(r"(?i)\bpython(?: version)?\s*[:=-]?\s*(?P<python_version>3\.\d+(?:\.\d+)?|2\.7(?:\.\d+)?)\b", 10, "python"),
     # a Nix store path names the interpreter's release: "/nix/store/<hash>-python3-3.12.3/bin/python3.12"
     _p(r"/nix/store/\w+-python3-(?P<python_version>3\.\d+\.\d+)/", 40, "-python3-"),
     # ".../python3.8/site-packages", and embedded interpreters: "_internal\\python-3.6.8\\lib\\site-packages" (DeepFaceLab)
