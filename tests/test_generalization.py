@@ -237,6 +237,18 @@ def test_a_log_copied_from_a_120_column_console_gets_the_same_answer(tmp_path, n
     assert (cut["rule_id"], cut["category"]) == (whole["rule_id"], whole["category"])
 
 
+def test_a_cut_line_whose_piece_already_matched_is_read_whole_once(tmp_path):
+    """A console cut the OOM line inside a word, before its shape ("...tensor wit" / "h shape[8,256,14,14] and type
+    float on .../device:GPU:0"; first_sight_30's ImageAI log): the piece alone matches the OOM rule without its
+    values, the whole line with them. The finding reads the shape, dtype and device, and counts the line once."""
+    log = (REAL_LOGS / "first_sight_30" / "oom-gpu-imageai-custom-train-resnet-batch8-windows.log").read_text(encoding="utf-8")
+    root = _root(_report(tmp_path, log))
+    assert root["rule_id"] == "oom-gpu-allocating-tensor"
+    assert (root["facts"]["oom_shape"], root["facts"]["oom_dtype"], root["facts"]["oom_device"]) == ("[8,256,14,14]", "float", "GPU:0")
+    assert root["count"] == 1 and [e["line"] for e in root["evidence"]] == [3]
+    assert "shape[8,256,14,14]" in root["evidence"][0]["text"]
+
+
 def test_a_wrapped_paste_behind_a_quote_or_an_indent_is_joined_too(tmp_path):
     """The pieces of a cut line start with the reply's `> ` or the block's indent, not where the cut was."""
     mismatch = (REAL_LOGS / "first_sight_9" / "cudnn-neuralstyle-5103-vs-4007.log").read_text(encoding="utf-8")

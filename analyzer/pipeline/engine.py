@@ -208,6 +208,7 @@ class Analysis:
         changed: List[str] = []
         recognised: List[Tuple[int, int]] = []  # the line ranges of runs whose join a rule explained
         joins: set = set()  # the keys of the hits those joins made
+        before = {id(ev) for hit in self.hits.values() for ev in hit.evidence}  # evidence the pieces made
         for line_no, pieces in unwrap.wrapped_runs(block):
             joined = b"".join(pieces)
             found = self._words_in(joined)
@@ -232,7 +233,28 @@ class Analysis:
                         joins.add(key)
         if recognised:
             self._forget_pieces(input_name, recognised, joins)
+            self._drop_piece_evidence(input_name, recognised, joins, before)
         return changed
+
+    def _drop_piece_evidence(self, input_name: str, runs: List[Tuple[int, int]], joins: set, before: set) -> None:
+        """A join that a rule matched as it matched a piece of it (the same hit, with more values: the OOM
+        line cut before its shape) is that line once: the piece's evidence and count go."""
+        for key in joins:
+            hit = self.hits.get(key)
+            if hit is None:
+                continue
+            pieces = [
+                ev
+                for ev in hit.evidence
+                if id(ev) in before and ev.input == input_name and any(a <= ev.line <= b for a, b in runs)
+            ]
+            if not pieces or len(pieces) == len(hit.evidence):
+                continue
+            for ev in pieces:
+                hit.evidence.remove(ev)
+                hit.count -= ev.count
+                for masked in [k for k, v in hit.masked.items() if v is ev]:
+                    del hit.masked[masked]
 
     def _words_in(self, raw: bytes) -> set:
         """The prefilter's keywords in a line made here (joined or split), by substring: the same with either
@@ -257,13 +279,23 @@ class Analysis:
                 del table[cls]
 
     def _join_matches_more(self, joined: bytes, pieces: List[bytes]) -> bool:
-        """Does the joined line match a rule that none of its pieces matches alone?"""
-        rule = self._line_rule(clean(joined))
-        return rule is not None and all(self._line_rule(clean(p)) is not rule for p in pieces)
+        """Does the joined line match a rule that none of its pieces matches alone, or the same rule with more
+        of its values (`...OOM when allocating tensor wit` / `h shape[8,256,14,14] and type float on ...`)?"""
+        rule, values = self._line_rule(clean(joined))
+        if rule is None:
+            return False
+        for piece in pieces:
+            piece_rule, piece_values = self._line_rule(clean(piece))
+            if piece_rule is rule and piece_values >= values:
+                return False
+        return True
 
-    def _line_rule(self, text: str) -> Optional[Rule]:
-        """The rule feed_line would find for a cleaned line, without feeding it anywhere."""
-        return self.kb.match_line(classify(text)[0], text, self.kb.candidate_rules(text.lower()))[0]
+    def _line_rule(self, text: str) -> Tuple[Optional[Rule], set]:
+        """The rule feed_line would find for a cleaned line, without feeding it anywhere, and the names of the
+        values its match captured."""
+        rule, m = self.kb.match_line(classify(text)[0], text, self.kb.candidate_rules(text.lower()))
+        groups = m.groupdict() if rule is not None and hasattr(m, "groupdict") else {}
+        return rule, {name for name, value in groups.items() if value}
 
     def feed_answer(
         self, input_name: str, block: Block, line_no: int, prompt: bytes, prompt_at: int
