@@ -257,6 +257,9 @@ def test_versions_from_install_trees_tuple_prints_and_metal():
      "compute_capability", "6.0"),
     ("2024-03-05 08:33:35.023769: E external/local_xla/xla/service/gpu/conv_algorithm_picker.cc:272] Driver: 12020 (535.129.3)",
      "driver_version", "535.129.3"),
+    # XLA's device line on a ROCm build (ROCm/tensorflow-upstream#2026)
+    ("2023-03-25 10:08:12.600101: I tensorflow/compiler/xla/service/service.cc:181]   StreamExecutor device (0): AMD Instinct MI100, "
+     "AMDGPU ISA version: gfx908:sramecc+:xnack-", "gpu_name", "AMD Instinct MI100"),
     # DeepFaceLab's GPU chooser
     ("  [0] : NVIDIA GeForce GTX 1650", "gpu_name", "NVIDIA GeForce GTX 1650"),
     # nvidia-smi's table cuts a long name: the cut stays visible, not a "GTX 105" model (first_sight_9's log)
@@ -320,6 +323,22 @@ def test_versions_in_a_messages_advice_are_not_this_machines():
         assert "python_version" not in facts, line
     facts, _ = facts_of("Python version: 3.10.12\n")
     assert facts["python_version"] == "3.10.12"
+
+
+
+def test_a_later_pip_install_report_replaces_the_tensorflow_release():
+    """pip installed TF 2.18.0, then tensorflow-text pulled it back to 2.10.1 (first_sight_28's Windows log): the
+    environment has the release of the last "Successfully installed" report."""
+    log = (
+        "Successfully installed numpy-2.0.2 tensorboard-2.18.0 **tensorflow-2.18.0** tensorflow-intel-2.18.0\n"
+        "Collecting tensorflow-text\n"
+        "Successfully installed keras-2.10.0 tensorboard-2.10.1 **tensorflow-2.10.1**\n"
+    )
+    facts, _ = facts_of(log)
+    assert facts["tf_version"] == "2.10.1"
+    # a statement of the version in use still outranks pip's report
+    facts, _ = facts_of("TensorFlow version: 2.16.1\n" + log)
+    assert facts["tf_version"] == "2.16.1"
 
 
 @pytest.mark.parametrize("line", [

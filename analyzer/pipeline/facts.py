@@ -102,6 +102,7 @@ _WANTED_AT = compile_regex(
     r"|(?<=\band )(?=(?:tensorflow|tf)[\w-]*(?:\[[\w,-]+\])?==)"
 )
 WANTED_RANK = 35
+INSTALLED_RANK = 19  # pip's "Successfully installed" report: of two at this rank the later wins (FactCollector.set)
 
 
 @dataclass
@@ -206,6 +207,13 @@ PATTERNS: List[FactPattern] = [
         skip="b",
     ),
     _p(r"(?i)\btf\.__version__\W+(?P<tf_version>" + _TF + ")", 15, "__version__"),
+    # pip's report of what it installed ("Successfully installed ... tensorflow-2.18.0 ..."): a later report replaces
+    # an earlier one, as the environment changed (tensorflow-text pulling TensorFlow back to 2.10.1: INSTALLED_RANK)
+    _p(
+        r"(?i)^\s*Successfully installed\b.*?\btensorflow(?:[-_](?:gpu|cpu|intel|macos))?-(?P<tf_version>" + _TF + r")\b",
+        INSTALLED_RANK,
+        "successfully installed",
+    ),
     # an install tree named after the release: Spack/CMSSW "py3-tensorflow/2.6.4-<hash>/lib/...", EasyBuild
     # "software/TensorFlow/2.11.0-foss-2022a/lib/..."
     _p(r"(?i)[\\/](?:py3-)?tensorflow[\\/](?P<tf_version>\d+\.\d+\.\d+)-[\w.-]+[\\/]lib", 35, "tensorflow/"),
@@ -279,7 +287,8 @@ PATTERNS: List[FactPattern] = [
         "name: ",
     ),
     _p(
-        r"StreamExecutor device \(\d+\): (?P<gpu_name>[^,]+), Compute Capability (?P<compute_capability>\d+\.\d+)",
+        # (ROCm builds name the AMD GPU's ISA instead: "AMD Instinct MI100, AMDGPU ISA version: gfx908:sramecc+:xnack-")
+        r"StreamExecutor device \(\d+\): (?P<gpu_name>[^,]+), (?:Compute Capability (?P<compute_capability>\d+\.\d+)|AMDGPU ISA version: gfx)",
         10,
         "streamexecutor device",
     ),
@@ -655,7 +664,8 @@ class FactCollector:
                 items.append(value)
                 self.evidence.setdefault(key, Evidence(self.input_name, line, text[:300]))
             return
-        if key in self._rank and self._rank[key] <= rank and not _refines(str(self.values[key]), value):
+        kept = self._rank.get(key)
+        if kept is not None and (kept < rank or kept == rank != INSTALLED_RANK) and not _refines(str(self.values[key]), value):
             return
         self.values[key] = value
         self._rank[key] = rank
