@@ -10,7 +10,7 @@ import pytest
 
 from analyzer import analyze
 from analyzer.core.model import Report
-from analyzer.kb.advice import misfit
+from analyzer.kb.advice import _MOVE_TO_WSL, misfit
 from analyzer.report.render import render_text
 
 from conftest import CORPUS, ROOT, tflog
@@ -41,9 +41,11 @@ def test_every_fix_of_every_real_log_fits_its_machine():
                 assert misfit(fix, facts) is None, (path.name, f.rule_id, fix)
                 # a cross-check that does not go through the checker: the [and-cuda] extra has Linux
                 # wheels for Python 3.9+ only (TF 2.14+); a Windows user sees it only as the way inside WSL2
+                # (another machine, with its own Python)
                 if "tensorflow[and-cuda]" in fix:
-                    assert facts.get("platform") != "windows" or re.search(r"(?i)\b(?:use|inside|in) WSL2\b", fix), (path.name, fix)
-                    py = re.match(r"3\.(\d+)", str(facts.get("python_version") or ""))
+                    moves = facts.get("platform") == "windows" and _MOVE_TO_WSL.search(fix)
+                    assert facts.get("platform") != "windows" or moves, (path.name, fix)
+                    py = None if moves else re.match(r"3\.(\d+)", str(facts.get("python_version") or ""))
                     assert not py or int(py.group(1)) >= 9, (path.name, fix)
                 assert "tensorflow[and-cuda]==2.16.1" not in fix, (path.name, fix)
     assert checked > 500
@@ -151,6 +153,7 @@ def test_two_logs_are_two_machines(tmp_path):
     ('pip install "tensorflow<2.11"', {"python_version": "3.8", "compute_capability": "3.0"}, True),
     # a Windows user told to move to WSL2 may install the [and-cuda] extra there; told to install it natively, not
     ('Use WSL2: install Ubuntu in WSL2, then `pip install "tensorflow[and-cuda]"` inside WSL2.', {"python_version": "3.11", "platform": "windows"}, True),
+    ('Use WSL2: install Ubuntu in WSL2, then `pip install "tensorflow[and-cuda]"` inside WSL2.', {"python_version": "3.8.10", "platform": "windows"}, True),
     ('pip install "tensorflow[and-cuda]"  # TF >= 2.15 on Linux/WSL2', {"python_version": "3.11", "platform": "windows"}, False),
 ])
 def test_misfit_reads_versions_and_platforms_from_the_fix(fix, facts, ok):

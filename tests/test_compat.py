@@ -381,3 +381,26 @@ def test_driver_fix_follows_the_runtime_when_the_build_is_not_the_official_one()
     assert root.rule_id == "driver-insufficient-for-runtime"
     assert any(f.startswith("Install NVIDIA driver >= 470.42.01") for f in root.fixes)
     assert not any(f.startswith("Install NVIDIA driver >= 410.48") for f in root.fixes)
+
+
+def test_a_pip_list_cut_by_the_platform_is_told_from_one_cut_by_the_python():
+    """pip's "(from versions: ...)": a list that stops below the release asked for, where the next release supports
+    every Python the newest offered one supports, is the platform's limit (Intel macOS stops at 2.16.2:
+    first_sight_2's three logs); a list cut by the Python, a request below the list's top, a later minor's
+    pre-release in the list, or no request at all claim nothing."""
+    c = compat()
+    intel_mac = "2.15.0, 2.15.1, 2.16.0rc0, 2.16.1, 2.16.2"
+    assert c.offered_limit(intel_mac, "2.19.0") == {"newest_offered": "2.16.2", "offered_limit": "platform"}
+    assert "offered_limit" not in c.offered_limit(intel_mac, "")  # nothing asked for beyond the list
+    assert "offered_limit" not in c.offered_limit("2.12.0, 2.16.1", "1.15")  # the request is below the list's top
+    assert "offered_limit" not in c.offered_limit("2.3.0, 2.4.1, 2.5.0rc3", "2.6.0")  # 2.5 exists here: the list's age
+    # Python 3.8's list stops at 2.13.1: 2.14 drops 3.8, so the Python stops it
+    assert "offered_limit" not in c.offered_limit("2.12.0, 2.13.0, 2.13.1", "2.16.1")
+    log = ("ERROR: Could not find a version that satisfies the requirement tensorflow==2.19.0 (from versions: " + intel_mac
+           + ")\nERROR: No matching distribution found for tensorflow==2.19.0\n")
+    fixes = [fix for f in analyze(log).findings for fix in f.fixes]
+    assert any('pip install "tensorflow==2.16.2"' in fix for fix in fixes), fixes
+    assert not any("Use a 64-bit Python in the supported range" in fix for fix in fixes), fixes
+    # the retired tensorflow-gpu package's list stops for another reason
+    fixes = [fix for f in analyze(log.replace("tensorflow==", "tensorflow-gpu==")).findings for fix in f.fixes]
+    assert not any("what stops pip is this platform" in fix for fix in fixes), fixes

@@ -95,6 +95,8 @@ def _misfit(fix: str, platform: str, python_version: str, compute_capability: st
     if m and platform and m.group("plat").lower() != platform and not _BOTH_NAMED.search(fix):
         return f"written for {m.group('plat')}, the log is from {platform}"
     versions = proposed_tf(fix)
+    if versions is not None and platform == "windows" and _MOVE_TO_WSL.search(fix):
+        return None  # WSL2 is another machine: its Python and the releases it installs are not this log's
     if versions is not None:
         if not versions:
             return "proposes no TensorFlow release that exists"

@@ -70,8 +70,10 @@ DERIVED_FACTS = {
     "tf-keras of the same minor (TF >= 2.15, where code written for Keras 2 needs it)",
     "protobuf_requirement": "pip requirement of the protobuf that tf_version's wheel declares (rules/compat/packages.yaml)",
     "newest_offered": "the newest TensorFlow release in pip's '(from versions: ...)' list (a finding's available_versions)",
-    "offered_limit": "'platform' where that list stops because of the platform, not the Python: the next TF minor "
-    "supports every Python the newest offered release supports",
+    "offered_limit": "'platform' where that list stops below the release asked for because of the platform, not the "
+    "Python: the next TF minor supports every Python the newest offered release supports",
+    "requested_release": "the TensorFlow release a pip requirement pins (==X), and requested_python its Python versions",
+    "requested_python": "the Python versions of requested_release's tested build",
     "ml_dtypes_requirement": "pip requirement of the ml-dtypes that tf_version's wheel declares (rules/compat/packages.yaml)",
 }
 
@@ -339,23 +341,27 @@ class Compat:
                 windows_gpu_python=str(row.get("python") or ""),
             )
         fact = self.build_facts.get("macos_x86_last")
-        if fact and _mm(fact.get("tf")):
-            out["macos_x86_last_tf"] = _fmt(_req_mm(fact["tf"]))
+        last = _mm(fact.get("tf")) if fact else None
+        if last:
+            out["macos_x86_last_tf"] = _fmt(last)
         return out
 
-    def offered_limit(self, offered: str) -> Dict[str, str]:
-        """pip's "(from versions: ...)" for tensorflow: its newest release (newest_offered) and, where the list
-        stops because of the platform, offered_limit 'platform': the next TF minor exists and supports every
-        Python the newest offered one supports, so no Python stops pip there (Intel macOS ends with 2.16.2,
-        whose Pythons 2.17 supports too); a list cut by the Python stops where the next release drops it."""
-        versions = [v for v in (x.strip() for x in offered.split(",")) if _PUBLISHED.fullmatch(v) and not re.search(r"[a-z]", v)]
+    def offered_limit(self, offered: str, requested: str) -> Dict[str, str]:
+        """pip's "(from versions: ...)" for tensorflow and the release asked for: the newest release offered
+        (newest_offered) and, where the list stops below the request because of the platform, offered_limit
+        'platform': the request names a later minor, no release of a later minor is offered (not even a
+        pre-release), and the next minor supports every Python the newest offered one supports, so no Python
+        stops pip there (Intel macOS ends with 2.16.2, whose Pythons 2.17 supports too)."""
+        listed = [x.strip() for x in offered.split(",")]
+        versions = [v for v in listed if _PUBLISHED.fullmatch(v) and not re.search(r"[a-z]", v)]
         if not versions:
             return {}
         newest = max(versions, key=lambda v: _v(v) or ())
-        key = _mm(newest)
-        later = [k for k in self.python_rows if key and k > key]
+        key, asked = _mm(newest), _mm(requested)
         out = {"newest_offered": newest}
-        if later and key in self.python_rows:
+        later = [k for k in self.python_rows if key and k > key]
+        any_later = any((_mm(v) or (0, 0)) > key for v in listed if key and _PUBLISHED.fullmatch(v))
+        if key and asked and asked > key and later and not any_later and key in self.python_rows:
             if _python_set(self.python_rows[key]) <= _python_set(self.python_rows[later[0]]):
                 out["offered_limit"] = "platform"
         return out
@@ -608,19 +614,21 @@ _PUBLISHED = re.compile(r"\d+\.\d+(?:\.\d+)*(?:(?:rc|a|b)\d+|\.post\d+)?")  # a 
 
 
 def finding_derived_facts(facts: Mapping[str, Any]) -> Dict[str, str]:
-    """Facts derived from what one finding read (DERIVED_FACTS newest_offered, offered_limit): pip's list of the
-    TensorFlow releases it could install here."""
-    offered, package = facts.get("available_versions"), str(facts.get("package") or "")
-    if (
-        not isinstance(offered, str)
-        or not offered
-        or package.replace("_", "-") not in ("tensorflow", "tensorflow-cpu", "tensorflow-gpu")
-    ):
+    """Facts derived from what one finding read (DERIVED_FACTS newest_offered ... requested_python): pip's list of
+    the TensorFlow releases it could install here, and the Python range of the release asked for."""
+    package = str(facts.get("package") or "").replace("_", "-").lower()
+    if package != "tensorflow":
         return {}
+    offered, requested = facts.get("available_versions"), str(facts.get("requested_version") or "")
+    asked = re.match(r"\s*(?:==|~=|>=)\s*(\d+\.\d+(?:\.\d+)?)", requested)
     try:
-        return compat().offered_limit(offered)
+        out = compat().offered_limit(offered, asked.group(1) if asked else "") if isinstance(offered, str) and offered else {}
+        python = compat().python_ranges_for(asked.group(1)) if asked and requested.lstrip()[:2] in ("==", "~=") else None
     except (CompatError, OSError):
         return {}
+    if asked and python:
+        out.update(requested_release=asked.group(1), requested_python=python)
+    return out
 
 
 def derived_facts(facts: Dict[str, Any]) -> Dict[str, str]:

@@ -37,7 +37,7 @@ from . import bulk, truncated, unwrap
 from . import classes as line_classes
 from .facts import KEYWORDS as FACT_KEYWORDS
 from .facts import REPORT_FACTS, FactCollector, LineFacts, gpu_shown, merge_facts, normalise_finding_facts, provenance
-from .memory import finding_facts
+from .memory import FactText, finding_facts
 from .notebook import cell_outputs, is_notebook
 from .parse import (
     REPL_PROMPTS,
@@ -763,6 +763,8 @@ class Analysis:
             return None  # a cut-off traceback's family guess adds nothing where a rule explains the failure
         has = _has_other(present, hit.key)
         own, all_facts = finding_facts(facts, hit.facts)  # + the OOM arithmetic; {fact:bytes} in templates
+        if "requested_version" in own or "available_versions" in own:  # what the tables say of a pip request
+            all_facts.update({k: FactText(v) for k, v in _finding_derived_facts(own).items()})
         severity, note = (hit.severity if hit.match == "family" else rule.severity), ""
         for item in rule.severity_when:
             if compile_condition(item["if"])(all_facts, has):
@@ -827,6 +829,13 @@ def _overview_facts(python_version: object) -> Dict[str, str]:
     from analyzer.kb.compat import overview_facts
 
     return overview_facts(python_version)
+
+
+def _finding_derived_facts(facts: Dict[str, object]) -> Dict[str, str]:
+    """compat.finding_derived_facts: what the tables say of the pip request and list one finding read."""
+    from analyzer.kb.compat import finding_derived_facts
+
+    return finding_derived_facts(facts)
 
 
 def _derived_facts(facts: Dict[str, object]) -> Dict[str, str]:

@@ -486,8 +486,9 @@ _TF_PACKAGES = ("tensorflow", "tensorflow-gpu", "tensorflow-cpu", "tensorflow-in
 _PLATFORM = [
     (
         # ... and CPython's own build tag ("[MSC v.1916 64 bit (AMD64)]"), nvidia-smi's Windows driver model column
+        # (its table's "  WDDM  |" only: WSL2's `nvidia-smi -a` prints "Current : WDDM" too)
         _p(
-            r"(?i)[A-Za-z]:\\|\.dll\b|\bwin(?:dows|10|11|32)\b|%PATH%|\\site-packages\\|\[MSC v\.\d+|\bWDDM\b",
+            r"(?i)[A-Za-z]:\\|\.dll\b|\bwin(?:dows|10|11|32)\b|%PATH%|\\site-packages\\|\[MSC v\.\d+|\sWDDM\s+\|",
             10,
             ":\\",
             ".dll",

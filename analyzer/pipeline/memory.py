@@ -156,14 +156,9 @@ def oom_facts(facts: Mapping[str, object]) -> Dict[str, str]:
 
 def finding_facts(report_facts: Mapping[str, object], own: Mapping[str, object]) -> Tuple[Dict[str, object], Dict[str, object]]:
     """(the finding's facts for the report: its own plus the OOM arithmetic; the facts its rule's
-    templates and conditions see: the report's overridden by those, with what the tables say of pip's
-    list of installable releases, text values as FactText)."""
+    templates and conditions see: the report's overridden by those, text values as FactText)."""
     own = refined(own, report_facts)  # a version the log states more precisely than the rule read it
     merged = merge_facts(dict(report_facts), own)
     derived = oom_facts(merged)
-    if "available_versions" in own:  # pip's list of the releases it could install here (compat.finding_derived_facts)
-        from analyzer.kb.compat import finding_derived_facts
-
-        merged.update(finding_derived_facts(merged))
     merged.update(derived)
     return {**own, **derived}, {k: FactText(v) if isinstance(v, str) else v for k, v in merged.items()}

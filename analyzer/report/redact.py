@@ -105,12 +105,13 @@ def _ipv6(m: re.Match[str]) -> str:
     return "<ip>" if any(c.isdigit() for c in text) else text
 
 
-_IMPORTING = re.compile(r"\b(?:from|import)\s+$")
+_IMPORTING = re.compile(r"\b(?:from|import|named)\s+['\"]?$")
 
 
 def _fqdn(m: re.Match[str]) -> str:
-    # a Python import names a module that can end like a private domain ("from google.protobuf.internal import")
-    if _PUBLIC_HOSTS.search(m.group()) or _IMPORTING.search(m.string[max(0, m.start() - 8) : m.start()]):
+    # a Python import names a module that can end like a private domain ("from google.protobuf.internal import",
+    # ImportError's "cannot import name 'builder' from 'google.protobuf.internal'", "No module named '...'")
+    if _PUBLIC_HOSTS.search(m.group()) or _IMPORTING.search(m.string[max(0, m.start() - 10) : m.start()]):
         return m.group()
     return "<host>"
 
