@@ -417,3 +417,16 @@ def test_no_release_with_code_for_the_gpu_is_not_proposed():
     assert not any("whose pip wheels carry machine code" in fix for fix in fixes)
     fixes = [fix for f in analyze(line.replace("12.0", "8.6")).findings for fix in f.fixes]
     assert any("whose pip wheels carry machine code for compute capability 8.6 (" in fix for fix in fixes), fixes
+
+
+def test_an_addon_with_no_windows_release_gets_a_route_windows_can_install():
+    """tensorflow-text has no native-Windows wheel after 2.10 (tested-builds fact tensorflow_text_windows_last): an
+    add-on mismatch raised in tensorflow_text on Windows (first_sight_28's keras-hub log) is not told to install
+    "the same minor as TF", which Windows cannot; it is told the last pair that exists there, or WSL2."""
+    from analyzer.kb.compat import compat
+
+    last = compat().build_facts["tensorflow_text_windows_last"]["tf"]
+    log = str(ROOT / "tests/fixtures/real_logs/first_sight_28/deps-keras-hub-tftext210-with-tf2161-dll-tflite-registrar-windows.log")
+    fixes = [fix for f in analyze(path=log).findings for fix in f.fixes]
+    assert any(f'"tensorflow-text=={last}.*"' in fix and "WSL2" in fix for fix in fixes), fixes
+    assert not any("tensorflow-text 2.N" in fix for fix in fixes), fixes

@@ -66,6 +66,7 @@ DERIVED_FACTS = {
     "windows_gpu_cudnn": "the cuDNN of windows_gpu_tf's tested Windows GPU build",
     "windows_gpu_python": "the Python versions of windows_gpu_tf's tested Windows GPU build",
     "macos_x86_last_tf": "the last TF release with Intel macOS (x86_64) wheels (tested-builds fact macos_x86_last)",
+    "text_windows_last_tf": "the last tensorflow-text release with native-Windows wheels (tested-builds fact tensorflow_text_windows_last)",
     "keras2_requirement": "pip requirement of the Keras 2 that goes with tf_version: TF's own keras pin (TF 2.6-2.15), "
     "tf-keras of the same minor (TF >= 2.15, where code written for Keras 2 needs it)",
     "protobuf_requirement": "pip requirement of the protobuf that tf_version's wheel declares (rules/compat/packages.yaml)",
@@ -81,7 +82,7 @@ DERIVED_FACTS = {
 # The facts release_overview gives every report's rule text (none depends on the log): a line naming only these survives.
 RELEASE_FACTS = (
     "no_avx_tf", "no_avx_python", "windows_gpu_tf", "windows_cpu_only_tf", "windows_gpu_cuda", "windows_gpu_cudnn",
-    "windows_gpu_python", "macos_x86_last_tf",
+    "windows_gpu_python", "macos_x86_last_tf", "text_windows_last_tf",
 )  # fmt: skip
 
 
@@ -321,7 +322,8 @@ class Compat:
         windows_gpu_python), from the tested builds: the last release before the one whose official
         binaries need AVX (fact avx_required) and the newest Python it has wheels for; the last native-Windows
         GPU release (fact native_windows_gpu_last), the first CPU-only one, and that GPU build's CUDA, cuDNN
-        and Python; the last release with Intel macOS wheels (fact macos_x86_last)."""
+        and Python; the last release with Intel macOS wheels (fact macos_x86_last) and the last tensorflow-text
+        with Windows wheels (fact tensorflow_text_windows_last)."""
         out: Dict[str, str] = {}
         fact = self.build_facts.get("avx_required")
         first = _mm(fact.get("tf")) if fact else None
@@ -340,10 +342,11 @@ class Compat:
                 windows_gpu_cudnn=str(row["cudnn"]),
                 windows_gpu_python=str(row.get("python") or ""),
             )
-        fact = self.build_facts.get("macos_x86_last")
-        last = _mm(fact.get("tf")) if fact else None
-        if last:
-            out["macos_x86_last_tf"] = _fmt(last)
+        for fact_id, name in (("macos_x86_last", "macos_x86_last_tf"), ("tensorflow_text_windows_last", "text_windows_last_tf")):
+            fact = self.build_facts.get(fact_id)
+            last = _mm(fact.get("tf")) if fact else None
+            if last:
+                out[name] = _fmt(last)
         return out
 
     def offered_limit(self, offered: str, requested: str) -> Dict[str, str]:
