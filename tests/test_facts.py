@@ -323,6 +323,8 @@ def test_versions_in_a_messages_advice_are_not_this_machines():
         assert "python_version" not in facts, line
     facts, _ = facts_of("Python version: 3.10.12\n")
     assert facts["python_version"] == "3.10.12"
+    facts, _ = facts_of("[OK] Your Python version is 3.11.5\n")  # LLMs-from-scratch's environment check
+    assert facts["python_version"] == "3.11.5"
 
 
 

@@ -229,7 +229,7 @@ PATTERNS: List[FactPattern] = [
     # --- Python ---------------------------------------------------------------------------
     # "Python 3.10", "python: 3.10", Ultralytics' banner "Python-3.10.12"
     # (prose: "requires Python 3.8", absl-py's "Python version 2.7 or 3.4+ is required" state no interpreter)
-    _prose(r"(?i)\bpython(?: version)?\s*[:=-]?\s*(?P<python_version>3\.\d+(?:\.\d+)?|2\.7(?:\.\d+)?)\b", 10, "python"),
+    _prose(r"(?i)\bpython(?: version)?(?: is)?\s*[:=-]?\s*(?P<python_version>3\.\d+(?:\.\d+)?|2\.7(?:\.\d+)?)\b", 10, "python"),
     # a Nix store path names the interpreter's release: "/nix/store/<hash>-python3-3.12.3/bin/python3.12"
     _p(r"/nix/store/\w+-python3-(?P<python_version>3\.\d+\.\d+)/", 40, "-python3-"),
     # ".../python3.8/site-packages", and embedded interpreters: "_internal\\python-3.6.8\\lib\\site-packages" (DeepFaceLab)
