@@ -875,7 +875,6 @@ def _error_severity(rec: Record, severity: str) -> str:
 _WRAPPER = compile_re(
     r"(?:^|: )\d+ root error\(s\) found\.?\s*$|Graph execution error:?\s*$|Exception encountered when calling \S.*\.\s*$"
     r"|^(?:error: )?(?:subprocess-exited-with-error|metadata-generation-failed)\s*$"
-    r"|^[A-Z]\w*(?:Error|Exception)\s*$"  # an exception's name alone, its message on the next line (Poetry's report)
 )
 
 

@@ -167,8 +167,12 @@ def _prose(pattern: str, rank: int, *keywords: str, skip: str = "ab") -> FactPat
 
 
 # Versions in prose that states a requirement or gives advice are not this machine's (FactPattern.search):
-# "Download and install CUDA 8.0", XLA's "You may not need to update to CUDA 11.1" (asm_compiler.cc).
-_ADVICE_BEFORE = compile_regex(r"(?i)(?:\binstall|\brequires|\bdownloading|\b(?:update|upgrade|downgrade) to)\s+$")
+# "Download and install CUDA 8.0", XLA's "You may not need to update to CUDA 11.1" (asm_compiler.cc), "The minimum
+# supported Python version is 3.9".
+_ADVICE_BEFORE = compile_regex(
+    r"(?i)(?:\binstall|\brequires|\bdownloading|\b(?:update|upgrade|downgrade) to"
+    r"|\b(?:minimum|recommended|required|target|default|latest|supported))\s+$"
+)
 _BOUND_AFTER = compile_regex(
     r"(?i)[\d.]*(?:\s+or\s+(?:earlier|later|newer|older|above|below|higher|lower)\b|\+|(?:\s+or\s+[\d.]+\+?)?\s+(?:is|are)\s+required\b)"
 )
