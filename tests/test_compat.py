@@ -404,3 +404,11 @@ def test_a_pip_list_cut_by_the_platform_is_told_from_one_cut_by_the_python():
     # the retired tensorflow-gpu package's list stops for another reason
     fixes = [fix for f in analyze(log.replace("tensorflow==", "tensorflow-gpu==")).findings for fix in f.fixes]
     assert not any("what stops pip is this platform" in fix for fix in fixes), fixes
+
+
+def test_the_release_facts_lint_trusts_are_the_ones_the_tables_give():
+    """`tflog rules lint` lets a line name only RELEASE_FACTS and still count as one that always survives: every one of
+    them must come from the tables in every report, and no other."""
+    from analyzer.kb.compat import RELEASE_FACTS
+
+    assert set(compat().release_overview()) == set(RELEASE_FACTS)

@@ -79,8 +79,9 @@ def misfit(fix: str, facts: Dict[str, object]) -> Optional[str]:
 @lru_cache(maxsize=8192)
 def _misfit(fix: str, platform: str, python_version: str, compute_capability: str = "") -> Optional[str]:
     """misfit() on the only facts it reads, remembered: rules' fixes repeat in every report."""
+    to_wsl = platform == "windows" and bool(_MOVE_TO_WSL.search(fix))  # WSL2 is another machine: its own Python and wheels
     if platform == "windows":
-        if _AND_CUDA.search(fix) and not _MOVE_TO_WSL.search(fix):
+        if _AND_CUDA.search(fix) and not to_wsl:
             return "tensorflow[and-cuda] has Linux/WSL2 wheels only"
         if _LINUX_ONLY.search(fix) and not _WINDOWS_ONLY.search(fix) and not _BOTH_NAMED.search(fix):
             return "Linux library names or paths on a Windows machine"
@@ -95,9 +96,7 @@ def _misfit(fix: str, platform: str, python_version: str, compute_capability: st
     if m and platform and m.group("plat").lower() != platform and not _BOTH_NAMED.search(fix):
         return f"written for {m.group('plat')}, the log is from {platform}"
     versions = proposed_tf(fix)
-    if versions is not None and platform == "windows" and _MOVE_TO_WSL.search(fix):
-        return None  # WSL2 is another machine: its Python and the releases it installs are not this log's
-    if versions is not None:
+    if versions is not None and not to_wsl:
         if not versions:
             return "proposes no TensorFlow release that exists"
         py = _mm(python_version)

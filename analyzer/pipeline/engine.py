@@ -232,29 +232,8 @@ class Analysis:
                         recognised.append((line_no, line_no))
                         joins.add(key)
         if recognised:
-            self._forget_pieces(input_name, recognised, joins)
-            self._drop_piece_evidence(input_name, recognised, joins, before)
+            self._forget_pieces(input_name, recognised, joins, before)
         return changed
-
-    def _drop_piece_evidence(self, input_name: str, runs: List[Tuple[int, int]], joins: set, before: set) -> None:
-        """A join that a rule matched as it matched a piece of it (the same hit, with more values: the OOM
-        line cut before its shape) is that line once: the piece's evidence and count go."""
-        for key in joins:
-            hit = self.hits.get(key)
-            if hit is None:
-                continue
-            pieces = [
-                ev
-                for ev in hit.evidence
-                if id(ev) in before and ev.input == input_name and any(a <= ev.line <= b for a, b in runs)
-            ]
-            if not pieces or len(pieces) == len(hit.evidence):
-                continue
-            for ev in pieces:
-                hit.evidence.remove(ev)
-                hit.count -= ev.count
-                for masked in [k for k, v in hit.masked.items() if v is ev]:
-                    del hit.masked[masked]
 
     def _words_in(self, raw: bytes) -> set:
         """The prefilter's keywords in a line made here (joined or split), by substring: the same with either
@@ -262,17 +241,31 @@ class Analysis:
         low = raw.decode("utf-8", "replace").lower()
         return {w for w in self.prefilter.words if w in low}
 
-    def _forget_pieces(self, input_name: str, runs: List[Tuple[int, int]], joins: set) -> None:
-        """Findings made only of pieces of joined lines that a rule explained (not by those joins, `joins`
-        their keys): an unrecognized piece, and a rule that matched a piece cut before the words that
-        decide it (`...on /job:localhost/.../device:` / `CPU:0`: the GPU's OOM rule on the piece, the
-        host's on the whole line). Line classes settled on a forgotten hit are forgotten with it."""
+    def _forget_pieces(self, input_name: str, runs: List[Tuple[int, int]], joins: set, before: set) -> None:
+        """What only pieces of joined lines that a rule explained made (`joins`: the keys of the joins' hits;
+        `before`: the evidence that existed before the joins were fed). A finding of pieces alone goes: an
+        unrecognized piece, and a rule that matched a piece cut before the words that decide it (`...on
+        /job:localhost/.../device:` / `CPU:0`: the GPU's OOM rule on the piece, the host's on the whole line);
+        line classes settled on it are forgotten with it. A join's own hit that a piece also made (the same
+        rule, fewer values: the OOM line cut before its shape) loses the piece's evidence and count: one line."""
+
+        def piece(ev: Evidence) -> bool:
+            return ev.input == input_name and any(a <= ev.line <= b for a, b in runs)
+
         gone = []
         for key, hit in list(self.hits.items()):
-            if key in joins or not hit.evidence:
+            if not hit.evidence:
                 continue
-            if hit.match == "unrecognized" or hit.count == sum(ev.count for ev in hit.evidence):
-                if all(ev.input == input_name and any(a <= ev.line <= b for a, b in runs) for ev in hit.evidence):
+            if key in joins:
+                pieces = [ev for ev in hit.evidence if id(ev) in before and piece(ev)]
+                if len(pieces) < len(hit.evidence):
+                    for ev in pieces:
+                        hit.evidence.remove(ev)
+                        hit.count -= ev.count
+                        for masked in [k for k, v in hit.masked.items() if v is ev]:
+                            del hit.masked[masked]
+            elif hit.match == "unrecognized" or hit.count == sum(ev.count for ev in hit.evidence):
+                if all(piece(ev) for ev in hit.evidence):
                     gone.append(self.hits.pop(key))
         for table in (self._settled, self._checked) if gone else ():
             for cls in [cls for cls, done in table.items() if any(done[0] is hit for hit in gone)]:
@@ -763,8 +756,7 @@ class Analysis:
             return None  # a cut-off traceback's family guess adds nothing where a rule explains the failure
         has = _has_other(present, hit.key)
         own, all_facts = finding_facts(facts, hit.facts)  # + the OOM arithmetic; {fact:bytes} in templates
-        if "requested_version" in own or "available_versions" in own:  # what the tables say of a pip request
-            all_facts.update({k: FactText(v) for k, v in _finding_derived_facts(own).items()})
+        all_facts.update({k: FactText(v) for k, v in _finding_derived_facts(own).items()})  # of a pip request
         severity, note = (hit.severity if hit.match == "family" else rule.severity), ""
         for item in rule.severity_when:
             if compile_condition(item["if"])(all_facts, has):
