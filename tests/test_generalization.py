@@ -161,6 +161,18 @@ def test_an_unknown_python_error_after_a_dependency_conflict_is_listed_under_it(
     assert _root(_report(tmp_path, cudart + cut, "plain.log"))["rule_id"] == "unrecognized"
 
 
+def test_a_kill_explains_the_missing_file_of_a_later_step_but_not_of_an_earlier_one(tmp_path):
+    """An export step killed by the OOM killer, then the next step finds no SavedModel: the kill is the cause.
+    The same two lines the other way round are two failures: the missing model came first."""
+    killed = "Killed\n"
+    missing = "TensorFlow SavedModel: export failure: SavedModel file does not exist at: /data/best_saved_model/{saved_model.pbtxt|saved_model.pb}\n"
+    root = _root(_report(tmp_path, "TensorFlow SavedModel: running 'onnx2tf -i best.onnx'\n" + killed + missing))
+    assert root["rule_id"] == "oom-host-killed" and "input-savedmodel-not-found" in root["explains"]
+    before = _report(tmp_path, missing + killed, "reversed.log")
+    assert _root(before)["rule_id"] == "input-savedmodel-not-found"
+    assert not any("input-savedmodel-not-found" in f["explains"] for f in before["findings"])
+
+
 @pytest.mark.parametrize("scanner", ["hyperscan", "re"])
 def test_a_log_pasted_from_a_fixed_width_console_is_read_as_its_whole_lines(tmp_path, scanner, monkeypatch):
     """The same with either prefilter engine (the `re` fallback reports no keyword sets of its own)."""

@@ -155,7 +155,10 @@ def check_explains_targets(rule: Rule, kb: KnowledgeBase) -> List[str]:
     import fnmatch
 
     return [
-        f"'explains' entry {e!r} matches no rule" for e in rule.explains if not any(fnmatch.fnmatchcase(i, e) for i in kb.by_id)
+        f"'{name}' entry {e!r} matches no rule"
+        for name, entries in (("explains", rule.explains), ("explains_after", rule.explains_after))
+        for e in entries
+        if not any(fnmatch.fnmatchcase(i, e) for i in kb.by_id)
     ]
 
 

@@ -33,6 +33,8 @@ def rule_markdown(rule: Rule, kb: KnowledgeBase) -> str:
         out += [f"{n}. {f.text}" + (f"  (when `{f.when}`)" if f.when else "") for n, f in enumerate(rule.fixes, 1)]
     if rule.explains:
         out += ["", "## Symptoms it explains", ""] + [f"- {e}" for e in rule.explains]
+    if rule.explains_after:
+        out += ["", "## Symptoms it explains when they come after it", ""] + [f"- {e}" for e in rule.explains_after]
     out += ["", "## Matches", ""] + [f"    {p.pattern}" for p in rule.patterns]
     if rule.examples_match:
         out += ["", "Examples:", ""] + [f"    {e.line}" for e in rule.examples_match]

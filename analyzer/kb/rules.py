@@ -79,6 +79,7 @@ _KNOWN_FIELDS = {
     "when",
     "severity_when",
     "explains",
+    "explains_after",
     "explanation",
     "fixes",
     "references",
@@ -127,6 +128,8 @@ class Rule:
     when: Optional[str] = None
     severity_when: List[Dict[str, str]] = field(default_factory=list)
     explains: List[str] = field(default_factory=list)
+    # symptoms it explains only where they come after it (a killed step, then the file it never wrote)
+    explains_after: List[str] = field(default_factory=list)
     explanation: str = ""
     fixes: List[Fix] = field(default_factory=list)
     references: List[str] = field(default_factory=list)
@@ -416,6 +419,7 @@ def parse_rule(path: Path, index: int, raw: Any, categories: Dict[str, str], eag
         when=raw.get("when"),
         severity_when=sev_when,
         explains=str_list("explains"),
+        explains_after=str_list("explains_after"),
         explanation=explanation.strip(),
         fixes=fixes,
         references=str_list("references"),

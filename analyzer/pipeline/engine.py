@@ -938,14 +938,16 @@ def rank(findings: List[Finding], kb: KnowledgeBase) -> List[Finding]:
 
     for f in order:  # the most important explainer claims a symptom first
         rule = kb.get(f.rule_id) if f.match != "unrecognized" else None
-        if rule is None or not rule.explains or f.severity == "info":
+        if rule is None or not (rule.explains or rule.explains_after) or f.severity == "info":
             continue
         for other_id, other in by_id.items():
             if other_id in parent or above(other, f):
                 continue
             if SEVERITY_ORDER[other.severity] < SEVERITY_ORDER[f.severity]:
                 continue  # a warning does not explain an error: the error stands as a cause
-            if _explains(tuple(rule.explains)).match(other_id):
+            if _explains(tuple(rule.explains)).match(other_id) or (
+                other.first_line > f.first_line and _explains(tuple(rule.explains_after)).match(other_id)
+            ):
                 parent[other_id] = f
                 f.explains.append(other_id)
 
