@@ -161,6 +161,15 @@ def test_an_unknown_python_error_after_a_dependency_conflict_is_listed_under_it(
     assert _root(_report(tmp_path, cudart + cut, "plain.log"))["rule_id"] == "unrecognized"
 
 
+def test_a_traceback_that_lost_its_line_breaks_is_read_as_frames_and_its_exception(tmp_path):
+    """A paste that ran a traceback's lines together: the exception glued to the last frame's source is found."""
+    flat = ('  File "main.py", line 356, in <module>    main()  File "/home/u/opennmt/training.py", line 269, in _steps'
+            '    raise RuntimeError("Model diverged with loss = NaN.")RuntimeError: Model diverged with loss = NaN.\n')
+    rep = _report(tmp_path, "Traceback (most recent call last):\n" + flat)
+    assert _root(rep)["rule_id"] == "training-model-diverged"
+    assert not any(f["rule_id"] == "unrecognized" for f in rep["findings"])
+
+
 def test_a_kill_explains_the_missing_file_of_a_later_step_but_not_of_an_earlier_one(tmp_path):
     """An export step killed by the OOM killer, then the next step finds no SavedModel: the kill is the cause.
     The same two lines the other way round are two failures: the missing model came first."""

@@ -13,6 +13,9 @@ as they were: this only adds.
 A captured output printed as a Python string (pytest's `E   AssertionError: b'Traceback ...\\n  File
 ...\\nImportError: ...'`, a subprocess's `stderr` shown with `repr`) arrives as one line with literal
 `\\n`s and `\\'`s; each of its lines is also seen on its own (escaped_lines), numbered as that line.
+So does a traceback whose line breaks a paste lost (`File "a.py", line 3, in f    g()  File "b.py", ...
+raise E("x")E: x`): its frames and its exception, split at each `File "...", line N` and where the
+exception line follows the last source line.
 """
 
 from __future__ import annotations
@@ -157,16 +160,31 @@ MIN_ESCAPED_BREAKS = 2  # one literal "\\n" is a string in code (`print("done\\n
 _ESCAPES = compile_re(rb"\\([\\'\"t])")
 
 
+MIN_FLAT_FRAMES = 2  # frames run together on one line: a traceback that lost its line breaks
+_FRAME_START = compile_re(rb'(?<=\S)\s*(?=File "[^"]+", line \d+)')
+# the exception line run onto the last frame's source line (`raise E("x")E: x`): after a closing mark
+_GLUED_EXCEPTION = compile_re(rb"(?<=[)\]}'\"])(?=(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt): )")
+
+
 def escaped_lines(block: Block) -> List[Tuple[int, List[bytes]]]:
     """(line number, the lines it holds) for each line of a small input that holds a whole output as
-    one escaped string: split at its literal `\\n`s, its `\\'`, `\\"`, `\\\\` and `\\t` unescaped."""
-    if block.first_line != 1 or len(block.data) > MAX_BYTES or block.data.count(b"\\n") < MIN_ESCAPED_BREAKS:
+    one escaped string: split at its literal `\\n`s, its `\\'`, `\\"`, `\\\\` and `\\t` unescaped; or a
+    traceback that lost its line breaks: split before each frame and before the exception."""
+    if block.first_line != 1 or len(block.data) > MAX_BYTES:
+        return []
+    escaped = block.data.count(b"\\n") >= MIN_ESCAPED_BREAKS
+    if not escaped and block.data.count(b'File "') < MIN_FLAT_FRAMES:
         return []
     found: List[Tuple[int, List[bytes]]] = []
     for offset, line in enumerate(block.data.split(block.newline)):
-        if line.count(b"\\n") >= MIN_ESCAPED_BREAKS:
+        if escaped and line.count(b"\\n") >= MIN_ESCAPED_BREAKS:
             pieces = [_ESCAPES.sub(_unescape, piece).rstrip(b"\r") for piece in line.split(b"\\n")]
-            found.append((block.first_line + offset, [p for p in pieces if p.strip()]))
+        elif line.count(b'File "') >= MIN_FLAT_FRAMES and len(_FRAME_START.split(line)) >= MIN_FLAT_FRAMES:
+            pieces = _FRAME_START.split(line)
+            pieces[-1:] = _GLUED_EXCEPTION.split(pieces[-1], maxsplit=1)
+        else:
+            continue
+        found.append((block.first_line + offset, [p for p in pieces if p.strip()]))
     return found
 
 
