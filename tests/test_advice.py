@@ -430,3 +430,63 @@ def test_an_addon_with_no_windows_release_gets_a_route_windows_can_install():
     fixes = [fix for f in analyze(path=log).findings for fix in f.fixes]
     assert any(f'"tensorflow-text=={last}.*"' in fix for fix in fixes) and any("WSL2" in fix for fix in fixes), fixes
     assert not any("tensorflow-text 2.N" in fix for fix in fixes), fixes
+
+
+def _fixes(text: str) -> list:
+    return [fix for f in analyze(text).findings if f.severity != "info" for fix in f.fixes]
+
+
+def test_the_and_cuda_extra_is_not_offered_for_libraries_of_an_old_cuda():
+    """`tensorflow[and-cuda]` installs today's TF with CUDA 12 wheels: a log that wants CUDA 10.0's libraries (a TF
+    1.13-2.0 project, by the tested builds) and names no TF would have its TF replaced; one wanting CUDA 12's keeps it."""
+    line = ("2020-05-01 10:00:00.000000: W tensorflow/stream_executor/platform/default/dso_loader.cc:55] Could not load "
+            "dynamic library 'libcublas.so.10.0'; dlerror: libcublas.so.10.0: cannot open shared object file: No such file or directory\n")
+    assert not any("and-cuda" in fix for fix in _fixes(line)), _fixes(line)
+    modern = line.replace("libcublas.so.10.0", "libcublas.so.12")
+    assert any("and-cuda" in fix for fix in _fixes(modern)), _fixes(modern)
+
+
+def test_a_release_that_has_wheels_for_the_python_is_not_met_with_python_advice():
+    """pip refusing tensorflow==1.15.2 on Python 3.6.9, which 1.15 has wheels for (tested builds): an old pip, not the
+    Python; the user is not told to move to the newest TensorFlow's Pythons."""
+    log = ("ERROR: Could not find a version that satisfies the requirement tensorflow==1.15.2 (from versions: 1.13.1, 1.14.0, 2.0.0b1)\n"
+           "ERROR: No matching distribution found for tensorflow==1.15.2\n$ python -V\nPython 3.6.9\n")
+    fixes = _fixes(log)
+    assert "upgrade pip first" in fixes[0], fixes
+    assert not any("install a Python in that range" in fix for fix in fixes), fixes
+    newer = log.replace("Python 3.6.9", "Python 3.9.7")  # 1.15 has no 3.9 wheel: the Python is the question again
+    assert not any("upgrade pip first" in fix for fix in _fixes(newer)), _fixes(newer)
+
+
+def test_a_platform_build_asked_for_elsewhere_is_named_first():
+    """tensorflow-macos (Apple's macOS build) and tensorflow-intel (the Windows one) have no wheels elsewhere: the
+    swap to `tensorflow` comes before the generic pip advice."""
+    log = "ERROR: Could not find a version that satisfies the requirement tensorflow-macos==2.13.0 (from versions: none)\n"
+    assert _fixes(log)[0].startswith("tensorflow-macos is the macOS build"), _fixes(log)
+    on_mac = log + "/Users/me/miniforge3/lib/python3.10/site-packages/pip/_internal/cli/base_command.py\n"
+    assert not any(fix.startswith("tensorflow-macos is the macOS build") for fix in _fixes(on_mac + "platform darwin\n"))
+
+
+def test_windows_cuda_advice_names_the_cuda_its_dll_names_belong_to():
+    """cudart64_101.dll is CUDA 10.1 (library names): the PATH fix names v10.1, not the last Windows GPU build's CUDA."""
+    line = ("2020-06-01 10:00:00.000000: W tensorflow/stream_executor/platform/default/dso_loader.cc:55] Could not load "
+            "dynamic library 'cudart64_101.dll'; dlerror: cudart64_101.dll not found\n")
+    fixes = _fixes(line)
+    assert any("CUDA\\v10.1\\bin" in fix for fix in fixes), fixes
+    assert any("CUDA\\v11.2\\bin" in fix for fix in _fixes(line.replace("cudart64_101", "cudart64_110")))
+
+
+def test_mixed_precision_is_not_offered_for_a_tensor_that_is_already_half():
+    line = ("ResourceExhaustedError: OOM when allocating tensor with shape[64,192,300,300] and type {} on "
+            "/job:localhost/replica:0/task:0/device:GPU:0 by allocator GPU_0_bfc\n")
+    assert not any("mixed precision" in fix for fix in _fixes(line.format("half")))
+    assert any("mixed precision" in fix for fix in _fixes(line.format("float")))
+
+
+def test_standalone_keras_in_pips_conflict_list_is_not_read_as_tensorflows_pin():
+    log = ("ERROR: Cannot install -r requirements.txt (line 3) and numpy==1.19.2 because these package versions have conflicting dependencies.\n"
+           "The conflict is caused by:\n    The user requested numpy==1.19.2\n    keras 2.2.4 depends on numpy>=1.9.1\n"
+           "    tensorflow-gpu 1.15.4 depends on numpy<1.19.0 and >=1.16.0\n")
+    fixes = _fixes(log)
+    assert not any("==2.2.4" in fix for fix in fixes), fixes
+    assert any("tensorflow-gpu==1.15.4" in fix for fix in fixes), fixes

@@ -75,6 +75,7 @@ DERIVED_FACTS = {
     "Python: the next TF minor supports every Python the newest offered release supports",
     "requested_release": "the TensorFlow release a pip requirement pins (==X), and requested_python its Python versions",
     "requested_python": "the Python versions of requested_release's tested build",
+    "requested_fits_python": "'yes'/'no': requested_release has wheels for the log's Python (then pip's refusal is not the Python)",
     "ml_dtypes_requirement": "pip requirement of the ml-dtypes that tf_version's wheel declares (rules/compat/packages.yaml)",
 }
 
@@ -616,21 +617,26 @@ def _overview(python_version: str) -> Tuple[Tuple[str, str], ...]:
 _PUBLISHED = re.compile(r"\d+\.\d+(?:\.\d+)*(?:(?:rc|a|b)\d+|\.post\d+)?")  # a release on PyPI, not a nightly or local build
 
 
-def finding_derived_facts(facts: Mapping[str, Any]) -> Dict[str, str]:
-    """Facts derived from what one finding read (DERIVED_FACTS newest_offered ... requested_python): pip's list of
-    the TensorFlow releases it could install here, and the Python range of the release asked for."""
+def finding_derived_facts(facts: Mapping[str, Any], python_version: Optional[str] = None) -> Dict[str, str]:
+    """Facts derived from what one finding read (DERIVED_FACTS newest_offered ... requested_fits_python): pip's
+    list of the TensorFlow releases it could install here, and the Python range of the release asked for (the
+    CPU and GPU packages of one release share it), against the log's Python."""
     package = str(facts.get("package") or "").replace("_", "-").lower()
-    if package != "tensorflow":
+    if package not in ("tensorflow", "tensorflow-gpu", "tensorflow-cpu"):
         return {}
     offered, requested = facts.get("available_versions"), str(facts.get("requested_version") or "")
     asked = re.match(r"\s*(?:==|~=|>=)\s*(\d+\.\d+(?:\.\d+)?)", requested)
     try:
-        out = compat().offered_limit(offered, asked.group(1) if asked else "") if isinstance(offered, str) and offered else {}
+        listed = package == "tensorflow" and isinstance(offered, str) and offered  # (the other packages' lists end early)
+        out = compat().offered_limit(str(offered), asked.group(1) if asked else "") if listed else {}
         python = compat().python_ranges_for(asked.group(1)) if asked and requested.lstrip()[:2] in ("==", "~=") else None
+        if asked and python:
+            out.update(requested_release=asked.group(1), requested_python=python)
+            release, py = _mm(asked.group(1)), _mm(python_version)
+            if release and py:
+                out["requested_fits_python"] = "yes" if compat().supports_python(release, py) else "no"
     except (CompatError, OSError):
         return {}
-    if asked and python:
-        out.update(requested_release=asked.group(1), requested_python=python)
     return out
 
 

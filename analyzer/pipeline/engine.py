@@ -756,7 +756,9 @@ class Analysis:
             return None  # a cut-off traceback's family guess adds nothing where a rule explains the failure
         has = _has_other(present, hit.key)
         own, all_facts = finding_facts(facts, hit.facts)  # + the OOM arithmetic; {fact:bytes} in templates
-        all_facts.update({k: FactText(v) for k, v in _finding_derived_facts(own).items()})  # of a pip request
+        python = all_facts.get("python_version")
+        derived = _finding_derived_facts(own, str(python) if python else None)  # of a pip request
+        all_facts.update({k: FactText(v) for k, v in derived.items()})
         severity, note = (hit.severity if hit.match == "family" else rule.severity), ""
         for item in rule.severity_when:
             if compile_condition(item["if"])(all_facts, has):
@@ -823,11 +825,11 @@ def _overview_facts(python_version: object) -> Dict[str, str]:
     return overview_facts(python_version)
 
 
-def _finding_derived_facts(facts: Dict[str, object]) -> Dict[str, str]:
+def _finding_derived_facts(facts: Dict[str, object], python_version: Optional[str]) -> Dict[str, str]:
     """compat.finding_derived_facts: what the tables say of the pip request and list one finding read."""
     from analyzer.kb.compat import finding_derived_facts
 
-    return finding_derived_facts(facts)
+    return finding_derived_facts(facts, python_version)
 
 
 def _derived_facts(facts: Dict[str, object]) -> Dict[str, str]:
