@@ -490,3 +490,20 @@ def test_standalone_keras_in_pips_conflict_list_is_not_read_as_tensorflows_pin()
     fixes = _fixes(log)
     assert not any("==2.2.4" in fix for fix in fixes), fixes
     assert any("tensorflow-gpu==1.15.4" in fix for fix in fixes), fixes
+
+
+def test_the_protobuf_pin_fits_the_tensorflow_in_the_log():
+    """"Descriptors cannot be created directly": TF 2.9 declares protobuf < 3.20 (packages table), so its own range is
+    the fix; TF 2.20 needs protobuf >= 5.28, so no pin back to 3.20 is offered; with no TF named, the 3.20.3 pin."""
+    from analyzer.kb.compat import compat
+
+    error = "TypeError: Descriptors cannot not be created directly.\n"
+    fixes = _fixes(error + "Successfully installed tensorflow-2.9.1\n")
+    assert f'pip install "{compat().package_requirement("protobuf", "2.9.1")}"' in fixes[0], fixes
+    assert not any("protobuf==3.20.3" in fix for fix in fixes + _fixes(error + "Successfully installed tensorflow-2.20.0\n"))
+    assert any("protobuf==3.20.3" in fix for fix in _fixes(error))
+
+
+def test_an_unsupported_wheel_fix_names_the_wheels_own_package():
+    line = "ERROR: tensorflow_text-2.12.0-cp39-cp39-macosx_11_0_arm64.whl is not a supported wheel on this platform.\n"
+    assert any("pip install tensorflow_text`" in fix for fix in _fixes(line)), _fixes(line)
