@@ -507,3 +507,15 @@ def test_the_protobuf_pin_fits_the_tensorflow_in_the_log():
 def test_an_unsupported_wheel_fix_names_the_wheels_own_package():
     line = "ERROR: tensorflow_text-2.12.0-cp39-cp39-macosx_11_0_arm64.whl is not a supported wheel on this platform.\n"
     assert any("pip install tensorflow_text`" in fix for fix in _fixes(line)), _fixes(line)
+
+
+def test_tensorflow_addons_with_no_wheel_is_told_it_has_ended_from_the_table():
+    """tensorflow-addons matches pip's "no TensorFlow build" rule, but TF's Python ranges are not its own: the fix names
+    its last release, that release's TF range and the newest Python that range reaches (companion and tested-build tables)."""
+    from analyzer.kb.compat import compat
+
+    o = compat().release_overview()
+    log = ("ERROR: Could not find a version that satisfies the requirement tensorflow-addons (from versions: none)\n"
+           "ERROR: No matching distribution found for tensorflow-addons\n")
+    first = _fixes(log)[0]
+    assert f"{o['addons_last_release']}, is for TF {o['addons_last_tf']}" in first and f"up to {o['addons_last_python']}" in first, first

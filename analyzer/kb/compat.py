@@ -67,6 +67,9 @@ DERIVED_FACTS = {
     "windows_gpu_python": "the Python versions of windows_gpu_tf's tested Windows GPU build",
     "macos_x86_last_tf": "the last TF release with Intel macOS (x86_64) wheels (tested-builds fact macos_x86_last)",
     "text_windows_last_tf": "the last tensorflow-text release with native-Windows wheels (tested-builds fact tensorflow_text_windows_last)",
+    "addons_last_release": "the last tensorflow-addons release (the newest row of the companion table; the project is end of life)",
+    "addons_last_tf": "the TF releases addons_last_release supports",
+    "addons_last_python": "the newest Python the newest of addons_last_tf has wheels for",
     "keras2_requirement": "pip requirement of the Keras 2 that goes with tf_version: TF's own keras pin (TF 2.6-2.15), "
     "tf-keras of the same minor (TF >= 2.15, where code written for Keras 2 needs it)",
     "protobuf_requirement": "pip requirement of the protobuf that tf_version's wheel declares (rules/compat/packages.yaml)",
@@ -83,7 +86,8 @@ DERIVED_FACTS = {
 # The facts release_overview gives every report's rule text (none depends on the log): a line naming only these survives.
 RELEASE_FACTS = (
     "no_avx_tf", "no_avx_python", "windows_gpu_tf", "windows_cpu_only_tf", "windows_gpu_cuda", "windows_gpu_cudnn",
-    "windows_gpu_python", "macos_x86_last_tf", "text_windows_last_tf",
+    "windows_gpu_python", "macos_x86_last_tf", "text_windows_last_tf", "addons_last_release", "addons_last_tf",
+    "addons_last_python",
 )  # fmt: skip
 
 
@@ -324,7 +328,8 @@ class Compat:
         binaries need AVX (fact avx_required) and the newest Python it has wheels for; the last native-Windows
         GPU release (fact native_windows_gpu_last), the first CPU-only one, and that GPU build's CUDA, cuDNN
         and Python; the last release with Intel macOS wheels (fact macos_x86_last) and the last tensorflow-text
-        with Windows wheels (fact tensorflow_text_windows_last)."""
+        with Windows wheels (fact tensorflow_text_windows_last); the last tensorflow-addons release (the project
+        ended), its TF releases and the newest Python they reach."""
         out: Dict[str, str] = {}
         fact = self.build_facts.get("avx_required")
         first = _mm(fact.get("tf")) if fact else None
@@ -348,6 +353,21 @@ class Compat:
             last = _mm(fact.get("tf")) if fact else None
             if last:
                 out[name] = _fmt(last)
+        addons = [
+            rec
+            for rec in (self.tables.get("packages") or {}).get("companions") or []
+            if rec.get("package") == "tensorflow-addons"
+        ]
+        if addons:
+            last_row = max(addons, key=lambda rec: _v(str(rec["version"])) or ())
+            supported = sorted(_expand_tf(str(last_row["tf"])))
+            newest = self.newest_python(supported[-1]) if supported else None
+            if newest:
+                out.update(
+                    addons_last_release=str(last_row["version"]),
+                    addons_last_tf=str(last_row["tf"]),
+                    addons_last_python=_fmt(newest),
+                )
         return out
 
     def offered_limit(self, offered: str, requested: str) -> Dict[str, str]:
