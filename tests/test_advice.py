@@ -518,4 +518,20 @@ def test_tensorflow_addons_with_no_wheel_is_told_it_has_ended_from_the_table():
     log = ("ERROR: Could not find a version that satisfies the requirement tensorflow-addons (from versions: none)\n"
            "ERROR: No matching distribution found for tensorflow-addons\n")
     first = _fixes(log)[0]
-    assert f"{o['addons_last_release']}, is for TF {o['addons_last_tf']}" in first and f"up to {o['addons_last_python']}" in first, first
+    assert f"{o['addons_last_release']}, was built for the TensorFlow releases {o['addons_last_tf']}" in first, first
+    assert f"up to {o['addons_last_python']}" in first, first
+
+
+def test_review_misfits_stay_mended():
+    """A fresh reader's findings on this advice: tensorflow-intel is pinned as `tensorflow` in requirements; the
+    addons-ended fix is not shown to a Python addons still had wheels for; a tensorflow-macos release list means a Mac."""
+    conflict = ("The conflict is caused by:\n    The user requested typing-extensions==4.7.1\n"
+                "    tensorflow-intel 2.12.1 depends on typing-extensions<4.6.0 and >=3.6.6\n")
+    assert any("pin `tensorflow==2.12.1` (pip installs it as tensorflow-intel" in fix for fix in _fixes(conflict)), _fixes(conflict)
+    addons = ("ERROR: Could not find a version that satisfies the requirement tensorflow-addons==0.8.1 (from versions: 0.9.1, 0.10.0)\n"
+              "Python 3.7.3\n")
+    assert not any("tensorflow-addons has ended" in fix for fix in _fixes(addons)), _fixes(addons)
+    assert any("tensorflow-addons has ended" in fix for fix in _fixes(addons.replace("Python 3.7.3", "Python 3.12.1")))
+    listed = ("ERROR: Could not find a version that satisfies the requirement tensorflow-macos==2.15.0 (from versions: 2.9.0, 2.12.0)\n"
+              "pip 24.0 from /path/to/venv/lib/python3.10/site-packages/pip (python 3.10)\n")
+    assert not any(fix.startswith("tensorflow-macos is the macOS build") for fix in _fixes(listed)), _fixes(listed)

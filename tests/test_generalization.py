@@ -170,6 +170,13 @@ def test_a_traceback_that_lost_its_line_breaks_is_read_as_frames_and_its_excepti
     assert not any(f["rule_id"] == "unrecognized" for f in rep["findings"])
 
 
+def test_an_exception_line_quoted_whole_is_read_as_that_exception(tmp_path):
+    """An issue's author put the error in quotes (segmentation_models#559): the quotes do not hide it."""
+    line = "AttributeError: module 'keras.utils.generic_utils' has no attribute 'get_custom_objects'"
+    assert _root(_report(tmp_path, f'"{line}"\n'))["rule_id"] == _root(_report(tmp_path, line + "\n", "plain.log"))["rule_id"]
+    assert _root(_report(tmp_path, f'"{line}"\n', "q.log"))["category"] == "deps.version_conflict"
+
+
 def test_a_kill_explains_the_missing_file_of_a_later_step_but_not_of_an_earlier_one(tmp_path):
     """An export step killed by the OOM killer, then the next step finds no SavedModel: the kill is the cause.
     The same two lines the other way round are two failures: the missing model came first."""

@@ -69,6 +69,7 @@ DERIVED_FACTS = {
     "text_windows_last_tf": "the last tensorflow-text release with native-Windows wheels (tested-builds fact tensorflow_text_windows_last)",
     "addons_last_release": "the last tensorflow-addons release (the newest row of the companion table; the project is end of life)",
     "addons_last_tf": "the TF releases addons_last_release supports",
+    "addons_last_tf_newest": "the newest TF release addons_last_release supports",
     "addons_last_python": "the newest Python the newest of addons_last_tf has wheels for",
     "keras2_requirement": "pip requirement of the Keras 2 that goes with tf_version: TF's own keras pin (TF 2.6-2.15), "
     "tf-keras of the same minor (TF >= 2.15, where code written for Keras 2 needs it)",
@@ -87,7 +88,7 @@ DERIVED_FACTS = {
 RELEASE_FACTS = (
     "no_avx_tf", "no_avx_python", "windows_gpu_tf", "windows_cpu_only_tf", "windows_gpu_cuda", "windows_gpu_cudnn",
     "windows_gpu_python", "macos_x86_last_tf", "text_windows_last_tf", "addons_last_release", "addons_last_tf",
-    "addons_last_python",
+    "addons_last_tf_newest", "addons_last_python",
 )  # fmt: skip
 
 
@@ -366,6 +367,7 @@ class Compat:
                 out.update(
                     addons_last_release=str(last_row["version"]),
                     addons_last_tf=str(last_row["tf"]),
+                    addons_last_tf_newest=_fmt(supported[-1]),
                     addons_last_python=_fmt(newest),
                 )
         return out
@@ -639,16 +641,15 @@ _PUBLISHED = re.compile(r"\d+\.\d+(?:\.\d+)*(?:(?:rc|a|b)\d+|\.post\d+)?")  # a 
 
 def finding_derived_facts(facts: Mapping[str, Any], python_version: Optional[str] = None) -> Dict[str, str]:
     """Facts derived from what one finding read (DERIVED_FACTS newest_offered ... requested_fits_python): pip's
-    list of the TensorFlow releases it could install here, and the Python range of the release asked for (the
-    CPU and GPU packages of one release share it), against the log's Python."""
+    list of the TensorFlow releases it could install here, and the Python range of the release asked for, against
+    the log's Python (for `tensorflow` itself: tensorflow-gpu and -cpu stopped earlier and on fewer platforms)."""
     package = str(facts.get("package") or "").replace("_", "-").lower()
-    if package not in ("tensorflow", "tensorflow-gpu", "tensorflow-cpu"):
+    if package != "tensorflow":
         return {}
     offered, requested = facts.get("available_versions"), str(facts.get("requested_version") or "")
     asked = re.match(r"\s*(?:==|~=|>=)\s*(\d+\.\d+(?:\.\d+)?)", requested)
     try:
-        listed = package == "tensorflow" and isinstance(offered, str) and offered  # (the other packages' lists end early)
-        out = compat().offered_limit(str(offered), asked.group(1) if asked else "") if listed else {}
+        out = compat().offered_limit(offered, asked.group(1) if asked else "") if isinstance(offered, str) and offered else {}
         python = compat().python_ranges_for(asked.group(1)) if asked and requested.lstrip()[:2] in ("==", "~=") else None
         if asked and python:
             out.update(requested_release=asked.group(1), requested_python=python)

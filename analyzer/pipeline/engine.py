@@ -919,6 +919,13 @@ def _explains(patterns: Tuple[str, ...]) -> re.Pattern:
     return compile_re("|".join(fnmatch.translate(p) for p in patterns) or "(?!)")
 
 
+def _after(later: Finding, earlier: Finding) -> bool:
+    """Does `later` come after `earlier` in the same input (a notebook's cells each count their lines from 1)?"""
+    if not later.evidence or not earlier.evidence or later.evidence[0].input != earlier.evidence[0].input:
+        return False
+    return later.first_line > earlier.first_line
+
+
 def rank(findings: List[Finding], kb: KnowledgeBase) -> List[Finding]:
     """Root causes first, each followed by the symptoms it explains; harmless lines last."""
 
@@ -948,7 +955,7 @@ def rank(findings: List[Finding], kb: KnowledgeBase) -> List[Finding]:
             if SEVERITY_ORDER[other.severity] < SEVERITY_ORDER[f.severity]:
                 continue  # a warning does not explain an error: the error stands as a cause
             if _explains(tuple(rule.explains)).match(other_id) or (
-                other.first_line > f.first_line and _explains(tuple(rule.explains_after)).match(other_id)
+                _after(other, f) and _explains(tuple(rule.explains_after)).match(other_id)
             ):
                 parent[other_id] = f
                 f.explains.append(other_id)

@@ -101,7 +101,8 @@ class Record:
 def clean(raw: bytes) -> str:
     """Decode one raw line: UTF-8 with replacement, ANSI codes and NULs removed, `\\r` rewrites resolved,
     a launcher's line prefix removed (_LINE_PREFIX), a whole line's Markdown code or emphasis marks
-    removed, typographic quotes made plain (rules quote messages with ASCII quotes), HTML entities decoded."""
+    removed, typographic quotes made plain (rules quote messages with ASCII quotes), an exception line
+    quoted whole unquoted, HTML entities decoded."""
     text = raw.decode("utf-8", "replace")
     if "\x1b" in text:
         text = _ANSI.sub("", text)
@@ -122,6 +123,10 @@ def clean(raw: bytes) -> str:
         text = _LONE_FENCE.sub("", text)
     if not text.isascii():  # a log pasted through a word processor or a blog: its quotes made typographic
         text = text.translate(_TYPOGRAPHIC_QUOTES)
+    if text[:1] == '"' and text[-1:] == '"':  # an exception line an issue's author put in quotes: `"ValueError: x"`
+        m = _QUOTED_EXCEPTION.match(text)
+        if m is not None:
+            text = m.group(1)
     if "&" in text and _HTML_ENTITY.search(text):  # a log pasted from a web page's HTML: `File &quot;x.py&quot;`
         import html  # here, not at start-up: few logs hold entities (html.entities costs ~1 ms to import)
 
@@ -143,6 +148,7 @@ _MARKDOWN_WRAP = compile_re(r"^(`{1,3}|\*{1,2})(?=[^\s`*])(.*?\S)\1$")  # not a 
 # closing mark is on the next line: the odd marks at the line's start or end (never a span inside it)
 _LONE_FENCE = compile_re(r"^(?:```(?![\w+.-]+\s*$)|`)(?=[^\s`])|(?<=[^\s`])(?:```|`)$")  # not a fence's language tag
 _HTML_ENTITY = compile_re(r"&(?:quot|amp|lt|gt|apos|#39|#x27|#34);")
+_QUOTED_EXCEPTION = compile_re(r'^"((?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Warning): [^"]*(?:"[^"]*)*)"$')
 _PREFIX_STARTS = frozenset(">[(")  # _LINE_PREFIX's first characters, but a time's (its "T") and docker compose's
 _TYPOGRAPHIC_QUOTES = str.maketrans(
     {"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"'}
