@@ -177,6 +177,17 @@ def test_an_exception_line_quoted_whole_is_read_as_that_exception(tmp_path):
     assert _root(_report(tmp_path, f'"{line}"\n', "q.log"))["category"] == "deps.version_conflict"
 
 
+def test_an_error_line_a_family_guess_withdrew_is_still_shown(tmp_path):
+    """pip refusing a pin inside the range it offers is no Python question (family-pip-python's `when`), but the
+    line is still an error nobody explains: it is shown as unrecognized, not dropped."""
+    line = ("ERROR: Could not find a version that satisfies the requirement opencv-python-headless==4.1.2.30 "
+            "(from versions: 3.4.10.37, 4.5.1.48)\n")
+    rep = _report(tmp_path, line)
+    assert [f["rule_id"] for f in rep["findings"]] == ["unrecognized"]
+    older = _report(tmp_path, line.replace("4.1.2.30", "3.4.2.17"), "older.log")
+    assert _root(older)["rule_id"] == "family-pip-python"
+
+
 def test_a_kill_explains_the_missing_file_of_a_later_step_but_not_of_an_earlier_one(tmp_path):
     """An export step killed by the OOM killer, then the next step finds no SavedModel: the kill is the cause.
     The same two lines the other way round are two failures: the missing model came first."""

@@ -727,7 +727,8 @@ class Analysis:
 
     def _finding(self, hit: Hit, facts: Dict[str, object], present: Dict[str, Hit]) -> Optional[Finding]:
         if hit.key not in present:
-            return None
+            # a family guess its `when` withdrew still leaves an error nobody explains: shown as unrecognized
+            return _withdrawn_guess(hit) if hit.match == "family" and hit.evidence else None
         rule = hit.rule
         if rule is None:
             if hit.wrapper and any(h.rule is not None and h.rule.severity != "info" for h in present.values()):
@@ -884,6 +885,22 @@ def _lone_python_warning(rec: Record, tb: Optional[Traceback]) -> bool:
     """A Python warning printed on its own ("UserWarning: ...", as `warnings` writes one under its file:line):
     it reports no failure. Only a traceback ending in one (warnings turned into errors) is an error."""
     return rec.kind == "exception" and str(rec.exc_type).endswith("Warning") and (tb is None or not (tb.frames or tb.source))
+
+
+def _withdrawn_guess(hit: Hit) -> Finding:
+    """The unrecognized finding for the lines of a family guess whose `when` does not hold."""
+    return Finding(
+        rule_id="unrecognized",
+        category="unknown",
+        severity=hit.severity,
+        title="Unrecognized error line",
+        confidence=0.3,
+        evidence=list(hit.evidence),
+        count=hit.count,
+        match="unrecognized",
+        explanation="No rule in the knowledge base explains this line. It is shown so that nothing is hidden; "
+        "`tflog rules suggest` drafts a rule for it.",
+    )
 
 
 def _unrecognized_title(rec: Record) -> str:
