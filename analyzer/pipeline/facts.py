@@ -252,7 +252,8 @@ PATTERNS: List[FactPattern] = [
         "[clang",
     ),
     # uv's report of the interpreter it creates the project's environment with: "Using CPython 3.9.20"
-    _p(r"^\s*Using CPython (?P<python_version>\d\.\d+\.\d+)\b", 9, "using cpython"),
+    # (weaker than a traceback's site-packages path: that is the Python that ran)
+    _p(r"^\s*Using CPython (?P<python_version>\d\.\d+\.\d+)\b", 41, "using cpython"),
     # macOS's user site: "~/Library/Python/3.6/lib/python/site-packages" (pip install --user)
     _p(r"/Library/Python/(?P<python_version>3\.\d+)/lib/python/site-packages", 40, "/library/python/"),
     # an egg or wheel built for one Python: "object_detection-0.1-py3.10.egg"

@@ -148,7 +148,8 @@ _MARKDOWN_WRAP = compile_re(r"^(`{1,3}|\*{1,2})(?=[^\s`*])(.*?\S)\1$")  # not a 
 # closing mark is on the next line: the odd marks at the line's start or end (never a span inside it)
 _LONE_FENCE = compile_re(r"^(?:```(?![\w+.-]+\s*$)|`)(?=[^\s`])|(?<=[^\s`])(?:```|`)$")  # not a fence's language tag
 _HTML_ENTITY = compile_re(r"&(?:quot|amp|lt|gt|apos|#39|#x27|#34);")
-_QUOTED_EXCEPTION = compile_re(r'^"((?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Warning): [^"]*(?:"[^"]*)*)"$')
+# (not a list or CSV row of quoted items: `"ValueError: a", "TypeError: b"`)
+_QUOTED_EXCEPTION = compile_re(r'^"(?!.*"\s*,\s*")((?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Warning): [^"]*(?:"[^"]*)*)"$')
 _PREFIX_STARTS = frozenset(">[(")  # _LINE_PREFIX's first characters, but a time's (its "T") and docker compose's
 _TYPOGRAPHIC_QUOTES = str.maketrans(
     {"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"'}
