@@ -535,3 +535,10 @@ def test_review_misfits_stay_mended():
     listed = ("ERROR: Could not find a version that satisfies the requirement tensorflow-macos==2.15.0 (from versions: 2.9.0, 2.12.0)\n"
               "pip 24.0 from /path/to/venv/lib/python3.10/site-packages/pip (python 3.10)\n")
     assert not any(fix.startswith("tensorflow-macos is the macOS build") for fix in _fixes(listed)), _fixes(listed)
+
+
+def test_a_platform_build_spelled_with_underscores_is_still_that_build():
+    """pip prints the name as the user wrote it: `tensorflow_intel==2.14.1` off Windows is tensorflow-intel too."""
+    log = ("ERROR: Could not find a version that satisfies the requirement tensorflow_intel==2.14.1 (from versions: none)\n"
+           "ERROR: No matching distribution found for tensorflow_intel==2.14.1\n/home/u/venv/lib/python3.11/site-packages/pip\n")
+    assert _fixes(log)[0].startswith("tensorflow-intel is the Windows build"), _fixes(log)

@@ -175,6 +175,9 @@ def test_an_exception_line_quoted_whole_is_read_as_that_exception(tmp_path):
     line = "AttributeError: module 'keras.utils.generic_utils' has no attribute 'get_custom_objects'"
     assert _root(_report(tmp_path, f'"{line}"\n'))["rule_id"] == _root(_report(tmp_path, line + "\n", "plain.log"))["rule_id"]
     assert _root(_report(tmp_path, f'"{line}"\n', "q.log"))["category"] == "deps.version_conflict"
+    # a list of quoted items that happen to be exception lines is left as written
+    listed = _report(tmp_path, '"ValueError: a", "TypeError: b"\n', "list.log")
+    assert not [f for f in listed["findings"] if f["severity"] != "info"], listed["findings"]
 
 
 def test_an_error_line_a_family_guess_withdrew_is_still_shown(tmp_path):
