@@ -749,8 +749,7 @@ class Analysis:
                     "ends, or other output follows). Paste the lines after it, down to the line that starts "
                     "with the exception's name, to get a diagnosis."
                     if hit.cut_off
-                    else "No rule in the knowledge base explains this line. It is shown so that nothing is hidden; "
-                    "`tflog rules suggest` drafts a rule for it."
+                    else UNRECOGNIZED_EXPLANATION
                 ),
             )
         if hit.match == "family" and hit.cut_off and _explained_elsewhere(present, hit):
@@ -887,6 +886,12 @@ def _lone_python_warning(rec: Record, tb: Optional[Traceback]) -> bool:
     return rec.kind == "exception" and str(rec.exc_type).endswith("Warning") and (tb is None or not (tb.frames or tb.source))
 
 
+UNRECOGNIZED_EXPLANATION = (
+    "No rule in the knowledge base explains this line. It is shown so that nothing is hidden; "
+    "`tflog rules suggest` drafts a rule for it."
+)
+
+
 def _withdrawn_guess(hit: Hit) -> Finding:
     """The unrecognized finding for the lines of a family guess whose `when` does not hold."""
     return Finding(
@@ -898,8 +903,7 @@ def _withdrawn_guess(hit: Hit) -> Finding:
         evidence=list(hit.evidence),
         count=hit.count,
         match="unrecognized",
-        explanation="No rule in the knowledge base explains this line. It is shown so that nothing is hidden; "
-        "`tflog rules suggest` drafts a rule for it.",
+        explanation=UNRECOGNIZED_EXPLANATION,
     )
 
 

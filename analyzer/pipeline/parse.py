@@ -123,10 +123,10 @@ def clean(raw: bytes) -> str:
         text = _LONE_FENCE.sub("", text)
     if not text.isascii():  # a log pasted through a word processor or a blog: its quotes made typographic
         text = text.translate(_TYPOGRAPHIC_QUOTES)
-    if text[:1] == '"' and text[-1:] == '"':  # an exception line an issue's author put in quotes: `"ValueError: x"`
-        m = _QUOTED_EXCEPTION.match(text)
-        if m is not None:
-            text = m.group(1)
+    if text[:1] == '"' and text[-1:] == '"' and ": " in text:  # an exception line an issue's author quoted: `"ValueError: x"`
+        inner = text[1:-1]
+        if not _QUOTED_ITEMS.search(inner) and EXCEPTION_LINE.match(inner):
+            text = inner
     if "&" in text and _HTML_ENTITY.search(text):  # a log pasted from a web page's HTML: `File &quot;x.py&quot;`
         import html  # here, not at start-up: few logs hold entities (html.entities costs ~1 ms to import)
 
@@ -148,8 +148,7 @@ _MARKDOWN_WRAP = compile_re(r"^(`{1,3}|\*{1,2})(?=[^\s`*])(.*?\S)\1$")  # not a 
 # closing mark is on the next line: the odd marks at the line's start or end (never a span inside it)
 _LONE_FENCE = compile_re(r"^(?:```(?![\w+.-]+\s*$)|`)(?=[^\s`])|(?<=[^\s`])(?:```|`)$")  # not a fence's language tag
 _HTML_ENTITY = compile_re(r"&(?:quot|amp|lt|gt|apos|#39|#x27|#34);")
-# (not a list or CSV row of quoted items: `"ValueError: a", "TypeError: b"`)
-_QUOTED_EXCEPTION = compile_re(r'^"(?!.*"\s*,\s*")((?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Warning): [^"]*(?:"[^"]*)*)"$')
+_QUOTED_ITEMS = compile_re(r'"\s*,\s*"')  # a list or CSV row of quoted items: `"ValueError: a", "TypeError: b"`
 _PREFIX_STARTS = frozenset(">[(")  # _LINE_PREFIX's first characters, but a time's (its "T") and docker compose's
 _TYPOGRAPHIC_QUOTES = str.maketrans(
     {"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"'}

@@ -179,11 +179,11 @@ def escaped_lines(block: Block) -> List[Tuple[int, List[bytes]]]:
     for offset, line in enumerate(block.data.split(block.newline)):
         if escaped and line.count(b"\\n") >= MIN_ESCAPED_BREAKS:
             pieces = [_ESCAPES.sub(_unescape, piece).rstrip(b"\r") for piece in line.split(b"\\n")]
-        elif line.count(b'File "') >= MIN_FLAT_FRAMES and len(_FRAME_START.split(line)) >= MIN_FLAT_FRAMES:
-            pieces = _FRAME_START.split(line)
-            pieces[-1:] = _GLUED_EXCEPTION.split(pieces[-1], maxsplit=1)
         else:
-            continue
+            pieces = _FRAME_START.split(line) if line.count(b'File "') >= MIN_FLAT_FRAMES else []
+            if len(pieces) < MIN_FLAT_FRAMES:
+                continue
+            pieces[-1:] = _GLUED_EXCEPTION.split(pieces[-1], maxsplit=1)
         found.append((block.first_line + offset, [p for p in pieces if p.strip()]))
     return found
 
