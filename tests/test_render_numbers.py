@@ -142,6 +142,29 @@ def test_oom_without_stats_or_batch_dimension_claims_nothing_it_cannot_know(tmp_
     assert "Requested: 4.47 GiB" in out and "Estimate for this tensor" not in out and "free " not in out
 
 
+REAL_LOGS = Path(__file__).parent / "fixtures" / "real_logs"
+
+
+@pytest.mark.parametrize(
+    "log, shape",
+    [
+        # a Jetson Nano's 36 MB pool: the initializer of a 3x3 conv's kernel does not fit (random_op.cc)
+        ("first_sight_20/oom-gpu-jetson-nano-tiny-yolo-bfc-limit-37mb.log", "[3,3,512,1024]"),
+        # several processes on one Titan X: no dtype in the line, so no byte count either
+        ("first_sight_30/oom-gpu-dlc-example-titanx-multiple-processes-3x3x512x512.log", "[3,3,512,512]"),
+    ],
+)
+def test_a_kernel_shaped_tensor_is_not_read_as_a_batch(log, shape):
+    """[3,3,512,1024] is a convolution kernel (height, width, in, out): advice to cut "the batch of 3"
+    to 1 would change nothing."""
+    root = tflog_json(REAL_LOGS / log)["findings"][0]
+    assert root["rule_id"] == "oom-gpu-allocating-tensor"
+    assert root["facts"]["oom_weight_shape"] == shape and "oom_batch" not in root["facts"]
+    assert "convolution kernel's shape" in root["explanation"]
+    assert not any("batch size" in fix for fix in root["fixes"][:2]), root["fixes"]
+    assert any(f"The tensor that failed ({shape}) is a convolution kernel" in fix for fix in root["fixes"])
+
+
 def test_confirm_probes_the_requested_bytes_and_never_prints_none(oom_log):
     p = tflog("analyze", "--confirm", "--format", "json", oom_log)
     assert p.returncode in (0, 1), p.stderr.decode()

@@ -12,6 +12,8 @@ finding's own facts, as exact byte counts in digit strings like the allocator's
                          for a tensor of rank >= 3 whose first dimension may be the batch: that
                          dimension, the bytes of one sample, and the largest batch whose tensor
                          would have fit in the free memory (set only when it is 1 .. batch-1)
+    oom_weight_shape     the shape, for a tensor shaped like a convolution kernel (weight_shaped):
+                         a weight or an optimizer's copy of one, whose size no batch changes
 
 Rule templates print any byte count for people with the `bytes` format spec:
 `{bfc_limit_bytes:bytes}` reads "7.92 GiB" (`FactText`); other specs and names are unchanged.
@@ -26,7 +28,7 @@ from analyzer.core.cache import compile_re
 
 from .facts import merge_facts, refined
 
-MEMORY_FACTS = ("oom_requested_bytes", "oom_free_bytes", "oom_batch", "oom_sample_bytes", "oom_batch_fit")
+MEMORY_FACTS = ("oom_requested_bytes", "oom_free_bytes", "oom_batch", "oom_sample_bytes", "oom_batch_fit", "oom_weight_shape")
 
 # Bytes per element of TensorFlow's DataTypeString names (as printed after "and type").
 DTYPE_BYTES = {
@@ -126,17 +128,29 @@ def tensor_bytes(shape: object, dtype: object) -> Optional[int]:
     return n
 
 
+def weight_shaped(dims: Tuple[int, ...]) -> bool:
+    """Is this a convolution kernel's shape: TF's (height, width, in, out) or (depth, height, width, in,
+    out), the spatial sizes equal, odd and at most 11 ([3,3,512,512], [1,1,256,1024])? Such a tensor
+    is a weight or an optimizer slot, allocated with the model: its first dimension is no batch (an
+    NCHW batch of three 3-channel images reads the same; it seldom fails to fit)."""
+    spatial = len(dims) - 2
+    return spatial in (2, 3) and len(set(dims[:spatial])) == 1 and dims[0] % 2 == 1 and dims[0] <= 11 and min(dims[spatial:]) >= 2
+
+
 def oom_facts(facts: Mapping[str, object]) -> Dict[str, str]:
-    """The OOM arithmetic (MEMORY_FACTS) from a finding's facts; {} when it has no request to work on."""
+    """The OOM arithmetic (MEMORY_FACTS) from a finding's facts; {} when it has no tensor or request to work on."""
     requested = tensor_bytes(facts.get("oom_shape"), facts.get("oom_dtype"))
     if requested is None:
         for key in ("rounded_bytes", "requested_bytes", "requested"):
             requested = parse_bytes(facts.get(key))
             if requested:
                 break
+    dims = tensor_shape(facts.get("oom_shape"))
+    weight = dims is not None and weight_shaped(dims)
+    out = {"oom_weight_shape": str(facts.get("oom_shape"))} if weight else {}
     if not requested:
-        return {}
-    out = {"oom_requested_bytes": str(requested)}
+        return out
+    out["oom_requested_bytes"] = str(requested)
     host = str(facts.get("allocator") or "").lower() in HOST_ALLOCATORS or str(facts.get("oom_device") or "").upper().startswith(
         "CPU"
     )
@@ -145,8 +159,7 @@ def oom_facts(facts: Mapping[str, object]) -> Dict[str, str]:
         return out
     free = max(0, limit - in_use)
     out["oom_free_bytes"] = str(free)
-    dims = tensor_shape(facts.get("oom_shape"))
-    if dims and len(dims) >= 3 and dims[0] >= 2 and tensor_bytes(facts.get("oom_shape"), facts.get("oom_dtype")):
+    if dims and not weight and len(dims) >= 3 and dims[0] >= 2 and tensor_bytes(facts.get("oom_shape"), facts.get("oom_dtype")):
         sample = requested // dims[0]
         fit = free // sample if sample else 0
         if 1 <= fit < dims[0]:
