@@ -542,3 +542,21 @@ def test_a_platform_build_spelled_with_underscores_is_still_that_build():
     log = ("ERROR: Could not find a version that satisfies the requirement tensorflow_intel==2.14.1 (from versions: none)\n"
            "ERROR: No matching distribution found for tensorflow_intel==2.14.1\n/home/u/venv/lib/python3.11/site-packages/pip\n")
     assert _fixes(log)[0].startswith("tensorflow-intel is the Windows build"), _fixes(log)
+
+
+def test_conda_python_advice_comes_from_the_tables():
+    """conda's "no package for this Python": the Python to create the environment with is the pinned release's newest
+    (tested builds), or the newest release's range when the log's Python is newer than it, never a hard-coded one."""
+    from analyzer.kb.compat import compat
+
+    builds = compat().builds
+    pinned = "  - tensorflow==1.13.1 -> python[version='>=2.7,<2.8.0a0|>=3.7,<3.8.0a0|>=3.6,<3.7.0a0']\nYour python: python=3.8\n"
+    newest_113 = str(builds[("linux", (1, 13))]["python"]).split("-")[-1].split(",")[-1].strip()
+    fixes = _fixes("UnsatisfiableError: The following specifications were found\n" + pinned)
+    assert f"`conda create -n tf python={newest_113}`" in fixes[0], fixes
+    latest = max(k for k in compat().tf_keys if builds.get(("linux", k), {}).get("python"))
+    rows = str(builds[("linux", latest)]["python"])
+    too_new = f"3.{int(rows.split('-')[-1].split('.')[1]) + 1}"
+    fixes = _fixes(f"ResolvePackageNotFound:\n  - tensorflow\nYour python: python={too_new}\n")
+    assert f"newest TensorFlow release ({latest[0]}.{latest[1]}) supports, Python {rows}" in fixes[0], fixes
+    assert not any("python=3.11" in fix for fix in fixes), fixes
