@@ -560,3 +560,18 @@ def test_conda_python_advice_comes_from_the_tables():
     fixes = _fixes(f"ResolvePackageNotFound:\n  - tensorflow\nYour python: python={too_new}\n")
     assert f"newest TensorFlow release ({latest[0]}.{latest[1]}) supports, Python {rows}" in fixes[0], fixes
     assert not any("python=3.11" in fix for fix in fixes), fixes
+
+
+def test_kerashub_on_windows_is_not_pinned_to_the_last_windows_tensorflow_text():
+    """tensorflow-text's last Windows release pins a TF older than Keras 3, which KerasHub needs (keras-hub#1985: TF
+    2.16.1 beside tensorflow-text 2.10): the way out is WSL2, not the 2.10 pair that suits a Keras 2 project."""
+    from analyzer.kb.compat import compat
+
+    log = next((ROOT / "tests" / "fixtures" / "real_logs").rglob("deps-keras-hub-tftext210-with-tf2161-dll-tflite-registrar-windows.log"))
+    fixes = _fixes(log.read_text())
+    last = compat().build_facts["tensorflow_text_windows_last"]["tf"]
+    assert not any(f'"tensorflow-text=={last}.*"' in fix for fix in fixes), fixes
+    keras3 = compat().build_facts["keras3_default"]["tf"]
+    assert any("KerasHub runs on Keras 3" in fix and f"from release {keras3} on" in fix and "WSL2" in fix for fix in fixes), fixes
+    keras2_project = log.read_text().split("TypeError")[0]  # the same DLL failure without KerasHub's message
+    assert any(f'"tensorflow-text=={last}.*"' in fix for fix in _fixes(keras2_project)), _fixes(keras2_project)

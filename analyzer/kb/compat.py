@@ -67,6 +67,7 @@ DERIVED_FACTS = {
     "windows_gpu_python": "the Python versions of windows_gpu_tf's tested Windows GPU build",
     "macos_x86_last_tf": "the last TF release with Intel macOS (x86_64) wheels (tested-builds fact macos_x86_last)",
     "text_windows_last_tf": "the last tensorflow-text release with native-Windows wheels (tested-builds fact tensorflow_text_windows_last)",
+    "keras3_tf": "the first TF release whose default Keras is Keras 3 (tested-builds fact keras3_default)",
     "addons_last_release": "the last tensorflow-addons release (the newest row of the companion table; the project is end of life)",
     "addons_last_tf": "the TF releases addons_last_release supports",
     "addons_last_tf_newest": "the newest TF release addons_last_release supports",
@@ -87,7 +88,7 @@ DERIVED_FACTS = {
 # The facts release_overview gives every report's rule text (none depends on the log): a line naming only these survives.
 RELEASE_FACTS = (
     "no_avx_tf", "no_avx_python", "windows_gpu_tf", "windows_cpu_only_tf", "windows_gpu_cuda", "windows_gpu_cudnn",
-    "windows_gpu_python", "macos_x86_last_tf", "text_windows_last_tf", "addons_last_release", "addons_last_tf",
+    "windows_gpu_python", "macos_x86_last_tf", "text_windows_last_tf", "keras3_tf", "addons_last_release", "addons_last_tf",
     "addons_last_tf_newest", "addons_last_python",
 )  # fmt: skip
 
@@ -328,9 +329,10 @@ class Compat:
         windows_gpu_python), from the tested builds: the last release before the one whose official
         binaries need AVX (fact avx_required) and the newest Python it has wheels for; the last native-Windows
         GPU release (fact native_windows_gpu_last), the first CPU-only one, and that GPU build's CUDA, cuDNN
-        and Python; the last release with Intel macOS wheels (fact macos_x86_last) and the last tensorflow-text
-        with Windows wheels (fact tensorflow_text_windows_last); the last tensorflow-addons release (the project
-        ended), its TF releases and the newest Python they reach."""
+        and Python; the last release with Intel macOS wheels (fact macos_x86_last), the last tensorflow-text with
+        Windows wheels (fact tensorflow_text_windows_last) and the first whose default Keras is Keras 3 (fact
+        keras3_default); the last tensorflow-addons release (the project ended), its TF releases and the newest
+        Python they reach."""
         out: Dict[str, str] = {}
         fact = self.build_facts.get("avx_required")
         first = _mm(fact.get("tf")) if fact else None
@@ -349,7 +351,11 @@ class Compat:
                 windows_gpu_cudnn=str(row["cudnn"]),
                 windows_gpu_python=str(row.get("python") or ""),
             )
-        for fact_id, name in (("macos_x86_last", "macos_x86_last_tf"), ("tensorflow_text_windows_last", "text_windows_last_tf")):
+        for fact_id, name in (
+            ("macos_x86_last", "macos_x86_last_tf"),
+            ("tensorflow_text_windows_last", "text_windows_last_tf"),
+            ("keras3_default", "keras3_tf"),
+        ):
             fact = self.build_facts.get(fact_id)
             last = _mm(fact.get("tf")) if fact else None
             if last:
