@@ -27,6 +27,13 @@ from analyzer.pipeline.parse import TracebackTracker, clean, line_key, node_name
      "F", "google/protobuf/message_lite.cc", "CHECK failed: target + size == res: "),
     ("[libprotobuf ERROR google/protobuf/descriptor_database.cc:641] File already exists in database: tensorflow/compiler/xla/xla_data.proto",
      "E", "google/protobuf/descriptor_database.cc", "File already exists in database: tensorflow/compiler/xla/xla_data.proto"),
+    # Python logging with the time first and the level after the program's fields (faceswap's own format, on TF's
+    # OOM, deepfakes/faceswap#899; logging's asctime - name - levelname form)
+    ("10/08/2019 22:53:01 MainProcess     MainThread      cli             execute_script            ERROR    You do not have "
+     "enough GPU memory available to train the selected model at the selected settings. You can try a number of things:",
+     "E", None, "You do not have enough GPU memory available to train the selected model at the selected settings. You can try a number of things:"),
+    ("2019-10-08 22:53:01,123 - root - WARNING - The model was trained with a different TensorFlow", "W", None,
+     "The model was trained with a different TensorFlow"),
 ])
 def test_log_prefixes_of_every_era(line, level, source, message):
     rec = parse_line(7, line)
@@ -49,6 +56,14 @@ def test_log_prefixes_of_every_era(line, level, source, message):
 def test_exception_lines(line, exc):
     rec = parse_line(1, line)
     assert rec.kind == "exception" and rec.exc_type == exc and rec.is_error
+
+
+@pytest.mark.parametrize("line", [
+    "2024-01-01 12:00:00 step 5 of 10 done, ERROR rate 0.1",  # the level word far into the text: prose
+    "2024-01-01 12:00:00 Saving the ERROR",  # nothing after it
+])
+def test_a_time_then_a_level_word_is_not_always_a_log_level(line):
+    assert parse_line(1, line).level is None
 
 
 def test_not_everything_with_error_in_it_is_an_exception():

@@ -56,14 +56,17 @@ SETS = {
     "first_sight_32": ([REAL / "first_sight_32" / f"labels-{x}.yaml" for x in "abcde"], 49, 93.0),  # 46/49 (first sight 41/49)
     "first_sight_33": ([REAL / "first_sight_33" / f"labels-{x}.yaml" for x in "abcd"], 34, 93.0),  # 32/34 (first sight 28/34)
     "first_sight_34": ([REAL / "first_sight_34" / f"labels-{x}.yaml" for x in "ab"], 14, 99.0),  # 14/14 (first sight 13/14)
+    "first_sight_35": ([REAL / "first_sight_35" / f"labels-{x}.yaml" for x in "abcde"], 41, 97.0),  # 40/41 (first sight 39/41)
 }
 # Harmless logs that tflog still flags (issue 13 asks for none), each with why it is not fixed:
 # - benign-tfa-false-version-warning: tensorflow-addons 0.11.0's version check excluded TF 2.3.0, the release it
 #   supports (an off-by-one its maintainers fixed); the same warning from any other release is a real conflict.
-# - seven logs of TF's "could not load the CUDA runtime" lines alone on a machine without a GPU (a DeepVariant CPU
+# - eight logs of TF's "could not load the CUDA runtime" lines alone on a machine without a GPU (a DeepVariant CPU
 #   pipeline, a one-line excerpt, TF's own PR about the warnings; in batch 10 a CPU VM, ASReview on Windows, a TF 2.19
-#   import; in batch 16 a DUET variant-calling run): tflog warns on these lines when the log shows nothing about a GPU either way, because people paste them
-#   mostly when their GPU is not used (18 of the 24 such logs here); the warning says to ignore it without a GPU.
+#   import; in batch 16 a DUET variant-calling run; in batch 35 LightweightMMM on Windows): tflog warns on these lines
+#   when the log shows nothing about a GPU either way, because people paste them mostly when their GPU is not used
+#   (of the 21 logs whose answer is that warning, 16 are labelled a missing CUDA library); the warning says to ignore
+#   it without a GPU.
 # - benign-spliceai-cpu-no-training-config: a CPU-only host where cuInit fails (303) and the kernel driver is not
 #   running; tflog reads a failed cuInit beside the missing driver as a machine whose GPU cannot be reached.
 BENIGN_FLAGGED_KNOWN = {
@@ -76,6 +79,7 @@ BENIGN_FLAGGED_KNOWN = {
     "p-benign-deepvariant-cpu-make-examples-cuda-stub",
     "benign-hi3d-localxla-cudart-stub",
     "benign-duet-cpu-cudart-nvinfer-noise",
+    "benign-cudart64-110-dll-not-found-lightweight-mmm-windows",
 }
 BAR_FACTS = 0.975  # facts read right over every set: 976/994 now (issue 14 asks >= 97%); cuDNN labels use the dotted form, as the dev corpus does ("5005" -> 5.0.5). Two of the misses are of form, not substance: a label writing the device as /job:localhost/replica:0/task:0/device:GPU:0 where tflog says GPU:0, and Python 3.5 where tflog reads 3.5.1 from the interpreter's own path
 BAR_SILENT = 0.02  # 25/1417 (22/920 at the start of session 13; 21/957 with batch 20 unfixed, 25/1012 with batch 21; 23/1047 with batch 22 unfixed, 27/1090 with batch 23 unfixed, 23/1108 with batch 24 unfixed, 21/1108 after it, 27/1158 with batch 25 unfixed, 21/1158 after it, 22/1181 with batch 26, 24/1201 with batch 27, 34/1244 with batch 28 unfixed, 24/1248 after it and batch 29, 28/1294 with batch 30 unfixed, 24/1294 after it, 26/1327 with batch 31 unfixed, 24/1327 after it, 30/1376 with batch 32 unfixed, 24/1376 after it, 30/1407 with batch 33 unfixed, 24/1407 after it, 25/1417 with batch 34 unfixed, 24/1417 after it, 25/1417 once the bare-dtensor pattern was removed); issue 13 asks for <= 2%

@@ -201,8 +201,9 @@ PATTERNS: List[FactPattern] = [
     _p(r"TensorFlow you are currently using is (?P<tf_version>" + _TF + ")", 10, "currently using is"),
     _prose(
         # pip's "requirement tensorflow==2.13.0" is the release asked for: LineFacts ranks it as WANTED_RANK. The flavours
-        # of one release (tensorflow-intel on Windows, -cpu, -macos, -aarch64, -rocm) name TensorFlow's version too
-        r"(?i)\b(?:tensorflow|tf)(?:[-_](?:gpu|nightly|cpu|intel|macos|aarch64|rocm))?(?:\[[\w,-]+\])?(?:==|-|\s*:\s*|\s+)v?(?P<tf_version>\d+\.\d+\.\d+(?:[-_.]?(?:(?:rc|dev|post)\d*|[ab]\d+))*(?:\+[\w.]+)?)\b",
+        # of one release (tensorflow-intel on Windows, -cpu, -cpu-aws on Linux aarch64, -macos, -aarch64, -rocm) name
+        # TensorFlow's version too
+        r"(?i)\b(?:tensorflow|tf)(?:[-_](?:gpu|nightly|cpu(?:[-_]aws)?|intel|macos|aarch64|rocm))?(?:\[[\w,-]+\])?(?:==|-|\s*:\s*|\s+)v?(?P<tf_version>\d+\.\d+\.\d+(?:[-_.]?(?:(?:rc|dev|post)\d*|[ab]\d+))*(?:\+[\w.]+)?)\b",
         20,
         "tensorflow",
         "tf ",
@@ -211,6 +212,19 @@ PATTERNS: List[FactPattern] = [
         skip="b",
     ),
     _p(r"(?i)\btf\.__version__\W+(?P<tf_version>" + _TF + ")", 15, "__version__"),
+    # Poetry's installer ("  • Installing tensorflow (2.13.0)", "  - Updating tensorflow (2.12.0 -> 2.13.0)"): the release
+    # it is putting in place, as wanted as a pip requirement
+    _p(
+        r"^\s*\S\s+(?:Installing|Updating|Downgrading) (?:tensorflow(?:[-_](?:gpu|cpu(?:[-_]aws)?|intel|macos))?|tf[-_]nightly) "
+        r"\((?:\S+ -> )?(?P<tf_version>" + _TF + r")\)",
+        WANTED_RANK,
+        "installing tensorflow",
+        "updating tensorflow",
+        "downgrading tensorflow",
+        "installing tf",
+        "updating tf",
+        "downgrading tf",
+    ),
     # pip's report of what it installed ("Successfully installed ... tensorflow-2.18.0 ..."): a later report replaces
     # an earlier one, as the environment changed (tensorflow-text pulling TensorFlow back to 2.10.1: INSTALLED_RANK)
     _p(
@@ -415,9 +429,11 @@ PATTERNS: List[FactPattern] = [
     _p(
         # Python's ImportError/OSError, the dynamic linker starting a program ("tensorflow_model_server: error while
         # loading shared libraries: ..."), cuDNN's own loader ("Could not load library X. Error: ..."), TF 1.x's
-        # coordinator passing a thread's error on ("Error reported to Coordinator: libnccl.so.2: ...")
-        r"(?:ImportError|OSError|error while loading shared libraries|\. Error|Error reported to Coordinator): (?:.*?[\\/])?(?P<missing>lib[\w+-]+\.so[\w.]*): "
-        r"cannot open shared object file",
+        # coordinator passing a thread's error on ("Error reported to Coordinator: libnccl.so.2: ..."), TF's loader when
+        # a library it asked for is there but one it needs is not ("Could not load dynamic library 'libnvinfer.so.7';
+        # dlerror: libnvrtc.so.11.1: cannot open shared object file")
+        r"(?:ImportError|OSError|error while loading shared libraries|\. Error|Error reported to Coordinator|; dlerror): "
+        r"(?:.*?[\\/])?(?P<missing>lib[\w+-]+\.so[\w.]*): cannot open shared object file",
         10,
         "cannot open shared object file",
     ),

@@ -4,7 +4,8 @@ Knows the prefixes TensorFlow and Python put in front of messages:
 - TSL/TF C++:  `2021-03-01 12:00:00.123456: E tensorflow/.../cuda_dnn.cc:336] msg`
   (also bare `E tensorflow/...cc:336] msg` from TF 0.x/1.x, Windows `C:\\...\\x.cc:12]`)
 - absl C++ / absl-python: `E0000 00:00:1700000000.123456   12345 cuda_dnn.cc:535] msg`
-- Python logging: `ERROR:tensorflow:msg`, `WARNING:absl:msg`, `[2024-05-10 11:33:19,738] [INFO] ...`
+- Python logging: `ERROR:tensorflow:msg`, `WARNING:absl:msg`, `[2024-05-10 11:33:19,738] [INFO] ...`,
+  `2019-10-08 22:53:01,123 - root - ERROR - msg` (the time first, the level after a few fields)
 and Python traceback structure (header, frames, Jupyter arrows, chain markers,
 the final `Type: message` line). `TracebackTracker` follows that structure across lines.
 """
@@ -32,6 +33,14 @@ _PROTOBUF = compile_regex(r"\[libprotobuf (?<level>INFO|WARNING|ERROR|FATAL) (?<
 _PYLOG = compile_regex(
     r"^(?:\[[^\]]*\]\s*)?(?:\[?(?<level>DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL)\]?)[:\s]+"
     r"(?:(?<logger>[\w.]+):)?(?<msg>.*)$"
+)
+# Python logging with the time first and the level after some fields of the program's format: logging's
+# "%(asctime)s - %(name)s - %(levelname)s - %(message)s", faceswap's "10/08/2019 22:53:01 MainProcess MainThread
+# cli execute_script ERROR    msg", loguru's "2024-01-01 12:00:00.123 | ERROR    | mod:fn:5 - msg". Fields are
+# whole runs of non-space (no two ways to cut a line into them), at most four before the level (faceswap's four).
+_PYLOG_TIMED = compile_regex(
+    r"^(?:\d{4}-\d\d-\d\d|\d\d?/\d\d?/\d{2,4})[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:\s+\S+){0,4}?\s+"
+    r"\[?(?<level>DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL)\]?(?:\s*[-|:]\s*|\s+)(?<msg>\S.*)$"
 )
 # An exception's type is named for what it is; pkg_resources' are not errors by name ("DistributionNotFound",
 # "ContextualVersionConflict"), so those two endings count as well.
@@ -253,6 +262,9 @@ def classify(text: str) -> Fields:
     m = _PYLOG.match(body)
     if m and m.group("msg"):
         return m.group("msg").strip(), _LEVELS[m.group("level")], m.group("logger"), "log", None
+    m = _PYLOG_TIMED.match(body) if body[:1].isdigit() else None
+    if m:
+        return m.group("msg").strip(), _LEVELS[m.group("level")], None, "log", None
     if _FATAL_SIGNAL.search(body):
         return body, "F", None, "signal", None
     if body.startswith("error: ") and len(body) > 8:  # pip's and setuptools' own errors: "error: externally-managed-environment"
