@@ -60,7 +60,10 @@ def test_exception_lines(line, exc):
 
 @pytest.mark.parametrize("line", [
     "2024-01-01 12:00:00 step 5 of 10 done, ERROR rate 0.1",  # the level word far into the text: prose
+    "2024-01-01 12:00:00 Epoch 3 loss 0.2 ERROR rate 0.1",  # as near as a program's fields, but a word of prose
     "2024-01-01 12:00:00 Saving the ERROR",  # nothing after it
+    # Ray's own format (level, file:line, "--"): its dashboard failing to start is no failure of the job
+    "2024-01-01 12:00:01,456\tERROR services.py:1353 -- Failed to start the dashboard , return code 1",
 ])
 def test_a_time_then_a_level_word_is_not_always_a_log_level(line):
     assert parse_line(1, line).level is None

@@ -67,7 +67,7 @@ DERIVED_FACTS = {
     "windows_gpu_python": "the Python versions of windows_gpu_tf's tested Windows GPU build",
     "macos_x86_last_tf": "the last TF release with Intel macOS (x86_64) wheels (tested-builds fact macos_x86_last)",
     "text_windows_last_tf": "the last tensorflow-text release with native-Windows wheels (tested-builds fact tensorflow_text_windows_last)",
-    "keras3_tf": "the first TF release whose default Keras is Keras 3 (tested-builds fact keras3_default)",
+    "keras3_tf": "the oldest TF release Keras 3 runs with (tested-builds fact keras3_first)",
     "addons_last_release": "the last tensorflow-addons release (the newest row of the companion table; the project is end of life)",
     "addons_last_tf": "the TF releases addons_last_release supports",
     "addons_last_tf_newest": "the newest TF release addons_last_release supports",
@@ -330,8 +330,7 @@ class Compat:
         binaries need AVX (fact avx_required) and the newest Python it has wheels for; the last native-Windows
         GPU release (fact native_windows_gpu_last), the first CPU-only one, and that GPU build's CUDA, cuDNN
         and Python; the last release with Intel macOS wheels (fact macos_x86_last), the last tensorflow-text with
-        Windows wheels (fact tensorflow_text_windows_last) and the first whose default Keras is Keras 3 (fact
-        keras3_default); the last tensorflow-addons release (the project ended), its TF releases and the newest
+        Windows wheels (fact tensorflow_text_windows_last) and the oldest Keras 3 runs with (fact keras3_first); the last tensorflow-addons release (the project ended), its TF releases and the newest
         Python they reach."""
         out: Dict[str, str] = {}
         fact = self.build_facts.get("avx_required")
@@ -354,12 +353,12 @@ class Compat:
         for fact_id, name in (
             ("macos_x86_last", "macos_x86_last_tf"),
             ("tensorflow_text_windows_last", "text_windows_last_tf"),
-            ("keras3_default", "keras3_tf"),
+            ("keras3_first", "keras3_tf"),
         ):
             fact = self.build_facts.get(fact_id)
-            last = _mm(fact.get("tf")) if fact else None
-            if last:
-                out[name] = _fmt(last)
+            release = _mm(fact.get("tf")) if fact else None
+            if release:
+                out[name] = _fmt(release)
         addons = [
             rec
             for rec in (self.tables.get("packages") or {}).get("companions") or []

@@ -185,6 +185,9 @@ _V = r"(\d+\.\d+(?:\.\d+)?(?:[-_.]?(?:rc|dev|a|b)\d*)?)"
 _GPU_BRAND = r"(?:NVIDIA |GeForce |Tesla |Quadro |TITAN |RTX |A\d|H\d|L\d)"
 _GPU_BRAND_KEYWORDS = ("nvidia", "geforce", "tesla", "quadro")
 _TF = r"\d+\.\d+(?:\.\d+)?(?:[-_.]?(?:(?:rc|dev|post)\d*|[ab]\d+))*(?:\+[\w.]+)?"  # pre-releases: 2.0.0b1, 2.16.0rc0
+# The flavours of one TF release, each naming TensorFlow's version: tensorflow-intel (Windows), -cpu, -cpu-aws (Linux
+# aarch64, which pip picks through `tensorflow`'s own requirements), -macos, -aarch64, -rocm, -gpu (<= 2.0 and 2.1-2.11's alias)
+_TF_FLAVOUR = r"(?:[-_](?:gpu|cpu(?:[-_]aws)?|intel|macos|aarch64|rocm))?"
 _MEMORY: FactPattern = _p(r"([\d.]+)\s*([GM])i?B", 0)
 _MEMORY_UNIT: FactPattern = _p(r"[GM]i?B", 0)
 
@@ -200,10 +203,11 @@ PATTERNS: List[FactPattern] = [
     # tensorflow-addons' (and other add-ons') version check: "The versions of TensorFlow you are currently using is 2.1.0"
     _p(r"TensorFlow you are currently using is (?P<tf_version>" + _TF + ")", 10, "currently using is"),
     _prose(
-        # pip's "requirement tensorflow==2.13.0" is the release asked for: LineFacts ranks it as WANTED_RANK. The flavours
-        # of one release (tensorflow-intel on Windows, -cpu, -cpu-aws on Linux aarch64, -macos, -aarch64, -rocm) name
-        # TensorFlow's version too
-        r"(?i)\b(?:tensorflow|tf)(?:[-_](?:gpu|nightly|cpu(?:[-_]aws)?|intel|macos|aarch64|rocm))?(?:\[[\w,-]+\])?(?:==|-|\s*:\s*|\s+)v?(?P<tf_version>\d+\.\d+\.\d+(?:[-_.]?(?:(?:rc|dev|post)\d*|[ab]\d+))*(?:\+[\w.]+)?)\b",
+        # pip's "requirement tensorflow==2.13.0" is the release asked for: LineFacts ranks it as WANTED_RANK (the
+        # flavours of one release, _TF_FLAVOUR, name TensorFlow's version too)
+        r"(?i)\b(?:tensorflow|tf)(?:[-_]nightly|"
+        + _TF_FLAVOUR
+        + r")(?:\[[\w,-]+\])?(?:==|-|\s*:\s*|\s+)v?(?P<tf_version>\d+\.\d+\.\d+(?:[-_.]?(?:(?:rc|dev|post)\d*|[ab]\d+))*(?:\+[\w.]+)?)\b",
         20,
         "tensorflow",
         "tf ",
@@ -215,7 +219,7 @@ PATTERNS: List[FactPattern] = [
     # Poetry's installer ("  • Installing tensorflow (2.13.0)", "  - Updating tensorflow (2.12.0 -> 2.13.0)"): the release
     # it is putting in place, as wanted as a pip requirement
     _p(
-        r"^\s*\S\s+(?:Installing|Updating|Downgrading) (?:tensorflow(?:[-_](?:gpu|cpu(?:[-_]aws)?|intel|macos))?|tf[-_]nightly) "
+        r"^\s*\S\s+(?:Installing|Updating|Downgrading) (?:tensorflow" + _TF_FLAVOUR + r"|tf[-_]nightly) "
         r"\((?:\S+ -> )?(?P<tf_version>" + _TF + r")\)",
         WANTED_RANK,
         "installing tensorflow",
@@ -228,7 +232,7 @@ PATTERNS: List[FactPattern] = [
     # pip's report of what it installed ("Successfully installed ... tensorflow-2.18.0 ..."): a later report replaces
     # an earlier one, as the environment changed (tensorflow-text pulling TensorFlow back to 2.10.1: INSTALLED_RANK)
     _p(
-        r"(?i)^\s*Successfully installed\b.*?\btensorflow(?:[-_](?:gpu|cpu|intel|macos))?-(?P<tf_version>" + _TF + r")\b",
+        r"(?i)^\s*Successfully installed\b.*?\btensorflow" + _TF_FLAVOUR + r"-(?P<tf_version>" + _TF + r")\b",
         INSTALLED_RANK,
         "successfully installed",
     ),
@@ -429,9 +433,9 @@ PATTERNS: List[FactPattern] = [
     _p(
         # Python's ImportError/OSError, the dynamic linker starting a program ("tensorflow_model_server: error while
         # loading shared libraries: ..."), cuDNN's own loader ("Could not load library X. Error: ..."), TF 1.x's
-        # coordinator passing a thread's error on ("Error reported to Coordinator: libnccl.so.2: ..."), TF's loader when
-        # a library it asked for is there but one it needs is not ("Could not load dynamic library 'libnvinfer.so.7';
-        # dlerror: libnvrtc.so.11.1: cannot open shared object file")
+        # coordinator passing a thread's error on ("Error reported to Coordinator: libnccl.so.2: ..."), TF's loader's
+        # dlerror, which names the library that did not load: mostly the one asked for, sometimes one it needs
+        # ("Could not load dynamic library 'libnvinfer.so.7'; dlerror: libnvrtc.so.11.1: cannot open shared object file")
         r"(?:ImportError|OSError|error while loading shared libraries|\. Error|Error reported to Coordinator|; dlerror): "
         r"(?:.*?[\\/])?(?P<missing>lib[\w+-]+\.so[\w.]*): cannot open shared object file",
         10,

@@ -13,7 +13,7 @@ finding's own facts, as exact byte counts in digit strings like the allocator's
                          dimension, the bytes of one sample, and the largest batch whose tensor
                          would have fit in the free memory (set only when it is 1 .. batch-1)
     oom_weight_shape     the shape, for a tensor shaped like a convolution kernel (weight_shaped):
-                         a weight or an optimizer's copy of one, whose size no batch changes
+                         a weight, its gradient or an optimizer's copy of one, not a batch
 
 Rule templates print any byte count for people with the `bytes` format spec:
 `{bfc_limit_bytes:bytes}` reads "7.92 GiB" (`FactText`); other specs and names are unchanged.
@@ -130,11 +130,12 @@ def tensor_bytes(shape: object, dtype: object) -> Optional[int]:
 
 def weight_shaped(dims: Tuple[int, ...]) -> bool:
     """Is this a convolution kernel's shape: TF's (height, width, in, out) or (depth, height, width, in,
-    out), the spatial sizes equal, odd and at most 11 ([3,3,512,512], [1,1,256,1024])? Such a tensor
-    is a weight or an optimizer slot, allocated with the model: its first dimension is no batch (an
-    NCHW batch of three 3-channel images reads the same; it seldom fails to fit)."""
+    out), the spatial sizes equal, odd, 3 to 11 ([3,3,512,512], [5,5,1,32])? Such a tensor is a weight,
+    its gradient or an optimizer slot, and its first dimension is no batch. (1x1 kernels are left out:
+    a batch of one Conv1D input, [1,1,width,channels], has their shape; an NCHW batch of three 3-channel
+    images has a 3x3 kernel's, and seldom fails to fit.)"""
     spatial = len(dims) - 2
-    return spatial in (2, 3) and len(set(dims[:spatial])) == 1 and dims[0] % 2 == 1 and dims[0] <= 11 and min(dims[spatial:]) >= 2
+    return spatial in (2, 3) and len(set(dims[:spatial])) == 1 and dims[0] % 2 == 1 and 3 <= dims[0] <= 11
 
 
 def oom_facts(facts: Mapping[str, object]) -> Dict[str, str]:

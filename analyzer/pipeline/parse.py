@@ -37,10 +37,12 @@ _PYLOG = compile_regex(
 # Python logging with the time first and the level after some fields of the program's format: logging's
 # "%(asctime)s - %(name)s - %(levelname)s - %(message)s", faceswap's "10/08/2019 22:53:01 MainProcess MainThread
 # cli execute_script ERROR    msg", loguru's "2024-01-01 12:00:00.123 | ERROR    | mod:fn:5 - msg". Fields are
-# whole runs of non-space (no two ways to cut a line into them), at most four before the level (faceswap's four).
+# whole runs of non-space (no two ways to cut a line into them), at most four before the level (faceswap's four);
+# the level stands as a column (a separator or two spaces after it), not as a word of prose ("... ERROR rate 0.1")
+# nor as Ray's "ERROR services.py:1353 -- Failed to start the dashboard", which its own dashboard survives.
 _PYLOG_TIMED = compile_regex(
     r"^(?:\d{4}-\d\d-\d\d|\d\d?/\d\d?/\d{2,4})[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:\s+\S+){0,4}?\s+"
-    r"\[?(?<level>DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL)\]?(?:\s*[-|:]\s*|\s+)(?<msg>\S.*)$"
+    r"\[?(?<level>DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL)\]?(?:\s*[-|:]\s*|\s{2,})(?<msg>\S.*)$"
 )
 # An exception's type is named for what it is; pkg_resources' are not errors by name ("DistributionNotFound",
 # "ContextualVersionConflict"), so those two endings count as well.
