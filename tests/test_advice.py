@@ -184,6 +184,12 @@ def test_misfit_reads_versions_and_platforms_from_the_fix(fix, facts, ok):
     ("2021-06-17 20:18:13.799235: W tensorflow/stream_executor/platform/default/dso_loader.cc:64] Could not load dynamic "
      "library 'libnvinfer.so.7'; dlerror: libnvrtc.so.11.1: cannot open shared object file: No such file or directory\n",
      "missing_libraries", ["libnvinfer.so.7", "libnvrtc.so.11.1"]),
+    # the loader's "<library>: <its missing dependency>" through Java's UnsatisfiedLinkError (tensorflow/java#598)
+    ("Debug: Failed to load /home/cnb/.javacpp/cache/x.jar/libtensorflow_framework.so.2: java.lang.UnsatisfiedLinkError: "
+     "/home/cnb/.javacpp/cache/x.jar/libtensorflow_framework.so.2: libstdc++.so.6: cannot open shared object file: No such "
+     "file or directory\n", "missing_libraries", ["libstdc++.so.6"]),
+    # an interactive session asking the module by its full name (lhelontra/tensorflow-on-arm#100)
+    (">>> import tensorflow\n>>> tensorflow.__version__\n'1.14.0'\n", "tf_version", "1.14.0"),
 ])
 def test_facts_people_paste(text, fact, value):
     assert analyze(text).facts.get(fact) == value

@@ -215,7 +215,7 @@ PATTERNS: List[FactPattern] = [
         "tf_nightly",
         skip="b",
     ),
-    _p(r"(?i)\btf\.__version__\W+(?P<tf_version>" + _TF + ")", 15, "__version__"),
+    _p(r"(?i)\b(?:tf|tensorflow)\.__version__\W+(?P<tf_version>" + _TF + ")", 15, "__version__"),
     # Poetry's installer ("  • Installing tensorflow (2.13.0)", "  - Updating tensorflow (2.12.0 -> 2.13.0)"): the release
     # it is putting in place, as wanted as a pip requirement
     _p(
@@ -435,9 +435,10 @@ PATTERNS: List[FactPattern] = [
         # loading shared libraries: ..."), cuDNN's own loader ("Could not load library X. Error: ..."), TF 1.x's
         # coordinator passing a thread's error on ("Error reported to Coordinator: libnccl.so.2: ..."), TF's loader's
         # dlerror, which names the library that did not load: mostly the one asked for, sometimes one it needs
-        # ("Could not load dynamic library 'libnvinfer.so.7'; dlerror: libnvrtc.so.11.1: cannot open shared object file")
-        r"(?:ImportError|OSError|error while loading shared libraries|\. Error|Error reported to Coordinator|; dlerror): "
-        r"(?:.*?[\\/])?(?P<missing>lib[\w+-]+\.so[\w.]*): cannot open shared object file",
+        # ("Could not load dynamic library 'libnvinfer.so.7'; dlerror: libnvrtc.so.11.1: cannot open shared object file");
+        # Java's UnsatisfiedLinkError, and the loader's "<library>: <its missing dependency>: cannot open ..." form
+        r"(?:ImportError|OSError|UnsatisfiedLinkError|error while loading shared libraries|\. Error|Error reported to Coordinator|; dlerror): "
+        r"(?:.*?[\\/])?(?:[\w.+-]+\.so[\w.]*: )?(?P<missing>lib[\w+-]+\.so[\w.]*): cannot open shared object file",
         10,
         "cannot open shared object file",
     ),
