@@ -190,6 +190,11 @@ def test_misfit_reads_versions_and_platforms_from_the_fix(fix, facts, ok):
      "file or directory\n", "missing_libraries", ["libstdc++.so.6"]),
     # an interactive session asking the module by its full name (lhelontra/tensorflow-on-arm#100)
     (">>> import tensorflow\n>>> tensorflow.__version__\n'1.14.0'\n", "tf_version", "1.14.0"),
+    # a requirement's marker that excludes a platform is no sign of it (the resolver's lines of an autokeras install)
+    ('keras-nlp 0.14.0 depends on tensorflow-text; platform_system != "Darwin"\n', "platform", None),
+    # site-packages under a root path is Linux's; under ~/ (a conda prefix on an M2 Mac, pixeltable#15) it says nothing
+    ('  File "/opt/conda/lib/python3.8/site-packages/keras/engine/training.py", line 1, in fit\n', "platform", "linux"),
+    ("  at ~/mambaforge/envs/pixeltable/lib/python3.9/site-packages/poetry/installation/executor.py:1\n", "platform", None),
 ])
 def test_facts_people_paste(text, fact, value):
     assert analyze(text).facts.get(fact) == value

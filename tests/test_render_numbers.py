@@ -289,3 +289,12 @@ def test_bytes_format_spec(value, expected):
 
     assert f"{FactText(value):bytes}" == expected
     assert f"{FactText(value)}" == value
+
+
+def test_a_batch_of_one_is_not_told_to_shrink_its_batch():
+    """A 3D U-Net's [1,128,128,128,32] (first_sight_36, MultiResUNet): the batch is already 1, so the advice is to make
+    each sample or the model smaller, not to halve the batch."""
+    root = tflog_json(REAL_LOGS / "first_sight_36" / "oom-gpu-multiresunet3d-batch1.log")["findings"][0]
+    assert root["facts"]["oom_batch_of_one"] == "[1,128,128,128,32]" and "oom_batch_dim" not in root["facts"]
+    assert root["fixes"][0].startswith("The batch is already 1"), root["fixes"]
+    assert not any("Reduce the batch size" in fix for fix in root["fixes"]), root["fixes"]

@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, cast
 
 from analyzer.core import normalize as nz
-from analyzer.core.cache import compile_regex
+from analyzer.core.cache import compile_re, compile_regex
 from analyzer.core.model import Evidence
 from analyzer.core.records import dataclass, field
 
@@ -511,6 +511,11 @@ _TF_PACKAGES = ("tensorflow", "tensorflow-gpu", "tensorflow-cpu", "tensorflow-in
 # Platform evidence: first strong hint wins (Windows paths and DLLs, Linux .so paths, macOS).
 # The keywords are text each pattern cannot match without (lowercase); unlike PATTERNS', they
 # are not prefilter keywords, and they are only trusted on ASCII lines (see `feed`).
+# PEP 508 environment markers that name a platform this machine is not (`; sys_platform != "darwin"` in a requirement
+# pip or kohya's checker acts on); one with `==` on a requirement pip acts on names this machine's, and stays
+_ENV_MARKER = compile_re(
+    r"\b(?:sys_platform|platform_system|platform_machine|os_name)\s*(?:!=|not\s+in)\s*(?:'[^']*'|\"[^\"]*\")"
+)
 _PLATFORM = [
     (
         # ... and CPython's own build tag ("[MSC v.1916 64 bit (AMD64)]"), nvidia-smi's Windows driver model column
@@ -547,7 +552,10 @@ _PLATFORM = [
         _p(
             # ... and the Linux driver's banner ("NVRM version: NVIDIA UNIX x86_64 Kernel Module  535.104.05"): its
             # architecture as \w+, no literal digit, so that line classes can still decide the pattern (supersets.py)
-            r"(?i)\.so(?:\.\d+)*\b|/usr/|/home/|\blinux\b|\bUbuntu\b|/dist-packages/|/site-packages/|/proc/|NVIDIA UNIX \w+ Kernel Module",
+            # (/site-packages/ only in a path from the root: a macOS user's conda or pyenv prefix is written ~/...,
+            # and one under /Users/ is macOS' hint above; Debian's /dist-packages/ is Linux's)
+            r"(?i)\.so(?:\.\d+)*\b|/usr/|/home/|\blinux\b|\bUbuntu\b|/dist-packages/|(?:^|[\s\"'(=])/[^\s\"':]*/site-packages/|/proc/|"
+            r"NVIDIA UNIX \w+ Kernel Module",
             10,
             "kernel module",
             ".so",
@@ -652,8 +660,11 @@ class LineFacts:
         return new
 
     def platform(self, text: str) -> Optional[str]:
-        """The platform this line hints at (first strong hint wins), or None."""
+        """The platform this line hints at (first strong hint wins), or None. A requirement's environment marker
+        that excludes a platform (`; sys_platform != "darwin"`) is no hint for it: it is left out."""
         if self._platform is LineFacts:
+            if "platform" in text or "os_name" in text:
+                text = _ENV_MARKER.sub("", text)
             low = text.lower()
             ascii_line = low.isascii()  # lower() folds a few non-ASCII letters to ASCII; (?i) regexes do too
             self._platform = next(

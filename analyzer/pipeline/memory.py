@@ -14,6 +14,9 @@ finding's own facts, as exact byte counts in digit strings like the allocator's
                          would have fit in the free memory (set only when it is 1 .. batch-1)
     oom_weight_shape     the shape, for a tensor shaped like a convolution kernel (weight_shaped):
                          a weight, its gradient or an optimizer's copy of one, not a batch
+    oom_batch_dim        the first dimension of a tensor of rank >= 3 that may be the batch (>= 2)
+    oom_batch_of_one     the shape, for a tensor of rank >= 3 whose first dimension is 1: if that
+                         is the batch, one sample alone did not fit
 
 Rule templates print any byte count for people with the `bytes` format spec:
 `{bfc_limit_bytes:bytes}` reads "7.92 GiB" (`FactText`); other specs and names are unchanged.
@@ -28,7 +31,10 @@ from analyzer.core.cache import compile_re
 
 from .facts import merge_facts, refined
 
-MEMORY_FACTS = ("oom_requested_bytes", "oom_free_bytes", "oom_batch", "oom_sample_bytes", "oom_batch_fit", "oom_weight_shape")
+MEMORY_FACTS = (
+    "oom_requested_bytes", "oom_free_bytes", "oom_batch", "oom_sample_bytes", "oom_batch_fit",
+    "oom_weight_shape", "oom_batch_dim", "oom_batch_of_one",
+)  # fmt: skip
 
 # Bytes per element of TensorFlow's DataTypeString names (as printed after "and type").
 DTYPE_BYTES = {
@@ -149,6 +155,8 @@ def oom_facts(facts: Mapping[str, object]) -> Dict[str, str]:
     dims = tensor_shape(facts.get("oom_shape"))
     weight = dims is not None and weight_shaped(dims)
     out = {"oom_weight_shape": str(facts.get("oom_shape"))} if weight else {}
+    if dims and not weight and len(dims) >= 3:
+        out.update({"oom_batch_dim": str(dims[0])} if dims[0] >= 2 else {"oom_batch_of_one": str(facts.get("oom_shape"))})
     if not requested:
         return out
     out["oom_requested_bytes"] = str(requested)
