@@ -598,3 +598,31 @@ def test_kerashub_on_windows_is_not_pinned_to_the_last_windows_tensorflow_text()
     assert any("KerasHub runs on Keras 3" in fix and f"a TensorFlow release of {keras3} or newer" in fix and "WSL2" in fix for fix in fixes), fixes
     keras2_project = log.read_text().split("TypeError")[0]  # the same DLL failure without KerasHub's message
     assert any(f'"tensorflow-text=={last}.*"' in fix for fix in _fixes(keras2_project)), _fixes(keras2_project)
+
+
+def test_a_platform_build_tensorflow_asks_for_is_met_with_the_releases_pip_offers():
+    """`tensorflow` on Linux aarch64 asks for tensorflow-cpu-aws of its own release (tensorflow#58264: 2.11.1 before it
+    was published there): the Python is not the question; a release from pip's list is the way out."""
+    log = (ROOT / "tests/fixtures/real_logs/first_sight_35/install-tf-cpu-aws-2111-graviton-no-wheel.log").read_text()
+    fixes = _fixes(log)
+    assert fixes[0].startswith("`tensorflow` installs its own build for this platform, tensorflow-cpu-aws"), fixes
+    assert "2.11.0" in fixes[0] and not any("64-bit Python in the supported range" in fix for fix in fixes), fixes
+
+
+def test_uvs_installer_hint_names_the_python_to_sync_with():
+    """`uv sync` of a project pinning tensorflow==2.15.0 under Python 3.13 (fun-rec#154): uv's hint names the Python, and
+    the fix names the newest Python of that release's tested builds, for `uv sync --python`."""
+    from analyzer.kb.compat import compat
+
+    log = (ROOT / "tests/fixtures/real_logs/first_sight_35/install-uv-sync-tf2150-cp313-no-wheel.log").read_text()
+    newest = str(compat().builds[("linux", (2, 15))]["python"]).split("-")[-1]
+    report = analyze(log)
+    assert report.findings[0].rule_id == "install-uv-no-wheel-for-python"
+    assert f"`uv sync --python {newest}`" in report.findings[0].fixes[0], report.findings[0].fixes
+
+
+def test_a_fresh_environment_is_made_with_the_shell_of_the_logs_platform():
+    """A fresh venv on Windows is activated with `tf\\Scripts\\activate`, not POSIX's `. tf/bin/activate`."""
+    log = (ROOT / "tests/fixtures/real_logs/first_sight_32/win-dll-init-failed-pywrap-common-diagnostic-tf221.log").read_text()
+    fixes = [fix for f in analyze(log).findings for fix in f.fixes]
+    assert any("tf\\Scripts\\activate" in fix for fix in fixes) and not any("tf/bin/activate" in fix for fix in fixes), fixes
