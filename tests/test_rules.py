@@ -51,3 +51,19 @@ def test_an_example_the_engine_reads_as_traceback_structure_is_reported(tmp_path
     problems = run_examples(kb)
     assert [p.check for p in problems] == ["example-match"]
     assert "part of a traceback (frame)" in str(problems[0])
+
+
+def test_every_rule_file_loads_without_libyaml():
+    """tflog reads its YAML with libyaml when PyYAML has it, else with PyYAML's pure-Python loader, which is stricter
+    (a plain `did you use camelcase?,` in a flow list stops it): both must read every shipped file alike."""
+    from pathlib import Path
+
+    import yaml
+
+    files = sorted((Path(__file__).resolve().parents[1] / "rules").rglob("*.yaml"))
+    assert len(files) > 15
+    for f in files:
+        text = f.read_text(encoding="utf-8")
+        pure = yaml.load(text, Loader=yaml.SafeLoader)
+        if hasattr(yaml, "CSafeLoader"):
+            assert pure == yaml.load(text, Loader=yaml.CSafeLoader), f.name
