@@ -377,6 +377,14 @@ PATTERNS: List[FactPattern] = [
         30,
         "requirement already satisfied: t",
     ),
+    # ... and pip names the release it kept last, after the requirer ("... in c:\...\site-packages (from tfx==0.15.0)
+    # (2.0.0)"): the TensorFlow installed here
+    _p(
+        r"^\s*Requirement already satisfied: (?:tensorflow" + _TF_FLAVOUR + r"|tf[-_]nightly)(?:[<>=!~]\S*)? in \S.*?"
+        r"(?: \(from [^()]*\))? \((?P<tf_version>" + _TF + r")\)\s*$",
+        INSTALLED_RANK,
+        "requirement already satisfied: t",
+    ),
     _p(
         r"^\s*Found existing installation: (?:tensorflow(?:[-_](?:gpu|cpu|intel|macos))?|tf[-_]nightly) (?P<tf_uninstalled>"
         + _TF
