@@ -195,6 +195,11 @@ def test_misfit_reads_versions_and_platforms_from_the_fix(fix, facts, ok):
     # site-packages under a root path is Linux's; under ~/ (a conda prefix on an M2 Mac, pixeltable#15) it says nothing
     ('  File "/opt/conda/lib/python3.8/site-packages/keras/engine/training.py", line 1, in fit\n', "platform", "linux"),
     ("  at ~/mambaforge/envs/pixeltable/lib/python3.9/site-packages/poetry/installation/executor.py:1\n", "platform", None),
+    # pip names a marker that does not hold here
+    ("Ignoring tensorflow-intel: markers 'platform_system == \"Windows\"' don't match your environment\n", "platform", None),
+    # a comparison in code is no installed version
+    ("Successfully installed tensorflow-2.10.0\n    assert tensorflow.__version__ >= \"2.4.0\", 'need TF 2.4'\n",
+     "tf_version", "2.10.0"),
 ])
 def test_facts_people_paste(text, fact, value):
     assert analyze(text).facts.get(fact) == value

@@ -291,10 +291,22 @@ def test_bytes_format_spec(value, expected):
     assert f"{FactText(value)}" == value
 
 
-def test_a_batch_of_one_is_not_told_to_shrink_its_batch():
-    """A 3D U-Net's [1,128,128,128,32] (first_sight_36, MultiResUNet): the batch is already 1, so the advice is to make
-    each sample or the model smaller, not to halve the batch."""
-    root = tflog_json(REAL_LOGS / "first_sight_36" / "oom-gpu-multiresunet3d-batch1.log")["findings"][0]
-    assert root["facts"]["oom_batch_of_one"] == "[1,128,128,128,32]" and "oom_batch_dim" not in root["facts"]
-    assert root["fixes"][0].startswith("The batch is already 1"), root["fixes"]
-    assert not any("Reduce the batch size" in fix for fix in root["fixes"]), root["fixes"]
+@pytest.mark.parametrize("log, shape", [
+    # a 3D U-Net whose batch is 1 (MultiResUNet, first_sight_36)
+    ("first_sight_36/oom-gpu-multiresunet3d-batch1.log", "[1,128,128,128,32]"),
+    # DexiNed with a batch of 8, whose failing tensor starts with 1 all the same (first_sight_13; lowering the batch fixed it)
+    ("first_sight_13/oom-dexined-gtx1080-batch8.log", "[1,16,280,480]"),
+])
+def test_a_first_dimension_of_one_is_only_maybe_the_batch(log, shape):
+    """A tensor whose first dimension is 1 may be a batch of one, or a tensor with its batch further in: the advice
+    to make each sample smaller says "if", and the advice to lower the batch stays (first)."""
+    root = tflog_json(REAL_LOGS / log)["findings"][0]
+    assert root["facts"]["oom_batch_of_one"] == shape and "oom_batch_dim" not in root["facts"]
+    assert root["fixes"][0].startswith("Reduce the batch size"), root["fixes"]
+    assert any(fix.startswith(f"If the first dimension of {shape} is the batch, it is already 1") for fix in root["fixes"])
+
+
+def test_a_one_by_one_kernel_is_not_a_batch_of_one():
+    from analyzer.pipeline.memory import oom_facts
+
+    assert "oom_batch_of_one" not in oom_facts({"oom_shape": "[1,1,1024,2048]", "oom_dtype": "float"})

@@ -644,17 +644,26 @@ def _overview(python_version: str) -> Tuple[Tuple[str, str], ...]:
 _PUBLISHED = re.compile(r"\d+\.\d+(?:\.\d+)*(?:(?:rc|a|b)\d+|\.post\d+)?")  # a release on PyPI, not a nightly or local build
 
 
+# TensorFlow's own builds for one platform, which `tensorflow` requires there with its own release number (its wheel
+# metadata's platform markers): Linux aarch64 and native Windows
+PLATFORM_BUILDS = ("tensorflow-cpu-aws", "tensorflow-intel")
+
+
 def finding_derived_facts(facts: Mapping[str, Any], python_version: Optional[str] = None) -> Dict[str, str]:
     """Facts derived from what one finding read (DERIVED_FACTS newest_offered ... requested_fits_python): pip's
     list of the TensorFlow releases it could install here, and the Python range of the release asked for, against
-    the log's Python (for `tensorflow` itself: tensorflow-gpu and -cpu stopped earlier and on fewer platforms)."""
+    the log's Python (for `tensorflow` itself: tensorflow-gpu and -cpu stopped earlier and on fewer platforms). The
+    platform builds `tensorflow` itself asks for (tensorflow-cpu-aws, tensorflow-intel: PLATFORM_BUILDS) share its
+    release numbers, so their list gives newest_offered too."""
     package = str(facts.get("package") or "").replace("_", "-").lower()
-    if package != "tensorflow":
+    if package != "tensorflow" and package not in PLATFORM_BUILDS:
         return {}
     offered, requested = facts.get("available_versions"), str(facts.get("requested_version") or "")
     asked = re.match(r"\s*(?:==|~=|>=)\s*(\d+\.\d+(?:\.\d+)?)", requested)
     try:
         out = compat().offered_limit(offered, asked.group(1) if asked else "") if isinstance(offered, str) and offered else {}
+        if package != "tensorflow":
+            return {k: v for k, v in out.items() if k == "newest_offered"}
         python = compat().python_ranges_for(asked.group(1)) if asked and requested.lstrip()[:2] in ("==", "~=") else None
         if asked and python:
             out.update(requested_release=asked.group(1), requested_python=python)

@@ -215,7 +215,8 @@ PATTERNS: List[FactPattern] = [
         "tf_nightly",
         skip="b",
     ),
-    _p(r"(?i)\b(?:tf|tensorflow)\.__version__\W+(?P<tf_version>" + _TF + ")", 15, "__version__"),
+    # (not a comparison in code: "assert tf.__version__ >= '2.4.0'")
+    _p(r"(?i)\b(?:tf|tensorflow)\.__version__(?!\s*(?:[<>!=]=|[<>]))\W+(?P<tf_version>" + _TF + ")", 15, "__version__"),
     # Poetry's installer ("  • Installing tensorflow (2.13.0)", "  - Updating tensorflow (2.12.0 -> 2.13.0)"): the release
     # it is putting in place, as wanted as a pip requirement
     _p(
@@ -446,7 +447,7 @@ PATTERNS: List[FactPattern] = [
         # ("Could not load dynamic library 'libnvinfer.so.7'; dlerror: libnvrtc.so.11.1: cannot open shared object file");
         # Java's UnsatisfiedLinkError, and the loader's "<library>: <its missing dependency>: cannot open ..." form
         r"(?:ImportError|OSError|UnsatisfiedLinkError|error while loading shared libraries|\. Error|Error reported to Coordinator|; dlerror): "
-        r"(?:.*?[\\/])?(?:[\w.+-]+\.so[\w.]*: )?(?P<missing>lib[\w+-]+\.so[\w.]*): cannot open shared object file",
+        r"(?:.*?[\\/])?(?:[\w+-]+\.so(?:\.\d+)*: )?(?P<missing>lib[\w+-]+\.so[\w.]*): cannot open shared object file",
         10,
         "cannot open shared object file",
     ),
@@ -519,10 +520,15 @@ _TF_PACKAGES = ("tensorflow", "tensorflow-gpu", "tensorflow-cpu", "tensorflow-in
 # Platform evidence: first strong hint wins (Windows paths and DLLs, Linux .so paths, macOS).
 # The keywords are text each pattern cannot match without (lowercase); unlike PATTERNS', they
 # are not prefilter keywords, and they are only trusted on ASCII lines (see `feed`).
-# PEP 508 environment markers that name a platform this machine is not (`; sys_platform != "darwin"` in a requirement
-# pip or kohya's checker acts on); one with `==` on a requirement pip acts on names this machine's, and stays
+# PEP 508 environment markers that name a platform this machine is not: one that excludes it (`; sys_platform !=
+# "darwin"` in a requirement pip or kohya's checker acts on), and any marker where the line says it does not apply
+# (pip's "Ignoring x: markers '...' don't match your environment", uv's "... for split (sys_platform == 'darwin')").
+# Elsewhere an `==` marker is on a requirement pip acts on, and names this machine's platform.
 _ENV_MARKER = compile_re(
     r"\b(?:sys_platform|platform_system|platform_machine|os_name)\s*(?:!=|not\s+in)\s*(?:'[^']*'|\"[^\"]*\")"
+)
+_ANY_ENV_MARKER = compile_re(
+    r"\b(?:sys_platform|platform_system|platform_machine|os_name)\s*(?:[=!]=|(?:not\s+)?in)\s*(?:'[^']*'|\"[^\"]*\")"
 )
 _PLATFORM = [
     (
@@ -672,7 +678,8 @@ class LineFacts:
         that excludes a platform (`; sys_platform != "darwin"`) is no hint for it: it is left out."""
         if self._platform is LineFacts:
             if "platform" in text or "os_name" in text:
-                text = _ENV_MARKER.sub("", text)
+                other = "t match your environment" in text or "for split (" in text
+                text = (_ANY_ENV_MARKER if other else _ENV_MARKER).sub("", text)
             low = text.lower()
             ascii_line = low.isascii()  # lower() folds a few non-ASCII letters to ASCII; (?i) regexes do too
             self._platform = next(

@@ -15,8 +15,8 @@ finding's own facts, as exact byte counts in digit strings like the allocator's
     oom_weight_shape     the shape, for a tensor shaped like a convolution kernel (weight_shaped):
                          a weight, its gradient or an optimizer's copy of one, not a batch
     oom_batch_dim        the first dimension of a tensor of rank >= 3 that may be the batch (>= 2)
-    oom_batch_of_one     the shape, for a tensor of rank >= 3 whose first dimension is 1: if that
-                         is the batch, one sample alone did not fit
+    oom_batch_of_one     the shape, for a tensor of rank >= 3 whose first dimension is 1 (and not
+                         a 1x1 kernel's [1,1,...]): if that is the batch, one sample alone did not fit
 
 Rule templates print any byte count for people with the `bytes` format spec:
 `{bfc_limit_bytes:bytes}` reads "7.92 GiB" (`FactText`); other specs and names are unchanged.
@@ -152,11 +152,14 @@ def oom_facts(facts: Mapping[str, object]) -> Dict[str, str]:
             requested = parse_bytes(facts.get(key))
             if requested:
                 break
-    dims = tensor_shape(facts.get("oom_shape"))
-    weight = dims is not None and weight_shaped(dims)
+    dims = tensor_shape(facts.get("oom_shape")) or ()
+    weight = weight_shaped(dims)
     out = {"oom_weight_shape": str(facts.get("oom_shape"))} if weight else {}
-    if dims and not weight and len(dims) >= 3:
-        out.update({"oom_batch_dim": str(dims[0])} if dims[0] >= 2 else {"oom_batch_of_one": str(facts.get("oom_shape"))})
+    batch_like = not weight and len(dims) >= 3  # a first dimension that may be the batch
+    if batch_like and dims[0] >= 2:
+        out["oom_batch_dim"] = str(dims[0])
+    elif batch_like and dims[1] != 1:  # ([1,1,in,out] is a 1x1 kernel's shape as well)
+        out["oom_batch_of_one"] = str(facts.get("oom_shape"))
     if not requested:
         return out
     out["oom_requested_bytes"] = str(requested)
@@ -168,7 +171,7 @@ def oom_facts(facts: Mapping[str, object]) -> Dict[str, str]:
         return out
     free = max(0, limit - in_use)
     out["oom_free_bytes"] = str(free)
-    if dims and not weight and len(dims) >= 3 and dims[0] >= 2 and tensor_bytes(facts.get("oom_shape"), facts.get("oom_dtype")):
+    if batch_like and dims[0] >= 2 and tensor_bytes(facts.get("oom_shape"), facts.get("oom_dtype")):
         sample = requested // dims[0]
         fit = free // sample if sample else 0
         if 1 <= fit < dims[0]:
