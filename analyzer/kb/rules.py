@@ -462,6 +462,9 @@ def _traceback_spec(bad, raw: Any) -> Dict[str, Any]:
     return spec
 
 
+INSTALLED = "<installed>"  # a frames/raised_in/importing glob: any file under site-packages or dist-packages
+
+
 def _path_glob(pattern: str) -> regex.Pattern:
     """A `frames`/`raised_in` glob as a regex on a module path. A bare name (`object_detection`)
     means that directory anywhere in the path; otherwise fnmatch-style, `*` crossing slashes."""
@@ -470,6 +473,12 @@ def _path_glob(pattern: str) -> regex.Pattern:
     if not any(c in pattern for c in "*?[/."):
         return compile_regex(r"(?:^|/)" + regex.escape(pattern) + r"(?:/|\.py$)")
     return compile_regex(fnmatch.translate(pattern))
+
+
+def _in(frame: Any, globs: List[str]) -> bool:
+    """Is the frame in the code one of `globs` names (INSTALLED: in an installed package, which the module
+    path, relative to site-packages, no longer tells)?"""
+    return any(("-packages/" in frame.file) if g == INSTALLED else bool(_path_glob(g).search(frame.module_path)) for g in globs)
 
 
 def traceback_matches(rule: Rule, tb) -> Optional[Any]:
@@ -498,8 +507,7 @@ def traceback_matches(rule: Rule, tb) -> Optional[Any]:
     if "importing" in spec:
         # the failure happened while importing the named code: from its first frame inward, every frame
         # runs module-level code (`<module>`; IPython >= 8 prints no function for those)
-        globs = [_path_glob(g) for g in spec["importing"]]
-        first = next((i for i, f in enumerate(tb.frames) if any(g.search(f.module_path) for g in globs)), None)
+        first = next((i for i, f in enumerate(tb.frames) if _in(f, spec["importing"])), None)
         if first is None or not all(f.func in ("<module>", "?") for f in tb.frames[first:]):
             return None
         story = tb.frames[-1]
@@ -507,12 +515,11 @@ def traceback_matches(rule: Rule, tb) -> Optional[Any]:
         if not tb.frames:
             return None
         inner = tb.frames[-1]
-        if not any(_path_glob(g).search(inner.module_path) for g in spec["raised_in"]):
+        if not _in(inner, spec["raised_in"]):
             return None
         story = inner
     if "frames" in spec:
-        globs = [_path_glob(g) for g in spec["frames"]]
-        hits = [f for f in tb.frames if any(g.search(f.module_path) for g in globs)]
+        hits = [f for f in tb.frames if _in(f, spec["frames"])]
         if not hits:
             return None
         story = story or hits[-1]  # the innermost frame in the named code
