@@ -631,3 +631,31 @@ def test_a_fresh_environment_is_made_with_the_shell_of_the_logs_platform():
     log = (ROOT / "tests/fixtures/real_logs/first_sight_32/win-dll-init-failed-pywrap-common-diagnostic-tf221.log").read_text()
     fixes = [fix for f in analyze(log).findings for fix in f.fixes]
     assert any("tf\\Scripts\\activate" in fix for fix in fixes) and not any("tf/bin/activate" in fix for fix in fixes), fixes
+
+
+def test_a_tensorflow_before_the_keras_package_is_not_told_to_pin_keras_to_its_minor():
+    """TF 1.15.2 (SketchyScene on Colab) has no `keras==1.15.*` to install: TF <= 2.5 declares no keras package
+    (packages.yaml's keras rows), so the advice is tf.keras or the standalone Keras the code was written for."""
+    log = (ROOT / "tests/fixtures/real_logs/first_sight_35/keras-new-vs-tf1152-internal-attr-sketchyscene-colab.log").read_text()
+    fixes = _fixes(log)
+    assert not any("keras==<your TF major.minor>" in fix for fix in fixes), fixes
+    assert any("carries its own Keras" in fix and "from tensorflow import keras" in fix for fix in fixes), fixes
+
+
+def test_a_32_bit_arm_wheel_is_not_met_with_let_pip_choose():
+    """A community armv7l wheel on a Raspberry Pi: pip has no such TensorFlow to pick, and the interpreter is meant to be
+    32-bit; the advice checks the platform instead."""
+    log = (ROOT / "tests/fixtures/real_logs/first_sight_32/pip-unsupported-wheel-tf220-cp37-armv7l-on-py39-rpi.log").read_text()
+    fixes = _fixes(log)
+    assert not any("let pip choose" in fix or "interpreter is 64-bit" in fix for fix in fixes), fixes
+    assert any("platform.machine()" in fix for fix in fixes), fixes
+    x86 = "ERROR: tensorflow_gpu-2.10.0-cp310-cp310-win_amd64.whl is not a supported wheel on this platform.\n"
+    assert any("let pip choose" in fix for fix in _fixes(x86)), _fixes(x86)
+
+
+@pytest.mark.parametrize("asker, litert", [("pycoral", False), ("-r requirements.txt (line 3)", True)])
+def test_litert_is_offered_only_where_nothing_requires_the_tflite_package_itself(asker, litert):
+    """pycoral imports tflite-runtime by name, so LiteRT cannot stand in; a requirements file is no package."""
+    log = f"ERROR: Could not find a version that satisfies the requirement tflite-runtime==2.5.0 (from {asker}) (from versions: none)\n"
+    fixes = _fixes(log)
+    assert any("ai-edge-litert" in fix for fix in fixes) is litert, fixes
