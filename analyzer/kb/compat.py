@@ -81,6 +81,7 @@ DERIVED_FACTS = {
     "requested_release": "the TensorFlow release a pip requirement pins (==X), and requested_python its Python versions",
     "requested_python": "the Python versions of requested_release's tested build",
     "requested_fits_python": "'yes'/'no': requested_release has wheels for the log's Python (then pip's refusal is not the Python)",
+    "platform_build": "'yes' when the package pip names is one of TensorFlow's own platform builds (PLATFORM_BUILDS)",
     "ml_dtypes_requirement": "pip requirement of the ml-dtypes that tf_version's wheel declares (rules/compat/packages.yaml)",
 }
 
@@ -654,7 +655,7 @@ def finding_derived_facts(facts: Mapping[str, Any], python_version: Optional[str
     list of the TensorFlow releases it could install here, and the Python range of the release asked for, against
     the log's Python (for `tensorflow` itself: tensorflow-gpu and -cpu stopped earlier and on fewer platforms). The
     platform builds `tensorflow` itself asks for (tensorflow-cpu-aws, tensorflow-intel: PLATFORM_BUILDS) share its
-    release numbers, so their list gives newest_offered too."""
+    release numbers, so their list gives newest_offered too (and platform_build says which they are)."""
     package = str(facts.get("package") or "").replace("_", "-").lower()
     if package != "tensorflow" and package not in PLATFORM_BUILDS:
         return {}
@@ -663,7 +664,7 @@ def finding_derived_facts(facts: Mapping[str, Any], python_version: Optional[str
     try:
         out = compat().offered_limit(offered, asked.group(1) if asked else "") if isinstance(offered, str) and offered else {}
         if package != "tensorflow":
-            return {k: v for k, v in out.items() if k == "newest_offered"}
+            return {"platform_build": "yes", **{k: v for k, v in out.items() if k == "newest_offered"}}
         python = compat().python_ranges_for(asked.group(1)) if asked and requested.lstrip()[:2] in ("==", "~=") else None
         if asked and python:
             out.update(requested_release=asked.group(1), requested_python=python)

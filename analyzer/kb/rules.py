@@ -465,9 +465,11 @@ def _traceback_spec(bad, raw: Any) -> Dict[str, Any]:
 INSTALLED = "<installed>"  # a frames/raised_in/importing glob: any file under site-packages or dist-packages
 
 
+@lru_cache(maxsize=512)
 def _path_glob(pattern: str) -> regex.Pattern:
     """A `frames`/`raised_in` glob as a regex on a module path. A bare name (`object_detection`)
-    means that directory anywhere in the path; otherwise fnmatch-style, `*` crossing slashes."""
+    means that directory anywhere in the path; otherwise fnmatch-style, `*` crossing slashes. Built once
+    per glob: traceback rules ask it for every frame of every traceback."""
     import fnmatch
 
     if not any(c in pattern for c in "*?[/."):

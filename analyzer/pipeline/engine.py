@@ -733,24 +733,15 @@ class Analysis:
         if rule is None:
             if hit.wrapper and any(h.rule is not None and h.rule.severity != "info" for h in present.values()):
                 return None  # "2 root error(s) found." only announces the errors the rules already explain
-            return Finding(
-                rule_id="unrecognized",
-                category="unknown",
-                severity=hit.severity,
-                title=hit.title,
-                confidence=0.3,
-                evidence=list(hit.evidence),
-                facts=dict(hit.facts),
-                count=hit.count,
-                match="unrecognized",
-                closest=hit.closest,
-                explanation=(
-                    "A Python traceback stops here, before its last line, which names the error (the excerpt "
-                    "ends, or other output follows). Paste the lines after it, down to the line that starts "
-                    "with the exception's name, to get a diagnosis."
-                    if hit.cut_off
-                    else UNRECOGNIZED_EXPLANATION
-                ),
+            return _unrecognized_finding(
+                hit,
+                hit.title,
+                "A Python traceback stops here, before its last line, which names the error (the excerpt "
+                "ends, or other output follows). Paste the lines after it, down to the line that starts "
+                "with the exception's name, to get a diagnosis."
+                if hit.cut_off
+                else UNRECOGNIZED_EXPLANATION,
+                dict(hit.facts),
             )
         if hit.match == "family" and hit.cut_off and _explained_elsewhere(present, hit):
             return None  # a cut-off traceback's family guess adds nothing where a rule explains the failure
@@ -892,19 +883,27 @@ UNRECOGNIZED_EXPLANATION = (
 )
 
 
-def _withdrawn_guess(hit: Hit) -> Finding:
-    """The unrecognized finding for the lines of a family guess whose `when` does not hold."""
+def _unrecognized_finding(hit: Hit, title: str, explanation: str, facts: Optional[Dict[str, object]] = None) -> Finding:
+    """The finding for lines no rule explains (an unrecognized hit, or a family guess withdrawn)."""
     return Finding(
         rule_id="unrecognized",
         category="unknown",
         severity=hit.severity,
-        title="Unrecognized error line",
+        title=title,
         confidence=0.3,
         evidence=list(hit.evidence),
+        facts=facts or {},
         count=hit.count,
         match="unrecognized",
-        explanation=UNRECOGNIZED_EXPLANATION,
+        closest=hit.closest,
+        explanation=explanation,
     )
+
+
+def _withdrawn_guess(hit: Hit) -> Finding:
+    """The unrecognized finding for the lines of a family guess whose `when` does not hold (without the guess's
+    facts: they are its reading of the line)."""
+    return _unrecognized_finding(hit, "Unrecognized error line", UNRECOGNIZED_EXPLANATION)
 
 
 def _unrecognized_title(rec: Record) -> str:

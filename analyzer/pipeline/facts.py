@@ -373,7 +373,7 @@ PATTERNS: List[FactPattern] = [
     ),
     # pip's view of the TensorFlow already installed: kept as it is, or removed to make room for another release
     _p(
-        r"^\s*Requirement already satisfied: (?P<pip_kept_tf>tensorflow(?:[-_](?:gpu|cpu|intel|macos))?|tf[-_]nightly)"
+        r"^\s*Requirement already satisfied: (?P<pip_kept_tf>tensorflow" + _TF_FLAVOUR + r"|tf[-_]nightly)"
         r"(?:[<>=!~]\S*)? in ",
         30,
         "requirement already satisfied: t",
@@ -387,9 +387,7 @@ PATTERNS: List[FactPattern] = [
         "requirement already satisfied: t",
     ),
     _p(
-        r"^\s*Found existing installation: (?:tensorflow(?:[-_](?:gpu|cpu|intel|macos))?|tf[-_]nightly) (?P<tf_uninstalled>"
-        + _TF
-        + r")\s*$",
+        r"^\s*Found existing installation: (?:tensorflow" + _TF_FLAVOUR + r"|tf[-_]nightly) (?P<tf_uninstalled>" + _TF + r")\s*$",
         30,
         "found existing installation: t",
     ),
@@ -524,12 +522,9 @@ _TF_PACKAGES = ("tensorflow", "tensorflow-gpu", "tensorflow-cpu", "tensorflow-in
 # "darwin"` in a requirement pip or kohya's checker acts on), and any marker where the line says it does not apply
 # (pip's "Ignoring x: markers '...' don't match your environment", uv's "... for split (sys_platform == 'darwin')").
 # Elsewhere an `==` marker is on a requirement pip acts on, and names this machine's platform.
-_ENV_MARKER = compile_re(
-    r"\b(?:sys_platform|platform_system|platform_machine|os_name)\s*(?:!=|not\s+in)\s*(?:'[^']*'|\"[^\"]*\")"
-)
-_ANY_ENV_MARKER = compile_re(
-    r"\b(?:sys_platform|platform_system|platform_machine|os_name)\s*(?:[=!]=|(?:not\s+)?in)\s*(?:'[^']*'|\"[^\"]*\")"
-)
+_MARKER = r"\b(?:sys_platform|platform_system|platform_machine|os_name)\s*(?:{ops})\s*(?:'[^']*'|\"[^\"]*\")"
+_ENV_MARKER = compile_re(_MARKER.format(ops=r"!=|not\s+in"))
+_ANY_ENV_MARKER = compile_re(_MARKER.format(ops=r"[=!]=|(?:not\s+)?in"))
 _PLATFORM = [
     (
         # ... and CPython's own build tag ("[MSC v.1916 64 bit (AMD64)]"), nvidia-smi's Windows driver model column
