@@ -77,6 +77,25 @@ def test_windows_platform_and_dll_names():
     assert facts["missing_libraries"] == ["cudart64_101.dll"]
 
 
+def test_cuda_11_runtime_name_asks_for_any_cuda_11():
+    """CUDA 11 kept one runtime file name for every 11.x: a missing libcudart.so.11.0 asks for CUDA 11, and
+    advice must not send the user to install CUDA 11.0 (TF 2.5-2.14 were built with 11.2-11.8)."""
+    for line in (
+        "2023-02-10 10:02:02.864146: W tensorflow/compiler/xla/stream_executor/platform/default/dso_loader.cc:64] Could not load dynamic library 'libcudart.so.11.0'; dlerror: libcudart.so.11.0: cannot open shared object file: No such file or directory",
+        "2021-05-20 10:00:00.123456: W tensorflow/stream_executor/platform/default/dso_loader.cc:64] Could not load dynamic library 'cudart64_110.dll'; dlerror: cudart64_110.dll not found",
+    ):
+        facts, _ = facts_of(line)
+        assert facts["cuda_wanted"] == "11"
+    # a runtime that loaded is the CUDA in use, named as printed
+    facts, _ = facts_of(
+        "2021-05-20 10:00:00.123456: I tensorflow/stream_executor/platform/default/dso_loader.cc:53] Successfully opened dynamic library libcudart.so.11.0"
+    )
+    assert facts["cuda_runtime"] == "11.0"
+    report = analyze(text="ImportError: libcudart.so.11.0: cannot open shared object file: No such file or directory\n").to_dict()
+    fixes = " ".join(report["findings"][0]["fixes"])
+    assert "CUDA 11 " in fixes and "CUDA 11.0" not in fixes and "cudatoolkit=11.0" not in fixes
+
+
 def test_kernel_module_driver_beats_libcuda():
     log = """I tensorflow/stream_executor/cuda/cuda_diagnostics.cc:189] libcuda reported version is: 384.111.0
 I tensorflow/stream_executor/cuda/cuda_diagnostics.cc:193] kernel reported version is: 384.90.0"""

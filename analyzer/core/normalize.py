@@ -89,6 +89,14 @@ _LIB_CUDA = compile_re(
 )
 
 
+def cuda_named_by(cudart_version: str) -> str:
+    """The CUDA a missing runtime's file name asks for. CUDA 11 kept one name for every 11.x
+    (libcudart.so.11.0, cudart64_110.dll), so that name asks for CUDA 11, not 11.0; older names
+    (libcudart.so.10.1) are exact, newer ones (libcudart.so.12) carry the major only."""
+    cuda = ".".join(cuda_version(cudart_version).split(".")[:2])  # libcudart.so.8.0.27 is CUDA 8.0
+    return "11" if cuda == "11.0" else cuda
+
+
 def library_version(lib: str) -> Tuple[Optional[str], Optional[str]]:
     """('libcudart.so.11.0') -> ('cudart', '11.0'); ('cudart64_110.dll') -> ('cudart', '11.0')."""
     m = _LIB_CUDA.match(lib.strip().strip("'\""))

@@ -829,6 +829,8 @@ def _propose(out: List[Tuple[str, str, int]], g: Dict[str, str], rank: int) -> N
                 # a library that loaded shows the CUDA in use; one that could not be loaded only the CUDA wanted
                 fact = "cuda_runtime" if key == "loaded" else "cuda_wanted"
                 cuda = ".".join(nz.cuda_version(ver).split(".")[:2])  # libcudart.so.8.0.27 is CUDA 8.0
+                if fact == "cuda_wanted" and name == "cudart":
+                    cuda = nz.cuda_named_by(ver)
                 out.append((fact, cuda, rank + 5 if name != "cudart" else rank))
             elif name == "cudnn" and ver and key == "loaded":
                 out.append(("cudnn_runtime", ver, 70))
@@ -887,5 +889,5 @@ def normalise_finding_facts(groups: Dict[str, Optional[str]]) -> Dict[str, str]:
         if k == "library":  # rules name the library that could not be loaded: the CUDA it belongs to is wanted
             name, ver = nz.library_version(v)
             if name == "cudart" and ver:
-                out.setdefault("cuda_wanted", nz.cuda_version(ver))
+                out.setdefault("cuda_wanted", nz.cuda_named_by(ver))
     return out
