@@ -155,6 +155,13 @@ def test_two_logs_are_two_machines(tmp_path):
     ('Use WSL2: install Ubuntu in WSL2, then `pip install "tensorflow[and-cuda]"` inside WSL2.', {"python_version": "3.11", "platform": "windows"}, True),
     ('Use WSL2: install Ubuntu in WSL2, then `pip install "tensorflow[and-cuda]"` inside WSL2.', {"python_version": "3.8.10", "platform": "windows"}, True),
     ('pip install "tensorflow[and-cuda]"  # TF >= 2.15 on Linux/WSL2', {"python_version": "3.11", "platform": "windows"}, False),
+    # a wheel for the Python is not enough: one for the machine too (rules/compat/wheel_platforms.yaml)
+    ('pip install "tensorflow==2.17.0"', {"python_version": "3.11", "platform": "macos", "cpu_arch": "x86_64"}, False),
+    ('pip install "tensorflow==2.16.2"', {"python_version": "3.11", "platform": "macos", "cpu_arch": "x86_64"}, True),
+    ('pip install "tensorflow<2.13"', {"python_version": "3.10", "platform": "macos", "cpu_arch": "arm64"}, False),
+    ('pip install "tensorflow<2.13"', {"python_version": "3.10", "platform": "macos"}, True),
+    ('pip install "tensorflow==2.8.0"', {"platform": "linux", "cpu_arch": "arm64"}, False),
+    ('pip install "tensorflow==2.8.0"', {"python_version": "3.8", "platform": "windows", "cpu_arch": "x86"}, False),
 ])
 def test_misfit_reads_versions_and_platforms_from_the_fix(fix, facts, ok):
     assert (misfit(fix, facts) is None) is ok

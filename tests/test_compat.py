@@ -28,7 +28,22 @@ def _mm(v):
 
 def test_tables_live_next_to_the_rules():
     assert {p.stem for p in compat_dir().glob("*.yaml")} == {
-        "tested_builds", "cuda_drivers", "compute_capability", "library_names", "packages"}
+        "tested_builds", "cuda_drivers", "compute_capability", "library_names", "packages", "wheel_platforms"}
+
+
+def test_wheel_table_says_which_machines_a_release_installs_on(c):
+    """rules/compat/wheel_platforms.yaml (PyPI's file names): pip needs a wheel for the Python *and* the machine.
+    Intel Macs have none after 2.16, Apple silicon none before 2.13, Linux on ARM none before 2.10."""
+    py311, py312 = (3, 11), (3, 12)
+    assert c.supports_python((2, 16), py312, "macos", "x86_64") and not c.supports_python((2, 17), py312, "macos", "x86_64")
+    assert c.supports_python((2, 17), py312, "macos", "arm64") and not c.supports_python((2, 12), py311, "macos", "arm64")
+    assert c.supports_python((2, 13), py311, "macos", "arm64")
+    assert not c.supports_python((2, 9), (3, 9), "linux", "arm64") and c.supports_python((2, 9), (3, 9), "linux", "x86_64")
+    assert c.supports_python((2, 17), py312, "macos")  # the CPU unknown: some Mac has it
+    assert not c.supports_python((2, 10), (3, 10), "windows", "x86")  # no 32-bit wheels at all
+    assert c.tf_versions_for_python("3.12", "macos", "x86_64") == "2.16"
+    assert c.tf_versions_for_python("3.9", "macos", "arm64") == "2.13-2.20"
+    assert c.tf_versions_for_python("3.12").startswith("2.16")
 
 
 def test_every_record_names_its_source():

@@ -42,10 +42,11 @@ def _tf_keys() -> List[MinorVersion]:
 
 
 @lru_cache(maxsize=4096)
-def proposed_tf(fix: str) -> Optional[List[MinorVersion]]:
+def proposed_tf(fix: str, prose: bool = True) -> Optional[List[MinorVersion]]:
     """The TF releases (major, minor) a fix proposes installing or using, or None when it names none. Each
     release a fix names is an alternative ("use WSL2 with `tensorflow[and-cuda]`, or `tensorflow<2.11`";
-    "TF 2.15-2.21 CUDA 12; TF 2.4-2.14 CUDA 11.x"): the fix fits where any of them does."""
+    "TF 2.15-2.21 CUDA 12; TF 2.4-2.14 CUDA 11.x"): the fix fits where any of them does. `prose`: also the
+    releases prose names ("TF >= 2.15"), which may say when the fix applies rather than what to install."""
     keys = _tf_keys()
     and_cuda = {k for k in keys if k >= (2, 14)}  # the [and-cuda] extra exists from TF 2.14 (tested_builds facts)
     proposals: List[set] = []
@@ -56,7 +57,7 @@ def proposed_tf(fix: str) -> Optional[List[MinorVersion]]:
             proposals.append(sel & and_cuda if m.group("extra") else sel)
     if any(not _PIN.match(fix, m.start()) for m in _AND_CUDA.finditer(fix)):  # the extra without a version
         proposals.append(and_cuda)
-    for m in _PROSE.finditer(fix):
+    for m in _PROSE.finditer(fix) if prose else ():
         v, hi = _mm(m.group("ver")), _mm(m.group("hi") or "")
         if v is not None:
             proposals.append(
@@ -72,12 +73,16 @@ def _cmp(k: MinorVersion, op: str, v: MinorVersion) -> bool:
 def misfit(fix: str, facts: Dict[str, object]) -> Optional[str]:
     """Why `fix` cannot work on the machine these facts describe, or None when nothing rules it out."""
     return _misfit(
-        fix, str(facts.get("platform") or ""), str(facts.get("python_version") or ""), str(facts.get("compute_capability") or "")
+        fix,
+        str(facts.get("platform") or ""),
+        str(facts.get("python_version") or ""),
+        str(facts.get("compute_capability") or ""),
+        str(facts.get("cpu_arch") or ""),
     )
 
 
 @lru_cache(maxsize=8192)
-def _misfit(fix: str, platform: str, python_version: str, compute_capability: str = "") -> Optional[str]:
+def _misfit(fix: str, platform: str, python_version: str, compute_capability: str = "", arch: str = "") -> Optional[str]:
     """misfit() on the only facts it reads, remembered: rules' fixes repeat in every report."""
     to_wsl = platform == "windows" and bool(_MOVE_TO_WSL.search(fix))  # WSL2 is another machine: its own Python and wheels
     if platform == "windows":
@@ -104,6 +109,11 @@ def _misfit(fix: str, platform: str, python_version: str, compute_capability: st
             fits = [k for k in versions if _python_ok(k, py, platform)]
             if not fits:
                 return f"no TensorFlow release it proposes supports Python {py[0]}.{py[1]}"
+        installs = proposed_tf(fix, prose=False) if platform and arch else None  # what a pip command would fetch
+        if installs and not any(_wheel_for(k, py, platform, arch) for k in installs):
+            return f"no TensorFlow release it installs has a wheel for {platform} {arch}" + (
+                f" and Python {py[0]}.{py[1]}" if py else ""
+            )
         bad = _known_bad(fix)
         if bad:
             return bad
@@ -129,6 +139,13 @@ def _no_code_for_gpu(fix: str, versions: List[MinorVersion], py: Optional[MinorV
 
 def _python_ok(tf: MinorVersion, py: MinorVersion, platform: str) -> bool:
     return compat().supports_python(tf, py, platform or None)
+
+
+def _wheel_for(tf: MinorVersion, py: Optional[MinorVersion], platform: str, arch: str) -> bool:
+    """Has `tensorflow` release `tf` a wheel for this machine (and Python, where known)? True where the
+    wheel table does not list the release (rules/compat/wheel_platforms.yaml)."""
+    wheels = compat().wheel_pythons(tf, platform, arch)
+    return wheels is None or (bool(wheels) if py is None else any(lo <= py <= hi for lo, hi in wheels))
 
 
 def _known_bad(fix: str) -> Optional[str]:

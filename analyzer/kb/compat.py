@@ -26,7 +26,7 @@ from analyzer.core.normalize import version_tuple
 if TYPE_CHECKING:
     from pathlib import Path
 
-TABLE_FILES = ("tested_builds", "cuda_drivers", "compute_capability", "library_names", "packages")
+TABLE_FILES = ("tested_builds", "cuda_drivers", "compute_capability", "library_names", "packages", "wheel_platforms")
 
 # Facts derived_facts() (and overview_facts(), for rule text only) can add (kbcheck accepts them in templates
 # and conditions).
@@ -45,8 +45,8 @@ DERIVED_FACTS = {
     "missing_cuda_matches_tf": "'yes'/'no': wanted_cuda includes tf_built_cuda",
     "cc_supported": "'yes' (SASS) / 'ptx-jit' (PTX only) / 'no': the TF wheel of tf_version on compute_capability",
     "cc_tf_versions": "TF releases whose pip wheels carry machine code (SASS) for compute_capability",
-    "python_supported": "'yes'/'no': python_version is in the tested build's Python range of tf_version",
-    "python_tf_versions": "TF releases whose tested builds list python_version",
+    "python_supported": "'yes'/'no': tf_version has a wheel for python_version (on this platform and CPU, where known)",
+    "python_tf_versions": "TF releases with a wheel for python_version (on this platform and CPU, where known)",
     "tf_pin": "what to pin tensorflow to for tf_version: the release itself (2.15.1, 2.16.0rc0), or 'X.Y.*' for a "
     "nightly or self-built one (2.16.0-dev20240101, 2.20.0-dev0+selfbuilt), which no package index has",
     "cudnn_tf_versions": "TF releases whose tested GPU build used cudnn_compiled's major.minor (when tf_version is not known)",
@@ -244,6 +244,7 @@ class Compat:
             self._index_drivers(tables["cuda_drivers"])
             self._index_cc(tables["compute_capability"])
             self._index_libraries(tables["library_names"])
+            self._index_platform_wheels(tables.get("wheel_platforms") or {})
         except (KeyError, TypeError, AttributeError, IndexError) as e:
             raise CompatError(f"malformed compatibility table: {type(e).__name__}: {e}") from None
 
@@ -282,9 +283,38 @@ class Compat:
                 return str(rec["python"])
         return None
 
-    def supports_python(self, tf_key: Tuple[int, int], py: Tuple[int, int], platform: Optional[str] = None) -> bool:
-        """Does TF release `tf_key` support Python `py`? Its row's range, else newest_python's bound; True when
-        the tables do not say (do not rule it out)."""
+    def _index_platform_wheels(self, wh: Dict[str, Any]) -> None:
+        self.platform_wheels: Dict[Tuple[int, int], Dict[str, List[Tuple[Tuple[int, int], Tuple[int, int]]]]] = {}
+        for release, cells in (wh.get("tensorflow") or {}).items():
+            key = _mm(str(release))
+            if key is not None:
+                self.platform_wheels[key] = {str(plat): _python_ranges(str(pys)) for plat, pys in cells.items()}
+
+    def wheel_pythons(
+        self, tf_key: Tuple[int, int], platform: Optional[str] = None, arch: Optional[str] = None
+    ) -> Optional[List[Tuple[Tuple[int, int], Tuple[int, int]]]]:
+        """The Python ranges of the `tensorflow` wheels of release `tf_key` for this platform and CPU (either
+        unknown: every one that fits what is known); [] when it has none there; None when the wheel table
+        does not list the release (rules/compat/wheel_platforms.yaml)."""
+        cells = self.platform_wheels.get(tf_key)
+        if cells is None:
+            return None
+        return [
+            r
+            for plat, rs in cells.items()
+            if (not platform or plat.split("-")[0] == platform) and (not arch or plat.split("-")[1] == arch)
+            for r in rs
+        ]
+
+    def supports_python(
+        self, tf_key: Tuple[int, int], py: Tuple[int, int], platform: Optional[str] = None, arch: Optional[str] = None
+    ) -> bool:
+        """Does TF release `tf_key` have a wheel for Python `py` (on this platform and CPU, where known)? The
+        wheel table's answer; for a release it does not list, the tested build's range, else newest_python's
+        bound; True when the tables do not say (do not rule it out)."""
+        wheels = self.wheel_pythons(tf_key, platform, arch)
+        if wheels is not None:
+            return any(lo <= py <= hi for lo, hi in wheels)
         ranges = self.python_ranges_for(_fmt(tf_key), platform)
         if ranges:
             return any(lo <= py <= hi for lo, hi in _python_ranges(ranges))
@@ -297,11 +327,11 @@ class Compat:
         text = self.python_rows.get(tf_key) or next((t for k, t in self.python_rows.items() if k > tf_key), None)
         return max(hi for _, hi in _python_ranges(text)) if text else None
 
-    def tf_versions_for_python(self, python_version: Any) -> str:
+    def tf_versions_for_python(self, python_version: Any, platform: Optional[str] = None, arch: Optional[str] = None) -> str:
         py = _mm(python_version)
         if py is None:
             return ""
-        return _runs(list(self.python_rows), [k for k in self.python_rows if self.supports_python(k, py)])
+        return _runs(list(self.python_rows), [k for k in self.python_rows if self.supports_python(k, py, platform, arch)])
 
     def python_overview(self) -> Dict[str, str]:
         """The Python facts that need no TF release (DERIVED_FACTS: latest_tf ... python_table), from the Linux rows."""
@@ -696,6 +726,7 @@ def derived_facts(facts: Dict[str, Any]) -> Dict[str, str]:
                 text("python_version"),
                 text("cuda_runtime"),
                 text("cudnn_compiled"),
+                text("cpu_arch"),
             )
         )
     except (CompatError, OSError):
@@ -712,6 +743,7 @@ def _derive(
     py: Optional[str],
     cuda_runtime: Optional[str] = None,
     cudnn_compiled: Optional[str] = None,
+    arch: Optional[str] = None,
 ) -> Tuple[Tuple[str, str], ...]:
     c = compat()
     out: Dict[str, str] = {}
@@ -784,11 +816,10 @@ def _derive(
             out["cc_tf_versions"] = versions
 
     if py and len(_v(py) or ()) >= 2:
-        versions = c.tf_versions_for_python(py)
+        versions = c.tf_versions_for_python(py, platform, arch)
         if versions:
             out["python_tf_versions"] = versions
-        ranges = c.python_ranges_for(tf, platform) if tf else None
-        pv = _mm(py)  # not None: py has major.minor
-        if ranges and pv:
-            out["python_supported"] = "yes" if any(lo <= pv <= hi for lo, hi in _python_ranges(ranges)) else "no"
+        pv, key = _mm(py), _mm(tf) if tf else None  # pv: not None, py has major.minor
+        if key and pv and (c.wheel_pythons(key, platform, arch) is not None or c.python_ranges_for(tf, platform)):
+            out["python_supported"] = "yes" if c.supports_python(key, pv, platform, arch) else "no"
     return tuple(out.items())

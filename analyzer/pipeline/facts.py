@@ -40,6 +40,7 @@ REPORT_FACTS = (
     "tf_version",
     "python_version",
     "platform",
+    "cpu_arch",  # x86_64 / arm64 (/ x86: 32-bit Windows Python): which of a release's wheels pip may install (rules/compat/wheel_platforms.yaml)
     "cuda_runtime",
     "cuda_wanted",
     "cuda_compiled",
@@ -73,7 +74,19 @@ def _plain(v: str) -> str:
     return v.strip().rstrip(".,;")
 
 
+def _cpu_arch(v: str) -> str:
+    """The CPU as wheel tags group it: 'aarch64', 'ARM64', Apple's 'M2', Homebrew's Apple-silicon prefix -> 'arm64';
+    'AMD64', conda's 'linux-64' -> 'x86_64'; CPython's '32 bit (Intel)' -> 'x86'."""
+    v = v.strip().lower()
+    if v in ("arm64", "aarch64") or "homebrew" in v or re.fullmatch(r"m\d", v):
+        return "arm64"
+    if v in ("x86_64", "amd64", "64"):
+        return "x86_64"
+    return "x86" if v == "intel" else v
+
+
 NORMALISERS: Dict[str, Callable[[str], str]] = {
+    "cpu_arch": _cpu_arch,
     "cudnn_runtime": nz.cudnn_version,
     "cudnn_compiled": nz.cudnn_version,
     "cuda_runtime": nz.cuda_version,
@@ -456,6 +469,24 @@ PATTERNS: List[FactPattern] = [
         ".dll",
         skip="l",
     ),
+    # --- CPU (which wheels fit) -------------------------------------------------------------
+    # conda's platform ("platform : osx-arm64" in `conda info`, the channels it searched: ".../conda-forge/linux-64")
+    _p(r"(?:\bplatform\s*:\s*|conda\S*/)(?:osx|linux|win)-(?P<cpu_arch>64|arm64|aarch64)\b", 20, "osx-", "linux-", "win-"),
+    # a wheel pip fetched for this machine (not one it skipped or refused: those name other machines' tags)
+    _p(
+        r"^\s*(?:Downloading|Using cached|Processing)\s+\S*?[-_](?:macosx_\d+_\d+|manylinux\w*|musllinux_\d+_\d+|linux|win)_(?P<cpu_arch>x86_64|aarch64|arm64|amd64)\.whl",
+        20,
+        ".whl",
+    ),
+    # uname -a: "Darwin Kernel Version 23.1.0: ... RELEASE_ARM64_T6000 arm64", "... 5.15.0 ... aarch64 GNU/Linux"
+    _p(r"Darwin Kernel Version .*?RELEASE_(?P<cpu_arch>ARM64|X86_64)", 20, "release_arm64", "release_x86_64"),
+    _p(r"\s(?P<cpu_arch>aarch64|x86_64)\s+(?:\S+\s+){0,2}GNU/Linux\b", 20, "gnu/linux"),
+    # Debian's multiarch library folders, Homebrew's Apple-silicon prefix, CPython's Windows build tag,
+    # tensorflow-metal's device line ("Metal device set to: Apple M1 Pro")
+    _p(r"/(?P<cpu_arch>aarch64|x86_64)-linux-gnu/", 25, "-linux-gnu/"),
+    _p(r"(?P<cpu_arch>/opt/homebrew)/", 30, "/opt/homebrew/"),
+    _p(r"\[MSC v\.\d+ (?:64|32) bit \((?P<cpu_arch>AMD64|ARM64|Intel)\)\]", 20, "[msc v."),
+    _p(r"Metal device set to: Apple (?P<cpu_arch>M\d)\b", 20, "metal device set to"),
     _p(
         r"(?:Successfully opened (?:dynamic|CUDA) library|successfully opened CUDA library) (?P<loaded>[\w.+-]+)",
         10,

@@ -31,6 +31,7 @@ _FACT_LABELS = [
     ("tf_version", "TensorFlow"),
     ("python_version", "Python"),
     ("platform", "platform"),
+    ("cpu_arch", "CPU"),
     ("cuda_runtime", "CUDA"),
     ("cuda_wanted", "wants CUDA (not loaded)"),
     ("cuda_compiled", "built with CUDA"),
