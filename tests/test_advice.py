@@ -167,6 +167,18 @@ def test_misfit_reads_versions_and_platforms_from_the_fix(fix, facts, ok):
     assert (misfit(fix, facts) is None) is ok
 
 
+def test_rocm_build_gets_rocm_advice_not_cuda_installs():
+    """TensorFlow's ROCm build (AMD GPUs) prints the CUDA build's "Unable to load cuDNN DSO" when MIOpen is
+    missing (hipTensorFlow, first_sight_36): the fix is MIOpen, and no fix installs NVIDIA's libraries."""
+    log = ROOT / "tests" / "fixtures" / "real_logs" / "first_sight_36" / "cudnn-hiptensorflow-rocm17-vega-fe-libmiopen-not-loaded.log"
+    rep = analyze(path=str(log)).to_dict()
+    assert rep["facts"]["gpu_stack"] == "rocm"
+    fixes = rep["findings"][0]["fixes"]
+    assert "miopen-hip" in fixes[0] and not any("and-cuda" in f or "cudatoolkit" in f for f in fixes)
+    assert misfit('pip install "tensorflow[and-cuda]"', {"gpu_stack": "rocm", "python_version": "3.11"})
+    assert misfit("conda install cudatoolkit=11.2", {"gpu_stack": "rocm"}) and not misfit("conda install cudatoolkit=11.2", {})
+
+
 @pytest.mark.parametrize("text, fact, value", [
     ("### TensorFlow version\n\n2.17.0\n\n### Custom code\n\nYes\n", "tf_version", "2.17.0"),  # TF's issue template
     ("### Python version\n\n3.11\n", "python_version", "3.11"),

@@ -33,6 +33,8 @@ _LINUX_ONLY = compile_re(r"LD_LIBRARY_PATH|\blib\w+\.so\b|\bldconfig\b|/usr/loca
 _WINDOWS_ONLY = compile_re(r"\.dll\b|%PATH%|\bwhere \w+\.dll|C:\\\\")
 _BOTH_NAMED = compile_re(r"\(Linux\)|\(Windows\)|Linux\b.*\bWindows|Windows\b.*\bLinux", re.S)
 _MOVE_TO_WSL = compile_re(r"(?i)\b(?:use|inside|in) WSL2\b")  # a Windows user told to move to WSL2, where [and-cuda] installs
+# installs of NVIDIA's libraries: the [and-cuda] extra, nvidia-*-cu1x wheels, conda's cudatoolkit
+_CUDA_INSTALL = compile_re(r"\btensorflow\[and-cuda\]|\bnvidia-[\w-]+-cu1\d\b|\bcudatoolkit\b")
 _PROSE_PLATFORM = compile_re(r"\b(?:On|on|For|for) (?:native )?(?P<plat>Windows|Linux|macOS)\b")
 
 
@@ -78,12 +80,17 @@ def misfit(fix: str, facts: Dict[str, object]) -> Optional[str]:
         str(facts.get("python_version") or ""),
         str(facts.get("compute_capability") or ""),
         str(facts.get("cpu_arch") or ""),
+        str(facts.get("gpu_stack") or ""),
     )
 
 
 @lru_cache(maxsize=8192)
-def _misfit(fix: str, platform: str, python_version: str, compute_capability: str = "", arch: str = "") -> Optional[str]:
+def _misfit(
+    fix: str, platform: str, python_version: str, compute_capability: str = "", arch: str = "", gpu_stack: str = ""
+) -> Optional[str]:
     """misfit() on the only facts it reads, remembered: rules' fixes repeat in every report."""
+    if gpu_stack == "rocm" and _CUDA_INSTALL.search(fix):
+        return "installs NVIDIA's CUDA libraries; this is TensorFlow's ROCm build for AMD GPUs"
     to_wsl = platform == "windows" and bool(_MOVE_TO_WSL.search(fix))  # WSL2 is another machine: its own Python and wheels
     if platform == "windows":
         if _AND_CUDA.search(fix) and not to_wsl:

@@ -40,6 +40,7 @@ REPORT_FACTS = (
     "tf_version",
     "python_version",
     "platform",
+    "gpu_stack",  # 'rocm': TensorFlow's ROCm build (AMD GPUs), where CUDA advice does not apply
     "cpu_arch",  # x86_64 / arm64 (/ x86: 32-bit Windows Python): which of a release's wheels pip may install (rules/compat/wheel_platforms.yaml)
     "cuda_runtime",
     "cuda_wanted",
@@ -87,6 +88,7 @@ def _cpu_arch(v: str) -> str:
 
 NORMALISERS: Dict[str, Callable[[str], str]] = {
     "cpu_arch": _cpu_arch,
+    "gpu_stack": lambda v: "rocm",  # the one stack the patterns name (a CUDA build is the default)
     "cudnn_runtime": nz.cudnn_version,
     "cudnn_compiled": nz.cudnn_version,
     "cuda_runtime": nz.cuda_version,
@@ -468,6 +470,14 @@ PATTERNS: List[FactPattern] = [
         15,
         ".dll",
         skip="l",
+    ),
+    # --- ROCm: TensorFlow's AMD GPU build (its DNN library is MIOpen, its runtime HIP, its install /opt/rocm)
+    _p(
+        r"(?P<gpu_stack>libMIOpen|miopen_dnn\.cc|/opt/rocm\b|tensorflow[-_]rocm|hipError[A-Z]\w+|\bROCm\b)",
+        30,
+        "miopen",
+        "rocm",
+        "hiperror",
     ),
     # --- CPU (which wheels fit) -------------------------------------------------------------
     # conda's platform ("platform : osx-arm64" in `conda info`, the channels it searched: ".../conda-forge/linux-64")

@@ -32,6 +32,7 @@ _FACT_LABELS = [
     ("python_version", "Python"),
     ("platform", "platform"),
     ("cpu_arch", "CPU"),
+    ("gpu_stack", "GPU stack"),
     ("cuda_runtime", "CUDA"),
     ("cuda_wanted", "wants CUDA (not loaded)"),
     ("cuda_compiled", "built with CUDA"),
