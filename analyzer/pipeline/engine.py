@@ -764,6 +764,9 @@ class Analysis:
             render_template(f.text, all_facts) for f in rule.fixes if f.when is None or compile_condition(f.when)(all_facts, has)
         ]
         fixes = [f for f in fixes if f and misfit(f, all_facts) is None]  # only fixes that fit this machine
+        if fixes and fixes[0].startswith(("Or ", "Or, ")):  # an alternative whose fixes before it were dropped
+            rest = fixes[0].split(" ", 1)[1].lstrip(", ")
+            fixes[0] = rest[:1].upper() + rest[1:]
         confidence = rule.confidence
         if hit.match == "fuzzy":
             confidence = round(rule.confidence * 0.85 * (hit.score or 0) / 100, 3)
