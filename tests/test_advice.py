@@ -10,7 +10,7 @@ import pytest
 
 from analyzer import analyze
 from analyzer.core.model import Report
-from analyzer.kb.advice import _MOVE_TO_WSL, misfit
+from analyzer.kb.advice import _MOVE_TO_WSL, for_shell, misfit
 from analyzer.report.render import render_text
 
 from conftest import CORPUS, ROOT, tflog
@@ -680,3 +680,18 @@ def test_litert_is_offered_only_where_nothing_requires_the_tflite_package_itself
     log = f"ERROR: Could not find a version that satisfies the requirement tflite-runtime==2.5.0 (from {asker}) (from versions: none)\n"
     fixes = _fixes(log)
     assert any("ai-edge-litert" in fix for fix in fixes) is litert, fixes
+
+
+def test_environment_variables_are_set_the_windows_way_on_windows():
+    """`export X=1` is a POSIX shell's: a Windows user gets cmd's `set` and PowerShell's `$env:` (the audit of
+    session 20 found TF_FORCE_GPU_ALLOW_GROWTH / TF_GPU_ALLOCATOR exports on 12 Windows logs)."""
+    assert for_shell("export TF_FORCE_GPU_ALLOW_GROWTH=true  # or set_memory_growth", "windows") == (
+        '`set TF_FORCE_GPU_ALLOW_GROWTH=true` in cmd, `$env:TF_FORCE_GPU_ALLOW_GROWTH="true"` in PowerShell (or set_memory_growth)'
+    )
+    fix = "Try the asynchronous allocator: `export TF_GPU_ALLOCATOR=cuda_malloc_async` (TF >= 2.5)."
+    assert for_shell(fix, "linux") == fix and "`set TF_GPU_ALLOCATOR=cuda_malloc_async` in cmd" in for_shell(fix, "windows")
+    log = next((ROOT / "tests" / "fixtures" / "real_logs" / "first_sight_27").glob("oom-faceswap-cudnn-profiling-rtx3050*.log"))
+    rep = analyze(path=str(log)).to_dict()
+    assert rep["facts"]["platform"] == "windows"
+    shown = [f for finding in rep["findings"] for f in finding["fixes"]]
+    assert any("$env:TF_FORCE_GPU_ALLOW_GROWTH" in f for f in shown) and not any(re.search(r"(^|`)export TF_", f) for f in shown)

@@ -166,3 +166,26 @@ def _known_bad(fix: str) -> Optional[str]:
         if re.search(r"\btensorflow" + extra + "==" + re.escape(str(tf)) + r"\b", fix):
             return f"pins a known-bad combination: {rec.get('what')} ({rec.get('source')})"
     return None
+
+
+# `export NAME=value` in a fix (a POSIX shell's): on Windows, cmd's `set` and PowerShell's `$env:` instead. Values
+# that read other variables ($LD_LIBRARY_PATH, $PYTHONPATH) are left alone: those fixes are POSIX ones (misfit drops
+# the Linux-only ones on Windows).
+_EXPORT = compile_re(r"`export (?P<name>[A-Za-z_]\w*)=(?P<value>[^`$\s]+)(?:\s+#\s*(?P<note>[^`]*))?`")
+_EXPORT_LINE = compile_re(
+    r"^export (?P<name>[A-Za-z_]\w*)=(?P<value>[^`$\s]+)(?:\s+#\s*(?P<note>.*))?$"
+)  # a fix that is the command
+
+
+def for_shell(fix: str, platform: str) -> str:
+    """A fix as the log's platform's shell takes it: `export TF_FORCE_GPU_ALLOW_GROWTH=true` shown to a Windows
+    user is `set TF_FORCE_GPU_ALLOW_GROWTH=true` (cmd) or `$env:TF_FORCE_GPU_ALLOW_GROWTH="true"` (PowerShell)."""
+    if platform != "windows" or "export " not in fix:
+        return fix
+
+    def windows(m: re.Match[str]) -> str:
+        name, value = m.group("name"), m.group("value").strip("'\"")
+        note = f" ({m.group('note').strip()})" if m.group("note") else ""
+        return f'`set {name}={value}` in cmd, `$env:{name}="{value}"` in PowerShell{note}'
+
+    return _EXPORT_LINE.sub(windows, _EXPORT.sub(windows, fix))
