@@ -145,6 +145,17 @@ def test_oom_without_stats_or_batch_dimension_claims_nothing_it_cannot_know(tmp_
 REAL_LOGS = Path(__file__).parent / "fixtures" / "real_logs"
 
 
+def test_a_full_gpu_is_not_called_fragmented():
+    """153 B free when 4 B was asked for (gpt-2-simple on Windows, first_sight_28) is a full GPU: the allocator
+    rounds every request up to 256 bytes. Fragmentation (and its cuda_malloc_async fix) needs free memory that
+    is real (>= 1 MiB) and at least the rounded request."""
+    log = next((REAL_LOGS / "first_sight_28").glob("oom-gpu-gpt2simple-bfc-limit-3gb*.log"))
+    root = tflog_json(log)["findings"][0]
+    assert root["facts"]["oom_free_bytes"] == "153" and "oom_fragmented" not in root["facts"]
+    assert root["fixes"][0].startswith("The memory TensorFlow may use on this GPU is full: only 153 B of 2.93 GiB")
+    assert not any("fragmented" in f or "cuda_malloc_async" in f for f in root["fixes"])
+
+
 @pytest.mark.parametrize(
     "log, shape",
     [

@@ -14,6 +14,9 @@ finding's own facts, as exact byte counts in digit strings like the allocator's
                          would have fit in the free memory (set only when it is 1 .. batch-1)
     oom_weight_shape     the shape, for a tensor shaped like a convolution kernel (weight_shaped):
                          a weight, its gradient or an optimizer's copy of one, not a batch
+    oom_fragmented       'yes' when the free memory was a real amount (>= 1 MiB) and at least the request as the
+                         allocator rounds it (to 256-byte steps): the memory was there, only not in one block.
+                         (153 B free when 4 B was asked for is a full GPU, not a fragmented one.)
     oom_batch_dim        the first dimension of a tensor of rank >= 3 that may be the batch (>= 2)
     oom_batch_of_one     the shape, for a tensor of rank >= 3 whose first dimension is 1 (and not
                          a 1x1 kernel's [1,1,...]): if that is the batch, one sample alone did not fit
@@ -33,8 +36,11 @@ from .facts import merge_facts, refined
 
 MEMORY_FACTS = (
     "oom_requested_bytes", "oom_free_bytes", "oom_batch", "oom_sample_bytes", "oom_batch_fit",
-    "oom_weight_shape", "oom_batch_dim", "oom_batch_of_one",
+    "oom_weight_shape", "oom_batch_dim", "oom_batch_of_one", "oom_fragmented",
 )  # fmt: skip
+
+BFC_MIN_ALLOCATION = 256  # the BFC allocator's kMinAllocationSize (bfc_allocator.h): requests round up to its multiples
+FRAGMENTED_MIN_FREE = 1 << 20
 
 # Bytes per element of TensorFlow's DataTypeString names (as printed after "and type").
 DTYPE_BYTES = {
@@ -171,6 +177,9 @@ def oom_facts(facts: Mapping[str, object]) -> Dict[str, str]:
         return out
     free = max(0, limit - in_use)
     out["oom_free_bytes"] = str(free)
+    rounded = -(-requested // BFC_MIN_ALLOCATION) * BFC_MIN_ALLOCATION
+    if free >= max(rounded, FRAGMENTED_MIN_FREE):
+        out["oom_fragmented"] = "yes"
     if batch_like and dims[0] >= 2 and tensor_bytes(facts.get("oom_shape"), facts.get("oom_dtype")):
         sample = requested // dims[0]
         fit = free // sample if sample else 0
