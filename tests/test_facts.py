@@ -372,3 +372,19 @@ def test_a_programs_minimum_compute_capability_is_not_the_gpus(line):
     from analyzer import analyze
 
     assert analyze(line + "\n").facts.get("compute_capability") is None
+
+
+@pytest.mark.parametrize("log, provenance", [
+    # what pip was asked for, collects, fetches or weighs is not installed (session 20's advice audit: the Environment
+    # line called these installed)
+    ("(base) PS C:\\Users\\Priyanshi> pip install tensorflow==1.5\n", "wanted"),
+    ("Collecting tensorflow==2.12.0\n", "wanted"),
+    ("  Downloading tensorflow-2.12.0-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl (585.9 MB)\n", "wanted"),
+    ("    tensorflow-gpu 1.15.4 depends on numpy<1.19.0 and >=1.16.0\n", "wanted"),
+    # once pip says it installed it, it is
+    ("Collecting tensorflow==2.12.0\nSuccessfully installed tensorflow-2.12.0\n", "stated"),
+    ("tensorflow 2.12.0\n", "stated"),
+])
+def test_a_release_pip_was_asked_for_is_not_called_installed(log, provenance):
+    report = analyze(text=log).to_dict()
+    assert report["fact_provenance"]["tf_version"] == provenance

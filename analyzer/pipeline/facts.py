@@ -115,6 +115,13 @@ def normalise(key: str, value: str) -> str:
 _WANTED_AT = compile_regex(
     r"(?i)(?<=requirement |found for |▶ because |and because |depends on )"
     r"|(?<=\band )(?=(?:tensorflow|tf)[\w-]*(?:\[[\w,-]+\])?==)"
+    # a pip command ("pip install tensorflow==1.5"), what pip collects or fetches before it installs anything
+    # ("Collecting tensorflow==2.12.0", a wheel's file name), and the candidates its resolver weighs
+    # ("tensorflow-gpu 1.15.4 depends on numpy<1.19.0"): asked for, not installed (pip's "Successfully installed"
+    # outranks them all)
+    r"|(?<=install |Collecting )"
+    r"|(?=(?:tensorflow|tf)[\w-]*-\d[\w.]*-(?:cp|py)\d+\S*\.whl)"
+    r"|(?=(?:tensorflow|tf)[\w-]* \d[\w.]* depends on )"
 )
 WANTED_RANK = 35
 INSTALLED_RANK = 19  # pip's "Successfully installed" report: of two at this rank the later wins (FactCollector.set)
