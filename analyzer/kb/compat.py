@@ -83,6 +83,7 @@ DERIVED_FACTS = {
     "requested_fits_python": "'yes'/'no': requested_release has wheels for the log's Python (then pip's refusal is not the Python)",
     "platform_build": "'yes' when the package pip names is one of TensorFlow's own platform builds (PLATFORM_BUILDS)",
     "ml_dtypes_requirement": "pip requirement of the ml-dtypes that tf_version's wheel declares (rules/compat/packages.yaml)",
+    "tfp_for_tf": "the tensorflow-probability release made for tf_version's minor: the companion row whose tf_min is that minor",
 }
 
 
@@ -442,6 +443,15 @@ class Compat:
         keras = self.package_requirement("keras", tf_version)
         return keras if keras and keras.startswith("keras>=2") else None
 
+    def release_made_for(self, package: str, tf_version: Any) -> Optional[str]:
+        """The release of an add-on that is released with each TF minor (TensorFlow Probability) made for
+        tf_version: the companion row whose minimum TensorFlow (tf_min) is that minor; None when none is."""
+        key = _mm(tf_version)
+        for rec in (self.tables.get("packages") or {}).get("companions") or []:
+            if key and rec.get("package") == package and rec.get("tf_min") and _mm(str(rec["tf_min"])) == key:
+                return str(rec["version"])
+        return None
+
     def package_requirement(self, package: str, tf_version: Any) -> Optional[str]:
         """The pip requirement for `package` that the wheel of tf_version declares, as the companion
         table records it (`protobuf>=3.20.3,<6.0.0dev,...`; a templated row filled in for the minor);
@@ -780,6 +790,9 @@ def _derive(
     ml_dtypes = c.package_requirement("ml-dtypes", tf) if tf else None
     if ml_dtypes:
         out["ml_dtypes_requirement"] = ml_dtypes
+    tfp = c.release_made_for("tensorflow-probability", tf) if tf else None
+    if tfp:
+        out["tfp_for_tf"] = tfp
     if tf and platform != "macos":
         archs = c.tf_archs(tf)
         if archs:
