@@ -695,3 +695,12 @@ def test_environment_variables_are_set_the_windows_way_on_windows():
     assert rep["facts"]["platform"] == "windows"
     shown = [f for finding in rep["findings"] for f in finding["fixes"]]
     assert any("$env:TF_FORCE_GPU_ALLOW_GROWTH" in f for f in shown) and not any(re.search(r"(^|`)export TF_", f) for f in shown)
+
+
+def test_cudnn_9_older_than_the_build_points_at_another_frameworks_wheel_first():
+    """tested_builds.md §6: PyTorch's nvidia-cudnn-cu12 overwriting TensorFlow's gives "Loaded runtime CuDNN library:
+    9.1.0 but source was compiled with: 9.3.0": the first fix restores the wheel, and no fix repeats "install cuDNN"."""
+    log = next((ROOT / "tests" / "fixtures" / "real_logs" / "first_sight_30").glob("cudnn-mismatch-910-vs-930*.log"))
+    fixes = analyze(path=str(log)).to_dict()["findings"][0]["fixes"]
+    assert "nvidia-cudnn-cu12>=9.3.0" in fixes[0] and "separate virtual environments" in fixes[0]
+    assert not any("conda install" in f for f in fixes) and sum("Install cuDNN 9.3.0" in f for f in fixes) == 0
