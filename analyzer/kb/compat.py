@@ -68,6 +68,8 @@ DERIVED_FACTS = {
     "macos_x86_last_tf": "the last TF release with Intel macOS (x86_64) wheels (tested-builds fact macos_x86_last)",
     "text_windows_last_tf": "the last tensorflow-text release with native-Windows wheels (tested-builds fact tensorflow_text_windows_last)",
     "keras3_tf": "the oldest TF release Keras 3 runs with (tested-builds fact keras3_first)",
+    "tf_cuda_eras": "the CUDA of TF's tested Linux GPU builds by runs of releases, newest first ('TF 2.15-2.21: CUDA 12; TF 2.4-2.14: CUDA 11; ...')",
+    "tf_cuda_eras_windows": "the same for the tested native-Windows GPU builds (they end with windows_gpu_tf)",
     "addons_last_release": "the last tensorflow-addons release (the newest row of the companion table; the project is end of life)",
     "addons_last_tf": "the TF releases addons_last_release supports",
     "addons_last_tf_newest": "the newest TF release addons_last_release supports",
@@ -91,7 +93,7 @@ DERIVED_FACTS = {
 RELEASE_FACTS = (
     "no_avx_tf", "no_avx_python", "windows_gpu_tf", "windows_cpu_only_tf", "windows_gpu_cuda", "windows_gpu_cudnn",
     "windows_gpu_python", "macos_x86_last_tf", "text_windows_last_tf", "keras3_tf", "addons_last_release", "addons_last_tf",
-    "addons_last_tf_newest", "addons_last_python",
+    "addons_last_tf_newest", "addons_last_python", "tf_cuda_eras", "tf_cuda_eras_windows",
 )  # fmt: skip
 
 
@@ -356,6 +358,27 @@ class Compat:
             "python_table": table,
         }
 
+    def cuda_eras(self, platform: str) -> str:
+        """The CUDA of the tested GPU builds of one platform by runs of consecutive releases, newest first:
+        'TF 2.15-2.21: CUDA 12; TF 2.4-2.14: CUDA 11; TF 2.1-2.3: CUDA 10.1; ...'. CUDA 11 and later keep one
+        library name per major (libcudart.so.11.0, .so.12), so those releases group by major; older CUDA names
+        each minor."""
+        runs: List[Tuple[str, List[Tuple[int, int]]]] = []
+        for key in self.tf_keys:
+            rec = self.builds.get((platform, key))
+            cuda = _mm(str(rec["cuda"])) if rec and rec.get("cuda") else None
+            if cuda is None:
+                continue
+            label = str(cuda[0]) if cuda[0] >= 11 else _fmt(cuda)
+            if runs and runs[-1][0] == label:
+                runs[-1][1].append(key)
+            else:
+                runs.append((label, [key]))
+        parts = [
+            f"TF {_fmt(keys[0])}" + (f"-{_fmt(keys[-1])}" if len(keys) > 1 else "") + f": CUDA {label}" for label, keys in runs
+        ]
+        return "; ".join(reversed(parts))
+
     def release_overview(self) -> Dict[str, str]:
         """The facts about TF's releases that need no fact of the machine (DERIVED_FACTS no_avx_tf ...
         windows_gpu_python), from the tested builds: the last release before the one whose official
@@ -391,6 +414,10 @@ class Compat:
             release = _mm(fact.get("tf")) if fact else None
             if release:
                 out[name] = _fmt(release)
+        for platform, name in (("linux", "tf_cuda_eras"), ("windows", "tf_cuda_eras_windows")):
+            eras = self.cuda_eras(platform)
+            if eras:
+                out[name] = eras
         addons = [
             rec
             for rec in (self.tables.get("packages") or {}).get("companions") or []
