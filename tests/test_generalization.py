@@ -191,6 +191,23 @@ def test_an_error_line_a_family_guess_withdrew_is_still_shown(tmp_path):
     assert _root(older)["rule_id"] == "family-pip-python"
 
 
+def test_an_autograph_trace_header_belongs_to_the_cause_diagnosed_in_its_trace(tmp_path):
+    """"NotImplementedError: in converted code:" says nothing itself: the AutoGraph trace after it holds the failure
+    (first_sight_37's TF 1.15 ODAPI log, cut to its frames), so it is listed under that cause, not as a second one."""
+    log = (
+        "NotImplementedError: in converted code:\n"
+        "    C:\\Users\\Admin\\anaconda3\\envs\\tf\\lib\\site-packages\\tensorflow_core\\python\\ops\\array_ops.py:2747 _constant_if_small\n"
+        "        if np.prod(shape) < 1000:\n"
+    )
+    rep = _report(tmp_path, log)
+    root = _root(rep)
+    assert root["rule_id"] == "deps-numpy-symbolic-tensor" and any(k.startswith("unrecognized") for k in root["explains"])
+    assert sum(f["root_cause"] for f in rep["findings"]) == 1
+    # an exception with a message of its own stays a cause of its own
+    rep = _report(tmp_path, log.replace("in converted code:", "something else broke"), "other.log")
+    assert sum(f["root_cause"] for f in rep["findings"]) == 2
+
+
 def test_a_kill_explains_the_missing_file_of_a_later_step_but_not_of_an_earlier_one(tmp_path):
     """An export step killed by the OOM killer, then the next step finds no SavedModel: the kill is the cause.
     The same two lines the other way round are two failures: the missing model came first."""

@@ -77,6 +77,7 @@ DERIVED_FACTS = {
     "keras2_requirement": "pip requirement of the Keras 2 that goes with tf_version: TF's own keras pin (TF 2.6-2.15), "
     "tf-keras of the same minor (TF >= 2.15, where code written for Keras 2 needs it)",
     "protobuf_requirement": "pip requirement of the protobuf that tf_version's wheel declares (rules/compat/packages.yaml)",
+    "numpy_requirement": "pip requirement of the NumPy that tf_version's wheel declares (rules/compat/packages.yaml)",
     "newest_offered": "the newest TensorFlow release in pip's '(from versions: ...)' list (a finding's available_versions)",
     "offered_limit": "'platform' where that list stops below the release asked for because of the platform, not the "
     "Python: the next TF minor supports every Python the newest offered release supports",
@@ -814,6 +815,9 @@ def _derive(
     protobuf = c.package_requirement("protobuf", tf) if tf else None
     if protobuf:
         out["protobuf_requirement"] = protobuf
+    numpy = c.package_requirement("numpy", tf) if tf else None
+    if numpy:
+        out["numpy_requirement"] = numpy
     ml_dtypes = c.package_requirement("ml-dtypes", tf) if tf else None
     if ml_dtypes:
         out["ml_dtypes_requirement"] = ml_dtypes

@@ -997,6 +997,17 @@ def rank(findings: List[Finding], kb: KnowledgeBase) -> List[Finding]:
             parent[u.key] = cause
             cause.explains.append(u.key)
 
+    # AutoGraph's and Keras' trace headers ("NotImplementedError: in converted code:", "ValueError: in user code:")
+    # say nothing themselves: the trace that follows them holds the failure, so a cause diagnosed there is theirs.
+    for u in order:
+        if u.match != "unrecognized" or u.key in parent or not u.evidence or not _TRACE_HEADER.match(u.evidence[0].text):
+            continue
+        where = u.evidence[0]
+        cause = next((c for c in causes if c.evidence[0].input == where.input and c.first_line > where.line), None)
+        if cause is not None:
+            parent[u.key] = cause
+            cause.explains.append(u.key)
+
     # A Python error no rule knows that follows a dependency conflict in the same input (pip's resolver
     # report, a package made for another TensorFlow or NumPy) is most often that conflict breaking an
     # import or a call: the conflict becomes its cause, and so the cause of an error.
@@ -1034,6 +1045,7 @@ def rank(findings: List[Finding], kb: KnowledgeBase) -> List[Finding]:
 
 
 DEPENDENCY_CONFLICT = "deps.version_conflict"
+_TRACE_HEADER = re.compile(r"^\s*[\w.]*(?:Error|Exception): in (?:converted|user) code:\s*$")
 
 
 def _cause_before(causes: List[Finding], where: Evidence, same_line: bool = False) -> Optional[Finding]:
