@@ -10,7 +10,7 @@ import pytest
 
 from analyzer import analyze
 from analyzer.core.model import Report
-from analyzer.kb.advice import _MOVE_TO_WSL, for_shell, misfit
+from analyzer.kb.advice import _MOVE_TO_WSL, for_machine, misfit
 from analyzer.report.render import render_text
 
 from conftest import CORPUS, ROOT, tflog
@@ -685,11 +685,12 @@ def test_litert_is_offered_only_where_nothing_requires_the_tflite_package_itself
 def test_environment_variables_are_set_the_windows_way_on_windows():
     """`export X=1` is a POSIX shell's: a Windows user gets cmd's `set` and PowerShell's `$env:` (the audit of
     session 20 found TF_FORCE_GPU_ALLOW_GROWTH / TF_GPU_ALLOCATOR exports on 12 Windows logs)."""
-    assert for_shell("export TF_FORCE_GPU_ALLOW_GROWTH=true  # or set_memory_growth", "windows") == (
+    assert for_machine("export TF_FORCE_GPU_ALLOW_GROWTH=true  # or set_memory_growth", {"platform": "windows"}) == (
         '`set TF_FORCE_GPU_ALLOW_GROWTH=true` in cmd, `$env:TF_FORCE_GPU_ALLOW_GROWTH="true"` in PowerShell (or set_memory_growth)'
     )
     fix = "Try the asynchronous allocator: `export TF_GPU_ALLOCATOR=cuda_malloc_async` (TF >= 2.5)."
-    assert for_shell(fix, "linux") == fix and "`set TF_GPU_ALLOCATOR=cuda_malloc_async` in cmd" in for_shell(fix, "windows")
+    assert for_machine(fix, {"platform": "linux"}) == fix
+    assert "`set TF_GPU_ALLOCATOR=cuda_malloc_async` in cmd" in for_machine(fix, {"platform": "windows"})
     log = next((ROOT / "tests" / "fixtures" / "real_logs" / "first_sight_27").glob("oom-faceswap-cudnn-profiling-rtx3050*.log"))
     rep = analyze(path=str(log)).to_dict()
     assert rep["facts"]["platform"] == "windows"
@@ -704,3 +705,14 @@ def test_cudnn_9_older_than_the_build_points_at_another_frameworks_wheel_first()
     fixes = analyze(path=str(log)).to_dict()["findings"][0]["fixes"]
     assert "nvidia-cudnn-cu12>=9.3.0" in fixes[0] and "separate virtual environments" in fixes[0]
     assert not any("conda install" in f for f in fixes) and sum("Install cuDNN 9.3.0" in f for f in fixes) == 0
+
+
+def test_pip_goes_through_a_portable_apps_own_python():
+    """ComfyUI's Windows portable build runs its own Python (python_embeded): a plain `pip install` reaches another
+    Python (session 20's advice audit), so fixes name that interpreter."""
+    log = ROOT / "tests" / "fixtures" / "real_logs" / "first_sight_3" / "deps-comfy-deepface-tf220-tfkeras.log"
+    rep = analyze(path=str(log)).to_dict()
+    assert rep["facts"]["embedded_python"] == "C:\\ComfyUI\\python_embeded"
+    pips = [f for finding in rep["findings"] for f in finding["fixes"] if "pip " in f]
+    assert pips and all('"C:\\ComfyUI\\python_embeded\\python.exe" -m pip ' in f for f in pips), pips
+    assert for_machine("`pip install tf-keras`", {}) == "`pip install tf-keras`"

@@ -175,17 +175,23 @@ _EXPORT = compile_re(r"`export (?P<name>[A-Za-z_]\w*)=(?P<value>[^`$\s]+)(?:\s+#
 _EXPORT_LINE = compile_re(
     r"^export (?P<name>[A-Za-z_]\w*)=(?P<value>[^`$\s]+)(?:\s+#\s*(?P<note>.*))?$"
 )  # a fix that is the command
+# a pip command at the start of a code span or of the fix: `pip install ...`, `python -m pip uninstall ...`
+_PIP = compile_re(r"(?:(?<=`)|^)(?:python3? -m )?pip3? (?=install |uninstall |show |list\b|check\b)")
 
 
-def for_shell(fix: str, platform: str) -> str:
-    """A fix as the log's platform's shell takes it: `export TF_FORCE_GPU_ALLOW_GROWTH=true` shown to a Windows
-    user is `set TF_FORCE_GPU_ALLOW_GROWTH=true` (cmd) or `$env:TF_FORCE_GPU_ALLOW_GROWTH="true"` (PowerShell)."""
-    if platform != "windows" or "export " not in fix:
-        return fix
+def for_machine(fix: str, facts: Dict[str, object]) -> str:
+    """A fix as this machine's shell and Python take it: `export TF_FORCE_GPU_ALLOW_GROWTH=true` shown to a Windows
+    user is `set ...` (cmd) or `$env:...` (PowerShell); `pip install ...` where a portable app runs its own Python
+    (ComfyUI's python_embeded) goes through that Python, not whichever pip is on the PATH."""
+    platform, embedded = str(facts.get("platform") or ""), str(facts.get("embedded_python") or "")
+    if platform == "windows" and "export " in fix:
+        fix = _EXPORT_LINE.sub(_windows_set, _EXPORT.sub(_windows_set, fix))
+    if embedded and "pip" in fix:
+        fix = _PIP.sub(lambda m: f'"{embedded}\\python.exe" -m pip ', fix)
+    return fix
 
-    def windows(m: re.Match[str]) -> str:
-        name, value = m.group("name"), m.group("value").strip("'\"")
-        note = f" ({m.group('note').strip()})" if m.group("note") else ""
-        return f'`set {name}={value}` in cmd, `$env:{name}="{value}"` in PowerShell{note}'
 
-    return _EXPORT_LINE.sub(windows, _EXPORT.sub(windows, fix))
+def _windows_set(m: re.Match[str]) -> str:
+    name, value = m.group("name"), m.group("value").strip("'\"")
+    note = f" ({m.group('note').strip()})" if m.group("note") else ""
+    return f'`set {name}={value}` in cmd, `$env:{name}="{value}"` in PowerShell{note}'

@@ -27,7 +27,7 @@ from analyzer.core.cache import compile_re
 from analyzer.core.model import SEVERITY_ORDER, Evidence, Finding, InputInfo, Report, combine_reports
 from analyzer.core.records import dataclass, field
 from analyzer.core.version import __version__
-from analyzer.kb.advice import for_shell, misfit
+from analyzer.kb.advice import for_machine, misfit
 from analyzer.kb.conditions import compile_condition, glob_matcher
 from analyzer.kb.packages import package_conflicts, parse_packages
 from analyzer.kb.rules import KnowledgeBase, Rule, traceback_matches
@@ -764,7 +764,7 @@ class Analysis:
             render_template(f.text, all_facts) for f in rule.fixes if f.when is None or compile_condition(f.when)(all_facts, has)
         ]
         fixes = [f for f in fixes if f and misfit(f, all_facts) is None]  # only fixes that fit this machine
-        fixes = [for_shell(f, str(all_facts.get("platform") or "")) for f in fixes]
+        fixes = [for_machine(f, all_facts) for f in fixes]
         if fixes and fixes[0].startswith(("Or ", "Or, ")):  # an alternative whose fixes before it were dropped
             rest = fixes[0].split(" ", 1)[1].lstrip(", ")
             fixes[0] = rest[:1].upper() + rest[1:]

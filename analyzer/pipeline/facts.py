@@ -41,6 +41,7 @@ REPORT_FACTS = (
     "python_version",
     "platform",
     "gpu_stack",  # 'rocm': TensorFlow's ROCm build (AMD GPUs), where CUDA advice does not apply
+    "embedded_python",  # a portable app's own Python folder (ComfyUI's python_embeded): pip must be run through it
     "cpu_arch",  # x86_64 / arm64 (/ x86: 32-bit Windows Python): which of a release's wheels pip may install (rules/compat/wheel_platforms.yaml)
     "cuda_runtime",
     "cuda_wanted",
@@ -486,6 +487,8 @@ PATTERNS: List[FactPattern] = [
         "rocm",
         "hiperror",
     ),
+    # --- a portable app's own Python (ComfyUI's Windows portable build: "C:\ComfyUI\python_embeded\Lib\site-packages\...")
+    _p(r"(?P<embedded_python>[A-Za-z]:\\(?:[^\\\s\"'<>|:*?]+\\)*?python_embed+ed)\\", 20, "python_embed"),
     # --- CPU (which wheels fit) -------------------------------------------------------------
     # conda's platform ("platform : osx-arm64" in `conda info`, the channels it searched: ".../conda-forge/linux-64")
     _p(r"(?:\bplatform\s*:\s*|conda\S*/)(?:osx|linux|win)-(?P<cpu_arch>64|arm64|aarch64)\b", 20, "osx-", "linux-", "win-"),
