@@ -716,3 +716,16 @@ def test_pip_goes_through_a_portable_apps_own_python():
     pips = [f for finding in rep["findings"] for f in finding["fixes"] if "pip " in f]
     assert pips and all('"C:\\ComfyUI\\python_embeded\\python.exe" -m pip ' in f for f in pips), pips
     assert for_machine("`pip install tf-keras`", {}) == "`pip install tf-keras`"
+
+
+def test_the_log_format_bounds_the_tensorflow_an_unpinned_extra_would_replace():
+    """TF's source paths date a log (message_catalog.md: stream_executor moved under compiler/xla in 2.11, out of the
+    tree in 2.15): a TF 1.x-2.10 log missing cuDNN or the CUDA runtime gets no unpinned `tensorflow[and-cuda]`, which
+    would be another TensorFlow altogether."""
+    old = "I tensorflow/stream_executor/dso_loader.cc:126] Couldn't open CUDA library libcudnn.so. LD_LIBRARY_PATH: \n"
+    rep = analyze(text=old).to_dict()
+    assert rep["facts"]["tf_at_most"] == "2.10"
+    assert not any("and-cuda" in f for finding in rep["findings"] for f in finding["fixes"])
+    new = "2024-03-01 10:00:00.123456: W external/local_tsl/tsl/platform/default/dso_loader.cc:70] Could not load dynamic library 'libcudart.so.12'; dlerror: libcudart.so.12: cannot open shared object file: No such file or directory\n"
+    rep = analyze(text=new).to_dict()
+    assert "tf_at_most" not in rep["facts"] and any("and-cuda" in f for finding in rep["findings"] for f in finding["fixes"])

@@ -41,6 +41,7 @@ REPORT_FACTS = (
     "python_version",
     "platform",
     "gpu_stack",  # 'rocm': TensorFlow's ROCm build (AMD GPUs), where CUDA advice does not apply
+    "tf_at_most",  # the newest TF release whose log lines have the source paths this log's have (its TF is no newer)
     "embedded_python",  # a portable app's own Python folder (ComfyUI's python_embeded): pip must be run through it
     "cpu_arch",  # x86_64 / arm64 (/ x86: 32-bit Windows Python): which of a release's wheels pip may install (rules/compat/wheel_platforms.yaml)
     "cuda_runtime",
@@ -87,7 +88,14 @@ def _cpu_arch(v: str) -> str:
     return "x86" if v == "intel" else v
 
 
+def _tf_at_most(v: str) -> str:
+    """A TF log line's source folder -> the last TF release that logged from it (shared reference message_catalog.md:
+    stream_executor moved under compiler/xla in 2.11, and out of TensorFlow's tree into local_xla in 2.15)."""
+    return "2.10" if v.startswith("tensorflow/stream_executor/") else "2.14"
+
+
 NORMALISERS: Dict[str, Callable[[str], str]] = {
+    "tf_at_most": _tf_at_most,
     "cpu_arch": _cpu_arch,
     "gpu_stack": lambda v: "rocm",  # the one stack the patterns name (a CUDA build is the default)
     "cudnn_runtime": nz.cudnn_version,
@@ -487,6 +495,8 @@ PATTERNS: List[FactPattern] = [
         "rocm",
         "hiperror",
     ),
+    # --- the TensorFlow era of the log's own lines (its source paths): a TF no newer than that
+    _p(r"(?:^|\s)(?P<tf_at_most>tensorflow/(?:compiler/xla/)?stream_executor/)[\w/]+\.cc:\d+\]", 60, "stream_executor/"),
     # --- a portable app's own Python (ComfyUI's Windows portable build: "C:\ComfyUI\python_embeded\Lib\site-packages\...")
     _p(r"(?P<embedded_python>[A-Za-z]:\\(?:[^\\\s\"'<>|:*?]+\\)*?python_embed+ed)\\", 20, "python_embed"),
     # --- CPU (which wheels fit) -------------------------------------------------------------
