@@ -79,7 +79,11 @@ def test_no_and_cuda_extra_for_a_python_it_has_no_wheels_for(tmp_path):
     rep = _json(tmp_path, CUDNN_MISMATCH_PY38.replace("Python 3.8.10", "Python 3.11.4"))
     assert not any("and-cuda" in fx for f in rep["findings"] for fx in f["fixes"])
     # ... and a build with cuDNN 8.9 (TF 2.15-2.17) gets the pip route
-    newer = CUDNN_MISMATCH_PY38.replace("Python 3.8.10", "Python 3.11.4").replace("8.0.4", "8.6.0").replace("8.1.0", "8.9.4")
+    # (as TF 2.15+ prints it: from external/local_xla, not tensorflow/stream_executor, which dates a log to TF <= 2.10)
+    newer = (
+        CUDNN_MISMATCH_PY38.replace("Python 3.8.10", "Python 3.11.4").replace("8.0.4", "8.6.0").replace("8.1.0", "8.9.4")
+        .replace("tensorflow/stream_executor/cuda/cuda_dnn.cc:374", "external/local_xla/xla/stream_executor/cuda/cuda_dnn.cc:535")
+    )
     rep = _json(tmp_path, newer)
     assert any("and-cuda" in fx for f in rep["findings"] for fx in f["fixes"])
 
@@ -489,7 +493,10 @@ def test_the_and_cuda_extra_is_not_offered_for_libraries_of_an_old_cuda():
     line = ("2020-05-01 10:00:00.000000: W tensorflow/stream_executor/platform/default/dso_loader.cc:55] Could not load "
             "dynamic library 'libcublas.so.10.0'; dlerror: libcublas.so.10.0: cannot open shared object file: No such file or directory\n")
     assert not any("and-cuda" in fix for fix in _fixes(line)), _fixes(line)
-    modern = line.replace("libcublas.so.10.0", "libcublas.so.12")
+    # (as TF 2.15+ prints it: tensorflow/stream_executor/ dates a log to TF <= 2.10)
+    modern = line.replace("libcublas.so.10.0", "libcublas.so.12").replace(
+        "tensorflow/stream_executor/platform/default/dso_loader.cc:55", "external/local_tsl/tsl/platform/default/dso_loader.cc:70"
+    )
     assert any("and-cuda" in fix for fix in _fixes(modern)), _fixes(modern)
 
 
