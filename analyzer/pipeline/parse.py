@@ -128,6 +128,10 @@ def clean(raw: bytes) -> str:
         m = _MARKDOWN_WRAP.match(text)
         if m is not None:
             text = m.group(2)
+    elif text[:1] == "`" and text[-2:-1] == "`" and text[-1:] in ".,;:":  # ... and ended the sentence after it
+        m = _MARKDOWN_WRAP.match(text[:-1])
+        if m is not None:
+            text = m.group(2)
     if (text[:1] == "`" or text[-1:] == "`") and text.count(
         "`"
     ) % 2:  # a code span or fence opened on one line, closed on another
