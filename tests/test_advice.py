@@ -183,6 +183,10 @@ def test_rocm_build_gets_rocm_advice_not_cuda_installs():
     assert "miopen-hip" in fixes[0] and not any("and-cuda" in f or "cudatoolkit" in f for f in fixes)
     assert misfit('pip install "tensorflow[and-cuda]"', {"gpu_stack": "rocm", "python_version": "3.11"})
     assert misfit("conda install cudatoolkit=11.2", {"gpu_stack": "rocm"}) and not misfit("conda install cudatoolkit=11.2", {})
+    # a fix that only names a CUDA package installs nothing; TF's configure prose naming ROCm is no ROCm machine
+    assert not misfit("Make it findable: $CONDA_PREFIX/lib for a conda cudatoolkit / cuda-cudart package", {"gpu_stack": "rocm"})
+    configure = "Do you wish to build TensorFlow with ROCm support? [y/N]: N\nNo ROCm support will be enabled for TensorFlow.\n"
+    assert "gpu_stack" not in analyze(text=configure).to_dict()["facts"]
 
 
 @pytest.mark.parametrize("text, fact, value", [
@@ -736,3 +740,16 @@ def test_the_log_format_bounds_the_tensorflow_an_unpinned_extra_would_replace():
     new = "2024-03-01 10:00:00.123456: W external/local_tsl/tsl/platform/default/dso_loader.cc:70] Could not load dynamic library 'libcudart.so.12'; dlerror: libcudart.so.12: cannot open shared object file: No such file or directory\n"
     rep = analyze(text=new).to_dict()
     assert "tf_at_most" not in rep["facts"] and any("and-cuda" in f for finding in rep["findings"] for f in finding["fixes"])
+
+
+def test_a_release_with_no_wheel_for_the_machine_is_named_as_such():
+    """Apple silicon, Python 3.10, tensorflow==2.12.0: 2.12 has wheels for Python 3.10, but none for macOS arm64
+    (rules/compat/wheel_platforms.yaml): the fix says so and names the releases that fit, instead of 'upgrade pip'."""
+    log = ("(venv) user@MacBook-Pro ~ % /opt/homebrew/bin/python3.10 -m pip install tensorflow==2.12.0\n"
+           "ERROR: Could not find a version that satisfies the requirement tensorflow==2.12.0 (from versions: 2.13.0rc0, 2.13.0, 2.16.1)\n"
+           "ERROR: No matching distribution found for tensorflow==2.12.0\n")
+    rep = analyze(text=log).to_dict()
+    assert (rep["facts"]["platform"], rep["facts"]["cpu_arch"]) == ("macos", "arm64")
+    fixes = rep["findings"][0]["fixes"]
+    assert fixes[0].startswith("TensorFlow 2.12.0 has no `tensorflow` wheel for macos on arm64") and "2.13-2.21" in fixes[0]
+    assert not any("upgrade pip first" in f for f in fixes)

@@ -384,7 +384,22 @@ def test_a_programs_minimum_compute_capability_is_not_the_gpus(line):
     # once pip says it installed it, it is
     ("Collecting tensorflow==2.12.0\nSuccessfully installed tensorflow-2.12.0\n", "stated"),
     ("tensorflow 2.12.0\n", "stated"),
+    ("pip uninstall tensorflow==2.10.0\n", "stated"),  # what pip uninstalls is installed
 ])
 def test_a_release_pip_was_asked_for_is_not_called_installed(log, provenance):
     report = analyze(text=log).to_dict()
     assert report["fact_provenance"]["tf_version"] == provenance
+
+
+@pytest.mark.parametrize("line, arch", [
+    # the machine field of uname, not the kernel's build name: a Rosetta process on Apple silicon is x86_64
+    ("Darwin MBP 23.1.0 Darwin Kernel Version 23.1.0: Mon Oct  9 21:28:12 PDT 2023; root:xnu-10002.41.9~6/RELEASE_ARM64_T6020 x86_64", "x86_64"),
+    ("Darwin MBP 23.1.0 Darwin Kernel Version 23.1.0: Mon Oct  9 21:28:12 PDT 2023; root:xnu-10002.41.9~6/RELEASE_ARM64_T6020 arm64", "arm64"),
+    # pip's usual wheel names join two platform tags with a dot (first_sight_35's tensorflow-cpu-aws log has such lines)
+    ("  Downloading numpy-1.26.4-cp310-cp310-manylinux_2_17_aarch64.manylinux2014_aarch64.whl (14.2 MB)", "arm64"),
+    ("  Downloading tensorflow-2.16.1-cp311-cp311-macosx_10_15_x86_64.whl (259.6 MB)", "x86_64"),
+    ("Python 3.7.4 (tags/v3.7.4:e09359112e, Jul  8 2019, 19:29:22) [MSC v.1916 32 bit (Intel)] on win32", "x86"),
+    ("OSError: /usr/lib/aarch64-linux-gnu/libgomp.so.1: cannot allocate memory in static TLS block", "arm64"),
+])
+def test_the_cpu_a_wheel_must_fit_is_read_from_machine_output(line, arch):
+    assert facts_of(line)[0]["cpu_arch"] == arch

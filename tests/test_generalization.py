@@ -206,6 +206,19 @@ def test_an_autograph_trace_header_belongs_to_the_cause_diagnosed_in_its_trace(t
     # an exception with a message of its own stays a cause of its own
     rep = _report(tmp_path, log.replace("in converted code:", "something else broke"), "other.log")
     assert sum(f["root_cause"] for f in rep["findings"]) == 2
+    # the cause in the header's own trace, not a more important one far below it (session 20's review)
+    keras = (
+        "ValueError: in user code:\n\n"
+        '    File "/usr/lib/python3/site-packages/keras/engine/training.py", line 1051, in train_function  *\n'
+        "        return step_function(self, iterator)\n\n"
+        "    ValueError: Shapes (None, 10) and (None, 1) are incompatible\n"
+    )
+    oom = ("2023-01-01 10:00:00.000000: W tensorflow/core/common_runtime/bfc_allocator.cc:479] Allocator (GPU_0_bfc) ran out "
+           "of memory trying to allocate 2.00GiB (rounded to 2147483648)requested by op MatMul\n")
+    rep = _report(tmp_path, keras + "Epoch 1/100 - loss: 0.1\n" * 300 + oom, "far.log")
+    header = next(f for f in rep["findings"] if f["rule_id"] == "unrecognized" and "in user code" in f["evidence"][0]["text"])
+    owner = next(f for f in rep["findings"] if any(k.startswith("unrecognized") for k in f["explains"]))
+    assert not header["root_cause"] and owner["rule_id"] != "oom-gpu-bfc-ran-out", owner["rule_id"]
 
 
 def test_a_kill_explains_the_missing_file_of_a_later_step_but_not_of_an_earlier_one(tmp_path):

@@ -34,7 +34,10 @@ _WINDOWS_ONLY = compile_re(r"\.dll\b|%PATH%|\bwhere \w+\.dll|C:\\\\")
 _BOTH_NAMED = compile_re(r"\(Linux\)|\(Windows\)|Linux\b.*\bWindows|Windows\b.*\bLinux", re.S)
 _MOVE_TO_WSL = compile_re(r"(?i)\b(?:use|inside|in) WSL2\b")  # a Windows user told to move to WSL2, where [and-cuda] installs
 # installs of NVIDIA's libraries: the [and-cuda] extra, nvidia-*-cu1x wheels, conda's cudatoolkit
-_CUDA_INSTALL = compile_re(r"\btensorflow\[and-cuda\]|\bnvidia-[\w-]+-cu1\d\b|\bcudatoolkit\b")
+# (in an install command: a fix that only names them, "for a conda cudatoolkit package", installs nothing)
+_CUDA_INSTALL = compile_re(
+    r"\b(?:pip3?|conda|mamba) install\b[^`\n]*?(?:\btensorflow\[and-cuda\]|\bnvidia-[\w-]+-cu1\d\b|\bcudatoolkit\b)"
+)
 _PROSE_PLATFORM = compile_re(r"\b(?:On|on|For|for) (?:native )?(?P<plat>Windows|Linux|macOS)\b")
 
 

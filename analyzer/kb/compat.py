@@ -45,8 +45,10 @@ DERIVED_FACTS = {
     "missing_cuda_matches_tf": "'yes'/'no': wanted_cuda includes tf_built_cuda",
     "cc_supported": "'yes' (SASS) / 'ptx-jit' (PTX only) / 'no': the TF wheel of tf_version on compute_capability",
     "cc_tf_versions": "TF releases whose pip wheels carry machine code (SASS) for compute_capability",
-    "python_supported": "'yes'/'no': tf_version has a wheel for python_version (on this platform and CPU, where known)",
-    "python_tf_versions": "TF releases with a wheel for python_version (on this platform and CPU, where known)",
+    "python_supported": "'yes'/'no': tf_version has a wheel for python_version (on this platform, where known)",
+    "python_tf_versions": "TF releases with a wheel for python_version (on this platform, where known)",
+    "tf_wheel_for_machine": "'yes'/'no': tf_version has a tensorflow wheel for this platform and CPU (cpu_arch), and Python where known",
+    "machine_tf_versions": "TF releases with a tensorflow wheel for this platform and CPU (and Python, where known)",
     "tf_pin": "what to pin tensorflow to for tf_version: the release itself (2.15.1, 2.16.0rc0), or 'X.Y.*' for a "
     "nightly or self-built one (2.16.0-dev20240101, 2.20.0-dev0+selfbuilt), which no package index has",
     "cudnn_tf_versions": "TF releases whose tested GPU build used cudnn_compiled's major.minor (when tf_version is not known)",
@@ -824,6 +826,18 @@ def _derive(
     tfp = c.release_made_for("tensorflow-probability", tf) if tf else None
     if tfp:
         out["tfp_for_tf"] = tfp
+    if platform and arch:  # the machine as well as the Python (rules/compat/wheel_platforms.yaml)
+        pv = _mm(py) if py else None
+        machine = [
+            k
+            for k in c.platform_wheels
+            if (c.wheel_pythons(k, platform, arch) or []) and (pv is None or c.supports_python(k, pv, platform, arch))
+        ]
+        if machine:
+            out["machine_tf_versions"] = _runs(sorted(c.platform_wheels), machine)
+        key = _mm(tf) if tf else None
+        if key and key in c.platform_wheels:
+            out["tf_wheel_for_machine"] = "yes" if key in machine else "no"
     if tf and platform != "macos":
         archs = c.tf_archs(tf)
         if archs:
@@ -860,10 +874,10 @@ def _derive(
             out["cc_tf_versions"] = versions
 
     if py and len(_v(py) or ()) >= 2:
-        versions = c.tf_versions_for_python(py, platform, arch)
+        versions = c.tf_versions_for_python(py, platform)
         if versions:
             out["python_tf_versions"] = versions
         pv, key = _mm(py), _mm(tf) if tf else None  # pv: not None, py has major.minor
-        if key and pv and (c.wheel_pythons(key, platform, arch) is not None or c.python_ranges_for(tf, platform)):
-            out["python_supported"] = "yes" if c.supports_python(key, pv, platform, arch) else "no"
+        if key and pv and (c.wheel_pythons(key, platform) is not None or c.python_ranges_for(tf, platform)):
+            out["python_supported"] = "yes" if c.supports_python(key, pv, platform) else "no"
     return tuple(out.items())

@@ -90,7 +90,7 @@ _KNOWN_FIELDS = {
     "traceback",
     "family",
 }
-TRACEBACK_FIELDS = ("exception", "message", "frames", "raised_in", "importing", "source")
+TRACEBACK_FIELDS = ("exception", "message", "frames", "raised_in", "importing", "source", "cut")
 PROBES = ("library", "cudnn_version", "cuda_version", "driver", "cudnn_handle", "gpu_alloc", "tf_op")
 _ID = compile_re(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
 
@@ -459,6 +459,10 @@ def _traceback_spec(bad, raw: Any) -> Dict[str, Any]:
         except regex.error as e:
             raise bad("traceback", f"'{name}' regex does not compile: {e}") from None
         spec[name] = raw[name]
+    if "cut" in raw:
+        if raw["cut"] is not True:
+            raise bad("traceback", "'cut' must be true (or left out)")
+        spec["cut"] = True
     return spec
 
 
@@ -492,6 +496,8 @@ def traceback_matches(rule: Rule, tb) -> Optional[Any]:
     spec = rule.traceback
     if not spec:
         return None
+    if spec.get("cut") and tb.exception is not None:
+        return None  # only a traceback cut before its exception line (a whole one is the line rules' to read)
     if tb.exception is not None:
         if "exception" in spec:
             etype = tb.exception_type or ""

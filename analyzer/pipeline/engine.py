@@ -1003,7 +1003,8 @@ def rank(findings: List[Finding], kb: KnowledgeBase) -> List[Finding]:
         if u.match != "unrecognized" or u.key in parent or not u.evidence or not _TRACE_HEADER.match(u.evidence[0].text):
             continue
         where = u.evidence[0]
-        cause = next((c for c in causes if c.evidence[0].input == where.input and c.first_line > where.line), None)
+        after = [c for c in causes if c.evidence[0].input == where.input and where.line < c.first_line <= where.line + TRACE_SPAN]
+        cause = min(after, key=lambda c: c.first_line, default=None)  # the nearest: the one in the header's own trace
         if cause is not None:
             parent[u.key] = cause
             cause.explains.append(u.key)
@@ -1045,6 +1046,7 @@ def rank(findings: List[Finding], kb: KnowledgeBase) -> List[Finding]:
 
 
 DEPENDENCY_CONFLICT = "deps.version_conflict"
+TRACE_SPAN = 200  # lines after a trace header within which a cause is its trace's (AutoGraph traces run ~10-100)
 _TRACE_HEADER = re.compile(r"^\s*[\w.]*(?:Error|Exception): in (?:converted|user) code:\s*$")
 
 

@@ -128,7 +128,7 @@ _WANTED_AT = compile_regex(
     # ("Collecting tensorflow==2.12.0", a wheel's file name), and the candidates its resolver weighs
     # ("tensorflow-gpu 1.15.4 depends on numpy<1.19.0"): asked for, not installed (pip's "Successfully installed"
     # outranks them all)
-    r"|(?<=install |Collecting )"
+    r"|(?<=install |Collecting )(?<!uninstall )"  # (what pip uninstalls is installed)
     r"|(?=(?:tensorflow|tf)[\w-]*-\d[\w.]*-(?:cp|py)\d+\S*\.whl)"
     r"|(?=(?:tensorflow|tf)[\w-]* \d[\w.]* depends on )"
 )
@@ -489,27 +489,33 @@ PATTERNS: List[FactPattern] = [
     ),
     # --- ROCm: TensorFlow's AMD GPU build (its DNN library is MIOpen, its runtime HIP, its install /opt/rocm)
     _p(
-        r"(?P<gpu_stack>libMIOpen|miopen_dnn\.cc|/opt/rocm\b|tensorflow[-_]rocm|hipError[A-Z]\w+|\bROCm\b)",
+        # (machine evidence only: prose naming ROCm, as TF's configure "No ROCm support will be enabled", is none)
+        r"(?P<gpu_stack>libMIOpen|miopen_dnn\.cc|/opt/rocm\b|tensorflow[-_]rocm\b|hipError[A-Z]\w+)",
         30,
         "miopen",
         "rocm",
         "hiperror",
     ),
     # --- the TensorFlow era of the log's own lines (its source paths): a TF no newer than that
-    _p(r"(?:^|\s)(?P<tf_at_most>tensorflow/(?:compiler/xla/)?stream_executor/)[\w/]+\.cc:\d+\]", 60, "stream_executor/"),
+    # (the newer bound wins: a log of two runs, TF <= 2.10 lines then TF 2.11-2.14 ones, is no older than the second)
+    _p(r"(?:^|\s)(?P<tf_at_most>tensorflow/compiler/xla/stream_executor/)[\w/]+\.cc:\d+\]", 59, "stream_executor/"),
+    _p(r"(?:^|\s)(?P<tf_at_most>tensorflow/stream_executor/)[\w/]+\.cc:\d+\]", 60, "stream_executor/"),
     # --- a portable app's own Python (ComfyUI's Windows portable build: "C:\ComfyUI\python_embeded\Lib\site-packages\...")
-    _p(r"(?P<embedded_python>[A-Za-z]:\\(?:[^\\\s\"'<>|:*?]+\\)*?python_embed+ed)\\", 20, "python_embed"),
+    _p(r"(?P<embedded_python>[A-Za-z]:\\(?:[^\\\t\"'<>|:*?]+\\)*?python_embed+ed)\\", 20, "python_embed"),
     # --- CPU (which wheels fit) -------------------------------------------------------------
     # conda's platform ("platform : osx-arm64" in `conda info`, the channels it searched: ".../conda-forge/linux-64")
     _p(r"(?:\bplatform\s*:\s*|conda\S*/)(?:osx|linux|win)-(?P<cpu_arch>64|arm64|aarch64)\b", 20, "osx-", "linux-", "win-"),
     # a wheel pip fetched for this machine (not one it skipped or refused: those name other machines' tags)
     _p(
-        r"^\s*(?:Downloading|Using cached|Processing)\s+\S*?[-_](?:macosx_\d+_\d+|manylinux\w*|musllinux_\d+_\d+|linux|win)_(?P<cpu_arch>x86_64|aarch64|arm64|amd64)\.whl",
+        # (the last tag before .whl: "manylinux_2_17_aarch64.manylinux2014_aarch64.whl" joins two with a dot)
+        r"^\s*(?:Downloading|Using cached|Processing)\s+\S*?[-_.](?:macosx_\d+_\d+|manylinux\w*|musllinux_\d+_\d+|linux|win)_(?P<cpu_arch>x86_64|aarch64|arm64|amd64)\.whl",
         20,
         ".whl",
     ),
-    # uname -a: "Darwin Kernel Version 23.1.0: ... RELEASE_ARM64_T6000 arm64", "... 5.15.0 ... aarch64 GNU/Linux"
-    _p(r"Darwin Kernel Version .*?RELEASE_(?P<cpu_arch>ARM64|X86_64)", 20, "release_arm64", "release_x86_64"),
+    # uname -a: "Darwin Kernel Version 23.1.0: ... RELEASE_ARM64_T6000 arm64", "... 5.15.0 ... aarch64 GNU/Linux": the
+    # machine field, not the kernel's build name (under Rosetta an Apple-silicon kernel reports x86_64 processes), and
+    # below what pip, conda and Python say
+    _p(r"Darwin Kernel Version .*?RELEASE_\w+\s+(?P<cpu_arch>arm64|x86_64)\b", 25, "release_arm64", "release_x86_64"),
     _p(r"\s(?P<cpu_arch>aarch64|x86_64)\s+(?:\S+\s+){0,2}GNU/Linux\b", 20, "gnu/linux"),
     # Debian's multiarch library folders, Homebrew's Apple-silicon prefix, CPython's Windows build tag,
     # tensorflow-metal's device line ("Metal device set to: Apple M1 Pro")
