@@ -753,3 +753,15 @@ def test_a_release_with_no_wheel_for_the_machine_is_named_as_such():
     fixes = rep["findings"][0]["fixes"]
     assert fixes[0].startswith("TensorFlow 2.12.0 has no `tensorflow` wheel for macos on arm64") and "2.13-2.21" in fixes[0]
     assert not any("upgrade pip first" in f for f in fixes)
+
+
+def test_tf_keras_is_pinned_to_the_tensorflow_minor():
+    """A bare `pip install tf-keras` takes the newest tf-keras, whose `tensorflow>=2.N,<2.N+1` pin replaces the user's
+    TensorFlow (packages.yaml companions; session 20's second advice audit): the command names the minor."""
+    fix = "Or use Keras 2: `pip install tf-keras` and `TF_USE_LEGACY_KERAS=1`."
+    assert '`pip install "tf-keras~=2.16.0"`' in for_machine(fix, {"keras2_requirement": "tf-keras~=2.16.0"})
+    assert '`pip install "tf-keras==<your TF major.minor>.*"`' in for_machine(fix, {})
+    pinned = 'Or use Keras 2: `pip install "tf-keras==2.17.*"`.'
+    assert for_machine(pinned, {"keras2_requirement": "tf-keras~=2.16.0"}) == pinned  # a pin already given stays
+    shown = [f for p in (ROOT / "tests" / "fixtures" / "real_logs").rglob("*keras3*.log") for finding in analyze(path=str(p)).findings for f in finding.fixes]
+    assert shown and not any("`pip install tf-keras`" in f or "`pip install tf_keras`" in f for f in shown)

@@ -178,6 +178,9 @@ _EXPORT = compile_re(r"`export (?P<name>[A-Za-z_]\w*)=(?P<value>[^`$\s]+)(?:\s+#
 _EXPORT_LINE = compile_re(
     r"^export (?P<name>[A-Za-z_]\w*)=(?P<value>[^`$\s]+)(?:\s+#\s*(?P<note>.*))?$"
 )  # a fix that is the command
+# tf-keras installed bare: pip takes the newest, whose `tensorflow>=2.N,<2.N+1` pin replaces this TensorFlow
+# (packages.yaml companions): the one of this TensorFlow's minor instead
+_TF_KERAS_BARE = compile_re(r"`pip install (?:\"?tf[-_]keras\"?|\"tf[-_]keras~=<your TF major\.minor>\")`")
 # a pip command at the start of a code span or of the fix: `pip install ...`, `python -m pip uninstall ...`
 _PIP = compile_re(r"(?:(?<=`)|^)(?:python3? -m )?pip3? (?=install |uninstall |show |list\b|check\b)")
 
@@ -185,8 +188,13 @@ _PIP = compile_re(r"(?:(?<=`)|^)(?:python3? -m )?pip3? (?=install |uninstall |sh
 def for_machine(fix: str, facts: Dict[str, object]) -> str:
     """A fix as this machine's shell and Python take it: `export TF_FORCE_GPU_ALLOW_GROWTH=true` shown to a Windows
     user is `set ...` (cmd) or `$env:...` (PowerShell); `pip install ...` where a portable app runs its own Python
-    (ComfyUI's python_embeded) goes through that Python, not whichever pip is on the PATH."""
+    (ComfyUI's python_embeded) goes through that Python, not whichever pip is on the PATH; tf-keras is pinned to
+    this TensorFlow's minor (the newest would bring its own TensorFlow)."""
     platform, embedded = str(facts.get("platform") or ""), str(facts.get("embedded_python") or "")
+    if "tf" in fix and _TF_KERAS_BARE.search(fix):
+        keras2 = str(facts.get("keras2_requirement") or "")
+        pinned = keras2 if keras2.startswith("tf-keras") else "tf-keras==<your TF major.minor>.*"
+        fix = _TF_KERAS_BARE.sub(f'`pip install "{pinned}"`', fix)
     if platform == "windows" and "export " in fix:
         fix = _EXPORT_LINE.sub(_windows_set, _EXPORT.sub(_windows_set, fix))
     if embedded and "pip" in fix:

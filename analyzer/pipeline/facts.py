@@ -91,7 +91,9 @@ def _cpu_arch(v: str) -> str:
 def _tf_at_most(v: str) -> str:
     """A TF log line's source folder -> the last TF release that logged from it (shared reference message_catalog.md:
     stream_executor moved under compiler/xla in 2.11, and out of TensorFlow's tree into local_xla in 2.15)."""
-    return "2.10" if v.startswith("tensorflow/stream_executor/") else "2.14"
+    if v.startswith("[[Node:"):  # TF <= 1.12 graph mode's node line (TF 1.13 wrote [[{{node ...}}]])
+        return "1.12"
+    return "2.10" if v.replace("\\", "/").startswith("tensorflow/stream_executor/") else "2.14"
 
 
 NORMALISERS: Dict[str, Callable[[str], str]] = {
@@ -499,7 +501,9 @@ PATTERNS: List[FactPattern] = [
     # --- the TensorFlow era of the log's own lines (its source paths): a TF no newer than that
     # (the newer bound wins: a log of two runs, TF <= 2.10 lines then TF 2.11-2.14 ones, is no older than the second)
     _p(r"(?:^|\s)(?P<tf_at_most>tensorflow/compiler/xla/stream_executor/)[\w/]+\.cc:\d+\]", 59, "stream_executor/"),
-    _p(r"(?:^|\s)(?P<tf_at_most>tensorflow/stream_executor/)[\w/]+\.cc:\d+\]", 60, "stream_executor/"),
+    _p(r"(?:^|\s|[\\/])(?P<tf_at_most>tensorflow[\\/]stream_executor[\\/])[\w\\/]+\.cc:\d+\]", 60, "stream_executor"),
+    # message_catalog.md: TF <= 1.12 graph mode ends an op's error with "[[Node: Conv2D = Conv2D[T=DT_FLOAT, ...]"
+    _p(r"(?P<tf_at_most>\[\[Node:) \S+ = \w", 61, "[[node: "),
     # --- a portable app's own Python (ComfyUI's Windows portable build: "C:\ComfyUI\python_embeded\Lib\site-packages\...")
     _p(r"(?P<embedded_python>[A-Za-z]:\\(?:[^\\\t\"'<>|:*?]+\\)*?python_embed+ed)\\", 20, "python_embed"),
     # --- CPU (which wheels fit) -------------------------------------------------------------
