@@ -726,7 +726,7 @@ def test_pip_goes_through_a_portable_apps_own_python():
     assert rep["facts"]["embedded_python"] == "C:\\ComfyUI\\python_embeded"
     pips = [f for finding in rep["findings"] for f in finding["fixes"] if "pip " in f]
     assert pips and all('"C:\\ComfyUI\\python_embeded\\python.exe" -m pip ' in f for f in pips), pips
-    assert for_machine("`pip install tf-keras`", {}) == "`pip install tf-keras`"
+    assert for_machine("`pip install h5py`", {}) == "`pip install h5py`"
 
 
 def test_the_log_format_bounds_the_tensorflow_an_unpinned_extra_would_replace():
