@@ -168,6 +168,8 @@ def test_two_logs_are_two_machines(tmp_path):
     ('pip install "tensorflow<2.13"', {"python_version": "3.10", "platform": "macos"}, True),
     ('pip install "tensorflow==2.8.0"', {"platform": "linux", "cpu_arch": "arm64"}, False),
     ('pip install "tensorflow==2.8.0"', {"python_version": "3.8", "platform": "windows", "cpu_arch": "x86"}, False),
+    # NVIDIA's CUDA wheels are Linux ones: a Mac gets the Metal plugin instead
+    ('pip install "tensorflow[and-cuda]"', {"python_version": "3.11", "platform": "macos"}, False),
 ])
 def test_misfit_reads_versions_and_platforms_from_the_fix(fix, facts, ok):
     assert (misfit(fix, facts) is None) is ok
@@ -765,3 +767,13 @@ def test_tf_keras_is_pinned_to_the_tensorflow_minor():
     assert for_machine(pinned, {"keras2_requirement": "tf-keras~=2.16.0"}) == pinned  # a pin already given stays
     shown = [f for p in (ROOT / "tests" / "fixtures" / "real_logs").rglob("*keras3*.log") for finding in analyze(path=str(p)).findings for f in finding.fixes]
     assert shown and not any("`pip install tf-keras`" in f or "`pip install tf_keras`" in f for f in shown)
+
+
+def test_a_mac_without_a_gpu_is_told_about_metal_not_cuda():
+    """An Apple-silicon wheel installed and no GPU listed (first_sight_2): Apple's Metal plugin, not nvidia-smi or the
+    [and-cuda] extra (session 20's second advice audit)."""
+    log = ROOT / "tests" / "fixtures" / "real_logs" / "first_sight_2" / "nogpubuild-macos-arm64-tf215-no-metal.log"
+    rep = analyze(path=str(log)).to_dict()
+    assert (rep["facts"]["platform"], rep["facts"]["cpu_arch"]) == ("macos", "arm64")
+    fixes = rep["findings"][0]["fixes"]
+    assert "tensorflow-metal" in fixes[0] and not any("nvidia-smi" in f or "and-cuda" in f for f in fixes)

@@ -100,6 +100,8 @@ def _misfit(
             return "tensorflow[and-cuda] has Linux/WSL2 wheels only"
         if _LINUX_ONLY.search(fix) and not _WINDOWS_ONLY.search(fix) and not _BOTH_NAMED.search(fix):
             return "Linux library names or paths on a Windows machine"
+    if platform == "macos" and _AND_CUDA.search(fix):
+        return "tensorflow[and-cuda] has Linux/WSL2 wheels only (NVIDIA's CUDA wheels): a Mac's GPU is Apple's or AMD's"
     if (
         platform in ("linux", "macos")
         and _WINDOWS_ONLY.search(fix)

@@ -512,7 +512,7 @@ PATTERNS: List[FactPattern] = [
     # a wheel pip fetched for this machine (not one it skipped or refused: those name other machines' tags)
     _p(
         # (the last tag before .whl: "manylinux_2_17_aarch64.manylinux2014_aarch64.whl" joins two with a dot)
-        r"^\s*(?:Downloading|Using cached|Processing)\s+\S*?[-_.](?:macosx_\d+_\d+|manylinux\w*|musllinux_\d+_\d+|linux|win)_(?P<cpu_arch>x86_64|aarch64|arm64|amd64)\.whl",
+        r"^\s*(?:pip3? install|Downloading|Using cached|Processing)\s+\S*?[-_.](?:macosx_\d+_\d+|manylinux\w*|musllinux_\d+_\d+|linux|win)_(?P<cpu_arch>x86_64|aarch64|arm64|amd64)\.whl",
         20,
         ".whl",
     ),
@@ -615,9 +615,12 @@ _PLATFORM = [
     ),
     (
         _p(
-            r"\.dylib\b|\bmacOS\b|\b[Dd]arwin\b|/Users/\w+/|/opt/homebrew/|/Library/(?:Python|Frameworks)/|Python\.framework/",
+            # (and a macOS wheel pip installs here: "pip install .../tensorflow-2.15.0-cp311-cp311-macosx_14_0_arm64.whl")
+            r"\.dylib\b|\bmacOS\b|\b[Dd]arwin\b|/Users/\w+/|/opt/homebrew/|/Library/(?:Python|Frameworks)/|Python\.framework/"
+            r"|^\s*(?:pip3? install|Downloading|Processing|Using cached)\s+\S*[-_.]macosx_\d+_\d+_\w+\.whl",
             10,
             ".dylib",
+            "macosx_",
             "macos",
             "darwin",
             "/users/",
