@@ -745,6 +745,8 @@ class Analysis:
             )
         if hit.match == "family" and hit.cut_off and _explained_elsewhere(present, hit):
             return None  # a cut-off traceback's family guess adds nothing where a rule explains the failure
+        if hit.match == "family" and _explained_elsewhere(present, hit, category=rule.category):
+            return None  # nor one whose family a specific rule has already named (the same failure, said twice)
         has = _has_other(present, hit.key)
         own, all_facts = finding_facts(facts, hit.facts)  # + the OOM arithmetic; {fact:bytes} in templates
         python = all_facts.get("python_version")
@@ -792,10 +794,15 @@ class Analysis:
         )
 
 
-def _explained_elsewhere(present: Dict[str, Hit], hit: Hit) -> bool:
-    """Does a specific (non-family) rule explain a failure in these hits, besides `hit`?"""
+def _explained_elsewhere(present: Dict[str, Hit], hit: Hit, category: Optional[str] = None) -> bool:
+    """Does a specific (non-family) rule explain a failure in these hits, besides `hit` (of `category`, when given)?"""
     return any(
-        h is not hit and h.rule is not None and h.match != "family" and h.rule.severity != "info" for h in present.values()
+        h is not hit
+        and h.rule is not None
+        and h.match != "family"
+        and h.rule.severity != "info"
+        and (category is None or h.rule.category == category)
+        for h in present.values()
     )
 
 
