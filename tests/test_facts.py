@@ -403,3 +403,11 @@ def test_a_release_pip_was_asked_for_is_not_called_installed(log, provenance):
 ])
 def test_the_cpu_a_wheel_must_fit_is_read_from_machine_output(line, arch):
     assert facts_of(line)[0]["cpu_arch"] == arch
+
+
+def test_prerelease_words_and_mac_volume_paths():
+    """Facts the second advice audit of session 20 found wrong: a pre-release spelled out ("2.0.0-alpha0", as
+    bert-as-service prints tf.__version__) kept whole, and a path on a Mac's external volume read as macOS, not Linux."""
+    assert facts_of("UserWarning: Tensorflow 2.0.0-alpha0 is not tested! It may or may not work.")[0]["tf_version"] == "2.0.0-alpha0"
+    path = '  File "/Volumes/Data/anaconda3/lib/python3.8/site-packages/deepchem/models/x.py", line 3, in <module>'
+    assert facts_of(path)[0]["platform"] == "macos"

@@ -217,7 +217,7 @@ _V = r"(\d+\.\d+(?:\.\d+)?(?:[-_.]?(?:rc|dev|a|b)\d*)?)"
 # prefilter words that find such lines
 _GPU_BRAND = r"(?:NVIDIA |GeForce |Tesla |Quadro |TITAN |RTX |A\d|H\d|L\d)"
 _GPU_BRAND_KEYWORDS = ("nvidia", "geforce", "tesla", "quadro")
-_TF = r"\d+\.\d+(?:\.\d+)?(?:[-_.]?(?:(?:rc|dev|post)\d*|[ab]\d+))*(?:\+[\w.]+)?"  # pre-releases: 2.0.0b1, 2.16.0rc0
+_TF = r"\d+\.\d+(?:\.\d+)?(?:[-_.]?(?:(?:rc|dev|post|alpha|beta)\d*|[ab]\d+))*(?:\+[\w.]+)?"  # pre-releases: 2.0.0b1, 2.16.0rc0
 # The flavours of one TF release, each naming TensorFlow's version: tensorflow-intel (Windows), -cpu, -cpu-aws (Linux
 # aarch64, which pip picks through `tensorflow`'s own requirements), -macos, -aarch64, -rocm, -gpu (<= 2.0 and 2.1-2.11's alias)
 _TF_FLAVOUR = r"(?:[-_](?:gpu|cpu(?:[-_]aws)?|intel|macos|aarch64|rocm))?"
@@ -240,7 +240,7 @@ PATTERNS: List[FactPattern] = [
         # flavours of one release, _TF_FLAVOUR, name TensorFlow's version too)
         r"(?i)\b(?:tensorflow|tf)(?:[-_]nightly|"
         + _TF_FLAVOUR
-        + r")(?:\[[\w,-]+\])?(?:==|-|\s*:\s*|\s+)v?(?P<tf_version>\d+\.\d+\.\d+(?:[-_.]?(?:(?:rc|dev|post)\d*|[ab]\d+))*(?:\+[\w.]+)?)\b",
+        + r")(?:\[[\w,-]+\])?(?:==|-|\s*:\s*|\s+)v?(?P<tf_version>\d+\.\d+\.\d+(?:[-_.]?(?:(?:rc|dev|post|alpha|beta)\d*|[ab]\d+))*(?:\+[\w.]+)?)\b",
         20,
         "tensorflow",
         "tf ",
@@ -616,11 +616,12 @@ _PLATFORM = [
     (
         _p(
             # (and a macOS wheel pip installs here: "pip install .../tensorflow-2.15.0-cp311-cp311-macosx_14_0_arm64.whl")
-            r"\.dylib\b|\bmacOS\b|\b[Dd]arwin\b|/Users/\w+/|/opt/homebrew/|/Library/(?:Python|Frameworks)/|Python\.framework/"
+            r"\.dylib\b|\bmacOS\b|\b[Dd]arwin\b|/Users/\w+/|/Volumes/\w[^/\s]*/|/opt/homebrew/|/Library/(?:Python|Frameworks)/|Python\.framework/"
             r"|^\s*(?:pip3? install|Downloading|Processing|Using cached)\s+\S*[-_.]macosx_\d+_\d+_\w+\.whl",
             10,
             ".dylib",
             "macosx_",
+            "/volumes/",
             "macos",
             "darwin",
             "/users/",
