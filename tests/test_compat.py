@@ -174,7 +174,9 @@ def test_derived_facts_never_invent():
     assert "tf_built_cuda" not in derived_facts({"tf_version": "2.12.0", "platform": "windows"})  # CPU-only there
     assert "tf_built_cuda" not in derived_facts({"tf_version": "2.12.0", "platform": "macos"})
     assert "tf_cuda_archs" not in derived_facts({"tf_version": "2.14.0"})   # 2.14's list is not pinned down
-    assert "tf_python" not in derived_facts({"tf_version": "1.8.0"})        # the old rows give no Python
+    # the old tested-build rows give no Python: the wheels on PyPI do (wheel_platforms.yaml), all platforms merged
+    assert derived_facts({"tf_version": "1.8.0"})["tf_python"] == "2.7, 3.3-3.6"
+    assert "tf_python" not in derived_facts({"tf_version": "0.11.0"})       # nor any wheel the table lists
     assert "wanted_cuda" not in derived_facts({"missing_libraries": ["libcurand.so.10"]})  # CUDA 10.1 to 13.x
     assert "wanted_cuda" not in derived_facts({"missing_libraries": ["libnvinfer.so.7"]})
     assert "driver_max_cuda" not in derived_facts({"driver_version": "367.48"})  # older than CUDA 9.0's minimum

@@ -312,6 +312,19 @@ class Compat:
             for r in rs
         ]
 
+    def wheel_python_text(self, tf_version: Any, platform: Optional[str] = None, arch: Optional[str] = None) -> Optional[str]:
+        """The Pythons of a release's wheels (on this platform and CPU, where known) as range text ('2.7, 3.3-3.6'),
+        ranges of several platforms merged; None when the wheel table does not list the release."""
+        key = _mm(tf_version)
+        ranges = sorted(self.wheel_pythons(key, platform, arch) or []) if key else []
+        merged: List[List[Tuple[int, int]]] = []
+        for lo, hi in ranges:
+            if merged and lo[0] == merged[-1][1][0] and lo[1] <= merged[-1][1][1] + 1:
+                merged[-1][1] = max(merged[-1][1], hi)
+            else:
+                merged.append([lo, hi])
+        return ", ".join(_fmt(lo) if lo == hi else f"{_fmt(lo)}-{_fmt(hi)}" for lo, hi in merged) or None
+
     def supports_python(
         self, tf_key: Tuple[int, int], py: Tuple[int, int], platform: Optional[str] = None, arch: Optional[str] = None
     ) -> bool:
@@ -735,7 +748,8 @@ def finding_derived_facts(facts: Mapping[str, Any], python_version: Optional[str
         out = compat().offered_limit(offered, asked.group(1) if asked else "") if isinstance(offered, str) and offered else {}
         if package != "tensorflow":
             return {"platform_build": "yes", **{k: v for k, v in out.items() if k == "newest_offered"}}
-        python = compat().python_ranges_for(asked.group(1)) if asked and requested.lstrip()[:2] in ("==", "~=") else None
+        pinned = asked.group(1) if asked and requested.lstrip()[:2] in ("==", "~=") else None
+        python = (compat().python_ranges_for(pinned) or compat().wheel_python_text(pinned)) if pinned else None
         if asked and python:
             out.update(requested_release=asked.group(1), requested_python=python)
             release, py = _mm(asked.group(1)), _mm(python_version)
@@ -811,6 +825,11 @@ def _derive(
     if build and build.get("python"):
         out["tf_python"] = str(build["python"])
         out["tf_python_newest"] = _fmt(max(hi for _, hi in _python_ranges(out["tf_python"])))
+    elif tf:  # a release whose tested build names no Python (TF 1.3-1.4): its wheels' Pythons
+        wheels = c.wheel_python_text(tf, platform, arch)
+        if wheels:
+            out["tf_python"] = wheels
+            out["tf_python_newest"] = _fmt(max(hi for _, hi in _python_ranges(wheels)))
     keras2 = c.keras2_requirement(tf) if tf else None
     if keras2:
         out["keras2_requirement"] = keras2
