@@ -33,7 +33,7 @@ TABLE_FILES = ("tested_builds", "cuda_drivers", "compute_capability", "library_n
 DERIVED_FACTS = {
     "tf_built_cuda": "CUDA the official TF wheel of tf_version was built against (tested builds)",
     "tf_built_cudnn": "cuDNN the official TF wheel of tf_version was built against",
-    "tf_python": "Python versions the tested build of tf_version supports, as the table writes them",
+    "tf_python": "Python versions the tested build of tf_version supports, as the table writes them (a build row without them: its wheels' Pythons)",
     "tf_min_driver": "minimum NVIDIA driver for tf_built_cuda on min_driver_os (NVIDIA Table 3, GA release)",
     "tf_family_min_driver": "minimum driver for tf_built_cuda's major family under minor-version compatibility (CUDA 11+)",
     "cuda_runtime_min_driver": "minimum NVIDIA driver for cuda_runtime (the CUDA runtime the log names) on min_driver_os",
