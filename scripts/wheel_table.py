@@ -70,6 +70,7 @@ def table(files: List[dict]) -> Dict[Tuple[int, int], Dict[str, Set[Tuple[int, i
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--index", help="a folder holding tensorflow.json (PyPI's simple index, JSON form) saved earlier")
+    ap.add_argument("--out", default=str(OUT), help="where to write the table (default: %(default)s)")
     args = ap.parse_args()
     if args.index:
         data = json.loads((Path(args.index) / "tensorflow.json").read_text(encoding="utf-8"))
@@ -93,8 +94,8 @@ def main() -> int:
     for key in sorted(rows):
         cells = ", ".join(f"{plat}: '{ranges(pys)}'" for plat, pys in sorted(rows[key].items()))
         lines.append(f"  '{key[0]}.{key[1]}': {{{cells}}}")
-    OUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"wrote {OUT}: {len(rows)} releases")
+    Path(args.out).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}: {len(rows)} releases")
     return 0
 
 

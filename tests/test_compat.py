@@ -429,3 +429,34 @@ def test_the_release_facts_lint_trusts_are_the_ones_the_tables_give():
     from analyzer.kb.compat import RELEASE_FACTS
 
     assert set(compat().release_overview()) == set(RELEASE_FACTS)
+
+
+def test_the_wheel_table_is_written_from_pypis_file_names(tmp_path):
+    """scripts/wheel_table.py turns the wheel file names of PyPI's simple index into the table compat reads: final
+    releases only, yanked files left out, manylinux aarch64 and macOS arm64 as arm64, macOS 'intel' as x86_64."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import yaml
+
+    names = [
+        "tensorflow-2.13.0-cp310-cp310-macosx_12_0_arm64.whl",
+        "tensorflow-2.13.0-cp311-cp311-manylinux_2_17_aarch64.manylinux2014_aarch64.whl",
+        "tensorflow-2.13.0-cp39-cp39-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+        "tensorflow-2.13.0-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+        "tensorflow-2.14.0rc0-cp310-cp310-win_amd64.whl",
+        "tensorflow-2.3.0-cp35-cp35m-macosx_10_11_intel.whl",
+        "tensorflow-2.3.0-cp38-cp38-win_amd64.whl",
+        "tensorflow-2.13.0.tar.gz",
+    ]
+    files = [{"filename": n, "yanked": False} for n in names] + [{"filename": "tensorflow-2.3.0-cp37-cp37m-win_amd64.whl", "yanked": "bad"}]
+    (tmp_path / "tensorflow.json").write_text(json.dumps({"files": files}))
+    out = tmp_path / "wheels.yaml"
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run([sys.executable, str(root / "scripts" / "wheel_table.py"), "--index", str(tmp_path), "--out", str(out)], check=True)
+    table = yaml.safe_load(out.read_text())["tensorflow"]
+    assert table == {
+        "2.13": {"macos-arm64": "3.10", "linux-arm64": "3.11", "linux-x86_64": "3.9-3.10"},
+        "2.3": {"macos-x86_64": "3.5", "windows-x86_64": "3.8"},
+    }
