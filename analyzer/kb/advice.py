@@ -156,8 +156,7 @@ def _python_ok(tf: MinorVersion, py: MinorVersion, platform: str) -> bool:
 def _wheel_for(tf: MinorVersion, py: Optional[MinorVersion], platform: str, arch: str) -> bool:
     """Has `tensorflow` release `tf` a wheel for this machine (and Python, where known)? True where the
     wheel table does not list the release (rules/compat/wheel_platforms.yaml)."""
-    wheels = compat().wheel_pythons(tf, platform, arch)
-    return wheels is None or (bool(wheels) if py is None else any(lo <= py <= hi for lo, hi in wheels))
+    return compat().has_wheel(tf, py, platform, arch) is not False
 
 
 def _known_bad(fix: str) -> Optional[str]:

@@ -325,15 +325,29 @@ class Compat:
                 merged.append([lo, hi])
         return ", ".join(_fmt(lo) if lo == hi else f"{_fmt(lo)}-{_fmt(hi)}" for lo, hi in merged) or None
 
+    def has_wheel(
+        self,
+        tf_key: Tuple[int, int],
+        py: Optional[Tuple[int, int]] = None,
+        platform: Optional[str] = None,
+        arch: Optional[str] = None,
+    ) -> Optional[bool]:
+        """Has release `tf_key` a `tensorflow` wheel for Python `py` (any, when None) on this platform and CPU (where
+        known)? None when the wheel table does not list the release."""
+        wheels = self.wheel_pythons(tf_key, platform, arch)
+        if wheels is None:
+            return None
+        return any(lo <= py <= hi for lo, hi in wheels) if py else bool(wheels)
+
     def supports_python(
         self, tf_key: Tuple[int, int], py: Tuple[int, int], platform: Optional[str] = None, arch: Optional[str] = None
     ) -> bool:
         """Does TF release `tf_key` have a wheel for Python `py` (on this platform and CPU, where known)? The
         wheel table's answer; for a release it does not list, the tested build's range, else newest_python's
         bound; True when the tables do not say (do not rule it out)."""
-        wheels = self.wheel_pythons(tf_key, platform, arch)
-        if wheels is not None:
-            return any(lo <= py <= hi for lo, hi in wheels)
+        wheel = self.has_wheel(tf_key, py, platform, arch)
+        if wheel is not None:
+            return wheel
         ranges = self.python_ranges_for(_fmt(tf_key), platform)
         if ranges:
             return any(lo <= py <= hi for lo, hi in _python_ranges(ranges))
@@ -346,11 +360,11 @@ class Compat:
         text = self.python_rows.get(tf_key) or next((t for k, t in self.python_rows.items() if k > tf_key), None)
         return max(hi for _, hi in _python_ranges(text)) if text else None
 
-    def tf_versions_for_python(self, python_version: Any, platform: Optional[str] = None, arch: Optional[str] = None) -> str:
+    def tf_versions_for_python(self, python_version: Any, platform: Optional[str] = None) -> str:
         py = _mm(python_version)
         if py is None:
             return ""
-        return _runs(list(self.python_rows), [k for k in self.python_rows if self.supports_python(k, py, platform, arch)])
+        return _runs(list(self.python_rows), [k for k in self.python_rows if self.supports_python(k, py, platform)])
 
     def python_overview(self) -> Dict[str, str]:
         """The Python facts that need no TF release (DERIVED_FACTS: latest_tf ... python_table), from the Linux rows."""
@@ -847,11 +861,7 @@ def _derive(
         out["tfp_for_tf"] = tfp
     if platform and arch:  # the machine as well as the Python (rules/compat/wheel_platforms.yaml)
         pv = _mm(py) if py else None
-        machine = [
-            k
-            for k in c.platform_wheels
-            if (c.wheel_pythons(k, platform, arch) or []) and (pv is None or c.supports_python(k, pv, platform, arch))
-        ]
+        machine = [k for k in c.platform_wheels if c.has_wheel(k, pv, platform, arch)]
         if machine:
             out["machine_tf_versions"] = _runs(sorted(c.platform_wheels), machine)
         key = _mm(tf) if tf else None

@@ -1054,7 +1054,7 @@ def rank(findings: List[Finding], kb: KnowledgeBase) -> List[Finding]:
 
 DEPENDENCY_CONFLICT = "deps.version_conflict"
 TRACE_SPAN = 200  # lines after a trace header within which a cause is its trace's (AutoGraph traces run ~10-100)
-_TRACE_HEADER = re.compile(r"^\s*[\w.]*(?:Error|Exception): in (?:converted|user) code:\s*$")
+_TRACE_HEADER = compile_re(r"^\s*[\w.]*(?:Error|Exception): in (?:converted|user) code:\s*$")
 
 
 def _cause_before(causes: List[Finding], where: Evidence, same_line: bool = False) -> Optional[Finding]:

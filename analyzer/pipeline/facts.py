@@ -903,9 +903,10 @@ def _propose(out: List[Tuple[str, str, int]], g: Dict[str, str], rank: int) -> N
             if ver and (name == "cudart" or (name in ("cublas", "cufft", "curand", "cusolver", "cusparse") and "." in ver)):
                 # a library that loaded shows the CUDA in use; one that could not be loaded only the CUDA wanted
                 fact = "cuda_runtime" if key == "loaded" else "cuda_wanted"
-                cuda = ".".join(nz.cuda_version(ver).split(".")[:2])  # libcudart.so.8.0.27 is CUDA 8.0
                 if fact == "cuda_wanted" and name == "cudart":
-                    cuda = nz.cuda_named_by(ver)
+                    cuda = nz.cuda_named_by(ver)  # (libcudart.so.11.0 asks for any CUDA 11)
+                else:
+                    cuda = ".".join(nz.cuda_version(ver).split(".")[:2])  # libcudart.so.8.0.27 is CUDA 8.0
                 out.append((fact, cuda, rank + 5 if name != "cudart" else rank))
             elif name == "cudnn" and ver and key == "loaded":
                 out.append(("cudnn_runtime", ver, 70))
