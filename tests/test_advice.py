@@ -777,3 +777,21 @@ def test_a_mac_without_a_gpu_is_told_about_metal_not_cuda():
     assert (rep["facts"]["platform"], rep["facts"]["cpu_arch"]) == ("macos", "arm64")
     fixes = rep["findings"][0]["fixes"]
     assert "tensorflow-metal" in fixes[0] and not any("nvidia-smi" in f or "and-cuda" in f for f in fixes)
+
+
+@pytest.mark.parametrize("log", [
+    # TF-TRT in the tensorflow/tensorflow:2.6.0-gpu image: TensorRT 7 is there, CUDA 11.1's NVRTC is not (first_sight_35, _39)
+    "first_sight_35/cuda-tftrt-latest-gpu-container-libnvinfer7-needs-libnvrtc111-abort.log",
+    "first_sight_39/cuda-tftrt-docker-libnvinfer7-needs-libnvrtc111.log",
+])
+def test_a_library_found_whose_dependency_is_not_asks_for_the_dependency(log):
+    """dlerror naming another library than the one asked for means that one loaded far enough to need it:
+    the fix installs the dependency (CUDA 11.1's NVRTC, by the compat table's file names), not TensorRT again."""
+    path = ROOT / "tests" / "fixtures" / "real_logs" / log
+    out = json.loads(tflog("analyze", str(path), "--format", "json").stdout)
+    assert out["facts"]["needed_by"] == "libnvinfer.so.7" and out["facts"]["missing_dependency"] == "libnvrtc.so.11.1"
+    assert out["facts"]["missing_dependency_cuda"] == "11.1"
+    root = out["findings"][0]
+    assert root["rule_id"] == "linkage-tensorrt-stub-symbol-not-found"
+    assert "`libnvrtc.so.11.1`" in root["fixes"][0] and "CUDA 11.1" in root["fixes"][0]
+    assert not any(fix.startswith("Install the TensorRT major version") for fix in root["fixes"])

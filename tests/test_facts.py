@@ -411,3 +411,16 @@ def test_prerelease_words_and_mac_volume_paths():
     assert facts_of("UserWarning: Tensorflow 2.0.0-alpha0 is not tested! It may or may not work.")[0]["tf_version"] == "2.0.0-alpha0"
     path = '  File "/Volumes/Data/anaconda3/lib/python3.8/site-packages/deepchem/models/x.py", line 3, in <module>'
     assert facts_of(path)[0]["platform"] == "macos"
+
+
+def test_dlerror_naming_another_library_is_a_missing_dependency():
+    """The loader's dlerror names the library that did not load: another name than the one asked for is a library
+    that one needs (the one asked for is there); the same name is the library itself missing."""
+    facts, _ = facts_of(
+        "2021-12-30 23:19:23.161255: W tensorflow/stream_executor/platform/default/dso_loader.cc:64] Could not load dynamic library 'libnvinfer.so.7'; dlerror: libnvrtc.so.11.1: cannot open shared object file: No such file or directory"
+    )
+    assert (facts["needed_by"], facts["missing_dependency"]) == ("libnvinfer.so.7", "libnvrtc.so.11.1")
+    facts, _ = facts_of(
+        "2021-06-01 10:00:00.123456: W tensorflow/stream_executor/platform/default/dso_loader.cc:64] Could not load dynamic library 'libnvinfer.so.7'; dlerror: libnvinfer.so.7: cannot open shared object file: No such file or directory"
+    )
+    assert "needed_by" not in facts and "missing_dependency" not in facts

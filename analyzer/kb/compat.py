@@ -42,6 +42,7 @@ DERIVED_FACTS = {
     "driver_max_cuda": "newest CUDA toolkit whose minimum driver driver_version meets (NVIDIA Table 3)",
     "wanted_cuda": "CUDA version(s) the missing CUDA libraries' file names belong to (e.g. 10.1, 11.x)",
     "wanted_cudnn": "cuDNN major version a missing cuDNN library's file name asks for",
+    "missing_dependency_cuda": "the CUDA that missing_dependency's file name belongs to (a library TensorRT or cuDNN needs)",
     "missing_cuda_matches_tf": "'yes'/'no': wanted_cuda includes tf_built_cuda",
     "cc_supported": "'yes' (SASS) / 'ptx-jit' (PTX only) / 'no': the TF wheel of tf_version on compute_capability",
     "cc_tf_versions": "TF releases whose pip wheels carry machine code (SASS) for compute_capability",
@@ -685,6 +686,14 @@ class Compat:
         rows_l = sorted(rows)
         return self._rows_label(rows_l), rows_l
 
+    def library_cuda(self, name: str) -> Optional[str]:
+        """The CUDA a CUDA library's file name belongs to (libnvrtc.so.11.1: 11.1; libcublas.so.11: 11.x), if any."""
+        key = str(name).strip().lower()
+        for rec in self.nvrtc_rows:
+            if key in (str(rec.get("linux") or "").lower(), str(rec.get("windows") or "").lower()):
+                return str(rec["cuda"])
+        return self.wanted_cuda([key])[0]
+
     def wanted_cudnn(self, libraries: Iterable[str]) -> Optional[str]:
         for n in libraries or []:
             v = self.cudnn_index.get(str(n).strip().strip("'\"").lower())
@@ -795,6 +804,7 @@ def derived_facts(facts: Dict[str, Any]) -> Dict[str, str]:
                 text("cuda_runtime"),
                 text("cudnn_compiled"),
                 text("cpu_arch"),
+                text("missing_dependency"),
             )
         )
     except (CompatError, OSError):
@@ -812,6 +822,7 @@ def _derive(
     cuda_runtime: Optional[str] = None,
     cudnn_compiled: Optional[str] = None,
     arch: Optional[str] = None,
+    dependency: Optional[str] = None,
 ) -> Tuple[Tuple[str, str], ...]:
     c = compat()
     out: Dict[str, str] = {}
@@ -892,6 +903,9 @@ def _derive(
         cudnn = c.wanted_cudnn(missing)
         if cudnn:
             out["wanted_cudnn"] = cudnn
+    dependency_cuda = c.library_cuda(dependency) if dependency else None
+    if dependency_cuda:
+        out["missing_dependency_cuda"] = dependency_cuda
 
     if cc and _mm(cc):
         if tf and platform != "macos":

@@ -25,7 +25,7 @@ LIST_FACTS = ("missing_libraries", "loaded_libraries", "packages")
 # Where a fact's value comes from, for people reading it: the log states it as in use (installed), as
 # wanted (the version of a library that could not be loaded, what a build was compiled for), or tflog
 # inferred it from the compat tables (see analyzer.kb.compat.derived_facts).
-WANTED_FACTS = ("cuda_wanted", "cuda_compiled", "cudnn_compiled", "missing_libraries")
+WANTED_FACTS = ("cuda_wanted", "cuda_compiled", "cudnn_compiled", "missing_libraries", "missing_dependency")
 
 
 def provenance(key: str, derived: bool = False, wanted: bool = False) -> str:
@@ -60,6 +60,8 @@ REPORT_FACTS = (
     "pip_kept_tf",  # pip found the TensorFlow installed here satisfies what it was asked for ("Requirement already satisfied")
     "tf_uninstalled",  # the TensorFlow release pip removed ("Found existing installation: tensorflow 2.14.0")
     "missing_libraries",
+    "missing_dependency",  # the library a library TF asked for needs and the loader could not find (its dlerror names it) ...
+    "needed_by",  # ... and that library TF asked for, which is there ("libnvinfer.so.7" needing "libnvrtc.so.11.1")
     "loaded_libraries",
     "packages",
 )
@@ -481,6 +483,12 @@ PATTERNS: List[FactPattern] = [
         r"(?:.*?[\\/])?(?:[\w+-]+\.so(?:\.\d+)*: )?(?P<missing>lib[\w+-]+\.so[\w.]*): cannot open shared object file",
         10,
         "cannot open shared object file",
+    ),
+    _p(
+        # the loader naming another library than the one asked for: that one is there, a library it needs is not
+        r"Could not load dynamic library '(?P<needed_by>[\w.+-]+)'; dlerror: (?!(?P=needed_by):)(?P<missing_dependency>lib[\w+-]+\.so[\w.]*): cannot open shared object file",
+        10,
+        "could not load dynamic library",
     ),
     _prose(
         # not a name in parentheses, as advice lists them ("TensorFlow 1.3 or later requires cuDNN 6. ('cudnn64_6.dll')")
