@@ -795,3 +795,27 @@ def test_a_library_found_whose_dependency_is_not_asks_for_the_dependency(log):
     assert root["rule_id"] == "linkage-tensorrt-stub-symbol-not-found"
     assert "`libnvrtc.so.11.1`" in root["fixes"][0] and "CUDA 11.1" in root["fixes"][0]
     assert not any(fix.startswith("Install the TensorRT major version") for fix in root["fixes"])
+
+
+@pytest.mark.parametrize("log, specific, generic", [
+    # the driver's own limit is known: "keep driver X, use a TF built for CUDA <= Y" says what the generic one asks to look up
+    ("first_sight_35/cuda-driver-insufficient-nvidia-smi-340-vs-472.log", "Keep driver 472.12", "If you cannot update the driver"),
+    # the tested build of TF 2.21 is known: its CUDA and cuDNN named, not the table to read them from
+    ("first_sight_8/cuda-wsl-tf221-dlopen.log", "TensorFlow 2.21.0 needs CUDA 12.5", "Install the CUDA and cuDNN versions from the tested-build table"),
+    # the missing file name's CUDA is read already: no advice to read it from the file name
+    ("first_sight_39/cuda-libcublas-so-9-0-missing-tf-nightly-cuda8-ldconfig.log", "Install CUDA 9.0", "Find out which CUDA version"),
+    # TF 1.10.1's own Pythons are in the first fix: not again as "the release asked for has wheels for ... only"
+    ("first_sight_28/pyunsup-pip-tf1101-no-dist-py37-macos-keras-import.log", "TensorFlow 1.10.1 does not support Python 3.7", "The release asked for"),
+    # a GPU created with 0 MB: the fix that says its memory was taken at start, not a second "other processes" one
+    ("first_sight_31/oom-ultrasinger-crepe-rtx4060-laptop-0mb-device.log", "TensorFlow created this GPU device with 0 MB", "Make sure no other process holds memory"),
+])
+def test_a_fix_the_log_answers_is_not_repeated_in_general_words(log, specific, generic):
+    """Where the compat tables or the log answer a question, the fix that gives the answer is shown and the general
+    fix that tells the user to look it up is not: the two said the same thing twice."""
+    root = tflog_json_of(ROOT / "tests" / "fixtures" / "real_logs" / log)["findings"][0]
+    assert any(fix.startswith(specific) or fix.startswith("Or " + specific) or specific in fix for fix in root["fixes"]), root["fixes"]
+    assert not any(fix.startswith(generic) for fix in root["fixes"]), root["fixes"]
+
+
+def tflog_json_of(path):
+    return json.loads(tflog("analyze", str(path), "--format", "json", "--all-fixes").stdout)
