@@ -819,3 +819,12 @@ def test_a_fix_the_log_answers_is_not_repeated_in_general_words(log, specific, g
 
 def tflog_json_of(path):
     return json.loads(tflog("analyze", str(path), "--format", "json", "--all-fixes").stdout)
+
+
+def test_a_package_pinning_old_releases_gets_the_python_they_were_built_for():
+    """rasa asks for tensorflow<2.2,>=2.1 on Python 3.8: the range allows TF 2.1, whose wheels stop at 3.7. The
+    first fix says so and proposes Python 3.7 (or a rasa for TF 2.2-2.13), not a Python newer than 3.8."""
+    root = tflog_json_of(ROOT / "tests" / "fixtures" / "real_logs" / "first_sight_11" / "pyver-rasa-py38-tf21-nodist.log")["findings"][0]
+    assert root["fixes"][0].startswith("rasa asks for tensorflow<2.2,>=2.1, which allows TensorFlow 2.1 only, with wheels for Python 2.7, 3.5-3.7")
+    assert "python=3.7" in root["fixes"][0] and "TensorFlow 2.2-2.13" in root["fixes"][0]
+    assert not any("is older than the newest TensorFlow" in fix for fix in root["fixes"])

@@ -462,3 +462,30 @@ def test_the_wheel_table_is_written_from_pypis_file_names(tmp_path):
         "2.13": {"macos-arm64": "3.10", "linux-arm64": "3.11", "linux-x86_64": "3.9-3.10"},
         "2.3": {"macos-x86_64": "3.5", "windows-x86_64": "3.8"},
     }
+
+
+@pytest.mark.parametrize("requested, python, releases, pythons, fits", [
+    # rasa's pin (first_sight_11): TF 2.1 only, whose wheels stop at Python 3.7
+    ("<2.2,>=2.1", "3.8", "2.1", "2.7, 3.5-3.7", "no"),
+    # deephyper's (first_sight_21): patch bounds still allow each minor they touch
+    ("<=1.15.2,>=1.13.1", "3.8", "1.13-1.15", "2.7, 3.3-3.7", "no"),
+    # "~=2.9" is 2.9 up to 2.*, not 2.9 alone; Python 3.11 has wheels of 2.12 and later
+    ("~=2.9", "3.11", None, None, "yes"),
+    # a range open above stops no Python by itself: its releases are not listed, but whether one fits is
+    (">=1.8.0", "3.7", None, None, "yes"),
+])
+def test_a_requested_range_resolves_to_its_releases_and_their_pythons(requested, python, releases, pythons, fits):
+    from analyzer.kb.compat import finding_derived_facts
+
+    got = finding_derived_facts({"package": "tensorflow", "requested_version": requested}, python)
+    assert got.get("requested_releases") == releases and got.get("requested_python") == pythons
+    assert got["requested_fits_python"] == fits
+    assert "requested_release" not in got  # (a range is no one release: the pin's fixes stay for "==X")
+
+
+def test_a_pinned_release_stays_one_release():
+    from analyzer.kb.compat import finding_derived_facts
+
+    got = finding_derived_facts({"package": "tensorflow", "requested_version": "==1.15.0"}, "3.8")
+    assert got["requested_release"] == "1.15.0" and got["requested_fits_python"] == "no" and "requested_releases" not in got
+    assert finding_derived_facts({"package": "tensorflow", "requested_version": "~=2.4.1"}, "3.8")["requested_release"] == "2.4.1"

@@ -85,8 +85,11 @@ DERIVED_FACTS = {
     "offered_limit": "'platform' where that list stops below the release asked for because of the platform, not the "
     "Python: the next TF minor supports every Python the newest offered release supports",
     "requested_release": "the TensorFlow release a pip requirement pins (==X), and requested_python its Python versions",
-    "requested_python": "the Python versions of requested_release's tested build",
-    "requested_fits_python": "'yes'/'no': requested_release has wheels for the log's Python (then pip's refusal is not the Python)",
+    "requested_python": "the Python versions of requested_release's tested build (of requested_releases' together, for a range)",
+    "requested_releases": "the TF releases a pip requirement's range allows ('<2.2,>=2.1': 2.1; '<=1.15.2,>=1.13.1': 1.13-1.15), for a range closed below the newest release",
+    "requested_python_newest": "the newest of requested_python, for a range (the Python to create an environment with)",
+    "requested_machines": "the platforms and CPUs requested_releases have tensorflow wheels for ('linux-x86_64, macos-x86_64')",
+    "requested_fits_python": "'yes'/'no': requested_release (one of requested_releases) has wheels for the log's Python (then pip's refusal is not the Python)",
     "platform_build": "'yes' when the package pip names is one of TensorFlow's own platform builds (PLATFORM_BUILDS)",
     "ml_dtypes_requirement": "pip requirement of the ml-dtypes that tf_version's wheel declares (rules/compat/packages.yaml)",
     "tfp_for_tf": "the tensorflow-probability release made for tf_version's minor: the companion row whose tf_min is that minor",
@@ -487,6 +490,17 @@ class Compat:
                 out["offered_limit"] = "platform"
         return out
 
+    def releases_in(self, specifier: str) -> List[Tuple[int, int]]:
+        """The TF releases (major, minor) a pip version specifier allows ('<2.2,>=2.1': [(2, 1)]): those with a
+        patch release in it (patches 0-9 tried; TensorFlow's stop below that); [] for one pip cannot read."""
+        from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+        try:
+            spec = SpecifierSet(specifier.strip().rstrip(","))
+        except InvalidSpecifier:
+            return []
+        return [k for k in self.tf_keys if any(f"{k[0]}.{k[1]}.{p}" in spec for p in range(10))]
+
     def keras2_requirement(self, tf_version: Any) -> Optional[str]:
         """The pip requirement that gives Keras 2 code its Keras on this TF: tf-keras of the same
         minor where the companion table has it (TF >= 2.15), else the keras pin TF's own wheel
@@ -771,16 +785,49 @@ def finding_derived_facts(facts: Mapping[str, Any], python_version: Optional[str
         out = compat().offered_limit(offered, asked.group(1) if asked else "") if isinstance(offered, str) and offered else {}
         if package != "tensorflow":
             return {"platform_build": "yes", **{k: v for k, v in out.items() if k == "newest_offered"}}
-        pinned = asked.group(1) if asked and requested.lstrip()[:2] in ("==", "~=") else None
+        # (a pin to one release: "==X", or "~=X.Y.Z", which allows X.Y's patches only; "~=X.Y" allows X.Y to X.*)
+        one = requested.lstrip()[:2] == "==" or (
+            requested.lstrip()[:2] == "~=" and bool(re.match(r"\s*~=\s*\d+\.\d+\.\d+", requested))
+        )
+        pinned = asked.group(1) if asked and one else None
         python = (compat().python_ranges_for(pinned) or compat().wheel_python_text(pinned)) if pinned else None
+        py = _mm(python_version)
         if asked and python:
             out.update(requested_release=asked.group(1), requested_python=python)
-            release, py = _mm(asked.group(1)), _mm(python_version)
+            release = _mm(asked.group(1))
             if release and py:
                 out["requested_fits_python"] = "yes" if compat().supports_python(release, py) else "no"
+        elif requested and not pinned:  # a range ("<2.2,>=2.1"): the releases it allows, and their Pythons together
+            c = compat()
+            releases = c.releases_in(requested)
+            pythons = set().union(*(_python_set(t) for t in map(_release_pythons, releases) if t))
+            if releases and pythons and max(releases) < max(c.tf_keys):  # (a range open above stops no Python)
+                out.update(requested_releases=_runs(c.tf_keys, releases), requested_python=_python_text(pythons))
+                out["requested_python_newest"] = _fmt(max(pythons))
+                machines = sorted({plat for k in releases for plat, pys in (c.platform_wheels.get(k) or {}).items() if pys})
+                if machines:
+                    out["requested_machines"] = ", ".join(machines)
+            if releases and py:
+                out["requested_fits_python"] = "yes" if any(c.supports_python(k, py) for k in releases) else "no"
     except (CompatError, OSError):
         return {}
     return out
+
+
+def _release_pythons(key: Tuple[int, int]) -> Optional[str]:
+    """A release's Pythons: its tested build's, else its wheels' (TF 1.3-1.4 name none)."""
+    return compat().python_ranges_for(_fmt(key)) or compat().wheel_python_text(_fmt(key))
+
+
+def _python_text(pythons: Iterable[Tuple[int, int]]) -> str:
+    """{(2, 7), (3, 5), (3, 6), (3, 7)} -> '2.7, 3.5-3.7' (minors of one major in a row joined)."""
+    runs: List[List[Tuple[int, int]]] = []
+    for v in sorted(pythons):
+        if runs and v[0] == runs[-1][-1][0] and v[1] == runs[-1][-1][1] + 1:
+            runs[-1].append(v)
+        else:
+            runs.append([v])
+    return ", ".join(_fmt(r[0]) if len(r) == 1 else f"{_fmt(r[0])}-{_fmt(r[-1])}" for r in runs)
 
 
 def derived_facts(facts: Dict[str, Any]) -> Dict[str, str]:
