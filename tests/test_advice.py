@@ -828,3 +828,22 @@ def test_a_package_pinning_old_releases_gets_the_python_they_were_built_for():
     assert root["fixes"][0].startswith("rasa asks for tensorflow<2.2,>=2.1, which allows TensorFlow 2.1 only, with wheels for Python 2.7, 3.5-3.7")
     assert "python=3.7" in root["fixes"][0] and "TensorFlow 2.2-2.13" in root["fixes"][0]
     assert not any("is older than the newest TensorFlow" in fix for fix in root["fixes"])
+
+
+@pytest.mark.parametrize("log, fix_start, machines", [
+    # mediapipe-model-maker 0.2.1.4 on Python 3.12 (the log states no Python): TF 2.10-2.15, Pythons 3.7-3.11
+    ("first_sight_13/install-mediapipe-model-maker-py312-tf-lt216.log",
+     "mediapipe-model-maker 0.2.1.4 asks for TensorFlow 2.10-2.15 (tensorflow<2.16,>=2.10), whose wheels are for Python 3.7-3.11", None),
+    # tfx 1.12 on an M2 Mac: TF 2.11 has no macOS arm64 wheel, which the machines it lists show
+    ("first_sight_14/pyver-tfx-m2-resolutionimpossible.log",
+     "tfx 1.12.0 asks for TensorFlow 2.11 (tensorflow<2.12,>=2.11.0), whose wheels are for Python 3.7-3.10",
+     "linux-arm64, linux-x86_64, macos-x86_64, windows-x86_64:"),
+])
+def test_a_resolver_conflict_names_what_the_package_pins_tensorflow_to(log, fix_start, machines):
+    """pip's "The conflict is caused by:" list names the TensorFlow range a package asks for: the first fix says
+    which releases that is, and which Pythons and machines have their wheels (rules/compat), before the general
+    advice to read the resolver's chain."""
+    root = tflog_json_of(ROOT / "tests" / "fixtures" / "real_logs" / log)["findings"][0]
+    assert root["rule_id"] == "deps-resolver-unsatisfiable"
+    assert root["fixes"][0].startswith(fix_start), root["fixes"][0]
+    assert machines is None or machines in root["fixes"][0]

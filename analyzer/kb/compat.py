@@ -88,6 +88,12 @@ DERIVED_FACTS = {
     "requested_python": "the Python versions of requested_release's tested build (of requested_releases' together, for a range)",
     "requested_releases": "the TF releases a pip requirement's range allows ('<2.2,>=2.1': 2.1; '<=1.15.2,>=1.13.1': 1.13-1.15), for a range closed below the newest release",
     "requested_python_newest": "the newest of requested_python, for a range (the Python to create an environment with)",
+    "tf_required_releases": "requested_releases for tf_required, the range a package asks for in pip's conflict list; "
+    "tf_required_python, tf_required_python_newest, tf_required_machines and tf_required_fits_python likewise",
+    "tf_required_python": "the Python versions of tf_required_releases together",
+    "tf_required_python_newest": "the newest of tf_required_python",
+    "tf_required_machines": "the platforms and CPUs tf_required_releases have tensorflow wheels for",
+    "tf_required_fits_python": "'yes'/'no': one of the releases tf_required allows has wheels for the log's Python",
     "requested_machines": "the platforms and CPUs requested_releases have tensorflow wheels for ('linux-x86_64, macos-x86_64')",
     "requested_fits_python": "'yes'/'no': requested_release (one of requested_releases) has wheels for the log's Python (then pip's refusal is not the Python)",
     "platform_build": "'yes' when the package pip names is one of TensorFlow's own platform builds (PLATFORM_BUILDS)",
@@ -797,20 +803,29 @@ def finding_derived_facts(facts: Mapping[str, Any], python_version: Optional[str
             release = _mm(asked.group(1))
             if release and py:
                 out["requested_fits_python"] = "yes" if compat().supports_python(release, py) else "no"
-        elif requested and not pinned:  # a range ("<2.2,>=2.1"): the releases it allows, and their Pythons together
-            c = compat()
-            releases = c.releases_in(requested)
-            pythons = set().union(*(_python_set(t) for t in map(_release_pythons, releases) if t))
-            if releases and pythons and max(releases) < max(c.tf_keys):  # (a range open above stops no Python)
-                out.update(requested_releases=_runs(c.tf_keys, releases), requested_python=_python_text(pythons))
-                out["requested_python_newest"] = _fmt(max(pythons))
-                machines = sorted({plat for k in releases for plat, pys in (c.platform_wheels.get(k) or {}).items() if pys})
-                if machines:
-                    out["requested_machines"] = ", ".join(machines)
-            if releases and py:
-                out["requested_fits_python"] = "yes" if any(c.supports_python(k, py) for k in releases) else "no"
+        elif requested and not pinned:  # a range ("<2.2,>=2.1")
+            out.update({f"requested_{k}": v for k, v in _range_facts(requested, python_version).items()})
     except (CompatError, OSError):
         return {}
+    return out
+
+
+def _range_facts(specifier: str, python_version: Optional[str]) -> Dict[str, str]:
+    """What a range of TensorFlow versions ("<2.2,>=2.1") allows: its releases, their Pythons together, the newest of
+    those and the machines their wheels are for, when the range is closed below the newest release (one open above
+    stops no Python); and whether any of them has a wheel for `python_version` ('fits_python': yes/no)."""
+    c = compat()
+    out: Dict[str, str] = {}
+    releases = c.releases_in(specifier)
+    pythons = set().union(*(_python_set(t) for t in map(_release_pythons, releases) if t))
+    if releases and pythons and max(releases) < max(c.tf_keys):
+        out.update(releases=_runs(c.tf_keys, releases), python=_python_text(pythons), python_newest=_fmt(max(pythons)))
+        machines = sorted({plat for k in releases for plat, pys in (c.platform_wheels.get(k) or {}).items() if pys})
+        if machines:
+            out["machines"] = ", ".join(machines)
+    py = _mm(python_version)
+    if releases and py:
+        out["fits_python"] = "yes" if any(c.supports_python(k, py) for k in releases) else "no"
     return out
 
 
@@ -852,6 +867,7 @@ def derived_facts(facts: Dict[str, Any]) -> Dict[str, str]:
                 text("cudnn_compiled"),
                 text("cpu_arch"),
                 text("missing_dependency"),
+                text("tf_required"),
             )
         )
     except (CompatError, OSError):
@@ -870,6 +886,7 @@ def _derive(
     cudnn_compiled: Optional[str] = None,
     arch: Optional[str] = None,
     dependency: Optional[str] = None,
+    tf_required: Optional[str] = None,
 ) -> Tuple[Tuple[str, str], ...]:
     c = compat()
     out: Dict[str, str] = {}
@@ -950,6 +967,8 @@ def _derive(
         cudnn = c.wanted_cudnn(missing)
         if cudnn:
             out["wanted_cudnn"] = cudnn
+    if tf_required:  # the TensorFlow a package asks for in pip's conflict list
+        out.update({f"tf_required_{k}": v for k, v in _range_facts(tf_required, py).items()})
     dependency_cuda = c.library_cuda(dependency) if dependency else None
     if dependency_cuda:
         out["missing_dependency_cuda"] = dependency_cuda

@@ -59,6 +59,8 @@ REPORT_FACTS = (
     "tf_gpu_listed",  # TensorFlow listed a GPU device (list_local_devices, list_physical_devices, device creation)
     "pip_kept_tf",  # pip found the TensorFlow installed here satisfies what it was asked for ("Requirement already satisfied")
     "tf_uninstalled",  # the TensorFlow release pip removed ("Found existing installation: tensorflow 2.14.0")
+    "tf_required",  # the TensorFlow versions a package asks for in pip's conflict list ("<2.16,>=2.10") ...
+    "tf_required_by",  # ... and that package with its release ("mediapipe-model-maker 0.2.1.4")
     "missing_libraries",
     "missing_dependency",  # the library a library TF asked for needs and the loader could not find (its dlerror names it) ...
     "needed_by",  # ... and that library TF asked for, which is there ("libnvinfer.so.7" needing "libnvrtc.so.11.1")
@@ -483,6 +485,13 @@ PATTERNS: List[FactPattern] = [
         r"(?:.*?[\\/])?(?:[\w+-]+\.so(?:\.\d+)*: )?(?P<missing>lib[\w+-]+\.so[\w.]*): cannot open shared object file",
         10,
         "cannot open shared object file",
+    ),
+    # --- pip's "The conflict is caused by:" list: the TensorFlow a package asks for ("mediapipe-model-maker 0.2.1.4
+    # depends on tensorflow<2.16 and >=2.10"; pip lists a package's newest release first, which the first line keeps)
+    _p(
+        r"^\s*(?P<tf_required_by>[A-Za-z0-9][\w.\[\]-]* \d[\w.]*) depends on tensorflow(?P<tf_required>(?:[<>=!~]=?\s*\d[\w.*]*(?:,|\s+and\s+)?)+)\s*$",
+        20,
+        "depends on tensorflow",
     ),
     _p(
         # the loader naming another library than the one asked for: that one is there, a library it needs is not
@@ -924,6 +933,8 @@ def _propose(out: List[Tuple[str, str, int]], g: Dict[str, str], rank: int) -> N
         out.append(("packages", f"{name}=={version}", rank))
         if name in _TF_PACKAGES:
             out.append(("tf_version", normalise("tf_version", version), rank))
+    if "tf_required" in g:  # pip's "<2.16 and >=2.10": a specifier set as pip itself reads one
+        g["tf_required"] = re.sub(r"\s+and\s+", ",", g["tf_required"].strip())
     for key, value in g.items():
         if not key.startswith("_"):
             out.append((key, normalise(key, value), rank))
