@@ -1,15 +1,17 @@
-"""Write rules/compat/wheel_platforms.yaml: which platforms and Pythons each TensorFlow release has pip wheels for.
+"""Write rules/compat/wheel_platforms.yaml: which platforms and Pythons each TensorFlow release has pip wheels for,
+and each release of the add-ons with compiled code (ADDONS).
 
     python scripts/wheel_table.py [--index DIR]
 
-Reads the file names of `tensorflow`'s wheels from PyPI's simple index (PEP 691 JSON,
-https://pypi.org/simple/tensorflow/), or from DIR/tensorflow.json saved earlier, and keeps the final
-releases (no rc, dev, alpha or beta; yanked files left out). A wheel's name says its Python
+Reads the file names of each package's wheels from PyPI's simple index (PEP 691 JSON,
+https://pypi.org/simple/<package>/), or from DIR/<package>.json saved earlier (a package without one is
+left out), and keeps the final releases (no rc, dev, alpha or beta; yanked files left out). A wheel's name says its Python
 (`cp310`) and its platform (`manylinux_2_17_aarch64`, `macosx_12_0_arm64`, `win_amd64`): the table
 lists, per release, each platform's Pythons as ranges. Why it exists: the tested-build tables give
 one Python range per release, but pip also needs a wheel for the machine: Intel Macs get none after
 2.16, Apple silicon none before 2.13 (tensorflow-macos instead), Linux on ARM none before 2.10.
-Run it when a release comes out; the file it writes is committed.
+An add-on (tensorflow-text, -io, ...) publishes its own wheels, often for fewer platforms (tensorflow-text has
+none for native Windows after 2.10). Run it when a release comes out; the file it writes is committed.
 """
 
 from __future__ import annotations
@@ -22,13 +24,24 @@ import urllib.request
 from collections import defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Dict, List, Set, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
-INDEX = "https://pypi.org/simple/tensorflow/"
+INDEX = "https://pypi.org/simple/{}/"
 OUT = Path(__file__).resolve().parent.parent / "rules" / "compat" / "wheel_platforms.yaml"
-_WHEEL = re.compile(
-    r"^tensorflow-(?P<ver>\d+\.\d+\.\d+(?:\.post\d+)?)-(?:\d\w*-)?cp(?P<py>\d)(?P<pyminor>\d+)-[^-]+-(?P<plat>[\w.]+)\.whl$"
-)
+# TensorFlow's add-ons with compiled code, whose wheels pip must find for the machine (pure-Python ones fit every machine)
+ADDONS = (
+    "tensorflow-text", "tensorflow-io", "tensorflow-io-gcs-filesystem", "tensorflow-addons", "tensorflow-decision-forests",
+    "tensorflow-data-validation", "tfx-bsl", "tensorflow-quantum", "tensorflow-recommenders-addons", "tensorflow-metal",
+    "tensorflow-directml",
+)  # fmt: skip
+
+
+def wheel_pattern(package: str) -> re.Pattern[str]:
+    """A final release's CPython wheel of `package` (its file names spell the name with underscores)."""
+    name = re.escape(package.replace("-", "_"))
+    return re.compile(
+        rf"^{name}-(?P<ver>\d+\.\d+\.\d+(?:\.post\d+)?)-(?:\d\w*-)?cp(?P<py>\d)(?P<pyminor>\d+)-[^-]+-(?P<plat>[\w.]+)\.whl$"
+    )
 
 
 def platform_of(tag: str) -> str:
@@ -56,10 +69,11 @@ def ranges(pythons: Set[Tuple[int, int]]) -> str:
     return ", ".join(f"{r[0][0]}.{r[0][1]}" + (f"-{r[-1][0]}.{r[-1][1]}" if len(r) > 1 else "") for r in out)
 
 
-def table(files: List[dict]) -> Dict[Tuple[int, int], Dict[str, Set[Tuple[int, int]]]]:
+def table(files: List[dict], package: str = "tensorflow") -> Dict[Tuple[int, int], Dict[str, Set[Tuple[int, int]]]]:
     rows: Dict[Tuple[int, int], Dict[str, Set[Tuple[int, int]]]] = defaultdict(lambda: defaultdict(set))
+    wheel = wheel_pattern(package)
     for f in files:
-        m = _WHEEL.match(f["filename"])
+        m = wheel.match(f["filename"])
         if not m or f.get("yanked"):
             continue
         major, minor = (int(x) for x in m.group("ver").split(".")[:2])
@@ -67,35 +81,58 @@ def table(files: List[dict]) -> Dict[Tuple[int, int], Dict[str, Set[Tuple[int, i
     return rows
 
 
+def index_files(package: str, folder: Optional[str]) -> Optional[List[dict]]:
+    """The files of `package` in PyPI's simple index (from `folder`/<package>.json when given; None if it has none)."""
+    if folder:
+        path = Path(folder) / f"{package}.json"
+        return json.loads(path.read_text(encoding="utf-8"))["files"] if path.is_file() else None
+    req = urllib.request.Request(INDEX.format(package), headers={"Accept": "application/vnd.pypi.simple.v1+json"})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        return json.load(r)["files"]
+
+
+def rows_text(rows: Dict[Tuple[int, int], Dict[str, Set[Tuple[int, int]]]], indent: str) -> List[str]:
+    lines = []
+    for key in sorted(rows):
+        cells = ", ".join(f"{plat}: '{ranges(pys)}'" for plat, pys in sorted(rows[key].items()))
+        lines.append(f"{indent}'{key[0]}.{key[1]}': {{{cells}}}")
+    return lines
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--index", help="a folder holding tensorflow.json (PyPI's simple index, JSON form) saved earlier")
+    ap.add_argument("--index", help="a folder holding <package>.json (PyPI's simple index, JSON form) saved earlier")
     ap.add_argument("--out", default=str(OUT), help="where to write the table (default: %(default)s)")
     args = ap.parse_args()
-    if args.index:
-        data = json.loads((Path(args.index) / "tensorflow.json").read_text(encoding="utf-8"))
-    else:
-        req = urllib.request.Request(INDEX, headers={"Accept": "application/vnd.pypi.simple.v1+json"})
-        with urllib.request.urlopen(req, timeout=60) as r:
-            data = json.load(r)
-    rows = table(data["files"])
+    files = index_files("tensorflow", args.index)
+    if files is None:
+        print(f"no tensorflow.json in {args.index}", file=sys.stderr)
+        return 2
+    rows = table(files)
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d")
     lines = [
         "# Which platforms and Pythons each TensorFlow release has `tensorflow` wheels for on PyPI (final releases;",
-        f"# rc, dev and yanked files left out). Written by scripts/wheel_table.py from {INDEX} on {when};",
+        "# rc, dev and yanked files left out), and each release of the add-ons with compiled code (`addons`). Written by",
+        f"# scripts/wheel_table.py from PyPI's simple index on {when};",
         "# do not edit by hand, run the script again. Keys: linux / macos / windows, then the CPU (x86_64, arm64:",
         "# manylinux aarch64, macOS arm64). Values: the Pythons of that platform's wheels, as ranges.",
-        "# Read by analyzer/kb/compat.py (Compat.wheel_pythons): a fix pinning a release with no wheel for the",
-        "# log's Python on the log's platform is not shown. Other packages (tensorflow-macos, tensorflow-cpu-aws,",
-        "# tensorflow-intel) are not in this table.",
-        f"source: '{INDEX}'",
+        "# Read by analyzer/kb/compat.py (Compat.wheel_pythons, Compat.addon_wheels): a fix pinning a release with no",
+        "# wheel for the log's Python on the log's platform is not shown, and pip's refusal of an add-on says which",
+        "# releases have one. Other builds of TensorFlow (tensorflow-macos, tensorflow-cpu-aws, tensorflow-intel) are not here.",
+        f"source: '{INDEX.format('tensorflow')}'",
         "tensorflow:",
+        *rows_text(rows, "  "),
+        "addons:",
     ]
-    for key in sorted(rows):
-        cells = ", ".join(f"{plat}: '{ranges(pys)}'" for plat, pys in sorted(rows[key].items()))
-        lines.append(f"  '{key[0]}.{key[1]}': {{{cells}}}")
+    done = 0
+    for package in ADDONS:
+        addon = index_files(package, args.index)
+        addon_rows = table(addon, package) if addon is not None else {}
+        if addon_rows:
+            lines += [f"  {package}:", f"    source: '{INDEX.format(package)}'", *rows_text(addon_rows, "    ")]
+            done += 1
     Path(args.out).write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"wrote {args.out}: {len(rows)} releases")
+    print(f"wrote {args.out}: {len(rows)} releases of tensorflow, {done} add-ons")
     return 0
 
 

@@ -847,3 +847,18 @@ def test_a_resolver_conflict_names_what_the_package_pins_tensorflow_to(log, fix_
     assert root["rule_id"] == "deps-resolver-unsatisfiable"
     assert root["fixes"][0].startswith(fix_start), root["fixes"][0]
     assert machines is None or machines in root["fixes"][0]
+
+
+@pytest.mark.parametrize("log, wanted", [
+    # tensorflow-text==2.17.0 on Windows: that release has Linux and Apple-silicon wheels only; Windows had 2.4-2.10
+    ("first_sight_9/pyver-tftext-windows-no-wheel.log", "tensorflow-text 2.17.0 has wheels for linux-x86_64 (Python 3.9-3.11), macos-arm64 (Python 3.9-3.11) only"),
+    # any tensorflow-text on Windows with Python 3.7.7: the releases that had a wheel for it
+    ("first_sight_14/install-tftext-windows-no-wheel.log", "Releases of tensorflow-text with a wheel for Python 3.7.7 on windows-x86_64 (PyPI's files): 2.4-2.10."),
+])
+def test_an_addon_without_a_wheel_here_says_which_machines_and_releases_have_one(log, wanted):
+    """An add-on publishes its own wheels (rules/compat/wheel_platforms.yaml's addons, from PyPI's file names): pip's
+    refusal says which platforms and Pythons the release asked for has, and which releases fit this machine."""
+    root = tflog_json_of(ROOT / "tests" / "fixtures" / "real_logs" / log)["findings"][0]
+    assert root["rule_id"] == "install-pip-no-matching-tf-addon"
+    assert any(fix.startswith(wanted) for fix in root["fixes"]), root["fixes"]
+    assert not any("https://pypi.org/project/tensorflow-text/#files" in fix for fix in root["fixes"])

@@ -457,11 +457,44 @@ def test_the_wheel_table_is_written_from_pypis_file_names(tmp_path):
     out = tmp_path / "wheels.yaml"
     root = Path(__file__).resolve().parent.parent
     subprocess.run([sys.executable, str(root / "scripts" / "wheel_table.py"), "--index", str(tmp_path), "--out", str(out)], check=True)
-    table = yaml.safe_load(out.read_text())["tensorflow"]
-    assert table == {
+    written = yaml.safe_load(out.read_text())
+    assert written["tensorflow"] == {
         "2.13": {"macos-arm64": "3.10", "linux-arm64": "3.11", "linux-x86_64": "3.9-3.10"},
         "2.3": {"macos-x86_64": "3.5", "windows-x86_64": "3.8"},
     }
+    assert written["addons"] is None  # (no add-on's index in the folder: none listed)
+    # an add-on's wheels (its file names spell it with underscores; tensorflow_io_gcs_filesystem is another package)
+    addon = ["tensorflow_io-0.37.1-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl", "tensorflow_io-0.37.1-cp311-cp311-macosx_12_0_arm64.whl",
+             "tensorflow_io_gcs_filesystem-0.37.1-cp312-cp312-win_amd64.whl"]
+    (tmp_path / "tensorflow-io.json").write_text(json.dumps({"files": [{"filename": n} for n in addon]}))
+    subprocess.run([sys.executable, str(root / "scripts" / "wheel_table.py"), "--index", str(tmp_path), "--out", str(out)], check=True)
+    assert yaml.safe_load(out.read_text())["addons"]["tensorflow-io"] == {
+        "source": "https://pypi.org/simple/tensorflow-io/", "0.37": {"linux-x86_64": "3.12", "macos-arm64": "3.11"}}
+
+
+def test_the_tested_build_facts_agree_with_pypis_files(c):
+    """Two facts the tested-builds table states in words are also in PyPI's file names: the last TF with Intel macOS
+    wheels and the last tensorflow-text with native-Windows ones. Both sources must say the same."""
+    last_x86_mac = max(k for k, cells in c.platform_wheels.items() if "macos-x86_64" in cells)
+    assert f"{last_x86_mac[0]}.{last_x86_mac[1]}" == compat().release_overview()["macos_x86_last_tf"]
+    last_text_windows = max(k for k, cells in c.addon_wheels["tensorflow-text"].items() if "windows-x86_64" in cells)
+    assert f"{last_text_windows[0]}.{last_text_windows[1]}" == compat().release_overview()["text_windows_last_tf"]
+
+
+@pytest.mark.parametrize("facts, python, platform, arch, want", [
+    # tensorflow-text 2.13: Linux and Intel macOS only (the release asked for)
+    ({"requested_version": "==2.13.0"}, None, None, None,
+     {"addon_release": "2.13.0", "addon_release_wheels": "linux-x86_64 (Python 3.8-3.10), macos-x86_64 (Python 3.8-3.10)"}),
+    # native Windows with Python 3.7.7: the releases 2.4-2.10 had wheels for it
+    ({}, "3.7.7", "windows", "x86_64", {"addon_here": "Python 3.7.7 on windows-x86_64", "addon_releases_here": "2.4-2.10"}),
+    # no release for Python 3.12 on Windows: which Pythons there are
+    ({}, "3.12", "windows", None, {"addon_releases_here": "none", "addon_pythons_here": "3.6-3.10"}),
+])
+def test_an_addon_pip_cannot_find_is_read_against_its_own_wheels(facts, python, platform, arch, want):
+    from analyzer.kb.compat import finding_derived_facts
+
+    got = finding_derived_facts({"package": "tensorflow-text", **facts}, python, platform, arch)
+    assert {k: got.get(k) for k in want} == want
 
 
 @pytest.mark.parametrize("requested, python, releases, pythons, fits", [

@@ -94,6 +94,13 @@ DERIVED_FACTS = {
     "tf_required_python_newest": "the newest of tf_required_python",
     "tf_required_machines": "the platforms and CPUs tf_required_releases have tensorflow wheels for",
     "tf_required_fits_python": "'yes'/'no': one of the releases tf_required allows has wheels for the log's Python",
+    "addon_release_wheels": "for an add-on with compiled code (wheel table's addons) pip found no wheel of: the platforms "
+    "and Pythons of the release asked for ('linux-x86_64 (Python 3.8-3.10), macos-x86_64 (Python 3.8-3.10)')",
+    "addon_release": "the release of that add-on asked for ('2.13.0' of '==2.13.0')",
+    "addon_machines": "the platforms any release of that add-on has wheels for",
+    "addon_here": "what the log shows of this machine: its Python and platform ('Python 3.7.7 on windows-x86_64')",
+    "addon_releases_here": "the add-on's releases with a wheel for addon_here ('2.4-2.10'), or 'none'",
+    "addon_pythons_here": "the Pythons the add-on has wheels for on this platform (and CPU), over all its releases",
     "requested_machines": "the platforms and CPUs requested_releases have tensorflow wheels for ('linux-x86_64, macos-x86_64')",
     "requested_fits_python": "'yes'/'no': requested_release (one of requested_releases) has wheels for the log's Python (then pip's refusal is not the Python)",
     "platform_build": "'yes' when the package pip names is one of TensorFlow's own platform builds (PLATFORM_BUILDS)",
@@ -305,6 +312,13 @@ class Compat:
             key = _mm(str(release))
             if key is not None:
                 self.platform_wheels[key] = {str(plat): _python_ranges(str(pys)) for plat, pys in cells.items()}
+        self.addon_wheels: Dict[str, Dict[Tuple[int, int], Dict[str, List[Tuple[Tuple[int, int], Tuple[int, int]]]]]] = {}
+        for package, rows in (wh.get("addons") or {}).items():
+            self.addon_wheels[str(package)] = {
+                k: {str(plat): _python_ranges(str(pys)) for plat, pys in cells.items()}
+                for release, cells in rows.items()
+                if isinstance(cells, dict) and (k := _mm(str(release))) is not None
+            }
 
     def wheel_pythons(
         self, tf_key: Tuple[int, int], platform: Optional[str] = None, arch: Optional[str] = None
@@ -776,13 +790,61 @@ _PUBLISHED = re.compile(r"\d+\.\d+(?:\.\d+)*(?:(?:rc|a|b)\d+|\.post\d+)?")  # a 
 PLATFORM_BUILDS = ("tensorflow-cpu-aws", "tensorflow-intel")
 
 
-def finding_derived_facts(facts: Mapping[str, Any], python_version: Optional[str] = None) -> Dict[str, str]:
+def _addon_facts(
+    package: str, requested: str, python_version: Optional[str], platform: Optional[str], arch: Optional[str]
+) -> Dict[str, str]:
+    """What the wheel table says of an add-on pip found no wheel of (DERIVED_FACTS addon_*): the machines and Pythons
+    of the release asked for ("==2.13.0"), and which releases have a wheel for what the log shows of this machine."""
+    rows, out = compat().addon_wheels[package], {}
+    py = _mm(python_version)
+
+    def fits(cells: Dict[str, Any], with_python: bool = True) -> List[Tuple[Tuple[int, int], Tuple[int, int]]]:
+        return [
+            r
+            for plat, rs in cells.items()
+            if (not platform or plat.split("-")[0] == platform) and (not arch or plat.split("-")[1] == arch)
+            for r in rs
+            if not with_python or py is None or r[0] <= py <= r[1]
+        ]
+
+    asked = re.match(r"\s*(?:==|~=)\s*(\d+\.\d+)", requested or "")
+    cells = rows.get(_mm(asked.group(1)) or (0, 0)) if asked else None
+    if cells:
+        out["addon_release"] = re.sub(r"^\s*(?:==|~=)\s*", "", requested).strip()
+        out["addon_release_wheels"] = ", ".join(
+            f"{plat} (Python {_python_text(_range_set(rs))})" for plat, rs in sorted(cells.items())
+        )
+    out["addon_machines"] = ", ".join(sorted({plat for c in rows.values() for plat in c}))
+    if platform or py:
+        machine = f"{platform}-{arch}" if platform and arch else platform or ""
+        out["addon_here"] = " on ".join(x for x in (f"Python {python_version}" if py else "", machine) if x)
+        here = [k for k in sorted(rows) if fits(rows[k])]
+        out["addon_releases_here"] = _runs(sorted(rows), here) if here else "none"
+        pythons = set().union(*(_range_set(fits(c, with_python=False)) for c in rows.values())) if platform else set()
+        if pythons:
+            out["addon_pythons_here"] = _python_text(pythons)
+    return out
+
+
+def _range_set(ranges: Iterable[Tuple[Tuple[int, int], Tuple[int, int]]]) -> set:
+    """[((3, 8), (3, 10))] -> {(3, 8), (3, 9), (3, 10)}."""
+    return {(lo[0], m) for lo, hi in ranges for m in range(lo[1], hi[1] + 1)}
+
+
+def finding_derived_facts(
+    facts: Mapping[str, Any], python_version: Optional[str] = None, platform: Optional[str] = None, arch: Optional[str] = None
+) -> Dict[str, str]:
     """Facts derived from what one finding read (DERIVED_FACTS newest_offered ... requested_fits_python): pip's
     list of the TensorFlow releases it could install here, and the Python range of the release asked for, against
     the log's Python (for `tensorflow` itself: tensorflow-gpu and -cpu stopped earlier and on fewer platforms). The
     platform builds `tensorflow` itself asks for (tensorflow-cpu-aws, tensorflow-intel: PLATFORM_BUILDS) share its
     release numbers, so their list gives newest_offered too (and platform_build says which they are)."""
     package = str(facts.get("package") or "").replace("_", "-").lower()
+    try:
+        if package in compat().addon_wheels:
+            return _addon_facts(package, str(facts.get("requested_version") or ""), python_version, platform, arch)
+    except (CompatError, OSError):
+        return {}
     if package != "tensorflow" and package not in PLATFORM_BUILDS:
         return {}
     offered, requested = facts.get("available_versions"), str(facts.get("requested_version") or "")

@@ -750,7 +750,8 @@ class Analysis:
         has = _has_other(present, hit.key)
         own, all_facts = finding_facts(facts, hit.facts)  # + the OOM arithmetic; {fact:bytes} in templates
         python = all_facts.get("python_version")
-        derived = _finding_derived_facts(own, str(python) if python else None)  # of a pip request
+        machine = [str(all_facts[k]) if all_facts.get(k) else None for k in ("platform", "cpu_arch")]
+        derived = _finding_derived_facts(own, str(python) if python else None, *machine)  # of a pip request
         all_facts.update({k: FactText(v) for k, v in derived.items()})
         severity, note = (hit.severity if hit.match == "family" else rule.severity), ""
         for item in rule.severity_when:
@@ -827,11 +828,13 @@ def _overview_facts(python_version: object) -> Dict[str, str]:
     return overview_facts(python_version)
 
 
-def _finding_derived_facts(facts: Dict[str, object], python_version: Optional[str]) -> Dict[str, str]:
+def _finding_derived_facts(
+    facts: Dict[str, object], python_version: Optional[str], platform: Optional[str] = None, arch: Optional[str] = None
+) -> Dict[str, str]:
     """compat.finding_derived_facts: what the tables say of the pip request and list one finding read."""
     from analyzer.kb.compat import finding_derived_facts
 
-    return finding_derived_facts(facts, python_version)
+    return finding_derived_facts(facts, python_version, platform, arch)
 
 
 def _derived_facts(facts: Dict[str, object]) -> Dict[str, str]:
