@@ -489,7 +489,7 @@ PATTERNS: List[FactPattern] = [
     # --- pip's "The conflict is caused by:" list: the TensorFlow a package asks for ("mediapipe-model-maker 0.2.1.4
     # depends on tensorflow<2.16 and >=2.10"; pip lists a package's newest release first, which the first line keeps)
     _p(
-        r"^\s*(?P<tf_required_by>[A-Za-z0-9][\w.\[\]-]* \d[\w.]*) depends on tensorflow(?P<tf_required>(?:[<>=!~]=?\s*\d[\w.*]*(?:,|\s+and\s+)?)+)\s*$",
+        r"^\s*(?P<tf_required_by>[A-Za-z0-9][\w.-]*(?:\[[\w,-]+\])? \d[\w.]*) depends on tensorflow(?P<tf_required>[<>=!~]\S*(?:\s+and\s+[<>=!~]\S*)*)\s*$",
         20,
         "depends on tensorflow",
     ),
