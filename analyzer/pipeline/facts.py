@@ -495,7 +495,9 @@ PATTERNS: List[FactPattern] = [
     ),
     _p(
         # the loader naming another library than the one asked for: that one is there, a library it needs is not
-        r"Could not load dynamic library '(?P<needed_by>[\w.+-]+)'; dlerror: (?!(?P=needed_by):)(?P<missing_dependency>lib[\w+-]+\.so[\w.]*): cannot open shared object file",
+        # (the same library named twice is not one: _propose drops the pair, comparing the names without their digits,
+        # as a line class does; a backreference would tell libcudnn.so.8 from .so.9 and break the classes' digit-blindness)
+        r"Could not load dynamic library '(?P<needed_by>[\w.+-]+)'; dlerror: (?P<missing_dependency>lib[\w+-]+\.so[\w.]*): cannot open shared object file",
         10,
         "could not load dynamic library",
     ),
@@ -901,6 +903,9 @@ class FactCollector:
             self.set(key, value, rank, line, text)
 
 
+_DIGITS = re.compile(r"\d")
+
+
 def _refines(old: str, new: str) -> bool:
     """'3.10.13' refines '3.10' (the same version, stated more precisely); '3.1' does not refine '3.10'."""
     return new.startswith(old + ".") and new[len(old) + 1 :][:1].isdigit()
@@ -933,6 +938,8 @@ def _propose(out: List[Tuple[str, str, int]], g: Dict[str, str], rank: int) -> N
         out.append(("packages", f"{name}=={version}", rank))
         if name in _TF_PACKAGES:
             out.append(("tf_version", normalise("tf_version", version), rank))
+    if "needed_by" in g and _DIGITS.sub("", g["needed_by"]) == _DIGITS.sub("", g["missing_dependency"]):
+        del g["needed_by"], g["missing_dependency"]  # the library asked for is the one missing: no dependency
     if "tf_required" in g:  # pip's "<2.16 and >=2.10": a specifier set as pip itself reads one
         g["tf_required"] = re.sub(r"\s+and\s+", ",", g["tf_required"].strip())
     for key, value in g.items():
