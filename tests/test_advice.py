@@ -862,3 +862,16 @@ def test_an_addon_without_a_wheel_here_says_which_machines_and_releases_have_one
     assert root["rule_id"] == "install-pip-no-matching-tf-addon"
     assert any(fix.startswith(wanted) for fix in root["fixes"]), root["fixes"]
     assert not any("https://pypi.org/project/tensorflow-text/#files" in fix for fix in root["fixes"])
+
+
+def test_memory_growth_is_tf1s_session_option_on_a_tf1_machine():
+    """set_memory_growth came with TF 2.0 (shared reference tf_apis.md §2): a TF 1.x log, known by its version or by
+    its own format (TF <= 1.12's `[[Node: ...`), is told TF 1's session option instead, once."""
+    tf1 = {"tf_version": "1.15.2"}
+    fix = "Enable memory growth (`tf.config.experimental.set_memory_growth(gpu, True)`) when several processes share it."
+    assert "config.gpu_options.allow_growth = True" in for_machine(fix, tf1) and "set_memory_growth" not in for_machine(fix, tf1)
+    assert "config.gpu_options.allow_growth" in for_machine(fix, {"tf_at_most": "1.12"})
+    assert for_machine(fix, {"tf_version": "2.4.1"}) == fix and for_machine(fix, {}) == fix
+    root = tflog_json_of(ROOT / "tests" / "fixtures" / "real_logs" / "first_sight_40" / "oom-csbdeep-docker-dst-tensor-not-initialized-limit-86mib.log")["findings"][0]
+    assert not any("set_memory_growth" in fix for fix in root["fixes"])
+    assert sum("allow_growth" in fix for fix in root["fixes"]) == 1

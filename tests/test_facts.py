@@ -424,3 +424,27 @@ def test_dlerror_naming_another_library_is_a_missing_dependency():
         "2021-06-01 10:00:00.123456: W tensorflow/stream_executor/platform/default/dso_loader.cc:64] Could not load dynamic library 'libnvinfer.so.7'; dlerror: libnvinfer.so.7: cannot open shared object file: No such file or directory"
     )
     assert "needed_by" not in facts and "missing_dependency" not in facts
+
+
+@pytest.mark.parametrize("lines, platform", [
+    # a drive with a forward slash, as Python prints paths (DAS on Windows, first_sight_40)
+    (["INFO:das.train:Will save to F:/Ava/Experiment_2/training_set.res/20220705_144815."], "windows"),
+    # c:/Users/ is a Windows home, not macOS' /Users/ (first_sight_11)
+    (["  File \"c:/Users/kluse/Documents/train.py\", line 3, in <module>"], "windows"),
+    # macOS' loader: a bare .so is a Python extension there too, so its own words decide (first_sight_7)
+    (["unable to open file: libtensorflow_io.so, from paths: ['.../myenv/lib/python3.12/site-packages/tensorflow_io/python/ops/libtensorflow_io.so']",
+      "caused by: [\"dlopen(.../myenv/lib/python3.12/site-packages/tensorflow_io/python/ops/libtensorflow_io.so, 0x0006): symbol not found in flat namespace '__ZN10tensorflow6tensor6ConcatE'\"]"],
+     "macos"),
+    # pip lists releases of tensorflow-macos, which has macOS wheels only; the venv's path says nothing (first_sight_12)
+    (["ERROR: Could not find a version that satisfies the requirement tensorflow-macos==2.15.0 (from versions: 2.9.0, 2.9.1, 2.12.0)",
+      "pip 24.0 from /path/to/my/venv/lib/python3.10/site-packages/pip (python 3.10)"], "macos"),
+    # an egg built for macOS in the path (first_sight_28)
+    (["/xxx/venv/lib/python3.6/site-packages/tensorflow-2.0.0b1-py3.6-macosx-10.14-x86_64.egg/tensorflow/python/framework/dtypes.py:516: FutureWarning: Passing (type, 1)"], "macos"),
+    # a versioned shared library is Linux's own
+    (["ImportError: libcudart.so.11.0: cannot open shared object file: No such file or directory"], "linux"),
+    # a bare .so alone still says Unix, read as Linux until a stronger hint says otherwise
+    (["ImportError: /opt/venv/lib/python3.9/site-packages/tensorflow_io/libtensorflow_io.so: undefined symbol: _ZN3foo"], "linux"),
+])
+def test_platform_from_the_strongest_hint(lines, platform):
+    facts, _ = facts_of("\n".join(lines) + "\n")
+    assert facts.get("platform") == platform

@@ -190,8 +190,11 @@ def for_machine(fix: str, facts: Dict[str, object]) -> str:
     """A fix as this machine's shell and Python take it: `export TF_FORCE_GPU_ALLOW_GROWTH=true` shown to a Windows
     user is `set ...` (cmd) or `$env:...` (PowerShell); `pip install ...` where a portable app runs its own Python
     (ComfyUI's python_embeded) goes through that Python, not whichever pip is on the PATH; tf-keras is pinned to
-    this TensorFlow's minor (the newest would bring its own TensorFlow)."""
+    this TensorFlow's minor (the newest would bring its own TensorFlow); TF 2's memory-growth call is TF 1's
+    session option on a TF 1.x machine (tf_version, or tf_at_most: the log's own format)."""
     platform, embedded = str(facts.get("platform") or ""), str(facts.get("embedded_python") or "")
+    if "set_memory_growth" in fix and _tf1(facts):
+        fix = _MEMORY_GROWTH.sub(_TF1_GROWTH, fix)
     if "tf" in fix and _TF_KERAS_BARE.search(fix):
         keras2 = str(facts.get("keras2_requirement") or "")
         pinned = keras2 if keras2.startswith("tf-keras") else "tf-keras==<your TF major.minor>.*"
@@ -201,6 +204,20 @@ def for_machine(fix: str, facts: Dict[str, object]) -> str:
     if embedded and "pip" in fix:
         fix = _PIP.sub(lambda m: f'"{embedded}\\python.exe" -m pip ', fix)
     return fix
+
+
+# shared/reference/tf_apis.md §2: set_memory_growth came with TF 2.0; TF 1's form is a session option
+_MEMORY_GROWTH = compile_re(r"`?tf\.config\.experimental\.set_memory_growth\(\w+, True\)`?")
+_TF1_GROWTH = "`config.gpu_options.allow_growth = True` in the `tf.ConfigProto()` given to the TF 1.x session"
+
+
+def _tf1(facts: Dict[str, object]) -> bool:
+    """Is the log's TensorFlow a 1.x (its version, or the newest its log format allows)?"""
+    for key in ("tf_version", "tf_at_most"):
+        v = _mm(str(facts.get(key) or ""))
+        if v is not None:
+            return v < (2, 0)
+    return False
 
 
 def _windows_set(m: re.Match[str]) -> str:

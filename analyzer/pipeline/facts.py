@@ -615,14 +615,24 @@ _TF_PACKAGES = ("tensorflow", "tensorflow-gpu", "tensorflow-cpu", "tensorflow-in
 _MARKER = r"\b(?:sys_platform|platform_system|platform_machine|os_name)\s*(?:{ops})\s*(?:'[^']*'|\"[^\"]*\")"
 _ENV_MARKER = compile_re(_MARKER.format(ops=r"!=|not\s+in"))
 _ANY_ENV_MARKER = compile_re(_MARKER.format(ops=r"[=!]=|(?:not\s+)?in"))
+WEAK = "~"  # a platform name ending so comes from a weak hint: feed sets it at PLATFORM_WEAK_RANK, not 10
+PLATFORM_WEAK_RANK = 12
 _PLATFORM = [
     (
         # ... and CPython's own build tag ("[MSC v.1916 64 bit (AMD64)]"), nvidia-smi's Windows driver model column
         # (its table's "  WDDM  |" only: WSL2's `nvidia-smi -a` prints "Current : WDDM" too)
         _p(
-            r"(?i)[A-Za-z]:\\|\.dll\b|\bwin(?:dows|10|11|32)\b|%PATH%|\\site-packages\\|\[MSC v\.\d+|\sWDDM\s+\|",
+            # (a drive with a forward slash, "F:/Ava/...", as Python and Keras print paths: the drives real logs show, C-H,
+            # so that "https://" is none)
+            r"(?i)[A-Za-z]:\\|\b[C-H]:/\w|\.dll\b|\bwin(?:dows|10|11|32)\b|%PATH%|\\site-packages\\|\[MSC v\.\d+|\sWDDM\s+\|",
             10,
             ":\\",
+            "c:/",
+            "d:/",
+            "e:/",
+            "f:/",
+            "g:/",
+            "h:/",
             ".dll",
             "win",
             "%path%",
@@ -635,10 +645,21 @@ _PLATFORM = [
     (
         _p(
             # (and a macOS wheel pip installs here: "pip install .../tensorflow-2.15.0-cp311-cp311-macosx_14_0_arm64.whl")
+            # ... macOS' dynamic loader's own words ("dlopen(.../libtensorflow_io.so, 0x0006): symbol not found in flat
+            # namespace", "Referenced from:", "Expected in:"), and pip listing releases of tensorflow-macos, which has
+            # macOS wheels only ("... requirement tensorflow-macos==2.15.0 (from versions: 2.9.0, ...)")
             r"\.dylib\b|\bmacOS\b|\b[Dd]arwin\b|/Users/\w+/|/Volumes/\w[^/\s]*/|/opt/homebrew/|/Library/(?:Python|Frameworks)/|Python\.framework/"
-            r"|^\s*(?:pip3? install|Downloading|Processing|Using cached)\s+\S*[-_.]macosx_\d+_\d+_\w+\.whl",
+            r"|^\s*(?:pip3? install|Downloading|Processing|Using cached)\s+\S*[-_.]macosx_\d+_\d+_\w+\.whl"
+            r"|symbol not found in flat namespace|\bdlopen\([^()]*, 0x\w+\):|^\s*(?:Referenced from|Expected in): "
+            r"|requirement tensorflow[-_]macos\S* \(from versions: \d|site-packages/[^/\s]*-macosx-\d+\.\d+-\w+\.egg/",
             10,
             ".dylib",
+            "flat namespace",
+            "dlopen(",
+            "referenced from: ",
+            "expected in: ",
+            "requirement tensorflow",
+            "-macosx-",
             "macosx_",
             "/volumes/",
             "macos",
@@ -657,25 +678,32 @@ _PLATFORM = [
             # architecture as \w+, no literal digit, so that line classes can still decide the pattern (supersets.py)
             # (/site-packages/ only in a path from the root: a macOS user's conda or pyenv prefix is written ~/...,
             # and one under /Users/ is macOS' hint above; Debian's /dist-packages/ is Linux's)
-            r"(?i)\.so(?:\.\d+)*\b|/usr/|/home/|\blinux\b|\bUbuntu\b|/dist-packages/|(?:^|[\s\"'(=])/[^\s\"':]*/site-packages/|/proc/|"
-            r"NVIDIA UNIX \w+ Kernel Module",
+            # (a versioned shared library, "libcudart.so.11.0", is Linux's: macOS writes libfoo.11.dylib)
+            r"(?i)\.so\.\d|/usr/|/home/|\blinux\b|\bUbuntu\b|/dist-packages/|/proc/|NVIDIA UNIX \w+ Kernel Module",
             10,
             "kernel module",
-            ".so",
+            ".so.",
             "/usr/",
             "/home/",
             "linux",
             "ubuntu",
-            "-packages/",
+            "/dist-packages/",
             "/proc/",
         ),
         "linux",
+    ),
+    (
+        # Weak hints (WEAK): a Python extension module is a bare .so on macOS too, and a prefix from the root with
+        # site-packages in it is any Unix's; a later strong hint of another platform overrides them
+        _p(r"(?i)\.so\b|(?:^|[\s\"'(=])/[^\s\"':]*/site-packages/", 12, ".so", "-packages/"),
+        "linux" + WEAK,
     ),
 ]
 
 KEYWORDS: Tuple[str, ...] = tuple(
     sorted(
         {k for p in PATTERNS for k in p.keywords}
+        | {k for p, _ in _PLATFORM for k in p.keywords}
         | {
             "stats:",
             "limit:",
@@ -687,7 +715,6 @@ KEYWORDS: Tuple[str, ...] = tuple(
             "/usr/",
             "/home/",
             "/opt/homebrew/",
-            "c:\\",
             "win",
             "ubuntu",
             "linux",
@@ -898,7 +925,8 @@ class FactCollector:
         if "platform" not in self._rank or self._rank["platform"] > 10:
             platform = facts.platform(text)
             if platform:
-                self.set("platform", platform, 10, line, text)
+                weak = platform.endswith(WEAK)
+                self.set("platform", platform.rstrip(WEAK), PLATFORM_WEAK_RANK if weak else 10, line, text)
         for key, value, rank in facts.proposals:
             self.set(key, value, rank, line, text)
 

@@ -17,6 +17,8 @@ finding's own facts, as exact byte counts in digit strings like the allocator's
     oom_fragmented       'yes' when the free memory was a real amount (>= 1 MiB) and at least the request as the
                          allocator rounds it (to 256-byte steps): the memory was there, only not in one block.
                          (153 B free when 4 B was asked for is a full GPU, not a fragmented one.)
+    oom_small_pool       'yes' when a GPU allocator's Limit is under SMALL_POOL (256 MiB): the GPU was nearly full
+                         before TensorFlow started, which no batch size or allocator setting mends
     oom_batch_dim        the first dimension of a tensor of rank >= 3 that may be the batch (>= 2)
     oom_batch_of_one     the shape, for a tensor of rank >= 3 whose first dimension is 1 (and not
                          a 1x1 kernel's [1,1,...]): if that is the batch, one sample alone did not fit
@@ -36,11 +38,14 @@ from .facts import merge_facts, refined
 
 MEMORY_FACTS = (
     "oom_requested_bytes", "oom_free_bytes", "oom_batch", "oom_sample_bytes", "oom_batch_fit",
-    "oom_weight_shape", "oom_batch_dim", "oom_batch_of_one", "oom_fragmented",
+    "oom_weight_shape", "oom_batch_dim", "oom_batch_of_one", "oom_fragmented", "oom_small_pool",
 )  # fmt: skip
 
 BFC_MIN_ALLOCATION = 256  # the BFC allocator's kMinAllocationSize (bfc_allocator.h): requests round up to its multiples
 FRAGMENTED_MIN_FREE = 1 << 20
+# A GPU allocator's pool (its Limit) is the memory free when TensorFlow created the device, less a reserve: under this,
+# the GPU was nearly full before TensorFlow started (a Jetson Nano's 35.6 MiB, a container's 86 MiB in real logs)
+SMALL_POOL = 256 << 20
 
 # Bytes per element of TensorFlow's DataTypeString names (as printed after "and type").
 DTYPE_BYTES = {
@@ -166,13 +171,15 @@ def oom_facts(facts: Mapping[str, object]) -> Dict[str, str]:
         out["oom_batch_dim"] = str(dims[0])
     elif batch_like and dims[1] != 1:  # ([1,1,in,out] is a 1x1 kernel's shape as well)
         out["oom_batch_of_one"] = str(facts.get("oom_shape"))
-    if not requested:
-        return out
-    out["oom_requested_bytes"] = str(requested)
     host = str(facts.get("allocator") or "").lower() in HOST_ALLOCATORS or str(facts.get("oom_device") or "").upper().startswith(
         "CPU"
     )
     limit, in_use = parse_bytes(facts.get("bfc_limit_bytes")), parse_bytes(facts.get("bfc_in_use_bytes"))
+    if not host and limit is not None and limit < SMALL_POOL:
+        out["oom_small_pool"] = "yes"
+    if not requested:
+        return out
+    out["oom_requested_bytes"] = str(requested)
     if host or limit is None or in_use is None:
         return out
     free = max(0, limit - in_use)
