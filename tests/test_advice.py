@@ -875,3 +875,47 @@ def test_memory_growth_is_tf1s_session_option_on_a_tf1_machine():
     root = tflog_json_of(ROOT / "tests" / "fixtures" / "real_logs" / "first_sight_40" / "oom-csbdeep-docker-dst-tensor-not-initialized-limit-86mib.log")["findings"][0]
     assert not any("set_memory_growth" in fix for fix in root["fixes"])
     assert sum("allow_growth" in fix for fix in root["fixes"]) == 1
+
+
+@pytest.mark.parametrize("log, first_fix", [
+    # ms2deepscore on an M1 Mac with TF 2.9 installed as tensorflow-macos: its releases ask for plain `tensorflow`
+    ("first_sight_41/install-ms2deepscore-macos-m1-pip-conflict-depends-on-tensorflow.log", "See which TensorFlow releases pip can install here"),
+    # mediapipe-model-maker 0.2.1.4 on Python 3.12: TF 2.10-2.15 only, Pythons up to 3.11
+    ("first_sight_13/install-mediapipe-model-maker-py312-tf-lt216.log",
+     "mediapipe-model-maker 0.2.1.4 asks for TensorFlow 2.10-2.15, whose wheels are for Python 3.7-3.11"),
+])
+def test_a_conflict_list_of_tensorflow_requirements_alone_is_a_missing_wheel(log, first_fix):
+    """pip's "The conflict is caused by:" list naming only what each release of a package asks of TensorFlow means no
+    TensorFlow in those ranges installs on this Python and machine: an install problem, with the ranges' Pythons and
+    machines from rules/compat, and the resolver's general finding explained by it."""
+    out = tflog_json_of(ROOT / "tests" / "fixtures" / "real_logs" / log)
+    root = out["findings"][0]
+    assert root["rule_id"] == "install-pip-conflict-no-tensorflow-here" and root["category"] == "install.python_unsupported"
+    assert root["fixes"][0].startswith(first_fix), root["fixes"][0]
+    assert "deps-resolver-unsatisfiable" in root["explains"]
+
+
+def test_a_conflict_list_naming_another_package_stays_a_version_conflict():
+    """The same list with another package's requirement in it (NumPy here) may be two packages disagreeing: the
+    TensorFlow line is then only noted, and the resolver's finding leads."""
+    text = (
+        "ERROR: Cannot install foo==1.0 and numpy==1.19.0 because these package versions have conflicting dependencies.\n\n"
+        "The conflict is caused by:\n    foo 1.0 depends on tensorflow>=2.4\n    The user requested numpy==1.19.0\n"
+    )
+    report = analyze(text=text).to_dict()
+    assert report["findings"][0]["rule_id"] == "deps-resolver-unsatisfiable"
+    assert [f["severity"] for f in report["findings"] if f["rule_id"] == "install-pip-conflict-no-tensorflow-here"] == ["info"]
+
+
+def test_posix_commands_become_cmds_on_windows():
+    """cmd has no grep or cp (the third advice audit found both shown on Windows): a Windows log gets findstr and copy,
+    with the alternatives of grep -E as findstr's space-separated words, and backslashes in the copied path."""
+    windows = {"platform": "windows"}
+    grep = 'paste `pip list | grep -i -E "^(keras|tensorflow|tf-keras)"` and the whole traceback.'
+    assert for_machine(grep, windows) == 'paste `pip list | findstr /i "keras tensorflow tf-keras"` and the whole traceback.'
+    cp = "From models/research: `cp object_detection/packages/tf2/setup.py . && python -m pip install .`"
+    assert for_machine(cp, windows) == "From models/research: `copy object_detection\\packages\\tf2\\setup.py . && python -m pip install .`"
+    assert for_machine(grep, {"platform": "linux"}) == grep and for_machine(cp, {}) == cp
+    logs = sorted((ROOT / "tests" / "fixtures" / "real_logs").rglob("odapi-win-py35-model-main-labelmap-pb2.log"))
+    fixes = [f for finding in tflog_json_of(logs[0])["findings"] for f in finding["fixes"]]
+    assert not any("`cp " in f or "| grep" in f for f in fixes)

@@ -522,3 +522,12 @@ def test_a_pinned_release_stays_one_release():
     got = finding_derived_facts({"package": "tensorflow", "requested_version": "==1.15.0"}, "3.8")
     assert got["requested_release"] == "1.15.0" and got["requested_fits_python"] == "no" and "requested_releases" not in got
     assert finding_derived_facts({"package": "tensorflow", "requested_version": "~=2.4.1"}, "3.8")["requested_release"] == "2.4.1"
+
+
+def test_the_first_arm64_releases_rules_name_are_pypis(c):
+    """Rule texts say TensorFlow has Apple-silicon wheels from 2.13 and Linux-ARM ones from 2.10
+    (install-pip-conflict-no-tensorflow-here, install-illegal-instruction): PyPI's files must say the same."""
+    first = {plat: min(k for k, cells in c.platform_wheels.items() if plat in cells) for plat in ("macos-arm64", "linux-arm64")}
+    assert first == {"macos-arm64": (2, 13), "linux-arm64": (2, 10)}
+    rules = (compat_dir().parent / "install.yaml").read_text()
+    assert "for Apple silicon from TF 2.13" in rules and "for Linux on ARM from TF 2.10" in rules

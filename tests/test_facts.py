@@ -448,3 +448,15 @@ def test_dlerror_naming_another_library_is_a_missing_dependency():
 def test_platform_from_the_strongest_hint(lines, platform):
     facts, _ = facts_of("\n".join(lines) + "\n")
     assert facts.get("platform") == platform
+
+
+@pytest.mark.parametrize("line, version", [
+    # pyenv's folder names the interpreter's release (gpt-2-simple on Python 3.9.4, first_sight_41)
+    ('  File "/root/.pyenv/versions/3.9.4/lib/python3.9/site-packages/gpt_2_simple/__init__.py", line 1, in <module>', "3.9.4"),
+    ('  File "C:\\Users\\u\\.pyenv\\pyenv-win\\versions\\3.10.11\\lib\\site-packages\\tensorflow\\__init__.py", line 1', "3.10.11"),
+    # a virtualenv pyenv keeps under versions/ has a name, not a release: the site-packages path's minor stays
+    ('  File "/home/u/.pyenv/versions/myenv/lib/python3.8/site-packages/x.py", line 1, in <module>', "3.8"),
+])
+def test_python_release_from_a_pyenv_path(line, version):
+    facts, _ = facts_of(line + "\n")
+    assert facts["python_version"] == version

@@ -62,6 +62,7 @@ SETS = {
     "first_sight_38": ([REAL / "first_sight_38" / f"labels-{x}.yaml" for x in "abcde"], 46, 99.0),  # 46/46 (first sight 36/46)
     "first_sight_39": ([REAL / "first_sight_39" / f"labels-{x}.yaml" for x in "abcd"], 26, 96.0),  # 25/26 (first sight 19/26)
     "first_sight_40": ([REAL / "first_sight_40" / f"labels-{x}.yaml" for x in "abc"], 12, 91.0),  # 11/12 (first sight 10/12)
+    "first_sight_41": ([REAL / "first_sight_41" / f"labels-{x}.yaml" for x in "abcde"], 44, 97.0),  # 43/44 (first sight 42/44)
 }
 # Harmless logs that tflog still flags (issue 13 asks for none), each with why it is not fixed:
 # - benign-tfa-false-version-warning: tensorflow-addons 0.11.0's version check excluded TF 2.3.0, the release it
@@ -86,8 +87,8 @@ BENIGN_FLAGGED_KNOWN = {
     "benign-duet-cpu-cudart-nvinfer-noise",
     "benign-cudart64-110-dll-not-found-lightweight-mmm-windows",
 }
-BAR_FACTS = 0.975  # facts read right over every set: 1100/1120 now (issue 14 asks >= 97%); cuDNN labels use the dotted form, as the dev corpus does ("5005" -> 5.0.5). Two of the misses are of form, not substance: a label writing the device as /job:localhost/replica:0/task:0/device:GPU:0 where tflog says GPU:0, and Python 3.5 where tflog reads 3.5.1 from the interpreter's own path
-BAR_SILENT = 0.02  # 27/1575 (22/920 at the start of session 13; 21/957 with batch 20 unfixed, 25/1012 with batch 21; 23/1047 with batch 22 unfixed, 27/1090 with batch 23 unfixed, 23/1108 with batch 24 unfixed, 21/1108 after it, 27/1158 with batch 25 unfixed, 21/1158 after it, 22/1181 with batch 26, 24/1201 with batch 27, 34/1244 with batch 28 unfixed, 24/1248 after it and batch 29, 28/1294 with batch 30 unfixed, 24/1294 after it, 26/1327 with batch 31 unfixed, 24/1327 after it, 30/1376 with batch 32 unfixed, 24/1376 after it, 30/1407 with batch 33 unfixed, 24/1407 after it, 25/1417 with batch 34 unfixed, 24/1417 after it, 25/1417 once the bare-dtensor pattern was removed, 26/1457 with batch 35 unfixed, 25/1457 after it, 30/1490 with batch 36 unfixed, 26/1490 after it, 25/1497 with batch 37 and the installed-package NameError guess, 33/1538 with batch 38 unfixed, 25/1538 after it, 32/1563 with batch 39 unfixed, 26/1563 after it, 28/1575 with batch 40 unfixed, 27/1575 after it); issue 13 asks for <= 2%
+BAR_FACTS = 0.975  # facts read right over every set: 1120/1141 now (issue 14 asks >= 97%); cuDNN labels use the dotted form, as the dev corpus does ("5005" -> 5.0.5). Two of the misses are of form, not substance: a label writing the device as /job:localhost/replica:0/task:0/device:GPU:0 where tflog says GPU:0, and Python 3.5 where tflog reads 3.5.1 from the interpreter's own path
+BAR_SILENT = 0.02  # 28/1616 (22/920 at the start of session 13; 21/957 with batch 20 unfixed, 25/1012 with batch 21; 23/1047 with batch 22 unfixed, 27/1090 with batch 23 unfixed, 23/1108 with batch 24 unfixed, 21/1108 after it, 27/1158 with batch 25 unfixed, 21/1158 after it, 22/1181 with batch 26, 24/1201 with batch 27, 34/1244 with batch 28 unfixed, 24/1248 after it and batch 29, 28/1294 with batch 30 unfixed, 24/1294 after it, 26/1327 with batch 31 unfixed, 24/1327 after it, 30/1376 with batch 32 unfixed, 24/1376 after it, 30/1407 with batch 33 unfixed, 24/1407 after it, 25/1417 with batch 34 unfixed, 24/1417 after it, 25/1417 once the bare-dtensor pattern was removed, 26/1457 with batch 35 unfixed, 25/1457 after it, 30/1490 with batch 36 unfixed, 26/1490 after it, 25/1497 with batch 37 and the installed-package NameError guess, 33/1538 with batch 38 unfixed, 25/1538 after it, 32/1563 with batch 39 unfixed, 26/1563 after it, 28/1575 with batch 40 unfixed, 27/1575 after it, 28/1616 with batch 41); issue 13 asks for <= 2%
 
 
 def _same(a, b) -> bool:

@@ -191,7 +191,8 @@ def for_machine(fix: str, facts: Dict[str, object]) -> str:
     user is `set ...` (cmd) or `$env:...` (PowerShell); `pip install ...` where a portable app runs its own Python
     (ComfyUI's python_embeded) goes through that Python, not whichever pip is on the PATH; tf-keras is pinned to
     this TensorFlow's minor (the newest would bring its own TensorFlow); TF 2's memory-growth call is TF 1's
-    session option on a TF 1.x machine (tf_version, or tf_at_most: the log's own format)."""
+    session option on a TF 1.x machine (tf_version, or tf_at_most: the log's own format); on Windows `grep` and `cp`
+    become cmd's `findstr` and `copy`."""
     platform, embedded = str(facts.get("platform") or ""), str(facts.get("embedded_python") or "")
     if "set_memory_growth" in fix and _tf1(facts):
         fix = _MEMORY_GROWTH.sub(_TF1_GROWTH, fix)
@@ -201,6 +202,8 @@ def for_machine(fix: str, facts: Dict[str, object]) -> str:
         fix = _TF_KERAS_BARE.sub(f'`pip install "{pinned}"`', fix)
     if platform == "windows" and "export " in fix:
         fix = _EXPORT_LINE.sub(_windows_set, _EXPORT.sub(_windows_set, fix))
+    if platform == "windows" and ("| grep" in fix or "`cp " in fix):  # cmd has findstr and copy, not grep and cp
+        fix = _CP.sub(lambda m: f"`copy {m.group(1).replace('/', chr(92))} ", _PIP_GREP.sub(_findstr, fix))
     if embedded and "pip" in fix:
         fix = _PIP.sub(lambda m: f'"{embedded}\\python.exe" -m pip ', fix)
     return fix
@@ -218,6 +221,16 @@ def _tf1(facts: Dict[str, object]) -> bool:
         if v is not None:
             return v < (2, 0)
     return False
+
+
+_PIP_GREP = compile_re(r"pip list \| grep (?:-i )?(?:-E )?(?P<q>\"?)(?P<words>[^`\"]+)(?P=q)")
+_CP = compile_re(r"`cp (\S+) ")
+
+
+def _findstr(m: re.Match[str]) -> str:
+    """`pip list | grep -i -E "^(keras|tensorflow)"` as cmd's `pip list | findstr /i "keras tensorflow"` (its words are alternatives)."""
+    words = m.group("words").strip("^()").replace("(", "").replace(")", "").split("|")
+    return f'pip list | findstr /i "{" ".join(w.strip() for w in words if w.strip())}"'
 
 
 def _windows_set(m: re.Match[str]) -> str:

@@ -847,7 +847,8 @@ def finding_derived_facts(
         return {}
     if package != "tensorflow" and package not in PLATFORM_BUILDS:
         return {}
-    offered, requested = facts.get("available_versions"), str(facts.get("requested_version") or "")
+    offered = facts.get("available_versions")
+    requested = re.sub(r"\s+and\s+", ",", str(facts.get("requested_version") or ""))  # pip's "<2.16 and >=2.10"
     asked = re.match(r"\s*(?:==|~=|>=)\s*(\d+\.\d+(?:\.\d+)?)", requested)
     try:
         out = compat().offered_limit(offered, asked.group(1) if asked else "") if isinstance(offered, str) and offered else {}

@@ -61,6 +61,7 @@ REPORT_FACTS = (
     "tf_uninstalled",  # the TensorFlow release pip removed ("Found existing installation: tensorflow 2.14.0")
     "tf_required",  # the TensorFlow versions a package asks for in pip's conflict list ("<2.16,>=2.10") ...
     "tf_required_by",  # ... and that package with its release ("mediapipe-model-maker 0.2.1.4")
+    "conflict_other",  # a requirement on another package than TensorFlow (or its compiled add-ons) in that list
     "missing_libraries",
     "missing_dependency",  # the library a library TF asked for needs and the loader could not find (its dlerror names it) ...
     "needed_by",  # ... and that library TF asked for, which is there ("libnvinfer.so.7" needing "libnvrtc.so.11.1")
@@ -292,6 +293,8 @@ PATTERNS: List[FactPattern] = [
     _prose(r"(?i)\bpython(?: version)?(?: is)?\s*[:=-]?\s*(?P<python_version>3\.\d+(?:\.\d+)?|2\.7(?:\.\d+)?)\b", 10, "python"),
     # a Nix store path names the interpreter's release: "/nix/store/<hash>-python3-3.12.3/bin/python3.12"
     _p(r"/nix/store/\w+-python3-(?P<python_version>3\.\d+\.\d+)/", 40, "-python3-"),
+    # pyenv's folder of one interpreter ("/root/.pyenv/versions/3.9.4/lib/python3.9/site-packages/...": 3.9.4)
+    _p(r"[\\/]\.?pyenv(?:-win)?[\\/]versions[\\/](?P<python_version>[23]\.\d+\.\d+)[\\/]", 40, "pyenv"),
     # ".../python3.8/site-packages", and embedded interpreters: "_internal\\python-3.6.8\\lib\\site-packages" (DeepFaceLab)
     _p(
         r"(?i)(?:[\\/]|\b)python[\\/-]?(?P<python_version>[23]\.\d+(?:\.\d+)?)[\\/](?:lib[\\/])?(?:site|dist)-packages",
@@ -489,9 +492,18 @@ PATTERNS: List[FactPattern] = [
     # --- pip's "The conflict is caused by:" list: the TensorFlow a package asks for ("mediapipe-model-maker 0.2.1.4
     # depends on tensorflow<2.16 and >=2.10"; pip lists a package's newest release first, which the first line keeps)
     _p(
-        r"^\s*(?P<tf_required_by>[A-Za-z0-9][\w.-]*(?:\[[\w,-]+\])? \d[\w.]*) depends on tensorflow(?P<tf_required>[<>=!~]\S*(?:\s+and\s+[<>=!~]\S*)*)\s*$",
+        r"^\s*(?P<tf_required_by>[A-Za-z0-9][\w.-]*(?:\[[\w,-]+\])? \d[\w.]*) depends on tensorflow(?P<tf_required>[<>=!~]\S*(?:\s+and\s+[<>=!~]\S*)*)?\s*$",
         20,
         "depends on tensorflow",
+    ),
+    # ... and whether that list names any other requirement than TensorFlow's (and its compiled add-ons', which share
+    # its platforms): a list of TensorFlow requirements alone means no release in them has a wheel here
+    _p(
+        # (a TensorFlow requirement's name is dropped in _propose: a lookahead here would lose the pattern its superset)
+        r"^\s*(?:[A-Za-z0-9][\w.-]*(?:\[[\w,-]+\])? \d[\w.]* depends on|The user requested) (?P<conflict_other>[A-Za-z][\w.-]*)",
+        20,
+        "depends on",
+        "the user requested",
     ),
     _p(
         # the loader naming another library than the one asked for: that one is there, a library it needs is not
@@ -932,6 +944,7 @@ class FactCollector:
 
 
 _DIGITS = re.compile(r"\d")
+_TF_OWN = re.compile(r"(?i)tensorflow(?:[-_](?:text|io|addons|decision[-_]forests))?(?:[<>=!~].*)?")
 
 
 def _refines(old: str, new: str) -> bool:
@@ -968,6 +981,8 @@ def _propose(out: List[Tuple[str, str, int]], g: Dict[str, str], rank: int) -> N
             out.append(("tf_version", normalise("tf_version", version), rank))
     if "needed_by" in g and _DIGITS.sub("", g["needed_by"]) == _DIGITS.sub("", g["missing_dependency"]):
         del g["needed_by"], g["missing_dependency"]  # the library asked for is the one missing: no dependency
+    if "conflict_other" in g and _TF_OWN.fullmatch(g["conflict_other"]):
+        del g["conflict_other"]  # TensorFlow's own requirement (or a compiled add-on's, on the same platforms)
     if "tf_required" in g:  # pip's "<2.16 and >=2.10": a specifier set as pip itself reads one
         g["tf_required"] = re.sub(r"\s+and\s+", ",", g["tf_required"].strip())
     for key, value in g.items():
