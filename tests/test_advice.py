@@ -29,11 +29,16 @@ def _facts(report: Report, finding) -> dict:
 def test_every_fix_of_every_real_log_fits_its_machine():
     """No fix shown for any real log in the repo proposes what the compat tables rule out for that
     log's Python and platform (a TF release without wheels for that Python, the Linux-only
-    [and-cuda] extra on Windows, Linux-only paths on Windows, a known-bad pin)."""
+    [and-cuda] extra on Windows, Linux-only paths on Windows, a known-bad pin), and every root cause a rule
+    names has at least one fix."""
     assert len(REAL_LOGS) > 150
     checked = 0
     for path in REAL_LOGS:
         report = analyze(path=path)
+        root = next((f for f in report.findings if f.severity != "info"), None)
+        # a root cause a rule names comes with something to do, whatever the log leaves unknown (a fix whose facts
+        # are all unknown is dropped: each rule needs one that names none, or one that fits every machine)
+        assert root is None or root.rule_id == "unrecognized" or root.fixes, (path.name, root.rule_id)
         for f in report.findings:
             facts = _facts(report, f)
             # an alternative ("Or keep driver 472.12 and ...") reads as one only after the fix it is an alternative to
@@ -831,9 +836,7 @@ def test_a_package_pinning_old_releases_gets_the_python_they_were_built_for():
 
 
 @pytest.mark.parametrize("log, fix_start, machines", [
-    # mediapipe-model-maker 0.2.1.4 on Python 3.12 (the log states no Python): TF 2.10-2.15, Pythons 3.7-3.11
-    ("first_sight_13/install-mediapipe-model-maker-py312-tf-lt216.log",
-     "mediapipe-model-maker 0.2.1.4 asks for TensorFlow 2.10-2.15 (tensorflow<2.16,>=2.10), whose wheels are for Python 3.7-3.11", None),
+    # (mediapipe-model-maker's list names TensorFlow alone: install-pip-conflict-no-tensorflow-here leads there)
     # tfx 1.12 on an M2 Mac: TF 2.11 has no macOS arm64 wheel, which the machines it lists show
     ("first_sight_14/pyver-tfx-m2-resolutionimpossible.log",
      "tfx 1.12.0 asks for TensorFlow 2.11 (tensorflow<2.12,>=2.11.0), whose wheels are for Python 3.7-3.10",

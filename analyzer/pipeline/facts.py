@@ -61,6 +61,8 @@ REPORT_FACTS = (
     "tf_uninstalled",  # the TensorFlow release pip removed ("Found existing installation: tensorflow 2.14.0")
     "tf_required",  # the TensorFlow versions a package asks for in pip's conflict list ("<2.16,>=2.10") ...
     "tf_required_by",  # ... and that package with its release ("mediapipe-model-maker 0.2.1.4")
+    "pip_version",  # pip's own version, where the log shows it (`pip --version`, pip upgrading itself)
+    "python_bits",  # '64' / '32': the interpreter's word size, from CPython's build tag
     "conflict_other",  # a requirement on another package than TensorFlow (or its compiled add-ons) in that list
     "missing_libraries",
     "missing_dependency",  # the library a library TF asked for needs and the loader could not find (its dlerror names it) ...
@@ -293,6 +295,12 @@ PATTERNS: List[FactPattern] = [
     _prose(r"(?i)\bpython(?: version)?(?: is)?\s*[:=-]?\s*(?P<python_version>3\.\d+(?:\.\d+)?|2\.7(?:\.\d+)?)\b", 10, "python"),
     # a Nix store path names the interpreter's release: "/nix/store/<hash>-python3-3.12.3/bin/python3.12"
     _p(r"/nix/store/\w+-python3-(?P<python_version>3\.\d+\.\d+)/", 40, "-python3-"),
+    # pip's own version (`pip --version`: "pip 24.0 from /path/site-packages/pip (python 3.10)"; pip upgrading itself),
+    # and the interpreter's word size (CPython's build tag: "[MSC v.1937 64 bit (AMD64)]"): an old pip or a 32-bit
+    # Python is why pip finds no wheel, unless the log shows otherwise
+    _p(r"^\s*pip (?P<pip_version>\d+\.\d+(?:\.\d+)?) from \S", 20, "pip "),
+    _p(r"\bSuccessfully installed\b.*\bpip-(?P<pip_version>\d+\.\d+(?:\.\d+)?)\b", 15, "successfully installed"),
+    _p(r"\[MSC v\.\d+ (?P<python_bits>64|32) bit \(", 20, "[msc v."),
     # pyenv's folder of one interpreter ("/root/.pyenv/versions/3.9.4/lib/python3.9/site-packages/...": 3.9.4)
     _p(r"[\\/]\.?pyenv(?:-win)?[\\/]versions[\\/](?P<python_version>[23]\.\d+\.\d+)[\\/]", 40, "pyenv"),
     # ".../python3.8/site-packages", and embedded interpreters: "_internal\\python-3.6.8\\lib\\site-packages" (DeepFaceLab)
