@@ -922,3 +922,34 @@ def test_posix_commands_become_cmds_on_windows():
     logs = sorted((ROOT / "tests" / "fixtures" / "real_logs").rglob("odapi-win-py35-model-main-labelmap-pb2.log"))
     fixes = [f for finding in tflog_json_of(logs[0])["findings"] for f in finding["fixes"]]
     assert not any("`cp " in f or "| grep" in f for f in fixes)
+
+
+PIP_CONFLICTS = ROOT / "tests" / "data" / "pip_conflicts"  # pip's own wording; the packages made up (a review's cases)
+
+
+def test_two_packages_asking_for_disjoint_tensorflow_ranges_are_a_version_conflict():
+    """old-pkg wants TF 2.3-2.4, keras-cv TF >= 2.13: no release is in both, so no Python or machine helps (the
+    ranges' intersection, not each range's wheels, decides): the resolver's finding leads, with no "create an
+    environment with Python 3.8" advice."""
+    out = tflog_json_of(PIP_CONFLICTS / "two-packages-disjoint-tf-ranges.log")
+    assert out["facts"]["tf_required_overlap"] == "no"
+    root = out["findings"][0]
+    assert root["rule_id"] == "deps-resolver-unsatisfiable"
+    assert not any("create an environment with Python" in fix for f in out["findings"] for fix in f["fixes"])
+
+
+def test_a_users_own_tensorflow_pin_against_a_packages_range_is_a_version_conflict():
+    root = tflog_json_of(PIP_CONFLICTS / "user-tf-pin-vs-package-range.log")["findings"][0]
+    assert root["rule_id"] == "deps-pip-user-tf-pin-outside-package-range" and root["category"] == "deps.version_conflict"
+    assert root["fixes"][0].startswith("Drop your TensorFlow pin")
+
+
+def test_a_dependency_of_another_library_is_not_tensorrts():
+    """cuDNN missing its own sub-library beside a TensorRT that is absent: TF-TRT's abort still asks for TensorRT."""
+    text = (
+        "2022-01-01 10:00:00.000000: W tensorflow/stream_executor/platform/default/dso_loader.cc:64] Could not load dynamic library 'libcudnn.so.8'; dlerror: libcudnn_ops_infer.so.8: cannot open shared object file: No such file or directory\n"
+        "2022-01-01 10:00:00.000000: W tensorflow/stream_executor/platform/default/dso_loader.cc:64] Could not load dynamic library 'libnvinfer.so.7'; dlerror: libnvinfer.so.7: cannot open shared object file: No such file or directory\n"
+        "2022-01-01 10:00:01.000000: F tensorflow/compiler/tf2tensorrt/stub/nvinfer_stub.cc:49] getInferLibVersion symbol not found.\n"
+    )
+    trt = [f for f in analyze(text=text).to_dict()["findings"] if f["rule_id"] == "linkage-tensorrt-stub-symbol-not-found"][0]
+    assert trt["fixes"][0].startswith("Install the TensorRT major version") and not any("libcudnn_ops_infer" in f for f in trt["fixes"])

@@ -530,4 +530,4 @@ def test_the_first_arm64_releases_rules_name_are_pypis(c):
     first = {plat: min(k for k, cells in c.platform_wheels.items() if plat in cells) for plat in ("macos-arm64", "linux-arm64")}
     assert first == {"macos-arm64": (2, 13), "linux-arm64": (2, 10)}
     rules = (compat_dir().parent / "install.yaml").read_text()
-    assert "for Apple silicon from TF 2.13" in rules and "for Linux on ARM from TF 2.10" in rules
+    assert "for Apple silicon from TF 2.13" in rules and "for ARM CPUs elsewhere from TF 2.10" in rules

@@ -460,3 +460,9 @@ def test_platform_from_the_strongest_hint(lines, platform):
 def test_python_release_from_a_pyenv_path(line, version):
     facts, _ = facts_of(line + "\n")
     assert facts["python_version"] == version
+
+
+def test_a_drive_letter_needs_a_path_start():
+    """`/srv/d:/data` (a Docker volume) is no Windows drive; `F:/Ava` at a word's start is."""
+    facts, _ = facts_of("docker run -v /srv/d:/data tensorflow/tensorflow:2.6.0-gpu\n")
+    assert facts.get("platform") != "windows"

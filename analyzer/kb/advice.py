@@ -194,7 +194,7 @@ def for_machine(fix: str, facts: Dict[str, object]) -> str:
     session option on a TF 1.x machine (tf_version, or tf_at_most: the log's own format); on Windows `grep` and `cp`
     become cmd's `findstr` and `copy`."""
     platform, embedded = str(facts.get("platform") or ""), str(facts.get("embedded_python") or "")
-    if "set_memory_growth" in fix and _tf1(facts):
+    if "set_memory_growth" in fix and "allow_growth" not in fix and _tf1(facts):  # (a fix giving both forms keeps them)
         fix = _MEMORY_GROWTH.sub(_TF1_GROWTH, fix)
     if "tf" in fix and _TF_KERAS_BARE.search(fix):
         keras2 = str(facts.get("keras2_requirement") or "")
@@ -202,7 +202,9 @@ def for_machine(fix: str, facts: Dict[str, object]) -> str:
         fix = _TF_KERAS_BARE.sub(f'`pip install "{pinned}"`', fix)
     if platform == "windows" and "export " in fix:
         fix = _EXPORT_LINE.sub(_windows_set, _EXPORT.sub(_windows_set, fix))
-    if platform == "windows" and ("| grep" in fix or "`cp " in fix):  # cmd has findstr and copy, not grep and cp
+    if (
+        platform == "windows" and ("| grep" in fix or "`cp " in fix) and "findstr" not in fix
+    ):  # (unless it gives both)  # cmd has findstr and copy, not grep and cp
         fix = _CP.sub(lambda m: f"`copy {m.group(1).replace('/', chr(92))} ", _PIP_GREP.sub(_findstr, fix))
     if embedded and "pip" in fix:
         fix = _PIP.sub(lambda m: f'"{embedded}\\python.exe" -m pip ', fix)
@@ -210,7 +212,7 @@ def for_machine(fix: str, facts: Dict[str, object]) -> str:
 
 
 # shared/reference/tf_apis.md §2: set_memory_growth came with TF 2.0; TF 1's form is a session option
-_MEMORY_GROWTH = compile_re(r"`?tf\.config\.experimental\.set_memory_growth\(\w+, True\)`?")
+_MEMORY_GROWTH = compile_re(r"`tf\.config\.experimental\.set_memory_growth\(\w+, True\)`")  # (a call in its own code span)
 _TF1_GROWTH = "`config.gpu_options.allow_growth = True` in the `tf.ConfigProto()` given to the TF 1.x session"
 
 
@@ -223,7 +225,7 @@ def _tf1(facts: Dict[str, object]) -> bool:
     return False
 
 
-_PIP_GREP = compile_re(r"pip list \| grep (?:-i )?(?:-E )?(?P<q>\"?)(?P<words>[^`\"]+)(?P=q)")
+_PIP_GREP = compile_re(r"pip list \| grep (?:-[a-zA-Z]+ )*(?P<q>\"?)(?P<words>[^`\"]+)(?P=q)")
 _CP = compile_re(r"`cp (\S+) ")
 
 

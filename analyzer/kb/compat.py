@@ -91,6 +91,7 @@ DERIVED_FACTS = {
     "tf_required_releases": "requested_releases for tf_required, the range a package asks for in pip's conflict list; "
     "tf_required_python, tf_required_python_newest, tf_required_machines and tf_required_fits_python likewise",
     "tf_required_python": "the Python versions of tf_required_releases together",
+    "tf_required_overlap": "'yes'/'no': the TensorFlow ranges the packages in pip's conflict list ask for (tf_requirements) share a release",
     "tf_required_python_newest": "the newest of tf_required_python",
     "tf_required_machines": "the platforms and CPUs tf_required_releases have tensorflow wheels for",
     "tf_required_fits_python": "'yes'/'no': one of the releases tf_required allows has wheels for the log's Python",
@@ -807,8 +808,9 @@ def _addon_facts(
             if not with_python or py is None or r[0] <= py <= r[1]
         ]
 
-    asked = re.match(r"\s*(?:==|~=)\s*(\d+\.\d+)", requested or "")
-    cells = rows.get(_mm(asked.group(1)) or (0, 0)) if asked else None
+    # (a pin to one release: "==X.Y[.Z]", or "~=X.Y.Z", which allows X.Y's patches only; "~=X.Y" allows X.Y to X.*)
+    asked = re.match(r"\s*(?:==\s*(\d+\.\d+)|~=\s*(\d+\.\d+)\.\d+)", requested or "")
+    cells = rows.get(_mm(asked.group(1) or asked.group(2)) or (0, 0)) if asked else None
     if cells:
         out["addon_release"] = re.sub(r"^\s*(?:==|~=)\s*", "", requested).strip()
         out["addon_release_wheels"] = ", ".join(
@@ -892,6 +894,19 @@ def _range_facts(specifier: str, python_version: Optional[str]) -> Dict[str, str
     return out
 
 
+def _requirements_overlap(requirements: Sequence[str]) -> Optional[str]:
+    """'yes'/'no': do the TensorFlow requirements of the packages in pip's conflict list ("keras-cv:>=2.13.0") allow a
+    common release? One package's lines are alternatives (each release of it pip tried), so they are joined; the
+    packages' are intersected. None with fewer than two packages."""
+    allowed: Dict[str, set] = {}
+    for item in requirements:
+        name, _, spec = item.partition(":")
+        allowed.setdefault(name, set()).update(compat().releases_in(spec) if spec else compat().tf_keys)
+    if len(allowed) < 2:
+        return None
+    return "yes" if set.intersection(*allowed.values()) else "no"
+
+
 def _release_pythons(key: Tuple[int, int]) -> Optional[str]:
     """A release's Pythons: its tested build's, else its wheels' (TF 1.3-1.4 name none)."""
     return compat().python_ranges_for(_fmt(key)) or compat().wheel_python_text(_fmt(key))
@@ -931,6 +946,7 @@ def derived_facts(facts: Dict[str, Any]) -> Dict[str, str]:
                 text("cpu_arch"),
                 text("missing_dependency"),
                 text("tf_required"),
+                tuple(str(r) for r in facts.get("tf_requirements") or ()),
             )
         )
     except (CompatError, OSError):
@@ -950,6 +966,7 @@ def _derive(
     arch: Optional[str] = None,
     dependency: Optional[str] = None,
     tf_required: Optional[str] = None,
+    tf_requirements: Tuple[str, ...] = (),
 ) -> Tuple[Tuple[str, str], ...]:
     c = compat()
     out: Dict[str, str] = {}
@@ -1030,6 +1047,9 @@ def _derive(
         cudnn = c.wanted_cudnn(missing)
         if cudnn:
             out["wanted_cudnn"] = cudnn
+    overlap = _requirements_overlap(tf_requirements)
+    if overlap:
+        out["tf_required_overlap"] = overlap
     if tf_required:  # the TensorFlow a package asks for in pip's conflict list
         out.update({f"tf_required_{k}": v for k, v in _range_facts(tf_required, py).items()})
     dependency_cuda = c.library_cuda(dependency) if dependency else None

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 else:  # `regex` is imported where a name other than its flags is used (see cache.regex_module)
     from analyzer.core.cache import regex_module as regex
 
-LIST_FACTS = ("missing_libraries", "loaded_libraries", "packages")
+LIST_FACTS = ("missing_libraries", "loaded_libraries", "packages", "tf_requirements")
 # Where a fact's value comes from, for people reading it: the log states it as in use (installed), as
 # wanted (the version of a library that could not be loaded, what a build was compiled for), or tflog
 # inferred it from the compat tables (see analyzer.kb.compat.derived_facts).
@@ -63,6 +63,7 @@ REPORT_FACTS = (
     "tf_required_by",  # ... and that package with its release ("mediapipe-model-maker 0.2.1.4")
     "pip_version",  # pip's own version, where the log shows it (`pip --version`, pip upgrading itself)
     "python_bits",  # '64' / '32': the interpreter's word size, from CPython's build tag
+    "tf_requirements",  # every TensorFlow requirement in that list, "package:specifier" ("keras-cv:>=2.13.0")
     "conflict_other",  # a requirement on another package than TensorFlow (or its compiled add-ons) in that list
     "missing_libraries",
     "missing_dependency",  # the library a library TF asked for needs and the loader could not find (its dlerror names it) ...
@@ -500,7 +501,8 @@ PATTERNS: List[FactPattern] = [
     # --- pip's "The conflict is caused by:" list: the TensorFlow a package asks for ("mediapipe-model-maker 0.2.1.4
     # depends on tensorflow<2.16 and >=2.10"; pip lists a package's newest release first, which the first line keeps)
     _p(
-        r"^\s*(?P<tf_required_by>[A-Za-z0-9][\w.-]*(?:\[[\w,-]+\])? \d[\w.]*) depends on tensorflow(?P<tf_required>[<>=!~]\S*(?:\s+and\s+[<>=!~]\S*)*)?\s*$",
+        # (an environment marker may follow: '; extra == "tf"', '; platform_machine == "arm64"')
+        r"^\s*(?P<tf_required_by>[A-Za-z0-9][\w.-]*(?:\[[\w,-]+\])? \d[\w.]*) depends on tensorflow(?P<tf_required>[<>=!~][^\s;]*(?:\s+and\s+[<>=!~][^\s;]*)*)?\s*(?:;.*)?$",
         20,
         "depends on tensorflow",
     ),
@@ -508,7 +510,9 @@ PATTERNS: List[FactPattern] = [
     # its platforms): a list of TensorFlow requirements alone means no release in them has a wheel here
     _p(
         # (a TensorFlow requirement's name is dropped in _propose: a lookahead here would lose the pattern its superset)
-        r"^\s*(?:[A-Za-z0-9][\w.-]*(?:\[[\w,-]+\])? \d[\w.]* depends on|The user requested) (?P<conflict_other>[A-Za-z][\w.-]*)",
+        # (the user's own requirement counts whatever it names: a TensorFlow pin of one's own can be what conflicts; a
+        # package's requirement with no version does not: nothing but a missing wheel makes it fail)
+        r"^\s*(?:[A-Za-z0-9][\w.-]*(?:\[[\w,-]+\])? \d[\w.]* depends on (?P<conflict_other>[A-Za-z][\w.-]*)(?P<_conflict_spec>[<>=!~][^\s;]*)?|The user requested (?P<_user_requested>[A-Za-z][\w.-]*))",
         20,
         "depends on",
         "the user requested",
@@ -644,7 +648,9 @@ _PLATFORM = [
         _p(
             # (a drive with a forward slash, "F:/Ava/...", as Python and Keras print paths: the drives real logs show, C-H,
             # so that "https://" is none)
-            r"(?i)[A-Za-z]:\\|\b[C-H]:/\w|\.dll\b|\bwin(?:dows|10|11|32)\b|%PATH%|\\site-packages\\|\[MSC v\.\d+|\sWDDM\s+\|",
+            r"(?i)[A-Za-z]:\\|(?:^|[\s(=,']|"
+            '"'
+            r")[C-H]:/\w|\.dll\b|\bwin(?:dows|10|11|32)\b|%PATH%|\\site-packages\\|\[MSC v\.\d+|\sWDDM\s+\|",
             10,
             ":\\",
             "c:/",
@@ -952,7 +958,8 @@ class FactCollector:
 
 
 _DIGITS = re.compile(r"\d")
-_TF_OWN = re.compile(r"(?i)tensorflow(?:[-_](?:text|io|addons|decision[-_]forests))?(?:[<>=!~].*)?")
+# TensorFlow and its platform builds (an add-on has wheels of its own: rules/compat/wheel_platforms.yaml's addons)
+_TF_OWN = re.compile(r"(?i)tensorflow(?:[-_](?:macos|cpu|gpu|intel|aarch64))?(?:[<>=!~].*)?")
 
 
 def _refines(old: str, new: str) -> bool:
@@ -989,10 +996,17 @@ def _propose(out: List[Tuple[str, str, int]], g: Dict[str, str], rank: int) -> N
             out.append(("tf_version", normalise("tf_version", version), rank))
     if "needed_by" in g and _DIGITS.sub("", g["needed_by"]) == _DIGITS.sub("", g["missing_dependency"]):
         del g["needed_by"], g["missing_dependency"]  # the library asked for is the one missing: no dependency
-    if "conflict_other" in g and _TF_OWN.fullmatch(g["conflict_other"]):
-        del g["conflict_other"]  # TensorFlow's own requirement (or a compiled add-on's, on the same platforms)
+    if "_user_requested" in g:
+        g["conflict_other"] = g.pop("_user_requested")
+    elif "conflict_other" in g and ("_conflict_spec" not in g or _TF_OWN.fullmatch(g["conflict_other"])):
+        # TensorFlow's own requirement, or one with no version (it can fail only for want of a wheel, not by a version)
+        del g["conflict_other"]
     if "tf_required" in g:  # pip's "<2.16 and >=2.10": a specifier set as pip itself reads one
         g["tf_required"] = re.sub(r"\s+and\s+", ",", g["tf_required"].strip())
+    if "tf_required_by" in g:  # every package's TensorFlow requirement in the list, "name:spec" (its releases are alternatives)
+        out.append(
+            ("tf_requirements", f"{g['tf_required_by'].split()[0].split('[')[0].lower()}:{g.get('tf_required') or ''}", rank)
+        )
     for key, value in g.items():
         if not key.startswith("_"):
             out.append((key, normalise(key, value), rank))
