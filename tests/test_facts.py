@@ -440,6 +440,8 @@ def test_dlerror_naming_another_library_is_a_missing_dependency():
       "pip 24.0 from /path/to/my/venv/lib/python3.10/site-packages/pip (python 3.10)"], "macos"),
     # an egg built for macOS in the path (first_sight_28)
     (["/xxx/venv/lib/python3.6/site-packages/tensorflow-2.0.0b1-py3.6-macosx-10.14-x86_64.egg/tensorflow/python/framework/dtypes.py:516: FutureWarning: Passing (type, 1)"], "macos"),
+    # WSL's view of a Windows drive is a Linux path: its /Users/ is no macOS hint (the review's case)
+    (['  File "/mnt/c/Users/bob/proj/train.py", line 3, in <module>'], "linux"),
     # a versioned shared library is Linux's own
     (["ImportError: libcudart.so.11.0: cannot open shared object file: No such file or directory"], "linux"),
     # a bare .so alone still says Unix, read as Linux until a stronger hint says otherwise

@@ -669,6 +669,11 @@ _PLATFORM = [
         "windows",
     ),
     (
+        # WSL's view of the Windows drives ("/mnt/c/Users/bob/..."): a Linux path, whose /Users/ is no macOS hint
+        _p(r"(?:^|[\s(=,']|" '"' r")/mnt/[a-z]/\w", 10, "/mnt/"),
+        "linux",
+    ),
+    (
         _p(
             # (and a macOS wheel pip installs here: "pip install .../tensorflow-2.15.0-cp311-cp311-macosx_14_0_arm64.whl")
             # ... macOS' dynamic loader's own words ("dlopen(.../libtensorflow_io.so, 0x0006): symbol not found in flat
