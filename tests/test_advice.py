@@ -953,3 +953,16 @@ def test_a_dependency_of_another_library_is_not_tensorrts():
     )
     trt = [f for f in analyze(text=text).to_dict()["findings"] if f["rule_id"] == "linkage-tensorrt-stub-symbol-not-found"][0]
     assert trt["fixes"][0].startswith("Install the TensorRT major version") and not any("libcudnn_ops_infer" in f for f in trt["fixes"])
+
+
+def test_a_poetry_resolution_failure_gets_poetrys_advice_in_either_direction():
+    """Poetry's "version solving failed" (TF 2.15's [and-cuda] pins NCCL below what jax[cuda12] needs, first_sight_23):
+    loosen pyproject.toml and lock again, not pip; and no fix that says only "an older TensorFlow" where a newer one's
+    pin is what fits."""
+    logs = sorted((ROOT / "tests" / "fixtures" / "real_logs").rglob("deps-poetry-tf-and-cuda-2150-nccl-vs-jax-cuda12.log"))
+    out = tflog_json_of(logs[0])
+    root = out["findings"][0]
+    assert out["facts"]["resolver"] == "poetry"
+    assert any(fix.startswith("Poetry: loosen the versions in pyproject.toml") for fix in root["fixes"])
+    assert not any("`pip install <package> tensorflow`" in fix for fix in root["fixes"])
+    assert not any("use an older TensorFlow" in fix for fix in root["fixes"])

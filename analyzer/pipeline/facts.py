@@ -61,6 +61,7 @@ REPORT_FACTS = (
     "tf_uninstalled",  # the TensorFlow release pip removed ("Found existing installation: tensorflow 2.14.0")
     "tf_required",  # the TensorFlow versions a package asks for in pip's conflict list ("<2.16,>=2.10") ...
     "tf_required_by",  # ... and that package with its release ("mediapipe-model-maker 0.2.1.4")
+    "resolver",  # 'poetry' where Poetry's resolver reports the failure (its advice is pyproject.toml's, not pip's)
     "pip_version",  # pip's own version, where the log shows it (`pip --version`, pip upgrading itself)
     "python_bits",  # '64' / '32': the interpreter's word size, from CPython's build tag
     "tf_requirements",  # every TensorFlow requirement in that list, "package:specifier" ("keras-cv:>=2.13.0")
@@ -296,6 +297,8 @@ PATTERNS: List[FactPattern] = [
     _prose(r"(?i)\bpython(?: version)?(?: is)?\s*[:=-]?\s*(?P<python_version>3\.\d+(?:\.\d+)?|2\.7(?:\.\d+)?)\b", 10, "python"),
     # a Nix store path names the interpreter's release: "/nix/store/<hash>-python3-3.12.3/bin/python3.12"
     _p(r"/nix/store/\w+-python3-(?P<python_version>3\.\d+\.\d+)/", 40, "-python3-"),
+    # which resolver failed: Poetry's PubGrub report ends "..., version solving failed." (poetry/mixology)
+    _p(r"\b(?P<resolver>version solving failed)\b", 20, "version solving failed"),
     # pip's own version (`pip --version`: "pip 24.0 from /path/site-packages/pip (python 3.10)"; pip upgrading itself),
     # and the interpreter's word size (CPython's build tag: "[MSC v.1937 64 bit (AMD64)]"): an old pip or a 32-bit
     # Python is why pip finds no wheel, unless the log shows otherwise
@@ -1006,6 +1009,8 @@ def _propose(out: List[Tuple[str, str, int]], g: Dict[str, str], rank: int) -> N
     elif "conflict_other" in g and ("_conflict_spec" not in g or _TF_OWN.fullmatch(g["conflict_other"])):
         # TensorFlow's own requirement, or one with no version (it can fail only for want of a wheel, not by a version)
         del g["conflict_other"]
+    if "resolver" in g:
+        g["resolver"] = "poetry"
     if "tf_required" in g:  # pip's "<2.16 and >=2.10": a specifier set as pip itself reads one
         g["tf_required"] = re.sub(r"\s+and\s+", ",", g["tf_required"].strip())
     if "tf_required_by" in g:  # every package's TensorFlow requirement in the list, "name:spec" (its releases are alternatives)
