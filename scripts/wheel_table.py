@@ -26,6 +26,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Dict, List, Optional, Set, Tuple
 
+from analyzer.kb.compat import python_text
+
 INDEX = "https://pypi.org/simple/{}/"
 OUT = Path(__file__).resolve().parent.parent / "rules" / "compat" / "wheel_platforms.yaml"
 # TensorFlow's add-ons with compiled code, whose wheels pip must find for the machine (pure-Python ones fit every machine)
@@ -58,17 +60,6 @@ def platform_of(tag: str) -> str:
     return f"{os_name}-{arch}"
 
 
-def ranges(pythons: Set[Tuple[int, int]]) -> str:
-    """{(3, 9), (3, 10), (3, 12)} -> '3.9-3.10, 3.12' (consecutive minors of one major joined)."""
-    out: List[List[Tuple[int, int]]] = []
-    for py in sorted(pythons):
-        if out and out[-1][-1][0] == py[0] and out[-1][-1][1] + 1 == py[1]:
-            out[-1].append(py)
-        else:
-            out.append([py])
-    return ", ".join(f"{r[0][0]}.{r[0][1]}" + (f"-{r[-1][0]}.{r[-1][1]}" if len(r) > 1 else "") for r in out)
-
-
 def table(files: List[dict], package: str = "tensorflow") -> Dict[Tuple[int, int], Dict[str, Set[Tuple[int, int]]]]:
     rows: Dict[Tuple[int, int], Dict[str, Set[Tuple[int, int]]]] = defaultdict(lambda: defaultdict(set))
     wheel = wheel_pattern(package)
@@ -94,7 +85,7 @@ def index_files(package: str, folder: Optional[str]) -> Optional[List[dict]]:
 def rows_text(rows: Dict[Tuple[int, int], Dict[str, Set[Tuple[int, int]]]], indent: str) -> List[str]:
     lines = []
     for key in sorted(rows):
-        cells = ", ".join(f"{plat}: '{ranges(pys)}'" for plat, pys in sorted(rows[key].items()))
+        cells = ", ".join(f"{plat}: '{python_text(pys)}'" for plat, pys in sorted(rows[key].items()))
         lines.append(f"{indent}'{key[0]}.{key[1]}': {{{cells}}}")
     return lines
 

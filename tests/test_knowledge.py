@@ -140,3 +140,26 @@ def test_cold_fields_of_cached_rules_come_back_when_read():
     assert rules_to_data(restored) == data
     with pytest.raises(AttributeError):
         restored.rules[2].no_such_field  # noqa: B018
+
+
+def test_a_long_fix_given_by_several_rules_of_a_file_is_written_once():
+    """A correction to shared advice must reach every rule that gives it: within one rules file, a fix text of some
+    length that two rules give is one YAML node (an anchor and its aliases, docs/rules.md), not two copies that can
+    drift apart. (PyYAML builds an alias as the very object of its anchor, so two copies show as two objects.)"""
+    from pathlib import Path
+
+    import yaml
+
+    copies = []
+    for path in sorted((Path(__file__).parent.parent / "rules").glob("*.yaml")):
+        seen: dict = {}
+        rules = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for rule in rules if isinstance(rules, list) else []:  # (categories.yaml is no list of rules)
+            for fix in rule.get("fixes") or []:
+                text = fix["text"] if isinstance(fix, dict) else fix
+                if len(text) < 80:
+                    continue
+                first = seen.setdefault(text, text)
+                if first is not text:
+                    copies.append(f"{path.name} {rule['id']}: {text[:60]}...")
+    assert not copies, "write these fixes once, as a YAML anchor:\n" + "\n".join(copies)

@@ -194,9 +194,26 @@ def _in_patch_range(spec: str, version: Ver) -> bool:
     return version[: len(lo)] >= lo and version[: len(hi)] <= hi
 
 
+def _range_set(ranges: Iterable[Tuple[Tuple[int, int], Tuple[int, int]]]) -> set:
+    """[((3, 8), (3, 10))] -> {(3, 8), (3, 9), (3, 10)}."""
+    return {(lo[0], m) for lo, hi in ranges for m in range(lo[1], hi[1] + 1)}
+
+
 def _python_set(text: str) -> set:
     """'2.7, 3.9-3.12' -> {(2, 7), (3, 9), (3, 10), (3, 11), (3, 12)}."""
-    return {(lo[0], m) for lo, hi in _python_ranges(text) for m in range(lo[1], hi[1] + 1)}
+    return _range_set(_python_ranges(text))
+
+
+def python_text(pythons: Iterable[Tuple[int, int]]) -> str:
+    """{(2, 7), (3, 5), (3, 6), (3, 7)} -> '2.7, 3.5-3.7' (minors of one major in a row joined): the one way a set of
+    Pythons is written, in the tables (scripts/wheel_table.py) and in the facts advice reads."""
+    runs: List[List[Tuple[int, int]]] = []
+    for v in sorted(pythons):
+        if runs and v[0] == runs[-1][-1][0] and v[1] == runs[-1][-1][1] + 1:
+            runs[-1].append(v)
+        else:
+            runs.append([v])
+    return ", ".join(_fmt(r[0]) if len(r) == 1 else f"{_fmt(r[0])}-{_fmt(r[-1])}" for r in runs)
 
 
 def _runs(keys: Sequence[Tuple[int, int]], chosen: Iterable[Tuple[int, int]]) -> str:
@@ -341,14 +358,7 @@ class Compat:
         """The Pythons of a release's wheels (on this platform and CPU, where known) as range text ('2.7, 3.3-3.6'),
         ranges of several platforms merged; None when the wheel table does not list the release."""
         key = _mm(tf_version)
-        ranges = sorted(self.wheel_pythons(key, platform, arch) or []) if key else []
-        merged: List[List[Tuple[int, int]]] = []
-        for lo, hi in ranges:
-            if merged and lo[0] == merged[-1][1][0] and lo[1] <= merged[-1][1][1] + 1:
-                merged[-1][1] = max(merged[-1][1], hi)
-            else:
-                merged.append([lo, hi])
-        return ", ".join(_fmt(lo) if lo == hi else f"{_fmt(lo)}-{_fmt(hi)}" for lo, hi in merged) or None
+        return python_text(_range_set(self.wheel_pythons(key, platform, arch) or [] if key else [])) or None
 
     def has_wheel(
         self,
@@ -814,7 +824,7 @@ def _addon_facts(
     if cells:
         out["addon_release"] = re.sub(r"^\s*(?:==|~=)\s*", "", requested).strip()
         out["addon_release_wheels"] = ", ".join(
-            f"{plat} (Python {_python_text(_range_set(rs))})" for plat, rs in sorted(cells.items())
+            f"{plat} (Python {python_text(_range_set(rs))})" for plat, rs in sorted(cells.items())
         )
     out["addon_machines"] = ", ".join(sorted({plat for c in rows.values() for plat in c}))
     if platform or py:
@@ -824,13 +834,8 @@ def _addon_facts(
         out["addon_releases_here"] = _runs(sorted(rows), here) if here else "none"
         pythons = set().union(*(_range_set(fits(c, with_python=False)) for c in rows.values())) if platform else set()
         if pythons:
-            out["addon_pythons_here"] = _python_text(pythons)
+            out["addon_pythons_here"] = python_text(pythons)
     return out
-
-
-def _range_set(ranges: Iterable[Tuple[Tuple[int, int], Tuple[int, int]]]) -> set:
-    """[((3, 8), (3, 10))] -> {(3, 8), (3, 9), (3, 10)}."""
-    return {(lo[0], m) for lo, hi in ranges for m in range(lo[1], hi[1] + 1)}
 
 
 def finding_derived_facts(
@@ -884,7 +889,7 @@ def _range_facts(specifier: str, python_version: Optional[str]) -> Dict[str, str
     releases = c.releases_in(specifier)
     pythons = set().union(*(_python_set(t) for t in map(_release_pythons, releases) if t))
     if releases and pythons and max(releases) < max(c.tf_keys):
-        out.update(releases=_runs(c.tf_keys, releases), python=_python_text(pythons), python_newest=_fmt(max(pythons)))
+        out.update(releases=_runs(c.tf_keys, releases), python=python_text(pythons), python_newest=_fmt(max(pythons)))
         machines = sorted({plat for k in releases for plat, pys in (c.platform_wheels.get(k) or {}).items() if pys})
         if machines:
             out["machines"] = ", ".join(machines)
@@ -910,17 +915,6 @@ def _requirements_overlap(requirements: Sequence[str]) -> Optional[str]:
 def _release_pythons(key: Tuple[int, int]) -> Optional[str]:
     """A release's Pythons: its tested build's, else its wheels' (TF 1.3-1.4 name none)."""
     return compat().python_ranges_for(_fmt(key)) or compat().wheel_python_text(_fmt(key))
-
-
-def _python_text(pythons: Iterable[Tuple[int, int]]) -> str:
-    """{(2, 7), (3, 5), (3, 6), (3, 7)} -> '2.7, 3.5-3.7' (minors of one major in a row joined)."""
-    runs: List[List[Tuple[int, int]]] = []
-    for v in sorted(pythons):
-        if runs and v[0] == runs[-1][-1][0] and v[1] == runs[-1][-1][1] + 1:
-            runs[-1].append(v)
-        else:
-            runs.append([v])
-    return ", ".join(_fmt(r[0]) if len(r) == 1 else f"{_fmt(r[0])}-{_fmt(r[-1])}" for r in runs)
 
 
 def derived_facts(facts: Dict[str, Any]) -> Dict[str, str]:
