@@ -175,6 +175,12 @@ def test_two_logs_are_two_machines(tmp_path):
     ('pip install "tensorflow==2.8.0"', {"python_version": "3.8", "platform": "windows", "cpu_arch": "x86"}, False),
     # NVIDIA's CUDA wheels are Linux ones: a Mac gets the Metal plugin instead
     ('pip install "tensorflow[and-cuda]"', {"python_version": "3.11", "platform": "macos"}, False),
+    # a fix that makes an environment with its own Python is checked against that Python: TF 1.5 (the last build
+    # without AVX) has wheels for 3.6, not 3.11; so told to a Python 3.11 user it must bring Python 3.6 along
+    ("`pip install tensorflow==1.5`", {"python_version": "3.11.4", "platform": "linux"}, False),
+    ("`conda create -n tf-noavx python=3.6`, then `pip install tensorflow==1.5`", {"python_version": "3.11.4"}, True),
+    ("`conda create -n tf python=3.12`, then `pip install tensorflow==1.5`", {"python_version": "3.6"}, False),
+    ("`py -3.7 -m venv tf1`, then `pip install tensorflow==1.15`", {"python_version": "3.11", "platform": "windows"}, True),
 ])
 def test_misfit_reads_versions_and_platforms_from_the_fix(fix, facts, ok):
     assert (misfit(fix, facts) is None) is ok
@@ -966,3 +972,18 @@ def test_a_poetry_resolution_failure_gets_poetrys_advice_in_either_direction():
     assert any(fix.startswith("Poetry: loosen the versions in pyproject.toml") for fix in root["fixes"])
     assert not any("`pip install <package> tensorflow`" in fix for fix in root["fixes"])
     assert not any("use an older TensorFlow" in fix for fix in root["fixes"])
+
+
+def test_the_last_build_without_avx_is_offered_with_the_python_it_needs(tmp_path):
+    """A CPU without AVX on Python 3.11: TF 1.5, the last official build without AVX, has no wheel for 3.11, so the
+    route is shown as one that needs an environment with Python 3.6 (compat tables), not as a plain pip install;
+    on Python 3.6 the plain install."""
+    line = "F tensorflow/core/platform/cpu_feature_guard.cc:37] The TensorFlow library was compiled to use AVX instructions, but these aren't available on your machine.\nAborted (core dumped)\n"
+    fixes = {}
+    for py in ("3.11.4", "3.6.9"):
+        log = tmp_path / f"avx-{py}.log"
+        log.write_text(f"Python {py} (main)\n" + line)
+        fixes[py] = " ".join(next(f for f in analyze(path=log).findings if f.severity != "info").fixes)
+    assert "python=3.6" in fixes["3.11.4"] and "pip install tensorflow==1.5" in fixes["3.11.4"]
+    assert "not this Python 3.11.4" in fixes["3.11.4"]
+    assert "`pip install tensorflow==1.5`, Python <= 3.6" in fixes["3.6.9"] and "conda create" not in fixes["3.6.9"]

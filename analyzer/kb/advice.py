@@ -32,6 +32,11 @@ _PROSE = compile_re(
 _LINUX_ONLY = compile_re(r"LD_LIBRARY_PATH|\blib\w+\.so\b|\bldconfig\b|/usr/local/cuda|\bapt(?:-get)? install\b")
 _WINDOWS_ONLY = compile_re(r"\.dll\b|%PATH%|\bwhere \w+\.dll|C:\\\\")
 _BOTH_NAMED = compile_re(r"\(Linux\)|\(Windows\)|Linux\b.*\bWindows|Windows\b.*\bLinux", re.S)
+# a fix that makes an environment with a Python of its own ("conda create -n tf python=3.6", "py -3.7 -m venv",
+# "python3.7 -m venv"): its TensorFlow is checked against that Python, not the log's
+_NEW_PYTHON = compile_re(
+    r"\b(?:(?:conda|mamba) create\b[^`\n]*?\bpython=(?P<conda>\d+\.\d+)|py -(?P<launcher>\d+\.\d+) -m venv\b|python(?P<venv>\d+\.\d+) -m venv\b)"
+)
 _MOVE_TO_WSL = compile_re(r"(?i)\b(?:use|inside|in) WSL2\b")  # a Windows user told to move to WSL2, where [and-cuda] installs
 # installs of NVIDIA's libraries: the [and-cuda] extra, nvidia-*-cu1x wheels, conda's cudatoolkit
 # (in an install command: a fix that only names them, "for a conda cudatoolkit package", installs nothing)
@@ -116,7 +121,8 @@ def _misfit(
     if versions is not None and not to_wsl:
         if not versions:
             return "proposes no TensorFlow release that exists"
-        py = _mm(python_version)
+        own = _NEW_PYTHON.search(fix)
+        py = _mm(next(v for v in own.groups() if v)) if own else _mm(python_version)
         if py is not None:
             fits = [k for k in versions if _python_ok(k, py, platform)]
             if not fits:
