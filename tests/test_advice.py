@@ -987,3 +987,35 @@ def test_the_last_build_without_avx_is_offered_with_the_python_it_needs(tmp_path
     assert "python=3.6" in fixes["3.11.4"] and "pip install tensorflow==1.5" in fixes["3.11.4"]
     assert "not this Python 3.11.4" in fixes["3.11.4"]
     assert "`pip install tensorflow==1.5`, Python <= 3.6" in fixes["3.6.9"] and "conda create" not in fixes["3.6.9"]
+
+
+@pytest.mark.parametrize("tf, wanted, unwanted", [
+    # tensorflow-io's README pairs (rules/compat/packages.yaml): 0.33.0-0.34.0 for TF 2.13, the newest taken
+    ("2.13.1", 'pip install "tensorflow-io==0.34.0"', "has no release"),
+    # none after 0.37.1 (TF 2.16): a newer TensorFlow is told so, and given the last pair
+    ("2.18.0", '"tensorflow==2.16.*" "tensorflow-io==0.37.1"', "tensorflow-io==0.34"),
+    # before TF 2.6 the file systems were TensorFlow's own: no tensorflow-io to install
+    ("2.5.0", "still has its own S3/HDFS support", "pip install"),
+])
+def test_a_missing_file_system_names_the_tensorflow_io_made_for_the_logs_tensorflow(tmp_path, tf, wanted, unwanted):
+    log = tmp_path / "s3.log"
+    log.write_text(
+        f"TensorFlow version: {tf}\ntensorflow.python.framework.errors_impl.UnimplementedError: "
+        "File system scheme 's3' not implemented (file: 's3://bucket/train.tfrecord')\n"
+    )
+    root = next(f for f in analyze(path=log).findings if f.severity != "info")
+    assert root.rule_id == "deps-filesystem-in-tensorflow-io"
+    text = " ".join(root.fixes)
+    assert wanted in text and unwanted not in text, text
+
+
+def test_tensorflow_probability_too_new_for_tensorflow_names_the_tfp_made_for_it(tmp_path):
+    """TFP's own check ("requires TensorFlow version >= 2.16; Detected an installation of version 2.13.0"): the TFP
+    release whose minimum is TF 2.13 is 0.21 (its __init__.py), so the fix pins it rather than saying "see the notes"."""
+    log = tmp_path / "tfp.log"
+    log.write_text(
+        "ImportError: This version of TensorFlow Probability requires TensorFlow version >= 2.16; "
+        "Detected an installation of version 2.13.0. Please upgrade TensorFlow to proceed.\n"
+    )
+    root = next(f for f in analyze(path=log).findings if f.severity != "info")
+    assert any('"tensorflow-probability==0.21.*"' in fix for fix in root.fixes), root.fixes

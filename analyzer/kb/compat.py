@@ -107,6 +107,9 @@ DERIVED_FACTS = {
     "platform_build": "'yes' when the package pip names is one of TensorFlow's own platform builds (PLATFORM_BUILDS)",
     "ml_dtypes_requirement": "pip requirement of the ml-dtypes that tf_version's wheel declares (rules/compat/packages.yaml)",
     "tfp_for_tf": "the tensorflow-probability release made for tf_version's minor: the companion row whose tf_min is that minor",
+    "tfio_for_tf": "the tensorflow-io release made for tf_version's minor: the newest of its companion row ('0.34.0' for 2.13)",
+    "io_last_release": "the last tensorflow-io release (the newest row of the companion table; none came after it)",
+    "io_last_tf": "the TF minor io_last_release was made for",
 }
 
 
@@ -114,7 +117,7 @@ DERIVED_FACTS = {
 RELEASE_FACTS = (
     "no_avx_tf", "no_avx_python", "windows_gpu_tf", "windows_cpu_only_tf", "windows_gpu_cuda", "windows_gpu_cudnn",
     "windows_gpu_python", "macos_x86_last_tf", "text_windows_last_tf", "keras3_tf", "addons_last_release", "addons_last_tf",
-    "addons_last_tf_newest", "addons_last_python", "tf_cuda_eras", "tf_cuda_eras_windows",
+    "addons_last_tf_newest", "addons_last_python", "tf_cuda_eras", "tf_cuda_eras_windows", "io_last_release", "io_last_tf",
 )  # fmt: skip
 
 
@@ -483,11 +486,7 @@ class Compat:
             eras = self.cuda_eras(platform)
             if eras:
                 out[name] = eras
-        addons = [
-            rec
-            for rec in (self.tables.get("packages") or {}).get("companions") or []
-            if rec.get("package") == "tensorflow-addons"
-        ]
+        addons = self.companions("tensorflow-addons")
         if addons:
             last_row = max(addons, key=lambda rec: _v(str(rec["version"])) or ())
             supported = sorted(_expand_tf(str(last_row["tf"])))
@@ -499,7 +498,15 @@ class Compat:
                     addons_last_tf_newest=_fmt(supported[-1]),
                     addons_last_python=_fmt(newest),
                 )
+        io = [rec for rec in self.companions("tensorflow-io") if _mm(str(rec.get("tf") or "")) is not None]
+        if io:
+            last_row = max(io, key=lambda rec: _v(str(rec["version"]).split("-")[-1]) or ())
+            out.update(io_last_release=str(last_row["version"]).split("-")[-1], io_last_tf=str(last_row["tf"]))
         return out
+
+    def companions(self, package: str) -> List[Dict[str, Any]]:
+        """The companion table's rows of `package` (rules/compat/packages.yaml companions)."""
+        return [rec for rec in (self.tables.get("packages") or {}).get("companions") or [] if rec.get("package") == package]
 
     def offered_limit(self, offered: str, requested: str) -> Dict[str, str]:
         """pip's "(from versions: ...)" for tensorflow and the release asked for: the newest release offered
@@ -547,12 +554,13 @@ class Compat:
         return keras if keras and keras.startswith("keras>=2") else None
 
     def release_made_for(self, package: str, tf_version: Any) -> Optional[str]:
-        """The release of an add-on that is released with each TF minor (TensorFlow Probability) made for
-        tf_version: the companion row whose minimum TensorFlow (tf_min) is that minor; None when none is."""
+        """The release of an add-on made for tf_version's minor: the companion row whose minimum TensorFlow (tf_min,
+        TensorFlow Probability) or whose one TensorFlow minor (tf, tensorflow-io) is that minor, the newest release of
+        the row ('0.33.0-0.34.0' -> '0.34.0'); None when no row is."""
         key = _mm(tf_version)
-        for rec in (self.tables.get("packages") or {}).get("companions") or []:
-            if key and rec.get("package") == package and rec.get("tf_min") and _mm(str(rec["tf_min"])) == key:
-                return str(rec["version"])
+        for rec in self.companions(package) if key else []:
+            if _mm(str(rec.get("tf_min") or rec.get("tf") or "")) == key and "-" not in str(rec.get("tf") or ""):
+                return str(rec["version"]).split("-")[-1]
         return None
 
     def package_requirement(self, package: str, tf_version: Any) -> Optional[str]:
@@ -1008,6 +1016,9 @@ def _derive(
     tfp = c.release_made_for("tensorflow-probability", tf) if tf else None
     if tfp:
         out["tfp_for_tf"] = tfp
+    tfio = c.release_made_for("tensorflow-io", tf) if tf else None
+    if tfio:
+        out["tfio_for_tf"] = tfio
     if platform and arch:  # the machine as well as the Python (rules/compat/wheel_platforms.yaml)
         pv = _mm(py) if py else None
         machine = [k for k in c.platform_wheels if c.has_wheel(k, pv, platform, arch)]
