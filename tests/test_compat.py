@@ -531,3 +531,12 @@ def test_the_first_arm64_releases_rules_name_are_pypis(c):
     assert first == {"macos-arm64": (2, 13), "linux-arm64": (2, 10)}
     rules = (compat_dir().parent / "install.yaml").read_text()
     assert "for Apple silicon from TF 2.13" in rules and "for ARM CPUs elsewhere from TF 2.10" in rules
+
+
+def test_a_pinned_releases_pythons_are_its_wheels_where_pypi_lists_them():
+    """pip installs wheels, so a release's Pythons are its wheels' (rules/compat/wheel_platforms.yaml, written from PyPI)
+    before its tested build's row: TF 1.15's tested builds say Python 3.3-3.7, but its wheels are 2.7 and 3.5-3.7."""
+    from analyzer.kb.compat import finding_derived_facts
+
+    got = finding_derived_facts({"package": "tensorflow", "requested_version": "==1.15.0"}, "3.8")
+    assert got["requested_python"] == "2.7, 3.5-3.7" and got["requested_fits_python"] == "no"

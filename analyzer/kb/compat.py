@@ -874,7 +874,7 @@ def finding_derived_facts(
             requested.lstrip()[:2] == "~=" and bool(re.match(r"\s*~=\s*\d+\.\d+\.\d+", requested))
         )
         pinned = asked.group(1) if asked and one else None
-        python = (compat().python_ranges_for(pinned) or compat().wheel_python_text(pinned)) if pinned else None
+        python = (compat().wheel_python_text(pinned) or compat().python_ranges_for(pinned)) if pinned else None
         py = _mm(python_version)
         if asked and python:
             out.update(requested_release=asked.group(1), requested_python=python)
@@ -921,8 +921,8 @@ def _requirements_overlap(requirements: Sequence[str]) -> Optional[str]:
 
 
 def _release_pythons(key: Tuple[int, int]) -> Optional[str]:
-    """A release's Pythons: its tested build's, else its wheels' (TF 1.3-1.4 name none)."""
-    return compat().python_ranges_for(_fmt(key)) or compat().wheel_python_text(_fmt(key))
+    """A release's Pythons: its wheels' (what pip installs), else its tested build's (the wheel table starts later)."""
+    return compat().wheel_python_text(_fmt(key)) or compat().python_ranges_for(_fmt(key))
 
 
 def derived_facts(facts: Dict[str, Any]) -> Dict[str, str]:
