@@ -265,6 +265,20 @@ def test_a_conflict_in_a_pasted_package_list_is_a_finding_without_a_traceback(tm
     assert rep["fact_provenance"]["package_conflicts"] == "inferred"
 
 
+def test_what_pip_just_installed_is_a_package_list_and_the_fix_pins_the_range_that_works(tmp_path):
+    """pip's "Successfully installed" names the environment as it now is: TF 2.6.1 declared keras~=2.6, so pip pulled
+    keras 2.7.0 beside it (tensorflow#52922). The conflict is found in that one line, and the fix pins the keras range
+    the table holds rather than reinstalling the TensorFlow whose pin let it happen."""
+    rep = _json(tmp_path, (
+        "Successfully installed absl-py-0.15.0 h5py-3.1.0 keras-2.7.0 keras-preprocessing-1.1.2 numpy-1.19.5 "
+        "protobuf-3.19.1 tensorboard-2.7.0 tensorflow-2.6.1 tensorflow-estimator-2.6.0 wrapt-1.12.1\n"))
+    root = next(f for f in rep["findings"] if f["severity"] != "info")
+    assert root["rule_id"] == "deps-package-list-conflict"
+    assert {"keras==2.7.0", "tensorflow==2.6.1", "numpy==1.19.5"} <= set(rep["facts"]["packages"])
+    assert "absl-py==0.15.0" not in rep["facts"]["packages"]  # (only packages whose versions must fit TF)
+    assert '`pip install "tensorflow==2.6.1" "keras>=2.6.0,<2.7"`' in root["fixes"][0]
+
+
 def test_a_package_list_that_fits_is_no_finding(tmp_path):
     rep = _json(tmp_path, "keras==2.15.0\nnumpy==1.26.4\ntensorflow==2.15.0\ntensorflow-text==2.15.0\n")
     assert all(f["rule_id"] != "deps-package-list-conflict" for f in rep["findings"])

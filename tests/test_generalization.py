@@ -330,6 +330,17 @@ def test_a_wrapped_paste_behind_a_quote_or_an_indent_is_joined_too(tmp_path):
         assert _root(_report(tmp_path, shown, name))["rule_id"] == "cudnn-version-mismatch", name
 
 
+def test_a_log_copied_from_a_split_terminal_pane_is_read_without_the_border(tmp_path):
+    """tmux and screen draw "\u2502" between panes; a copied window holds the log's pane cut at that column, padding, the
+    border and the other pane's text. The left pane is read, its cut lines joined (SSD-Tensorflow's eval run)."""
+    mismatch = (REAL_LOGS / "first_sight_9" / "cudnn-neuralstyle-5103-vs-4007.log").read_text(encoding="utf-8")
+    pane = "".join(line.ljust(90) + "\u2502 htop: 12% cpu\n" for line in hard_wrapped(mismatch, 90).splitlines())
+    assert _root(_report(tmp_path, pane, "pane.log"))["rule_id"] == "cudnn-version-mismatch"
+    # the border in different columns is no pane (a table's lines), and nothing is cut
+    table = "\u2502 a \u2502 b \u2502\n\u2502 longer cell \u2502 x \u2502\n"
+    assert all(f["severity"] == "info" for f in _report(tmp_path, table, "table.log")["findings"])
+
+
 def test_a_message_reflowed_at_word_boundaries_is_read_whole(tmp_path):
     """TF's cuDNN message broken at spaces, the way a thread's text re-flows it: no piece holds the sentence."""
     tb = (REAL_LOGS / "first_sight_9" / "cudnn-neuralstyle-5103-vs-4007.log").read_text(encoding="utf-8")

@@ -27,6 +27,7 @@ ENGINE_FACTS = (
         "user_frame",
         "raised_in",
         "package_conflicts",
+        "package_pins",
         "gpu_shown",
         "story_frame",
         "bfc_limit_bytes",

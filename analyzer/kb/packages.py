@@ -115,6 +115,29 @@ def _store():
     return store
 
 
+def requirement_pins(packages: Dict[str, str], tf_version: Optional[str]) -> List[str]:
+    """The requirements of the TensorFlow here that the installed packages break, as pip takes them
+    ('keras>=2.6.0,<2.7'): what to install beside it. TensorFlow's own pins are not always enough to get them: TF 2.6.1
+    declared keras~=2.6, which let pip pull keras 2.7 (the table holds the range that works)."""
+    tf = _version(tf_version or packages.get("tensorflow", "") or packages.get("tensorflow-gpu", "") or "")
+    return [f"{name}{req}" for name, req, _have, _source in _unmet_requirements(packages, tf)] if tf else []
+
+
+def _unmet_requirements(packages: Dict[str, str], tf: Version) -> List[Tuple[str, str, Version, str]]:
+    """(package, requirement, installed version, source) for each requirement of TensorFlow `tf` (rules/compat/packages.yaml
+    requirements) that the installed package does not meet."""
+    out = []
+    for rec in (compat().tables.get("packages") or {}).get("requirements") or []:
+        name = canonical(str(rec.get("package", "")))
+        have = _version(packages.get(name, ""))
+        req = str(rec.get("requires") or "")
+        if have is None or not req or "<" in req and "minor" in req or _in(str(rec.get("tf", "")), tf) is not True:
+            continue
+        if _in(req, have) is False:
+            out.append((name, req, have, str(rec.get("source"))))
+    return out
+
+
 def _check(items: Tuple[Tuple[str, str], ...], tf_version: Optional[str]) -> Tuple[str, ...]:
     from packaging.version import Version
 
@@ -123,17 +146,11 @@ def _check(items: Tuple[Tuple[str, str], ...], tf_version: Optional[str]) -> Tup
     tf = _version(tf_version or packages.get("tensorflow", "") or packages.get("tensorflow-gpu", "") or "")
     if tf is None:
         return ()
-    out: List[str] = []
     tf_text = f"{tf.major}.{tf.minor}"
-    for rec in tables.get("requirements") or []:
-        name = canonical(str(rec.get("package", "")))
-        have = _version(packages.get(name, ""))
-        req = str(rec.get("requires") or "")
-        if have is None or not req or "<" in req and "minor" in req or _in(str(rec.get("tf", "")), tf) is not True:
-            continue
-        ok = _in(req, have)
-        if ok is False:
-            out.append(f"TensorFlow {tf_text} requires {name}{req}, but {name} {have} is installed ({rec.get('source')})")
+    out = [
+        f"TensorFlow {tf_text} requires {name}{req}, but {name} {have} is installed ({source})"
+        for name, req, have, source in _unmet_requirements(packages, tf)
+    ]
     for rec in tables.get("companions") or []:
         name = canonical(str(rec.get("package", "")))
         have = _version(packages.get(name, ""))

@@ -29,7 +29,7 @@ from analyzer.core.records import dataclass, field
 from analyzer.core.version import __version__
 from analyzer.kb.advice import for_machine, misfit
 from analyzer.kb.conditions import compile_condition, glob_matcher
-from analyzer.kb.packages import package_conflicts, parse_packages
+from analyzer.kb.packages import package_conflicts, parse_packages, requirement_pins
 from analyzer.kb.rules import KnowledgeBase, Rule, traceback_matches
 from analyzer.kb.rules import mask_cached as mask
 
@@ -677,6 +677,9 @@ class Analysis:
             conflicts = package_conflicts(parse_packages(packages), tf if isinstance(tf, str) else None)
             if conflicts:
                 derived["package_conflicts"] = conflicts
+                pins = requirement_pins(parse_packages(packages), tf if isinstance(tf, str) else None)
+                if pins:
+                    derived["package_pins"] = " ".join(f'"{pin}"' for pin in pins)
         if gpu_shown(facts):
             derived["gpu_shown"] = "yes"
         facts.update(derived)

@@ -279,6 +279,9 @@ PATTERNS: List[FactPattern] = [
         INSTALLED_RANK,
         "successfully installed",
     ),
+    # ... and every package of that report ("keras-2.7.0 ... tensorflow-2.6.1"): what is installed now, as a package
+    # list states it (_propose keeps those whose versions must fit TF: PACKAGE_NAMES)
+    _p(r"(?i)^\s*Successfully installed (?P<_installed>\S.*)$", INSTALLED_RANK, "successfully installed"),
     # an install tree named after the release: Spack/CMSSW "py3-tensorflow/2.6.4-<hash>/lib/...", EasyBuild
     # "software/TensorFlow/2.11.0-foss-2022a/lib/..."
     _p(r"(?i)[\\/](?:py3-)?tensorflow[\\/](?P<tf_version>\d+\.\d+\.\d+)-[\w.-]+[\\/]lib", 35, "tensorflow/"),
@@ -631,6 +634,7 @@ PATTERNS.extend(
     ]
 )
 _TF_PACKAGES = ("tensorflow", "tensorflow-gpu", "tensorflow-cpu", "tensorflow-intel", "tensorflow-macos")
+_PACKAGE_NAME = re.compile(PACKAGE_NAMES, re.IGNORECASE)
 
 # Platform evidence: first strong hint wins (Windows paths and DLLs, Linux .so paths, macOS).
 # The keywords are text each pattern cannot match without (lowercase); unlike PATTERNS', they
@@ -996,6 +1000,10 @@ def _propose(out: List[Tuple[str, str, int]], g: Dict[str, str], rank: int) -> N
                 out.append((fact, cuda, rank + 5 if name != "cudart" else rank))
             elif name == "cudnn" and ver and key == "loaded":
                 out.append(("cudnn_runtime", ver, 70))
+    for item in g.pop("_installed", "").split():  # pip's "name-version" items (a name may hold dashes, a version not)
+        name, _, version = item.rpartition("-")
+        if version[:1].isdigit() and _PACKAGE_NAME.fullmatch(name):
+            out.append(("packages", f"{re.sub(r'[-_.]+', '-', name).lower()}=={version}", rank))
     if "pkg_name" in g:
         name = re.sub(r"[-_.]+", "-", g.pop("pkg_name")).lower()
         version = g.pop("pkg_version")

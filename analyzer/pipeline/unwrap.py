@@ -141,9 +141,10 @@ _CUT_AFTER = compile_re(rb"[a-z0-9_:;,.)\]}]| [a-z]")  # a word's rest, or what 
 
 
 def _bodies(lines: List[bytes]) -> List[bytes]:
-    """The lines without what every one of them starts with (a paste indented as a block) and without a
-    launcher's prefix (`> `, `svc-1  | `, ...: parse.strip_launcher_prefix), so that a cut line's next
-    piece starts where the cut was."""
+    """The lines without what every one of them starts with (a paste indented as a block), without a
+    launcher's prefix (`> `, `svc-1  | `, ...: parse.strip_launcher_prefix) and without a neighbouring
+    terminal pane (_left_pane), so that a cut line's next piece starts where the cut was."""
+    lines = _left_pane(lines)
     indents = [len(line) - len(line.lstrip(b" \t")) for line in lines if line.strip()]
     common = min(indents, default=0)
     if common and len({line[:common] for line in lines if line.strip()}) == 1:
@@ -154,6 +155,21 @@ def _bodies(lines: List[bytes]) -> List[bytes]:
         body = strip_launcher_prefix(text)
         out.append(line if body is text else body.encode("utf-8"))
     return out
+
+
+_PANE_BORDER = "\u2502"  # the vertical line tmux and screen draw between panes
+
+
+def _left_pane(lines: List[bytes]) -> List[bytes]:
+    """A split terminal window (tmux, screen) copied whole: every line ends at the pane's border, one column
+    for all, with padding before it and the next pane's text after it. The left pane is the log, its lines cut
+    at the border's column: what is left of the border, without the padding."""
+    texts = [line.decode("utf-8", "replace") for line in lines]
+    columns = {text.find(_PANE_BORDER) for text in texts if text.strip()}
+    if len(columns) != 1 or min(columns) < MIN_WIDTH:
+        return lines
+    column = min(columns)
+    return [text[:column].rstrip().encode("utf-8") for text in texts]
 
 
 MIN_ESCAPED_BREAKS = 2  # one literal "\\n" is a string in code (`print("done\\n")`), not a captured output
