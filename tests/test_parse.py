@@ -176,6 +176,8 @@ def test_clean_removes_ansi_and_resolves_carriage_returns():
     "> ",  # a Markdown reply quoting the log
     "> > ",
     "trainer-1  | 2024-01-18T14:46:06.588783123Z ",  # docker compose logs -t
+    "2024-03-10 15:13:34 ",  # Docker Desktop's log view, before a traceback's lines (deepface in Docker, first_sight_44)
+    "E   ",  # pytest's marker before the exception a test raised
 ])
 def test_clean_removes_what_launchers_put_before_each_line(prefix):
     assert clean((prefix + "Traceback (most recent call last):").encode()) == "Traceback (most recent call last):"
@@ -191,13 +193,15 @@ def test_clean_removes_what_launchers_put_before_each_line(prefix):
     "Epoch 1/10",
     "tensorflow | 2.15.0",  # a Markdown table's row: not a compose service
     "[1, 3] <stderr>: x",
+    "2024-03-10 15:13:34 Starting training run 3",  # a program's own time before its own text: not a viewer's
+    "E tensorflow/core/common_runtime/gpu/gpu_device.cc:1555] Ignoring visible gpu device",  # glog's level, one space
 ])
 def test_clean_keeps_lines_that_only_look_prefixed(line):
     assert clean(line.encode()) == line
 
 
 @pytest.mark.parametrize("prefix", ["(pid=8524) ", "[1,0]<stderr>:", "[1,mpirank:0,algo-1]<stderr>:", "trainer-1  | ",
-                                    "vmvgprkqsv-algo-1-owkbo | ", "2024-01-18T14:46:06.5887830Z ", "> "])
+                                    "vmvgprkqsv-algo-1-owkbo | ", "2024-01-18T14:46:06.5887830Z ", "> ", "2024-03-10 15:13:34 "])
 def test_a_traceback_behind_a_launchers_prefix_gets_the_same_diagnosis(prefix):
     """Ray workers, MPI ranks, compose services and CI runners print a traceback with their prefix on each line."""
     from analyzer import analyze

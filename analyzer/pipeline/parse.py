@@ -74,7 +74,8 @@ _VOLATILE_PREFIX = compile_re(
 _LEVELS = {"DEBUG": "I", "INFO": "I", "WARNING": "W", "WARN": "W", "ERROR": "E", "CRITICAL": "F", "FATAL": "F"}
 # What a launcher or log collector puts before every line of a program's output, and a Markdown reply's
 # quote: a Ray worker's `(pid=8524) `, docker compose's `trainer-1  | `, mpirun's `[1,0]<stderr>:` (SageMaker's
-# `[1,mpirank:0,algo-1]<stderr>:`), an RFC 3339 time (CI runners, `docker logs -t`, `kubectl logs --timestamps`), kubectl's `[pod/x/y] `, `> `.
+# `[1,mpirank:0,algo-1]<stderr>:`), an RFC 3339 time (CI runners, `docker logs -t`, `kubectl logs --timestamps`), kubectl's
+# `[pod/x/y] `, `> `, a viewer's time before a traceback's lines, pytest's `E   `.
 # TF's C++ lines are read whatever precedes them (_TSL), but a traceback's structure and patterns anchored
 # at the line start are not, so clean() removes these. Every digit is matched by a digit class, so a
 # digit-blind class key (pipeline.classes) loses exactly as much as each of its lines.
@@ -86,6 +87,10 @@ _LINE_PREFIX = compile_re(
     r"|[\w.-]+?[-_]\d+ +\| "  # docker compose: service-1 (v2) or service_1 (v1), padded
     r"|[\w-]*algo-\d+-\w+ +\| "  # SageMaker local mode's compose service (`vmvgprkqsv-algo-1-owkbo | `)
     r"|\[pod/[^\]\s]+\] "  # kubectl logs --prefix
+    # a log viewer's time to the second before a traceback's lines (Docker Desktop: "2024-03-10 15:13:34   File ...");
+    # only there: a time before other text may be a program's own, and TF's lines carry fractions of a second
+    r"|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (?=\s|Traceback \(|During handling|The above exception|(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception)\b)"
+    r"|E   (?=\s*\S)"  # pytest's marker before the exception a test raised ("E   " + the code's indent + "AttributeError: ...")
     r")+"
 )
 _ANSI = compile_re(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[\]P^_][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
@@ -151,7 +156,13 @@ def clean(raw: bytes) -> str:
 
 def strip_launcher_prefix(text: str) -> str:
     """`text` without what a launcher or log collector put before it (_LINE_PREFIX), if anything."""
-    if text[:1] in _PREFIX_STARTS or text[10:11] == "T" or " | " in text[:48]:  # cheap tests first
+    if (
+        text[:1] in _PREFIX_STARTS
+        or text[10:11] == "T"
+        or " | " in text[:48]
+        or text[19:20] == " " == text[10:11]
+        or text[:4] == "E   "
+    ):  # cheap tests first
         m = _LINE_PREFIX.match(text)
         if m is not None:
             return text[m.end() :]
