@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # this checkout's analyzer, not another one installed
 
 from test_real_logs import BENIGN_FLAGGED_KNOWN, SETS, score  # noqa: E402
 

@@ -26,10 +26,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Dict, List, Optional, Set, Tuple
 
-from analyzer.kb.compat import python_text
-
 INDEX = "https://pypi.org/simple/{}/"
 OUT = Path(__file__).resolve().parent.parent / "rules" / "compat" / "wheel_platforms.yaml"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's analyzer, not another installed
+
+from analyzer.kb.compat import python_text  # noqa: E402  (the one way a set of Pythons is written)
+
 # TensorFlow's add-ons with compiled code, whose wheels pip must find for the machine (pure-Python ones fit every machine)
 ADDONS = (
     "tensorflow-text", "tensorflow-io", "tensorflow-io-gcs-filesystem", "tensorflow-addons", "tensorflow-decision-forests",

@@ -251,6 +251,15 @@ def test_a_bare_number_is_no_version_without_its_header():
     assert "tf_version" not in analyze("Epoch 3/10\n1.5\n2.17.0\n").facts
 
 
+def test_a_package_named_after_tensorflow_is_not_tensorflow():
+    """conda list's "mesh-tensorflow 0.1.19" is Mesh TensorFlow's release, not TensorFlow 0.1 (it made a false
+    tensorflow-text conflict of a TF 2.5 log); NVIDIA's and Intel's builds are TensorFlow itself."""
+    assert "tf_version" not in analyze("mesh-tensorflow            0.1.19           pypi_0    pypi\n").facts
+    assert analyze("tensorflow 2.5.0\nmesh-tensorflow 0.1.19\n").facts["tf_version"] == "2.5.0"
+    assert analyze("nvidia-tensorflow 1.15.5+nv22.12\n").facts["tf_version"] == "1.15.5+nv22.12"
+    assert analyze("intel-tensorflow 2.1.0\n").facts["tf_version"] == "2.1.0"
+
+
 def test_a_conflict_in_a_pasted_package_list_is_a_finding_without_a_traceback(tmp_path):
     rep = _json(tmp_path, (
         "$ pip list | grep -i -E 'tensorflow|keras|numpy'\n"
@@ -277,6 +286,17 @@ def test_what_pip_just_installed_is_a_package_list_and_the_fix_pins_the_range_th
     assert {"keras==2.7.0", "tensorflow==2.6.1", "numpy==1.19.5"} <= set(rep["facts"]["packages"])
     assert "absl-py==0.15.0" not in rep["facts"]["packages"]  # (only packages whose versions must fit TF)
     assert '`pip install "tensorflow==2.6.1" "keras>=2.6.0,<2.7"`' in root["fixes"][0]
+
+
+def test_a_later_install_report_replaces_what_an_earlier_one_installed(tmp_path):
+    """pip run twice: the second "Successfully installed" put keras 2.6.0 back, so the environment the log leaves has no
+    conflict; and a package list is compared with the TensorFlow of the same moment (the later report's)."""
+    fixed = _json(tmp_path, "Successfully installed keras-2.7.0 tensorflow-2.6.1\nSuccessfully installed keras-2.6.0\n")
+    assert all(f["rule_id"] != "deps-package-list-conflict" for f in fixed["findings"])
+    moved = _json(tmp_path, ("Successfully installed keras-3.6.0 ml-dtypes-0.4.1 tensorflow-2.18.0\n"
+                             "Successfully installed keras-2.10.0 tensorflow-2.10.1 tensorflow-text-2.10.0\n"))
+    assert moved["facts"]["tf_version"] == "2.10.1"
+    assert all(f["rule_id"] != "deps-package-list-conflict" for f in moved["findings"])
 
 
 def test_a_package_list_that_fits_is_no_finding(tmp_path):
@@ -1023,6 +1043,34 @@ def test_a_missing_file_system_names_the_tensorflow_io_made_for_the_logs_tensorf
     assert wanted in text and unwanted not in text, text
 
 
+def test_tensorflow_io_is_offered_only_where_its_wheels_fit(tmp_path):
+    """tensorflow-io has no native-Windows wheel after 0.31 (the wheel table, from PyPI): a Windows user with TF 2.13 is
+    told that, not given `pip install tensorflow-io==0.34.0`; nor given the last pair (0.37.1) with TF 2.17."""
+    for tf in ("2.13.0", "2.17.0"):
+        log = tmp_path / f"s3-win-{tf}.log"
+        log.write_text(
+            "Python 3.10.11 (tags/v3.10.11:7d4cc5a, Apr  5 2023) [MSC v.1929 64 bit (AMD64)] on win32\n"
+            f"TensorFlow version: {tf}\ntensorflow.python.framework.errors_impl.UnimplementedError: "
+            "File system scheme 's3' not implemented (file: 's3://bucket/train.tfrecord')\n"
+        )
+        text = " ".join(next(f for f in analyze(path=log).findings if f.severity != "info").fixes)
+        assert "pip install" not in text and "WSL2" in text, text
+
+
+def test_nccl_ops_missing_on_linux_get_tf1s_lazy_registration_not_windows_advice(tmp_path):
+    """TF 1.x registers tf.contrib.nccl's ops when that module is loaded: a graph imported before does not find them on
+    Linux too (TF's own message says so); only a Windows log is told to move to Linux / WSL2."""
+    log = tmp_path / "nccl.log"
+    log.write_text(
+        '  File "/usr/local/lib/python3.5/dist-packages/tensorflow/python/training/saver.py", line 1686, in import_meta_graph\n'
+        "tensorflow.python.framework.errors_impl.NotFoundError: Op type not registered 'NcclAllReduce' in binary running on gpu-box.\n"
+    )
+    root = next(f for f in analyze(path=log).findings if f.severity != "info")
+    assert root.rule_id == "nccl-windows-no-kernel"
+    text = " ".join(root.fixes)
+    assert "import tensorflow.contrib.nccl" in text and "WSL2" not in text, text
+
+
 def test_tensorflow_probability_too_new_for_tensorflow_names_the_tfp_made_for_it(tmp_path):
     """TFP's own check ("requires TensorFlow version >= 2.16; Detected an installation of version 2.13.0"): the TFP
     release whose minimum is TF 2.13 is 0.21 (its __init__.py), so the fix pins it rather than saying "see the notes"."""
@@ -1033,3 +1081,10 @@ def test_tensorflow_probability_too_new_for_tensorflow_names_the_tfp_made_for_it
     )
     root = next(f for f in analyze(path=log).findings if f.severity != "info")
     assert any('"tensorflow-probability==0.21.*"' in fix for fix in root.fixes), root.fixes
+    # TFP for TF >= 2.16 imports tf_keras: its [tf] extra brings it (packages.yaml, TFP 0.24's setup.py)
+    log.write_text(
+        "ImportError: This version of TensorFlow Probability requires TensorFlow version >= 2.18; "
+        "Detected an installation of version 2.16.1. Please upgrade TensorFlow to proceed.\n"
+    )
+    root = next(f for f in analyze(path=log).findings if f.severity != "info")
+    assert any('"tensorflow-probability[tf]==0.24.*"' in fix for fix in root.fixes), root.fixes

@@ -336,9 +336,13 @@ def test_a_log_copied_from_a_split_terminal_pane_is_read_without_the_border(tmp_
     mismatch = (REAL_LOGS / "first_sight_9" / "cudnn-neuralstyle-5103-vs-4007.log").read_text(encoding="utf-8")
     pane = "".join(line.ljust(90) + "\u2502 htop: 12% cpu\n" for line in hard_wrapped(mismatch, 90).splitlines())
     assert _root(_report(tmp_path, pane, "pane.log"))["rule_id"] == "cudnn-version-mismatch"
-    # the border in different columns is no pane (a table's lines), and nothing is cut
-    table = "\u2502 a \u2502 b \u2502\n\u2502 longer cell \u2502 x \u2502\n"
-    assert all(f["severity"] == "info" for f in _report(tmp_path, table, "table.log")["findings"])
+    # a border in other columns on other lines is no pane (a table's rows): nothing is cut, the error after it stays
+    from analyzer.pipeline.unwrap import _left_pane
+
+    rows = ["\u2502 " + "x" * 70 + " \u2502 a \u2502", "\u2502 " + "y" * 75 + " \u2502 CUDNN_STATUS_NOT_INITIALIZED \u2502"]
+    assert _left_pane([r.encode() for r in rows]) == [r.encode() for r in rows]
+    pane_rows = [("z" * 70).ljust(80) + "\u2502 top", "x".ljust(80) + "\u2502 12%"]
+    assert _left_pane([r.encode() for r in pane_rows]) == [b"z" * 70, b"x"]
 
 
 def test_a_message_reflowed_at_word_boundaries_is_read_whole(tmp_path):

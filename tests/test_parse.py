@@ -185,6 +185,18 @@ def test_clean_removes_what_launchers_put_before_each_line(prefix):
 
 
 @pytest.mark.parametrize("line", [
+    "pkg_resources.ContextualVersionConflict: (keras 3.1.0 (/usr/lib), Requirement.parse('keras<2.16,>=2.15.0'))",
+    "SystemExit: 2",
+    "KeyboardInterrupt",
+    "    from deepface import DeepFace",
+])
+def test_a_viewers_time_is_removed_before_every_part_of_a_traceback(line):
+    """Docker Desktop puts its time before each line; the last line of a traceback loses it as its frames do, whatever
+    the exception's type (else the traceback reads as cut short)."""
+    assert clean(("2024-03-10 15:13:34 " + line).encode()) == line
+
+
+@pytest.mark.parametrize("line", [
     ">>> import tensorflow as tf",  # a REPL prompt
     "2024-01-18 14:46:06.588783: I tensorflow/core/platform/cpu_feature_guard.cc:182] This TensorFlow binary is optimized",
     "|   0  NVIDIA GeForce RTX 3090    On   | 00000000:01:00.0  On |                  N/A |",  # nvidia-smi

@@ -110,6 +110,9 @@ DERIVED_FACTS = {
     "tfio_for_tf": "the tensorflow-io release made for tf_version's minor: the newest of its companion row ('0.34.0' for 2.13)",
     "io_last_release": "the last tensorflow-io release (the newest row of the companion table; none came after it)",
     "io_last_tf": "the TF minor io_last_release was made for",
+    "tfio_for_tf_no_wheel": "tfio_for_tf where that release has no wheel for the log's machine (platform, CPU, Python)",
+    "tfio_wheels": "the machines and Pythons tfio_for_tf_no_wheel has wheels for",
+    "io_last_wheel_here": "'no' when io_last_release has no wheel for the log's machine",
 }
 
 
@@ -283,6 +286,7 @@ class Compat:
     def __init__(self, tables: Dict[str, Dict[str, Any]]):
         self.tables = tables
         self.cache_key: Optional[str] = None  # set by compat() when the tables came through the disk cache
+        self._release_overview: Optional[Dict[str, str]] = None
         try:
             self._index_builds(tables["tested_builds"])
             self._index_drivers(tables["cuda_drivers"])
@@ -377,6 +381,33 @@ class Compat:
             return None
         return any(lo <= py <= hi for lo, hi in wheels) if py else bool(wheels)
 
+    def addon_has_wheel(
+        self,
+        package: str,
+        release: Any,
+        py: Optional[Tuple[int, int]] = None,
+        platform: Optional[str] = None,
+        arch: Optional[str] = None,
+    ) -> Optional[bool]:
+        """Has `release` of an add-on (ADDONS of scripts/wheel_table.py) a wheel for Python `py` on this platform and
+        CPU (each: any, when unknown)? None when the wheel table does not list the release."""
+        key = _mm(release)
+        cells = self.addon_wheels.get(package, {}).get(key) if key else None
+        if cells is None:
+            return None
+        return any(
+            not py or lo <= py <= hi
+            for plat, ranges in cells.items()
+            if (not platform or plat.split("-")[0] == platform) and (not arch or plat.split("-")[1] == arch)
+            for lo, hi in ranges
+        )
+
+    def addon_wheel_text(self, package: str, release: Any) -> str:
+        """The machines and Pythons of an add-on release's wheels: 'linux-x86_64 (Python 3.7-3.11), macos-x86_64 (...)'."""
+        key = _mm(release)
+        cells = self.addon_wheels.get(package, {}).get(key) if key else None
+        return ", ".join(f"{plat} (Python {python_text(_range_set(rs))})" for plat, rs in sorted((cells or {}).items()))
+
     def supports_python(
         self, tf_key: Tuple[int, int], py: Tuple[int, int], platform: Optional[str] = None, arch: Optional[str] = None
     ) -> bool:
@@ -448,6 +479,13 @@ class Compat:
         return "; ".join(reversed(parts))
 
     def release_overview(self) -> Dict[str, str]:
+        """release_facts, worked out once (every report asks)."""
+        cached: Optional[Dict[str, str]] = getattr(self, "_release_overview", None)
+        if cached is None:
+            cached = self._release_overview = self.release_facts()
+        return cached
+
+    def release_facts(self) -> Dict[str, str]:
         """The facts about TF's releases that need no fact of the machine (DERIVED_FACTS no_avx_tf ...
         windows_gpu_python), from the tested builds: the last release before the one whose official
         binaries need AVX (fact avx_required) and the newest Python it has wheels for; the last native-Windows
@@ -831,9 +869,7 @@ def _addon_facts(
     cells = rows.get(_mm(asked.group(1) or asked.group(2)) or (0, 0)) if asked else None
     if cells:
         out["addon_release"] = re.sub(r"^\s*(?:==|~=)\s*", "", requested).strip()
-        out["addon_release_wheels"] = ", ".join(
-            f"{plat} (Python {python_text(_range_set(rs))})" for plat, rs in sorted(cells.items())
-        )
+        out["addon_release_wheels"] = compat().addon_wheel_text(package, out["addon_release"])
     out["addon_machines"] = ", ".join(sorted({plat for c in rows.values() for plat in c}))
     if platform or py:
         machine = f"{platform}-{arch}" if platform and arch else platform or ""
@@ -1017,10 +1053,16 @@ def _derive(
     if tfp:
         out["tfp_for_tf"] = tfp
     tfio = c.release_made_for("tensorflow-io", tf) if tf else None
-    if tfio:
-        out["tfio_for_tf"] = tfio
+    pv = _mm(py) if py else None
+    if tfio:  # ... where its wheels fit this machine (tensorflow-io has none for native Windows after 0.31)
+        fits = c.addon_has_wheel("tensorflow-io", tfio, pv, platform, arch)
+        out["tfio_for_tf" if fits is not False else "tfio_for_tf_no_wheel"] = tfio
+        if fits is False:
+            out["tfio_wheels"] = c.addon_wheel_text("tensorflow-io", tfio)
+    last_io = c.release_overview().get("io_last_release")
+    if last_io and c.addon_has_wheel("tensorflow-io", last_io, pv, platform, arch) is False:
+        out["io_last_wheel_here"] = "no"
     if platform and arch:  # the machine as well as the Python (rules/compat/wheel_platforms.yaml)
-        pv = _mm(py) if py else None
         machine = [k for k in c.platform_wheels if c.has_wheel(k, pv, platform, arch)]
         if machine:
             out["machine_tf_versions"] = _runs(sorted(c.platform_wheels), machine)

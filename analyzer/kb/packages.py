@@ -20,12 +20,14 @@ if TYPE_CHECKING:  # `packaging` is imported where a package list is checked: ~5
 
 
 def parse_packages(items: Iterable[str]) -> Dict[str, str]:
-    """{"tensorflow-probability": "0.23.0", ...} from "name==version" items; names as pip spells them."""
+    """{"tensorflow-probability": "0.23.0", ...} from "name==version" items in the log's order; names as pip spells
+    them. A later item of a package wins: the environment as the log leaves it (pip's second "Successfully installed"
+    replaced what its first one put there, as the TensorFlow it is compared with is the later one)."""
     out: Dict[str, str] = {}
     for item in items:
         name, _, version = str(item).partition("==")
         if name and version:
-            out.setdefault(canonical(name), version)
+            out[canonical(name)] = version
     return out
 
 
@@ -74,19 +76,32 @@ def _in(spec: str, installed: Version) -> Optional[bool]:
 
 def package_conflicts(packages: Dict[str, str], tf_version: Optional[str]) -> List[str]:
     """Sentences naming each pair that does not go together, each with its source."""
-    return list(_conflicts(tuple(sorted(packages.items())), tf_version))
+    return list(_checked(tuple(sorted(packages.items())), tf_version)[0])
+
+
+def requirement_pins(packages: Dict[str, str], tf_version: Optional[str]) -> List[str]:
+    """The requirements of the TensorFlow here that the installed packages break, as pip takes them
+    ('keras>=2.6.0,<2.7'): what to install beside it. TensorFlow's own pins are not always enough to get them: TF 2.6.1
+    declared keras~=2.6, which let pip pull keras 2.7 (the table holds the range that works)."""
+    return list(_checked(tuple(sorted(packages.items())), tf_version)[1])
 
 
 @lru_cache(maxsize=1024)
-def _conflicts(items: Tuple[Tuple[str, str], ...], tf_version: Optional[str]) -> Tuple[str, ...]:
-    """package_conflicts, remembered: the same package list recurs in log after log (one machine's
-    CI, a pre-commit hook). Also between runs, in the disk cache (`_store`): reading versions needs
+def _checked(items: Tuple[Tuple[str, str], ...], tf_version: Optional[str]) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+    """(conflict sentences, requirement pins), remembered: the same package list recurs in log after log (one
+    machine's CI, a pre-commit hook). Also between runs, in the disk cache (`_store`): reading versions needs
     `packaging`, whose import and patterns cost ~5 ms of a small log's start-up."""
     store = _store()
     saved = store.get((items, tf_version)) if store is not None else None
-    if isinstance(saved, tuple):
+    if isinstance(saved, tuple) and len(saved) == 2:
         return saved
-    out = _check(items, tf_version)
+    packages = dict(items)
+    tf = _version(tf_version or packages.get("tensorflow", "") or packages.get("tensorflow-gpu", "") or "")
+    out = (
+        (_check(packages, tf), tuple(f"{name}{req}" for name, req, _have, _source in _unmet_requirements(packages, tf)))
+        if tf
+        else ((), ())
+    )
     if store is not None:
         store.put((items, tf_version), out)
     return out
@@ -96,7 +111,7 @@ _stores: Dict[str, Any] = {}
 
 
 def _store():
-    """The disk store of `_conflicts` results for the tables loaded now (None when the cache is off).
+    """The disk store of `_checked` results for the tables loaded now (None when the cache is off).
     Its key: the tables' cache key, this file's source and which `packaging` is installed."""
     from analyzer.core.cache import Store, digest, installed
 
@@ -115,14 +130,6 @@ def _store():
     return store
 
 
-def requirement_pins(packages: Dict[str, str], tf_version: Optional[str]) -> List[str]:
-    """The requirements of the TensorFlow here that the installed packages break, as pip takes them
-    ('keras>=2.6.0,<2.7'): what to install beside it. TensorFlow's own pins are not always enough to get them: TF 2.6.1
-    declared keras~=2.6, which let pip pull keras 2.7 (the table holds the range that works)."""
-    tf = _version(tf_version or packages.get("tensorflow", "") or packages.get("tensorflow-gpu", "") or "")
-    return [f"{name}{req}" for name, req, _have, _source in _unmet_requirements(packages, tf)] if tf else []
-
-
 def _unmet_requirements(packages: Dict[str, str], tf: Version) -> List[Tuple[str, str, Version, str]]:
     """(package, requirement, installed version, source) for each requirement of TensorFlow `tf` (rules/compat/packages.yaml
     requirements) that the installed package does not meet."""
@@ -138,14 +145,10 @@ def _unmet_requirements(packages: Dict[str, str], tf: Version) -> List[Tuple[str
     return out
 
 
-def _check(items: Tuple[Tuple[str, str], ...], tf_version: Optional[str]) -> Tuple[str, ...]:
+def _check(packages: Dict[str, str], tf: Version) -> Tuple[str, ...]:
     from packaging.version import Version
 
-    packages = dict(items)
     tables = compat().tables.get("packages") or {}
-    tf = _version(tf_version or packages.get("tensorflow", "") or packages.get("tensorflow-gpu", "") or "")
-    if tf is None:
-        return ()
     tf_text = f"{tf.major}.{tf.minor}"
     out = [
         f"TensorFlow {tf_text} requires {name}{req}, but {name} {have} is installed ({source})"

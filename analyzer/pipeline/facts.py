@@ -153,7 +153,8 @@ class FactPattern:
     rank: int = 50  # lower = more trusted
     keywords: Tuple[str, ...] = ()  # lowercase; the pattern only runs on lines with one of them
     _compiled: Optional[regex.Pattern] = field(default=None, repr=False)
-    in_prose: str = ""  # matches prose too: skip a value given as a bound ("b"), after advice words ("a"), or in a list ("l")
+    in_prose: str = ""  # matches prose too: skip a value given as a bound ("b"), after advice words ("a"), in a list
+    # ("l"), or of another package named after TensorFlow ("p": mesh-tensorflow, sagemaker-tensorflow)
     names_tf: bool = field(init=False, repr=False)  # reads tf_version: pip's wanted context applies (rank_at)
 
     def __post_init__(self) -> None:
@@ -179,6 +180,8 @@ class FactPattern:
             if "a" in self.in_prose and _ADVICE_BEFORE.search(text, max(0, m.start() - 16), m.start()):
                 continue
             if "l" in self.in_prose and text[max(0, m.start() - 2) : m.start()] == "('":
+                continue
+            if "p" in self.in_prose and _NAMED_AFTER_IT.search(text, max(0, m.start() - 8), m.start()):
                 continue
             return m
         return None
@@ -230,6 +233,9 @@ _TF = r"\d+\.\d+(?:\.\d+)?(?:[-_.]?(?:(?:rc|dev|post|alpha|beta)\d*|[ab]\d+))*(?
 # The flavours of one TF release, each naming TensorFlow's version: tensorflow-intel (Windows), -cpu, -cpu-aws (Linux
 # aarch64, which pip picks through `tensorflow`'s own requirements), -macos, -aarch64, -rocm, -gpu (<= 2.0 and 2.1-2.11's alias)
 _TF_FLAVOUR = r"(?:[-_](?:gpu|cpu(?:[-_]aws)?|intel|macos|aarch64|rocm))?"
+# the end of another package's name just before "tensorflow" ("mesh-", "sagemaker_"), where NVIDIA's and Intel's
+# builds of TensorFlow itself ("nvidia-tensorflow", "intel-tensorflow") are not another package
+_NAMED_AFTER_IT = compile_re(r"(?i)(?<!nvidia)(?<!intel)(?<=[\w.])[-_]$")
 _MEMORY: FactPattern = _p(r"([\d.]+)\s*([GM])i?B", 0)
 _MEMORY_UNIT: FactPattern = _p(r"[GM]i?B", 0)
 
@@ -255,7 +261,7 @@ PATTERNS: List[FactPattern] = [
         "tf ",
         "tf-nightly",
         "tf_nightly",
-        skip="b",
+        skip="bp",
     ),
     # (not a comparison in code: "assert tf.__version__ >= '2.4.0'")
     _p(r"(?i)\b(?:tf|tensorflow)\.__version__(?!\s*(?:[<>!=]=|[<>]))\W+(?P<tf_version>" + _TF + ")", 15, "__version__"),
@@ -293,7 +299,7 @@ PATTERNS: List[FactPattern] = [
         "tensorflow-gpu==",
         "tensorflow_gpu==",
     ),
-    _prose(r"(?i)\b(?:tensorflow|tf)(?:[-_]gpu)?\s+(?P<tf_version>" + _TF + r")\b", 30, skip="b"),
+    _prose(r"(?i)\b(?:tensorflow|tf)(?:[-_]gpu)?\s+(?P<tf_version>" + _TF + r")\b", 30, skip="bp"),
     # --- Python ---------------------------------------------------------------------------
     # "Python 3.10", "python: 3.10", Ultralytics' banner "Python-3.10.12"
     # (prose: "requires Python 3.8", absl-py's "Python version 2.7 or 3.4+ is required" state no interpreter)

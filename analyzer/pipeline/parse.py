@@ -46,10 +46,8 @@ _PYLOG_TIMED = compile_regex(
 )
 # An exception's type is named for what it is; pkg_resources' are not errors by name ("DistributionNotFound",
 # "ContextualVersionConflict"), so those two endings count as well.
-EXCEPTION_LINE = compile_regex(
-    r"^(?<type>(?:[A-Za-z_][\w]*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Failure|Warning|error|NotFound|Conflict))"
-    r"(?: \(see above for traceback\))?(?::\s?(?<msg>.*))?$"
-)
+_EXCEPTION_TYPE = r"(?:[A-Za-z_][\w]*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Failure|Warning|error|NotFound|Conflict)"
+EXCEPTION_LINE = compile_regex(r"^(?<type>" + _EXCEPTION_TYPE + r")(?: \(see above for traceback\))?(?::\s?(?<msg>.*))?$")
 _TB_HEADER = compile_re(r"Traceback \(most recent call last\)")
 _FRAME = compile_re(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>.*))?')
 _JUPYTER_FRAME = compile_re(r"^(?P<file>\S+\.py) in (?P<func>[\w<>.]+)(?:\(.*\))?\s*$|^<ipython-input-[\w-]+> in ")
@@ -87,9 +85,10 @@ _LINE_PREFIX = compile_re(
     r"|[\w.-]+?[-_]\d+ +\| "  # docker compose: service-1 (v2) or service_1 (v1), padded
     r"|[\w-]*algo-\d+-\w+ +\| "  # SageMaker local mode's compose service (`vmvgprkqsv-algo-1-owkbo | `)
     r"|\[pod/[^\]\s]+\] "  # kubectl logs --prefix
-    # a log viewer's time to the second before a traceback's lines (Docker Desktop: "2024-03-10 15:13:34   File ...");
-    # only there: a time before other text may be a program's own, and TF's lines carry fractions of a second
-    r"|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (?=\s|Traceback \(|During handling|The above exception|(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception)\b)"
+    # a log viewer's time to the second before a traceback's lines (Docker Desktop: "2024-03-10 15:13:34   File ..."):
+    # before an indented line (a frame, its source) or a traceback's other parts; a time before other text may be a
+    # program's own, and TF's lines carry fractions of a second
+    r"|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (?=\s|Traceback \(|During handling|The above exception|" + _EXCEPTION_TYPE + r"\b)"
     r"|E   (?=\s*\S)"  # pytest's marker before the exception a test raised ("E   " + the code's indent + "AttributeError: ...")
     r")+"
 )

@@ -157,11 +157,11 @@ def _bodies(lines: List[bytes]) -> List[bytes]:
     return out
 
 
-_PANE_BORDER = "\u2502"  # the vertical line tmux and screen draw between panes
+_PANE_BORDER = "\u2502"  # the vertical line tmux draws between panes
 
 
 def _left_pane(lines: List[bytes]) -> List[bytes]:
-    """A split terminal window (tmux, screen) copied whole: every line ends at the pane's border, one column
+    """A split terminal window (tmux) copied whole: every line ends at the pane's border, one column
     for all, with padding before it and the next pane's text after it. The left pane is the log, its lines cut
     at the border's column: what is left of the border, without the padding."""
     texts = [line.decode("utf-8", "replace") for line in lines]
