@@ -251,6 +251,31 @@ def test_a_bare_number_is_no_version_without_its_header():
     assert "tf_version" not in analyze("Epoch 3/10\n1.5\n2.17.0\n").facts
 
 
+def test_tensorflow_gpu_past_its_last_release_says_the_package_ended(tmp_path):
+    """pip lists tensorflow-gpu up to 2.10.1 and 2.11 was asked for: no Python or platform stops it, the package ended
+    (GPU support in `tensorflow` itself); a Windows log also gets the last native-Windows GPU build from the tables."""
+    line = ("ERROR: Could not find a version that satisfies the requirement tensorflow-gpu==2.11 (from versions: 2.8.0, "
+            "2.9.0, 2.10.0, 2.10.1)\nERROR: No matching distribution found for tensorflow-gpu==2.11\n")
+    root = next(f for f in _json(tmp_path, line)["findings"] if f["severity"] != "info")
+    assert root["fixes"][0].startswith("pip offers tensorflow-gpu only up to 2.10.1 here: that package has no later release")
+    win = next(f for f in _json(tmp_path, "C:\\Users\\me> pip install tensorflow-gpu==2.11\n" + line)["findings"] if f["severity"] != "info")
+    assert '`pip install "tensorflow<2.11"` with CUDA 11.2' in win["fixes"][0] and "and-cuda" not in " ".join(win["fixes"])
+
+
+def test_an_old_pip_the_log_states_is_the_first_thing_to_fix(tmp_path):
+    """pip 18.1 lists TensorFlow only up to 2.0.0b1 (the last wheels with tags it knows) and no Python is shown: the
+    upgrade of pip comes first, not a guess at the Python (rasa's requirement, first_sight_44)."""
+    rep = _json(tmp_path, (
+        "Collecting tensorflow<2.2,>=2.1 (from rasa)\n"
+        "  Could not find a version that satisfies the requirement tensorflow<2.2,>=2.1 (from rasa) (from versions: "
+        "1.13.1, 1.14.0, 2.0.0a0, 2.0.0b1)\n"
+        "No matching distribution found for tensorflow<2.2,>=2.1 (from rasa)\n"
+        "You are using pip version 18.1, however version 20.0.2 is available.\n"))
+    root = next(f for f in rep["findings"] if f["severity"] != "info")
+    assert rep["facts"]["pip_version"] == "18.1"
+    assert root["fixes"][0].startswith("This pip is 18.1, older than 20.3") and "pip install -U pip" in root["fixes"][0]
+
+
 def test_a_package_named_after_tensorflow_is_not_tensorflow():
     """conda list's "mesh-tensorflow 0.1.19" is Mesh TensorFlow's release, not TensorFlow 0.1 (it made a false
     tensorflow-text conflict of a TF 2.5 log); NVIDIA's and Intel's builds are TensorFlow itself."""

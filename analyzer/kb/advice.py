@@ -25,6 +25,7 @@ MinorVersion = Tuple[int, int]
 # "tensorflow[and-cuda]==2.16.1", "tensorflow<2.11", "tensorflow-gpu==1.15", "tensorflow~=2.15.0"
 _PIN = compile_re(r"\btensorflow(?:-gpu)?(?P<extra>\[and-cuda\])?\s*(?P<op>==|~=|>=|<=|<|>)\s*(?P<ver>\d+\.\d+(?:\.\d+)?)")
 _AND_CUDA = compile_re(r"\btensorflow\[and-cuda\]")
+_TF_KERAS_INSTALL = compile_re(r"\bpip3? install\b[^`\n]*?\btf[-_]keras\b")  # Keras 2 as its own package
 # prose: "TF >= 2.15", "TensorFlow 1.15", "TF <= 2.10", a range "TF 2.4-2.14"
 _PROSE = compile_re(
     r"\b(?:TF|TensorFlow)\s*(?P<op>>=|<=|==|<|>)?\s*(?P<ver>[12]\.\d+)(?!\.\d|\d)(?:\s*[-\u2013]\s*(?P<hi>[12]\.\d+)(?!\.\d|\d))?"
@@ -67,6 +68,8 @@ def proposed_tf(fix: str, prose: bool = True) -> Optional[List[MinorVersion]]:
             proposals.append(sel & and_cuda if m.group("extra") else sel)
     if any(not _PIN.match(fix, m.start()) for m in _AND_CUDA.finditer(fix)):  # the extra without a version
         proposals.append(and_cuda)
+    if _TF_KERAS_INSTALL.search(fix):  # tf-keras is released with TensorFlow from its first row on (packages.yaml)
+        proposals.append({k for k in keys if k >= _first_tf_keras()})
     for m in _PROSE.finditer(fix) if prose else ():
         v, hi = _mm(m.group("ver")), _mm(m.group("hi") or "")
         if v is not None:
@@ -74,6 +77,13 @@ def proposed_tf(fix: str, prose: bool = True) -> Optional[List[MinorVersion]]:
                 {k for k in keys if v <= k <= hi} if hi is not None else {k for k in keys if _cmp(k, m.group("op") or "==", v)}
             )
     return sorted(set().union(*proposals)) if proposals else None
+
+
+@lru_cache(maxsize=1)
+def _first_tf_keras() -> MinorVersion:
+    """The first TensorFlow minor a tf-keras release was made for (rules/compat/packages.yaml companions)."""
+    firsts = [_mm(str(rec.get("tf", "")).split("-")[0]) for rec in compat().companions("tf-keras")]
+    return min((f for f in firsts if f is not None), default=(2, 15))
 
 
 def _cmp(k: MinorVersion, op: str, v: MinorVersion) -> bool:

@@ -896,15 +896,16 @@ def finding_derived_facts(
             return _addon_facts(package, str(facts.get("requested_version") or ""), python_version, platform, arch)
     except (CompatError, OSError):
         return {}
-    if package != "tensorflow" and package not in PLATFORM_BUILDS:
+    if package != "tensorflow" and package not in PLATFORM_BUILDS and package != "tensorflow-gpu":
         return {}
     offered = facts.get("available_versions")
     requested = re.sub(r"\s+and\s+", ",", str(facts.get("requested_version") or ""))  # pip's "<2.16 and >=2.10"
     asked = re.match(r"\s*(?:==|~=|>=)\s*(\d+\.\d+(?:\.\d+)?)", requested)
     try:
         out = compat().offered_limit(offered, asked.group(1) if asked else "") if isinstance(offered, str) and offered else {}
-        if package != "tensorflow":
-            return {"platform_build": "yes", **{k: v for k, v in out.items() if k == "newest_offered"}}
+        if package != "tensorflow":  # (tensorflow-gpu: the package ended, whatever the platform; its newest release only)
+            built = {"platform_build": "yes"} if package in PLATFORM_BUILDS else {}
+            return {**built, **{k: v for k, v in out.items() if k == "newest_offered"}}
         # (a pin to one release: "==X", or "~=X.Y.Z", which allows X.Y's patches only; "~=X.Y" allows X.Y to X.*)
         one = requested.lstrip()[:2] == "==" or (
             requested.lstrip()[:2] == "~=" and bool(re.match(r"\s*~=\s*\d+\.\d+\.\d+", requested))

@@ -313,6 +313,8 @@ PATTERNS: List[FactPattern] = [
     # Python is why pip finds no wheel, unless the log shows otherwise
     _p(r"^\s*pip (?P<pip_version>\d+\.\d+(?:\.\d+)?) from \S", 20, "pip "),
     _p(r"\bSuccessfully installed\b.*\bpip-(?P<pip_version>\d+\.\d+(?:\.\d+)?)\b", 15, "successfully installed"),
+    # ... and its own nag: "You are using pip version 18.1, however version 20.0.2 is available."
+    _p(r"\bYou are using pip version (?P<pip_version>\d+\.\d+(?:\.\d+)?)\b", 15, "you are using pip version"),
     _p(r"\[MSC v\.\d+ (?P<python_bits>64|32) bit \(", 20, "[msc v."),
     # pyenv's folder of one interpreter ("/root/.pyenv/versions/3.9.4/lib/python3.9/site-packages/...": 3.9.4)
     _p(r"[\\/]\.?pyenv(?:-win)?[\\/]versions[\\/](?P<python_version>[23]\.\d+\.\d+)[\\/]", 40, "pyenv"),
@@ -506,7 +508,7 @@ PATTERNS: List[FactPattern] = [
         # ("Could not load dynamic library 'libnvinfer.so.7'; dlerror: libnvrtc.so.11.1: cannot open shared object file");
         # Java's UnsatisfiedLinkError, and the loader's "<library>: <its missing dependency>: cannot open ..." form
         r"(?:ImportError|OSError|UnsatisfiedLinkError|error while loading shared libraries|\. Error|Error reported to Coordinator|; dlerror): "
-        r"(?:.*?[\\/])?(?:[\w+-]+\.so(?:\.\d+)*: )?(?P<missing>lib[\w+-]+\.so[\w.]*): cannot open shared object file",
+        r"(?:.*?[\\/])?(?:[\w+-]+\.so(?:\.\d+)*: )?(?P<missing>lib[\w+-]+\.so[\w.]*):? cannot open shared object file",
         10,
         "cannot open shared object file",
     ),
