@@ -1113,3 +1113,19 @@ def test_tensorflow_probability_too_new_for_tensorflow_names_the_tfp_made_for_it
     )
     root = next(f for f in analyze(path=log).findings if f.severity != "info")
     assert any('"tensorflow-probability[tf]==0.24.*"' in fix for fix in root.fixes), root.fixes
+
+
+@pytest.mark.parametrize("line, lead", [
+    # three times the values: RGB images where one channel was configured (LaneNet, first_sight_43)
+    ("Input to reshape is a tensor with 470016 values, but the requested shape has 156672", "The data holds 3 times"),
+    # a third: grayscale where three channels were configured
+    ("Input to reshape is a tensor with 65536 values, but the requested shape has 196608", "The reshape asks for 3 times"),
+    # no small whole ratio: the general advice, and no loss-function advice for a reshape
+    ("Input to reshape is a tensor with 4096 values, but the requested shape has 6000", "Print `next(iter(dataset))`"),
+])
+def test_a_reshapes_value_ratio_says_what_the_data_and_the_shape_disagree_on(tmp_path, line, lead):
+    log = tmp_path / "reshape.log"
+    log.write_text(f"tensorflow.python.framework.errors_impl.InvalidArgumentError: {line}\n")
+    root = next(f for f in analyze(path=log).findings if f.severity != "info")
+    assert root.fixes[0].startswith(lead), root.fixes
+    assert not any("sparse_categorical_crossentropy" in fix for fix in root.fixes)

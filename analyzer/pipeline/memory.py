@@ -23,6 +23,12 @@ finding's own facts, as exact byte counts in digit strings like the allocator's
     oom_batch_of_one     the shape, for a tensor of rank >= 3 whose first dimension is 1 (and not
                          a 1x1 kernel's [1,1,...]): if that is the batch, one sample alone did not fit
 
+A reshape's element counts ("Input to reshape is a tensor with 4200000 values, but the requested shape has
+1400000", facts n_values and n_requested) give
+
+    reshape_factor       the whole ratio (2 to 8) when the data holds that many times the values the shape asks for
+                         (3: RGB images where one channel was configured), reshape_fraction the same the other way
+
 Rule templates print any byte count for people with the `bytes` format spec:
 `{bfc_limit_bytes:bytes}` reads "7.92 GiB" (`FactText`); other specs and names are unchanged.
 """
@@ -39,6 +45,7 @@ from .facts import merge_facts, refined
 MEMORY_FACTS = (
     "oom_requested_bytes", "oom_free_bytes", "oom_batch", "oom_sample_bytes", "oom_batch_fit",
     "oom_weight_shape", "oom_batch_dim", "oom_batch_of_one", "oom_fragmented", "oom_small_pool",
+    "reshape_factor", "reshape_fraction",
 )  # fmt: skip
 
 BFC_MIN_ALLOCATION = 256  # the BFC allocator's kMinAllocationSize (bfc_allocator.h): requests round up to its multiples
@@ -195,11 +202,26 @@ def oom_facts(facts: Mapping[str, object]) -> Dict[str, str]:
     return out
 
 
+def reshape_facts(facts: Mapping[str, object]) -> Dict[str, str]:
+    """reshape_factor / reshape_fraction: a small whole ratio between a reshape's values and the shape it was asked for,
+    the mark of a channel count or an image size the data and the configuration disagree on."""
+    try:
+        values, requested = int(str(facts.get("n_values"))), int(str(facts.get("n_requested")))
+    except ValueError:
+        return {}
+    if values <= 0 or requested <= 0:
+        return {}
+    for big, small, name in ((values, requested, "reshape_factor"), (requested, values, "reshape_fraction")):
+        if big % small == 0 and 2 <= big // small <= 8:
+            return {name: str(big // small)}
+    return {}
+
+
 def finding_facts(report_facts: Mapping[str, object], own: Mapping[str, object]) -> Tuple[Dict[str, object], Dict[str, object]]:
     """(the finding's facts for the report: its own plus the OOM arithmetic; the facts its rule's
     templates and conditions see: the report's overridden by those, text values as FactText)."""
     own = refined(own, report_facts)  # a version the log states more precisely than the rule read it
     merged = merge_facts(dict(report_facts), own)
-    derived = oom_facts(merged)
+    derived = {**oom_facts(merged), **reshape_facts(merged)}
     merged.update(derived)
     return {**own, **derived}, {k: FactText(v) if isinstance(v, str) else v for k, v in merged.items()}
