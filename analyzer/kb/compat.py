@@ -33,7 +33,7 @@ TABLE_FILES = ("tested_builds", "cuda_drivers", "compute_capability", "library_n
 DERIVED_FACTS = {
     "tf_built_cuda": "CUDA the official TF wheel of tf_version was built against (tested builds)",
     "tf_built_cudnn": "cuDNN the official TF wheel of tf_version was built against",
-    "tf_python": "Python versions the tested build of tf_version supports, as the table writes them (a build row without them: its wheels' Pythons)",
+    "tf_python": "Python versions of the pip wheels of tf_version (on this platform and CPU, where known; rules/compat/wheel_platforms.yaml), else of its tested build",
     "tf_min_driver": "minimum NVIDIA driver for tf_built_cuda on min_driver_os (NVIDIA Table 3, GA release)",
     "tf_family_min_driver": "minimum driver for tf_built_cuda's major family under minor-version compatibility (CUDA 11+)",
     "cuda_runtime_min_driver": "minimum NVIDIA driver for cuda_runtime (the CUDA runtime the log names) on min_driver_os",
@@ -1030,14 +1030,13 @@ def _derive(
         if fam and (_mm(build["cuda"]) or (0, 0))[0] >= 11:
             out["tf_family_min_driver"] = fam
             out.setdefault("min_driver_os", os_name.capitalize())
-    if build and build.get("python"):
-        out["tf_python"] = str(build["python"])
-        out["tf_python_newest"] = _fmt(max(hi for _, hi in _python_ranges(out["tf_python"])))
-    elif tf:  # a release whose tested build names no Python (TF 1.3-1.4): its wheels' Pythons
-        wheels = c.wheel_python_text(tf, platform, arch)
-        if wheels:
-            out["tf_python"] = wheels
-            out["tf_python_newest"] = _fmt(max(hi for _, hi in _python_ranges(wheels)))
+    # what pip installs: the Pythons of its wheels (for this platform and CPU, where known), else the tested build's
+    python = (c.wheel_python_text(tf, platform, arch) if tf else None) or (
+        str(build["python"]) if build and build.get("python") else None
+    )
+    if python:
+        out["tf_python"] = python
+        out["tf_python_newest"] = _fmt(max(hi for _, hi in _python_ranges(python)))
     keras2 = c.keras2_requirement(tf) if tf else None
     if keras2:
         out["keras2_requirement"] = keras2
