@@ -1129,3 +1129,14 @@ def test_a_reshapes_value_ratio_says_what_the_data_and_the_shape_disagree_on(tmp
     root = next(f for f in analyze(path=log).findings if f.severity != "info")
     assert root.fixes[0].startswith(lead), root.fixes
     assert not any("sparse_categorical_crossentropy" in fix for fix in root.fixes)
+
+
+def test_tensorflow_keras_missing_under_tf_2_6_to_2_15_names_the_keras_that_tf_pins(tmp_path):
+    """TF 2.12 with `tensorflow.keras` unimportable after a Keras upgrade: the fix pins TF 2.12's own Keras range (the
+    compat table), not a generic "install the release the code was written for"; TF 2.16 (Keras 3) is not told so."""
+    text = ("    from tensorflow.keras.preprocessing.text import Tokenizer\n"
+            "ModuleNotFoundError: No module named 'tensorflow.keras'\n")
+    root = next(f for f in _json(tmp_path, text + "tensorflow                   2.12.0\n")["findings"] if f["severity"] != "info")
+    assert '`pip install "keras>=2.12.0,<2.13"`' in root["fixes"][0]
+    newer = next(f for f in _json(tmp_path, text + "tensorflow                   2.16.1\n")["findings"] if f["severity"] != "info")
+    assert not any("serves `tensorflow.keras`" in fix for fix in newer["fixes"])
