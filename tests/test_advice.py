@@ -1140,3 +1140,15 @@ def test_tensorflow_keras_missing_under_tf_2_6_to_2_15_names_the_keras_that_tf_p
     assert '`pip install "keras>=2.12.0,<2.13"`' in root["fixes"][0]
     newer = next(f for f in _json(tmp_path, text + "tensorflow                   2.16.1\n")["findings"] if f["severity"] != "info")
     assert not any("serves `tensorflow.keras`" in fix for fix in newer["fixes"])
+
+
+def test_an_installed_tensorflow_in_pips_conflict_list_is_no_missing_wheel(tmp_path):
+    """pip's list of TensorFlow requirements alone reads as "no release has a wheel here", unless the list names the
+    TensorFlow installed here ("tensorflow 2.14.0 (Installed)"): then the machine has its wheel and the requirements
+    disagree (pose-pipeline beside tensorflow[and-cuda], first_sight_45)."""
+    head = ("ERROR: Cannot install pose-pipeline==2025.5.2 and tensorflow[and-cuda]==2.14.0 because these package versions "
+            "have conflicting dependencies.\n\nThe conflict is caused by:\n    pose-pipeline 2025.5.2 depends on tensorflow>=2.14.0\n")
+    installed = _json(tmp_path, head + "    tensorflow[and-cuda] 2.14.0 depends on tensorflow 2.14.0 (Installed)\n")
+    assert next(f for f in installed["findings"] if f["severity"] != "info")["category"] == "deps.version_conflict"
+    alone = _json(tmp_path, head)
+    assert next(f for f in alone["findings"] if f["severity"] != "info")["category"] == "install.python_unsupported"

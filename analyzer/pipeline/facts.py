@@ -526,7 +526,9 @@ PATTERNS: List[FactPattern] = [
         # (a TensorFlow requirement's name is dropped in _propose: a lookahead here would lose the pattern its superset)
         # (the user's own requirement counts whatever it names: a TensorFlow pin of one's own can be what conflicts; a
         # package's requirement with no version does not: nothing but a missing wheel makes it fail)
-        r"^\s*(?:[A-Za-z0-9][\w.-]*(?:\[[\w,-]+\])? \d[\w.]* depends on (?P<conflict_other>[A-Za-z][\w.-]*)(?P<_conflict_spec>[<>=!~][^\s;]*)?|The user requested (?P<_user_requested>[A-Za-z][\w.-]*))",
+        # (an installed release the list names, "tensorflow 2.14.0 (Installed)": its wheel is here, so the requirements
+        # around it disagree; pose-pipeline beside tensorflow[and-cuda], first_sight_45)
+        r"^\s*(?:[A-Za-z0-9][\w.-]*(?:\[[\w,-]+\])? \d[\w.]* depends on (?P<conflict_other>[A-Za-z][\w.-]*)(?:(?P<_conflict_spec>[<>=!~][^\s;]*)|(?P<_listed_installed> \d[\w.]* \(Installed\)))?|The user requested (?P<_user_requested>[A-Za-z][\w.-]*))",
         20,
         "depends on",
         "the user requested",
@@ -1022,6 +1024,8 @@ def _propose(out: List[Tuple[str, str, int]], g: Dict[str, str], rank: int) -> N
         del g["needed_by"], g["missing_dependency"]  # the library asked for is the one missing: no dependency
     if "_user_requested" in g:
         g["conflict_other"] = g.pop("_user_requested")
+    elif "_listed_installed" in g:  # an installed release in the list: whatever it is, this machine has its wheel
+        g["conflict_other"] = f"{g['conflict_other']} {g.pop('_listed_installed').strip()}"
     elif "conflict_other" in g and ("_conflict_spec" not in g or _TF_OWN.fullmatch(g["conflict_other"])):
         # TensorFlow's own requirement, or one with no version (it can fail only for want of a wheel, not by a version)
         del g["conflict_other"]
