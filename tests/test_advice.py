@@ -1152,3 +1152,22 @@ def test_an_installed_tensorflow_in_pips_conflict_list_is_no_missing_wheel(tmp_p
     assert next(f for f in installed["findings"] if f["severity"] != "info")["category"] == "deps.version_conflict"
     alone = _json(tmp_path, head)
     assert next(f for f in alone["findings"] if f["severity"] != "info")["category"] == "install.python_unsupported"
+
+
+@pytest.mark.parametrize("line, lead", [
+    # the RNN data descriptor carries the mask's sequence lengths: all-padding rows or pre-padding (first_sight_30, _43)
+    ("F tensorflow/stream_executor/cuda/cuda_dnn.cc:1058] Check failed: cudnnSetRNNDataDescriptor(data_desc.get(), data_type, "
+     "layout, max_seq_length, batch_size, data_size, seq_lengths_array, (void*)&padding_fill) == CUDNN_STATUS_SUCCESS (3 vs. 0)",
+     "cuDNN rejected the sequence lengths"),
+    # a tensor descriptor with status 3 (BAD_PARAM): a 0-sized dimension (first_sight_22's spatial size 0)
+    ("F tensorflow/stream_executor/cuda/cuda_dnn.cc:318] Check failed: cudnnSetTensorNdDescriptor(handle_.get(), elem_type, "
+     "nd, dims.data(), strides.data()) == CUDNN_STATUS_SUCCESS (3 vs. 0)", "Check the batch that fails"),
+    # a math-type setter: the loaded cuDNN is not the one TF was built for (first_sight_43's source build)
+    ("F tensorflow/stream_executor/cuda/cuda_dnn.cc:1186] Check failed: cudnnSetRNNMatrixMathType(rnn_desc.get(), math_type) "
+     "== CUDNN_STATUS_SUCCESS (3 vs. 0)", "The call that failed, cudnnSetRNNMatrixMathType"),
+])
+def test_a_failed_cudnn_call_gets_the_advice_its_call_points_to(tmp_path, line, lead):
+    log = tmp_path / "cudnn.log"
+    log.write_text(line + "\n")
+    root = next(f for f in analyze(path=log).findings if f.severity != "info")
+    assert root.fixes[0].startswith(lead), root.fixes
