@@ -1171,3 +1171,14 @@ def test_a_failed_cudnn_call_gets_the_advice_its_call_points_to(tmp_path, line, 
     log.write_text(line + "\n")
     root = next(f for f in analyze(path=log).findings if f.severity != "info")
     assert root.fixes[0].startswith(lead), root.fixes
+
+
+def test_an_undefined_tensorflow_symbol_with_a_cxx11_string_names_the_abi_flag(tmp_path):
+    """A custom op built with the C++11 string ABI against a TensorFlow built without it: the missing TensorFlow symbol
+    takes a std::__cxx11 string. The fix is TF's own compile flags, not reinstalling TensorFlow (first_sight_43)."""
+    log = tmp_path / "op.log"
+    log.write_text("tensorflow.python.framework.errors_impl.NotFoundError: /home/u/ops/zero_out.so: undefined symbol: "
+                   "_ZN10tensorflow12OpDefBuilder4AttrENSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEEE\n")
+    root = next(f for f in analyze(path=log).findings if f.severity != "info")
+    assert "get_compile_flags" in root.fixes[0] and "_GLIBCXX_USE_CXX11_ABI" in root.fixes[0]
+    assert not any(fix.startswith("Remove every TensorFlow copy") for fix in root.fixes)
