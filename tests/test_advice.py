@@ -259,7 +259,11 @@ def test_tensorflow_gpu_past_its_last_release_says_the_package_ended(tmp_path):
     root = next(f for f in _json(tmp_path, line)["findings"] if f["severity"] != "info")
     assert root["fixes"][0].startswith("pip offers tensorflow-gpu only up to 2.10.1 here: that package has no later release")
     win = next(f for f in _json(tmp_path, "C:\\Users\\me> pip install tensorflow-gpu==2.11\n" + line)["findings"] if f["severity"] != "info")
-    assert '`pip install "tensorflow<2.11"` with CUDA 11.2' in win["fixes"][0] and "and-cuda" not in " ".join(win["fixes"])
+    assert any('`pip install "tensorflow<2.11"` with CUDA 11.2' in fix for fix in win["fixes"]) and "and-cuda" not in " ".join(win["fixes"])
+    # an installed TensorFlow and a request older than what pip lists: the Python stops it, not the package's end
+    older = ("TensorFlow version: 2.12.0\nERROR: Could not find a version that satisfies the requirement tensorflow-gpu==2.4.0 "
+             "(from versions: 2.8.0, 2.9.0, 2.10.0, 2.10.1)\nERROR: No matching distribution found for tensorflow-gpu==2.4.0\n")
+    assert not any("has no later release" in fix for f in _json(tmp_path, older)["findings"] for fix in f["fixes"])
 
 
 def test_an_old_pip_the_log_states_is_the_first_thing_to_fix(tmp_path):
@@ -274,6 +278,19 @@ def test_an_old_pip_the_log_states_is_the_first_thing_to_fix(tmp_path):
     root = next(f for f in rep["findings"] if f["severity"] != "info")
     assert rep["facts"]["pip_version"] == "18.1"
     assert root["fixes"][0].startswith("This pip is 18.1, older than 20.3") and "pip install -U pip" in root["fixes"][0]
+    # not where the tags cannot be the cause: a Windows log, or pip listing releases newer than the one asked for
+    win = _json(tmp_path, "C:\\Users\\me>pip install tensorflow\n  Could not find a version that satisfies the requirement "
+                          "tensorflow (from versions: )\nNo matching distribution found for tensorflow\n"
+                          "You are using pip version 18.1, however version 20.0.2 is available.\n")
+    assert not next(f for f in win["findings"] if f["severity"] != "info")["fixes"][0].startswith("This pip is")
+    newer = _json(tmp_path, "ERROR: Could not find a version that satisfies the requirement tensorflow==2.4.0 (from versions: "
+                            "2.5.0, 2.6.0)\nERROR: No matching distribution found for tensorflow==2.4.0\n"
+                            "You are using pip version 20.2.4, however version 21.0 is available.\n")
+    assert not any(fix.startswith("This pip is") for f in newer["findings"] for fix in f["fixes"])
+    # the nag names the pip before an upgrade the log goes on to make
+    upgraded = _json(tmp_path, "You are using pip version 18.1, however version 20.0.2 is available.\n"
+                               "Successfully installed pip-20.0.2\n")
+    assert upgraded["facts"]["pip_version"] == "20.0.2"
 
 
 def test_a_package_named_after_tensorflow_is_not_tensorflow():
@@ -1120,6 +1137,8 @@ def test_tensorflow_probability_too_new_for_tensorflow_names_the_tfp_made_for_it
     ("Input to reshape is a tensor with 470016 values, but the requested shape has 156672", "The data holds 3 times"),
     # a third: grayscale where three channels were configured
     ("Input to reshape is a tensor with 65536 values, but the requested shape has 196608", "The reshape asks for 3 times"),
+    # another whole ratio: mostly a batch size written into the reshape (the last, smaller batch)
+    ("Input to reshape is a tensor with 16384 values, but the requested shape has 32768", "The data and the reshape differ by a whole factor"),
     # no small whole ratio: the general advice, and no loss-function advice for a reshape
     ("Input to reshape is a tensor with 4096 values, but the requested shape has 6000", "Print `next(iter(dataset))`"),
 ])
@@ -1140,6 +1159,13 @@ def test_tensorflow_keras_missing_under_tf_2_6_to_2_15_names_the_keras_that_tf_p
     assert '`pip install "keras>=2.12.0,<2.13"`' in root["fixes"][0]
     newer = next(f for f in _json(tmp_path, text + "tensorflow                   2.16.1\n")["findings"] if f["severity"] != "info")
     assert not any("serves `tensorflow.keras`" in fix for fix in newer["fixes"])
+    # TF 2.15's Keras 2 pin is the keras package, not the tf-keras keras2_requirement names: no such fix there; nor for a
+    # submodule a release removed (tensorflow.keras.wrappers under 2.12), where the right Keras may be installed
+    edge = next(f for f in _json(tmp_path, text + "tensorflow                   2.15.0\n")["findings"] if f["severity"] != "info")
+    assert not any("serves `tensorflow.keras`" in fix for fix in edge["fixes"])
+    gone = "ModuleNotFoundError: No module named 'tensorflow.keras.wrappers'\ntensorflow                   2.12.0\n"
+    sub = next(f for f in _json(tmp_path, gone)["findings"] if f["severity"] != "info")
+    assert not any("serves `tensorflow.keras`" in fix for fix in sub["fixes"])
 
 
 def test_an_installed_tensorflow_in_pips_conflict_list_is_no_missing_wheel(tmp_path):
@@ -1150,6 +1176,7 @@ def test_an_installed_tensorflow_in_pips_conflict_list_is_no_missing_wheel(tmp_p
             "have conflicting dependencies.\n\nThe conflict is caused by:\n    pose-pipeline 2025.5.2 depends on tensorflow>=2.14.0\n")
     installed = _json(tmp_path, head + "    tensorflow[and-cuda] 2.14.0 depends on tensorflow 2.14.0 (Installed)\n")
     assert next(f for f in installed["findings"] if f["severity"] != "info")["category"] == "deps.version_conflict"
+    assert all(f["severity"] == "info" for f in installed["findings"] if f["rule_id"] == "install-pip-conflict-no-tensorflow-here")
     alone = _json(tmp_path, head)
     assert next(f for f in alone["findings"] if f["severity"] != "info")["category"] == "install.python_unsupported"
 

@@ -540,3 +540,12 @@ def test_a_pinned_releases_pythons_are_its_wheels_where_pypi_lists_them():
 
     got = finding_derived_facts({"package": "tensorflow", "requested_version": "==1.15.0"}, "3.8")
     assert got["requested_python"] == "2.7, 3.5-3.7" and got["requested_fits_python"] == "no"
+
+
+def test_a_releases_pythons_are_none_where_it_has_no_wheel_for_the_machine():
+    """tf_python is the Pythons of the release's wheels for this platform and CPU: TF 2.9 has no Linux aarch64 wheel
+    (PyPI's files; the first came with 2.10), so none, not the tested build's 3.7-3.10; on x86_64 Linux its wheels'."""
+    from analyzer.kb.compat import derived_facts
+
+    assert "tf_python" not in derived_facts({"tf_version": "2.9.0", "platform": "linux", "cpu_arch": "arm64"})
+    assert derived_facts({"tf_version": "2.9.0", "platform": "linux"})["tf_python"] == "3.7-3.10"

@@ -25,7 +25,7 @@ MinorVersion = Tuple[int, int]
 # "tensorflow[and-cuda]==2.16.1", "tensorflow<2.11", "tensorflow-gpu==1.15", "tensorflow~=2.15.0"
 _PIN = compile_re(r"\btensorflow(?:-gpu)?(?P<extra>\[and-cuda\])?\s*(?P<op>==|~=|>=|<=|<|>)\s*(?P<ver>\d+\.\d+(?:\.\d+)?)")
 _AND_CUDA = compile_re(r"\btensorflow\[and-cuda\]")
-_TF_KERAS_INSTALL = compile_re(r"\bpip3? install\b[^`\n]*?\btf[-_]keras\b")  # Keras 2 as its own package
+_TF_KERAS_INSTALL = compile_re(r"\bpip3? install\b[^`\n&;|]*?\btf[-_]keras\b")  # Keras 2 as its own package (one command)
 # prose: "TF >= 2.15", "TensorFlow 1.15", "TF <= 2.10", a range "TF 2.4-2.14"
 _PROSE = compile_re(
     r"\b(?:TF|TensorFlow)\s*(?P<op>>=|<=|==|<|>)?\s*(?P<ver>[12]\.\d+)(?!\.\d|\d)(?:\s*[-\u2013]\s*(?P<hi>[12]\.\d+)(?!\.\d|\d))?"

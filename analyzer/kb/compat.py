@@ -903,8 +903,10 @@ def finding_derived_facts(
     asked = re.match(r"\s*(?:==|~=|>=)\s*(\d+\.\d+(?:\.\d+)?)", requested)
     try:
         out = compat().offered_limit(offered, asked.group(1) if asked else "") if isinstance(offered, str) and offered else {}
-        if package != "tensorflow":  # (tensorflow-gpu: the package ended, whatever the platform; its newest release only)
+        if package != "tensorflow":  # (tensorflow-gpu: the package ended, whatever the platform; its newest and the request)
             built = {"platform_build": "yes"} if package in PLATFORM_BUILDS else {}
+            if package == "tensorflow-gpu" and asked:
+                built["requested_release"] = asked.group(1)
             return {**built, **{k: v for k, v in out.items() if k == "newest_offered"}}
         # (a pin to one release: "==X", or "~=X.Y.Z", which allows X.Y's patches only; "~=X.Y" allows X.Y to X.*)
         one = requested.lstrip()[:2] == "==" or (
@@ -1030,9 +1032,14 @@ def _derive(
         if fam and (_mm(build["cuda"]) or (0, 0))[0] >= 11:
             out["tf_family_min_driver"] = fam
             out.setdefault("min_driver_os", os_name.capitalize())
-    # what pip installs: the Pythons of its wheels (for this platform and CPU, where known), else the tested build's
-    python = (c.wheel_python_text(tf, platform, arch) if tf else None) or (
-        str(build["python"]) if build and build.get("python") else None
+    # what pip installs: the Pythons of its wheels (for this platform and CPU, where known), else the tested build's;
+    # none where the wheel table lists the release with no wheel for this machine
+    key = _mm(tf) if tf else None
+    listed = c.wheel_pythons(key, platform, arch) if key else None
+    python = (
+        c.wheel_python_text(tf, platform, arch)
+        if listed
+        else (str(build["python"]) if listed is None and build and build.get("python") else None)
     )
     if python:
         out["tf_python"] = python

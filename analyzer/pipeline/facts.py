@@ -314,7 +314,8 @@ PATTERNS: List[FactPattern] = [
     _p(r"^\s*pip (?P<pip_version>\d+\.\d+(?:\.\d+)?) from \S", 20, "pip "),
     _p(r"\bSuccessfully installed\b.*\bpip-(?P<pip_version>\d+\.\d+(?:\.\d+)?)\b", 15, "successfully installed"),
     # ... and its own nag: "You are using pip version 18.1, however version 20.0.2 is available."
-    _p(r"\bYou are using pip version (?P<pip_version>\d+\.\d+(?:\.\d+)?)\b", 15, "you are using pip version"),
+    # (weaker: it names the pip before any upgrade the log goes on to make)
+    _p(r"\bYou are using pip version (?P<pip_version>\d+\.\d+(?:\.\d+)?)\b", 25, "you are using pip version"),
     _p(r"\[MSC v\.\d+ (?P<python_bits>64|32) bit \(", 20, "[msc v."),
     # pyenv's folder of one interpreter ("/root/.pyenv/versions/3.9.4/lib/python3.9/site-packages/...": 3.9.4)
     _p(r"[\\/]\.?pyenv(?:-win)?[\\/]versions[\\/](?P<python_version>[23]\.\d+\.\d+)[\\/]", 40, "pyenv"),
