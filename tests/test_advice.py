@@ -1209,3 +1209,18 @@ def test_an_undefined_tensorflow_symbol_with_a_cxx11_string_names_the_abi_flag(t
     root = next(f for f in analyze(path=log).findings if f.severity != "info")
     assert "get_compile_flags" in root.fixes[0] and "_GLIBCXX_USE_CXX11_ABI" in root.fixes[0]
     assert not any(fix.startswith("Remove every TensorFlow copy") for fix in root.fixes)
+
+
+def test_tensorflows_own_requirement_in_the_conflict_is_the_pin_to_install(tmp_path):
+    """pip's conflict list with TensorFlow's own requirement on the package the user pinned: the fix installs that range
+    beside that TensorFlow (pip's ", " and " and " joins read as one specifier set), or moves TensorFlow."""
+    rep = _json(tmp_path, (
+        "ERROR: Cannot install numpy==1.24.2 and tensorflow==2.12.0 because these package versions have conflicting dependencies.\n\n"
+        "The conflict is caused by:\n    The user requested numpy==1.24.2\n    tensorflow 2.12.0 depends on numpy<1.24 and >=1.22\n"))
+    root = next(f for f in rep["findings"] if f["severity"] != "info")
+    assert '`pip install "tensorflow==2.12.0" "numpy<1.24,>=1.22"`' in root["fixes"][0]
+    # another package on the other side: no such pin (the two requirements are not on one package)
+    other = _json(tmp_path, (
+        "ERROR: Cannot install torch==2.5.1 and tensorflow-intel==2.12.1 because these package versions have conflicting dependencies.\n\n"
+        "The conflict is caused by:\n    torch 2.5.1 depends on sympy==1.13.1\n    tensorflow-intel 2.12.1 depends on typing-extensions<4.6.0, >=3.6.6\n"))
+    assert not any("requires typing-extensions" in fix for f in other["findings"] for fix in f["fixes"])

@@ -61,6 +61,7 @@ REPORT_FACTS = (
     "tf_uninstalled",  # the TensorFlow release pip removed ("Found existing installation: tensorflow 2.14.0")
     "tf_required",  # the TensorFlow versions a package asks for in pip's conflict list ("<2.16,>=2.10") ...
     "tf_required_by",  # ... and that package with its release ("mediapipe-model-maker 0.2.1.4")
+    "tf_dependency",  # TensorFlow's own requirement on another package in that list ("numpy<1.24,>=1.22")
     "resolver",  # 'poetry' where Poetry's resolver reports the failure (its advice is pyproject.toml's, not pip's)
     "pip_version",  # pip's own version, where the log shows it (`pip --version`, pip upgrading itself)
     "python_bits",  # '64' / '32': the interpreter's word size, from CPython's build tag
@@ -520,6 +521,13 @@ PATTERNS: List[FactPattern] = [
         r"^\s*(?P<tf_required_by>[A-Za-z0-9][\w.-]*(?:\[[\w,-]+\])? \d[\w.]*) depends on tensorflow(?P<tf_required>[<>=!~][^\s;]*(?:\s+and\s+[<>=!~][^\s;]*)*)?\s*(?:;.*)?$",
         20,
         "depends on tensorflow",
+    ),
+    # ... and TensorFlow's own requirement on another package there ("tensorflow 2.12.0 depends on numpy<1.24 and >=1.22")
+    _p(
+        r"^\s*tensorflow(?:[-_](?:intel|cpu|gpu|macos|aarch64))?(?:\[[\w,-]+\])? \d[\w.]* depends on "
+        r"(?P<tf_dependency>[A-Za-z][\w.-]*[<>=!~][^\s,;]*(?:(?:,\s*|\s+and\s+)[<>=!~][^\s,;]*)*)",
+        20,
+        "depends on",
     ),
     # ... and whether that list names any other requirement than TensorFlow's (and its compiled add-ons', which share
     # its platforms): a list of TensorFlow requirements alone means no release in them has a wheel here
@@ -1032,6 +1040,12 @@ def _propose(out: List[Tuple[str, str, int]], g: Dict[str, str], rank: int) -> N
         del g["conflict_other"]
     if "resolver" in g:
         g["resolver"] = "poetry"
+    if "tf_dependency" in g and g["tf_dependency"].lower().startswith("tensorflow"):
+        del g[
+            "tf_dependency"
+        ]  # (the extra's own release of TensorFlow: "tensorflow[and-cuda] 2.14.0 depends on tensorflow==2.14.0")
+    elif "tf_dependency" in g:  # (the same "and" as below)
+        g["tf_dependency"] = re.sub(r"\s*,\s*|\s+and\s+", ",", g["tf_dependency"].strip())
     if "tf_required" in g:  # pip's "<2.16 and >=2.10": a specifier set as pip itself reads one
         g["tf_required"] = re.sub(r"\s+and\s+", ",", g["tf_required"].strip())
     if "tf_required_by" in g:  # every package's TensorFlow requirement in the list, "name:spec" (its releases are alternatives)
