@@ -222,6 +222,19 @@ def python_text(pythons: Iterable[Tuple[int, int]]) -> str:
     return ", ".join(_fmt(r[0]) if len(r) == 1 else f"{_fmt(r[0])}-{_fmt(r[-1])}" for r in runs)
 
 
+def _machine_ranges(
+    cells: Mapping[str, Sequence[Tuple[Tuple[int, int], Tuple[int, int]]]], platform: Optional[str], arch: Optional[str]
+) -> List[Tuple[Tuple[int, int], Tuple[int, int]]]:
+    """The Python ranges of a wheel-table row ({"linux-x86_64": ranges, ...}) for this platform and CPU (either unknown:
+    every cell that fits what is known): the one filter for TensorFlow's wheels and its add-ons'."""
+    return [
+        r
+        for plat, rs in cells.items()
+        if (not platform or plat.split("-")[0] == platform) and (not arch or plat.split("-")[1] == arch)
+        for r in rs
+    ]
+
+
 def _runs(keys: Sequence[Tuple[int, int]], chosen: Iterable[Tuple[int, int]]) -> str:
     """Consecutive runs of `chosen` within the ordered `keys`: '2.2-2.13, 2.15-2.17'."""
     chosen = set(chosen)
@@ -352,14 +365,7 @@ class Compat:
         unknown: every one that fits what is known); [] when it has none there; None when the wheel table
         does not list the release (rules/compat/wheel_platforms.yaml)."""
         cells = self.platform_wheels.get(tf_key)
-        if cells is None:
-            return None
-        return [
-            r
-            for plat, rs in cells.items()
-            if (not platform or plat.split("-")[0] == platform) and (not arch or plat.split("-")[1] == arch)
-            for r in rs
-        ]
+        return None if cells is None else _machine_ranges(cells, platform, arch)
 
     def wheel_python_text(self, tf_version: Any, platform: Optional[str] = None, arch: Optional[str] = None) -> Optional[str]:
         """The Pythons of a release's wheels (on this platform and CPU, where known) as range text ('2.7, 3.3-3.6'),
@@ -395,12 +401,7 @@ class Compat:
         cells = self.addon_wheels.get(package, {}).get(key) if key else None
         if cells is None:
             return None
-        return any(
-            not py or lo <= py <= hi
-            for plat, ranges in cells.items()
-            if (not platform or plat.split("-")[0] == platform) and (not arch or plat.split("-")[1] == arch)
-            for lo, hi in ranges
-        )
+        return any(not py or lo <= py <= hi for lo, hi in _machine_ranges(cells, platform, arch))
 
     def addon_wheel_text(self, package: str, release: Any) -> str:
         """The machines and Pythons of an add-on release's wheels: 'linux-x86_64 (Python 3.7-3.11), macos-x86_64 (...)'."""
@@ -480,10 +481,9 @@ class Compat:
 
     def release_overview(self) -> Dict[str, str]:
         """release_facts, worked out once (every report asks)."""
-        cached: Optional[Dict[str, str]] = getattr(self, "_release_overview", None)
-        if cached is None:
-            cached = self._release_overview = self.release_facts()
-        return cached
+        if self._release_overview is None:
+            self._release_overview = self.release_facts()
+        return self._release_overview
 
     def release_facts(self) -> Dict[str, str]:
         """The facts about TF's releases that need no fact of the machine (DERIVED_FACTS no_avx_tf ...
@@ -856,13 +856,7 @@ def _addon_facts(
     py = _mm(python_version)
 
     def fits(cells: Dict[str, Any], with_python: bool = True) -> List[Tuple[Tuple[int, int], Tuple[int, int]]]:
-        return [
-            r
-            for plat, rs in cells.items()
-            if (not platform or plat.split("-")[0] == platform) and (not arch or plat.split("-")[1] == arch)
-            for r in rs
-            if not with_python or py is None or r[0] <= py <= r[1]
-        ]
+        return [r for r in _machine_ranges(cells, platform, arch) if not with_python or py is None or r[0] <= py <= r[1]]
 
     # (a pin to one release: "==X.Y[.Z]", or "~=X.Y.Z", which allows X.Y's patches only; "~=X.Y" allows X.Y to X.*)
     asked = re.match(r"\s*(?:==\s*(\d+\.\d+)|~=\s*(\d+\.\d+)\.\d+)", requested or "")

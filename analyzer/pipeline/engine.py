@@ -674,10 +674,11 @@ class Analysis:
         packages = facts.get("packages")
         if isinstance(packages, list):  # a pasted package list: pairs that do not go together
             tf = facts.get("tf_version")
-            conflicts = package_conflicts(parse_packages(packages), tf if isinstance(tf, str) else None)
+            installed = parse_packages(packages)
+            conflicts = package_conflicts(installed, tf if isinstance(tf, str) else None)
             if conflicts:
                 derived["package_conflicts"] = conflicts
-                pins = requirement_pins(parse_packages(packages), tf if isinstance(tf, str) else None)
+                pins = requirement_pins(installed, tf if isinstance(tf, str) else None)
                 if pins:
                     derived["package_pins"] = " ".join(f'"{pin}"' for pin in pins)
         if gpu_shown(facts):
