@@ -1,6 +1,6 @@
 """`python -m analyzer` is the `tflog` command."""
 
-from analyzer.cli.main import main
+from analyzer.cli.main import entry
 
 if __name__ == "__main__":
-    main()
+    entry()

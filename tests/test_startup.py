@@ -176,3 +176,41 @@ def test_a_cached_pattern_works_before_and_after_regex_is_imported(env):
         p = subprocess.run([sys.executable, "-c", script], capture_output=True, env=env, cwd=ROOT, timeout=120)
         assert p.returncode == 0, p.stderr.decode()[-3000:]
     assert p.stdout.decode().strip() == "OK"
+
+
+# --- the console script's own start and exit (analyzer.cli.main.entry) -----------------------------
+
+
+def entry_run(*args, env, **kw):
+    return subprocess.run([sys.executable, "-m", "analyzer", *map(str, args)], capture_output=True, env=env, cwd=ROOT,
+                          timeout=120, **kw)
+
+
+def test_analyze_leaving_early_still_writes_its_caches_and_whole_report(env, tmp_path):
+    """`tflog analyze` leaves with os._exit: the cache stores (written by exit handlers) and the
+    whole report must still come out, and the exit status stay what the findings say."""
+    log = SAMPLES / "cudnn_missing.log"
+    p = entry_run("analyze", log, "-f", "json", "--fail-on", "error", env=env)
+    assert p.returncode == 1, p.stderr.decode()
+    report = json.loads(p.stdout)  # all of it: a cut report would not parse
+    assert report["findings"] and not p.stderr
+    stored = {f.name.split("-")[0] for f in (tmp_path / "cache").iterdir()}
+    assert {"records", "re", "patterns"} <= stored, stored  # Stores (analyzer.core.cache) write at exit
+    again = entry_run("analyze", log, "-f", "json", "--fail-on", "error", env=env)  # from those caches
+    assert again.returncode == 1 and json.loads(again.stdout)["findings"] == report["findings"]
+
+
+def test_analyze_into_a_pipe_closed_early_ends_quietly(env):
+    """`tflog analyze big.log | head -c 1`: no traceback, no 'Exception ignored', status 1."""
+    reader = subprocess.Popen(["head", "-c", "1"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    p = subprocess.run([sys.executable, "-m", "analyzer", "analyze", SAMPLES / "cudnn_missing.log", "-f", "json",
+                        "--verbose"], stdout=reader.stdin, stderr=subprocess.PIPE, env=env, cwd=ROOT, timeout=120)
+    reader.stdin.close()
+    reader.wait(timeout=30)
+    assert p.stderr == b"" and p.returncode in (0, 1)
+
+
+def test_a_usage_error_still_gets_one_line_and_status_2(env, tmp_path):
+    p = entry_run("analyze", tmp_path / "missing.log", env=env)
+    assert p.returncode == 2
+    assert p.stderr.decode().count("\n") == 1 and "no such file" in p.stderr.decode()

@@ -38,6 +38,14 @@ def mask(text: str) -> str:
 _VERSION = compile_re(r"\d+(?:\.\d+)*")
 
 
+_SEPARATORS = compile_re(r"[-_.]+")
+
+
+def package_name(name: str) -> str:
+    """A package's name as pip compares it (PEP 503): `Tensorflow_IO.gcs` is `tensorflow-io-gcs`."""
+    return _SEPARATORS.sub("-", name).lower()
+
+
 def version_tuple(v: object) -> Optional[Tuple[int, ...]]:
     """'2.4.1' -> (2, 4, 1); '2.15.0_rc0' -> (2, 15, 0); None when no number."""
     if v is None:

@@ -21,6 +21,7 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
+from analyzer.core.cache import compile_re
 from analyzer.core.normalize import version_tuple
 
 if TYPE_CHECKING:
@@ -839,7 +840,7 @@ def _overview(python_version: str) -> Tuple[Tuple[str, str], ...]:
     return tuple(out.items())
 
 
-_PUBLISHED = re.compile(r"\d+\.\d+(?:\.\d+)*(?:(?:rc|a|b)\d+|\.post\d+)?")  # a release on PyPI, not a nightly or local build
+_PUBLISHED = compile_re(r"\d+\.\d+(?:\.\d+)*(?:(?:rc|a|b)\d+|\.post\d+)?")  # a release on PyPI, not a nightly or local build
 
 
 # TensorFlow's own builds for one platform, which `tensorflow` requires there with its own release number (its wheel

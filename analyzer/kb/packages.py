@@ -13,6 +13,8 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple
 
+from analyzer.core.normalize import package_name
+
 from .compat import compat
 
 if TYPE_CHECKING:  # `packaging` is imported where a package list is checked: ~5 ms of a small log's start-up
@@ -27,12 +29,8 @@ def parse_packages(items: Iterable[str]) -> Dict[str, str]:
     for item in items:
         name, _, version = str(item).partition("==")
         if name and version:
-            out[canonical(name)] = version
+            out[package_name(name)] = version
     return out
-
-
-def canonical(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def _version(v: str) -> Optional[Version]:
@@ -135,7 +133,7 @@ def _unmet_requirements(packages: Dict[str, str], tf: Version) -> List[Tuple[str
     requirements) that the installed package does not meet."""
     out = []
     for rec in (compat().tables.get("packages") or {}).get("requirements") or []:
-        name = canonical(str(rec.get("package", "")))
+        name = package_name(str(rec.get("package", "")))
         have = _version(packages.get(name, ""))
         req = str(rec.get("requires") or "")
         if have is None or not req or "<" in req and "minor" in req or _in(str(rec.get("tf", "")), tf) is not True:
@@ -155,7 +153,7 @@ def _check(packages: Dict[str, str], tf: Version) -> Tuple[str, ...]:
         for name, req, have, source in _unmet_requirements(packages, tf)
     ]
     for rec in tables.get("companions") or []:
-        name = canonical(str(rec.get("package", "")))
+        name = package_name(str(rec.get("package", "")))
         have = _version(packages.get(name, ""))
         if have is None:
             continue
@@ -173,7 +171,7 @@ def _check(packages: Dict[str, str], tf: Version) -> Tuple[str, ...]:
         elif rec.get("tf_min") and tf < Version(str(rec["tf_min"])):
             out.append(f"{name} {have} needs TensorFlow >= {rec['tf_min']}, but {tf_text} is installed ({rec.get('source')})")
     for rec in tables.get("known_bad") or []:
-        want = {canonical(k): str(v) for k, v in (rec.get("packages") or {}).items()}
+        want = {package_name(k): str(v) for k, v in (rec.get("packages") or {}).items()}
         if len(want) < 2 or "tensorflow" not in want:
             continue
         results = []

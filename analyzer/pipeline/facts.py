@@ -653,7 +653,7 @@ PATTERNS.extend(
     ]
 )
 _TF_PACKAGES = ("tensorflow", "tensorflow-gpu", "tensorflow-cpu", "tensorflow-intel", "tensorflow-macos")
-_PACKAGE_NAME = re.compile(PACKAGE_NAMES, re.IGNORECASE)
+_PACKAGE_NAME = compile_re(PACKAGE_NAMES, re.IGNORECASE)
 
 # Platform evidence: first strong hint wins (Windows paths and DLLs, Linux .so paths, macOS).
 # The keywords are text each pattern cannot match without (lowercase); unlike PATTERNS', they
@@ -990,7 +990,7 @@ class FactCollector:
 
 _DIGITS = re.compile(r"\d")
 # TensorFlow and its platform builds (an add-on has wheels of its own: rules/compat/wheel_platforms.yaml's addons)
-_TF_OWN = re.compile(r"(?i)tensorflow(?:[-_](?:macos|cpu|gpu|intel|aarch64))?(?:[<>=!~].*)?")
+_TF_OWN = compile_re(r"(?i)tensorflow(?:[-_](?:macos|cpu|gpu|intel|aarch64))?(?:[<>=!~].*)?")
 
 
 def _refines(old: str, new: str) -> bool:
@@ -1022,9 +1022,9 @@ def _propose(out: List[Tuple[str, str, int]], g: Dict[str, str], rank: int) -> N
     for item in g.pop("_installed", "").split():  # pip's "name-version" items (a name may hold dashes, a version not)
         name, _, version = item.rpartition("-")
         if version[:1].isdigit() and _PACKAGE_NAME.fullmatch(name):
-            out.append(("packages", f"{re.sub(r'[-_.]+', '-', name).lower()}=={version}", rank))
+            out.append(("packages", f"{nz.package_name(name)}=={version}", rank))
     if "pkg_name" in g:
-        name = re.sub(r"[-_.]+", "-", g.pop("pkg_name")).lower()
+        name = nz.package_name(g.pop("pkg_name"))
         version = g.pop("pkg_version")
         out.append(("packages", f"{name}=={version}", rank))
         if name in _TF_PACKAGES:
