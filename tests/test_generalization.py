@@ -345,6 +345,39 @@ def test_a_log_copied_from_a_split_terminal_pane_is_read_without_the_border(tmp_
     assert _left_pane([r.encode() for r in pane_rows]) == [b"z" * 70, b"x"]
 
 
+def test_a_program_line_interrupted_by_a_tensorflow_log_line_is_read_whole(tmp_path):
+    """stdout and stderr on one console: StyleGAN2's `Setting up TensorFlow plugin "fused_bias_act.cu": Preprocessing... `
+    had a TF warning printed into it, and its `Failed!` came on the next line (first_sight_46's StyleGAN log). The
+    program's line is read whole (the nvcc rule's finding, the cut traceback after it under it), the TF line where it is."""
+    log = (REAL_LOGS / "first_sight_46" / "cuda-tf1-stylegan-plugin-rtx3080ti-cannot-dlopen-gpu-libraries.log").read_text(encoding="utf-8")
+    report = _report(tmp_path, log)
+    root = _root(report)
+    assert root["rule_id"] == "gpu-custom-op-nvcc-failed" and root["facts"]["plugin"] == "fused_bias_act.cu"
+    assert [e["line"] for e in root["evidence"]] == [3]
+    dlopen = next(f for f in report["findings"] if f["rule_id"] == "linkage-cannot-dlopen-gpu-libraries")
+    assert dlopen["count"] == 2  # the log line inside the program's line still counts
+    assert not [f for f in report["findings"] if f["match"] == "unrecognized" and f.get("root_cause")]
+    # the next line starts a record of its own (another TF line): nothing is joined
+    from analyzer.pipeline.reader import Block
+    from analyzer.pipeline.unwrap import interrupted_lines
+
+    lines = log.splitlines(True)
+    assert interrupted_lines(Block("".join(lines[:4]).encode(), 1, b"\n", 4))
+    other = lines[2] + "2022-06-22 16:32:29.000000: I tensorflow/core/platform/cpu_feature_guard.cc:142] done\n"
+    assert not interrupted_lines(Block(other.encode(), 1, b"\n", 2))
+
+
+def test_pip_before_10_reports_no_wheel_without_an_error_prefix(tmp_path):
+    """pip < 10 printed "Could not find a version that satisfies the requirement ..." with no "ERROR: " before it
+    (tflite-model-maker's scann pin on Windows, first_sight_46): still an error, placed in its family, not "no problem"."""
+    old = (REAL_LOGS / "first_sight_46" / "install-windows-tflite-model-maker-scann-no-distribution.log").read_text(encoding="utf-8")
+    root = _root(_report(tmp_path, old))
+    assert (root["rule_id"], root["facts"]["package"]) == ("family-pip-python", "scann")
+    # the same words inside other text are no error line
+    chat = "I read that pip says could not find a version that satisfies the requirement when a wheel is missing\n"
+    assert not [f for f in _report(tmp_path, chat, "chat.log")["findings"] if f["severity"] != "info"]
+
+
 def test_a_message_reflowed_at_word_boundaries_is_read_whole(tmp_path):
     """TF's cuDNN message broken at spaces, the way a thread's text re-flows it: no piece holds the sentence."""
     tb = (REAL_LOGS / "first_sight_9" / "cudnn-neuralstyle-5103-vs-4007.log").read_text(encoding="utf-8")

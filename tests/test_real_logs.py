@@ -67,6 +67,7 @@ SETS = {
     "first_sight_43": ([REAL / "first_sight_43" / f"labels-{x}.yaml" for x in "abcde"], 113, 99.0),  # 113/113 (first sight 100/113)
     "first_sight_44": ([REAL / "first_sight_44" / "labels-a.yaml"], 35, 99.0),  # 35/35 (first sight 33/35)
     "first_sight_45": ([REAL / "first_sight_45" / "labels-a.yaml"], 57, 94.0),  # 55/57 (first sight 51/57)
+    "first_sight_46": ([REAL / "first_sight_46" / f"labels-{x}.yaml" for x in "abcde"], 87, 93.0),  # 81/87 (first sight 73/87)
 }
 # Harmless logs that tflog still flags (issue 13 asks for none), each with why it is not fixed:
 # - benign-tfa-false-version-warning: tensorflow-addons 0.11.0's version check excluded TF 2.3.0, the release it
@@ -90,6 +91,7 @@ BENIGN_FLAGGED_KNOWN = {
     "benign-hi3d-localxla-cudart-stub",
     "benign-duet-cpu-cudart-nvinfer-noise",
     "benign-cudart64-110-dll-not-found-lightweight-mmm-windows",
+    "benign-avx-avx2-notice-with-script-notimplementederror-windows",  # the demo script itself raises NotImplementedError after the AVX notice: shown (unrecognized), as it should be
 }
 BAR_FACTS = 0.975  # facts read right over every set: 1260/1289 now (issue 14 asks >= 97%); cuDNN labels use the dotted form, as the dev corpus does ("5005" -> 5.0.5). Two of the misses are of form, not substance: a label writing the device as /job:localhost/replica:0/task:0/device:GPU:0 where tflog says GPU:0, and Python 3.5 where tflog reads 3.5.1 from the interpreter's own path
 BAR_SILENT = 0.02  # 28/1840 (22/920 at the start of session 13; 21/957 with batch 20 unfixed, 25/1012 with batch 21; 23/1047 with batch 22 unfixed, 27/1090 with batch 23 unfixed, 23/1108 with batch 24 unfixed, 21/1108 after it, 27/1158 with batch 25 unfixed, 21/1158 after it, 22/1181 with batch 26, 24/1201 with batch 27, 34/1244 with batch 28 unfixed, 24/1248 after it and batch 29, 28/1294 with batch 30 unfixed, 24/1294 after it, 26/1327 with batch 31 unfixed, 24/1327 after it, 30/1376 with batch 32 unfixed, 24/1376 after it, 30/1407 with batch 33 unfixed, 24/1407 after it, 25/1417 with batch 34 unfixed, 24/1417 after it, 25/1417 once the bare-dtensor pattern was removed, 26/1457 with batch 35 unfixed, 25/1457 after it, 30/1490 with batch 36 unfixed, 26/1490 after it, 25/1497 with batch 37 and the installed-package NameError guess, 33/1538 with batch 38 unfixed, 25/1538 after it, 32/1563 with batch 39 unfixed, 26/1563 after it, 28/1575 with batch 40 unfixed, 27/1575 after it, 28/1616 with batch 41, 28/1646 with batch 42 after its work, 26/1750 with batch 43 after its work, 26/1785 with batch 44, 28/1840 with batch 45 after its work); issue 13 asks for <= 2%

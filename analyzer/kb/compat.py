@@ -108,6 +108,7 @@ DERIVED_FACTS = {
     "platform_build": "'yes' when the package pip names is one of TensorFlow's own platform builds (PLATFORM_BUILDS)",
     "ml_dtypes_requirement": "pip requirement of the ml-dtypes that tf_version's wheel declares (rules/compat/packages.yaml)",
     "tfp_for_tf": "the tensorflow-probability release made for tf_version's minor: the companion row whose tf_min is that minor",
+    "tfa_for_tf": "the tensorflow-addons release whose compiled ops are built against tf_version's minor ('0.22.0' for 2.14; none after 2.15)",
     "tfio_for_tf": "the tensorflow-io release made for tf_version's minor: the newest of its companion row ('0.34.0' for 2.13)",
     "io_last_release": "the last tensorflow-io release (the newest row of the companion table; none came after it)",
     "io_last_tf": "the TF minor io_last_release was made for",
@@ -593,12 +594,14 @@ class Compat:
         return keras if keras and keras.startswith("keras>=2") else None
 
     def release_made_for(self, package: str, tf_version: Any) -> Optional[str]:
-        """The release of an add-on made for tf_version's minor: the companion row whose minimum TensorFlow (tf_min,
-        TensorFlow Probability) or whose one TensorFlow minor (tf, tensorflow-io) is that minor, the newest release of
+        """The release of an add-on made for tf_version's minor: the companion row whose compiled ops are built against
+        that minor (tf_abi: tensorflow-addons, whose releases each accept several), whose minimum TensorFlow (tf_min,
+        TensorFlow Probability) or whose one TensorFlow minor (tf, tensorflow-io) is that minor; the newest release of
         the row ('0.33.0-0.34.0' -> '0.34.0'); None when no row is."""
         key = _mm(tf_version)
         for rec in self.companions(package) if key else []:
-            if _mm(str(rec.get("tf_min") or rec.get("tf") or "")) == key and "-" not in str(rec.get("tf") or ""):
+            made_for = str(rec.get("tf_abi") or rec.get("tf_min") or rec.get("tf") or "")
+            if _mm(made_for) == key and "-" not in made_for:
                 return str(rec["version"]).split("-")[-1]
         return None
 
@@ -1054,6 +1057,9 @@ def _derive(
     tfp = c.release_made_for("tensorflow-probability", tf) if tf else None
     if tfp:
         out["tfp_for_tf"] = tfp
+    tfa = c.release_made_for("tensorflow-addons", tf) if tf else None
+    if tfa:
+        out["tfa_for_tf"] = tfa
     tfio = c.release_made_for("tensorflow-io", tf) if tf else None
     pv = _mm(py) if py else None
     if tfio:  # ... where its wheels fit this machine (tensorflow-io has none for native Windows after 0.31)

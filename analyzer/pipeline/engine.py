@@ -203,7 +203,8 @@ class Analysis:
     def feed_unwrapped(self, input_name: str, block: Block) -> List[str]:
         """A hard-wrapped paste's lines joined again (pipeline.unwrap), each fed when the join says
         more than its pieces: a keyword that no piece holds on its own, or a rule that no piece matches
-        (a message whose keyword is in its first piece and the rest of its pattern in the next); and the
+        (a message whose keyword is in its first piece and the rest of its pattern in the next); a program's
+        line that a log line interrupted, finished by the next line, where a rule matches it whole; and the
         lines of an output pasted as one escaped string, each fed on its own."""
         changed: List[str] = []
         recognised: List[Tuple[int, int]] = []  # the line ranges of runs whose join a rule explained
@@ -222,6 +223,13 @@ class Analysis:
                     if not key.startswith("unrecognized:"):
                         recognised.append((line_no, line_no + len(pieces) - 1))
                         joins.add(key)
+        for line_no, pieces in unwrap.interrupted_lines(block):  # the log line inside stays where it is: not `recognised`
+            joined = b"".join(pieces)
+            found = self._words_in(joined)
+            if found and self._join_matches_more(joined, pieces):
+                key = self.feed_candidate(input_name, line_no, joined, found)
+                if key:
+                    changed.append(key)
         for line_no, lines in unwrap.escaped_lines(block):
             for line in lines:
                 found = self._words_in(line)

@@ -285,12 +285,17 @@ def classify(text: str) -> Fields:
         return body, "F", None, "signal", None
     if body.startswith("error: ") and len(body) > 8:  # pip's and setuptools' own errors: "error: externally-managed-environment"
         return body[7:], "E", None, "log", None
+    if body.startswith(PIP_BARE_ERRORS):  # pip before 10 printed its resolver's errors without "ERROR: "
+        return body, "E", None, "log", None
     m = _BARE_MESSAGE.match(body) if body.startswith(("module '", "cannot import name '", "No module named '")) else None
     if m:  # an exception's message pasted without its type (an issue's title line, a logger's str(e))
         exc_type = _BARE_TYPES[m.lastgroup]
         return f"{exc_type}: {body}", "E", None, "exception", exc_type
     return body, None, None, "text", None
 
+
+# pip's two "nothing to install" errors, as pip < 10 printed them (no "ERROR: " before them: pip/_internal/index.py)
+PIP_BARE_ERRORS = ("Could not find a version that satisfies the requirement ", "No matching distribution found for ")
 
 # The messages of Python's import and attribute errors, which name their type by their shape alone.
 _BARE_MESSAGE = compile_re(

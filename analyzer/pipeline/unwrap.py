@@ -15,7 +15,8 @@ A captured output printed as a Python string (pytest's `E   AssertionError: b'Tr
 `\\n`s and `\\'`s; each of its lines is also seen on its own (escaped_lines), numbered as that line.
 So does a traceback whose line breaks a paste lost (`File "a.py", line 3, in f    g()  File "b.py", ...
 raise E("x")E: x`): its frames and its exception, split at each `File "...", line N` and where the
-exception line follows the last source line.
+exception line follows the last source line. And a program's line that a TensorFlow log line interrupted
+(interrupted_lines): its text before the log line, finished by the next line, is seen as the line it was.
 """
 
 from __future__ import annotations
@@ -170,6 +171,29 @@ def _left_pane(lines: List[bytes]) -> List[bytes]:
         return lines
     column = min(columns)
     return [text[:column].rstrip().encode("utf-8") for text in texts]
+
+
+# A TensorFlow C++ log line's header (TSL's date and time, absl's level and time) after other text on the line
+_HEADER_INSIDE = compile_re(
+    rb"(?<=\S)[ \t]*(?=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3,9}: [IWEF] |[IWEF]\d{4} \d\d:\d\d:\d\d\.\d{3,9} )"
+)
+
+
+def interrupted_lines(block: Block) -> List[Tuple[int, List[bytes]]]:
+    """(line number, [the program's text, the line that finishes it]) for each line of a small input where a
+    TensorFlow log line interrupted a program's unfinished line (stdout and stderr on one console): `Setting up
+    TensorFlow plugin "fused_bias_act.cu": Preprocessing... 2022-06-22 16:32:28.879151: W tensorflow/...` then
+    `Failed!`. The text before the log line, with the next line where that one goes on with it (it starts no record
+    of its own), is the line the program wrote. The log line itself is read where it is, as always."""
+    if block.first_line != 1 or len(block.data) > MAX_BYTES:
+        return []
+    lines = [line.rstrip(b"\r") for line in block.data.split(block.newline)]
+    found: List[Tuple[int, List[bytes]]] = []
+    for j in range(len(lines) - 1):
+        m = _HEADER_INSIDE.search(lines[j]) if b":" in lines[j] else None
+        if m is not None and lines[j + 1].strip() and not _RECORD_START.match(lines[j + 1]):
+            found.append((block.first_line + j, [lines[j][: m.start()] + b" ", lines[j + 1].strip()]))
+    return found
 
 
 MIN_ESCAPED_BREAKS = 2  # one literal "\\n" is a string in code (`print("done\\n")`), not a captured output
