@@ -378,6 +378,20 @@ def test_pip_before_10_reports_no_wheel_without_an_error_prefix(tmp_path):
     assert not [f for f in _report(tmp_path, chat, "chat.log")["findings"] if f["severity"] != "info"]
 
 
+def test_a_log_that_stops_at_a_huge_host_allocation_is_a_host_memory_warning(tmp_path):
+    """Colab's runtime died at a 6.2 GiB host allocation, and the log says nothing after TensorFlow's "exceeds 10% of
+    system memory" hint (first_sight_46). As the last line, a GiB or more: a warning in the host-memory family; with the
+    run going on after it, or a small allocation last, it stays a harmless hint."""
+    log = (REAL_LOGS / "first_sight_46" / "oomhost-colab-tcmalloc-large-alloc-6645350400.log").read_text(encoding="utf-8")
+    root = _root(_report(tmp_path, log))
+    assert (root["rule_id"], root["category"], root["severity"]) == ("oom-host-allocation-exceeds-free", "oom.host", "warning")
+    assert "log ends at this allocation" in root["explanation"]
+    went_on = _report(tmp_path, log + "Epoch 1/10\n", "went-on.log")
+    assert not [f for f in went_on["findings"] if f["severity"] != "info"]
+    small = log.replace("6645350400", "25690112")
+    assert not [f for f in _report(tmp_path, small, "small.log")["findings"] if f["severity"] != "info"]
+
+
 def test_a_message_reflowed_at_word_boundaries_is_read_whole(tmp_path):
     """TF's cuDNN message broken at spaces, the way a thread's text re-flows it: no piece holds the sentence."""
     tb = (REAL_LOGS / "first_sight_9" / "cudnn-neuralstyle-5103-vs-4007.log").read_text(encoding="utf-8")

@@ -29,6 +29,7 @@ ENGINE_FACTS = (
         "package_conflicts",
         "package_pins",
         "gpu_shown",
+        "log_ends_here",
         "story_frame",
         "bfc_limit_bytes",
         "bfc_in_use_bytes",

@@ -132,6 +132,7 @@ class Analysis:
         self._unrecognized = 0
         self._judged: set = set()  # cut-off tracebacks already matched: (input, header line)
         self._tails: Dict[str, Tuple[int, bytes]] = {}  # each small input's last line (number, bytes)
+        self._ending_rules: set = set()  # the rules that match a small input's last line (_judge_cut_lines)
         self._input_name = ""
         self.progress = LossCollector() if pictures else None
         self.bins = BinCollector() if pictures else None
@@ -709,11 +710,19 @@ class Analysis:
         return report
 
     def _judge_cut_lines(self) -> None:
-        """A small input's last line that no rule matched, read as the start of a rule's example
-        message (pipeline.truncated): a paste that stopped mid-line."""
+        """A small input's last line: the rule it matches is where that input ends (the fact log_ends_here, for
+        that rule's conditions: a process that died there without a word, as one killed for want of host memory);
+        a line no rule matches is read as the start of a rule's example message (pipeline.truncated): a paste
+        that stopped mid-line."""
+        if self._tails:
+            self._ending_rules = set()
         for name, (line_no, raw) in self._tails.items():
             text = clean(raw)
-            if not text.strip() or self.kb.match(classify(text)[0])[0] is not None or self.kb.match(text)[0] is not None:
+            if not text.strip():
+                continue
+            ending = self.kb.match(classify(text)[0])[0] or self.kb.match(text)[0]
+            if ending is not None:
+                self._ending_rules.add(ending.id)
                 continue
             rule = truncated.completion(self.kb, raw)
             if rule is not None:
@@ -765,6 +774,8 @@ class Analysis:
         machine = [str(all_facts[k]) if all_facts.get(k) else None for k in ("platform", "cpu_arch")]
         derived = _finding_derived_facts(own, str(python) if python else None, *machine)  # of a pip request
         all_facts.update({k: FactText(v) for k, v in derived.items()})
+        if rule.id in self._ending_rules:
+            all_facts["log_ends_here"] = "yes"
         severity, note = (hit.severity if hit.match == "family" else rule.severity), ""
         for item in rule.severity_when:
             if compile_condition(item["if"])(all_facts, has):
