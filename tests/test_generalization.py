@@ -392,6 +392,21 @@ def test_a_log_that_stops_at_a_huge_host_allocation_is_a_host_memory_warning(tmp
     assert not [f for f in _report(tmp_path, small, "small.log")["findings"] if f["severity"] != "info"]
 
 
+def test_a_log_copied_from_inside_a_terminal_ui_box_is_read_without_its_borders(tmp_path):
+    """k9s's log view frames each line with `│ ` and ` │` and cuts it at the box's width: a TF-Java service's JSON log
+    line broke inside "undefi │" / "│ ned symbol" (first_sight_46). Inside the borders the pieces meet again."""
+    log = (REAL_LOGS / "first_sight_46" / "deps-tfjava-tfdf-inference-so-undefined-symbol-status.log").read_text(encoding="utf-8")
+    root = _root(_report(tmp_path, log))
+    assert root["rule_id"] == "install-undefined-symbol"
+    assert root["facts"]["symbol"].startswith("_ZN10tensorflow6StatusC1") and root["facts"]["symbol"].endswith("EE")
+    from analyzer.pipeline.unwrap import _inside_box
+
+    framed = ["\u2502 " + "a" * 70 + " \u2502", "\u2502 " + "b" * 70 + " \u2502", "plain line"]
+    assert _inside_box([t.encode() for t in framed]) == [b"a" * 70, b"b" * 70, b"plain line"]
+    once = ["\u2502 one framed line \u2502", "text"]  # a single framed line is no box
+    assert _inside_box([t.encode() for t in once]) == [t.encode() for t in once]
+
+
 def test_a_message_reflowed_at_word_boundaries_is_read_whole(tmp_path):
     """TF's cuDNN message broken at spaces, the way a thread's text re-flows it: no piece holds the sentence."""
     tb = (REAL_LOGS / "first_sight_9" / "cudnn-neuralstyle-5103-vs-4007.log").read_text(encoding="utf-8")

@@ -143,9 +143,10 @@ _CUT_AFTER = compile_re(rb"[a-z0-9_:;,.)\]}]| [a-z]")  # a word's rest, or what 
 
 def _bodies(lines: List[bytes]) -> List[bytes]:
     """The lines without what every one of them starts with (a paste indented as a block), without a
-    launcher's prefix (`> `, `svc-1  | `, ...: parse.strip_launcher_prefix) and without a neighbouring
-    terminal pane (_left_pane), so that a cut line's next piece starts where the cut was."""
-    lines = _left_pane(lines)
+    launcher's prefix (`> `, `svc-1  | `, ...: parse.strip_launcher_prefix), without a terminal UI's box
+    around them (_inside_box) and without a neighbouring terminal pane (_left_pane), so that a cut line's next
+    piece starts where the cut was."""
+    lines = _left_pane(_inside_box(lines))
     indents = [len(line) - len(line.lstrip(b" \t")) for line in lines if line.strip()]
     common = min(indents, default=0)
     if common and len({line[:common] for line in lines if line.strip()}) == 1:
@@ -158,7 +159,22 @@ def _bodies(lines: List[bytes]) -> List[bytes]:
     return out
 
 
-_PANE_BORDER = "\u2502"  # the vertical line tmux draws between panes
+_PANE_BORDER = "\u2502"  # the vertical line tmux draws between panes, and terminal UIs around their boxes
+
+
+def _inside_box(lines: List[bytes]) -> List[bytes]:
+    """A log copied from inside a terminal UI's box (k9s's log view, a framed panel): its lines between a left
+    border `│ ` and a right one ` │`, the text cut at the box's width (`...inference.so: undefi │` / `│ ned symbol:
+    ...`). The text inside the borders, so that the cut lines' pieces meet; lines without a border stay as they are."""
+    left, right = _PANE_BORDER + " ", " " + _PANE_BORDER
+    texts = [line.decode("utf-8", "replace").rstrip() for line in lines]
+    if sum(t.startswith(left) for t in texts) < MIN_RUNS or sum(t.endswith(right) for t in texts) < MIN_RUNS:
+        return lines
+    out = []
+    for text in texts:
+        text = text[len(left) :] if text.startswith(left) else text
+        out.append((text[: -len(right)] if text.endswith(right) else text).encode("utf-8"))
+    return out
 
 
 def _left_pane(lines: List[bytes]) -> List[bytes]:
