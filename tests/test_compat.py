@@ -180,6 +180,8 @@ def test_derived_facts_never_invent():
     assert derived_facts({"tf_version": "1.8.0"})["tf_python"] == "2.7, 3.3-3.6"
     assert "tf_python" not in derived_facts({"tf_version": "0.11.0"})       # nor any wheel the table lists
     assert "wanted_cuda" not in derived_facts({"missing_libraries": ["libcurand.so.10"]})  # CUDA 10.1 to 13.x
+    # across two majors, a run of neighbouring toolkits is named (libcusolver.so.10: CUDA 10.1, 10.2 and 11.0 only)
+    assert derived_facts({"missing_libraries": ["libcusolver.so.10"]})["wanted_cuda"] == "10.1-11.0"
     assert "wanted_cuda" not in derived_facts({"missing_libraries": ["libnvinfer.so.7"]})
     assert "driver_max_cuda" not in derived_facts({"driver_version": "367.48"})  # older than CUDA 9.0's minimum
     assert "python_supported" not in derived_facts({"python_version": "3.8"})    # needs tf_version too

@@ -757,8 +757,11 @@ class Compat:
         if len(rows) == 1:
             return str(self.lib_rows[rows[0]]["cuda"])
         majors = {_req_mm(self.lib_rows[i]["from"])[0] for i in rows}
-        if len(majors) != 1:
-            return None  # the names fit more than one CUDA major: not specific enough
+        if len(majors) != 1:  # across two majors: a run of neighbouring rows (libcusolver.so.10: CUDA 10.1-11.0), else too
+            if len(majors) > 2 or rows != list(range(rows[0], rows[-1] + 1)):  # vague (libcurand.so.10: CUDA 10.1-13.x)
+                return None
+            first, last = self.lib_rows[rows[0]], self.lib_rows[rows[-1]]
+            return f"{first['from']}-{last.get('to') or last['from']}"
         major = majors.pop()
         all_of_major = [i for i, r in enumerate(self.lib_rows) if _req_mm(r["from"])[0] == major]
         if rows == all_of_major and major >= 11:

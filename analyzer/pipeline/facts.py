@@ -101,8 +101,12 @@ def _cpu_arch(v: str) -> str:
 def _tf_at_most(v: str) -> str:
     """A TF log line's source folder -> the last TF release that logged from it (shared reference message_catalog.md:
     stream_executor moved under compiler/xla in 2.11, and out of TensorFlow's tree into local_xla in 2.15)."""
-    if v.startswith("[[Node:"):  # TF <= 1.12 graph mode's node line (TF 1.13 wrote [[{{node ...}}]])
+    if v.startswith(("[[Node:", "(see above")):  # TF <= 1.12 graph mode's node line (TF 1.13 wrote [[{{node ...}}]])
         return "1.12"
+    if v.startswith("Creating TensorFlow device"):  # TF 1.0-1.4 (1.5 wrote "Created TensorFlow device")
+        return "1.4"
+    if v.startswith("tensorflow_core"):  # the package TF 1.15, 2.0 and 2.1 were installed as
+        return "2.1"
     return "2.10" if v.replace("\\", "/").startswith("tensorflow/stream_executor/") else "2.14"
 
 
@@ -570,8 +574,18 @@ PATTERNS: List[FactPattern] = [
     # (the newer bound wins: a log of two runs, TF <= 2.10 lines then TF 2.11-2.14 ones, is no older than the second)
     _p(r"(?:^|\s)(?P<tf_at_most>tensorflow/compiler/xla/stream_executor/)[\w/]+\.cc:\d+\]", 59, "stream_executor/"),
     _p(r"(?:^|\s|[\\/])(?P<tf_at_most>tensorflow[\\/]stream_executor[\\/])[\w\\/]+\.cc:\d+\]", 60, "stream_executor"),
-    # message_catalog.md: TF <= 1.12 graph mode ends an op's error with "[[Node: Conv2D = Conv2D[T=DT_FLOAT, ...]"
-    _p(r"(?P<tf_at_most>\[\[Node:) \S+ = \w", 61, "[[node: "),
+    # TF 1.15-2.1's package folder (site-packages/tensorflow_core/python/...)
+    _p(r"(?P<tf_at_most>tensorflow_core)[\\/](?:python|core|lite|contrib|compiler|include|_api)[\\/]", 61, "tensorflow_core"),
+    # message_catalog.md: TF <= 1.12 graph mode ends an op's error with "[[Node: Conv2D = Conv2D[T=DT_FLOAT, ...]" and
+    # names the error "ResourceExhaustedError (see above for traceback): OOM when allocating ..."
+    _p(r"(?P<tf_at_most>\[\[Node:) \S+ = \w", 62, "[[node: "),
+    _p(r"\w+Error (?P<tf_at_most>\(see above for traceback\)): ", 62, "(see above for traceback)"),
+    # message_catalog.md 5.2: TF 1.0-1.4 announced a GPU with "Creating TensorFlow device (/gpu:0) -> (device: 0, ..."
+    _p(
+        r"(?P<tf_at_most>Creating TensorFlow device) \((?:/gpu:|/device:GPU:)\d+\) -> \(device: ",
+        63,
+        "creating tensorflow device",
+    ),
     # --- a portable app's own Python (ComfyUI's Windows portable build: "C:\ComfyUI\python_embeded\Lib\site-packages\...")
     _p(r"(?P<embedded_python>[A-Za-z]:\\(?:[^\\\t\"'<>|:*?]+\\)*?python_embed+ed)\\", 20, "python_embed"),
     # --- CPU (which wheels fit) -------------------------------------------------------------

@@ -35,7 +35,8 @@ MIN_RUNS = 2  # the shape must recur: one long line followed by another is no ev
 # line is a traceback's source line or a block's next item, never the rest of a cut-off word).
 _RECORD_START = compile_re(
     rb"^(?:\s*$| {2}|\t|\s*File \"|\s*Traceback \(|During handling|The above exception|\d{4}-\d\d-\d\d[ T]|[IWEF]\d{4} |"
-    rb"\[|\(|\$ |>>> |[A-Z][\w.]*(?:Error|Exception|Warning|Exit)\b|(?:INFO|WARN(?:ING)?|ERROR|DEBUG|CRITICAL|FATAL|NOTE|HINT|FAIL(?:ED)?|PASS(?:ED)?):|Epoch \d)"
+    rb"\[|\(|\$ |>>> |[A-Z][\w.]*(?:Error|Exception|Warning|Exit)\b|(?:INFO|WARN(?:ING)?|ERROR|DEBUG|CRITICAL|FATAL|NOTE|HINT|FAIL(?:ED)?|PASS(?:ED)?):|Epoch \d"
+    rb"|[A-Za-z][\w.-]* \d[\w.+!]* (?:requires|has requirement) )"  # an item of pip's conflict list ("tensorflow 2.5.0 requires numpy~=1.19.2, ...")
 )
 
 
