@@ -194,6 +194,9 @@ def test_a_build_cudnn_names_the_releases_built_with_it():
     facts = derived_facts({"cudnn_compiled": "8.1.0"})
     assert (facts["cudnn_tf_versions"], facts["cudnn_tf_newest"]) == ("2.5-2.11", "2.11")
     assert derived_facts({"cudnn_compiled": "9.3.0"})["cudnn_tf_versions"].startswith("2.18")
+    # a cuDNN no tested build used still bounds the release: 7.5 is older than every 2.x build's from 2.1 on
+    assert "cudnn_tf_versions" not in derived_facts({"cudnn_compiled": "7.5.0"})
+    assert derived_facts({"cudnn_compiled": "7.5.0"})["cudnn_tf_newest"] < "2.1"
 
 
 def test_wanted_cuda_from_missing_library_names():

@@ -54,7 +54,7 @@ DERIVED_FACTS = {
     "tf_pin": "what to pin tensorflow to for tf_version: the release itself (2.15.1, 2.16.0rc0), or 'X.Y.*' for a "
     "nightly or self-built one (2.16.0-dev20240101, 2.20.0-dev0+selfbuilt), which no package index has",
     "cudnn_tf_versions": "TF releases whose tested GPU build used cudnn_compiled's major.minor (when tf_version is not known)",
-    "cudnn_tf_newest": "the newest of cudnn_tf_versions",
+    "cudnn_tf_newest": "the newest TF release whose tested build used cudnn_compiled's major.minor or an older one (the newest of cudnn_tf_versions where a build used it)",
     "tf_python_newest": "the newest Python in tf_python (the one to create an environment with for tf_version)",
     "latest_tf": "the newest TF release in the tested builds (given with python_version)",
     "latest_tf_python": "the Python versions latest_tf supports",
@@ -712,14 +712,19 @@ class Compat:
             return "no"
         return None
 
-    def tf_versions_built_with_cudnn(self, cudnn: Any, platform: Optional[str] = None) -> Optional[Tuple[str, str]]:
-        """(the TF releases whose tested GPU build used this cuDNN major.minor, the newest of them), on the
-        log's platform's rows (Linux's when it is not Windows), or None when no row has it."""
+    def tf_versions_built_with_cudnn(self, cudnn: Any, platform: Optional[str] = None) -> Tuple[Optional[str], Optional[str]]:
+        """(the TF releases whose tested GPU build used this cuDNN major.minor, the newest release whose build used it or
+        an older one: the newest a build compiled against it can be), on the log's platform's rows (Linux's when it is
+        not Windows); None for what no row gives (cuDNN 7.5, which no tested build used, still bounds the release)."""
         want = _mm(cudnn)
+        if want is None:
+            return None, None
         plat = "windows" if platform == "windows" else "linux"
         keys = [k for k in self.tf_keys if (plat, k) in self.builds]
-        ok = [k for k in keys if _mm(self.builds[(plat, k)].get("cudnn")) == want]
-        return (_runs(keys, ok), _fmt(max(ok))) if want and ok else None
+        used = {k: _mm(self.builds[(plat, k)].get("cudnn")) for k in keys}
+        ok = [k for k, c in used.items() if c == want]
+        up_to = [k for k, c in used.items() if c is not None and c <= want]
+        return (_runs(keys, ok) if ok else None), (_fmt(max(up_to)) if up_to else None)
 
     def tf_versions_for_cc(self, cc: Any) -> str:
         """TF releases whose wheels carry machine code (SASS) for this compute capability."""
@@ -757,14 +762,16 @@ class Compat:
         if len(rows) == 1:
             return str(self.lib_rows[rows[0]]["cuda"])
         majors = {_req_mm(self.lib_rows[i]["from"])[0] for i in rows}
-        if len(majors) != 1:  # across two majors: a run of neighbouring rows (libcusolver.so.10: CUDA 10.1-11.0), else too
-            if len(majors) > 2 or rows != list(range(rows[0], rows[-1] + 1)):  # vague (libcurand.so.10: CUDA 10.1-13.x)
-                return None
-            first, last = self.lib_rows[rows[0]], self.lib_rows[rows[-1]]
-            return f"{first['from']}-{last.get('to') or last['from']}"
-        major = majors.pop()
-        all_of_major = [i for i, r in enumerate(self.lib_rows) if _req_mm(r["from"])[0] == major]
-        if rows == all_of_major and major >= 11:
+        # across two majors only a run of neighbouring rows is named (libcusolver.so.10: CUDA 10.1-11.0); more is too
+        # vague (libcurand.so.10: CUDA 10.1-13.x)
+        if len(majors) > 2 or (len(majors) == 2 and rows != list(range(rows[0], rows[-1] + 1))):
+            return None
+        major = min(majors)
+        if (
+            len(majors) == 1
+            and major >= 11
+            and rows == [i for i, r in enumerate(self.lib_rows) if _req_mm(r["from"])[0] == major]
+        ):
             return f"{major}.x"
         first, last = self.lib_rows[rows[0]], self.lib_rows[rows[-1]]
         return f"{first['from']}-{last.get('to') or last['from']}"
@@ -1019,9 +1026,11 @@ def _derive(
     if tf and _mm(tf) in c.tf_keys:  # a release the tables know (a pin to an unknown one would be invented)
         out["tf_pin"] = tf if _PUBLISHED.fullmatch(tf) else ".".join(map(str, _mm(tf) or ())) + ".*"
     if cudnn_compiled and not tf:
-        built = c.tf_versions_built_with_cudnn(cudnn_compiled, platform)
-        if built:
-            out["cudnn_tf_versions"], out["cudnn_tf_newest"] = built
+        versions, newest = c.tf_versions_built_with_cudnn(cudnn_compiled, platform)
+        if versions:
+            out["cudnn_tf_versions"] = versions
+        if newest:
+            out["cudnn_tf_newest"] = newest
     if build:
         out["tf_built_cuda"] = str(build["cuda"])
         out["tf_built_cudnn"] = str(build["cudnn"])

@@ -153,6 +153,14 @@ def clean(raw: bytes) -> str:
     return text
 
 
+def log_header_start(text: str) -> int:
+    """Where a TensorFlow C++ log line (TSL's or absl's format) starts in `text`, or -1 where it holds none."""
+    if "] " not in text and not text.endswith("]"):
+        return -1
+    m = _TSL.search(text) or _ABSL.search(text)
+    return m.start() if m else -1
+
+
 def strip_launcher_prefix(text: str) -> str:
     """`text` without what a launcher or log collector put before it (_LINE_PREFIX), if anything."""
     if (

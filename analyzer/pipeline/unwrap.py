@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Any, Callable, List, Tuple
 
 from analyzer.core.cache import compile_re
-from analyzer.pipeline.parse import strip_launcher_prefix
+from analyzer.pipeline.parse import log_header_start, strip_launcher_prefix
 from analyzer.pipeline.reader import Block
 
 MAX_BYTES = 256 << 10  # pasted excerpts are small; a long training log is not hard-wrapped
@@ -190,12 +190,6 @@ def _left_pane(lines: List[bytes]) -> List[bytes]:
     return [text[:column].rstrip().encode("utf-8") for text in texts]
 
 
-# A TensorFlow C++ log line's header (TSL's date and time, absl's level and time) after other text on the line
-_HEADER_INSIDE = compile_re(
-    rb"(?<=\S)[ \t]*(?=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3,9}: [IWEF] |[IWEF]\d{4} \d\d:\d\d:\d\d\.\d{3,9} )"
-)
-
-
 def interrupted_lines(block: Block) -> List[Tuple[int, List[bytes]]]:
     """(line number, [the program's text, the line that finishes it]) for each line of a small input where a
     TensorFlow log line interrupted a program's unfinished line (stdout and stderr on one console): `Setting up
@@ -207,9 +201,12 @@ def interrupted_lines(block: Block) -> List[Tuple[int, List[bytes]]]:
     lines = [line.rstrip(b"\r") for line in block.data.split(block.newline)]
     found: List[Tuple[int, List[bytes]]] = []
     for j in range(len(lines) - 1):
-        m = _HEADER_INSIDE.search(lines[j]) if b":" in lines[j] else None
-        if m is not None and lines[j + 1].strip() and not _RECORD_START.match(lines[j + 1]):
-            found.append((block.first_line + j, [lines[j][: m.start()] + b" ", lines[j + 1].strip()]))
+        if not lines[j + 1].strip() or _RECORD_START.match(lines[j + 1]) or b"] " not in lines[j]:
+            continue
+        text = lines[j].decode("utf-8", "replace")
+        program = text[: max(log_header_start(text), 0)].rstrip()
+        if program.strip():  # the log line starts after the program's own text
+            found.append((block.first_line + j, [program.encode("utf-8") + b" ", lines[j + 1].strip()]))
     return found
 
 
