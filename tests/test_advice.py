@@ -844,6 +844,19 @@ def test_a_release_with_no_wheel_for_the_machine_is_named_as_such():
     assert not any("upgrade pip first" in f for f in fixes)
 
 
+def test_a_raspberry_pi_is_not_sent_to_official_wheels_or_docker_images():
+    """32-bit ARM (Raspbian's arm-linux-gnueabihf): PyPI has no tensorflow wheel for it, so a glibc too old for a
+    community build is mended with a build made for that OS, not "a release whose wheel supports it" or the official
+    Docker images (session 23's advice audit, first_sight_46)."""
+    log = ROOT / "tests" / "fixtures" / "real_logs" / "first_sight_46" / "install-tf15-armv7-rpi3-glibc-2.23-not-found-libm.log"
+    rep = analyze(path=str(log)).to_dict()
+    assert rep["facts"]["cpu_arch"] == "arm32"
+    fixes = rep["findings"][0]["fixes"]
+    assert "no wheel for 32-bit ARM" in fixes[0] and not any("Docker" in f for f in fixes)
+    x86 = analyze(text=log.read_text().replace("arm-linux-gnueabihf", "x86_64-linux-gnu")).to_dict()
+    assert any("Docker" in f for f in x86["findings"][0]["fixes"])
+
+
 def test_tf_keras_is_pinned_to_the_tensorflow_minor():
     """A bare `pip install tf-keras` takes the newest tf-keras, whose `tensorflow>=2.N,<2.N+1` pin replaces the user's
     TensorFlow (packages.yaml companions; session 20's second advice audit): the command names the minor."""

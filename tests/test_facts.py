@@ -400,6 +400,9 @@ def test_a_release_pip_was_asked_for_is_not_called_installed(log, provenance):
     ("  Downloading tensorflow-2.16.1-cp311-cp311-macosx_10_15_x86_64.whl (259.6 MB)", "x86_64"),
     ("Python 3.7.4 (tags/v3.7.4:e09359112e, Jul  8 2019, 19:29:22) [MSC v.1916 32 bit (Intel)] on win32", "x86"),
     ("OSError: /usr/lib/aarch64-linux-gnu/libgomp.so.1: cannot allocate memory in static TLS block", "arm64"),
+    # 32-bit ARM (Raspberry Pi OS): PyPI has no tensorflow wheel for it, so a fix must not send the user to one
+    ("ImportError: /lib/arm-linux-gnueabihf/libm.so.6: version `GLIBC_2.23' not found (required by x.so)", "arm32"),
+    ("Processing ./tensorflow-2.4.0-cp37-none-linux_armv7l.whl", "arm32"),
 ])
 def test_the_cpu_a_wheel_must_fit_is_read_from_machine_output(line, arch):
     assert facts_of(line)[0]["cpu_arch"] == arch

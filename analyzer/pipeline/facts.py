@@ -89,8 +89,12 @@ def _plain(v: str) -> str:
 
 def _cpu_arch(v: str) -> str:
     """The CPU as wheel tags group it: 'aarch64', 'ARM64', Apple's 'M2', Homebrew's Apple-silicon prefix -> 'arm64';
-    'AMD64', conda's 'linux-64' -> 'x86_64'; CPython's '32 bit (Intel)' -> 'x86'."""
+    'AMD64', conda's 'linux-64' -> 'x86_64'; CPython's '32 bit (Intel)' -> 'x86'; 32-bit ARM (Debian's
+    arm-linux-gnueabihf, wheels tagged armv6l/armv7l: Raspberry Pi OS 32-bit), for which TensorFlow publishes no
+    wheel -> 'arm32'."""
     v = v.strip().lower()
+    if v in ("arm", "armv6l", "armv7l"):
+        return "arm32"
     if v in ("arm64", "aarch64") or "homebrew" in v or re.fullmatch(r"m\d", v):
         return "arm64"
     if v in ("x86_64", "amd64", "64"):
@@ -594,7 +598,7 @@ PATTERNS: List[FactPattern] = [
     # a wheel pip fetched for this machine (not one it skipped or refused: those name other machines' tags)
     _p(
         # (the last tag before .whl: "manylinux_2_17_aarch64.manylinux2014_aarch64.whl" joins two with a dot)
-        r"^\s*(?:pip3? install|Downloading|Using cached|Processing)\s+\S*?[-_.](?:macosx_\d+_\d+|manylinux\w*|musllinux_\d+_\d+|linux|win)_(?P<cpu_arch>x86_64|aarch64|arm64|amd64)\.whl",
+        r"^\s*(?:pip3? install|Downloading|Using cached|Processing)\s+\S*?[-_.](?:macosx_\d+_\d+|manylinux\w*|musllinux_\d+_\d+|linux|win)_(?P<cpu_arch>x86_64|aarch64|arm64|amd64|armv[67]l)\.whl",
         20,
         ".whl",
     ),
@@ -606,6 +610,7 @@ PATTERNS: List[FactPattern] = [
     # Debian's multiarch library folders, Homebrew's Apple-silicon prefix, CPython's Windows build tag,
     # tensorflow-metal's device line ("Metal device set to: Apple M1 Pro")
     _p(r"/(?P<cpu_arch>aarch64|x86_64)-linux-gnu/", 25, "-linux-gnu/"),
+    _p(r"/(?P<cpu_arch>arm)-linux-gnueabihf/", 25, "-linux-gnueabihf/"),
     _p(r"(?P<cpu_arch>/opt/homebrew)/", 30, "/opt/homebrew/"),
     _p(r"\[MSC v\.\d+ (?:64|32) bit \((?P<cpu_arch>AMD64|ARM64|Intel)\)\]", 20, "[msc v."),
     _p(r"Metal device set to: Apple (?P<cpu_arch>M\d)\b", 20, "metal device set to"),
