@@ -975,6 +975,28 @@ def test_memory_growth_is_tf1s_session_option_on_a_tf1_machine():
     assert sum("allow_growth" in fix for fix in root["fixes"]) == 1
 
 
+@pytest.mark.parametrize("fix, mended", [
+    ("Set `TF_FORCE_GPU_ALLOW_GROWTH=true`, reduce the batch size.",
+     "Set `config.gpu_options.allow_growth = True` in the `tf.ConfigProto()` given to the TF 1.x session, reduce the batch size."),
+    ("export TF_FORCE_GPU_ALLOW_GROWTH=true  # cuBLAS needs free memory when it initialises",
+     "`config.gpu_options.allow_growth = True` in the `tf.ConfigProto()` given to the TF 1.x session"),
+    # the two forms were one option: the session option once
+    ("Enable memory growth (`tf.config.experimental.set_memory_growth(gpu, True)` / `TF_FORCE_GPU_ALLOW_GROWTH=true`) in each process.",
+     "Enable memory growth (`config.gpu_options.allow_growth = True` in the `tf.ConfigProto()` given to the TF 1.x session) in each process."),
+    ("Take memory as needed: `export TF_FORCE_GPU_ALLOW_GROWTH=true` (or `tf.config.experimental.set_memory_growth(gpu, True)` for each GPU before anything runs).",
+     "Take memory as needed: `config.gpu_options.allow_growth = True` in the `tf.ConfigProto()` given to the TF 1.x session."),
+])
+def test_the_growth_variable_is_not_offered_to_a_tensorflow_that_does_not_read_it(fix, mended):
+    """TF_FORCE_GPU_ALLOW_GROWTH is read from TF 1.12 on (packages.yaml `since`: the name is in 1.12.0's library and not
+    in 1.11.0's): TF 1.11 and older, known by version or by a log format no later release writes, get the session
+    option; TF 1.12 and an unknown version keep the variable."""
+    assert for_machine(fix, {"tf_version": "1.10.0"}) == mended
+    assert for_machine(fix, {"tf_at_most": "1.4"}) == mended
+    assert for_machine(fix, {"tf_version": "2.4.1"}) == fix and for_machine(fix, {}) == fix
+    if "set_memory_growth" not in fix:
+        assert for_machine(fix, {"tf_version": "1.12.0"}) == fix and for_machine(fix, {"tf_at_most": "1.12"}) == fix
+
+
 @pytest.mark.parametrize("log, first_fix", [
     # ms2deepscore on an M1 Mac with TF 2.9 installed as tensorflow-macos: its releases ask for plain `tensorflow`
     ("first_sight_41/install-ms2deepscore-macos-m1-pip-conflict-depends-on-tensorflow.log", "See which TensorFlow releases pip can install here"),

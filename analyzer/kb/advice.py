@@ -210,8 +210,8 @@ def for_machine(fix: str, facts: Dict[str, object]) -> str:
     session option on a TF 1.x machine (tf_version, or tf_at_most: the log's own format); on Windows `grep` and `cp`
     become cmd's `findstr` and `copy`."""
     platform, embedded = str(facts.get("platform") or ""), str(facts.get("embedded_python") or "")
-    if "set_memory_growth" in fix and "allow_growth" not in fix and _tf1(facts):  # (a fix giving both forms keeps them)
-        fix = _MEMORY_GROWTH.sub(_TF1_GROWTH, fix)
+    if "GROWTH" in fix or "growth" in fix:
+        fix = _growth_for(fix, facts)
     if "tf" in fix and _TF_KERAS_BARE.search(fix):
         keras2 = str(facts.get("keras2_requirement") or "")
         pinned = keras2 if keras2.startswith("tf-keras") else "tf-keras==<your TF major.minor>.*"
@@ -227,17 +227,43 @@ def for_machine(fix: str, facts: Dict[str, object]) -> str:
     return fix
 
 
-# shared/reference/tf_apis.md §2: set_memory_growth came with TF 2.0; TF 1's form is a session option
+# TF 2's memory-growth call and the TF_FORCE_GPU_ALLOW_GROWTH variable, in a fix; on a TensorFlow older than the first
+# release with them (packages.yaml `since`), TF 1's session option instead
 _MEMORY_GROWTH = compile_re(r"`tf\.config\.experimental\.set_memory_growth\(\w+, True\)`")  # (a call in its own code span)
+_GROWTH_VARIABLE = compile_re(r"`(?:export )?TF_FORCE_GPU_ALLOW_GROWTH=true`|\bTF_FORCE_GPU_ALLOW_GROWTH=true\b")
+_GROWTH_ALTERNATIVE = compile_re(
+    r"\s*\(or `(?:export )?TF_FORCE_GPU_ALLOW_GROWTH=true`\)|,? (?:or|/) `(?:export )?TF_FORCE_GPU_ALLOW_GROWTH=true`"
+)
+_GROWTH_COMMAND = compile_re(r"^export TF_FORCE_GPU_ALLOW_GROWTH=true\b.*$")  # a fix that is the command (and its # note)
 _TF1_GROWTH = "`config.gpu_options.allow_growth = True` in the `tf.ConfigProto()` given to the TF 1.x session"
 
 
-def _tf1(facts: Dict[str, object]) -> bool:
-    """Is the log's TensorFlow a 1.x (its version, or the newest its log format allows)?"""
+def _growth_for(fix: str, facts: Dict[str, object]) -> str:
+    """A memory-growth fix in the form the log's TensorFlow reads: TF 1.x has no `set_memory_growth`, TF 1.11 and
+    older no TF_FORCE_GPU_ALLOW_GROWTH; each becomes the session option, given once where the fix offered both as
+    one option. A fix that gives TF 1's form already (`allow_growth`) keeps its own words."""
+    if "allow_growth" in fix:
+        return fix
+    if "set_memory_growth" in fix and _older_than(facts, "tf.config.experimental.set_memory_growth"):
+        fix = _MEMORY_GROWTH.sub(_TF1_GROWTH, fix)
+    if "TF_FORCE_GPU_ALLOW_GROWTH" in fix and _older_than(facts, "TF_FORCE_GPU_ALLOW_GROWTH"):
+        fix = fix.replace(f" (or {_TF1_GROWTH} for each GPU before anything runs)", "")  # the two were one option
+        if _TF1_GROWTH in fix:
+            fix = _GROWTH_ALTERNATIVE.sub("", fix)
+        fix = _GROWTH_VARIABLE.sub(_TF1_GROWTH, _GROWTH_COMMAND.sub(_TF1_GROWTH, fix))
+    return fix
+
+
+def _older_than(facts: Dict[str, object], name: str) -> bool:
+    """Is the log's TensorFlow (its version, or the newest its log format allows) older than the first release that
+    has `name` (rules/compat/packages.yaml `since`)?"""
+    first = _mm(compat().since(name) or "")
+    if first is None:
+        return False
     for key in ("tf_version", "tf_at_most"):
         v = _mm(str(facts.get(key) or ""))
         if v is not None:
-            return v < (2, 0)
+            return v < first
     return False
 
 

@@ -544,6 +544,13 @@ class Compat:
             out.update(io_last_release=str(last_row["version"]).split("-")[-1], io_last_tf=str(last_row["tf"]))
         return out
 
+    def since(self, name: str) -> Optional[str]:
+        """The first TensorFlow release that has `name` (an API or variable a fix may name), from packages.yaml `since`."""
+        for rec in (self.tables.get("packages") or {}).get("since") or []:
+            if rec.get("name") == name:
+                return str(rec.get("tf"))
+        return None
+
     def companions(self, package: str) -> List[Dict[str, Any]]:
         """The companion table's rows of `package` (rules/compat/packages.yaml companions)."""
         return [rec for rec in (self.tables.get("packages") or {}).get("companions") or [] if rec.get("package") == package]
