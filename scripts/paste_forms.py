@@ -20,7 +20,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from pasted import hard_wrapped, html_escaped, reflowed  # noqa: E402
+from pasted import hard_wrapped, html_escaped, reflowed, reindented  # noqa: E402
 from test_real_logs import SETS, root_finding  # noqa: E402
 
 from analyzer import analyze  # noqa: E402
@@ -37,6 +37,7 @@ def each_line(prefix: str, suffix: str = "") -> Callable[[str], str]:
 
 FORMS: Dict[str, Callable[[str], str]] = {
     "re-flowed at word boundaries (72 columns)": reflowed,
+    "re-flowed at word boundaries, the pieces indented (60 columns)": reindented,
     "hard-wrapped at 80 columns": hard_wrapped,
     "hard-wrapped at 120 columns (a Windows console's width)": lambda text: hard_wrapped(text, 120),
     "HTML-escaped": html_escaped,

@@ -27,6 +27,20 @@ def reflowed(text: str, width: int = 72) -> str:
     return "".join(piece + "\n" for piece in out)
 
 
+def reindented(text: str, width: int = 60, indent: str = "    ") -> str:
+    """`text` as someone pastes a terminal's wrapped message into a comment: long lines broken at word boundaries,
+    the space at each break dropped and every piece after the first indented."""
+    out = []
+    for line in text.splitlines():
+        first = True
+        while len(line) > width and " " in line[1:width]:
+            cut = line.rindex(" ", 1, width)
+            out.append(("" if first else indent) + line[:cut])
+            line, first = line[cut + 1 :], False
+        out.append(("" if first else indent) + line)
+    return "".join(piece + "\n" for piece in out)
+
+
 def html_escaped(text: str) -> str:
     """`text` as a web page's HTML holds it."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;").replace("'", "&#39;")

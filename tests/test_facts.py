@@ -449,6 +449,11 @@ def test_dlerror_naming_another_library_is_a_missing_dependency():
     (["ImportError: libcudart.so.11.0: cannot open shared object file: No such file or directory"], "linux"),
     # a bare .so alone still says Unix, read as Linux until a stronger hint says otherwise
     (["ImportError: /opt/venv/lib/python3.9/site-packages/tensorflow_io/libtensorflow_io.so: undefined symbol: _ZN3foo"], "linux"),
+    # conda's subdir of this machine, in its unsatisfiable-package report (first_sight_48)
+    (["  - feature:/win-64::__cuda==8.0=0"], "windows"),
+    (["  - https://conda.anaconda.org/conda-forge/osx-arm64"], "macos"),
+    # apt, Debian's and Ubuntu's package manager (first_sight_48)
+    (["Reading package lists... Done"], "linux"),
 ])
 def test_platform_from_the_strongest_hint(lines, platform):
     facts, _ = facts_of("\n".join(lines) + "\n")
@@ -471,3 +476,19 @@ def test_a_drive_letter_needs_a_path_start():
     """`/srv/d:/data` (a Docker volume) is no Windows drive; `F:/Ava` at a word's start is."""
     facts, _ = facts_of("docker run -v /srv/d:/data tensorflow/tensorflow:2.6.0-gpu\n")
     assert facts.get("platform") != "windows"
+
+
+def test_pip_show_and_macos_loader_name_what_is_installed_and_what_is_missing():
+    """`pip show`'s "Name:" / "Version:" pair is an installed package (first_sight_48's ocrd log: tensorflow beside
+    tensorflow-gpu), and macOS' "Library not loaded:" names the library that is missing."""
+    facts, _ = facts_of("Name: tensorflow-gpu\nVersion: 1.15.4\nSummary: TensorFlow\nName: tensorflow\nVersion: 1.15.4\n")
+    assert facts["packages"] == ["tensorflow-gpu==1.15.4", "tensorflow==1.15.4"] and facts["tf_version"] == "1.15.4"
+    facts, _ = facts_of("Name: protobuf\nVersion: 3.20.3\n")
+    assert facts["packages"] == ["protobuf==3.20.3"] and "tf_version" not in facts
+    facts, _ = facts_of("dlopen(/x/libtensorflow_jni.dylib, 1): Library not loaded: @rpath/libtensorflow_framework.1.dylib\n")
+    assert facts["missing_libraries"] == ["libtensorflow_framework.1.dylib"]
+
+
+def test_rocm_builds_stream_executor_and_hip_codes_name_the_gpu_stack():
+    line = "E tensorflow/stream_executor/rocm/rocm_driver.cc:601] failed to allocate 7.35G (7889485824 bytes) from device: hipError_t(1002)\n"
+    assert facts_of(line)[0]["gpu_stack"] == "rocm"

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from pasted import hard_wrapped, html_escaped, reflowed
+from pasted import hard_wrapped, html_escaped, reflowed, reindented
 
 from conftest import tflog
 
@@ -416,6 +416,35 @@ def test_a_message_reflowed_at_word_boundaries_is_read_whole(tmp_path):
     conv = ("tensorflow.python.framework.errors_impl.UnknownError: Failed to get convolution algorithm. This is probably "
             "because cuDNN failed to initialize, so try looking to see if a warning log message was printed above.\n")
     assert _root(_report(tmp_path, reflowed(conv, 90), "conv.log"))["rule_id"] == "cudnn-conv-algorithm-failed"
+
+
+def test_a_message_pasted_with_its_pieces_reindented_is_read_whole(tmp_path):
+    """TF's cuDNN message as a thread pasted it (first_sight_48): broken at spaces, no space kept at the breaks, every
+    piece after the first indented. The pieces joined are the message; a traceback's frame and source lines, which
+    also pair a line ending in a word with an indented one, are left as they are."""
+    log = (REAL_LOGS / "first_sight_48" / "cudnn-conda-tf2alpha-runtime-731-compiled-742.log").read_text(encoding="utf-8")
+    root = _root(_report(tmp_path, log))
+    assert root["rule_id"] == "cudnn-version-mismatch" and root["evidence"][0]["line"] == 1
+    assert (root["facts"]["cudnn_runtime"], root["facts"]["cudnn_compiled"]) == ("7.3.1", "7.4.2")
+    tb = (REAL_LOGS / "first_sight_9" / "cudnn-neuralstyle-5103-vs-4007.log").read_text(encoding="utf-8")
+    assert _root(_report(tmp_path, reindented(tb), "tb.log"))["rule_id"] == "cudnn-version-mismatch"
+    from analyzer.pipeline import unwrap
+    from analyzer.pipeline.reader import Block
+
+    frames = ('Traceback (most recent call last):\n  File "/home/u/project/train_the_network.py", line 12, in main\n'
+              "    import tensorflow as tf\nModuleNotFoundError: No module named 'tensorflow'\n")
+    assert unwrap.wrapped_runs(Block(frames.encode(), 1, b"\n", -1)) == []
+
+
+def test_pytests_short_summary_line_is_read_as_the_exception_it_names(tmp_path):
+    """`pytest -r` ends with "FAILED tests/x.py::test_y - AttributeError: ..." (first_sight_48's CI log): the rules see
+    the exception, as they do after pytest's `E   ` marker; a summary line without an exception stays text."""
+    log = "FAILED tests/test_deep_learning4e.py::test_rnn - AttributeError: module 'keras.preprocessing.sequence' has no attribute 'pad_sequences'\n"
+    root = _root(_report(tmp_path, log))
+    assert root["category"] == "deps.version_conflict"
+    assert root["evidence"][0]["text"].startswith("AttributeError: module 'keras.preprocessing.sequence'")
+    rep = _report(tmp_path, "FAILED tests/test_x.py::test_y - assert 1 == 2\n", "plain.log")
+    assert not any(f["category"].startswith("deps") for f in rep["findings"])
 
 
 def test_an_exception_message_written_over_several_lines_is_read_whole(tmp_path):

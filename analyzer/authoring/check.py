@@ -28,6 +28,8 @@ ENGINE_FACTS = (
         "raised_in",
         "package_conflicts",
         "package_pins",
+        "cpu_package_beside_gpu",
+        "gpu_package_pin",
         "gpu_shown",
         "log_ends_here",
         "story_frame",

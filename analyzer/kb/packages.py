@@ -77,6 +77,19 @@ def package_conflicts(packages: Dict[str, str], tf_version: Optional[str]) -> Li
     return list(_checked(tuple(sorted(packages.items())), tf_version)[0])
 
 
+def cpu_package_beside_gpu(packages: Dict[str, str]) -> Optional[str]:
+    """'tensorflow 1.15.4 and tensorflow-gpu 1.15.4' when a package list holds both and `tensorflow` is a release from
+    before the one whose `tensorflow` package has the GPU support (tested_builds fact gpu_in_tensorflow_package): the
+    two install the same `tensorflow` folder, so the one installed last is what Python imports, and the CPU-only one
+    may have replaced the GPU build (another package that requires `tensorflow` pulls it in)."""
+    cpu, gpu = _version(packages.get("tensorflow", "")), _version(packages.get("tensorflow-gpu", ""))
+    fact = compat().build_facts.get("gpu_in_tensorflow_package")
+    first = _version(str(fact.get("tf"))) if fact else None
+    if cpu is None or gpu is None or first is None or cpu >= first:
+        return None
+    return f"tensorflow {packages['tensorflow']} and tensorflow-gpu {packages['tensorflow-gpu']}"
+
+
 def requirement_pins(packages: Dict[str, str], tf_version: Optional[str]) -> List[str]:
     """The requirements of the TensorFlow here that the installed packages break, as pip takes them
     ('keras>=2.6.0,<2.7'): what to install beside it. TensorFlow's own pins are not always enough to get them: TF 2.6.1

@@ -29,7 +29,7 @@ from analyzer.core.records import dataclass, field
 from analyzer.core.version import __version__
 from analyzer.kb.advice import for_machine, misfit
 from analyzer.kb.conditions import compile_condition, glob_matcher
-from analyzer.kb.packages import package_conflicts, parse_packages, requirement_pins
+from analyzer.kb.packages import cpu_package_beside_gpu, package_conflicts, parse_packages, requirement_pins
 from analyzer.kb.rules import KnowledgeBase, Rule, traceback_matches
 from analyzer.kb.rules import mask_cached as mask
 
@@ -690,6 +690,10 @@ class Analysis:
                 pins = requirement_pins(installed, tf if isinstance(tf, str) else None)
                 if pins:
                     derived["package_pins"] = " ".join(f'"{pin}"' for pin in pins)
+            both = cpu_package_beside_gpu(installed)
+            if both:
+                derived["cpu_package_beside_gpu"] = both
+                derived["gpu_package_pin"] = f"tensorflow-gpu=={installed['tensorflow-gpu']}"
         if gpu_shown(facts):
             derived["gpu_shown"] = "yes"
         facts.update(derived)

@@ -522,6 +522,8 @@ PATTERNS: List[FactPattern] = [
         10,
         "cannot open shared object file",
     ),
+    # macOS' dynamic loader: "dlopen(...): Library not loaded: @rpath/libtensorflow_framework.1.dylib" (an @rpath, a path)
+    _p(r"Library not loaded: (?:\S*/)?(?P<missing>lib[\w+-]+(?:\.\d+)*\.(?:dylib|so)[\w.]*)", 10, "library not loaded: "),
     # --- pip's "The conflict is caused by:" list: the TensorFlow a package asks for ("mediapipe-model-maker 0.2.1.4
     # depends on tensorflow<2.16 and >=2.10"; pip lists a package's newest release first, which the first line keeps)
     _p(
@@ -568,7 +570,9 @@ PATTERNS: List[FactPattern] = [
     # --- ROCm: TensorFlow's AMD GPU build (its DNN library is MIOpen, its runtime HIP, its install /opt/rocm)
     _p(
         # (machine evidence only: prose naming ROCm, as TF's configure "No ROCm support will be enabled", is none)
-        r"(?P<gpu_stack>libMIOpen|miopen_dnn\.cc|/opt/rocm\b|tensorflow[-_]rocm\b|hipError[A-Z]\w+)",
+        # (ROCm's stream executor, rocm_driver.cc, and HIP's codes: hipErrorOutOfMemory, older ROCm's "hipError_t(1002)")
+        r"(?P<gpu_stack>libMIOpen|miopen_dnn\.cc|/opt/rocm\b|tensorflow[-_]rocm\b|hipError[A-Z]\w+|hipError_t\(\d+\)|"
+        r"stream_executor[\\/]rocm[\\/])",
         30,
         "miopen",
         "rocm",
@@ -695,7 +699,8 @@ _PLATFORM = [
             # so that "https://" is none)
             r"(?i)[A-Za-z]:\\|(?:^|[\s(=,']|"
             '"'
-            r")[C-H]:/\w|\.dll\b|\bwin(?:dows|10|11|32)\b|%PATH%|\\site-packages\\|\[MSC v\.\d+|\sWDDM\s+\|",
+            # (and conda's subdir of this machine: ".../conda-forge/win-64", "feature:/win-64::__cuda==8.0=0")
+            r")[C-H]:/\w|\.dll\b|\bwin(?:dows|10|11|32)\b|%PATH%|\\site-packages\\|\[MSC v\.\d+|\sWDDM\s+\||/win-(?:64|32|arm64)\b",
             10,
             ":\\",
             "c:/",
@@ -710,6 +715,7 @@ _PLATFORM = [
             "\\site-packages\\",
             "[msc v.",
             "wddm",
+            "/win-",
         ),
         "windows",
     ),
@@ -727,7 +733,7 @@ _PLATFORM = [
             r"\.dylib\b|\bmacOS\b|\b[Dd]arwin\b|/Users/\w+/|/Volumes/\w[^/\s]*/|/opt/homebrew/|/Library/(?:Python|Frameworks)/|Python\.framework/"
             r"|^\s*(?:pip3? install|Downloading|Processing|Using cached)\s+\S*[-_.]macosx_\d+_\d+_\w+\.whl"
             r"|symbol not found in flat namespace|\bdlopen\([^()]*, 0x\w+\):|^\s*(?:Referenced from|Expected in): "
-            r"|requirement tensorflow[-_]macos\S* \(from versions: \d|site-packages/[^/\s]*-macosx-\d+\.\d+-\w+\.egg/",
+            r"|requirement tensorflow[-_]macos\S* \(from versions: \d|site-packages/[^/\s]*-macosx-\d+\.\d+-\w+\.egg/|/osx-(?:64|arm64)\b",
             10,
             ".dylib",
             "flat namespace",
@@ -745,6 +751,7 @@ _PLATFORM = [
             "/library/python/",
             "/library/frameworks/",
             "python.framework/",
+            "/osx-",
         ),
         "macos",
     ),
@@ -755,8 +762,12 @@ _PLATFORM = [
             # (/site-packages/ only in a path from the root: a macOS user's conda or pyenv prefix is written ~/...,
             # and one under /Users/ is macOS' hint above; Debian's /dist-packages/ is Linux's)
             # (a versioned shared library, "libcudart.so.11.0", is Linux's: macOS writes libfoo.11.dylib)
-            r"(?i)\.so\.\d|/usr/|/home/|\blinux\b|\bUbuntu\b|/dist-packages/|/proc/|NVIDIA UNIX \w+ Kernel Module",
+            # (and apt, Debian's and Ubuntu's package manager: "Reading package lists... Done")
+            r"(?i)\.so\.\d|/usr/|/home/|\blinux\b|\bUbuntu\b|/dist-packages/|/proc/|NVIDIA UNIX \w+ Kernel Module"
+            r"|^Reading package lists\.\.\.|/linux-(?:64|aarch64|ppc64le)\b",
             10,
+            "reading package lists",
+            "/linux-",
             "kernel module",
             ".so.",
             "/usr/",
@@ -926,7 +937,7 @@ class FactCollector:
         r"[-*]?\s*\**(?P<tf2>TensorFlow version)(?: \(use command below\))?\**:?\s*$|"
         r".*print\(\s*(?:tf|tensorflow)\.__version__\s*(?:,[^()]*)?\)\s*['\"]?\s*$|"
         r"\s*>>>\s*(?:tf|tensorflow)\.__version__\s*$|"  # the REPL echoes the value on the next line
-        r"Name: tensorflow(?:-gpu|-cpu|-intel|-macos)?\s*$)",  # `pip show tensorflow`, then "Version: 2.3.0"
+        r"Name: (?P<pkg>[A-Za-z0-9][\w.-]*)\s*$)",  # `pip show tensorflow`, then "Version: 2.3.0"
         regex.I,
     )
     # the value alone, as printed, echoed by the REPL ('2.6.0') or pasted in Markdown bold (**'2.6.0'**)
@@ -943,7 +954,8 @@ class FactCollector:
     def _section_value(self, line: int, text: str) -> None:
         m = self._SECTION.match(text)
         if m:
-            self._section = ("python_version" if m.group("py") else "tf_version", line)
+            pkg = m.group("pkg")
+            self._section = ("python_version" if m.group("py") else f"package:{pkg}" if pkg else "tf_version", line)
             return
         g = self._GIT_VERSION.match(text)
         if g:
@@ -954,7 +966,13 @@ class FactCollector:
         v = self._BARE_VERSION.match(text)
         if v:
             key = self._section[0]
-            self.set(key, normalise(key, v.group("v")), 12, line, text)
+            if key.startswith("package:"):  # `pip show`'s "Name: tensorflow-gpu" / "Version: 1.15.4": an installed package
+                name = nz.package_name(key[8:])
+                self.set("packages", f"{name}=={v.group('v')}", INSTALLED_RANK, line, text)
+                if name in _TF_PACKAGES:
+                    self.set("tf_version", normalise("tf_version", v.group("v")), 12, line, text)
+            else:
+                self.set(key, normalise(key, v.group("v")), 12, line, text)
             self._section = None
 
     def changes_nothing(self, text: str, facts: LineFacts) -> bool:

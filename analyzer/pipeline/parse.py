@@ -73,7 +73,7 @@ _LEVELS = {"DEBUG": "I", "INFO": "I", "WARNING": "W", "WARN": "W", "ERROR": "E",
 # What a launcher or log collector puts before every line of a program's output, and a Markdown reply's
 # quote: a Ray worker's `(pid=8524) `, docker compose's `trainer-1  | `, mpirun's `[1,0]<stderr>:` (SageMaker's
 # `[1,mpirank:0,algo-1]<stderr>:`), an RFC 3339 time (CI runners, `docker logs -t`, `kubectl logs --timestamps`), kubectl's
-# `[pod/x/y] `, `> `, a viewer's time before a traceback's lines, pytest's `E   `.
+# `[pod/x/y] `, `> `, a viewer's time before a traceback's lines, pytest's `E   ` and its summary's `FAILED x.py::t - `.
 # TF's C++ lines are read whatever precedes them (_TSL), but a traceback's structure and patterns anchored
 # at the line start are not, so clean() removes these. Every digit is matched by a digit class, so a
 # digit-blind class key (pipeline.classes) loses exactly as much as each of its lines.
@@ -90,6 +90,8 @@ _LINE_PREFIX = compile_re(
     # program's own, and TF's lines carry fractions of a second
     r"|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (?=\s|Traceback \(|During handling|The above exception|" + _EXCEPTION_TYPE + r"\b)"
     r"|E   (?=\s*\S)"  # pytest's marker before the exception a test raised ("E   " + the code's indent + "AttributeError: ...")
+    # pytest's short test summary: "FAILED tests/test_x.py::test_rnn - AttributeError: ...", "ERROR tests/x.py - ..."
+    r"|(?:FAILED|ERROR) [\w./\\-]+\.py(?:::\S+)? - (?=" + _EXCEPTION_TYPE + r"\b)"
     r")+"
 )
 _ANSI = compile_re(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[\]P^_][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
@@ -169,6 +171,8 @@ def strip_launcher_prefix(text: str) -> str:
         or " | " in text[:48]
         or text[19:20] == " " == text[10:11]
         or text[:4] == "E   "
+        or text[:7] == "FAILED "
+        or text[:6] == "ERROR "
     ):  # cheap tests first
         m = _LINE_PREFIX.match(text)
         if m is not None:

@@ -52,7 +52,9 @@ def wrapped_runs(block: Block) -> List[Tuple[int, List[bytes]]]:
     # a message's line breaks can look like one fixed-width cut too ("...requires TensorFlow" / "version >= 2.5"):
     # both readings are offered, and each is fed only where its join says more than the pieces
     starts = {line_no for line_no, _ in flowed}
-    return cut + flowed + [run for run in _message_runs(lines, block.first_line) if run[0] not in starts]
+    runs = cut + flowed + [run for run in _message_runs(lines, block.first_line) if run[0] not in starts]
+    starts |= {line_no for line_no, _ in runs}
+    return runs + [run for run in _indented_runs(lines, block.first_line) if run[0] not in starts]
 
 
 def _cut_runs(lines: List[bytes], first_line: int) -> List[Tuple[int, List[bytes]]]:
@@ -120,6 +122,32 @@ def _message_runs(lines: List[bytes], first_line: int) -> List[Tuple[int, List[b
 
     runs = _runs(lines, first_line, goes_on)
     return [(at, [p + b" " for p in pieces[:-1]] + pieces[-1:]) for at, pieces in runs if len(pieces) <= MAX_MESSAGE_LINES]
+
+
+_ENDS_MID_SENTENCE = compile_re(rb"[a-z],?$")  # a word, no full stop, colon or bracket after it
+# words, not code: "    compiled with: 7.4.2", "    5100) but source was" (a parenthesis the break fell inside)
+_INDENTED_PROSE = compile_re(rb"^[ \t]+(?:[a-z][a-z-]*|\d[\d.]*\))[,:;.]? [A-Za-z][\w-]*[,:;.]?(?: |$)")
+_FRAME_LINE = compile_re(rb"^\s*File \"")
+
+
+def _indented_runs(lines: List[bytes], first_line: int) -> List[Tuple[int, List[bytes]]]:
+    """Runs of a paragraph pasted with its lines re-indented (a message copied out of a terminal's wrapped
+    output into a comment: `Loaded runtime CuDNN library: 7.3.1 but source was` / `    compiled with: 7.4.2.  CuDNN
+    library major and` / `    minor version needs to match ...`): each piece but the last ends inside a sentence
+    (a lowercase word), the next starts indented with words, not code. The pieces joined, each indent dropped
+    and the line break a space, are the sentence again. A traceback's frame line and its source line are never
+    such a pair (the frame line is excluded, and source lines are code)."""
+
+    def goes_on(j: int) -> bool:
+        return (
+            len(lines[j].strip()) >= MIN_FLOWED
+            and bool(_ENDS_MID_SENTENCE.search(lines[j].rstrip()))
+            and not _FRAME_LINE.match(lines[j])
+            and bool(_INDENTED_PROSE.match(lines[j + 1]))
+        )
+
+    runs = _runs(lines, first_line, goes_on)
+    return [(at, [pieces[0] + b" "] + [p.strip() + b" " for p in pieces[1:-1]] + [pieces[-1].strip()]) for at, pieces in runs]
 
 
 def _runs(lines: List[bytes], first_line: int, goes_on: Callable[[int], Any]) -> List[Tuple[int, List[bytes]]]:
