@@ -824,7 +824,7 @@ def test_the_log_format_bounds_the_tensorflow_an_unpinned_extra_would_replace():
     would be another TensorFlow altogether."""
     old = "I tensorflow/stream_executor/dso_loader.cc:126] Couldn't open CUDA library libcudnn.so. LD_LIBRARY_PATH: \n"
     rep = analyze(text=old).to_dict()
-    assert rep["facts"]["tf_at_most"] == "2.10"
+    assert rep["facts"]["tf_at_most"] == "1.13"  # (its wording, "Couldn't open CUDA library", is older than its path: <= 2.10)
     assert not any("and-cuda" in f for finding in rep["findings"] for f in finding["fixes"])
     new = "2024-03-01 10:00:00.123456: W external/local_tsl/tsl/platform/default/dso_loader.cc:70] Could not load dynamic library 'libcudart.so.12'; dlerror: libcudart.so.12: cannot open shared object file: No such file or directory\n"
     rep = analyze(text=new).to_dict()
@@ -1259,3 +1259,31 @@ def test_tensorflows_own_requirement_in_the_conflict_is_the_pin_to_install(tmp_p
         "ERROR: Cannot install torch==2.5.1 and tensorflow-intel==2.12.1 because these package versions have conflicting dependencies.\n\n"
         "The conflict is caused by:\n    torch 2.5.1 depends on sympy==1.13.1\n    tensorflow-intel 2.12.1 depends on typing-extensions<4.6.0, >=3.6.6\n"))
     assert not any("requires typing-extensions" in fix for f in other["findings"] for fix in f["fixes"])
+
+
+@pytest.mark.parametrize("line, tf_at_most", [
+    # message_catalog.md's wordings later releases changed: each names the last release that printed it, and is more
+    # precise than the source path on its line (tensorflow/stream_executor/: <= 2.10)
+    ("E tensorflow/stream_executor/cuda/cuda_dnn.cc:343] Loaded runtime CuDNN library: 7.0.5 but source was compiled with: 7.2.1.  "
+     "CuDNN library major and minor version needs to match or have higher minor version in case of CuDNN 7.0 or later version.", "2.3"),
+    ("I tensorflow/stream_executor/dso_loader.cc:135] successfully opened CUDA library libcublas.so.8.0 locally", "1.13"),
+    ("E tensorflow/stream_executor/cuda/cuda_dnn.cc:385] could not create cudnn handle: CUDNN_STATUS_INTERNAL_ERROR", "1.10"),
+    ("E tensorflow/stream_executor/cuda/cuda_dnn.cc:385] Could not create cudnn handle: CUDNN_STATUS_INTERNAL_ERROR", "2.10"),
+    ("E tensorflow/stream_executor/cuda/cuda_dnn.cc:378] Loaded runtime CuDNN library: 7101 (compatibility version 7100) but source "
+     "was compiled with 7003 (compatibility version 7000).", "1.9"),
+    ("W tensorflow/core/framework/op_kernel.cc:993] Resource exhausted: OOM when allocating tensor with shape[90,1,1,1792]", "1.4"),
+])
+def test_old_message_wordings_bound_the_tensorflow_release(line, tf_at_most):
+    """Session 24's advice audit: TF 1.x logs known only by their wording (no version line) were told TF 2's APIs."""
+    assert analyze(text="2018-01-01 10:00:00.000000: " + line + "\n").to_dict()["facts"].get("tf_at_most") == tf_at_most
+
+
+def test_build_info_is_the_tested_build_table_before_tf_2_3():
+    """tf.sysconfig.get_build_info() exists from TF 2.3 (packages.yaml `since`, tf_apis.md §1): an older TensorFlow's
+    build is named by the tested-build table instead."""
+    fix = 'Check it: `python -c "import tensorflow as tf; print(tf.sysconfig.get_build_info())"` for the version TF expects.'
+    old = for_machine(fix, {"tf_at_most": "1.9"})
+    assert "get_build_info" not in old and "https://www.tensorflow.org/install/source#gpu" in old
+    assert for_machine("Install it (`tf.sysconfig.get_build_info()` names it).", {"tf_version": "2.2.0"}) == (
+        "Install it (the tested-build table at https://www.tensorflow.org/install/source#gpu names it).")
+    assert for_machine(fix, {"tf_version": "2.3.0"}) == fix and for_machine(fix, {}) == fix

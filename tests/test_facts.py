@@ -454,6 +454,12 @@ def test_dlerror_naming_another_library_is_a_missing_dependency():
     (["  - https://conda.anaconda.org/conda-forge/osx-arm64"], "macos"),
     # apt, Debian's and Ubuntu's package manager (first_sight_48)
     (["Reading package lists... Done"], "linux"),
+    # first_sight_49: .NET's COM error code; a PowerShell prompt behind a conda env; Apple's linker; a starred-out
+    # home folder beside a Linux-looking /usr/lib/java in the JVM's search path
+    (["DllNotFoundException: Unable to load DLL 'tensorflow': (Exception from HRESULT: 0x8007007E)"], "windows"),
+    (["(py310) PS > poetry add tensorflow tensorflow-text"], "windows"),
+    (["ld: library not found for -ltensorflow"], "macos"),
+    (["Cause: java.lang.UnsatisfiedLinkError: no jnitensorflow in java.library.path: [/Users/******/Library/Java/Extensions, /usr/lib/java, .]"], "macos"),
 ])
 def test_platform_from_the_strongest_hint(lines, platform):
     facts, _ = facts_of("\n".join(lines) + "\n")
@@ -492,3 +498,10 @@ def test_pip_show_and_macos_loader_name_what_is_installed_and_what_is_missing():
 def test_rocm_builds_stream_executor_and_hip_codes_name_the_gpu_stack():
     line = "E tensorflow/stream_executor/rocm/rocm_driver.cc:601] failed to allocate 7.35G (7889485824 bytes) from device: hipError_t(1002)\n"
     assert facts_of(line)[0]["gpu_stack"] == "rocm"
+
+
+def test_a_solvers_candidate_python_is_not_this_machines():
+    """libmamba's tree lists the Pythons a package could be installed with ("python 3.6.* , which can be installed"):
+    candidates, not the environment's Python (first_sight_49)."""
+    assert "python_version" not in facts_of("  │     │  └─ python 3.6.* , which can be installed;\n")[0]
+    assert facts_of("Python version: 3.11\n")[0]["python_version"] == "3.11"

@@ -32,7 +32,8 @@ _PROSE = compile_re(
 )
 _LINUX_ONLY = compile_re(r"LD_LIBRARY_PATH|\blib\w+\.so\b|\bldconfig\b|/usr/local/cuda|\bapt(?:-get)? install\b")
 _WINDOWS_ONLY = compile_re(r"\.dll\b|%PATH%|\bwhere \w+\.dll|C:\\\\")
-_BOTH_NAMED = compile_re(r"\(Linux\)|\(Windows\)|Linux\b.*\bWindows|Windows\b.*\bLinux", re.S)
+# a fix that names two platforms ("`LD_LIBRARY_PATH` on Linux, `DYLD_LIBRARY_PATH` on macOS") gives each its own form
+_BOTH_NAMED = compile_re(r"\(Linux\)|\(Windows\)|\b(Linux|Windows|macOS)\b.*\b(?!\1\b)(?:Linux|Windows|macOS)\b", re.S)
 # a fix that makes an environment with a Python of its own ("conda create -n tf python=3.6", "py -3.7 -m venv",
 # "python3.7 -m venv"): its TensorFlow is checked against that Python, not the log's
 _NEW_PYTHON = compile_re(
@@ -207,11 +208,15 @@ def for_machine(fix: str, facts: Dict[str, object]) -> str:
     user is `set ...` (cmd) or `$env:...` (PowerShell); `pip install ...` where a portable app runs its own Python
     (ComfyUI's python_embeded) goes through that Python, not whichever pip is on the PATH; tf-keras is pinned to
     this TensorFlow's minor (the newest would bring its own TensorFlow); TF 2's memory-growth call is TF 1's
-    session option on a TF 1.x machine (tf_version, or tf_at_most: the log's own format); on Windows `grep` and `cp`
-    become cmd's `findstr` and `copy`."""
+    session option on a TF 1.x machine (tf_version, or tf_at_most: the log's own format), as TF_FORCE_GPU_ALLOW_GROWTH is
+    on TF 1.11 and older, and `tf.sysconfig.get_build_info()` the tested-build table before TF 2.3; on Windows `grep` and
+    `cp` become cmd's `findstr` and `copy`."""
     platform, embedded = str(facts.get("platform") or ""), str(facts.get("embedded_python") or "")
     if "GROWTH" in fix or "growth" in fix:
         fix = _growth_for(fix, facts)
+    if "get_build_info" in fix and _older_than(facts, "tf.sysconfig.get_build_info"):
+        fix = _BUILD_INFO_COMMAND.sub(_BUILD_TABLE_COMMAND, fix)
+        fix = _BUILD_INFO.sub(lambda m: _BUILD_TABLE + (" names it" if m.group(1) else ""), fix)
     if "tf" in fix and _TF_KERAS_BARE.search(fix):
         keras2 = str(facts.get("keras2_requirement") or "")
         pinned = keras2 if keras2.startswith("tf-keras") else "tf-keras==<your TF major.minor>.*"
@@ -236,6 +241,11 @@ _GROWTH_ALTERNATIVE = compile_re(
 )
 _GROWTH_COMMAND = compile_re(r"^export TF_FORCE_GPU_ALLOW_GROWTH=true\b.*$")  # a fix that is the command (and its # note)
 _TF1_GROWTH = "`config.gpu_options.allow_growth = True` in the `tf.ConfigProto()` given to the TF 1.x session"
+# tf.sysconfig.get_build_info() (TF 2.3 on, packages.yaml `since`): before it, the tested-build table names a build's CUDA
+_BUILD_INFO_COMMAND = compile_re(r"`python -c \"import tensorflow as tf; print\(tf\.sysconfig\.get_build_info\(\)[^`]*`")
+_BUILD_INFO = compile_re(r"`tf\.sysconfig\.get_build_info\(\)`( prints it| names it)?")
+_BUILD_TABLE = "the tested-build table at https://www.tensorflow.org/install/source#gpu"
+_BUILD_TABLE_COMMAND = '`python -c "import tensorflow as tf; print(tf.__version__)"` and ' + _BUILD_TABLE
 
 
 def _growth_for(fix: str, facts: Dict[str, object]) -> str:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple
 
 from analyzer.core.normalize import package_name
 
+from .compat import _mm as _minor_of
 from .compat import compat
 
 if TYPE_CHECKING:  # `packaging` is imported where a package list is checked: ~5 ms of a small log's start-up
@@ -82,10 +83,11 @@ def cpu_package_beside_gpu(packages: Dict[str, str]) -> Optional[str]:
     before the one whose `tensorflow` package has the GPU support (tested_builds fact gpu_in_tensorflow_package): the
     two install the same `tensorflow` folder, so the one installed last is what Python imports, and the CPU-only one
     may have replaced the GPU build (another package that requires `tensorflow` pulls it in)."""
-    cpu, gpu = _version(packages.get("tensorflow", "")), _version(packages.get("tensorflow-gpu", ""))
+    if "tensorflow-gpu" not in packages or "tensorflow" not in packages:  # (most lists: no version parsing at all)
+        return None
     fact = compat().build_facts.get("gpu_in_tensorflow_package")
-    first = _version(str(fact.get("tf"))) if fact else None
-    if cpu is None or gpu is None or first is None or cpu >= first:
+    cpu, first = _minor_of(packages["tensorflow"]), _minor_of(str(fact.get("tf"))) if fact else None
+    if cpu is None or first is None or cpu >= first:
         return None
     return f"tensorflow {packages['tensorflow']} and tensorflow-gpu {packages['tensorflow-gpu']}"
 

@@ -102,11 +102,25 @@ def _cpu_arch(v: str) -> str:
     return "x86" if v == "intel" else v
 
 
+# message_catalog.md's wordings that later releases changed: the last release that printed each
+_ERA_MARKERS = (
+    ("needs to match or have higher minor", "2.3"),  # the cuDNN mismatch, variant B (~1.10-2.3; 2.4 reworded it)
+    ("successfully opened CUDA library", "1.13"),  # dso_loader.cc (<= 1.13), and its failure "Couldn't open CUDA library"
+    ("Couldn't open CUDA library", "1.13"),
+    ("could not create cudnn handle", "1.10"),  # lower-case "could" (<= 1.10)
+    ("(compatibility version", "1.9"),  # the cuDNN mismatch, variant A: 4-digit versions (~1.5-1.9)
+    ("OOM when allocating tensor with shape", "1.4"),  # the shape alone, no "and type ... on ... by allocator" (<= 1.4)
+)
+
+
 def _tf_at_most(v: str) -> str:
     """A TF log line's source folder -> the last TF release that logged from it (shared reference message_catalog.md:
     stream_executor moved under compiler/xla in 2.11, and out of TensorFlow's tree into local_xla in 2.15)."""
     if v.startswith(("[[Node:", "(see above")):  # TF <= 1.12 graph mode's node line (TF 1.13 wrote [[{{node ...}}]])
         return "1.12"
+    for marker, release in _ERA_MARKERS:
+        if v.startswith(marker):
+            return release
     if v.startswith("Creating TensorFlow device"):  # TF 1.0-1.4 (1.5 wrote "Created TensorFlow device")
         return "1.4"
     if v.startswith("tensorflow_core"):  # the package TF 1.15, 2.0 and 2.1 were installed as
@@ -227,8 +241,10 @@ _ADVICE_BEFORE = compile_regex(
     r"(?i)(?:\binstall|\brequires|\bdownloading|\b(?:update|upgrade|downgrade) to"
     r"|\b(?:minimum|recommended|required|target|default|latest|supported))\s+$"
 )
+# (and a wildcard minor, "python 3.6.* , which can be installed": a solver's candidate, not this machine's; conda's
+# "tensorflow-gpu 1.3.0*" names the release asked for, which the dev corpus reads as the version)
 _BOUND_AFTER = compile_regex(
-    r"(?i)[\d.]*(?:\s+or\s+(?:earlier|later|newer|older|above|below|higher|lower)\b|\+|(?:\s+or\s+[\d.]+\+?)?\s+(?:is|are)\s+required\b)"
+    r"(?i)[\d.]*(?:\s+or\s+(?:earlier|later|newer|older|above|below|higher|lower)\b|\+|\.\*|(?:\s+or\s+[\d.]+\+?)?\s+(?:is|are)\s+required\b)"
 )
 
 
@@ -312,7 +328,11 @@ PATTERNS: List[FactPattern] = [
     # --- Python ---------------------------------------------------------------------------
     # "Python 3.10", "python: 3.10", Ultralytics' banner "Python-3.10.12"
     # (prose: "requires Python 3.8", absl-py's "Python version 2.7 or 3.4+ is required" state no interpreter)
-    _prose(r"(?i)\bpython(?: version)?(?: is)?\s*[:=-]?\s*(?P<python_version>3\.\d+(?:\.\d+)?|2\.7(?:\.\d+)?)\b", 10, "python"),
+    _prose(
+        r"(?i)\bpython(?: version)?(?: is)?\s*[:=-]?\s*(?P<python_version>3\.\d+(?:\.\d+)?|2\.7(?:\.\d+)?)\b",
+        10,
+        "python",
+    ),
     # a Nix store path names the interpreter's release: "/nix/store/<hash>-python3-3.12.3/bin/python3.12"
     _p(r"/nix/store/\w+-python3-(?P<python_version>3\.\d+\.\d+)/", 40, "-python3-"),
     # which resolver failed: Poetry's PubGrub report ends "..., version solving failed." (poetry/mixology)
@@ -583,16 +603,37 @@ PATTERNS: List[FactPattern] = [
     _p(r"(?:^|\s)(?P<tf_at_most>tensorflow/compiler/xla/stream_executor/)[\w/]+\.cc:\d+\]", 59, "stream_executor/"),
     _p(r"(?:^|\s|[\\/])(?P<tf_at_most>tensorflow[\\/]stream_executor[\\/])[\w\\/]+\.cc:\d+\]", 60, "stream_executor"),
     # TF 1.15-2.1's package folder (site-packages/tensorflow_core/python/...)
-    _p(r"(?P<tf_at_most>tensorflow_core)[\\/](?:python|core|lite|contrib|compiler|include|_api)[\\/]", 61, "tensorflow_core"),
+    _p(r"(?P<tf_at_most>tensorflow_core)[\\/](?:python|core|lite|contrib|compiler|include|_api)[\\/]", 62, "tensorflow_core"),
     # message_catalog.md: TF <= 1.12 graph mode ends an op's error with "[[Node: Conv2D = Conv2D[T=DT_FLOAT, ...]" and
     # names the error "ResourceExhaustedError (see above for traceback): OOM when allocating ..."
-    _p(r"(?P<tf_at_most>\[\[Node:) \S+ = \w", 62, "[[node: "),
-    _p(r"\w+Error (?P<tf_at_most>\(see above for traceback\)): ", 62, "(see above for traceback)"),
+    _p(r"(?P<tf_at_most>\[\[Node:) \S+ = \w", 64, "[[node: "),
+    _p(r"\w+Error (?P<tf_at_most>\(see above for traceback\)): ", 64, "(see above for traceback)"),
     # message_catalog.md 5.2: TF 1.0-1.4 announced a GPU with "Creating TensorFlow device (/gpu:0) -> (device: 0, ..."
     _p(
         r"(?P<tf_at_most>Creating TensorFlow device) \((?:/gpu:|/device:GPU:)\d+\) -> \(device: ",
-        63,
+        58,
         "creating tensorflow device",
+    ),
+    # message_catalog.md's wordings of TF 1.x (and of the cuDNN mismatch up to 2.3) that later releases changed (_ERA_MARKERS):
+    # more precise than the source path on the same line, so they outrank the path markers; among themselves (and the
+    # device line above) a newer bound wins
+    _p(
+        r"CuDNN library major and minor version (?P<tf_at_most>needs to match or have higher minor) version",
+        53,
+        "needs to match or have higher minor",
+    ),
+    _p(
+        r"(?P<tf_at_most>successfully opened CUDA library|Couldn't open CUDA library) \S+",
+        54,
+        "opened cuda library",
+        "couldn't open cuda library",
+    ),
+    _p(r"(?P<tf_at_most>could not create cudnn handle): ", 55, "could not create cudnn handle"),
+    _p(r"Loaded runtime CuDNN library: \d+ (?P<tf_at_most>\(compatibility version) \d+\)", 56, "(compatibility version"),
+    _p(
+        r"Resource exhausted: (?P<tf_at_most>OOM when allocating tensor with shape)\[[\d,]*\]\s*$",
+        57,
+        "oom when allocating tensor with shape",
     ),
     # --- a portable app's own Python (ComfyUI's Windows portable build: "C:\ComfyUI\python_embeded\Lib\site-packages\...")
     _p(r"(?P<embedded_python>[A-Za-z]:\\(?:[^\\\t\"'<>|:*?]+\\)*?python_embed+ed)\\", 20, "python_embed"),
@@ -699,8 +740,11 @@ _PLATFORM = [
             # so that "https://" is none)
             r"(?i)[A-Za-z]:\\|(?:^|[\s(=,']|"
             '"'
-            # (and conda's subdir of this machine: ".../conda-forge/win-64", "feature:/win-64::__cuda==8.0=0")
-            r")[C-H]:/\w|\.dll\b|\bwin(?:dows|10|11|32)\b|%PATH%|\\site-packages\\|\[MSC v\.\d+|\sWDDM\s+\||/win-(?:64|32|arm64)\b",
+            # (and conda's subdir of this machine: ".../conda-forge/win-64", "feature:/win-64::__cuda==8.0=0"; its digits as
+            # classes, so that a line's digit-blind class decides the pattern as it does the line: pipeline/supersets.py)
+            r")[C-H]:/\w|\.dll\b|\bwin(?:dows|10|11|32)\b|%PATH%|\\site-packages\\|\[MSC v\.\d+|\sWDDM\s+\||/win-(?:\d\d|arm\d\d)\b"
+            # (.NET's COM error code, "Exception from HRESULT: 0x8007007E"; a PowerShell prompt behind a conda env, "(py310) PS >")
+            r"|Exception from HRESULT: 0x|^\([\w.-]+\) PS [>A-Za-z]",
             10,
             ":\\",
             "c:/",
@@ -716,6 +760,8 @@ _PLATFORM = [
             "[msc v.",
             "wddm",
             "/win-",
+            "exception from hresult",
+            ") ps ",
         ),
         "windows",
     ),
@@ -730,10 +776,11 @@ _PLATFORM = [
             # ... macOS' dynamic loader's own words ("dlopen(.../libtensorflow_io.so, 0x0006): symbol not found in flat
             # namespace", "Referenced from:", "Expected in:"), and pip listing releases of tensorflow-macos, which has
             # macOS wheels only ("... requirement tensorflow-macos==2.15.0 (from versions: 2.9.0, ...)")
-            r"\.dylib\b|\bmacOS\b|\b[Dd]arwin\b|/Users/\w+/|/Volumes/\w[^/\s]*/|/opt/homebrew/|/Library/(?:Python|Frameworks)/|Python\.framework/"
+            # (a home folder whose name a paste starred out, "/Users/******/"; Apple's linker, "ld: library not found for -lx")
+            r"\.dylib\b|\bmacOS\b|\b[Dd]arwin\b|/Users/[\w*.-]+/|/Library/Java/|\bld: library not found for -l|/Volumes/\w[^/\s]*/|/opt/homebrew/|/Library/(?:Python|Frameworks)/|Python\.framework/"
             r"|^\s*(?:pip3? install|Downloading|Processing|Using cached)\s+\S*[-_.]macosx_\d+_\d+_\w+\.whl"
             r"|symbol not found in flat namespace|\bdlopen\([^()]*, 0x\w+\):|^\s*(?:Referenced from|Expected in): "
-            r"|requirement tensorflow[-_]macos\S* \(from versions: \d|site-packages/[^/\s]*-macosx-\d+\.\d+-\w+\.egg/|/osx-(?:64|arm64)\b",
+            r"|requirement tensorflow[-_]macos\S* \(from versions: \d|site-packages/[^/\s]*-macosx-\d+\.\d+-\w+\.egg/|/osx-(?:\d\d|arm\d\d)\b",
             10,
             ".dylib",
             "flat namespace",
@@ -748,6 +795,8 @@ _PLATFORM = [
             "darwin",
             "/users/",
             "/opt/homebrew/",
+            "/library/java/",
+            "ld: library not found for",
             "/library/python/",
             "/library/frameworks/",
             "python.framework/",
@@ -764,7 +813,7 @@ _PLATFORM = [
             # (a versioned shared library, "libcudart.so.11.0", is Linux's: macOS writes libfoo.11.dylib)
             # (and apt, Debian's and Ubuntu's package manager: "Reading package lists... Done")
             r"(?i)\.so\.\d|/usr/|/home/|\blinux\b|\bUbuntu\b|/dist-packages/|/proc/|NVIDIA UNIX \w+ Kernel Module"
-            r"|^Reading package lists\.\.\.|/linux-(?:64|aarch64|ppc64le)\b",
+            r"|^Reading package lists\.\.\.|/linux-(?:\d\d|aarch\d\d|ppc\d\dle)\b",
             10,
             "reading package lists",
             "/linux-",

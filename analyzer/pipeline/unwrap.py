@@ -175,7 +175,8 @@ def _bodies(lines: List[bytes]) -> List[bytes]:
     launcher's prefix (`> `, `svc-1  | `, ...: parse.strip_launcher_prefix), without a terminal UI's box
     around them (_inside_box) and without a neighbouring terminal pane (_left_pane), so that a cut line's next
     piece starts where the cut was."""
-    lines = _left_pane(_inside_box(lines))
+    if any(_BORDER_BYTES in line for line in lines):  # (most pastes have no border: no need to decode them for it)
+        lines = _left_pane(_inside_box(lines))
     indents = [len(line) - len(line.lstrip(b" \t")) for line in lines if line.strip()]
     common = min(indents, default=0)
     if common and len({line[:common] for line in lines if line.strip()}) == 1:
@@ -189,6 +190,7 @@ def _bodies(lines: List[bytes]) -> List[bytes]:
 
 
 _PANE_BORDER = "\u2502"  # the vertical line tmux draws between panes, and terminal UIs around their boxes
+_BORDER_BYTES = _PANE_BORDER.encode("utf-8")
 
 
 def _inside_box(lines: List[bytes]) -> List[bytes]:
