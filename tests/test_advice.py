@@ -1287,3 +1287,34 @@ def test_build_info_is_the_tested_build_table_before_tf_2_3():
     assert for_machine("Install it (`tf.sysconfig.get_build_info()` names it).", {"tf_version": "2.2.0"}) == (
         "Install it (the tested-build table at https://www.tensorflow.org/install/source#gpu names it).")
     assert for_machine(fix, {"tf_version": "2.3.0"}) == fix and for_machine(fix, {}) == fix
+
+
+@pytest.mark.parametrize("feature, flag", [("AVX2", "avx2"), ("SSE4.1", "sse4_1"), ("AVX", "avx")])
+def test_a_missing_cpu_feature_is_checked_by_its_own_flag(feature, flag):
+    """Session 24's advice audit: an AVX2 or SSE4.1 refusal was told to grep for `avx`; the fix greps for the flag
+    the message names, as /proc/cpuinfo spells it, and a build needing more than AVX is not the official wheel (which
+    tells CPUs with AVX2 and FMA that it does not use them), so the official wheel is the way, not TF 1.5."""
+    log = (f"2018-04-20 17:20:03.915545: F tensorflow/core/platform/cpu_feature_guard.cc:36] The TensorFlow library was "
+           f"compiled to use {feature} instructions, but these aren't available on your machine.\nAborted (core dumped)\n")
+    fixes = analyze(text=log).to_dict()["findings"][0]["fixes"]
+    assert any(f"grep -o -w {flag} /proc/cpuinfo" in f for f in fixes)
+    assert any("install the official wheel" in f for f in fixes) == (feature == "AVX2")
+    assert any("Last resort: TensorFlow 1.5" in f for f in fixes) == (feature != "AVX2")
+
+
+def test_linuxs_memory_report_is_task_manager_on_windows():
+    fix = "Check free RAM and swap (`free -h`); other processes may leave less."
+    assert "Task Manager" in for_machine(fix, {"platform": "windows"}) and for_machine(fix, {"platform": "linux"}) == fix
+
+
+def test_a_gpu_newer_than_the_cuda_tensorflow_loads_is_not_sent_to_install_that_cuda():
+    """Session 24's advice audit: an A40 (CC 8.6, first compiled for by CUDA 11.1: compute_capability.yaml) with a
+    TensorFlow that loads CUDA 10.1 was told to install CUDA 10.1; the fix says that runtime has no code for it. A
+    CUDA 11 runtime name (libcudart.so.11.0, any 11.x) is no such case."""
+    log = ROOT / "tests" / "fixtures" / "real_logs" / "first_sight_48" / "cuda-imc-denoise-a40-singularity-libcudart-so-10-1-missing.log"
+    fixes = analyze(path=str(log)).to_dict()["findings"][0]["fixes"]
+    assert fixes[0].startswith("This GPU (compute capability 8.6) needs CUDA 11.1 or newer")
+    line = ("2021-09-29 15:10:14.819592: W tensorflow/stream_executor/platform/default/dso_loader.cc:64] Could not load dynamic "
+            "library 'libcudart.so.11.0'; dlerror: libcudart.so.11.0: cannot open shared object file: No such file or directory\n"
+            "name: NVIDIA A40 major: 8 minor: 6\n")
+    assert not any("needs CUDA" in f for f in analyze(text=line).to_dict()["findings"][0]["fixes"])

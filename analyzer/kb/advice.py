@@ -210,7 +210,7 @@ def for_machine(fix: str, facts: Dict[str, object]) -> str:
     this TensorFlow's minor (the newest would bring its own TensorFlow); TF 2's memory-growth call is TF 1's
     session option on a TF 1.x machine (tf_version, or tf_at_most: the log's own format), as TF_FORCE_GPU_ALLOW_GROWTH is
     on TF 1.11 and older, and `tf.sysconfig.get_build_info()` the tested-build table before TF 2.3; on Windows `grep` and
-    `cp` become cmd's `findstr` and `copy`."""
+    `cp` become cmd's `findstr` and `copy`, and `free -h` Task Manager."""
     platform, embedded = str(facts.get("platform") or ""), str(facts.get("embedded_python") or "")
     if "GROWTH" in fix or "growth" in fix:
         fix = _growth_for(fix, facts)
@@ -227,6 +227,8 @@ def for_machine(fix: str, facts: Dict[str, object]) -> str:
         platform == "windows" and ("| grep" in fix or "`cp " in fix) and "findstr" not in fix
     ):  # (unless it gives both)  # cmd has findstr and copy, not grep and cp
         fix = _CP.sub(lambda m: f"`copy {m.group(1).replace('/', chr(92))} ", _PIP_GREP.sub(_findstr, fix))
+    if platform == "windows" and "`free -h`" in fix:  # Linux's memory report; Windows has its own
+        fix = fix.replace("`free -h`", "Task Manager's Performance tab, or `systeminfo`")
     if embedded and "pip" in fix:
         fix = _PIP.sub(lambda m: f'"{embedded}\\python.exe" -m pip ', fix)
     return fix

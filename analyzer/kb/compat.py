@@ -47,6 +47,7 @@ DERIVED_FACTS = {
     "missing_cuda_matches_tf": "'yes'/'no': wanted_cuda includes tf_built_cuda",
     "cc_supported": "'yes' (SASS) / 'ptx-jit' (PTX only) / 'no': the TF wheel of tf_version on compute_capability",
     "cc_tf_versions": "TF releases whose pip wheels carry machine code (SASS) for compute_capability",
+    "cc_first_cuda": "the CUDA toolkit that first compiles for compute_capability (compute_capability.yaml `adds`)",
     "python_supported": "'yes'/'no': tf_version has a wheel for python_version (on this platform, where known)",
     "python_tf_versions": "TF releases with a wheel for python_version (on this platform, where known)",
     "tf_wheel_for_machine": "'yes'/'no': tf_version has a tensorflow wheel for this platform and CPU (cpu_arch), and Python where known",
@@ -688,6 +689,15 @@ class Compat:
                 newest = max(newest or (0, 0), _req_mm(a))
         return (oldest, newest) if oldest and newest else None
 
+    def cc_first_cuda(self, cc: Any) -> Optional[str]:
+        """The CUDA toolkit that first compiles for compute capability `cc` (its `adds` row), or None where the table
+        does not say when it came (the CCs older than its first row)."""
+        key = _mm(cc)
+        for rec in self.cc_toolkits:
+            if key in [_req_mm(a) for a in rec.get("adds") or []]:
+                return str(rec["cuda"])
+        return None
+
     def tf_archs(self, tf_version: Any) -> Optional[str]:
         key = _mm(tf_version)
         rec = self.wheels.get(key) if key else None
@@ -1138,6 +1148,9 @@ def _derive(
         versions = c.tf_versions_for_cc(cc)
         if versions:
             out["cc_tf_versions"] = versions
+        first_cuda = c.cc_first_cuda(cc)
+        if first_cuda:
+            out["cc_first_cuda"] = first_cuda
 
     if py and len(_v(py) or ()) >= 2:
         versions = c.tf_versions_for_python(py, platform)

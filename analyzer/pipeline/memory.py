@@ -121,8 +121,9 @@ def parse_bytes(value: object) -> Optional[int]:
 
 
 class FactText(str):
-    """A fact's text in a rule template: `{name:bytes}` prints a byte count for people ("7.92 GiB");
-    a value that is not a byte count is printed as it is."""
+    """A fact's text in a rule template: `{name:bytes}` prints a byte count for people ("7.92 GiB"; a value that
+    is not a byte count is printed as it is), `{name:cpuflag}` a CPU feature as Linux's /proc/cpuinfo spells its
+    flag ("SSE4.1" -> "sse4_1"), so that a fix can grep for the one the message named."""
 
     __slots__ = ()
 
@@ -130,6 +131,8 @@ class FactText(str):
         if spec == "bytes":
             n = parse_bytes(self)
             return human_bytes(n) if n is not None else str(self)
+        if spec == "cpuflag":
+            return str(self).lower().replace(".", "_")
         return str.__format__(str(self), spec)
 
 
