@@ -78,18 +78,23 @@ def package_conflicts(packages: Dict[str, str], tf_version: Optional[str]) -> Li
     return list(_checked(tuple(sorted(packages.items())), tf_version)[0])
 
 
-def cpu_package_beside_gpu(packages: Dict[str, str]) -> Optional[str]:
-    """'tensorflow 1.15.4 and tensorflow-gpu 1.15.4' when a package list holds both and `tensorflow` is a release from
-    before the one whose `tensorflow` package has the GPU support (tested_builds fact gpu_in_tensorflow_package): the
-    two install the same `tensorflow` folder, so the one installed last is what Python imports, and the CPU-only one
-    may have replaced the GPU build (another package that requires `tensorflow` pulls it in)."""
+def cpu_package_beside_gpu(packages: Dict[str, str]) -> Dict[str, str]:
+    """cpu_package_beside_gpu ('tensorflow 1.15.4 and tensorflow-gpu 1.15.4') and gpu_package_pin when a package list
+    holds both and `tensorflow` is a release from before the one whose `tensorflow` package has the GPU support
+    (tested_builds fact gpu_in_tensorflow_package): the two install the same `tensorflow` folder, so the one installed
+    last is what Python imports, and the CPU-only one may have replaced the GPU build (another package that requires
+    `tensorflow` pulls it in). {} otherwise."""
     if "tensorflow-gpu" not in packages or "tensorflow" not in packages:  # (most lists: no version parsing at all)
-        return None
+        return {}
     fact = compat().build_facts.get("gpu_in_tensorflow_package")
     cpu, first = _minor_of(packages["tensorflow"]), _minor_of(str(fact.get("tf"))) if fact else None
     if cpu is None or first is None or cpu >= first:
-        return None
-    return f"tensorflow {packages['tensorflow']} and tensorflow-gpu {packages['tensorflow-gpu']}"
+        return {}
+    gpu = packages["tensorflow-gpu"]
+    return {
+        "cpu_package_beside_gpu": f"tensorflow {packages['tensorflow']} and tensorflow-gpu {gpu}",
+        "gpu_package_pin": f"tensorflow-gpu=={gpu}",
+    }
 
 
 def requirement_pins(packages: Dict[str, str], tf_version: Optional[str]) -> List[str]:

@@ -690,10 +690,7 @@ class Analysis:
                 pins = requirement_pins(installed, tf if isinstance(tf, str) else None)
                 if pins:
                     derived["package_pins"] = " ".join(f'"{pin}"' for pin in pins)
-            both = cpu_package_beside_gpu(installed)
-            if both:
-                derived["cpu_package_beside_gpu"] = both
-                derived["gpu_package_pin"] = f"tensorflow-gpu=={installed['tensorflow-gpu']}"
+            derived.update(cpu_package_beside_gpu(installed))
         if gpu_shown(facts):
             derived["gpu_shown"] = "yes"
         facts.update(derived)

@@ -102,29 +102,30 @@ def _cpu_arch(v: str) -> str:
     return "x86" if v == "intel" else v
 
 
-# message_catalog.md's wordings that later releases changed: the last release that printed each
+# What a TF log line shows of its era -> the last release that printed it (shared reference message_catalog.md): wordings
+# later releases changed, and the package folder TF 1.15-2.1 installed as. A source path (tf_at_most's other matches)
+# gives "2.10" for tensorflow/stream_executor/, "2.14" for tensorflow/compiler/xla/stream_executor/.
 _ERA_MARKERS = (
     ("needs to match or have higher minor", "2.3"),  # the cuDNN mismatch, variant B (~1.10-2.3; 2.4 reworded it)
+    ("tensorflow_core", "2.1"),  # the package TF 1.15, 2.0 and 2.1 were installed as
     ("successfully opened CUDA library", "1.13"),  # dso_loader.cc (<= 1.13), and its failure "Couldn't open CUDA library"
     ("Couldn't open CUDA library", "1.13"),
+    ("[[Node:", "1.12"),  # TF <= 1.12 graph mode's node line (TF 1.13 wrote [[{{node ...}}]])
+    ("(see above", "1.12"),  # its "ResourceExhaustedError (see above for traceback): ..."
     ("could not create cudnn handle", "1.10"),  # lower-case "could" (<= 1.10)
     ("(compatibility version", "1.9"),  # the cuDNN mismatch, variant A: 4-digit versions (~1.5-1.9)
     ("OOM when allocating tensor with shape", "1.4"),  # the shape alone, no "and type ... on ... by allocator" (<= 1.4)
+    ("Creating TensorFlow device", "1.4"),  # TF 1.0-1.4 (1.5 wrote "Created TensorFlow device")
 )
 
 
 def _tf_at_most(v: str) -> str:
-    """A TF log line's source folder -> the last TF release that logged from it (shared reference message_catalog.md:
-    stream_executor moved under compiler/xla in 2.11, and out of TensorFlow's tree into local_xla in 2.15)."""
-    if v.startswith(("[[Node:", "(see above")):  # TF <= 1.12 graph mode's node line (TF 1.13 wrote [[{{node ...}}]])
-        return "1.12"
+    """What a TF log line shows of its era (a marker of _ERA_MARKERS, or its source folder) -> the last TF release
+    that printed it (message_catalog.md: stream_executor moved under compiler/xla in 2.11, and out of TensorFlow's
+    tree into local_xla in 2.15)."""
     for marker, release in _ERA_MARKERS:
         if v.startswith(marker):
             return release
-    if v.startswith("Creating TensorFlow device"):  # TF 1.0-1.4 (1.5 wrote "Created TensorFlow device")
-        return "1.4"
-    if v.startswith("tensorflow_core"):  # the package TF 1.15, 2.0 and 2.1 were installed as
-        return "2.1"
     return "2.10" if v.replace("\\", "/").startswith("tensorflow/stream_executor/") else "2.14"
 
 
@@ -598,8 +599,9 @@ PATTERNS: List[FactPattern] = [
         "rocm",
         "hiperror",
     ),
-    # --- the TensorFlow era of the log's own lines (its source paths): a TF no newer than that
-    # (the newer bound wins: a log of two runs, TF <= 2.10 lines then TF 2.11-2.14 ones, is no older than the second)
+    # --- the TensorFlow era of the log's own lines (its source paths, its wordings): a TF no newer than that
+    # (among paths the newer bound wins: a log of two runs, TF <= 2.10 lines then TF 2.11-2.14 ones, is no older than
+    # the second; an old wording outranks the path on its own line, see below)
     _p(r"(?:^|\s)(?P<tf_at_most>tensorflow/compiler/xla/stream_executor/)[\w/]+\.cc:\d+\]", 59, "stream_executor/"),
     _p(r"(?:^|\s|[\\/])(?P<tf_at_most>tensorflow[\\/]stream_executor[\\/])[\w\\/]+\.cc:\d+\]", 60, "stream_executor"),
     # TF 1.15-2.1's package folder (site-packages/tensorflow_core/python/...)
