@@ -1318,3 +1318,36 @@ def test_a_gpu_newer_than_the_cuda_tensorflow_loads_is_not_sent_to_install_that_
             "library 'libcudart.so.11.0'; dlerror: libcudart.so.11.0: cannot open shared object file: No such file or directory\n"
             "name: NVIDIA A40 major: 8 minor: 6\n")
     assert not any("needs CUDA" in f for f in analyze(text=line).to_dict()["findings"][0]["fixes"])
+
+
+@pytest.mark.parametrize(
+    "line, first_fix",
+    [
+        ("AttributeError: module 'keras.preprocessing.sequence' has no attribute 'pad_sequences'", "`from keras.utils import pad_sequences`"),
+        ("ImportError: cannot import name 'Adam' from 'keras.optimizers' (/usr/lib/python3/site-packages/keras/optimizers.py)",
+         "`from tensorflow.keras.optimizers import Adam`"),
+        ("AttributeError: module 'keras.engine' has no attribute 'Layer'", "`from keras.layers import Layer`"),
+        ("ModuleNotFoundError: No module named 'keras.wrappers'", "`pip install scikeras`"),
+        ("ModuleNotFoundError: No module named 'keras.layers.merge'", "Keras 2.9-2.15 and 3"),
+    ],
+)
+def test_a_keras_name_that_moved_gets_its_new_import_first(line, first_fix):
+    """Session 24's advice audit: code written for another Keras (pad_sequences, Mask R-CNN's KE.Layer) was told to
+    reinstall the Keras of its TensorFlow, which does not bring the name back; packages.yaml keras_moved (read at the
+    keras-team/keras tags) names the Keras releases without it and the import that works."""
+    fixes = analyze(text=line + "\n").to_dict()["findings"][0]["fixes"]
+    assert first_fix in fixes[0], fixes
+
+
+def test_a_keras_name_no_table_row_knows_gets_no_invented_move():
+    fixes = analyze(text="AttributeError: module 'keras.layers' has no attribute 'Dense3D'\n").to_dict()["findings"][0]["fixes"]
+    assert fixes and not any("does not exist in Keras" in f for f in fixes)
+
+
+def test_a_pin_below_a_release_names_its_pythons_when_the_log_does_not():
+    """Session 24's advice audit: "pin TensorFlow below 2.16" went to a Python 3.12 user, for whom pip has no 2.15;
+    with no Python in the log the fix says which Pythons the release it allows has wheels for (wheel table)."""
+    fix = 'Or pin TensorFlow below 2.16 (`pip install "tensorflow<2.16"`), whose tf.keras is Keras 2.'
+    assert for_machine(fix, {}).endswith("TensorFlow 2.15 has wheels for Python 3.9-3.11 only.")
+    assert for_machine(fix, {"python_version": "3.10"}) == fix  # known Python: misfit decides, nothing added
+    assert for_machine('`pip install "tensorflow>=2.16"`', {}) == '`pip install "tensorflow>=2.16"`'

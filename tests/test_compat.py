@@ -554,3 +554,13 @@ def test_a_releases_pythons_are_none_where_it_has_no_wheel_for_the_machine():
 
     assert "tf_python" not in derived_facts({"tf_version": "2.9.0", "platform": "linux", "cpu_arch": "arm64"})
     assert derived_facts({"tf_version": "2.9.0", "platform": "linux"})["tf_python"] == "3.7-3.10"
+
+
+def test_keras_moved_looks_up_names_submodules_and_parent_modules(c):
+    """packages.yaml keras_moved: a name missing from a module, a submodule imported as a name, and a module under a
+    module that is gone (keras.engine.base_layer in Keras 3) each find their row; a name no row lists finds none."""
+    assert c.keras_moved("keras.preprocessing.sequence", "pad_sequences")["keras_moved_in"] == "2.9-2.15"
+    assert c.keras_moved("keras.utils", "np_utils")["keras_moved_what"] == "keras.utils.np_utils"
+    assert c.keras_moved("keras.engine.base_layer")["keras_moved_what"] == "keras.engine"
+    assert c.keras_moved("keras.engine", "Layer")["keras_moved_in"] == "2.6-2.15"
+    assert c.keras_moved("keras.layers", "Dense") == {} and c.keras_moved("tensorflow.keras.utils", "to_categorical") == {}

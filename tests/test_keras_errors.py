@@ -73,6 +73,14 @@ CASES = {
         "deps-keras3-h5-loss-alias",
         ["compile=False", "mse"],
     ),
+    # Keras 2 imports under the Keras 3 installed here: packages.yaml keras_moved names the Keras 3 spelling
+    "keras3_np_utils": ("from keras.utils import np_utils", "family-keras", ["keras.utils.to_categorical", "Keras 3"]),
+    "keras3_text_tokenizer": (
+        "from keras.preprocessing.text import Tokenizer",
+        "family-keras",
+        ["keras.layers.TextVectorization", "keras.preprocessing.text"],
+    ),
+    "keras3_engine_topology": ("from keras.engine.topology import Layer", "deps-keras-tf-mismatch", ["keras.layers.Layer"]),
 }
 
 

@@ -231,7 +231,39 @@ def for_machine(fix: str, facts: Dict[str, object]) -> str:
         fix = fix.replace("`free -h`", "Task Manager's Performance tab, or `systeminfo`")
     if embedded and "pip" in fix:
         fix = _PIP.sub(lambda m: f'"{embedded}\\python.exe" -m pip ', fix)
+    if "tensorflow" in fix and "Python" not in fix and not facts.get("python_version"):
+        fix = _with_pin_pythons(fix, platform, str(facts.get("cpu_arch") or ""))
     return fix
+
+
+# a pip command that pins TensorFlow at or below a release ("tensorflow<2.16", "tensorflow==2.15.*")
+_UPPER_PIN = compile_re(
+    r'\bpip3? install\b[^`\n]*?"tensorflow(?:-gpu|-cpu)?(?:\[and-cuda\])?(?P<op><=|<|==)(?P<ver>\d+\.\d+)[\d.*]*"'
+)
+
+
+def _with_pin_pythons(fix: str, platform: str, arch: str) -> str:
+    """A fix that pins TensorFlow at or below a release, shown for a log that names no Python, says which Pythons
+    the newest release it allows has wheels for (on this platform and CPU, where known): TF 2.15 has none for
+    Python 3.12, and pip's refusal would be the next error. (Where the Python is known, misfit drops a fix that
+    cannot install.)"""
+    m = _UPPER_PIN.search(fix)
+    release = _mm(m.group("ver")) if m else None
+    if release is None:
+        return fix
+    if m and m.group("op") == "<":
+        older = [k for k in _tf_keys() if k < release]
+        release = older[-1] if older else None
+    if release is None:
+        return fix
+    name = f"{release[0]}.{release[1]}"
+    pythons = compat().wheel_python_text(name, platform or None, arch or None) or compat().python_ranges_for(
+        name, platform or None
+    )
+    if not pythons:
+        return fix
+    fix = fix.rstrip()
+    return f"{fix}{'' if fix.endswith(('.', '!', '?')) else '.'} TensorFlow {name} has wheels for Python {pythons} only."
 
 
 # TF 2's memory-growth call and the TF_FORCE_GPU_ALLOW_GROWTH variable, in a fix; on a TensorFlow older than the first

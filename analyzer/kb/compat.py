@@ -116,6 +116,10 @@ DERIVED_FACTS = {
     "tfio_for_tf_no_wheel": "tfio_for_tf where that release has no wheel for the log's machine (platform, CPU, Python)",
     "tfio_wheels": "the machines and Pythons tfio_for_tf_no_wheel has wheels for",
     "io_last_wheel_here": "'no' when io_last_release has no wheel for the log's machine",
+    "keras_moved_what": "a Keras name or module the code asked for (a finding's keras_module, keras_name) that packages.yaml "
+    "keras_moved says some Keras releases lack ('keras.preprocessing.sequence.pad_sequences')",
+    "keras_moved_in": "the Keras releases without keras_moved_what ('2.9-2.15', '2.9-2.15 and 3')",
+    "keras_moved_use": "what to import instead of keras_moved_what, from the same row",
 }
 
 
@@ -552,6 +556,27 @@ class Compat:
                 return str(rec.get("tf"))
         return None
 
+    def keras_moved(self, module: str, name: str = "") -> Dict[str, str]:
+        """What packages.yaml `keras_moved` says of `module` lacking `name` (or of `module` itself, name empty): the
+        missing thing, the Keras releases without it and what to import instead, as facts keras_moved_what /
+        keras_moved_in / keras_moved_use; empty when no row names it. A name may be a submodule (`from keras.utils
+        import np_utils`), and a module under a module that is gone is gone with it."""
+        rows = (self.tables.get("packages") or {}).get("keras_moved") or []
+        wanted = [(module, name)] if name else []
+        full = f"{module}.{name}" if name else module
+        parts = full.split(".")
+        wanted += [(".".join(parts[:i]), "") for i in range(len(parts), 1, -1)]  # the module itself, then its parents
+        for want_module, want_name in wanted:
+            for rec in rows:
+                names = rec.get("names") or []
+                if rec.get("module") != want_module or (want_name not in names if want_name else names):
+                    continue
+                releases = " and ".join(part.strip() for part in str(rec["keras"]).split(","))
+                use = str(rec["use"]).replace("{name}", name or "<name>")
+                what = f"{want_module}.{want_name}" if want_name else want_module
+                return {"keras_moved_what": what, "keras_moved_in": releases, "keras_moved_use": use}
+        return {}
+
     def companions(self, package: str) -> List[Dict[str, Any]]:
         """The companion table's rows of `package` (rules/compat/packages.yaml companions)."""
         return [rec for rec in (self.tables.get("packages") or {}).get("companions") or [] if rec.get("package") == package]
@@ -915,6 +940,11 @@ def finding_derived_facts(
     the log's Python (for `tensorflow` itself: tensorflow-gpu and -cpu stopped earlier and on fewer platforms). The
     platform builds `tensorflow` itself asks for (tensorflow-cpu-aws, tensorflow-intel: PLATFORM_BUILDS) share its
     release numbers, so their list gives newest_offered too (and platform_build says which they are)."""
+    if facts.get("keras_module"):  # a Keras name or module the code asked for and did not find
+        try:
+            return compat().keras_moved(str(facts["keras_module"]), str(facts.get("keras_name") or ""))
+        except (CompatError, OSError):
+            return {}
     package = str(facts.get("package") or "").replace("_", "-").lower()
     try:
         if package in compat().addon_wheels:
