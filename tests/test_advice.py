@@ -1351,3 +1351,15 @@ def test_a_pin_below_a_release_names_its_pythons_when_the_log_does_not():
     assert for_machine(fix, {}).endswith("TensorFlow 2.15 has wheels for Python 3.9-3.11 only.")
     assert for_machine(fix, {"python_version": "3.10"}) == fix  # known Python: misfit decides, nothing added
     assert for_machine('`pip install "tensorflow>=2.16"`', {}) == '`pip install "tensorflow>=2.16"`'
+
+
+def test_a_used_up_pool_is_not_called_fragmented():
+    """Session 24's advice audit: a BFC dump whose Stats say in use 6.88 GiB of a 6.88 GiB limit was told "if the
+    in-use total is well below the limit, memory is fragmented"; a pool at >= 95% of its limit (oom_pool_full) is
+    used up, and the fragmentation fix is left out."""
+    log = ROOT / "tests" / "fixtures" / "real_logs" / "first_sight_48" / "oom-bert-run-classifier-finetune-bfc-limit-7392346112.log"
+    finding = analyze(path=str(log)).to_dict()["findings"][0]
+    assert finding["category"] == "oom.gpu" and not any("fragment" in f for f in finding["fixes"])
+    half = log.read_text().replace("InUse:                  7392346112", "InUse:                  3696173056")
+    assert half != log.read_text()
+    assert any("fragment" in f for f in analyze(text=half).to_dict()["findings"][0]["fixes"])

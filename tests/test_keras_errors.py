@@ -107,3 +107,17 @@ def test_real_keras_error_is_diagnosed_with_its_layer_and_shapes(outputs, name):
     text = root["explanation"] + "\n".join(root["fixes"])
     for w in words:
         assert w in text, (name, w, text)
+
+
+def test_real_keras_h5_save_notice_is_harmless(tmp_path):
+    """Saving to .h5 with the Keras installed here prints its "considered legacy" notice; the model is saved, so the
+    report has that notice as harmless and no error (this machine's CPU-only CUDA warnings aside)."""
+    code = PRELUDE + f"m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)]); m.save({str(tmp_path / 'm.h5')!r})\n"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0 and "considered legacy" in run.stdout + run.stderr
+    log = tmp_path / "save.log"
+    log.write_text(run.stdout + run.stderr)
+    p = subprocess.run([sys.executable, "-m", "analyzer", "analyze", "--format", "json", str(log)], capture_output=True, text=True)
+    findings = json.loads(p.stdout)["findings"]
+    assert any(f["rule_id"] == "noise-keras-hdf5-legacy-save" and f["severity"] == "info" for f in findings)
+    assert not any(f["severity"] == "error" for f in findings), findings

@@ -17,6 +17,8 @@ finding's own facts, as exact byte counts in digit strings like the allocator's
     oom_fragmented       'yes' when the free memory was a real amount (>= 1 MiB) and at least the request as the
                          allocator rounds it (to 256-byte steps): the memory was there, only not in one block.
                          (153 B free when 4 B was asked for is a full GPU, not a fragmented one.)
+    oom_pool_full        'yes' when a GPU allocator's InUse is at least 95% of its Limit (its Stats block): the memory
+                         was used up, not fragmented, so the fragmentation advice does not apply
     oom_small_pool       'yes' when a GPU allocator's Limit is under SMALL_POOL (256 MiB): the GPU was nearly full
                          before TensorFlow started, which no batch size or allocator setting mends
     oom_batch_dim        the first dimension of a tensor of rank >= 3 that may be the batch (>= 2)
@@ -44,7 +46,7 @@ from .facts import merge_facts, refined
 
 MEMORY_FACTS = (
     "oom_requested_bytes", "oom_free_bytes", "oom_batch", "oom_sample_bytes", "oom_batch_fit",
-    "oom_weight_shape", "oom_batch_dim", "oom_batch_of_one", "oom_fragmented", "oom_small_pool",
+    "oom_weight_shape", "oom_batch_dim", "oom_batch_of_one", "oom_fragmented", "oom_pool_full", "oom_small_pool",
     "reshape_factor", "reshape_fraction",
 )  # fmt: skip
 
@@ -53,6 +55,7 @@ FRAGMENTED_MIN_FREE = 1 << 20
 # A GPU allocator's pool (its Limit) is the memory free when TensorFlow created the device, less a reserve: under this,
 # the GPU was nearly full before TensorFlow started (a Jetson Nano's 35.6 MiB, a container's 86 MiB in real logs)
 SMALL_POOL = 256 << 20
+POOL_FULL = 0.95  # InUse at least this share of Limit: the pool was used up (oom_pool_full)
 
 # Bytes per element of TensorFlow's DataTypeString names (as printed after "and type").
 DTYPE_BYTES = {
@@ -187,6 +190,8 @@ def oom_facts(facts: Mapping[str, object]) -> Dict[str, str]:
     limit, in_use = parse_bytes(facts.get("bfc_limit_bytes")), parse_bytes(facts.get("bfc_in_use_bytes"))
     if not host and limit is not None and limit < SMALL_POOL:
         out["oom_small_pool"] = "yes"
+    if not host and limit and in_use is not None and in_use >= limit * POOL_FULL:
+        out["oom_pool_full"] = "yes"
     if not requested:
         return out
     out["oom_requested_bytes"] = str(requested)
