@@ -249,11 +249,8 @@ def _with_pin_pythons(fix: str, platform: str, arch: str) -> str:
     cannot install.)"""
     m = _UPPER_PIN.search(fix)
     release = _mm(m.group("ver")) if m else None
-    if release is None:
-        return fix
-    if m and m.group("op") == "<":
-        older = [k for k in _tf_keys() if k < release]
-        release = older[-1] if older else None
+    if release is not None and m and m.group("op") == "<":  # the newest release below the bound
+        release = max((k for k in _tf_keys() if k < release), default=None)
     if release is None:
         return fix
     name = f"{release[0]}.{release[1]}"
