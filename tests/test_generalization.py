@@ -611,6 +611,41 @@ def test_a_cut_ipython_traceback_that_announced_an_import_error_is_read_as_the_l
     assert other["rule_id"] == "unrecognized"
 
 
+CONTRIB_TB = (  # github.com/CorentinJ/Real-Time-Voice-Cloning/issues/450, cut after its last frame's code line
+    "Traceback (most recent call last):\n"
+    '  File "demo_cli.py", line 4, in <module>\n'
+    "    from synthesizer.inference import Synthesizer\n"
+    '  File "E:\\AI Tool\\Real-Time-Voice-Cloning-master\\synthesizer\\models\\helpers.py", line 3, in <module>\n'
+    "    from tensorflow.contrib.seq2seq import Helper\n"
+)
+
+
+def test_a_cpython_traceback_cut_after_an_import_statement_is_read_as_that_import_failing(tmp_path):
+    """No deeper frame follows the import, so the import itself failed (a failure inside the imported code
+    would show its frames): the lost line said the module is not there, and the rules that know which imports
+    fail where (tf.contrib on TF 2) read it, at a cut traceback's lower confidence; the evidence is the import."""
+    whole = _root(_report(tmp_path, CONTRIB_TB + "ModuleNotFoundError: No module named 'tensorflow.contrib'\n", "whole.log"))
+    cut = _root(_report(tmp_path, CONTRIB_TB, "cut.log"))
+    assert whole["rule_id"] == cut["rule_id"] == "deps-tf1-api-on-tf2"
+    assert cut["evidence"][0]["text"].strip() == "from tensorflow.contrib.seq2seq import Helper"
+    assert cut["confidence"] < whole["confidence"]
+    # the same shape repeated through a long log (its lines take the line-class paths) reads the same
+    many = _report(tmp_path, ("2024-01-01 00:00:01.000001: I tensorflow/core/platform/cpu_feature_guard.cc:182] This TensorFlow binary is optimized.\n" * 3000) + CONTRIB_TB, "many.log")
+    assert _root(many)["rule_id"] == "deps-tf1-api-on-tf2"
+    # a native module (private name) exists and fails to load; a module no rule knows; code that is not an import;
+    # a code line that is not under the last frame: none says what the lost line was
+    for name, tail in {
+        "native": "    from tensorflow.python._pywrap_tensorflow_internal import *\n",
+        "unknown": "    from synthesizer.models.helpers import Helper\n",
+        "call": "    tf.contrib.seq2seq.Helper()\n",
+    }.items():
+        rep = _report(tmp_path, CONTRIB_TB.rsplit("    from tensorflow", 1)[0] + tail, name + ".log")
+        assert _root(rep)["rule_id"] != "deps-tf1-api-on-tf2", name
+    earlier = CONTRIB_TB.replace("    from synthesizer.inference import Synthesizer", "    from tensorflow.contrib.seq2seq import Helper")
+    earlier = earlier.rsplit("    from tensorflow", 1)[0] + "    helper = Helper()\n"  # the import is an outer frame's
+    assert _root(_report(tmp_path, earlier, "earlier.log"))["rule_id"] != "deps-tf1-api-on-tf2"
+
+
 def test_a_python_warning_on_its_own_is_no_error_but_one_raised_as_an_error_is(tmp_path):
     """`warnings` prints "UserWarning: ..." at a line's start when the message's file line is cut off (or a
     logger repeats it): that reports no failure. A traceback ending in one (warnings turned into errors) does."""

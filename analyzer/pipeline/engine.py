@@ -40,6 +40,7 @@ from .facts import REPORT_FACTS, FactCollector, LineFacts, gpu_shown, merge_fact
 from .memory import FactText, finding_facts
 from .notebook import cell_outputs, is_notebook
 from .parse import (
+    IMPORT_STATEMENT,
     REPL_PROMPTS,
     Frame,
     Record,
@@ -570,7 +571,7 @@ class Analysis:
         self._judged.add(mark)
         matched, _ = self._traceback_hit(input_name, tb, None, family=False)
         if not matched:
-            matched = self._announced_import_hit(input_name, tb)
+            matched = self._announced_import_hit(input_name, tb) or self._cut_import_hit(input_name, tb)
         if not matched:
             matched, _ = self._traceback_hit(input_name, tb, None, family=True)
         if not matched and tb.frames:  # never nothing: a failure whose error line the log does not show
@@ -583,7 +584,7 @@ class Analysis:
         read that line; the evidence is the arrow's line, as the log shows it."""
         if tb.announced_type not in ("ModuleNotFoundError", "ImportError") or tb.source_at is None:
             return False
-        m = _IMPORT_STATEMENT.match(tb.source)
+        m = IMPORT_STATEMENT.match(tb.source)
         if m is None:
             return False
         if tb.announced_type == "ModuleNotFoundError" or m["imported"]:
@@ -604,6 +605,37 @@ class Analysis:
             hit.facts.setdefault(k, v)
         self._record(hit, input_name, tb.source_at)
         return True
+
+    def _cut_import_hit(self, input_name: str, tb: Traceback) -> bool:
+        """A CPython traceback cut right after its innermost frame's import statement (`from
+        tensorflow.contrib.seq2seq import Helper`), with no deeper frame: that import failed, and a
+        failure inside the imported code would show its frames, so the lost line said that the module
+        or name is not there. Read as that message, by the specific rules only (what they know
+        fails to import, e.g. tensorflow.contrib on TF 2), never as a family guess. A private module
+        (`_pywrap_tensorflow_internal`) is a native one: it exists and fails to load, which this
+        cannot tell apart."""
+        if tb.announced_type is not None or not tb.frames or not tb.frames[-1].source:
+            return False
+        m = IMPORT_STATEMENT.match(tb.frames[-1].source)
+        module = m and (m["module"] or m["imported"])
+        if not module or module.rsplit(".", 1)[-1].startswith("_"):
+            return False
+        guesses = [f"ModuleNotFoundError: No module named '{module}'"]
+        if m["names"]:
+            name = m["names"].strip("() ").split(",")[0].strip()
+            guesses.append(f"ImportError: cannot import name '{name}' from '{module}'")
+        for message in guesses:
+            rule, found = self.kb.match(message)
+            if rule is None:
+                continue
+            hit = self._hit(rule.id, rule, "regex")
+            hit.cut_off = True
+            for k, v in normalise_finding_facts(found.groupdict()).items():
+                hit.facts.setdefault(k, v)
+            last = tb.frames[-1]
+            self._record(hit, input_name, Record(last.log_line + 1, last.source, last.source, kind="text"))
+            return True
+        return False
 
     def _cut_traceback_hit(self, input_name: str, tb: Traceback) -> None:
         last = tb.frames[-1]
@@ -903,9 +935,6 @@ _WRAPPER = compile_re(
 
 CUT_TRACEBACK_TITLE = "A Python error whose last line the log does not show"
 # the code line an IPython arrow points at, when it is an import ("from keras.engine import training", "import cv2")
-_IMPORT_STATEMENT = compile_re(
-    r"^\s*(?:from\s+(?P<module>[\w.]+)\s+import\s+(?P<names>[\w, ()]+?)|import\s+(?P<imported>[\w.]+))\s*(?:as\s+\w+\s*)?(?:#.*)?$"
-)
 UNKNOWN_EXCEPTION_TITLE = "Unrecognized error: "
 
 

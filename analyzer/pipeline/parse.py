@@ -326,6 +326,7 @@ class Frame:
     func: str
     log_line: int  # where the frame is in the log
     text: str  # the log line that shows it
+    source: str = ""  # the import statement CPython shows under it (IMPORT_STATEMENT; other code is not kept)
 
     @property
     def module_path(self) -> str:
@@ -435,6 +436,11 @@ class TracebackTracker:
                 elif arrow is not None:  # the innermost code shown, even where the paste lost its frame's file line
                     self.current.source, self.current.source_at = arrow.group(1).strip(), rec
             return None
+        if rec.kind == "text" and self.current is not None and self.current.frames:
+            last = self.current.frames[-1]
+            if rec.line == last.log_line + 1 and not last.source and _FRAME.match(last.text) and IMPORT_STATEMENT.match(rec.text):
+                last.source = rec.text.strip()  # CPython's code line under its frame
+            return None
         if rec.kind == "exception":
             tb = self.current or Traceback(rec.line, chained=self._chain_pending)
             self._chain_pending = False
@@ -455,6 +461,11 @@ class TracebackTracker:
 
 
 _NODE_STACK = "defined at (most recent call last)"
+# An import statement (a frame's code line): what a traceback cut after it was importing (engine._cut_import_hit).
+# Its lines always take the ordinary path (classes.build), so the tracker sees each one.
+IMPORT_STATEMENT = compile_re(
+    r"^\s*(?:from\s+(?P<module>[\w.]+)\s+import\s+(?P<names>[\w, ()]+?)|import\s+(?P<imported>[\w.]+))\s*(?:as\s+\w+\s*)?(?:#.*)?$"
+)
 _ARROW = compile_re(r"^\s*-+>\s*\d+\s(.*\S)")  # IPython's current line of a frame
 # IPython's header: the exception's type, then "Traceback (most recent call last)" on the same line
 _ANNOUNCED = compile_re(r"^([A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt))\s+Traceback \(most recent call last\)")
