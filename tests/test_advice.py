@@ -1363,3 +1363,17 @@ def test_a_used_up_pool_is_not_called_fragmented():
     half = log.read_text().replace("InUse:                  7392346112", "InUse:                  3696173056")
     assert half != log.read_text()
     assert any("fragment" in f for f in analyze(text=half).to_dict()["findings"][0]["fixes"])
+
+
+def test_the_cudnn_mismatch_explanation_says_which_side_is_older():
+    """'A second, older cuDNN comes first' is true only where the loaded cuDNN is the older: a newer one (the
+    exact-version era, or another major) is explained as such (real lines of TF 1.x and 2.x builds)."""
+    newer = ("2018-06-12 10:11:12.123456: E C:\\tf_jenkins\\workspace\\rel-win\\M\\windows-gpu\\PY\\36\\tensorflow\\stream_executor"
+             "\\cuda\\cuda_dnn.cc:396] Loaded runtime CuDNN library: 7101 (compatibility version 7100) but source was compiled with 7003 "
+             "(compatibility version 7000).  If using a binary install, upgrade your CuDNN library to match.\n")
+    older = ("2022-06-01 09:00:01.123456: E tensorflow/stream_executor/cuda/cuda_dnn.cc:361] Loaded runtime CuDNN library: 8.0.5 but "
+             "source was compiled with: 8.1.0.  CuDNN library needs to have matching major version and equal or higher minor version.\n")
+    why_newer = analyze(newer).root.explanation
+    why_older = analyze(older).root.explanation
+    assert "older cuDNN comes first" in why_older and "newer one" not in why_older
+    assert "older cuDNN comes first" not in why_newer and "the newer one, of the same major version" in why_newer

@@ -43,6 +43,22 @@ def test_user_rule_folder_is_used(tmp_path):
     assert f.evidence[0].line == 2
 
 
+def test_an_explanation_paragraph_is_shown_only_where_its_condition_holds(tmp_path):
+    """A sentence true for some logs only (the loaded library older than the build's, not newer) carries a `when`:
+    each log sees the paragraphs that hold for it, in order, and the others not at all."""
+    text = GOOD.replace("explanation: Widget {widget} broke.", (
+        "explanation:\n"
+        "    - Widget {widget} broke.\n"
+        "    - {text: 'Alpha widgets wear out: replace it.', when: widget == 'alpha'}\n"
+        "    - {text: 'Other widgets are sturdy: look for a cause.', when: widget != 'alpha'}\n"
+        "    - Widgets are counted daily."))
+    kb = load_rules([write(tmp_path, text)])
+    alpha = analyze_text("E tensorflow/core/w.cc:1] widget alpha broke down\n", kb).root
+    beta = analyze_text("E tensorflow/core/w.cc:1] widget beta broke down\n", kb).root
+    assert alpha.explanation == "Widget alpha broke.\nAlpha widgets wear out: replace it.\nWidgets are counted daily."
+    assert beta.explanation == "Widget beta broke.\nOther widgets are sturdy: look for a cause.\nWidgets are counted daily."
+
+
 @pytest.mark.parametrize("mutation,expect", [
     (lambda t: t.replace("category: cuda.runtime_fault", "category: cuda.nonsense"), "rule my-widget-broke: field 'category'"),
     (lambda t: t.replace("severity: error", "severity: fatal"), "field 'severity'"),
@@ -52,6 +68,8 @@ def test_user_rule_folder_is_used(tmp_path):
     (lambda t: t.replace("  title: The widget broke\n", ""), "field 'title': required"),
     (lambda t: t + "  when: import os\n", "field 'when'"),
     (lambda t: t + "  when: __import__('os').system('x')\n", "field 'when'"),
+    (lambda t: t.replace("explanation: Widget {widget} broke.", "explanation: [{text: Widget broke., when: widget ==}]"), "field 'explanation'"),
+    (lambda t: t.replace("explanation: Widget {widget} broke.", "explanation: [{when: widget == 'alpha'}]"), "field 'explanation'"),
 ])
 def test_malformed_rules_name_file_rule_and_field(tmp_path, mutation, expect):
     d = write(tmp_path, mutation(GOOD))

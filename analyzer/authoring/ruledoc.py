@@ -20,7 +20,9 @@ def rule_markdown(rule: Rule, kb: KnowledgeBase) -> str:
         out.append(f"- log formats (eras): {', '.join(rule.eras)}")
     if rule.probe:
         out.append(f"- confirmation probe: {rule.probe} (tflog analyze --confirm)")
-    out += ["", "## What it means", "", rule.explanation or "(no explanation)"]
+    paragraphs = rule.explanation.split("\n") if rule.explanation else ["(no explanation)"]
+    conditions = rule.explanation_when or [None] * len(paragraphs)
+    out += ["", "## What it means", ""] + [p + (f"  (when `{w}`)" if w else "") for p, w in zip(paragraphs, conditions)]
     if rule.severity_when:
         out += ["", "## When the severity changes", ""]
         out += [

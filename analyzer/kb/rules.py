@@ -130,7 +130,9 @@ class Rule:
     explains: List[str] = field(default_factory=list)
     # symptoms it explains only where they come after it (a killed step, then the file it never wrote)
     explains_after: List[str] = field(default_factory=list)
-    explanation: str = ""
+    explanation: str = ""  # paragraphs, one per line
+    # each paragraph's condition (None: always shown); empty when none has one (see _explanation)
+    explanation_when: List[Optional[str]] = field(default_factory=list)
     fixes: List[Fix] = field(default_factory=list)
     references: List[str] = field(default_factory=list)
     probe: Optional[str] = None
@@ -373,9 +375,7 @@ def parse_rule(path: Path, index: int, raw: Any, categories: Dict[str, str], eag
     confidence = raw.get("confidence", 0.9)
     if not isinstance(confidence, (int, float)) or not 0 < confidence <= 1:
         raise bad("confidence", "must be a number in (0, 1]")
-    explanation = raw.get("explanation") or ""
-    if not isinstance(explanation, str):
-        raise bad("explanation", "expected a string")
+    explanation, explanation_when = _explanation(bad, raw.get("explanation") or "")
 
     examples = raw.get("examples") or {}
     if not isinstance(examples, dict) or set(examples) - {"match", "no_match"}:
@@ -420,7 +420,8 @@ def parse_rule(path: Path, index: int, raw: Any, categories: Dict[str, str], eag
         severity_when=sev_when,
         explains=str_list("explains"),
         explains_after=str_list("explains_after"),
-        explanation=explanation.strip(),
+        explanation=explanation,
+        explanation_when=explanation_when,
         fixes=fixes,
         references=str_list("references"),
         probe=probe,
@@ -431,6 +432,34 @@ def parse_rule(path: Path, index: int, raw: Any, categories: Dict[str, str], eag
         traceback=tb,
         family=family,
     )
+
+
+def _explanation(bad, raw: Any) -> Tuple[str, List[Optional[str]]]:
+    """A rule's explanation: a string, or a list of paragraphs, each a string or {text, when}, so that
+    a sentence true only for some logs (the loaded cuDNN older than the build's, a ROCm machine) is
+    shown only where its `when` holds. Returns (the paragraphs, one per line; their conditions, or []
+    when none has one)."""
+    if isinstance(raw, str):
+        return raw.strip(), []
+    if not isinstance(raw, list):
+        raise bad("explanation", "expected a string or a list of paragraphs")
+    texts: List[str] = []
+    conditions: List[Optional[str]] = []
+    for item in raw:
+        text, when = (
+            (item, None)
+            if isinstance(item, str)
+            else (item.get("text"), item.get("when"))
+            if isinstance(item, dict)
+            else (None, None)
+        )
+        if not isinstance(text, str) or not text.strip() or "\n" in text.strip():
+            raise bad("explanation", "each paragraph is one line of text or {text, when}")
+        if when is not None:
+            _check_condition(bad, "explanation", when)
+        texts.append(text.strip())
+        conditions.append(when)
+    return "\n".join(texts), conditions if any(c is not None for c in conditions) else []
 
 
 def _traceback_spec(bad, raw: Any) -> Dict[str, Any]:

@@ -814,8 +814,12 @@ class Analysis:
             if compile_condition(item["if"])(all_facts, has):
                 severity, note = item["severity"], str(item.get("note") or "")
                 break
-        explanation = render_template(rule.explanation, all_facts)
-        why = render_template(rule.explanation, all_facts, short=True)
+        text = rule.explanation
+        if rule.explanation_when:  # only the paragraphs whose `when` holds for this log
+            paragraphs = zip(text.split("\n"), rule.explanation_when)
+            text = "\n".join(p for p, w in paragraphs if w is None or compile_condition(w)(all_facts, has))
+        explanation = render_template(text, all_facts)
+        why = render_template(text, all_facts, short=True)
         if note:
             note = render_template(note, all_facts)
             explanation, why = (explanation + "\n" + note).strip(), (why + "\n" + note).strip()
