@@ -1377,3 +1377,15 @@ def test_the_cudnn_mismatch_explanation_says_which_side_is_older():
     why_older = analyze(older).root.explanation
     assert "older cuDNN comes first" in why_older and "newer one" not in why_older
     assert "older cuDNN comes first" not in why_newer and "the newer one, of the same major version" in why_newer
+
+
+def test_a_cudnn_status_error_is_explained_by_its_own_status_only():
+    """cuDNN's status decides the story (invalid parameters, no implementation, a kernel that failed): a log
+    that names one status gets that paragraph, not the other two (real TF 1.x and 2.x lines)."""
+    bad = analyze("F tensorflow/stream_executor/cuda/cuda_dnn.cc:444] could not set cudnn tensor descriptor: CUDNN_STATUS_BAD_PARAM\n")
+    coded = analyze("2019-03-01 10:00:00.000000: F tensorflow/stream_executor/cuda/cuda_dnn.cc:542] Check failed: "
+                    "cudnnSetTensorNdDescriptor(handle_.get(), elem_type, nd, dims.data(), strides.data()) == CUDNN_STATUS_SUCCESS (3 vs. 0)\n")
+    for report in (bad, coded):
+        why = report.root.explanation
+        assert "CUDNN_STATUS_BAD_PARAM: the tensor" in why, why
+        assert "CUDNN_STATUS_NOT_SUPPORTED:" not in why and "CUDNN_STATUS_EXECUTION_FAILED:" not in why
