@@ -1389,3 +1389,20 @@ def test_a_cudnn_status_error_is_explained_by_its_own_status_only():
         why = report.root.explanation
         assert "CUDNN_STATUS_BAD_PARAM: the tensor" in why, why
         assert "CUDNN_STATUS_NOT_SUPPORTED:" not in why and "CUDNN_STATUS_EXECUTION_FAILED:" not in why
+
+
+def test_a_gpu_mostly_taken_before_tensorflow_started_is_said_first_for_its_oom():
+    """TF 1.x prints the memory free when it finds the GPU: 496 MiB of 12 GiB free means another process held it,
+    so the OOM's first fix is to free the GPU, not a smaller batch; a GPU that was free gets no such fix
+    (real TF 0.12 and TF 1.x device lines, both forms)."""
+    device = ("I tensorflow/core/common_runtime/gpu/gpu_init.cc:102] Found device 0 with properties:\nname: GeForce GTX TITAN X\n"
+              "major: 5 minor: 2 memoryClockRate (GHz) 1.076\npciBusID 0000:06:00.0\nTotal memory: 12.00GiB\nFree memory: 496.40MiB\n")
+    oom = "W tensorflow/core/framework/op_kernel.cc:909] Resource exhausted: OOM when allocating tensor with shape[6272,1024]\n"
+    taken = analyze(device + oom)
+    assert (taken.facts["gpu_free_mb"], taken.facts["gpu_memory_mb"]) == ("496", "12288")
+    assert taken.root.fixes[0].startswith("Only 496.00 MiB of this GPU's 12.00 GiB was free when TensorFlow found it")
+    free = analyze(device.replace("Free memory: 496.40MiB", "Free memory: 11.61GiB") + oom)
+    assert not any("was free when TensorFlow found it" in fix for fix in free.root.fixes)
+    newer = analyze("I tensorflow/core/common_runtime/gpu/gpu_device.cc:1030] Found device 0 with properties: \nname: GeForce GTX 1080 "
+                    "major: 6 minor: 1 memoryClockRate(GHz): 1.7335\npciBusID: 0000:01:00.0\ntotalMemory: 7.92GiB freeMemory: 190.31MiB\n" + oom)
+    assert newer.facts["gpu_free_mb"] == "190" and newer.root.fixes[0].startswith("Only 190.00 MiB of this GPU's 7.92 GiB")

@@ -641,6 +641,17 @@ def test_a_cpython_traceback_cut_after_an_import_statement_is_read_as_that_impor
     }.items():
         rep = _report(tmp_path, CONTRIB_TB.rsplit("    from tensorflow", 1)[0] + tail, name + ".log")
         assert _root(rep)["rule_id"] != "deps-tf1-api-on-tf2", name
+    # a package importing its own module (its __init__ broke), or a traceback raised while handling an earlier one
+    # (that one names the error): not a module that is not there
+    own = CONTRIB_TB.replace("E:\\AI Tool\\Real-Time-Voice-Cloning-master\\synthesizer\\models\\helpers.py",
+                             "C:\\Python37\\lib\\site-packages\\tensorflow\\__init__.py")
+    assert "site-packages" in own and _root(_report(tmp_path, own, "own.log"))["rule_id"] != "deps-tf1-api-on-tf2"
+    chained = "ImportError: DLL load failed\n\nDuring handling of the above exception, another exception occurred:\n\n" + CONTRIB_TB
+    assert _root(_report(tmp_path, chained, "chained.log"))["rule_id"] != "deps-tf1-api-on-tf2"
+    # PyCharm's import hook between the import and the module it loads is seen through (a real mrcnn traceback's shape)
+    hooked = CONTRIB_TB + ('  File "D:\\PyCharm 2021.3.3\\plugins\\python\\helpers\\pydev\\_pydev_bundle\\pydev_import_hook.py", '
+                           "line 21, in do_import\n    module = self._system_import(name, *args, **kwargs)\n")
+    assert _root(_report(tmp_path, hooked, "hooked.log"))["rule_id"] == "deps-tf1-api-on-tf2"
     earlier = CONTRIB_TB.replace("    from synthesizer.inference import Synthesizer", "    from tensorflow.contrib.seq2seq import Helper")
     earlier = earlier.rsplit("    from tensorflow", 1)[0] + "    helper = Helper()\n"  # the import is an outer frame's
     assert _root(_report(tmp_path, earlier, "earlier.log"))["rule_id"] != "deps-tf1-api-on-tf2"

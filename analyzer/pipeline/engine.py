@@ -613,12 +613,16 @@ class Analysis:
         or name is not there. Read as that message, by the specific rules only (what they know
         fails to import, e.g. tensorflow.contrib on TF 2), never as a family guess. A private module
         (`_pywrap_tensorflow_internal`) is a native one: it exists and fails to load, which this
-        cannot tell apart."""
-        if tb.announced_type is not None or not tb.frames or not tb.frames[-1].source:
+        cannot tell apart. Nor is a package importing its own module (`tensorflow/__init__.py`: `from
+        tensorflow.python import ...`), or a traceback raised while handling another: there the package
+        itself is broken, and the error is the earlier one, not a module that is not there."""
+        frames = [f for f in tb.frames if not _IMPORT_MACHINERY.search(f.file)]  # (an IDE's import hook, importlib)
+        if tb.announced_type is not None or tb.chained or not frames or not frames[-1].source:
             return False
-        m = IMPORT_STATEMENT.match(tb.frames[-1].source)
+        last = frames[-1]
+        m = IMPORT_STATEMENT.match(last.source)
         module = m and (m["module"] or m["imported"])
-        if not module or module.rsplit(".", 1)[-1].startswith("_"):
+        if not module or module.rsplit(".", 1)[-1].startswith("_") or module.split(".")[0] == last.module_path.split("/")[0]:
             return False
         guesses = [f"ModuleNotFoundError: No module named '{module}'"]
         if m["names"]:
@@ -632,7 +636,6 @@ class Analysis:
             hit.cut_off = True
             for k, v in normalise_finding_facts(found.groupdict()).items():
                 hit.facts.setdefault(k, v)
-            last = tb.frames[-1]
             self._record(hit, input_name, Record(last.log_line + 1, last.source, last.source, kind="text"))
             return True
         return False
@@ -939,6 +942,8 @@ _WRAPPER = compile_re(
 
 CUT_TRACEBACK_TITLE = "A Python error whose last line the log does not show"
 # the code line an IPython arrow points at, when it is an import ("from keras.engine import training", "import cv2")
+# frames of the import machinery between an import statement and the module it loads: PyCharm's import hook, importlib's own
+_IMPORT_MACHINERY = compile_re(r"pydev_import_hook\.py$|^<frozen importlib\.|/importlib/(?:__init__|_bootstrap\w*)\.py$")
 UNKNOWN_EXCEPTION_TITLE = "Unrecognized error: "
 
 

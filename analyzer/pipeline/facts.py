@@ -54,6 +54,7 @@ REPORT_FACTS = (
     "gpu_name",
     "compute_capability",
     "gpu_memory_mb",
+    "gpu_free_mb",  # the GPU memory free when TensorFlow found the device (TF 1.x prints it): little means another process held it
     "gpu_expected",  # the log's sign that a GPU is expected here (a GPU check in the script, the GPU package...)
     "gpu_unexpected",  # ... or that this machine or job is meant to run without one (lspci, tensorflow-cpu, ...)
     "tf_gpu_listed",  # TensorFlow listed a GPU device (list_local_devices, list_physical_devices, device creation)
@@ -139,6 +140,7 @@ NORMALISERS: Dict[str, Callable[[str], str]] = {
     "cuda_compiled": nz.cuda_version,
     "driver_version": nz.driver_version,
     "gpu_memory_mb": lambda v: _gib_to_mb(v) if _MEMORY_UNIT.regex.search(v) else _plain(v),
+    "gpu_free_mb": lambda v: _gib_to_mb(v) if _MEMORY_UNIT.regex.search(v) else _plain(v),
     "gpu_name": lambda v: re.sub(
         r"\s+\.\.\.$", "...", v.strip().strip(",").strip()
     ),  # nvidia-smi's cut: "RTX 4050 ..." -> "RTX 4050..."
@@ -521,6 +523,9 @@ PATTERNS: List[FactPattern] = [
         "cuda_visible_devices=",
     ),
     _p(r"(?:deviceMemorySize|totalMemory): (?P<gpu_memory_mb>[\d.]+[GM]iB)", 10, "devicememorysize", "totalmemory"),
+    # TF 1.x's device properties: "totalMemory: 11.92GiB freeMemory: 496.40MiB" (1.5+), or a line each (<= 1.4)
+    _p(r"^Total memory: (?P<gpu_memory_mb>[\d.]+[GM]iB)\s*$", 10, "total memory:"),
+    _p(r"(?:freeMemory: |^Free memory: )(?P<gpu_free_mb>[\d.]+[GM]iB)", 10, "freememory", "free memory:"),
     _p(r"\|\s+\d+MiB /\s*(?P<gpu_memory_mb>\d+)MiB\s+\|", 12, "mib /"),
     _p(r"with (?P<gpu_memory_mb>\d+) MB memory", 30, "mb memory"),
     # --- libraries ------------------------------------------------------------------------

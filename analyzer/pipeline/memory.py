@@ -21,6 +21,8 @@ finding's own facts, as exact byte counts in digit strings like the allocator's
                          was used up, not fragmented, so the fragmentation advice does not apply
     oom_small_pool       'yes' when a GPU allocator's Limit is under SMALL_POOL (256 MiB): the GPU was nearly full
                          before TensorFlow started, which no batch size or allocator setting mends
+    gpu_taken_at_start   'yes' when the GPU had less than half its memory free when TensorFlow found it (gpu_free_mb of
+                         gpu_memory_mb, TF 1.x's device lines): another process held the rest before this one began
     oom_batch_dim        the first dimension of a tensor of rank >= 3 that may be the batch (>= 2)
     oom_batch_of_one     the shape, for a tensor of rank >= 3 whose first dimension is 1 (and not
                          a 1x1 kernel's [1,1,...]): if that is the batch, one sample alone did not fit
@@ -47,7 +49,7 @@ from .facts import merge_facts, refined
 MEMORY_FACTS = (
     "oom_requested_bytes", "oom_free_bytes", "oom_batch", "oom_sample_bytes", "oom_batch_fit",
     "oom_weight_shape", "oom_batch_dim", "oom_batch_of_one", "oom_fragmented", "oom_pool_full", "oom_small_pool",
-    "reshape_factor", "reshape_fraction",
+    "gpu_taken_at_start", "reshape_factor", "reshape_fraction",
 )  # fmt: skip
 
 BFC_MIN_ALLOCATION = 256  # the BFC allocator's kMinAllocationSize (bfc_allocator.h): requests round up to its multiples
@@ -55,6 +57,7 @@ FRAGMENTED_MIN_FREE = 1 << 20
 # A GPU allocator's pool (its Limit) is the memory free when TensorFlow created the device, less a reserve: under this,
 # the GPU was nearly full before TensorFlow started (a Jetson Nano's 35.6 MiB, a container's 86 MiB in real logs)
 SMALL_POOL = 256 << 20
+TAKEN_AT_START = 0.5  # free memory under this share of the GPU's when TensorFlow found it (gpu_taken_at_start)
 POOL_FULL = 0.95  # InUse at least this share of Limit: the pool was used up (oom_pool_full)
 
 # Bytes per element of TensorFlow's DataTypeString names (as printed after "and type").
@@ -134,6 +137,8 @@ class FactText(str):
         if spec == "bytes":
             n = parse_bytes(self)
             return human_bytes(n) if n is not None else str(self)
+        if spec == "mib":  # a count of MiB (gpu_memory_mb, gpu_free_mb)
+            return human_bytes(int(self) << 20) if str(self).isdigit() else str(self)
         if spec == "cpuflag":
             return str(self).lower().replace(".", "_")
         return str.__format__(str(self), spec)
@@ -145,6 +150,12 @@ def tensor_shape(shape: object) -> Optional[Tuple[int, ...]]:
     if not m:
         return None
     return tuple(int(d) for d in m.group(1).split(",")) if m.group(1) else ()
+
+
+def _mb(value: object) -> Optional[int]:
+    """A MiB count fact ("8107"), or None."""
+    text = str(value or "")
+    return int(text) if text.isdigit() else None
 
 
 def tensor_bytes(shape: object, dtype: object) -> Optional[int]:
@@ -192,6 +203,9 @@ def oom_facts(facts: Mapping[str, object]) -> Dict[str, str]:
         out["oom_small_pool"] = "yes"
     if not host and limit and in_use is not None and in_use >= limit * POOL_FULL:
         out["oom_pool_full"] = "yes"
+    free, total = _mb(facts.get("gpu_free_mb")), _mb(facts.get("gpu_memory_mb"))
+    if not host and free is not None and total and free < total * TAKEN_AT_START:
+        out["gpu_taken_at_start"] = "yes"
     if not requested:
         return out
     out["oom_requested_bytes"] = str(requested)

@@ -43,6 +43,7 @@ _FACT_LABELS = [
     ("gpu_name", "GPU"),
     ("compute_capability", "compute capability"),
     ("gpu_memory_mb", "GPU memory"),
+    ("gpu_free_mb", "free at start"),
 ]
 
 
@@ -95,7 +96,7 @@ def _where(f: Finding) -> str:
 
 
 def _fact_text(key: str, value: object) -> str:
-    if key == "gpu_memory_mb" and str(value).isdigit():
+    if key in ("gpu_memory_mb", "gpu_free_mb") and str(value).isdigit():
         return human_bytes(int(str(value)) << 20)  # TF's "with 8107 MB memory" counts MiB
     return str(value)
 
