@@ -309,6 +309,20 @@ def test_a_log_copied_from_a_120_column_console_gets_the_same_answer(tmp_path, n
     assert (cut["rule_id"], cut["category"]) == (whole["rule_id"], whole["category"])
 
 
+def test_one_line_cut_inside_a_camel_case_name_is_read_whole(tmp_path):
+    """A CUDA call's name cut once ("...failed call to cuDevicePrimary" / "CtxRetain: CUDA_ERROR_OUT_OF_MEMORY"): the
+    piece alone reads as a device that cannot be used, the whole line as a GPU whose memory was full (a real TF 1.2
+    log of eight MPI workers on one GPU, its first line cut at 196 columns); a next line that starts a sentence of
+    its own is not joined to it."""
+    line = ("2017-07-25 21:11:16.630413: E tensorflow/core/common_runtime/direct_session.cc:138] Internal: failed initializing "
+            "StreamExecutor for CUDA device ordinal 0: Internal: failed call to cuDevicePrimaryCtxRetain: CUDA_ERROR_OUT_OF_MEMORY; "
+            "total memory reported: 11711807488\n")
+    at = line.index("CtxRetain")
+    assert _root(_report(tmp_path, line[:at] + "\n" + line[at:]))["rule_id"] == "oom-gpu-context-out-of-memory"
+    separate = line[:at] + "\nTensorFlow was not built with CUDA support here.\n"
+    assert _root(_report(tmp_path, separate, "separate.log"))["rule_id"] == "driver-gpu-context-failed"
+
+
 def test_a_cut_line_whose_piece_already_matched_is_read_whole_once(tmp_path):
     """A console cut the OOM line inside a word, before its shape ("...tensor wit" / "h shape[8,256,14,14] and type
     float on .../device:GPU:0"; first_sight_30's ImageAI log): the piece alone matches the OOM rule without its
@@ -638,9 +652,10 @@ def test_a_cpython_traceback_cut_after_an_import_statement_is_read_as_that_impor
         "native": "    from tensorflow.python._pywrap_tensorflow_internal import *\n",
         "unknown": "    from synthesizer.models.helpers import Helper\n",
         "call": "    tf.contrib.seq2seq.Helper()\n",
+        "top-level": "    import tensorflow as tf  # pylint: disable=import-outside-toplevel\n",  # its own frames may be cut
     }.items():
         rep = _report(tmp_path, CONTRIB_TB.rsplit("    from tensorflow", 1)[0] + tail, name + ".log")
-        assert _root(rep)["rule_id"] != "deps-tf1-api-on-tf2", name
+        assert _root(rep)["rule_id"] not in ("deps-tf1-api-on-tf2", "install-tensorflow-not-installed"), name
     # a package importing its own module (its __init__ broke), or a traceback raised while handling an earlier one
     # (that one names the error): not a module that is not there
     own = CONTRIB_TB.replace("E:\\AI Tool\\Real-Time-Voice-Cloning-master\\synthesizer\\models\\helpers.py",

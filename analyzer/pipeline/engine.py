@@ -613,7 +613,8 @@ class Analysis:
         or name is not there. Read as that message, by the specific rules only (what they know
         fails to import, e.g. tensorflow.contrib on TF 2), never as a family guess. A private module
         (`_pywrap_tensorflow_internal`) is a native one: it exists and fails to load, which this
-        cannot tell apart. Nor is a package importing its own module (`tensorflow/__init__.py`: `from
+        cannot tell apart, and a top-level package (`import tensorflow`) is left alone too: where a cut
+        traceback stops at it, its own frames are as likely cut as missing. Nor is a package importing its own module (`tensorflow/__init__.py`: `from
         tensorflow.python import ...`), or a traceback raised while handling another: there the package
         itself is broken, and the error is the earlier one, not a module that is not there."""
         frames = [f for f in tb.frames if not _IMPORT_MACHINERY.search(f.file)]  # (an IDE's import hook, importlib)
@@ -622,7 +623,9 @@ class Analysis:
         last = frames[-1]
         m = IMPORT_STATEMENT.match(last.source)
         module = m and (m["module"] or m["imported"])
-        if not module or module.rsplit(".", 1)[-1].startswith("_") or module.split(".")[0] == last.module_path.split("/")[0]:
+        if not module or "." not in module.strip(".") or module.rsplit(".", 1)[-1].startswith("_"):
+            return False
+        if f"/{module.split('.')[0]}/" in "/" + last.file:  # a package's own import (wherever it is installed)
             return False
         guesses = [f"ModuleNotFoundError: No module named '{module}'"]
         if m["names"]:

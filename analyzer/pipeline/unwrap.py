@@ -69,7 +69,7 @@ def _cut_runs(lines: List[bytes], first_line: int) -> List[Tuple[int, List[bytes
         return runs
     # one long line is evidence where it was cut twice or more (two lines in a row exactly as long as the
     # longest) or where its one cut falls inside a sentence: inside a word ("...with Cuda c" / "ompute
-    # capability 3.0", "cuda_" / "dnn.cc"), at a space before a lowercase word ("...some GPU" / " libraries."),
+    # capability 3.0", "cuda_" / "dnn.cc", "cuDevicePrimary" / "CtxRetain"), at a space before a lowercase word ("...some GPU" / " libraries."),
     # or before what goes on with the sentence ("...CuDNN library" / ": 8.1.1 but", "...shape [50" / "]",
     # "...(from tensorflow[" / "and-cuda])"), or inside an upper-case word ("...cuInit: UNK" / "NOWN ERROR")
     return [r for r in runs if len(r[1]) > 2 or _cut_inside(r[1][0], r[1][1])]
@@ -77,7 +77,14 @@ def _cut_runs(lines: List[bytes], first_line: int) -> List[Tuple[int, List[bytes
 
 def _cut_inside(piece: bytes, rest: bytes) -> bool:
     """Does a line cut into `piece` and `rest` break a word or sentence (see _cut_runs)?"""
-    return bool(_CUT_BEFORE.search(piece) and _CUT_AFTER.match(rest) or _UPPER_END.search(piece) and _UPPER_START.match(rest))
+    return bool(
+        _CUT_BEFORE.search(piece)
+        and _CUT_AFTER.match(rest)
+        or _UPPER_END.search(piece)
+        and _UPPER_START.match(rest)
+        or _CAMEL_END.search(piece)
+        and _CAMEL_START.match(rest)
+    )
 
 
 MIN_FLOWED = 40  # a re-flowed piece is a paragraph's line, not a short line that happens to end in a space
@@ -168,6 +175,8 @@ def _runs(lines: List[bytes], first_line: int, goes_on: Callable[[int], Any]) ->
 _CUT_BEFORE = compile_re(rb"[\w \[(/\\.,=-]$")  # inside a word, a path, a bracket, a list or a requirement
 _UPPER_END, _UPPER_START = compile_re(rb"[A-Z_]$"), compile_re(rb"[A-Z_]")  # "...cuInit: UNK" / "NOWN ERROR (303)"
 _CUT_AFTER = compile_re(rb"[a-z0-9_:;,.)\]}]| [a-z]")  # a word's rest, or what goes on with a sentence
+# inside a camelCase name (CUDA's and TF's API: "...failed call to cuDevicePrimary" / "CtxRetain: CUDA_ERROR_...")
+_CAMEL_END, _CAMEL_START = compile_re(rb"\b[a-z]+[A-Za-z0-9]*[A-Z][a-z0-9]+$"), compile_re(rb"[A-Z][a-z0-9]+[A-Z:(]")
 
 
 def _bodies(lines: List[bytes]) -> List[bytes]:
