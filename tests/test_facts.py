@@ -505,3 +505,16 @@ def test_a_solvers_candidate_python_is_not_this_machines():
     candidates, not the environment's Python (first_sight_49)."""
     assert "python_version" not in facts_of("  │     │  └─ python 3.6.* , which can be installed;\n")[0]
     assert facts_of("Python version: 3.11\n")[0]["python_version"] == "3.11"
+
+
+def test_tf1_short_oom_line_gets_its_device_from_the_node_line_after_it():
+    """TF 1.x's "OOM when allocating tensor with shape[...]" names no device; the `[[Node: ...]]` line after it does
+    (`_device=".../device:GPU:0"`), and that is the device the OOM happened on (real TF 1.5 ODAPI lines)."""
+    oom = ("2018-03-13 21:59:44.914750: W tensorflow/core/framework/op_kernel.cc:1192] Resource exhausted: OOM when allocating "
+           "tensor with shape[1,5095,3729,3]\n"
+           '\t [[Node: unstack_2 = Unpack[T=DT_FLOAT, axis=0, num=24, _device="/job:localhost/replica:0/task:0/device:GPU:0"]'
+           "(prefetch_queue_Dequeue/_3249)]]\n")
+    root = analyze(oom).root
+    assert root.facts["oom_device"] == "GPU:0" and root.facts["node"] == "unstack_2"
+    far = oom.replace("\t [[Node", "one\ntwo\nthree\nfour\nfive\n\t [[Node")  # a node line far after names another op
+    assert "oom_device" not in analyze(far).root.facts

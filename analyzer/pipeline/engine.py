@@ -671,10 +671,16 @@ class Analysis:
         return hit.key if (hit.add(input_name, rec, masked) or hit.count == 1) else None
 
     def _attach_node(self, rec: Record) -> None:
+        """A `[[node ...]]` line names the graph node of the hit just before it; TF 1.x's also its device
+        (`_device="/job:localhost/replica:0/task:0/device:GPU:0"`), which its short OOM line leaves out."""
         if self._last_hit and rec.line - self._last_hit[1] <= NODE_WINDOW:
+            hit = self._last_hit[0]
             name = node_name(rec.text)
             if name:
-                self._last_hit[0].facts.setdefault("node", name)
+                hit.facts.setdefault("node", name)
+            device = _NODE_DEVICE.search(rec.text) if hit.rule is not None and hit.rule.category.startswith("oom.") else None
+            if device:
+                hit.facts.setdefault("oom_device", device.group(1))
 
     def _fuzzy(self, message: str) -> Optional[Tuple[Rule, float]]:
         """The best fuzzy match at or above its rule's threshold (kb.fuzzy caches by masked text)."""
@@ -945,6 +951,7 @@ _WRAPPER = compile_re(
 
 CUT_TRACEBACK_TITLE = "A Python error whose last line the log does not show"
 # the code line an IPython arrow points at, when it is an import ("from keras.engine import training", "import cv2")
+_NODE_DEVICE = compile_re(r'_device="[^"]*?device:((?:GPU|CPU):\d+)"')
 # frames of the import machinery between an import statement and the module it loads: PyCharm's import hook, importlib's own
 _IMPORT_MACHINERY = compile_re(r"pydev_import_hook\.py$|^<frozen importlib\.|/importlib/(?:__init__|_bootstrap\w*)\.py$")
 UNKNOWN_EXCEPTION_TITLE = "Unrecognized error: "
