@@ -611,12 +611,13 @@ class Analysis:
         tensorflow.contrib.seq2seq import Helper`), with no deeper frame: that import failed, and a
         failure inside the imported code would show its frames, so the lost line said that the module
         or name is not there. Read as that message, by the specific rules only (what they know
-        fails to import, e.g. tensorflow.contrib on TF 2), never as a family guess. A private module
-        (`_pywrap_tensorflow_internal`) is a native one: it exists and fails to load, which this
-        cannot tell apart, and a top-level package (`import tensorflow`) is left alone too: where a cut
-        traceback stops at it, its own frames are as likely cut as missing. Nor is a package importing its own module (`tensorflow/__init__.py`: `from
-        tensorflow.python import ...`), or a traceback raised while handling another: there the package
-        itself is broken, and the error is the earlier one, not a module that is not there."""
+        fails to import, e.g. tensorflow.contrib on TF 2), never as a family guess.
+
+        Left alone: a private module (`_pywrap_tensorflow_internal`, a native one that exists and
+        failed to load); a top-level package (`import tensorflow`: where a cut traceback stops at it,
+        its own frames are as likely cut as missing); a package importing its own module
+        (`tensorflow/__init__.py`: `from tensorflow.python import ...`) and a traceback raised while
+        handling another: there the package itself is broken, and the error is the earlier one."""
         frames = [f for f in tb.frames if not _IMPORT_MACHINERY.search(f.file)]  # (an IDE's import hook, importlib)
         if tb.announced_type is not None or tb.chained or not frames or not frames[-1].source:
             return False
@@ -950,7 +951,6 @@ _WRAPPER = compile_re(
 
 
 CUT_TRACEBACK_TITLE = "A Python error whose last line the log does not show"
-# the code line an IPython arrow points at, when it is an import ("from keras.engine import training", "import cv2")
 _NODE_DEVICE = compile_re(r'_device="[^"]*?device:((?:GPU|CPU):\d+)"')
 # frames of the import machinery between an import statement and the module it loads: PyCharm's import hook, importlib's own
 _IMPORT_MACHINERY = compile_re(r"pydev_import_hook\.py$|^<frozen importlib\.|/importlib/(?:__init__|_bootstrap\w*)\.py$")

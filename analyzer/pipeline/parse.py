@@ -461,7 +461,8 @@ class TracebackTracker:
 
 
 _NODE_STACK = "defined at (most recent call last)"
-# An import statement (a frame's code line): what a traceback cut after it was importing (engine._cut_import_hit).
+# An import statement (a frame's code line, or the one IPython's arrow points at: "from keras.engine import training",
+# "import cv2"): what a traceback cut after it was importing (engine._announced_import_hit, _cut_import_hit).
 # Its lines always take the ordinary path (classes.build), so the tracker sees each one.
 IMPORT_STATEMENT = compile_re(
     r"^\s*(?:from\s+(?P<module>[\w.]+)\s+import\s+(?P<names>[\w, ()]+?)|import\s+(?P<imported>[\w.]+))\s*(?:as\s+\w+\s*)?(?:#.*)?$"
