@@ -76,6 +76,8 @@ TF_LINES = [
     "undefined symbol: _ZN10tensorflow15TensorShapeBaseINS_11TensorShapeEEC2ENS_3gtl8ArraySliceIxEE",
     "See https://www.tensorflow.org/install/pip and https://docs.nvidia.com/deeplearning/cudnn/",
     "LD_LIBRARY_PATH: :/usr/local/cuda/lib64:/work/data/TensorRT-6.0.1.5/lib",  # a release in a folder's name
+    # a pre-release whose last part is a top-level domain's name (pip's conflict report, TF 2.5)
+    "ERROR: tensorflow 2.5.0 has requirement keras-nightly~=2.5.0.dev, but you'll have keras-nightly 2.6.0.dev2021061500 which is incompatible.",
 ]
 
 

@@ -113,6 +113,8 @@ def _fqdn(m: re.Match[str]) -> str:
     # ImportError's "cannot import name 'builder' from 'google.protobuf.internal'", "No module named '...'")
     if _PUBLIC_HOSTS.search(m.group()) or _IMPORTING.search(m.string[max(0, m.start() - 10) : m.start()]):
         return m.group()
+    if all(label.isdigit() for label in m.group().split(".")[:-1]):  # a version: "keras-nightly~=2.5.0.dev"
+        return m.group()
     return "<host>"
 
 
