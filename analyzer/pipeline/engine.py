@@ -587,24 +587,27 @@ class Analysis:
         m = IMPORT_STATEMENT.match(tb.source)
         if m is None:
             return False
-        if tb.announced_type == "ModuleNotFoundError" or m["imported"]:
-            message = f"ModuleNotFoundError: No module named '{m['module'] or m['imported']}'"
-        else:
-            message = f"ImportError: cannot import name '{m['names'].strip('() ').split(',')[0].strip()}' from '{m['module']}'"
+        not_found, cannot_import = _lost_import_lines(m)
+        message = not_found if tb.announced_type == "ModuleNotFoundError" or cannot_import is None else cannot_import
+        return self._read_lost_line(input_name, message, tb.source_at, family=True) is not None
+
+    def _read_lost_line(self, input_name: str, message: str, rec: Record, family: bool) -> Optional[Hit]:
+        """The hit of the rule that reads `message`, an exception line the log lost (then the family
+        guesses' too, when `family`), recorded with `rec`, the line that let it be told; None when none does."""
         rule, found = self.kb.match(message)
         match = "regex"
-        if rule is None:
+        if rule is None and family:
             rule, found = self.kb.match_family(message, message)
             match = "family"
         if rule is None:
-            return False
+            return None
         hit = self._hit(rule.id, rule, match)
         if match == "family":
             hit.severity = rule.severity
         for k, v in normalise_finding_facts(found.groupdict()).items():
             hit.facts.setdefault(k, v)
-        self._record(hit, input_name, tb.source_at)
-        return True
+        self._record(hit, input_name, rec)
+        return hit
 
     def _cut_import_hit(self, input_name: str, tb: Traceback) -> bool:
         """A CPython traceback cut right after its innermost frame's import statement (`from
@@ -628,20 +631,12 @@ class Analysis:
             return False
         if f"/{module.split('.')[0]}/" in "/" + last.file:  # a package's own import (wherever it is installed)
             return False
-        guesses = [f"ModuleNotFoundError: No module named '{module}'"]
-        if m["names"]:
-            name = m["names"].strip("() ").split(",")[0].strip()
-            guesses.append(f"ImportError: cannot import name '{name}' from '{module}'")
-        for message in guesses:
-            rule, found = self.kb.match(message)
-            if rule is None:
-                continue
-            hit = self._hit(rule.id, rule, "regex")
-            hit.cut_off = True
-            for k, v in normalise_finding_facts(found.groupdict()).items():
-                hit.facts.setdefault(k, v)
-            self._record(hit, input_name, Record(last.log_line + 1, last.source, last.source, kind="text"))
-            return True
+        evidence = Record(last.log_line + 1, last.source, last.source, kind="text")
+        for message in _lost_import_lines(m):
+            hit = self._read_lost_line(input_name, message, evidence, family=False) if message else None
+            if hit is not None:
+                hit.cut_off = True
+                return True
         return False
 
     def _cut_traceback_hit(self, input_name: str, tb: Traceback) -> None:
@@ -951,6 +946,18 @@ _WRAPPER = compile_re(
 
 
 CUT_TRACEBACK_TITLE = "A Python error whose last line the log does not show"
+
+
+def _lost_import_lines(m: Any) -> Tuple[str, Optional[str]]:
+    """The exception lines a failed import statement (an IMPORT_STATEMENT match) prints: its module not
+    found, and, for `from M import N`, N not in M (None for `import M`)."""
+    module = m["module"] or m["imported"]
+    not_found = f"ModuleNotFoundError: No module named '{module}'"
+    if not m["names"]:
+        return not_found, None
+    return not_found, f"ImportError: cannot import name '{m['names'].strip('() ').split(',')[0].strip()}' from '{module}'"
+
+
 _NODE_DEVICE = compile_re(r'_device="[^"]*?device:((?:GPU|CPU):\d+)"')
 # frames of the import machinery between an import statement and the module it loads: PyCharm's import hook, importlib's own
 _IMPORT_MACHINERY = compile_re(r"pydev_import_hook\.py$|^<frozen importlib\.|/importlib/(?:__init__|_bootstrap\w*)\.py$")
