@@ -138,7 +138,7 @@ class FactText(str):
             n = parse_bytes(self)
             return human_bytes(n) if n is not None else str(self)
         if spec == "mib":  # a count of MiB (gpu_memory_mb, gpu_free_mb)
-            return human_bytes(int(self) << 20) if str(self).isdigit() else str(self)
+            return mib_text(self)
         if spec == "cpuflag":
             return str(self).lower().replace(".", "_")
         return str.__format__(str(self), spec)
@@ -156,6 +156,12 @@ def _mb(value: object) -> Optional[int]:
     """A MiB count fact ("8107"), or None."""
     text = str(value or "")
     return int(text) if text.isdigit() else None
+
+
+def mib_text(value: object) -> str:
+    """A MiB count fact as people read it ("8107" -> "7.92 GiB"; TF's "with 8107 MB memory" counts MiB), or as it is."""
+    n = _mb(value)
+    return human_bytes(n << 20) if n is not None else str(value)
 
 
 def tensor_bytes(shape: object, dtype: object) -> Optional[int]:

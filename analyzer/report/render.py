@@ -19,7 +19,7 @@ from typing import Dict, FrozenSet, List, Optional, Set, TextIO, Tuple
 
 from analyzer.core.cache import compile_re
 from analyzer.core.model import Evidence, Finding, Report
-from analyzer.pipeline.memory import human_bytes
+from analyzer.pipeline.memory import mib_text
 from analyzer.pipeline.notebook import cell_place
 from analyzer.pipeline.parse import parse_line
 
@@ -96,8 +96,8 @@ def _where(f: Finding) -> str:
 
 
 def _fact_text(key: str, value: object) -> str:
-    if key in ("gpu_memory_mb", "gpu_free_mb") and str(value).isdigit():
-        return human_bytes(int(str(value)) << 20)  # TF's "with 8107 MB memory" counts MiB
+    if key in ("gpu_memory_mb", "gpu_free_mb"):
+        return mib_text(value)
     return str(value)
 
 
