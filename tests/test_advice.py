@@ -1272,10 +1272,42 @@ def test_tensorflows_own_requirement_in_the_conflict_is_the_pin_to_install(tmp_p
     ("E tensorflow/stream_executor/cuda/cuda_dnn.cc:378] Loaded runtime CuDNN library: 7101 (compatibility version 7100) but source "
      "was compiled with 7003 (compatibility version 7000).", "1.9"),
     ("W tensorflow/core/framework/op_kernel.cc:993] Resource exhausted: OOM when allocating tensor with shape[90,1,1,1792]", "1.4"),
+    # (batch 50: the shape written with spaces, first_sight_50/oom-faceswap-gtx660-2gb-shape-3x3x128x256)
+    ("Resource exhausted: OOM when allocating tensor with shape[3, 3, 128, 256]", "1.4"),
+    # TF ~1.12's node lines that still list the op's attributes (message_catalog.md §6.3; batch 50's faceswap and
+    # Object Detection API logs), with and without the Python line that built the node
+    ("\t [[{{node training_1/Adam/mul_43}} = Mul[T=DT_FLOAT, _device=\"/job:localhost/replica:0/task:0/device:GPU:0\"]"
+     "(Adam/beta_1/read, training_1/Adam/Variable_1/read)]]", "1.12"),
+    ("\t [[node fa/convolution (defined at D:\\faceswap\\plugins\\extract\\align\\fan.py:208)  = Conv2D[T=DT_FLOAT, "
+     "data_format=\"NCHW\"](fa/Pad, fa/conv1/weight)]]", "1.12"),
 ])
 def test_old_message_wordings_bound_the_tensorflow_release(line, tf_at_most):
     """Session 24's advice audit: TF 1.x logs known only by their wording (no version line) were told TF 2's APIs."""
     assert analyze(text="2018-01-01 10:00:00.000000: " + line + "\n").to_dict()["facts"].get("tf_at_most") == tf_at_most
+
+
+@pytest.mark.parametrize("line", [
+    "\t [[{{node dense/MatMul}}]]",  # TF 1.13 on: the node's name only
+    "\t [[node model/dense/MatMul (defined at /app/train.py:12) ]]",  # TF ~2.2-2.8
+    "W tensorflow/core/framework/op_kernel.cc:1767] OP_REQUIRES failed at matmul_op.cc:480 : Resource exhausted: OOM when "
+    "allocating tensor with shape[1024,4096] and type float on /job:localhost/replica:0/task:0/device:GPU:0 by allocator GPU_0_bfc",
+])
+def test_later_node_and_oom_lines_say_nothing_of_the_release(line):
+    """The near misses of the era markers above: the node and OOM lines later releases print bound nothing."""
+    assert "tf_at_most" not in analyze(text=line + "\n").to_dict()["facts"]
+
+
+@pytest.mark.parametrize("fix", [
+    "export TF_FORCE_GPU_ALLOW_GROWTH=true  # or tf.config.experimental.set_memory_growth(gpu, True) for each GPU before any op runs",
+    "export TF_FORCE_GPU_ALLOW_GROWTH=true  # or tf.config.experimental.set_memory_growth(gpu, True)",
+])
+def test_the_growth_call_in_a_commands_note_is_tf1s_session_option_on_tf1(fix):
+    """Batch 50's advice audit: a fix that is the command, with TF 2's call as the other option in its note, kept
+    that call for a TF 1.12-1.15 log (which reads the variable, but has no set_memory_growth)."""
+    mended = for_machine(fix, {"tf_at_most": "1.12"})
+    assert mended.startswith("export TF_FORCE_GPU_ALLOW_GROWTH=true  # or ") and "set_memory_growth" not in mended
+    assert "config.gpu_options.allow_growth = True" in mended
+    assert for_machine(fix, {"tf_version": "2.4.1"}) == fix and for_machine(fix, {}) == fix
 
 
 def test_build_info_is_the_tested_build_table_before_tf_2_3():
@@ -1337,6 +1369,26 @@ def test_a_keras_name_that_moved_gets_its_new_import_first(line, first_fix):
     keras-team/keras tags) names the Keras releases without it and the import that works."""
     fixes = analyze(text=line + "\n").to_dict()["findings"][0]["fixes"]
     assert first_fix in fixes[0], fixes
+
+
+KERAS_TRACEBACK = """Traceback (most recent call last):
+  File "train.py", line 3, in <module>
+    from keras.models import load_model
+  File "/opt/venv/lib/python3.8/site-packages/PKG/backend.py", line 291, in <module>
+    keras.utils.get_custom_objects().update(custom_objects)
+AttributeError: module 'keras.utils' has no attribute 'get_custom_objects'
+"""
+
+
+@pytest.mark.parametrize("package, inside_keras", [("keras/engine", True), ("bert4keras", False)])
+def test_a_keras_error_read_through_its_traceback_keeps_the_missing_name(package, inside_keras):
+    """Batch 50's advice audit: a Keras error matched through its traceback (frames in keras/) lost the name its
+    message reads, so the moved-name table went unread; and `keras/*` also took bert4keras/'s frames as Keras's."""
+    rep = analyze(text=KERAS_TRACEBACK.replace("PKG", package)).to_dict()
+    root = rep["findings"][0]
+    assert root["rule_id"] == "family-keras"
+    assert root["fixes"][0].startswith("`keras.utils.get_custom_objects` does not exist in Keras 2.6-2.8"), root["fixes"]
+    assert ("raised inside Keras" in root["explanation"]) is inside_keras, root["explanation"]
 
 
 def test_a_keras_name_no_table_row_knows_gets_no_invented_move():
@@ -1406,3 +1458,97 @@ def test_a_gpu_mostly_taken_before_tensorflow_started_is_said_first_for_its_oom(
     newer = analyze("I tensorflow/core/common_runtime/gpu/gpu_device.cc:1030] Found device 0 with properties: \nname: GeForce GTX 1080 "
                     "major: 6 minor: 1 memoryClockRate(GHz): 1.7335\npciBusID: 0000:01:00.0\ntotalMemory: 7.92GiB freeMemory: 190.31MiB\n" + oom)
     assert newer.facts["gpu_free_mb"] == "190" and newer.root.fixes[0].startswith("Only 190.00 MiB of this GPU's 7.92 GiB")
+
+
+@pytest.mark.parametrize("log", [
+    "first_sight_50/deps-darkflow-yolo-tf2-no-module-tensorflow-contrib.log",
+    "first_sight_50/deps-rtvc-tf2-no-module-tensorflow-contrib-seq2seq.log",
+])
+def test_tf_contrib_is_not_offered_compat_v1_and_its_tf1_pin_names_the_gpu_package(log):
+    """Batch 50's advice audit: five tf.contrib logs were told first to import tensorflow.compat.v1, which has no
+    contrib, and given a CPU-only 1.15 pin. The last TF 1.x release (tested_builds.yaml) comes first, with its GPU
+    package, CUDA, cuDNN and Python; porting is the other way."""
+    root = tflog_json_of(ROOT / "tests" / "fixtures" / "real_logs" / log)["findings"][0]
+    assert root["rule_id"] == "deps-tf1-api-on-tf2"
+    assert not any("disable_v2_behavior" in fix for fix in root["fixes"]), root["fixes"]
+    first = root["fixes"][0]
+    assert '"tensorflow-gpu==1.15.*"' in first and "CUDA 10.0" in first and "cuDNN 7.4" in first and "Python 3.7" in first
+    assert any("tf_slim" in fix for fix in root["fixes"][1:])
+
+
+def test_tf1_code_without_contrib_keeps_the_compat_v1_quick_fix():
+    """The near miss: a TF 1 call that compat.v1 does keep (tf.Session) is still told the quick fix."""
+    rep = analyze(text="AttributeError: module 'tensorflow' has no attribute 'Session'\n").to_dict()
+    fixes = rep["findings"][0]["fixes"]
+    assert "disable_v2_behavior" in fixes[0] and not any("tensorflow-gpu==" in fix for fix in fixes)
+
+
+def test_ptxas_fix_names_the_cuda_the_gpu_needs_when_the_loaded_one_is_older():
+    """Batch 50's advice audit: a TF 2.4 Windows log (CUDA 11.0) on an RTX 3070 (compute capability 8.6, first in
+    CUDA 11.1: compute_capability.yaml) was told to put CUDA 11.0's ptxas first on PATH, the one that cannot compile
+    for it; the thread's fix was CUDA 11.1's."""
+    log = ROOT / "tests" / "fixtures" / "real_logs" / "first_sight_50" / "toolchain-tf24rc-rtx3070-windows-subprocess-4294967295-ptxas.log"
+    fixes = analyze(path=str(log)).to_dict()["findings"][0]["fixes"]
+    assert fixes[0].startswith("This GPU (compute capability 8.6) needs a ptxas from CUDA 11.1 or newer") and "v11.1" in fixes[0]
+    assert not any("v11.0" in fix for fix in fixes)
+    bare = analyze(text="SubProcess ended with return code: 4294967295\n").to_dict()["findings"][0]["fixes"]
+    assert bare[0].startswith("Put the bin folder of the CUDA toolkit this TensorFlow was built with")
+
+
+@pytest.mark.parametrize("line, first_cuda", [
+    ("nvcc fatal: unsupported GPU architecture 'compute_86'", "Build with CUDA 11.1 or newer"),  # TF 1.10 for an RTX 3060 (#51088)
+    ("nvcc fatal   : Unsupported gpu architecture 'compute_120'", "Build with CUDA 12.8 or newer"),
+    # an architecture older than the table's first row: the general advice, no invented release
+    ("nvcc fatal   : Unsupported gpu architecture 'compute_35'", "Build with a CUDA toolkit that knows the architecture"),
+])
+def test_nvcc_refusing_an_architecture_names_the_first_toolkit_that_knows_it(line, first_cuda):
+    """Batch 50's advice audit: the fix pointed the user at a file in tflog's repository for the CUDA that first
+    compiles for the architecture; it is read from compute_capability.yaml and stated."""
+    fixes = analyze(text=line + "\n").to_dict()["findings"][0]["fixes"]
+    assert fixes[0].startswith(first_cuda) and "rules/compat" not in fixes[0], fixes
+
+
+def test_a_failed_cudnn_convolution_is_not_given_recurrent_layer_advice():
+    """Batch 50's advice audit: a CUDNN_STATUS_EXECUTION_FAILED in cudnnConvolutionBackwardData was told which Keras
+    LSTM/GRU settings cuDNN needs; a convolution's call gets a convolution's advice, a recurrent one keeps its own."""
+    log = ROOT / "tests" / "fixtures" / "real_logs" / "first_sight_50" / "cudnn-status-exec-failed-conv-backprop-data-custom-regularizer.log"
+    fixes = analyze(path=str(log)).to_dict()["findings"][0]["fixes"]
+    assert "cudnnConvolutionBackwardData" in fixes[0] and not any("LSTM" in fix for fix in fixes), fixes
+    rnn = ("E tensorflow/stream_executor/cuda/cuda_dnn.cc:82] CUDNN_STATUS_EXECUTION_FAILED\n"
+           "in tensorflow/stream_executor/cuda/cuda_dnn.cc(1777): 'cudnnRNNForwardTraining( cudnn.handle(), rnn_desc.handle(), "
+           "model_dims.seq_length, input_desc.handles(), input_data.opaque()'\n")
+    assert any("LSTM/GRU" in fix for fix in analyze(text=rnn).to_dict()["findings"][0]["fixes"])
+
+
+@pytest.mark.parametrize("path, lib_folder", [
+    ("/usr/local/cuda/lib:/usr/local/cuda/lib:", True),  # batch 50: CUDA 11.4 installed, the path names lib/
+    ("/usr/local/cuda/lib64:/usr/local/nvidia/lib:", False),
+    ("/usr/local/cuda/targets/x86_64-linux/lib:", False),  # a toolkit's own lib folder under targets/
+])
+def test_a_library_path_naming_cudas_lib_folder_is_told_lib64(path, lib_folder):
+    """Batch 50's advice audit: a path naming /usr/local/cuda/lib was read as "the wrong CUDA is installed", though
+    every CUDA 11.x has libcudart.so.11.0 (library_names.md): Linux toolkits keep their libraries in lib64."""
+    line = ("W tensorflow/stream_executor/platform/default/dso_loader.cc:64] Could not load dynamic library 'libcudart.so.11.0'; "
+            f"dlerror: libcudart.so.11.0: cannot open shared object file: No such file or directory; LD_LIBRARY_PATH: {path}\n")
+    root = analyze(text=line).to_dict()["findings"][0]
+    assert root["rule_id"] == "linkage-cudart-missing"
+    assert root["fixes"][0].startswith("Put the toolkit's `lib64` folder on the library path") is lib_folder, root["fixes"]
+    assert ("keeps its libraries in `lib64`" in root["explanation"]) is lib_folder
+
+
+@pytest.mark.parametrize("uname, kernel", [
+    ("Linux PROJEKT 5.4.72-microsoft-standard-WSL2 #1 SMP Wed Oct 28 23:40:43 UTC 2020 x86_64 x86_64 x86_64 GNU/Linux", "5.4.72"),
+    ("Linux DESKTOP-1 4.19.104-microsoft-standard #1 SMP Wed Feb 19 06:37:35 UTC 2020 x86_64 GNU/Linux", "4.19.104"),
+    ("Linux DESKTOP-1 5.15.90.1-microsoft-standard-WSL2 #1 SMP Fri Jan 27 02:56:13 UTC 2023 x86_64 GNU/Linux", "5.15.90"),
+    ("Linux DESKTOP-1 4.4.0-19041-Microsoft #488-Microsoft Mon Sep 01 13:43:00 PST 2020 x86_64 GNU/Linux", None),  # WSL 1
+])
+def test_wsl2s_kernel_decides_what_a_missing_libd3d12_means(uname, kernel):
+    """Batch 50's advice audit: a WSL 2 log whose uname shows kernel 5.4.72 was told it may be WSL 1 or a kernel from
+    before GPU support (4.19.121) and to run `wsl --update` first; with a GPU-capable kernel the Windows side is left."""
+    rep = analyze(text=uname + "\nImportError: libd3d12.so: cannot open shared object file: No such file or directory\n").to_dict()
+    assert rep["facts"].get("wsl_kernel") == kernel
+    root = rep["findings"][0]
+    assert root["rule_id"] == "gpu-wsl-d3d12-missing"
+    capable = kernel is not None and tuple(map(int, kernel.split("."))) >= (4, 19, 121)
+    assert ("WSL 1 instead of WSL 2" in root["explanation"]) is not capable
+    assert any("wsl --update" in fix for fix in root["fixes"]) is not capable

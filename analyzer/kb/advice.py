@@ -266,6 +266,9 @@ def _with_pin_pythons(fix: str, platform: str, arch: str) -> str:
 # TF 2's memory-growth call and the TF_FORCE_GPU_ALLOW_GROWTH variable, in a fix; on a TensorFlow older than the first
 # release with them (packages.yaml `since`), TF 1's session option instead
 _MEMORY_GROWTH = compile_re(r"`tf\.config\.experimental\.set_memory_growth\(\w+, True\)`")  # (a call in its own code span)
+# the call as the other option in a command's note ("export TF_FORCE_GPU_ALLOW_GROWTH=true  # or tf.config...(gpu, True)
+# right after import"), with the when of that call
+_MEMORY_GROWTH_NOTE = compile_re(r"(?<=# or )tf\.config\.experimental\.set_memory_growth\(\w+, True\)[^`/]*$")
 _GROWTH_VARIABLE = compile_re(r"`(?:export )?TF_FORCE_GPU_ALLOW_GROWTH=true`|\bTF_FORCE_GPU_ALLOW_GROWTH=true\b")
 _GROWTH_ALTERNATIVE = compile_re(
     r"\s*\(or `(?:export )?TF_FORCE_GPU_ALLOW_GROWTH=true`\)|,? (?:or|/) `(?:export )?TF_FORCE_GPU_ALLOW_GROWTH=true`"
@@ -287,6 +290,7 @@ def _growth_for(fix: str, facts: Dict[str, object]) -> str:
         return fix
     if "set_memory_growth" in fix and _older_than(facts, "tf.config.experimental.set_memory_growth"):
         fix = _MEMORY_GROWTH.sub(_TF1_GROWTH, fix)
+        fix = _MEMORY_GROWTH_NOTE.sub("config.gpu_options.allow_growth = True in the TF 1.x session's ConfigProto", fix)
     if "TF_FORCE_GPU_ALLOW_GROWTH" in fix and _older_than(facts, "TF_FORCE_GPU_ALLOW_GROWTH"):
         fix = fix.replace(f" (or {_TF1_GROWTH} for each GPU before anything runs)", "")  # the two were one option
         if _TF1_GROWTH in fix:

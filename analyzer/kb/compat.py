@@ -70,6 +70,10 @@ DERIVED_FACTS = {
     "windows_gpu_cuda": "the CUDA of windows_gpu_tf's tested Windows GPU build",
     "windows_gpu_cudnn": "the cuDNN of windows_gpu_tf's tested Windows GPU build",
     "windows_gpu_python": "the Python versions of windows_gpu_tf's tested Windows GPU build",
+    "tf1_last": "the last TF 1.x release (the newest 1.x row of the tested builds): where tf.contrib and TF 1 code still run",
+    "tf1_last_cuda": "the CUDA of tf1_last's tested Linux GPU build (its GPU package is tensorflow-gpu)",
+    "tf1_last_cudnn": "the cuDNN of tf1_last's tested Linux GPU build",
+    "tf1_last_python": "the newest Python tf1_last has wheels for (the one to create its environment with)",
     "macos_x86_last_tf": "the last TF release with Intel macOS (x86_64) wheels (tested-builds fact macos_x86_last)",
     "text_windows_last_tf": "the last tensorflow-text release with native-Windows wheels (tested-builds fact tensorflow_text_windows_last)",
     "keras3_tf": "the oldest TF release Keras 3 runs with (tested-builds fact keras3_first)",
@@ -116,6 +120,8 @@ DERIVED_FACTS = {
     "tfio_for_tf_no_wheel": "tfio_for_tf where that release has no wheel for the log's machine (platform, CPU, Python)",
     "tfio_wheels": "the machines and Pythons tfio_for_tf_no_wheel has wheels for",
     "io_last_wheel_here": "'no' when io_last_release has no wheel for the log's machine",
+    "arch_cc": "the compute capability of the GPU architecture a build asked nvcc for (a finding's gpu_arch: compute_86 -> 8.6)",
+    "arch_first_cuda": "the CUDA toolkit that first compiles for arch_cc (compute_capability.yaml `adds`)",
     "keras_moved_what": "a Keras name or module the code asked for (a finding's keras_module, keras_name) that packages.yaml "
     "keras_moved says some Keras releases lack ('keras.preprocessing.sequence.pad_sequences')",
     "keras_moved_in": "the Keras releases without keras_moved_what ('2.9-2.15', '2.9-2.15 and 3')",
@@ -126,7 +132,7 @@ DERIVED_FACTS = {
 # The facts release_overview gives every report's rule text (none depends on the log): a line naming only these survives.
 RELEASE_FACTS = (
     "no_avx_tf", "no_avx_python", "windows_gpu_tf", "windows_cpu_only_tf", "windows_gpu_cuda", "windows_gpu_cudnn",
-    "windows_gpu_python", "macos_x86_last_tf", "text_windows_last_tf", "keras3_tf", "addons_last_release", "addons_last_tf",
+    "windows_gpu_python", "tf1_last", "tf1_last_cuda", "tf1_last_cudnn", "tf1_last_python", "macos_x86_last_tf", "text_windows_last_tf", "keras3_tf", "addons_last_release", "addons_last_tf",
     "addons_last_tf_newest", "addons_last_python", "tf_cuda_eras", "tf_cuda_eras_windows", "io_last_release", "io_last_tf",
 )  # fmt: skip
 
@@ -497,7 +503,7 @@ class Compat:
         windows_gpu_python), from the tested builds: the last release before the one whose official
         binaries need AVX (fact avx_required) and the newest Python it has wheels for; the last native-Windows
         GPU release (fact native_windows_gpu_last), the first CPU-only one, and that GPU build's CUDA, cuDNN
-        and Python; the last release with Intel macOS wheels (fact macos_x86_last), the last tensorflow-text with
+        and Python; the last TF 1.x release, its Linux GPU build's CUDA and cuDNN and its newest Python; the last release with Intel macOS wheels (fact macos_x86_last), the last tensorflow-text with
         Windows wheels (fact tensorflow_text_windows_last) and the oldest Keras 3 runs with (fact keras3_first); the last tensorflow-addons release (the project ended), its TF releases and the newest
         Python they reach."""
         out: Dict[str, str] = {}
@@ -517,6 +523,16 @@ class Compat:
                 windows_gpu_cuda=str(row["cuda"]),
                 windows_gpu_cudnn=str(row["cudnn"]),
                 windows_gpu_python=str(row.get("python") or ""),
+            )
+        tf1 = [k for k in self.tf_keys if k[0] == 1 and self.builds.get(("linux", k))]
+        newest = self.newest_python(tf1[-1]) if tf1 else None
+        if tf1 and newest:
+            row = self.builds[("linux", tf1[-1])]
+            out.update(
+                tf1_last=_fmt(tf1[-1]),
+                tf1_last_cuda=str(row["cuda"]),
+                tf1_last_cudnn=str(row["cudnn"]),
+                tf1_last_python=_fmt(newest),
             )
         for fact_id, name in (
             ("macos_x86_last", "macos_x86_last_tf"),
@@ -935,11 +951,20 @@ def _addon_facts(
 def finding_derived_facts(
     facts: Mapping[str, Any], python_version: Optional[str] = None, platform: Optional[str] = None, arch: Optional[str] = None
 ) -> Dict[str, str]:
-    """Facts derived from what one finding read (DERIVED_FACTS newest_offered ... requested_fits_python): pip's
-    list of the TensorFlow releases it could install here, and the Python range of the release asked for, against
+    """Facts derived from what one finding read (DERIVED_FACTS newest_offered ... requested_fits_python, arch_cc,
+    arch_first_cuda, keras_moved_*): the CUDA that first compiles for an architecture nvcc refused; pip's list of
+    the TensorFlow releases it could install here, and the Python range of the release asked for, against
     the log's Python (for `tensorflow` itself: tensorflow-gpu and -cpu stopped earlier and on fewer platforms). The
     platform builds `tensorflow` itself asks for (tensorflow-cpu-aws, tensorflow-intel: PLATFORM_BUILDS) share its
     release numbers, so their list gives newest_offered too (and platform_build says which they are)."""
+    asked_arch = re.fullmatch(r"(?:compute|sm)_(\d+?)(\d)a?", str(facts.get("gpu_arch") or ""))
+    if asked_arch:  # an architecture a build asked nvcc for: the toolkit that first knows it
+        cc = f"{asked_arch.group(1)}.{asked_arch.group(2)}"
+        try:
+            first = compat().cc_first_cuda(cc)
+        except (CompatError, OSError):
+            first = None
+        return {"arch_cc": cc, "arch_first_cuda": first} if first else {}
     if facts.get("keras_module"):  # a Keras name or module the code asked for and did not find
         try:
             return compat().keras_moved(str(facts["keras_module"]), str(facts.get("keras_name") or ""))

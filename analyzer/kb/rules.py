@@ -501,13 +501,14 @@ INSTALLED = "<installed>"  # a frames/raised_in/importing glob: any file under s
 @lru_cache(maxsize=512)
 def _path_glob(pattern: str) -> regex.Pattern:
     """A `frames`/`raised_in` glob as a regex on a module path. A bare name (`object_detection`)
-    means that directory anywhere in the path; otherwise fnmatch-style, `*` crossing slashes. Built once
-    per glob: traceback rules ask it for every frame of every traceback."""
+    means that directory anywhere in the path; otherwise fnmatch-style, `*` crossing slashes. Either
+    begins at a path component (`keras/*` is not bert4keras/'s). Built once per glob: traceback rules ask
+    it for every frame of every traceback."""
     import fnmatch
 
     if not any(c in pattern for c in "*?[/."):
         return compile_regex(r"(?:^|/)" + regex.escape(pattern) + r"(?:/|\.py$)")
-    return compile_regex(fnmatch.translate(pattern))
+    return compile_regex(r"(?:^|/)" + fnmatch.translate(pattern))
 
 
 def _in(frame: Any, globs: List[str]) -> bool:

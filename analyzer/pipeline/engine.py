@@ -554,6 +554,10 @@ class Analysis:
                 hit.facts.setdefault("raised_in", tb.frames[-1].module_path)
             if isinstance(story, Frame):
                 hit.facts.setdefault("story_frame", f"{story.module_path}:{story.line} in {story.func}")
+            if rec is not None and rule.patterns:  # what the rule's own patterns read in the exception line
+                _, m = self.kb.match_line(rec.message, rec.text, [rule])
+                for k, v in normalise_finding_facts(m.groupdict() if m is not None else {}).items():
+                    hit.facts.setdefault(k, v)
             key = self._record(hit, input_name, rec) if rec is not None else None
             if isinstance(story, Frame):
                 frame_rec = Record(story.log_line, story.text, story.text.strip(), kind="frame")

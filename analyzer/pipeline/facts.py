@@ -43,6 +43,7 @@ REPORT_FACTS = (
     "gpu_stack",  # 'rocm': TensorFlow's ROCm build (AMD GPUs), where CUDA advice does not apply
     "tf_at_most",  # the newest TF release whose log lines have the source paths this log's have (its TF is no newer)
     "embedded_python",  # a portable app's own Python folder (ComfyUI's python_embeded): pip must be run through it
+    "wsl_kernel",  # the WSL 2 kernel's release (uname's "5.4.72-microsoft-standard-WSL2"): GPUs reach WSL from 4.19.121
     "cpu_arch",  # x86_64 / arm64 (/ x86: 32-bit Windows Python): which of a release's wheels pip may install (rules/compat/wheel_platforms.yaml)
     "cuda_runtime",
     "cuda_wanted",
@@ -112,6 +113,8 @@ _ERA_MARKERS = (
     ("successfully opened CUDA library", "1.13"),  # dso_loader.cc (<= 1.13), and its failure "Couldn't open CUDA library"
     ("Couldn't open CUDA library", "1.13"),
     ("[[Node:", "1.12"),  # TF <= 1.12 graph mode's node line (TF 1.13 wrote [[{{node ...}}]])
+    ("{{node ", "1.12"),  # TF ~1.12's node line that still lists the op and its attributes: [[{{node X}} = Op[...]]]
+    ("node ", "1.12"),  # and its form with the Python line that made it: [[node X (defined at f.py:208)  = Op[...]]]
     ("(see above", "1.12"),  # its "ResourceExhaustedError (see above for traceback): ..."
     ("could not create cudnn handle", "1.10"),  # lower-case "could" (<= 1.10)
     ("(compatibility version", "1.9"),  # the cuDNN mismatch, variant A: 4-digit versions (~1.5-1.9)
@@ -614,6 +617,8 @@ PATTERNS: List[FactPattern] = [
     # message_catalog.md: TF <= 1.12 graph mode ends an op's error with "[[Node: Conv2D = Conv2D[T=DT_FLOAT, ...]" and
     # names the error "ResourceExhaustedError (see above for traceback): OOM when allocating ..."
     _p(r"(?P<tf_at_most>\[\[Node:) \S+ = \w", 64, "[[node: "),
+    # (1.12-ish: "[[{{node dense/MatMul}} = MatMul[...]]]"; TF 1.13 on ends the node line at its name or "(defined at ...)")
+    _p(r"\[\[(?P<tf_at_most>\{\{node [^}]+\}\}|node \S+ \(defined at [^)]*\)) += \w+\[", 64, "{{node ", "(defined at "),
     _p(r"\w+Error (?P<tf_at_most>\(see above for traceback\)): ", 64, "(see above for traceback)"),
     # message_catalog.md 5.2: TF 1.0-1.4 announced a GPU with "Creating TensorFlow device (/gpu:0) -> (device: 0, ..."
     _p(
@@ -638,10 +643,13 @@ PATTERNS: List[FactPattern] = [
     _p(r"(?P<tf_at_most>could not create cudnn handle): ", 55, "could not create cudnn handle"),
     _p(r"Loaded runtime CuDNN library: \d+ (?P<tf_at_most>\(compatibility version) \d+\)", 56, "(compatibility version"),
     _p(
-        r"Resource exhausted: (?P<tf_at_most>OOM when allocating tensor with shape)\[[\d,]*\]\s*$",
+        r"Resource exhausted: (?P<tf_at_most>OOM when allocating tensor with shape)\[[\d,\s]*\]\s*$",
         57,
         "oom when allocating tensor with shape",
     ),
+    # --- WSL 2's kernel, as uname prints it ("Linux PC 5.4.72-microsoft-standard-WSL2 #1 SMP ...", older kernels
+    # "4.19.104-microsoft-standard"; WSL 1 prints "4.4.0-19041-Microsoft", no kernel of its own)
+    _p(r"(?<![\w.])(?P<wsl_kernel>\d+\.\d+\.\d+)(?:\.\d+)*-microsoft-standard\b", 20, "-microsoft-standard"),
     # --- a portable app's own Python (ComfyUI's Windows portable build: "C:\ComfyUI\python_embeded\Lib\site-packages\...")
     _p(r"(?P<embedded_python>[A-Za-z]:\\(?:[^\\\t\"'<>|:*?]+\\)*?python_embed+ed)\\", 20, "python_embed"),
     # --- CPU (which wheels fit) -------------------------------------------------------------
