@@ -1552,3 +1552,32 @@ def test_wsl2s_kernel_decides_what_a_missing_libd3d12_means(uname, kernel):
     capable = kernel is not None and tuple(map(int, kernel.split("."))) >= (4, 19, 121)
     assert ("WSL 1 instead of WSL 2" in root["explanation"]) is not capable
     assert any("wsl --update" in fix for fix in root["fixes"]) is not capable
+
+
+def test_a_gpu_mostly_taken_at_start_is_a_warning_even_without_an_error_line():
+    """Batch 50's advice audit: a TF 0.12 log whose only sign is `Free memory: 381.44MiB` of 11.90GiB (another
+    process held the GPU, the thread's cause) was "No problem found"; half the card free or more is no finding."""
+    log = ROOT / "tests" / "fixtures" / "real_logs" / "first_sight_50" / "oom-tf012-titanx-gpu-occupied-dst-tensor-not-initialized.log"
+    root = analyze(path=str(log)).to_dict()["findings"][0]
+    assert (root["rule_id"], root["severity"]) == ("oom-gpu-taken-at-start", "warning")
+    assert root["explanation"].startswith("Only 381.00 MiB of this GPU's 11.90 GiB was free") and "nvidia-smi" in root["fixes"][0]
+    healthy = "name: GeForce GTX 1070 major: 6 minor: 1 memoryClockRate(GHz): 1.7715\ntotalMemory: 8.00GiB freeMemory: 6.63GiB\n"
+    assert not analyze(text=healthy).to_dict()["findings"] or all(
+        f["rule_id"] != "oom-gpu-taken-at-start" for f in analyze(text=healthy).to_dict()["findings"])
+    taken = healthy.replace("freeMemory: 6.63GiB", "freeMemory: 1.20GiB") + (
+        "W tensorflow/core/common_runtime/bfc_allocator.cc:267] Allocator (GPU_0_bfc) ran out of memory trying to allocate 2.00GiB.\n")
+    findings = analyze(text=taken).to_dict()["findings"]
+    assert findings[0]["rule_id"] == "oom-gpu-bfc-ran-out" and "oom-gpu-taken-at-start" in findings[0]["explains"]
+    # a Jetson's GPU shares the system's memory: little free at start is its normal (first_sight_18's TX1 log)
+    jetson = ROOT / "tests" / "fixtures" / "real_logs" / "first_sight_18" / "benign-jetson-tx1-arm64-numa.log"
+    assert not any(f["rule_id"] == "oom-gpu-taken-at-start" for f in analyze(path=str(jetson)).to_dict()["findings"])
+
+
+def test_the_no_avx_fallback_on_windows_minds_the_logs_python():
+    """Batch 50's advice audit: a Windows Python 3.8 log was offered TensorFlow 1.5, the last official build
+    without AVX, which has wheels for Python <= 3.6 only (wheel_platforms.yaml)."""
+    log = ROOT / "tests" / "fixtures" / "real_logs" / "first_sight_50" / "install-tf22-win-py38-dll-initialization-routine-failed.log"
+    fixes = analyze(path=str(log)).to_dict()["findings"][0]["fixes"]
+    assert "not this Python 3.8" in fixes[0], fixes
+    line = "ImportError: DLL load failed: A dynamic link library (DLL) initialization routine failed.\n"
+    assert any("1.5 (Python <= 3.6)" in fix for fix in analyze(text=line).to_dict()["findings"][0]["fixes"])

@@ -696,3 +696,57 @@ def test_optional_tensorrt_is_no_longer_noise_once_tf_trt_aborted_without_it(tmp
     assert not any(f["rule_id"] == "linkage-tensorrt-missing" and f["severity"] == "info" for f in rep["findings"])
     quiet = _report(tmp_path, log.splitlines()[0] + "\n", "import.log")  # the dlopen line alone: optional
     assert [f["severity"] for f in quiet["findings"] if f["rule_id"] == "linkage-tensorrt-missing"] == ["info"]
+
+
+def test_the_first_root_error_of_a_multi_error_is_read_and_placed_in_its_family(tmp_path):
+    """Batch 52 (EfficientDet on SKU110K): TF's "2 root error(s) found." announces its errors on the next lines,
+    "(0) INVALID_ARGUMENT: assertion failed: [238]"; that first one is an error line the families read (an assertion in
+    the input parser: the data), where it was an unrecognized "2 root error(s) found."."""
+    rep = _report(tmp_path, (
+        "tensorflow.python.framework.errors_impl.InvalidArgumentError: 2 root error(s) found.\n"
+        "  (0) INVALID_ARGUMENT: assertion failed: [238]\n"
+        "\t [[{{node parser/Assert/Assert}}]]\n"
+        "\t [[IteratorGetNext]]\n"
+        "  (1) CANCELLED: Function was cancelled before it was started\n"
+        "0 successful operations.\n"))
+    root = _root(rep)
+    assert root["category"] == "input.data_error" and root["facts"].get("node") == "parser/Assert/Assert"
+    assert not any(f["rule_id"] == "unrecognized" for f in rep["findings"]), rep["findings"]
+
+
+def test_an_assert_nodes_line_without_its_error_line_is_read_as_the_failed_assertion(tmp_path):
+    """Batch 52: a thread's excerpt that kept only the node lines ("...", "[[{{node parser/Assert/Assert}}]]",
+    "[[IteratorGetNext]]"): an Assert op's error can only be "assertion failed", so that line is read (a family guess);
+    any other orphan node line says nothing."""
+    root = _root(_report(tmp_path, "...\n[[{{node parser/Assert/Assert}}]]\n[[IteratorGetNext]]\n"))
+    assert (root["rule_id"], root["category"]) == ("family-input-data", "input.data_error")
+    assert not _report(tmp_path, "[[{{node model/dense/MatMul}}]]\n", name="other.log")["findings"]
+
+
+@pytest.mark.parametrize("line, library", [
+    ("ImportError: libusb-1.0.so.0: cannot open shared object file: No such file or directory", "libusb-1.0.so.0"),
+    ("ImportError: libGL.so.1: cannot open shared object file: No such file or directory", "libGL.so.1"),
+])
+def test_a_system_library_a_package_needs_is_an_install_problem_not_unknown(tmp_path, line, library):
+    """Batch 52 (tflite_model_maker on a Kaggle TPU VM): a compiled module's missing OS library was unrecognized."""
+    root = _root(_report(tmp_path, line + "\n"))
+    assert (root["rule_id"], root["category"]) == ("family-system-library-missing", "install.import_failure")
+    assert library in root["fixes"][0]
+
+
+def test_a_pip_line_cut_after_the_requirement_is_still_a_python_or_platform_guess(tmp_path):
+    """Batch 52 (tflite-model-maker's scann==1.2.6 on Kaggle): the log ends at the requirement, without pip's
+    "(from versions: ...)"; the family guess stands and asks for that list."""
+    root = _root(_report(tmp_path, "ERROR: Could not find a version that satisfies the requirement scann==1.2.6\n"))
+    assert (root["rule_id"], root["category"]) == ("family-pip-python", "install.python_unsupported")
+    assert "(from versions: ...)" in root["fixes"][0]
+
+
+@pytest.mark.parametrize("line", [
+    "AttributeError: 'Sequential' object has no attribute 'output_",  # tf2onnx on a Keras 3 model, cut as posted
+    "AttributeError: Exception encountered when calling MonoDense.call(). can't set attribute 'kernel'",
+])
+def test_keras_3_model_and_layer_errors_are_a_keras_version_guess(tmp_path, line):
+    """Batch 52: Keras 2 code and converters meeting Keras 3's models and layers were unrecognized."""
+    root = _root(_report(tmp_path, line + "\n"))
+    assert (root["rule_id"], root["category"]) == ("family-keras", "deps.version_conflict")

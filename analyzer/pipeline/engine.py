@@ -36,7 +36,7 @@ from analyzer.kb.rules import mask_cached as mask
 from . import bulk, truncated, unwrap
 from . import classes as line_classes
 from .facts import KEYWORDS as FACT_KEYWORDS
-from .facts import REPORT_FACTS, FactCollector, LineFacts, gpu_shown, merge_facts, normalise_finding_facts, provenance
+from .facts import REPORT_FACTS, FactCollector, LineFacts, gpu_shown, normalise_finding_facts, provenance
 from .memory import FactText, finding_facts
 from .notebook import cell_outputs, is_notebook
 from .parse import (
@@ -487,7 +487,7 @@ class Analysis:
         rec = Record(line_no, text, *line.fields)
         self.facts.feed(line_no, text, rec.message, facts=line.facts)
         if rec.kind == "node":
-            self._attach_node(rec)
+            self._attach_node(input_name, rec)
             return None
         tb = self._tb.feed(rec)
         if self._tb.cut is not None:  # a traceback that stopped before its exception line
@@ -670,17 +670,24 @@ class Analysis:
         self._last_hit = (hit, rec.line)
         return hit.key if (hit.add(input_name, rec, masked) or hit.count == 1) else None
 
-    def _attach_node(self, rec: Record) -> None:
+    def _attach_node(self, input_name: str, rec: Record) -> None:
         """A `[[node ...]]` line names the graph node of the hit just before it; TF 1.x's also its device
-        (`_device="/job:localhost/replica:0/task:0/device:GPU:0"`), which its short OOM line leaves out."""
-        if self._last_hit and rec.line - self._last_hit[1] <= NODE_WINDOW:
-            hit = self._last_hit[0]
-            name = node_name(rec.text)
-            if name:
-                hit.facts.setdefault("node", name)
-            device = _NODE_DEVICE.search(rec.text) if hit.rule is not None and hit.rule.category.startswith("oom.") else None
-            if device:
-                hit.facts.setdefault("oom_device", device.group(1))
+        (`_device="/job:localhost/replica:0/task:0/device:GPU:0"`), which its short OOM line leaves out.
+        With no hit before it the log lost the error line; an Assert op's error says what it was (TF's
+        Assert kernel fails with "assertion failed: [...]"), so that line is read, a family guess at most."""
+        name = node_name(rec.text)
+        if not (self._last_hit and rec.line - self._last_hit[1] <= NODE_WINDOW):
+            if name and _ASSERT_NODE.search(name):
+                hit = self._read_lost_line(input_name, f"InvalidArgumentError: assertion failed: [node {name}]", rec, family=True)
+                if hit is not None:
+                    hit.facts.setdefault("node", name)
+            return
+        hit = self._last_hit[0]
+        if name:
+            hit.facts.setdefault("node", name)
+        device = _NODE_DEVICE.search(rec.text) if hit.rule is not None and hit.rule.category.startswith("oom.") else None
+        if device:
+            hit.facts.setdefault("oom_device", device.group(1))
 
     def _fuzzy(self, message: str) -> Optional[Tuple[Rule, float]]:
         """The best fuzzy match at or above its rule's threshold (kb.fuzzy caches by masked text)."""
@@ -777,7 +784,8 @@ class Analysis:
         self._tails.clear()
 
     def _present(self, facts: Dict[str, object]) -> Dict[str, Hit]:
-        """Hits whose `when` holds, judged against all hits (so conditions can see each other)."""
+        """Hits whose `when` holds, judged against all hits (so conditions can see each other) and the facts its
+        fixes' conditions see (the OOM arithmetic too: gpu_taken_at_start)."""
         names = {}
         for h in self.hits.values():
             if h.rule:
@@ -786,7 +794,7 @@ class Analysis:
         for key, h in self.hits.items():
             if h.rule and h.rule.when:
                 has = glob_matcher(n for k, ns in names.items() if k != key for n in ns)
-                if not compile_condition(h.rule.when)(merge_facts(facts, h.facts), has):
+                if not compile_condition(h.rule.when)(finding_facts(facts, h.facts)[1], has):
                     continue
             out[key] = h
         return out
@@ -962,6 +970,8 @@ def _lost_import_lines(m: Any) -> Tuple[str, Optional[str]]:
     return not_found, f"ImportError: cannot import name '{m['names'].strip('() ').split(',')[0].strip()}' from '{module}'"
 
 
+# an Assert op's node ("parser/Assert/Assert", "assert_equal_1/Assert/AssertGuard/Assert")
+_ASSERT_NODE = compile_re(r"(?:^|/)Assert$")
 _NODE_DEVICE = compile_re(r'_device="[^"]*?device:((?:GPU|CPU):\d+)"')
 # frames of the import machinery between an import statement and the module it loads: PyCharm's import hook, importlib's own
 _IMPORT_MACHINERY = compile_re(r"pydev_import_hook\.py$|^<frozen importlib\.|/importlib/(?:__init__|_bootstrap\w*)\.py$")

@@ -295,6 +295,8 @@ def classify(text: str) -> Fields:
         return m.group("msg").strip(), _LEVELS[m.group("level")], None, "log", None
     if _FATAL_SIGNAL.search(body):
         return body, "F", None, "signal", None
+    if body.startswith("(0) ") and _FIRST_ROOT_ERROR.match(body):  # what "N root error(s) found." announced
+        return body, "E", None, "text", None
     if body.startswith("error: ") and len(body) > 8:  # pip's and setuptools' own errors: "error: externally-managed-environment"
         return body[7:], "E", None, "log", None
     if body.startswith(PIP_BARE_ERRORS):  # pip before 10 printed its resolver's errors without "ERROR: "
@@ -305,6 +307,15 @@ def classify(text: str) -> Fields:
         return f"{exc_type}: {body}", "E", None, "exception", exc_type
     return body, None, None, "text", None
 
+
+# The first of the errors TF's "2 root error(s) found." announces, one line each: "(0) Invalid argument: ..." (TF 1.13-2.x),
+# "(0) INVALID_ARGUMENT: ..." (absl status names, TF >= 2.7); the later ones are often only its consequences ("(1)
+# Cancelled: ...").
+_FIRST_ROOT_ERROR = compile_re(
+    r"\(0\) (?:[A-Z]+(?:_[A-Z]+)*|Cancelled|Unknown|Invalid argument|Deadline exceeded|Not found|Already exists|"
+    r"Permission denied|Resource exhausted|Failed precondition|Aborted|Out of range|Unimplemented|Internal|Unavailable|"
+    r"Data loss|Unauthenticated): \S"
+)
 
 # pip's two "nothing to install" errors, as pip < 10 printed them (no "ERROR: " before them: pip/_internal/index.py)
 PIP_BARE_ERRORS = ("Could not find a version that satisfies the requirement ", "No matching distribution found for ")
