@@ -518,3 +518,20 @@ def test_tf1_short_oom_line_gets_its_device_from_the_node_line_after_it():
     assert root.facts["oom_device"] == "GPU:0" and root.facts["node"] == "unstack_2"
     far = oom.replace("\t [[Node", "one\ntwo\nthree\nfour\nfive\n\t [[Node")  # a node line far after names another op
     assert "oom_device" not in analyze(far).root.facts
+
+
+@pytest.mark.parametrize("line, fact, value", [
+    # gpustat's table (a Horovod job's log, batch 52)
+    ("[0] Tesla K80        | 59'C,   0 % | 10949 / 11439 MB | ubuntu(10909M)", "gpu_name", "Tesla K80"),
+    # a library whose name holds a version before .so (batch 52: tflite_model_maker on a Kaggle TPU VM)
+    ("ImportError: libusb-1.0.so.0: cannot open shared object file: No such file or directory", "missing_libraries", ["libusb-1.0.so.0"]),
+    # the dynamic linker's line as a thread posted it, stopping at the library (batch 52: TF Serving on SageMaker)
+    ("tensorflow_model_server: error while loading shared libraries: libcuda.so.1", "missing_libraries", ["libcuda.so.1"]),
+])
+def test_batch_52s_fact_forms(line, fact, value):
+    assert analyze(text=line + "\n").to_dict()["facts"].get(fact) == value
+
+
+def test_a_library_name_alone_is_no_missing_library():
+    """The near miss: a library named without the loader's words is not one that could not be loaded."""
+    assert "missing_libraries" not in analyze(text="ImportError: libfoo.so\nloaded libusb-1.0.so.0\n").to_dict()["facts"]

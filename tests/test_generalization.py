@@ -750,3 +750,29 @@ def test_keras_3_model_and_layer_errors_are_a_keras_version_guess(tmp_path, line
     """Batch 52: Keras 2 code and converters meeting Keras 3's models and layers were unrecognized."""
     root = _root(_report(tmp_path, line + "\n"))
     assert (root["rule_id"], root["category"]) == ("family-keras", "deps.version_conflict")
+
+
+def test_a_traceback_inside_pips_build_folder_is_a_build_from_source_for_want_of_a_wheel(tmp_path):
+    """Batch 52 (spleeter's numpy<1.19 on Python 3.11): the traceback runs in pip's temporary build folder
+    (pip-install-<random>/numpy_<hash>/tools/cythonize.py): pip compiles a release it has no wheel of for this Python."""
+    root = _root(_report(tmp_path, (
+        "      Traceback (most recent call last):\n"
+        '        File "C:\\Users\\u\\AppData\\Local\\Temp\\pip-install-yp351ez1\\numpy_077ad87a9c86481e9850cbabee4e8f50'
+        '\\tools\\cythonize.py", line 238, in <module>\n'
+        "          main()\n")))
+    assert (root["rule_id"], root["category"]) == ("family-pip-build-from-source", "install.python_unsupported")
+
+
+def test_a_recursion_error_while_importing_tensorflow_is_a_version_conflict_guess(tmp_path):
+    """Batch 52 (TF 2.15 installed for TF Quantum over a newer Colab image): IPython announced a RecursionError and the
+    excerpt stops inside TensorFlow's own imports."""
+    root = _root(_report(tmp_path, (
+        "RecursionError                            Traceback (most recent call last)\n"
+        "[<ipython-input-4-def8eb400eeb>](https://localhost:8080/#) in <cell line: 0>()\n"
+        "----> 1 import tensorflow as tf\n\n"
+        "[/usr/local/lib/python3.11/dist-packages/tensorflow/__init__.py](https://localhost:8080/#) in <module>\n"
+        "---> 48 from tensorflow._api.v2 import __internal__\n\n"
+        "[/usr/local/lib/python3.11/dist-packages/tensorflow/_api/v2/__internal__/autograph/__init__.py]"
+        "(https://localhost:8080/#) in <module>\n"
+        "----> 8 from tensorflow.python.autograph.core.ag_ctx import control_status_ctx #\n")))
+    assert (root["rule_id"], root["category"]) == ("family-tf-import-python", "deps.version_conflict")

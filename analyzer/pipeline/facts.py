@@ -442,6 +442,8 @@ PATTERNS: List[FactPattern] = [
     ),
     # DeepFaceLab's device chooser: "  [0] : NVIDIA GeForce GTX 1650"
     _p(r"^\s*\[\d+\] : (?P<gpu_name>" + _GPU_BRAND + r"[^|\[\]]+?)\s*$", 14, *_GPU_BRAND_KEYWORDS),
+    # gpustat's table: "[0] Tesla K80        | 59'C,   0 % | 10949 / 11439 MB | ubuntu(10909M)"
+    _p(r"^\[\d+\] (?P<gpu_name>" + _GPU_BRAND + r"[^|]+?) +\| +\d+'C,", 14, *_GPU_BRAND_KEYWORDS),
     # DeepFaceLab's summary box: "== |== [0 : GeForce GTX 1070]"
     _p(r"\|== \[\d+ : (?P<gpu_name>" + _GPU_BRAND + r"[^\]]+?)\s*\]", 14, *_GPU_BRAND_KEYWORDS),
     # tensorflow-directml's device: "DirectML: creating device on adapter 0 (Intel(R) Iris(R) Xe Graphics)"
@@ -546,10 +548,12 @@ PATTERNS: List[FactPattern] = [
         # dlerror, which names the library that did not load: mostly the one asked for, sometimes one it needs
         # ("Could not load dynamic library 'libnvinfer.so.7'; dlerror: libnvrtc.so.11.1: cannot open shared object file");
         # Java's UnsatisfiedLinkError, and the loader's "<library>: <its missing dependency>: cannot open ..." form
+        # (a name may hold a version before .so, libusb-1.0.so.0; a posted loader line may stop at the name)
         r"(?:ImportError|OSError|UnsatisfiedLinkError|error while loading shared libraries|\. Error|Error reported to Coordinator|; dlerror): "
-        r"(?:.*?[\\/])?(?:[\w+-]+\.so(?:\.\d+)*: )?(?P<missing>lib[\w+-]+\.so[\w.]*):? cannot open shared object file",
+        r"(?:.*?[\\/])?(?:[\w+-]+\.so(?:\.\d+)*: )?(?P<missing>lib[\w+-]+(?:\.\d+)*\.so[\w.]*)(?::? cannot open shared object file|(?<=loading shared libraries: \S+)\s*$)",
         10,
         "cannot open shared object file",
+        "error while loading shared libraries",
     ),
     # macOS' dynamic loader: "dlopen(...): Library not loaded: @rpath/libtensorflow_framework.1.dylib" (an @rpath, a path)
     _p(r"Library not loaded: (?:\S*/)?(?P<missing>lib[\w+-]+(?:\.\d+)*\.(?:dylib|so)[\w.]*)", 10, "library not loaded: "),
