@@ -1581,3 +1581,18 @@ def test_the_no_avx_fallback_on_windows_minds_the_logs_python():
     assert "not this Python 3.8" in fixes[0], fixes
     line = "ImportError: DLL load failed: A dynamic link library (DLL) initialization routine failed.\n"
     assert any("1.5 (Python <= 3.6)" in fix for fix in analyze(text=line).to_dict()["findings"][0]["fixes"])
+
+
+@pytest.mark.parametrize("log, avx, avx2, first", [
+    ("first_sight_50/cpu-tfjs-node-kvm-processor-no-avx-illegal-instruction.log", "no", "no", "The CPU's flags in this log (/proc/cpuinfo) list no AVX"),
+    ("first_sight_48/install-rocm-docker-illegal-instruction-e3-1245v2-no-avx2.log", "yes", "no", "The CPU's flags in this log (/proc/cpuinfo) list AVX but not AVX2"),
+])
+def test_an_illegal_instruction_reads_the_cpu_flags_the_log_already_shows(log, avx, avx2, first):
+    """Batch 50's advice audit: a log holding /proc/cpuinfo's flags line was still told to grep /proc/cpuinfo for AVX;
+    the line answers it (AVX missing: no official build since 1.6 runs; AVX without AVX2: the build assumed AVX2)."""
+    rep = analyze(path=str(ROOT / "tests" / "fixtures" / "real_logs" / log)).to_dict()
+    assert (rep["facts"].get("cpu_avx"), rep["facts"].get("cpu_avx2")) == (avx, avx2)
+    fixes = rep["findings"][0]["fixes"]
+    assert fixes[0].startswith(first) and not any("grep -o -w" in fix for fix in fixes), fixes
+    if avx == "yes":
+        assert not any("Without AVX" in fix for fix in fixes)

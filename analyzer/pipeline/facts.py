@@ -44,6 +44,8 @@ REPORT_FACTS = (
     "tf_at_most",  # the newest TF release whose log lines have the source paths this log's have (its TF is no newer)
     "embedded_python",  # a portable app's own Python folder (ComfyUI's python_embeded): pip must be run through it
     "wsl_kernel",  # the WSL 2 kernel's release (uname's "5.4.72-microsoft-standard-WSL2"): GPUs reach WSL from 4.19.121
+    "cpu_avx",  # 'yes'/'no': the CPU's flags as /proc/cpuinfo lists them name AVX (official TF builds need it since 1.6)
+    "cpu_avx2",  # ... and AVX2 (some builds need it: ROCm's, conda's, TF Serving's optimised ones)
     "cpu_arch",  # x86_64 / arm64 (/ x86: 32-bit Windows Python): which of a release's wheels pip may install (rules/compat/wheel_platforms.yaml)
     "cuda_runtime",
     "cuda_wanted",
@@ -136,6 +138,8 @@ def _tf_at_most(v: str) -> str:
 NORMALISERS: Dict[str, Callable[[str], str]] = {
     "tf_at_most": _tf_at_most,
     "cpu_arch": _cpu_arch,
+    "cpu_avx": lambda v: "yes" if re.search(r"(?<![\w.])avx(?![\w.])", v) else "no",
+    "cpu_avx2": lambda v: "yes" if re.search(r"(?<![\w.])avx2(?![\w.])", v) else "no",
     "gpu_stack": lambda v: "rocm",  # the one stack the patterns name (a CUDA build is the default)
     "cudnn_runtime": nz.cudnn_version,
     "cudnn_compiled": nz.cudnn_version,
@@ -657,6 +661,8 @@ PATTERNS: List[FactPattern] = [
     # --- a portable app's own Python (ComfyUI's Windows portable build: "C:\ComfyUI\python_embeded\Lib\site-packages\...")
     _p(r"(?P<embedded_python>[A-Za-z]:\\(?:[^\\\t\"'<>|:*?]+\\)*?python_embed+ed)\\", 20, "python_embed"),
     # --- CPU (which wheels fit) -------------------------------------------------------------
+    # /proc/cpuinfo's flags line ("flags : fpu vme ... sse4_2 ... avx avx2 ..."): whether it names AVX and AVX2
+    _p(r"^flags\s*: (?=(?P<cpu_avx>.*))(?P<cpu_avx2>.*)$", 20, "flags"),
     # conda's platform ("platform : osx-arm64" in `conda info`, the channels it searched: ".../conda-forge/linux-64")
     _p(r"(?:\bplatform\s*:\s*|conda\S*/)(?:osx|linux|win)-(?P<cpu_arch>64|arm64|aarch64)\b", 20, "osx-", "linux-", "win-"),
     # a wheel pip fetched for this machine (not one it skipped or refused: those name other machines' tags)
