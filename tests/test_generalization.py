@@ -776,3 +776,10 @@ def test_a_recursion_error_while_importing_tensorflow_is_a_version_conflict_gues
         "(https://localhost:8080/#) in <module>\n"
         "----> 8 from tensorflow.python.autograph.core.ag_ctx import control_status_ctx #\n")))
     assert (root["rule_id"], root["category"]) == ("family-tf-import-python", "deps.version_conflict")
+
+
+def test_keras_core_missing_is_the_keras_family_with_its_own_fix(tmp_path):
+    """first_sight_27 (KerasCV on TF 2.13): Keras Core, the preview of Keras 3 that KerasCV / KerasNLP 0.6 imported under
+    Keras 2 without declaring it, was an unrecognized ModuleNotFoundError."""
+    root = _root(_report(tmp_path, "ModuleNotFoundError: No module named 'keras_core'\n"))
+    assert root["rule_id"] == "family-keras" and "pip install keras-core" in root["fixes"][0]
