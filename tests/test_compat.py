@@ -564,3 +564,16 @@ def test_keras_moved_looks_up_names_submodules_and_parent_modules(c):
     assert c.keras_moved("keras.engine.base_layer")["keras_moved_what"] == "keras.engine"
     assert c.keras_moved("keras.engine", "Layer")["keras_moved_in"] == "2.6-2.15"
     assert c.keras_moved("keras.layers", "Dense") == {} and c.keras_moved("tensorflow.keras.utils", "to_categorical") == {}
+
+
+@pytest.mark.parametrize("tf, numpy", [
+    ("2.9.3", "numpy>=1.20,<2"),  # the wheel declares no upper bound; known_bad: NumPy 2 with TF <= 2.17 fails
+    ("2.14.0", "numpy>=1.23.5,<2"),
+    ("2.15.0", "numpy>=1.23.5,<2.0.0"),  # the wheel's own cap stays as it is
+    ("2.6.0", "numpy~=1.19.2"),  # ~= is bounded already
+    ("2.21.0", "numpy>=1.26.0"),  # no known_bad entry for this release: nothing invented
+])
+def test_a_requirement_without_an_upper_bound_is_capped_where_known_bad_says_it_breaks(c, tf, numpy):
+    """Batch 50's advice audit: a pip fix restored TF 2.9's `numpy>=1.20` and let NumPy 2 in, which known_bad says
+    breaks every TF <= 2.17."""
+    assert c.package_requirement("numpy", tf) == numpy

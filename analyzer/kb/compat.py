@@ -666,8 +666,24 @@ class Compat:
         fitting = [rec for rec in rows if len(version) > 2 and _in_patch_range(str(rec["tf"]), version)]
         for rec in fitting or [rec for rec in rows if key in _expand_tf(rec["tf"])]:
             requires = str(rec.get("requires") or "").replace("<minor+1>", str(key[1] + 1)).replace("<minor>", str(key[1]))
+            if not any(op in requires for op in ("<", "~=", "==")):  # no upper bound: known_bad's caps it (NumPy 2 on TF <= 2.17)
+                requires += "".join(f",<{floor}" for floor in self._known_bad_floors(package, key))
             return f"{package}{requires}"
         return None
+
+    def _known_bad_floors(self, package: str, key: Tuple[int, int]) -> List[str]:
+        """The releases of `package` from which packages.yaml known_bad says this TF release fails ('2' of
+        {tensorflow: '<=2.17', numpy: '>=2'}): a requirement with no upper bound of its own is capped below them."""
+        out = []
+        for rec in (self.tables.get("packages") or {}).get("known_bad") or []:
+            pkgs = rec.get("packages") or {}
+            tf_spec, bad = str(pkgs.get("tensorflow") or ""), str(pkgs.get(package) or "")
+            m = re.fullmatch(r">=\s*(\d+(?:\.\d+)*)", bad)
+            if not m or not tf_spec:
+                continue
+            if key in self.releases_in(tf_spec if tf_spec[:1] in "<>=!~" else f"=={tf_spec}.*"):
+                out.append(m.group(1))
+        return sorted(out, key=lambda v: _v(v) or ())[:1]
 
     # --- drivers -------------------------------------------------------------------------------
 
