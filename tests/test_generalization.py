@@ -783,3 +783,28 @@ def test_keras_core_missing_is_the_keras_family_with_its_own_fix(tmp_path):
     Keras 2 without declaring it, was an unrecognized ModuleNotFoundError."""
     root = _root(_report(tmp_path, "ModuleNotFoundError: No module named 'keras_core'\n"))
     assert root["rule_id"] == "family-keras" and "pip install keras-core" in root["fixes"][0]
+
+
+def test_a_windows_traceback_that_lost_its_line_breaks_and_chains_is_read(tmp_path):
+    """Batch 53 (tensorflow-gpu 1.12 on Windows, from IDLE): a chained traceback run onto one line. Its paths'
+    "\\natha" is no escaped line break, and the exception sits between frames, glued to "During handling ..."."""
+    flat = ('>>> import tensorflowTraceback (most recent call last):  File "C:\\Users\\natha\\AppData\\Local\\Programs\\Python'
+            '\\Python36\\lib\\site-packages\\tensorflow\\python\\pywrap_tensorflow.py", line 58, in <module>    from tensorflow.'
+            'python.pywrap_tensorflow_internal import *  File "C:\\Users\\natha\\AppData\\Local\\Programs\\Python\\Python36\\lib'
+            '\\imp.py", line 343, in load_dynamic    return _load(spec)ImportError: DLL load failed: The specified module could '
+            'not be found.During handling of the above exception, another exception occurred:Traceback (most recent call '
+            'last):  File "<pyshell#0>", line 1, in <module>    import tensorflow\n')
+    root = _root(_report(tmp_path, flat))
+    assert root["rule_id"] == "install-dll-load-failed"
+
+
+def test_no_gpu_registered_is_the_root_of_a_gpu_only_op_without_a_kernel(tmp_path):
+    """Batch 53 (Model Garden's transformer with --num_gpus=4): NCCL's all-reduce had no kernel because the process
+    registered CPU devices only; the device list names the cause, the NCCL finding is its symptom."""
+    rep = _report(tmp_path, (
+        "tensorflow.python.framework.errors_impl.InvalidArgumentError: No OpKernel was registered to support Op "
+        "'NcclAllReduce' used by {{node div_no_nan/NcclAllReduce}} with these attrs: [T=DT_FLOAT, num_devices=4]\n"
+        "Registered devices: [CPU, XLA_CPU]\n"))
+    root = _root(rep)
+    assert (root["rule_id"], root["category"]) == ("driver-no-gpu-registered", "cuda.no_device")
+    assert "nccl-windows-no-kernel" in root["explains"]

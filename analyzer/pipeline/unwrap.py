@@ -251,12 +251,20 @@ def interrupted_lines(block: Block) -> List[Tuple[int, List[bytes]]]:
 
 MIN_ESCAPED_BREAKS = 2  # one literal "\\n" is a string in code (`print("done\\n")`), not a captured output
 _ESCAPES = compile_re(rb"\\([\\'\"t])")
+# a frame's file as a traceback prints it: a Windows path in it ("C:\\Users\\natha\\...") holds "\\n" that is no escape
+_FRAME_FILE = compile_re(rb'File "[^"]*"')
 
 
 MIN_FLAT_FRAMES = 2  # frames run together on one line: a traceback that lost its line breaks
 _FRAME_START = compile_re(rb'(?<=\S)\s*(?=File "[^"]+", line \d+)')
-# the exception line run onto the last frame's source line (`raise E("x")E: x`): after a closing mark
-_GLUED_EXCEPTION = compile_re(rb"(?<=[)\]}'\"])(?=(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt): )")
+# the exception line run onto a frame's source line (`raise E("x")E: x`): after a closing mark; and a chained
+# traceback's own lines run on after it ("...found.During handling of the above exception, another exception
+# occurred:Traceback (most recent call last):")
+_GLUED_EXCEPTION = compile_re(
+    rb"(?<=[)\]}'\"])(?=(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt): )"
+    rb"|(?<=\S)(?=During handling of the above exception|The above exception was the direct cause|Traceback \(most recent call last\):)"
+    rb"|(?<=exception occurred:)(?=\S)|(?<=the following exception:)(?=\S)"
+)
 
 
 def escaped_lines(block: Block) -> List[Tuple[int, List[bytes]]]:
@@ -265,18 +273,18 @@ def escaped_lines(block: Block) -> List[Tuple[int, List[bytes]]]:
     traceback that lost its line breaks: split before each frame and before the exception."""
     if block.first_line != 1 or len(block.data) > MAX_BYTES:
         return []
-    escaped = block.data.count(b"\\n") >= MIN_ESCAPED_BREAKS
+    escaped = _FRAME_FILE.sub(b"", block.data).count(b"\\n") >= MIN_ESCAPED_BREAKS
     if not escaped and block.data.count(b'File "') < MIN_FLAT_FRAMES:
         return []
     found: List[Tuple[int, List[bytes]]] = []
     for offset, line in enumerate(block.data.split(block.newline)):
-        if escaped and line.count(b"\\n") >= MIN_ESCAPED_BREAKS:
+        if escaped and _FRAME_FILE.sub(b"", line).count(b"\\n") >= MIN_ESCAPED_BREAKS:
             pieces = [_ESCAPES.sub(_unescape, piece).rstrip(b"\r") for piece in line.split(b"\\n")]
         else:
             pieces = _FRAME_START.split(line) if line.count(b'File "') >= MIN_FLAT_FRAMES else []
             if len(pieces) < MIN_FLAT_FRAMES:
                 continue
-            pieces[-1:] = _GLUED_EXCEPTION.split(pieces[-1], maxsplit=1)
+            pieces = [part for piece in pieces for part in _GLUED_EXCEPTION.split(piece)]
         found.append((block.first_line + offset, [p for p in pieces if p.strip()]))
     return found
 
