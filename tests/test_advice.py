@@ -1596,3 +1596,13 @@ def test_an_illegal_instruction_reads_the_cpu_flags_the_log_already_shows(log, a
     assert fixes[0].startswith(first) and not any("grep -o -w" in fix for fix in fixes), fixes
     if avx == "yes":
         assert not any("Without AVX" in fix for fix in fixes)
+
+
+def test_ncclcomminitrank_unhandled_cuda_error_asks_whether_nccl_was_built_for_this_cuda():
+    """Batch 50's advice audit (G7): a Horovod job on a TF 1.x / CUDA 8.0 stack with NCCL built for CUDA 9.0 failed with
+    'unhandled cuda error'; the Why named the GPU but no fix addressed NCCL's CUDA build."""
+    log = ROOT / "tests" / "fixtures" / "real_logs" / "first_sight_50" / "nccl-horovod-ncclcomminitrank-unhandled-cuda-error-nccl-cuda9-vs-cuda8.log"
+    fixes = analyze(path=str(log)).to_dict()["findings"][0]["fixes"]
+    assert fixes[1].startswith('With "unhandled cuda error": check that the NCCL installed was built for the CUDA'), fixes
+    other = analyze(text="NCCL operation ncclCommInitRank(&nccl_comm, size, nccl_id, rank) failed: unhandled system error\n").to_dict()
+    assert not any("built for the CUDA" in fix for fix in other["findings"][0]["fixes"])
