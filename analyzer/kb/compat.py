@@ -681,7 +681,7 @@ class Compat:
             m = re.fullmatch(r">=\s*(\d+(?:\.\d+)*)", bad)
             if not m or not tf_spec:
                 continue
-            if key in self.releases_in(tf_spec if tf_spec[:1] in "<>=!~" else f"=={tf_spec}.*"):
+            if _release_in(key, tf_spec):
                 out.append(m.group(1))
         return sorted(out, key=lambda v: _v(v) or ())[:1]
 
@@ -962,6 +962,23 @@ def _addon_facts(
         if pythons:
             out["addon_pythons_here"] = python_text(pythons)
     return out
+
+
+_CLAUSE = re.compile(r"\s*(<=|>=|<|>|==)?\s*(\d+\.\d+)\s*$")
+
+
+def _release_in(key: Tuple[int, int], spec: str) -> bool:
+    """Does TF release `key` (major, minor) fall in a known_bad row's `tensorflow` spec ('<=2.17', '2.6', '>=2.1,<2.4')?
+    Compared by major.minor, without pip's specifier parser, which a plain analysis does not import."""
+    for part in spec.split(","):
+        m = _CLAUSE.match(part)
+        other = _mm(m.group(2)) if m else None
+        if m is None or other is None:
+            return False
+        holds = {"<=": key <= other, ">=": key >= other, "<": key < other, ">": key > other, "==": key == other}
+        if not holds[m.group(1) or "=="]:
+            return False
+    return True
 
 
 def finding_derived_facts(
