@@ -1606,3 +1606,11 @@ def test_ncclcomminitrank_unhandled_cuda_error_asks_whether_nccl_was_built_for_t
     assert fixes[1].startswith('With "unhandled cuda error": check that the NCCL installed was built for the CUDA'), fixes
     other = analyze(text="NCCL operation ncclCommInitRank(&nccl_comm, size, nccl_id, rank) failed: unhandled system error\n").to_dict()
     assert not any("built for the CUDA" in fix for fix in other["findings"][0]["fixes"])
+
+
+def test_a_newer_numpys_module_names_both_things_that_ask_for_it():
+    """Batch 50's advice audit (G4): a one-line `No module named 'numpy.core._multiarray_umath'` from a community ARM
+    TensorFlow wheel built against NumPy 1.16 was explained as a pickle only; the log cannot tell the two apart."""
+    root = analyze(text="ImportError: No module named 'numpy.core._multiarray_umath'\n").to_dict()["findings"][0]
+    assert root["rule_id"] == "deps-numpy-file-from-newer-numpy"
+    assert "a file written with that newer NumPy" in root["explanation"] and "a compiled package built against" in root["explanation"]
