@@ -1614,3 +1614,12 @@ def test_a_newer_numpys_module_names_both_things_that_ask_for_it():
     root = analyze(text="ImportError: No module named 'numpy.core._multiarray_umath'\n").to_dict()["findings"][0]
     assert root["rule_id"] == "deps-numpy-file-from-newer-numpy"
     assert "a file written with that newer NumPy" in root["explanation"] and "a compiled package built against" in root["explanation"]
+
+
+def test_an_intel_gpus_allocator_is_not_given_cuda_only_fixes():
+    """Batch 52 (Intel Extension for TensorFlow): its BFC allocator's line is read, but the CUDA allocator variable, the
+    Volta wording and nvidia-smi do not fit an Intel GPU."""
+    line = "E itex/core/devices/bfc_allocator.cc:101] Allocator ran out of memory trying to allocate 10529419660 Bytes (rounded to 10529419776 Bytes)\n"
+    root = analyze(text=line).to_dict()["findings"][0]
+    assert root["rule_id"] == "oom-gpu-bfc-ran-out" and root["fixes"]
+    assert not any(w in fix for fix in root["fixes"] for w in ("cuda_malloc_async", "nvidia-smi", "Volta")), root["fixes"]
