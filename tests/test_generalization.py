@@ -714,15 +714,6 @@ def test_the_first_root_error_of_a_multi_error_is_read_and_placed_in_its_family(
     assert not any(f["rule_id"] == "unrecognized" for f in rep["findings"]), rep["findings"]
 
 
-def test_an_assert_nodes_line_without_its_error_line_is_read_as_the_failed_assertion(tmp_path):
-    """Batch 52: a thread's excerpt that kept only the node lines ("...", "[[{{node parser/Assert/Assert}}]]",
-    "[[IteratorGetNext]]"): an Assert op's error can only be "assertion failed", so that line is read (a family guess);
-    any other orphan node line says nothing."""
-    root = _root(_report(tmp_path, "...\n[[{{node parser/Assert/Assert}}]]\n[[IteratorGetNext]]\n"))
-    assert (root["rule_id"], root["category"]) == ("family-input-data", "input.data_error")
-    assert not _report(tmp_path, "[[{{node model/dense/MatMul}}]]\n", name="other.log")["findings"]
-
-
 @pytest.mark.parametrize("line, library", [
     ("ImportError: libusb-1.0.so.0: cannot open shared object file: No such file or directory", "libusb-1.0.so.0"),
     ("ImportError: libGL.so.1: cannot open shared object file: No such file or directory", "libGL.so.1"),
@@ -796,15 +787,3 @@ def test_a_windows_traceback_that_lost_its_line_breaks_and_chains_is_read(tmp_pa
             'last):  File "<pyshell#0>", line 1, in <module>    import tensorflow\n')
     root = _root(_report(tmp_path, flat))
     assert root["rule_id"] == "install-dll-load-failed"
-
-
-def test_no_gpu_registered_is_the_root_of_a_gpu_only_op_without_a_kernel(tmp_path):
-    """Batch 53 (Model Garden's transformer with --num_gpus=4): NCCL's all-reduce had no kernel because the process
-    registered CPU devices only; the device list names the cause, the NCCL finding is its symptom."""
-    rep = _report(tmp_path, (
-        "tensorflow.python.framework.errors_impl.InvalidArgumentError: No OpKernel was registered to support Op "
-        "'NcclAllReduce' used by {{node div_no_nan/NcclAllReduce}} with these attrs: [T=DT_FLOAT, num_devices=4]\n"
-        "Registered devices: [CPU, XLA_CPU]\n"))
-    root = _root(rep)
-    assert (root["rule_id"], root["category"]) == ("driver-no-gpu-registered", "cuda.no_device")
-    assert "nccl-windows-no-kernel" in root["explains"]
