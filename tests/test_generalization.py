@@ -714,6 +714,16 @@ def test_the_first_root_error_of_a_multi_error_is_read_and_placed_in_its_family(
     assert not any(f["rule_id"] == "unrecognized" for f in rep["findings"]), rep["findings"]
 
 
+def test_an_assert_nodes_line_without_its_error_line_is_read_as_the_failed_assertion(tmp_path):
+    """Batch 52: a thread's excerpt that kept only the node lines ("...", "[[{{node parser/Assert/Assert}}]]",
+    "[[IteratorGetNext]]"); batch 45's Mask R-CNN log, whose assertion went to INFO ("Error reported to Coordinator")
+    before its `[[Node: .../Assert/Assert = Assert[...]` line, has the same shape. An Assert op's error can only be
+    "assertion failed", so that line is read (a family guess); any other orphan node line says nothing."""
+    root = _root(_report(tmp_path, "...\n[[{{node parser/Assert/Assert}}]]\n[[IteratorGetNext]]\n"))
+    assert (root["rule_id"], root["category"]) == ("family-input-data", "input.data_error")
+    assert not _report(tmp_path, "[[{{node model/dense/MatMul}}]]\n", name="other.log")["findings"]
+
+
 @pytest.mark.parametrize("line, library", [
     ("ImportError: libusb-1.0.so.0: cannot open shared object file: No such file or directory", "libusb-1.0.so.0"),
     ("ImportError: libGL.so.1: cannot open shared object file: No such file or directory", "libGL.so.1"),

@@ -487,7 +487,7 @@ class Analysis:
         rec = Record(line_no, text, *line.fields)
         self.facts.feed(line_no, text, rec.message, facts=line.facts)
         if rec.kind == "node":
-            self._attach_node(rec)
+            self._attach_node(input_name, rec)
             return None
         tb = self._tb.feed(rec)
         if self._tb.cut is not None:  # a traceback that stopped before its exception line
@@ -670,13 +670,19 @@ class Analysis:
         self._last_hit = (hit, rec.line)
         return hit.key if (hit.add(input_name, rec, masked) or hit.count == 1) else None
 
-    def _attach_node(self, rec: Record) -> None:
+    def _attach_node(self, input_name: str, rec: Record) -> None:
         """A `[[node ...]]` line names the graph node of the hit just before it; TF 1.x's also its device
-        (`_device="/job:localhost/replica:0/task:0/device:GPU:0"`), which its short OOM line leaves out."""
+        (`_device="/job:localhost/replica:0/task:0/device:GPU:0"`), which its short OOM line leaves out.
+        With no hit before it the log lost the error line; an Assert op's error says what it was (TF's
+        Assert kernel fails with "assertion failed: [...]"), so that line is read, a family guess at most."""
+        name = node_name(rec.text)
         if not (self._last_hit and rec.line - self._last_hit[1] <= NODE_WINDOW):
+            if name and _ASSERT_NODE.search(name):
+                hit = self._read_lost_line(input_name, f"InvalidArgumentError: assertion failed: [node {name}]", rec, family=True)
+                if hit is not None:
+                    hit.facts.setdefault("node", name)
             return
         hit = self._last_hit[0]
-        name = node_name(rec.text)
         if name:
             hit.facts.setdefault("node", name)
         device = _NODE_DEVICE.search(rec.text) if hit.rule is not None and hit.rule.category.startswith("oom.") else None
@@ -964,6 +970,8 @@ def _lost_import_lines(m: Any) -> Tuple[str, Optional[str]]:
     return not_found, f"ImportError: cannot import name '{m['names'].strip('() ').split(',')[0].strip()}' from '{module}'"
 
 
+# an Assert op's node ("parser/Assert/Assert", "assert_equal_1/Assert/AssertGuard/Assert")
+_ASSERT_NODE = compile_re(r"(?:^|/)Assert$")
 _NODE_DEVICE = compile_re(r'_device="[^"]*?device:((?:GPU|CPU):\d+)"')
 # frames of the import machinery between an import statement and the module it loads: PyCharm's import hook, importlib's own
 _IMPORT_MACHINERY = compile_re(r"pydev_import_hook\.py$|^<frozen importlib\.|/importlib/(?:__init__|_bootstrap\w*)\.py$")
