@@ -797,3 +797,92 @@ def test_a_windows_traceback_that_lost_its_line_breaks_and_chains_is_read(tmp_pa
             'last):  File "<pyshell#0>", line 1, in <module>    import tensorflow\n')
     root = _root(_report(tmp_path, flat))
     assert root["rule_id"] == "install-dll-load-failed"
+
+
+def test_an_exception_printed_by_pdb_is_read_as_that_exception(tmp_path):
+    """Batch 54 (CosmoPower under TF 2.14, unpickling in pdb): pdb prints a statement's error as "*** Type: message";
+    the line was no error at all, so the log came out harmless."""
+    root = _root(_report(tmp_path, "(Pdb) pickle.load(open(filename + '.pkl', 'rb'))\n"
+                                   "*** ModuleNotFoundError: No module named 'tensorflow.python.training.tracking'\n"))
+    assert root["category"] == "deps.version_conflict" and root["evidence"][0]["line"] == 2
+    assert not _report(tmp_path, "*** Begin stack trace ***\n", name="other.log")["findings"]
+
+
+def test_the_error_inside_keras_3s_deserialization_error_is_read(tmp_path):
+    """Batch 54: Keras 3's "could not be deserialized properly" TypeError ends with "Exception encountered: <the error>"
+    on a line of its own (keras/src/saving/serialization_lib.py); an excerpt with only that line was harmless."""
+    root = _root(_report(tmp_path, "Exception encountered: Unrecognized keyword arguments passed to Conv2DTranspose: {'groups': 1}\n"))
+    assert (root["rule_id"], root["facts"].get("keras_arg")) == ("family-keras", "groups")
+
+
+def test_keras_not_finding_a_saved_models_function_says_how_to_hand_it_over(tmp_path):
+    """Batch 54 (a model saved with Keras 3.6, loaded by 3.7): "Could not locate function 'attention_loss'" was unknown."""
+    root = _root(_report(tmp_path, "TypeError: Could not locate function 'attention_loss'. Make sure custom classes are "
+                                   "decorated with `@keras.saving.register_keras_serializable()`.\n"))
+    assert root["rule_id"] == "family-keras"
+    assert 'custom_objects={"attention_loss": attention_loss}' in root["fixes"][0]
+
+
+@pytest.mark.parametrize("lines, gpu, says", [
+    # TF built for CUDA 10.0 on a Kepler 3.0 (issue 27840): no official wheel has code for it
+    (["name: Quadro K4200 major: 3 minor: 0 memoryClockRate(GHz): 0.784",
+      "I tensorflow/stream_executor/platform/default/dso_loader.cc:44] Successfully opened dynamic library libcudart.so.10.0"],
+     "Quadro K4200", "only a source build"),
+    # every release built with CUDA 10.1 (TF 2.1-2.3) has no SASS for 5.0 and PTX only for 7.0 (issue 46537)
+    (["pciBusID: 0000:01:00.0 name: GeForce GTX 960M computeCapability: 5.0",
+      "I tensorflow/stream_executor/platform/default/dso_loader.cc:48] Successfully opened dynamic library cudart64_101.dll"],
+     "GeForce GTX 960M", "2.4-2.13"),
+    # an Ampere GPU under CUDA 10.1, which predates it (8.6 arrived with CUDA 11.1)
+    (["pciBusID: 0000:04:00.0 name: NVIDIA GeForce RTX 3080 computeCapability: 8.6",
+      "I tensorflow/stream_executor/platform/default/dso_loader.cc:49] Successfully opened dynamic library libcudart.so.10.1"],
+     "NVIDIA GeForce RTX 3080", "CUDA 11.1"),
+])
+def test_a_gpu_the_logs_tensorflow_cannot_serve_is_a_warning_at_start_up(tmp_path, lines, gpu, says):
+    """Batches 50, 51 and 54: start-up logs that end before any error, on a GPU the log's TensorFlow (named by the CUDA
+    runtime it loads) has no code for, or that its CUDA predates, came out harmless."""
+    rep = _report(tmp_path, "\n".join(lines) + "\n")
+    root = _root(rep)
+    assert (root["rule_id"], root["severity"], root["category"]) == ("gpu-found-but-not-servable", "warning", "cuda.unsupported_gpu")
+    assert gpu in root["explanation"] and says in json.dumps(root)
+
+
+@pytest.mark.parametrize("lines", [
+    # a Pascal GPU under CUDA 9.0 (TF 1.5-1.12), and an Ampere GPU under CUDA 11.2, whose TF wheels JIT its PTX: both healthy
+    ["name: GeForce GTX 1080 Ti major: 6 minor: 1 memoryClockRate(GHz): 1.582",
+     "I tensorflow/stream_executor/dso_loader.cc:152] successfully opened CUDA library libcudart.so.9.0 locally"],
+    ["pciBusID: 0000:01:00.0 name: NVIDIA GeForce RTX 3090 computeCapability: 8.6",
+     "I tensorflow/stream_executor/platform/default/dso_loader.cc:53] Successfully opened dynamic library libcudart.so.11.0"],
+    # a Jetson Nano (5.3) runs NVIDIA's own build
+    ["pciBusID: 0000:00:00.0 name: NVIDIA Tegra X1 computeCapability: 5.3",
+     "I tensorflow/stream_executor/platform/default/dso_loader.cc:48] Successfully opened dynamic library libcudart.so.10.2"],
+])
+def test_a_gpu_the_logs_tensorflow_serves_gets_no_such_warning(tmp_path, lines):
+    rep = _report(tmp_path, "\n".join(lines) + "\n")
+    assert not any(f["rule_id"] == "gpu-found-but-not-servable" for f in rep["findings"]), rep["findings"]
+
+
+def test_a_wheel_pip_fetched_is_checked_against_the_tensorflow_being_installed(tmp_path):
+    """Batch 54 (a CI job installing tensorflow==1.15.3, whose protobuf>=3.6.1 let pip take protobuf 4.21.9): the log
+    ends before pip's "Successfully installed"; the wheel it downloaded is the release it picked, and the table's fix
+    for the pair (not "let pip pull what TF declares": that is how it got here) is said."""
+    rep = _report(tmp_path, (
+        "Requirement already satisfied: h5py in /home/runner/.local/lib/python3.7/site-packages "
+        "(from keras-applications>=1.0.8->tensorflow==1.15.3) (3.7.0)\n"
+        "Collecting protobuf>=3.6.1\n"
+        "  Downloading protobuf-4.21.9-cp37-abi3-manylinux2014_x86_64.whl (408 kB)\n"
+        "Collecting markdown>=2.6.8\n"
+        "  Downloading Markdown-3.4.1-py3-none-any.whl (93 kB)\n"))
+    root = _root(rep)
+    assert (root["rule_id"], root["evidence"][0]["line"]) == ("deps-package-list-conflict", 3)
+    assert 'pip install "protobuf<=3.20.x"' in root["explanation"]
+    assert rep["facts"]["packages"] == ["protobuf==4.21.9"]  # (markdown is no package whose version must fit TF)
+
+
+def test_the_allocators_stats_block_alone_is_an_oom(tmp_path):
+    """Batch 54 (Point-GNN on four 1080 Ti): an excerpt of only BFC's "Stats:" block, which DumpMemoryLog prints after
+    an allocation failed, came out harmless."""
+    root = _root(_report(tmp_path, (
+        "tensorflow/core/common_runtime/bfc_allocator.cc:929] Stats:\n"
+        "Limit:                 10983519028 \nInUse:                  9621110016\nMaxInUse:               9992921344\n")))
+    assert (root["rule_id"], root["category"]) == ("oom-gpu-bfc-dump", "oom.gpu")
+    assert not _report(tmp_path, "Stats:\nLimit:  100\nInUse:  90\n", name="other.log")["findings"]

@@ -45,7 +45,8 @@ DERIVED_FACTS = {
     "wanted_cudnn": "cuDNN major version a missing cuDNN library's file name asks for",
     "missing_dependency_cuda": "the CUDA that missing_dependency's file name belongs to (a library TensorRT or cuDNN needs)",
     "missing_cuda_matches_tf": "'yes'/'no': wanted_cuda includes tf_built_cuda",
-    "cc_supported": "'yes' (SASS) / 'ptx-jit' (PTX only) / 'no': the TF wheel of tf_version on compute_capability",
+    "cc_supported": "'yes' (SASS) / 'ptx-jit' (PTX only) / 'no': the TF wheel of tf_version on compute_capability (without tf_version: of every release built with cuda_runtime, when they agree)",
+    "cc_after_cuda": "'yes' when compute_capability is newer than every architecture the loaded CUDA runtime (cuda_runtime) compiles for",
     "cc_tf_versions": "TF releases whose pip wheels carry machine code (SASS) for compute_capability",
     "cc_first_cuda": "the CUDA toolkit that first compiles for compute_capability (compute_capability.yaml `adds`)",
     "python_supported": "'yes'/'no': tf_version has a wheel for python_version (on this platform, where known)",
@@ -786,6 +787,29 @@ class Compat:
             return "no"
         return None
 
+    def cc_support_for_cuda(self, cc: Any, cuda: Any, platform: Optional[str] = None) -> Optional[str]:
+        """cc_support for a log that names no TF release but the CUDA runtime it loaded: the answer of every TF release
+        whose tested build (on the log's platform's rows) used that CUDA, when they all give the same one; else None.
+        From CUDA 11 on a runtime's file names only its major version (libcudart.so.11.0 is every 11.x): so the major."""
+        want = _mm(cuda)
+        if want is None:
+            return None
+        plat = "windows" if platform == "windows" else "linux"
+        same = (lambda v: v is not None and v[0] == want[0]) if want[0] >= 11 else (lambda v: v == want)
+        answers = {
+            self.cc_support(cc, ".".join(map(str, k)))
+            for k in self.tf_keys
+            if same(_mm(self.builds.get((plat, k), {}).get("cuda")))
+        }
+        return answers.pop() if len(answers) == 1 else None
+
+    def cc_after_cuda(self, cc: Any, cuda: Any) -> bool:
+        """Is compute capability `cc` newer than every architecture CUDA `cuda` compiles for (CUDA 11 on: any release of
+        its major, as the runtime's file names say no more)?"""
+        key, have = _mm(cuda), _mm(cc)
+        known = self.toolkit_cc_range(f"{key[0]}.99" if key[0] >= 11 else cuda) if key else None
+        return have is not None and known is not None and have > known[1]
+
     def tf_versions_built_with_cudnn(self, cudnn: Any, platform: Optional[str] = None) -> Tuple[Optional[str], Optional[str]]:
         """(the TF releases whose tested GPU build used this cuDNN major.minor, the newest release whose build used it or
         an older one: the newest a build compiled against it can be), on the log's platform's rows (Linux's when it is
@@ -1229,10 +1253,12 @@ def _derive(
         out["missing_dependency_cuda"] = dependency_cuda
 
     if cc and _mm(cc):
-        if tf and platform != "macos":
-            sup = c.cc_support(cc, tf)
+        if platform != "macos":
+            sup = c.cc_support(cc, tf) if tf else c.cc_support_for_cuda(cc, cuda_runtime, platform) if cuda_runtime else None
             if sup:
                 out["cc_supported"] = sup
+        if cuda_runtime and c.cc_after_cuda(cc, cuda_runtime):  # a GPU newer than every architecture the loaded CUDA knows
+            out["cc_after_cuda"] = "yes"
         versions = c.tf_versions_for_cc(cc)
         if versions:
             out["cc_tf_versions"] = versions

@@ -198,8 +198,9 @@ def _check(packages: Dict[str, str], tf: Version) -> Tuple[str, ...]:
         for name, spec in want.items():
             have = tf if name == "tensorflow" else _version(packages.get(name, ""))
             results.append(None if have is None else _in(spec, have))
-        if all(r is True for r in results):
-            text = f"{rec.get('what')} ({rec.get('source')})"
+        if all(r is True for r in results):  # (with the table's fix: TF's own pins did not prevent this pair)
+            fix = f"; fix: {rec['fix']}" if rec.get("fix") else ""
+            text = f"{rec.get('what')}{fix} ({rec.get('source')})"
             if text not in out:
                 out.append(text)
     return tuple(out)

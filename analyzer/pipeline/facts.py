@@ -323,6 +323,16 @@ PATTERNS: List[FactPattern] = [
     # ... and every package of that report ("keras-2.7.0 ... tensorflow-2.6.1"): what is installed now, as a package
     # list states it (_propose keeps those whose versions must fit TF: PACKAGE_NAMES)
     _p(r"(?i)^\s*Successfully installed (?P<_installed>\S.*)$", INSTALLED_RANK, "successfully installed"),
+    # ... and the wheel pip fetched to install ("  Downloading protobuf-4.21.9-cp37-abi3-manylinux2014_x86_64.whl (408 kB)",
+    # "Using cached numpy-1.26.4-cp311-...whl"): the release it picked, for a log that ends before its report (a wheel's
+    # file name writes a package's dashes as underscores, so the first dash ends the name; TensorFlow's own wheels
+    # are left to the lines that name the release installed)
+    _p(
+        r"(?i)^\s*(?:Downloading|Using cached) (?:\S*/)?(?P<_fetched>[A-Za-z][\w.]*-\d[\w.+!]*)-\S*\.whl\b",
+        INSTALLED_RANK,
+        "downloading",
+        "using cached",
+    ),
     # an install tree named after the release: Spack/CMSSW "py3-tensorflow/2.6.4-<hash>/lib/...", EasyBuild
     # "software/TensorFlow/2.11.0-foss-2022a/lib/..."
     _p(r"(?i)[\\/](?:py3-)?tensorflow[\\/](?P<tf_version>\d+\.\d+\.\d+)-[\w.-]+[\\/]lib", 35, "tensorflow/"),
@@ -1130,6 +1140,9 @@ def _propose(out: List[Tuple[str, str, int]], g: Dict[str, str], rank: int) -> N
                 out.append((fact, cuda, rank + 5 if name != "cudart" else rank))
             elif name == "cudnn" and ver and key == "loaded":
                 out.append(("cudnn_runtime", ver, 70))
+    fetched = g.pop("_fetched", "")
+    if fetched and nz.package_name(fetched.rpartition("-")[0]) not in _TF_PACKAGES:
+        g["_installed"] = fetched
     for item in g.pop("_installed", "").split():  # pip's "name-version" items (a name may hold dashes, a version not)
         name, _, version = item.rpartition("-")
         if version[:1].isdigit() and _PACKAGE_NAME.fullmatch(name):
