@@ -886,3 +886,16 @@ def test_the_allocators_stats_block_alone_is_an_oom(tmp_path):
         "Limit:                 10983519028 \nInUse:                  9621110016\nMaxInUse:               9992921344\n")))
     assert (root["rule_id"], root["category"]) == ("oom-gpu-bfc-dump", "oom.gpu")
     assert not _report(tmp_path, "Stats:\nLimit:  100\nInUse:  90\n", name="other.log")["findings"]
+
+
+def test_rows_copied_from_colabs_runtime_log_viewer_are_read_as_their_messages(tmp_path):
+    """Batch 55 (TF 2.5.0 installed on a Colab GPU runtime): the viewer's rows are "time | level | message", and the
+    copy doubles spaces where the table wrapped a message ("Could not  load dynamic library"); nothing was read."""
+    rep = _report(tmp_path, (
+        "May 14, 2021, 4:54:43 PM | WARNING | Skipping registering GPU devices...\n"
+        "-- | -- | --\n"
+        "May 14, 2021, 4:54:43 PM | WARNING | 2021-05-14  14:54:43.021067: W  tensorflow/stream_executor/platform/default/"
+        "dso_loader.cc:64] Could not  load dynamic library 'libcusolver.so.11'; dlerror: libcusolver.so.11: cannot open "
+        "shared object file: No such file or directory\n"))
+    root = _root(rep)
+    assert root["category"] == "cuda.library_missing" and rep["facts"]["missing_libraries"] == ["libcusolver.so.11"]

@@ -177,7 +177,18 @@ def strip_launcher_prefix(text: str) -> str:
         m = _LINE_PREFIX.match(text)
         if m is not None:
             return text[m.end() :]
+        m = _COLAB_RUNTIME_ROW.match(text) if " | " in text[:48] else None
+        if m is not None:  # (the viewer's copy doubles some spaces of the message, where its table wrapped it)
+            return _SPACES.sub(" ", text[m.end() :])
     return text
+
+
+# A row copied from Colab's runtime log viewer (Runtime > View runtime logs), a table of time | level | message:
+# "May 14, 2021, 4:54:43 PM | WARNING | 2021-05-14  14:54:43.021067: W  tensorflow/...] Could not  load dynamic library"
+_COLAB_RUNTIME_ROW = compile_re(
+    r"[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d\d:\d\d[ \u202f][AP]M \| (?:DEBUG|INFO|WARNING|ERROR|CRITICAL) \| "
+)
+_SPACES = compile_re(r"  +")
 
 
 _MARKDOWN_WRAP = compile_re(r"^(`{1,3}|\*{1,2})(?=[^\s`*])(.*?\S)\1$")  # not a fence or a rule (```, ***)
