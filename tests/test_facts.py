@@ -535,3 +535,16 @@ def test_batch_52s_fact_forms(line, fact, value):
 def test_a_library_name_alone_is_no_missing_library():
     """The near miss: a library named without the loader's words is not one that could not be loaded."""
     assert "missing_libraries" not in analyze(text="ImportError: libfoo.so\nloaded libusb-1.0.so.0\n").to_dict()["facts"]
+
+
+def test_nvidia_smi_q_reports_driver_and_gpu_and_its_cuda_is_the_drivers():
+    """Batch 55 (a WSL2 machine's `nvidia-smi -q` before a conda error): its column-aligned "Driver Version : 527.56" and
+    "Product Name : ..." were not read, and its "CUDA Version : 12.0" (the driver's CUDA) was taken for the runtime."""
+    facts, _ = facts_of(
+        "==============NVSMI LOG==============\n"
+        "Driver Version                            : 527.56\n"
+        "CUDA Version                              : 12.0\n"
+        "    Product Name                          : NVIDIA GeForce RTX 3070 Laptop GPU\n"
+    )
+    assert (facts["driver_version"], facts["gpu_name"], facts["driver_cuda_version"]) == ("527.56", "NVIDIA GeForce RTX 3070 Laptop GPU", "12.0")
+    assert "cuda_runtime" not in facts

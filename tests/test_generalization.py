@@ -899,3 +899,10 @@ def test_rows_copied_from_colabs_runtime_log_viewer_are_read_as_their_messages(t
         "shared object file: No such file or directory\n"))
     root = _root(rep)
     assert root["category"] == "cuda.library_missing" and rep["facts"]["missing_libraries"] == ["libcusolver.so.11"]
+
+
+def test_a_pdb_session_is_read_like_a_python_prompt(tmp_path):
+    """Batch 54: "(Pdb) tf.__version__" answered by "'2.14.0'" states the TensorFlow release, as ">>> " does."""
+    rep = _report(tmp_path, "(Pdb) tf.__version__\n'2.14.0'\n(Pdb) pickle.load(f)\n"
+                            "*** ModuleNotFoundError: No module named 'tensorflow.python.training.tracking'\n")
+    assert rep["facts"]["tf_version"] == "2.14.0"

@@ -398,7 +398,12 @@ PATTERNS: List[FactPattern] = [
     _p(r"(?i)\bcuda(?:_version)?['\"]?\s*[:=]\s*['\"]?(?P<cuda_compiled>\d+\.\d+)['\"]", 15, "cuda_version"),
     _p(r"(?i)built (?:with|against) CUDA[: ]+(?P<cuda_compiled>\d+\.\d+)", 15, "built with cuda", "built against cuda"),
     # not a package's build suffix ("libcudnn8 8.0.4.30-1+cuda11.0": that cuDNN was built for CUDA 11.0)
-    _prose(r"(?i)(?<![+\w-])CUDA(?:/cuDNN)?(?: version)?\s*[:=]?\s*(?P<cuda_runtime>\d+\.\d+(?:\.\d+)?)\b(?!\s*\|)", 60, "cuda"),
+    # (not nvidia-smi's column-aligned "CUDA Version      : 12.0" of `nvidia-smi -q`: the driver's CUDA, read below)
+    _prose(
+        r"(?i)(?<![+\w-])CUDA(?:/cuDNN)?(?: version)?(?!\s{2,}:)\s*[:=]?\s*(?P<cuda_runtime>\d+\.\d+(?:\.\d+)?)\b(?!\s*\|)",
+        60,
+        "cuda",
+    ),
     # --- cuDNN ----------------------------------------------------------------------------
     _p(
         r"Loaded runtime CuDNN library: (?P<cudnn_runtime>[\d.]+?)\.?(?: \(compatibility version \d+\))? but source was compiled with:? (?P<cudnn_compiled>\d[\d.]*?)\.?(?: \(|\s|$)",
@@ -412,7 +417,10 @@ PATTERNS: List[FactPattern] = [
     _prose(r"(?i)\bcuDNN(?: version)?\s*[:=]?\s*v?(?P<cudnn_runtime>\d+\.\d+(?:\.\d+)?)\b", 60, "cudnn"),
     # --- driver ---------------------------------------------------------------------------
     _p(r"Driver Version:\s*(?P<driver_version>\d+\.\d+(?:\.\d+)?)", 10, "driver version:"),
+    # `nvidia-smi -q`'s report ("Driver Version                            : 527.56")
+    _p(r"^\s*Driver Version\s+:\s*(?P<driver_version>\d+\.\d+(?:\.\d+)?)\s*$", 10, "driver version"),
     _p(r"CUDA Version:\s*(?P<driver_cuda_version>\d+\.\d+)", 10, "cuda version:"),
+    _p(r"^\s*CUDA Version\s{2,}:\s*(?P<driver_cuda_version>\d+\.\d+)\s*$", 10, "cuda version"),
     _p(r"Kernel Module(?: for \w+)?\s+(?P<driver_version>\d+\.\d+(?:\.\d+)?)", 12, "kernel module"),
     _p(r"kernel reported version is: (?P<driver_version>\d+\.\d+(?:\.\d+)?)", 14, "kernel reported version"),
     _p(r"libcuda reported version is: (?P<driver_version>\d+\.\d+(?:\.\d+)?)", 16, "libcuda reported version"),
@@ -464,6 +472,8 @@ PATTERNS: List[FactPattern] = [
     _p(r"DirectML: creating device on adapter \d+ \((?P<gpu_name>.+)\)\s*$", 10, "directml: creating device"),
     # tensorflow-metal (Apple silicon): "Metal device set to: Apple M1"
     _p(r"^Metal device set to: (?P<gpu_name>.+)$", 10, "metal device set to"),
+    # `nvidia-smi -q`'s report ("    Product Name                          : NVIDIA GeForce RTX 3070 Laptop GPU")
+    _p(r"^\s*Product Name\s+:\s*(?P<gpu_name>" + _GPU_BRAND + r".+?)\s*$", 12, *_GPU_BRAND_KEYWORDS),
     # the GPU's own architecture, named by XLA's LLVM backend or ptxas when they compile for it:
     # "PTX version 8.5 does not support target 'sm_120'", "ptxas fatal : Value 'sm_120' is not defined for option 'gpu-name'"
     _p(r"(?:support target|Value) 'sm_(?P<_cc_major>\d{1,2}?)(?P<_cc_minor>\d)a?'", 25, "'sm_"),

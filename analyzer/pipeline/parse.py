@@ -225,9 +225,10 @@ def line_key(text: str) -> str:
     return "\x00" + (m.group("level") or "") + text[m.end() :]
 
 
-# An interactive session: `>>> expr` (Python) or `In [3]: expr` (IPython), then the answer line.
-REPL_PROMPTS = (b">>> ", b"In [")
-_REPL_PROMPT = compile_re(rb"^(?:>>>|In \[\d+\]:) (.+?)\s*$")
+# An interactive session: `>>> expr` (Python), `In [3]: expr` (IPython) or `(Pdb) expr` / `ipdb> expr` (the debugger),
+# then the answer line.
+REPL_PROMPTS = (b">>> ", b"In [", b"(Pdb) ", b"ipdb> ")
+_REPL_PROMPT = compile_re(rb"^(?:>>>|In \[\d+\]:|\(Pdb\)|ipdb>) (.+?)\s*$")
 _PRINTED = compile_re(r"^print\((.*)\)$")
 REPL_MAX_ANSWER = 200
 
