@@ -906,3 +906,16 @@ def test_a_pdb_session_is_read_like_a_python_prompt(tmp_path):
     rep = _report(tmp_path, "(Pdb) tf.__version__\n'2.14.0'\n(Pdb) pickle.load(f)\n"
                             "*** ModuleNotFoundError: No module named 'tensorflow.python.training.tracking'\n")
     assert rep["facts"]["tf_version"] == "2.14.0"
+
+
+def test_a_cudnn_op_without_a_gpu_names_the_gpu_build_of_the_logs_release(tmp_path):
+    """Batch 55: the advice for a CPU-only TensorFlow 1.x is that release's tensorflow-gpu with its tested CUDA, from the
+    tables (the release whose `tensorflow` package has the GPU support, too)."""
+    rep = _report(tmp_path, (
+        "I tensorflow/core/platform/cpu_feature_guard.cc:141] Your CPU supports instructions that this TensorFlow binary was not compiled to use: AVX2 FMA\n"
+        "tensorflow version: 1.13.1\n"
+        "tensorflow.python.framework.errors_impl.InvalidArgumentError: No OpKernel was registered to support Op 'CudnnRNN' "
+        "with these attrs.  Registered devices: [CPU], Registered kernels:\n"))
+    root = _root(rep)
+    assert root["rule_id"] == "driver-cudnn-op-without-gpu"
+    assert 'pip install "tensorflow-gpu==1.13.1"' in root["fixes"][0] and "CUDA (10.0)" in root["fixes"][0]

@@ -49,6 +49,7 @@ DERIVED_FACTS = {
     "cc_after_cuda": "'yes' when compute_capability is newer than every architecture the loaded CUDA runtime (cuda_runtime) compiles for",
     "cc_tf_versions": "TF releases whose pip wheels carry machine code (SASS) for compute_capability",
     "cc_first_cuda": "the CUDA toolkit that first compiles for compute_capability (compute_capability.yaml `adds`)",
+    "cc_cuda_tf": "the first TF release whose tested build (the log's platform's rows) uses a CUDA >= cc_first_cuda",
     "python_supported": "'yes'/'no': tf_version has a wheel for python_version (on this platform, where known)",
     "python_tf_versions": "TF releases with a wheel for python_version (on this platform, where known)",
     "tf_wheel_for_machine": "'yes'/'no': tf_version has a tensorflow wheel for this platform and CPU (cpu_arch), and Python where known",
@@ -78,6 +79,7 @@ DERIVED_FACTS = {
     "macos_x86_last_tf": "the last TF release with Intel macOS (x86_64) wheels (tested-builds fact macos_x86_last)",
     "text_windows_last_tf": "the last tensorflow-text release with native-Windows wheels (tested-builds fact tensorflow_text_windows_last)",
     "keras3_tf": "the oldest TF release Keras 3 runs with (tested-builds fact keras3_first)",
+    "gpu_package_tf": "the first TF release whose `tensorflow` package has the GPU support (tested-builds fact gpu_in_tensorflow_package)",
     "tf_cuda_eras": "the CUDA of TF's tested Linux GPU builds by runs of releases, newest first ('TF 2.15-2.21: CUDA 12; TF 2.4-2.14: CUDA 11; ...')",
     "tf_cuda_eras_windows": "the same for the tested native-Windows GPU builds (they end with windows_gpu_tf)",
     "addons_last_release": "the last tensorflow-addons release (the newest row of the companion table; the project is end of life)",
@@ -133,7 +135,7 @@ DERIVED_FACTS = {
 # The facts release_overview gives every report's rule text (none depends on the log): a line naming only these survives.
 RELEASE_FACTS = (
     "no_avx_tf", "no_avx_python", "windows_gpu_tf", "windows_cpu_only_tf", "windows_gpu_cuda", "windows_gpu_cudnn",
-    "windows_gpu_python", "tf1_last", "tf1_last_cuda", "tf1_last_cudnn", "tf1_last_python", "macos_x86_last_tf", "text_windows_last_tf", "keras3_tf", "addons_last_release", "addons_last_tf",
+    "windows_gpu_python", "tf1_last", "tf1_last_cuda", "tf1_last_cudnn", "tf1_last_python", "macos_x86_last_tf", "text_windows_last_tf", "keras3_tf", "gpu_package_tf", "addons_last_release", "addons_last_tf",
     "addons_last_tf_newest", "addons_last_python", "tf_cuda_eras", "tf_cuda_eras_windows", "io_last_release", "io_last_tf",
 )  # fmt: skip
 
@@ -539,6 +541,7 @@ class Compat:
             ("macos_x86_last", "macos_x86_last_tf"),
             ("tensorflow_text_windows_last", "text_windows_last_tf"),
             ("keras3_first", "keras3_tf"),
+            ("gpu_in_tensorflow_package", "gpu_package_tf"),
         ):
             fact = self.build_facts.get(fact_id)
             release = _mm(fact.get("tf")) if fact else None
@@ -802,6 +805,17 @@ class Compat:
             if same(_mm(self.builds.get((plat, k), {}).get("cuda")))
         }
         return answers.pop() if len(answers) == 1 else None
+
+    def first_tf_with_cuda(self, cuda: Any, platform: Optional[str] = None) -> Optional[str]:
+        """The first TF release whose tested build (on the log's platform's rows, Linux's unless Windows) uses a CUDA
+        of at least `cuda`, or None."""
+        want = _mm(cuda)
+        plat = "windows" if platform == "windows" else "linux"
+        for key in self.tf_keys:
+            have = _mm(self.builds.get((plat, key), {}).get("cuda"))
+            if want is not None and have is not None and have >= want:
+                return _fmt(key)
+        return None
 
     def cc_after_cuda(self, cc: Any, cuda: Any) -> bool:
         """Is compute capability `cc` newer than every architecture CUDA `cuda` compiles for (CUDA 11 on: any release of
@@ -1265,6 +1279,9 @@ def _derive(
         first_cuda = c.cc_first_cuda(cc)
         if first_cuda:
             out["cc_first_cuda"] = first_cuda
+            first_tf = c.first_tf_with_cuda(first_cuda, platform)
+            if first_tf:
+                out["cc_cuda_tf"] = first_tf
 
     if py and len(_v(py) or ()) >= 2:
         versions = c.tf_versions_for_python(py, platform)
