@@ -919,3 +919,14 @@ def test_a_cudnn_op_without_a_gpu_names_the_gpu_build_of_the_logs_release(tmp_pa
     root = _root(rep)
     assert root["rule_id"] == "driver-cudnn-op-without-gpu"
     assert 'pip install "tensorflow-gpu==1.13.1"' in root["fixes"][0] and "CUDA (10.0)" in root["fixes"][0]
+
+
+def test_a_failure_status_pasted_without_its_log_prefix_is_an_error_line(tmp_path):
+    """Batch 55: "could not retrieve CUDA device count: CUDA_ERROR_NOT_INITIALIZED" as an excerpt's only line (no log
+    prefix, so no level) was no error at all; a CUDA, cuDNN or cuBLAS failure status makes the line one (at TF's
+    level E: an unknown one is shown as a warning, beside what explains it), and a success status does not."""
+    root = _root(_report(tmp_path, "could not retrieve CUDA device count: CUDA_ERROR_NOT_INITIALIZED: initialization error\n"))
+    assert root["category"] == "cuda.no_device"
+    lone = _report(tmp_path, "CUDA_ERROR_INVALID_HANDLE\n", name="lone.log")["findings"]
+    assert [(f["rule_id"], f["severity"]) for f in lone] == [("unrecognized", "warning")]
+    assert not _report(tmp_path, "cublas status: CUBLAS_STATUS_SUCCESS\n", name="ok.log")["findings"]

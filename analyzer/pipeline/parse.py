@@ -309,6 +309,9 @@ def classify(text: str) -> Fields:
         return m.group("msg").strip(), _LEVELS[m.group("level")], None, "log", None
     if _FATAL_SIGNAL.search(body):
         return body, "F", None, "signal", None
+    if "_STATUS_" in body or "CUDA_ERROR_" in body or "cudaError" in body:
+        if _FAILED_STATUS.search(body):  # a CUDA, cuDNN or cuBLAS failure pasted without its log prefix: TF logs it at E
+            return body, "E", None, "log", None
     if body.startswith("(0) ") and _FIRST_ROOT_ERROR.match(body):  # what "N root error(s) found." announced
         return body, "E", None, "text", None
     if body.startswith(KERAS_CAUSE) and len(body) > len(KERAS_CAUSE):  # the error inside Keras 3's deserialization error
@@ -331,6 +334,13 @@ _FIRST_ROOT_ERROR = compile_re(
     r"\(0\) (?:[A-Z]+(?:_[A-Z]+)*|Cancelled|Unknown|Invalid argument|Deadline exceeded|Not found|Already exists|"
     r"Permission denied|Resource exhausted|Failed precondition|Aborted|Out of range|Unimplemented|Internal|Unavailable|"
     r"Data loss|Unauthenticated): \S"
+)
+
+# The failure statuses of the CUDA driver and runtime, cuDNN and cuBLAS ("could not retrieve CUDA device count:
+# CUDA_ERROR_NOT_INITIALIZED", "CUDNN_STATUS_INTERNAL_ERROR"): a line that names one reports a failure, with its log
+# prefix or without it (an issue's title, an excerpt).
+_FAILED_STATUS = compile_re(
+    r"\b(?:CUDA_ERROR_[A-Z_]+|CUDNN_STATUS_(?!SUCCESS\b)[A-Z_]+|CUBLAS_STATUS_(?!SUCCESS\b)[A-Z_]+|cudaError(?!Success\b)[A-Z]\w+)\b"
 )
 
 # Keras 3's "<class ...> could not be deserialized properly. ... config={...}. / Exception encountered: <the error>"
