@@ -930,3 +930,12 @@ def test_a_failure_status_pasted_without_its_log_prefix_is_an_error_line(tmp_pat
     lone = _report(tmp_path, "CUDA_ERROR_INVALID_HANDLE\n", name="lone.log")["findings"]
     assert [(f["rule_id"], f["severity"]) for f in lone] == [("unrecognized", "warning")]
     assert not _report(tmp_path, "cublas status: CUBLAS_STATUS_SUCCESS\n", name="ok.log")["findings"]
+
+
+def test_tf1_keras_refusing_an_argument_of_a_newer_models_config_is_a_keras_version_guess(tmp_path):
+    """Batch 56 (a Teachable Machine .h5 loaded by TF 1.x's tf.keras): "('Unrecognized keyword arguments:',
+    dict_keys(['ragged']))" was unknown; it is the tuple form of the message Keras 3 writes as "Unrecognized keyword
+    arguments passed to X: {...}", and the fix names the argument."""
+    root = _root(_report(tmp_path, "ValueError: ('Unrecognized keyword arguments:', dict_keys(['ragged']))\n"))
+    assert (root["rule_id"], root["facts"].get("keras_arg")) == ("family-keras", "ragged")
+    assert root["fixes"][0].startswith("`ragged` is a layer argument this Keras does not know")
