@@ -797,25 +797,22 @@ class Compat:
         want = _mm(cuda)
         if want is None:
             return None
-        plat = "windows" if platform == "windows" else "linux"
-        same = (lambda v: v is not None and v[0] == want[0]) if want[0] >= 11 else (lambda v: v == want)
-        answers = {
-            self.cc_support(cc, ".".join(map(str, k)))
-            for k in self.tf_keys
-            if same(_mm(self.builds.get((plat, k), {}).get("cuda")))
-        }
+        same = (lambda v: v[0] == want[0]) if want[0] >= 11 else (lambda v: v == want)
+        answers = {self.cc_support(cc, _fmt(key)) for key, built in self._built_cuda(platform) if same(built)}
         return answers.pop() if len(answers) == 1 else None
 
     def first_tf_with_cuda(self, cuda: Any, platform: Optional[str] = None) -> Optional[str]:
         """The first TF release whose tested build (on the log's platform's rows, Linux's unless Windows) uses a CUDA
         of at least `cuda`, or None."""
         want = _mm(cuda)
+        return next((_fmt(key) for key, built in self._built_cuda(platform) if want is not None and built >= want), None)
+
+    def _built_cuda(self, platform: Optional[str]) -> List[Tuple[Tuple[int, int], Tuple[int, int]]]:
+        """(TF release, the CUDA major.minor of its tested GPU build) in release order, on the log's platform's rows
+        (Linux's unless Windows)."""
         plat = "windows" if platform == "windows" else "linux"
-        for key in self.tf_keys:
-            have = _mm(self.builds.get((plat, key), {}).get("cuda"))
-            if want is not None and have is not None and have >= want:
-                return _fmt(key)
-        return None
+        pairs = ((key, _mm(self.builds.get((plat, key), {}).get("cuda"))) for key in self.tf_keys)
+        return [(key, built) for key, built in pairs if built is not None]
 
     def cc_after_cuda(self, cc: Any, cuda: Any) -> bool:
         """Is compute capability `cc` newer than every architecture CUDA `cuda` compiles for (CUDA 11 on: any release of

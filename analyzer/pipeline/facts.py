@@ -1150,10 +1150,11 @@ def _propose(out: List[Tuple[str, str, int]], g: Dict[str, str], rank: int) -> N
                 out.append((fact, cuda, rank + 5 if name != "cudart" else rank))
             elif name == "cudnn" and ver and key == "loaded":
                 out.append(("cudnn_runtime", ver, 70))
+    items = g.pop("_installed", "").split()  # pip's "name-version" items (a name may hold dashes, a version not)
     fetched = g.pop("_fetched", "")
     if fetched and nz.package_name(fetched.rpartition("-")[0]) not in _TF_PACKAGES:
-        g["_installed"] = fetched
-    for item in g.pop("_installed", "").split():  # pip's "name-version" items (a name may hold dashes, a version not)
+        items.append(fetched)
+    for item in items:
         name, _, version = item.rpartition("-")
         if version[:1].isdigit() and _PACKAGE_NAME.fullmatch(name):
             out.append(("packages", f"{nz.package_name(name)}=={version}", rank))

@@ -296,9 +296,11 @@ def classify(text: str) -> Fields:
     if stripped.startswith(CHAIN_MARKERS):
         return stripped, None, None, "chain", None
     body = stripped.lstrip("> ").strip() if stripped.startswith(">") else stripped
-    if body.startswith("*** ") and EXCEPTION_LINE.match(body[4:]):  # pdb/ipdb print an error so: "*** NameError: ..."
+    m = EXCEPTION_LINE.match(body[4:]) if body.startswith("*** ") else None  # pdb/ipdb print an error so: "*** NameError: ..."
+    if m is not None:
         body = body[4:]
-    m = EXCEPTION_LINE.match(body)
+    else:
+        m = EXCEPTION_LINE.match(body)
     if m and not body.endswith("Traceback (most recent call last)"):
         return body, "E", None, "exception", m.group("type").rsplit(".", 1)[-1]
     m = _PYLOG.match(body)
@@ -314,8 +316,8 @@ def classify(text: str) -> Fields:
             return body, "E", None, "log", None
     if body.startswith("(0) ") and _FIRST_ROOT_ERROR.match(body):  # what "N root error(s) found." announced
         return body, "E", None, "text", None
-    if body.startswith(KERAS_CAUSE) and len(body) > len(KERAS_CAUSE):  # the error inside Keras 3's deserialization error
-        return body[len(KERAS_CAUSE) :], "E", None, "text", None
+    if body.startswith(_KERAS_CAUSE) and len(body) > len(_KERAS_CAUSE):  # the error inside Keras 3's deserialization error
+        return body[len(_KERAS_CAUSE) :], "E", None, "text", None
     if body.startswith("error: ") and len(body) > 8:  # pip's and setuptools' own errors: "error: externally-managed-environment"
         return body[7:], "E", None, "log", None
     if body.startswith(PIP_BARE_ERRORS):  # pip before 10 printed its resolver's errors without "ERROR: "
@@ -345,7 +347,7 @@ _FAILED_STATUS = compile_re(
 
 # Keras 3's "<class ...> could not be deserialized properly. ... config={...}. / Exception encountered: <the error>"
 # (keras/src/saving/serialization_lib.py) ends with the error that stopped it on a line of its own: that line is the error.
-KERAS_CAUSE = "Exception encountered: "
+_KERAS_CAUSE = "Exception encountered: "
 
 # pip's two "nothing to install" errors, as pip < 10 printed them (no "ERROR: " before them: pip/_internal/index.py)
 PIP_BARE_ERRORS = ("Could not find a version that satisfies the requirement ", "No matching distribution found for ")

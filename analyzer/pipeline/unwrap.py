@@ -273,7 +273,9 @@ def escaped_lines(block: Block) -> List[Tuple[int, List[bytes]]]:
     traceback that lost its line breaks: split before each frame and before the exception."""
     if block.first_line != 1 or len(block.data) > MAX_BYTES:
         return []
-    escaped = _FRAME_FILE.sub(b"", block.data).count(b"\\n") >= MIN_ESCAPED_BREAKS
+    escaped = (  # (a frame's path is cut out only where the block holds escapes at all: most hold none)
+        block.data.count(b"\\n") >= MIN_ESCAPED_BREAKS and _FRAME_FILE.sub(b"", block.data).count(b"\\n") >= MIN_ESCAPED_BREAKS
+    )
     if not escaped and block.data.count(b'File "') < MIN_FLAT_FRAMES:
         return []
     found: List[Tuple[int, List[bytes]]] = []
