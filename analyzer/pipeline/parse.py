@@ -57,7 +57,7 @@ CHAIN_MARKERS = (
     "The above exception was the direct cause of the following exception",
 )
 _FATAL_SIGNAL = compile_re(
-    r"Segmentation fault|Aborted \(core dumped\)|^Aborted$|Illegal instruction|^Killed$|Killed\s+python|"
+    r"Segmentation fault|Aborted \(core dumped\)|^Aborted$|Illegal [Ii]nstruction|^Killed$|Killed\s+python|"
     r"terminate called after throwing|libc\+\+abi(?:\.dylib)?: terminating|Fatal Python error|core dumped|"  # libstdc++'s, libc++'s (macOS)
     r"interrupted by signal \d+: SIG[A-Z]+|"  # an IDE's "Process finished with exit code 139 (interrupted by signal 11: SIGSEGV)"
     r"Windows fatal exception: |appears to have died|^LLVM ERROR: |"  # faulthandler, Jupyter's dead kernel, LLVM's abort
