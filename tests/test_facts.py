@@ -520,6 +520,31 @@ def test_tf1_short_oom_line_gets_its_device_from_the_node_line_after_it():
     assert "oom_device" not in analyze(far).root.facts
 
 
+def test_a_short_oom_line_whose_node_ran_on_the_cpu_is_the_hosts_memory():
+    """The node line's `_device` decides GPU or host for a short OOM line: TF 0.x's `.../cpu:0` (with its shape
+    written as the proto's dims, issue 576's MNIST example in a 3 GB VM, batch 57) and TF 1.x's `device:CPU:0`
+    (batch 51) are the host's memory; a GPU OOM earlier in the same log stays the GPU's."""
+    tf0 = ("W tensorflow/core/kernels/conv_ops.cc:178] Resource exhausted: OOM when allocating tensor with shapedim "
+           "{ size: 5000 } dim { size: 28 } dim { size: 28 } dim { size: 32 }\n"
+           '\t [[Node: Conv2D_2 = Conv2D[T=DT_FLOAT, padding="SAME", strides=[1, 1, 1, 1], use_cudnn_on_gpu=true, '
+           '_device="/job:localhost/replica:0/task:0/cpu:0"](Const_4, Variable)]]\n')
+    root = analyze(tf0).root
+    assert root.category == "oom.host"
+    assert root.facts["oom_device"] == "CPU:0" and root.facts["oom_shape"] == "[5000,28,28,32]"
+    assert analyze(tf0.replace("/cpu:0", "/gpu:0")).root.category == "oom.gpu"
+    # only the first node line tells: TF 1.x lists the failed op's node, then the _Recv nodes it waited on (on the CPU)
+    recv = '\t [[Node: x/_1231 = _Recv[client_terminated=false, _device="/job:localhost/replica:0/task:0/cpu:0"]()]]\n'
+    assert analyze(tf0.replace("/cpu:0", "/gpu:0") + recv).root.category == "oom.gpu"
+    gpu_first = ("Resource exhausted: OOM when allocating tensor with shape[64,512]\n"
+                 '\t [[Node: d = MatMul[T=DT_FLOAT, _device="/job:localhost/replica:0/task:0/device:GPU:0"](a, b)]]\n'
+                 + "\n" * 10 + tf0)
+    found = {f.rule_id: f for f in analyze(gpu_first).findings}
+    gpu, host = found["oom-gpu-allocating-tensor"], found["oom-host-allocating-tensor"]
+    assert [e.line for e in gpu.evidence] == [1] and gpu.facts["oom_shape"] == "[64,512]" and gpu.facts["node"] == "d"
+    assert [e.line for e in host.evidence] == [13] and host.facts["oom_shape"] == "[5000,28,28,32]"
+    assert host.facts["node"] == "Conv2D_2"
+
+
 @pytest.mark.parametrize("line, fact, value", [
     # gpustat's table (a Horovod job's log, batch 52)
     ("[0] Tesla K80        | 59'C,   0 % | 10949 / 11439 MB | ubuntu(10909M)", "gpu_name", "Tesla K80"),

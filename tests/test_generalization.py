@@ -939,3 +939,53 @@ def test_tf1_keras_refusing_an_argument_of_a_newer_models_config_is_a_keras_vers
     root = _root(_report(tmp_path, "ValueError: ('Unrecognized keyword arguments:', dict_keys(['ragged']))\n"))
     assert (root["rule_id"], root["facts"].get("keras_arg")) == ("family-keras", "ragged")
     assert root["fixes"][0].startswith("`ragged` is a layer argument this Keras does not know")
+
+
+def test_a_session_that_maps_no_devices_has_no_gpu_and_is_not_told_it_found_one(tmp_path):
+    """Batch 57 (TensorFlow.NET loading the CPU-only native library): TF 1.x's device placement log "Device mapping:
+    no known devices." was shown as "GPU found and registered"; it says the process maps no GPU at all, and where a
+    cuInit failure explains that, the cuInit failure is the root (dev corpus A-096's shape)."""
+    mapping = "2019-12-17 17:53:37.858721: I tensorflow/core/common_runtime/direct_session.cc:317] Device mapping: no known devices.\n"
+    root = _root(_report(tmp_path, mapping))
+    assert (root["rule_id"], root["severity"]) == ("driver-no-gpu-visible", "warning")
+    with_cuinit = _report(tmp_path, (
+        "2018-02-08 18:14:25.438352: E C:\\tf_jenkins\\workspace\\rel-win\\M\\windows-gpu\\PY\\36\\tensorflow\\stream_executor\\cuda\\"
+        "cuda_driver.cc:406] failed call to cuInit: CUDA_ERROR_NO_DEVICE\n" + mapping), name="cuinit.log")
+    assert _root(with_cuinit)["rule_id"] == "driver-cuinit-failed"
+    assert not any(f["title"] == "GPU found and registered" for f in with_cuinit["findings"])
+
+
+@pytest.mark.parametrize("line", [
+    'Exception in thread "main" java.lang.UnsatisfiedLinkError: /tmp/x/libfoo.so: something new',
+    "[error] (run-main-0) java.lang.UnsatisfiedLinkError: /tmp/x/libfoo.so: something new",
+])
+def test_an_exception_the_jvm_or_sbt_reports_is_an_error_line(tmp_path, line):
+    """Batch 57 (TensorFlow for Scala run by sbt): the JVM's `Exception in thread "main" X: ...` and sbt's `[error]
+    (run-main-0) X: ...` were no error at all, so an unknown one was lost; it is shown with its key line."""
+    root = _root(_report(tmp_path, line + "\n"))
+    assert (root["rule_id"], root["title"]) == ("unrecognized", "Unrecognized error: UnsatisfiedLinkError")
+    assert not _report(tmp_path, 'Exception in thread "main" started\n', name="plain.log")["findings"]
+
+
+def test_a_linux_library_on_a_mac_is_found_under_dyld_s_header_which_adds_no_unknown_error(tmp_path):
+    """Batch 57: an older macOS dyld writes its flags in decimal ("dlopen(..., 1):"), which names macOS as well as the
+    hex form; its "no suitable image found.  Did find:" line only announces the reason on the next line, and is no
+    unknown error beside the finding that reads that reason (an ELF file: a Linux build)."""
+    rep = _report(tmp_path, (
+        "[error] (run-main-0) java.lang.UnsatisfiedLinkError: /private/var/folders/s2/T/libtensorflow_framework.so: "
+        "dlopen(/private/var/folders/s2/T/libtensorflow_framework.so, 1): no suitable image found.  Did find:\n"
+        "[error] \t/private/var/folders/s2/T/libtensorflow_framework.so: unknown file type, first eight bytes: "
+        "0x7F 0x45 0x4C 0x46 0x02 0x01 0x01 0x00\n"))
+    assert rep["facts"]["platform"] == "macos"
+    assert [f["rule_id"] for f in rep["findings"]] == ["install-native-library-for-another-system"]
+    assert "macOS" in rep["findings"][0]["fixes"][0]
+    header_alone = _report(tmp_path, "ImportError: dlopen(/Users/u/x.so, 6): no suitable image found.  Did find:\n", name="h.log")
+    assert _root(header_alone)["rule_id"] == "unrecognized"
+
+
+def test_an_error_line_cut_before_its_closing_quote_is_read_with_it(tmp_path):
+    """Batch 57 (AutoKeras on Colab): "No module named 'tensorflow.keras.layers.experimental" lost its closing quote in
+    the paste and was unknown; read with the quote, it is the module TF's Keras 3 no longer has."""
+    root = _root(_report(tmp_path, "ModuleNotFoundError: No module named 'tensorflow.keras.layers.experimental\n"))
+    assert root["category"] == "deps.version_conflict"
+    assert root["evidence"][0]["text"].endswith("experimental")

@@ -130,6 +130,7 @@ class Analysis:
         self.facts = FactCollector("")
         self._tb = TracebackTracker()
         self._last_hit: Optional[Tuple[Hit, int]] = None
+        self._device_read_for: Optional[Tuple[Hit, int]] = None  # the _last_hit whose node line told its OOM's device
         self._unrecognized = 0
         self._judged: set = set()  # cut-off tracebacks already matched: (input, header line)
         self._tails: Dict[str, Tuple[int, bytes]] = {}  # each small input's last line (number, bytes)
@@ -524,6 +525,10 @@ class Analysis:
             matched, tb_key = self._traceback_hit(input_name, tb, rec, family=True)
             if matched:
                 return tb_key
+        if rec.message.endswith(_NAME_CHARS) and _UNCLOSED_NAME.search(rec.message):
+            healed = self._read_lost_line(input_name, rec.message + "'", rec, family=True)  # the quote the paste cut off
+            if healed is not None:
+                return healed.key
         rule, m = self.kb.match_family(rec.message, text)
         if rule is not None:
             hit = self._hit(rule.id, rule, "family")
@@ -683,11 +688,46 @@ class Analysis:
                     hit.facts.setdefault("node", name)
             return
         hit = self._last_hit[0]
+        # the failed op's node is the first node line after the error (the _Recv nodes TF 1.x lists next run on the CPU)
+        first = self._last_hit is not self._device_read_for
+        self._device_read_for = self._last_hit
+        device = _NODE_DEVICE.search(rec.text) if first and hit.rule is not None and hit.rule.category.startswith("oom.") else None
+        if device:
+            hit = self._read_with_device(input_name, hit, device.group(1).upper(), rec.line)
+            self._device_read_for = self._last_hit
+            hit.facts.setdefault("oom_device", device.group(1).upper())
         if name:
             hit.facts.setdefault("node", name)
-        device = _NODE_DEVICE.search(rec.text) if hit.rule is not None and hit.rule.category.startswith("oom.") else None
-        if device:
-            hit.facts.setdefault("oom_device", device.group(1))
+
+    def _read_with_device(self, input_name: str, hit: Hit, device: str, node_line: int) -> Hit:
+        """A short OOM line (TF <= 1.x: "OOM when allocating tensor with shape[...]") names no device, and
+        a rule reads it as the GPU's; the node line after it does (`_device=".../cpu:0"`). Its lines, those
+        just above the node, are read again as TF's later wording has them ("... on /device:CPU:0") and
+        move to the rule that reads that, so that an OOM of the host's memory is told as one."""
+        near = [
+            ev
+            for ev in hit.evidence
+            if node_line - ev.line <= NODE_WINDOW and ev.count == 1 and not _OOM_DEVICE_SAID.search(ev.text)
+        ]
+        if not near:
+            return hit
+        rule, found = self.kb.match(f"{near[-1].text.rstrip()} on /job:localhost/replica:0/task:0/device:{device}")
+        if rule is None or hit.rule is None or rule.category == hit.rule.category:
+            return hit
+        gone = {id(ev) for ev in near}
+        hit.evidence = [ev for ev in hit.evidence if id(ev) not in gone]
+        hit.masked = {k: ev for k, ev in hit.masked.items() if id(ev) not in gone}
+        hit.count -= len(near)
+        if not hit.count:
+            del self.hits[hit.key]
+        moved = self._hit(rule.id, rule, hit.match)
+        moved.score = hit.score
+        for ev in near:
+            moved.add(input_name, Record(ev.line, ev.text, ev.text))
+        for k, v in {**normalise_finding_facts(found.groupdict()), **(hit.facts if not hit.count else {})}.items():
+            moved.facts.setdefault(k, v)
+        self._last_hit = (moved, node_line)
+        return moved
 
     def _fuzzy(self, message: str) -> Optional[Tuple[Rule, float]]:
         """The best fuzzy match at or above its rule's threshold (kb.fuzzy caches by masked text)."""
@@ -950,10 +990,13 @@ def _error_severity(rec: Record, severity: str) -> str:
 
 # Exception lines that only announce the real errors on the lines that follow them (TF's op errors,
 # Keras' "Exception encountered when calling layer 'x' (type X)." / "... calling Functional.call().", pip's
-# "error: subprocess-exited-with-error" before the step that failed, pip/_internal/exceptions.py).
+# "error: subprocess-exited-with-error" before the step that failed, pip/_internal/exceptions.py; macOS' dyld,
+# "dlopen(<file>, 6): no suitable image found.  Did find:" before each file it found and why it could not load it;
+# ML.NET's "Tensorflow exception triggered while loading model." before TensorFlow's own error).
 _WRAPPER = compile_re(
     r"(?:^|: )\d+ root error\(s\) found\.?\s*$|Graph execution error:?\s*$|Exception encountered when calling \S.*\.\s*$"
-    r"|^(?:error: )?(?:subprocess-exited-with-error|metadata-generation-failed)\s*$"
+    r"|^(?:error: )?(?:subprocess-exited-with-error|metadata-generation-failed)\s*$|: no suitable image found\.\s+Did find:\s*$"
+    r"|Tensorflow exception triggered while loading model\.\W*$"
 )
 
 
@@ -970,9 +1013,15 @@ def _lost_import_lines(m: Any) -> Tuple[str, Optional[str]]:
     return not_found, f"ImportError: cannot import name '{m['names'].strip('() ').split(',')[0].strip()}' from '{module}'"
 
 
+# an error line cut right before the quote that closes the name it ends with ("No module named 'tensorflow.keras.layers.experimental")
+_UNCLOSED_NAME = compile_re(r"(?:^|[\s(])'[\w.]+$")
+_NAME_CHARS = tuple("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 # an Assert op's node ("parser/Assert/Assert", "assert_equal_1/Assert/AssertGuard/Assert")
 _ASSERT_NODE = compile_re(r"(?:^|/)Assert$")
-_NODE_DEVICE = compile_re(r'_device="[^"]*?device:((?:GPU|CPU):\d+)"')
+# an OOM line that names its device or allocator itself
+_OOM_DEVICE_SAID = compile_re(r"(?i)\bon /\S*(?:CPU|GPU):\d|\bby allocator ")
+# (TF <= 1.0 wrote "/job:localhost/replica:0/task:0/cpu:0")
+_NODE_DEVICE = compile_re(r'_device="[^"]*?/(?:device:)?((?i:GPU|CPU):\d+)"')
 # frames of the import machinery between an import statement and the module it loads: PyCharm's import hook, importlib's own
 _IMPORT_MACHINERY = compile_re(r"pydev_import_hook\.py$|^<frozen importlib\.|/importlib/(?:__init__|_bootstrap\w*)\.py$")
 UNKNOWN_EXCEPTION_TITLE = "Unrecognized error: "

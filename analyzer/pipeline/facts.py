@@ -148,6 +148,8 @@ NORMALISERS: Dict[str, Callable[[str], str]] = {
     "driver_version": nz.driver_version,
     "gpu_memory_mb": lambda v: _gib_to_mb(v) if _MEMORY_UNIT.regex.search(v) else _plain(v),
     "gpu_free_mb": lambda v: _gib_to_mb(v) if _MEMORY_UNIT.regex.search(v) else _plain(v),
+    # TF 0.x wrote an OOM tensor's shape as its proto's DebugString: "dim { size: 5000 } dim { size: 28 }"
+    "oom_shape": lambda v: "[" + ",".join(re.findall(r"\d+", v)) + "]" if v.startswith("dim") else _plain(v),
     "gpu_name": lambda v: re.sub(
         r"\s+\.\.\.$", "...", v.strip().strip(",").strip()
     ),  # nvidia-smi's cut: "RTX 4050 ..." -> "RTX 4050..."
@@ -819,12 +821,13 @@ _PLATFORM = [
         _p(
             # (and a macOS wheel pip installs here: "pip install .../tensorflow-2.15.0-cp311-cp311-macosx_14_0_arm64.whl")
             # ... macOS' dynamic loader's own words ("dlopen(.../libtensorflow_io.so, 0x0006): symbol not found in flat
-            # namespace", "Referenced from:", "Expected in:"), and pip listing releases of tensorflow-macos, which has
+            # namespace"; older macOS wrote its flags in decimal, "dlopen(..., 1):"; "Referenced from:", "Expected in:"),
+            # and pip listing releases of tensorflow-macos, which has
             # macOS wheels only ("... requirement tensorflow-macos==2.15.0 (from versions: 2.9.0, ...)")
             # (a home folder whose name a paste starred out, "/Users/******/"; Apple's linker, "ld: library not found for -lx")
             r"\.dylib\b|\bmacOS\b|\b[Dd]arwin\b|/Users/[\w*.-]+/|/Library/Java/|\bld: library not found for -l|/Volumes/\w[^/\s]*/|/opt/homebrew/|/Library/(?:Python|Frameworks)/|Python\.framework/"
             r"|^\s*(?:pip3? install|Downloading|Processing|Using cached)\s+\S*[-_.]macosx_\d+_\d+_\w+\.whl"
-            r"|symbol not found in flat namespace|\bdlopen\([^()]*, 0x\w+\):|^\s*(?:Referenced from|Expected in): "
+            r"|symbol not found in flat namespace|\bdlopen\([^()]*, (?:0x\w+|\d+)\):|^\s*(?:Referenced from|Expected in): "
             r"|requirement tensorflow[-_]macos\S* \(from versions: \d|site-packages/[^/\s]*-macosx-\d+\.\d+-\w+\.egg/|/osx-(?:\d\d|arm\d\d)\b",
             10,
             ".dylib",

@@ -225,6 +225,11 @@ def line_key(text: str) -> str:
     return "\x00" + (m.group("level") or "") + text[m.end() :]
 
 
+# What the JVM prints before an exception no code caught (`Exception in thread "main" java.lang.UnsatisfiedLinkError: ...`),
+# and sbt before one its `run` task let through (`[error] (run-main-0) java.lang.UnsatisfiedLinkError: ...`)
+_JVM_STARTS = ("Exception in thread ", "[error] (")
+_JVM_UNCAUGHT = compile_re(r'Exception in thread "[^"]*" |\[error\] \([\w-]+\) ')
+
 # An interactive session: `>>> expr` (Python), `In [3]: expr` (IPython) or `(Pdb) expr` / `ipdb> expr` (the debugger),
 # then the answer line.
 REPL_PROMPTS = (b">>> ", b"In [", b"(Pdb) ", b"ipdb> ")
@@ -299,6 +304,8 @@ def classify(text: str) -> Fields:
     m = EXCEPTION_LINE.match(body[4:]) if body.startswith("*** ") else None  # pdb/ipdb print an error so: "*** NameError: ..."
     if m is not None:
         body = body[4:]
+    elif body.startswith(_JVM_STARTS) and (j := _JVM_UNCAUGHT.match(body)) and (m := EXCEPTION_LINE.match(body[j.end() :])):
+        body = body[j.end() :]
     else:
         m = EXCEPTION_LINE.match(body)
     if m and not body.endswith("Traceback (most recent call last)"):
