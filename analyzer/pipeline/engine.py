@@ -691,7 +691,9 @@ class Analysis:
         # the failed op's node is the first node line after the error (the _Recv nodes TF 1.x lists next run on the CPU)
         first = self._last_hit is not self._device_read_for
         self._device_read_for = self._last_hit
-        device = _NODE_DEVICE.search(rec.text) if first and hit.rule is not None and hit.rule.category.startswith("oom.") else None
+        device = (
+            _NODE_DEVICE.search(rec.text) if first and hit.rule is not None and hit.rule.category.startswith("oom.") else None
+        )
         if device:
             hit = self._read_with_device(input_name, hit, device.group(1).upper(), rec.line)
             self._device_read_for = self._last_hit
