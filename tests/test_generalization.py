@@ -989,3 +989,44 @@ def test_an_error_line_cut_before_its_closing_quote_is_read_with_it(tmp_path):
     root = _root(_report(tmp_path, "ModuleNotFoundError: No module named 'tensorflow.keras.layers.experimental\n"))
     assert root["category"] == "deps.version_conflict"
     assert root["evidence"][0]["text"].endswith("experimental")
+
+
+def test_a_gpu_newer_than_the_cuda_libraries_the_log_loads_is_a_warning_and_a_servable_one_is_harmless(tmp_path):
+    """Batch 58 (an RTX 3070, 8.6, whose TensorFlow loaded CUDA 10's libcublas.so.10; the first epoch started after
+    minutes of PTX JIT): the device TF created names the GPU, the library's file name the CUDA (10.1-10.2, which
+    predates 8.6). Where the GPU is one TF can serve, the conditional rule that claims the device line steps aside and
+    the line is the harmless "GPU found" it always was (its lines were lost before)."""
+    created = ("2021-03-06 11:47:01.897840: I tensorflow/core/common_runtime/gpu/gpu_device.cc:1247] Created TensorFlow "
+               "device (/job:localhost/replica:0/task:0/device:GPU:0 with 7007 MB memory) -> physical GPU (device: 0, name: "
+               "GeForce RTX 3070, pci bus id: 0000:01:00.0, compute capability: 8.6)\n")
+    cublas = "2021-03-06 11:51:58.746746: I tensorflow/stream_executor/platform/default/dso_loader.cc:44] Successfully opened dynamic library libcublas.so.{}\n"
+    rep = _report(tmp_path, created + cublas.format(10))
+    root = _root(rep)
+    assert (root["rule_id"], root["severity"]) == ("gpu-found-but-not-servable", "warning")
+    assert rep["facts"]["cuda_loaded"] == "10.1-10.2" and "TF >= 2.5" in root["fixes"][0]
+    servable = _report(tmp_path, created + cublas.format(11), name="cuda11.log")
+    assert [(f["title"], f["severity"]) for f in servable["findings"]] == [
+        ("GPU found and registered", "info"), ("CUDA library loaded successfully", "info")]
+
+
+def test_cuinit_system_not_ready_points_at_the_driver_daemons(tmp_path):
+    """Batch 58 (AlphaFold on A100 nodes): CUDA_ERROR_SYSTEM_NOT_READY is CUDA saying a driver daemon it needs is not
+    running (Fabric Manager on NVSwitch machines); a cut line keeps the family."""
+    root = _root(_report(tmp_path, "2023-04-11 22:49:28.522194: E external/xla/xla/stream_executor/cuda/cuda_driver.cc:268] "
+                                   "failed call to cuInit: CUDA_ERROR_SYSTEM_NOT_READY: system not yet initialized\n"))
+    assert root["rule_id"] == "driver-cuinit-failed" and any("nvidia-fabricmanager" in f for f in root["fixes"])
+    cut = _root(_report(tmp_path, "2023-04-11 22:49:28.522194: E\ncuInit: CUDA_ERROR_SYSTEM_NOT_READY: system not yet initialized\n", name="cut.log"))
+    assert cut["category"] == "cuda.no_device"
+
+
+def test_a_cut_ipython_traceback_whose_header_names_resource_exhausted_is_an_oom(tmp_path):
+    """Batch 58 (gpt-2-simple fine-tuning on Colab): IPython's header "ResourceExhaustedError   Traceback (most recent
+    call last)" named the error, and the excerpt stopped inside TF's session frames: the name alone is the GPU OOM
+    family's, not an unknown error."""
+    rep = _report(tmp_path, (
+        "ResourceExhaustedError                    Traceback (most recent call last)\n"
+        "/usr/local/lib/python3.7/dist-packages/tensorflow/python/client/session.py in _do_call(self, fn, *args)\n"
+        "   1374     try:\n"
+        "-> 1375       return fn(*args)\n"
+        "   1376     except errors.OpError as e:\n"))
+    assert _root(rep)["category"] == "oom.gpu"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from analyzer.pipeline.parse import TracebackTracker, clean, line_key, node_name, parse_line, repl_exchange
+from analyzer.pipeline.parse import TracebackTracker, classify, clean, line_key, node_name, parse_line, repl_exchange
 
 
 @pytest.mark.parametrize("line,level,source,message", [
@@ -353,3 +353,20 @@ def test_pips_own_error_lines_are_errors_not_silence(line):
 def test_a_cpp_runtime_aborting_on_an_exception_is_a_crash(line):
     rec = parse_line(3, line)
     assert rec.kind == "signal" and rec.is_error
+
+
+@pytest.mark.parametrize("line, exc_type", [
+    # TF's eager core raises private classes (batch 58: a TF 1.x-style Keras model on TF 2.2)
+    ("tensorflow.python.eager.core._SymbolicException: Inputs to eager execution function cannot be Keras symbolic tensors", "_SymbolicException"),
+    ("_NotOkStatusException: InvalidArgumentError: x", "_NotOkStatusException"),
+    # the JVM's and sbt's words before an exception nobody caught (batch 57)
+    ('Exception in thread "main" java.lang.UnsatisfiedLinkError: /tmp/libx.so: bad', "UnsatisfiedLinkError"),
+    ("[error] (run-main-0) java.lang.UnsatisfiedLinkError: /tmp/libx.so: bad", "UnsatisfiedLinkError"),
+])
+def test_exception_lines_of_private_classes_and_of_the_jvm(line, exc_type):
+    assert classify(line)[3:] == ("exception", exc_type)
+
+
+@pytest.mark.parametrize("line", ["_private_helper: not an exception", 'Exception in thread "main" started', "[error] (run-main-0) compiling"])
+def test_near_misses_of_those_exception_lines(line):
+    assert classify(line)[3] != "exception"

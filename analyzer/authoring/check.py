@@ -304,9 +304,10 @@ def _check_match(kb: KnowledgeBase, prefilter, rule: Rule, ex) -> List[str]:
     if rec.kind in ("frame", "tb_header", "chain"):  # the engine reads such lines as traceback structure only
         return [f"the engine reads this line as part of a traceback ({rec.kind}) and matches no rule on it: {ex.line[:120]!r}"]
     candidates = kb.candidate_rules(rec.text.lower())
-    winner, m = kb.match(rec.message, candidates)
-    if winner is None and rec.message is not rec.text:
-        winner, m = kb.match(rec.text, candidates)
+    winner, m = kb.match_line(rec.message, rec.text, candidates)
+    while winner is not None and winner is not rule and winner.when:  # a conditional rule: where its `when` does not
+        candidates = candidates[candidates.index(winner) + 1 :]  # hold, the rules after it read the line (engine)
+        winner, m = kb.match_line(rec.message, rec.text, candidates)
     if rule.family:  # a family guess only speaks where no specific rule does
         if winner is not None:
             return [

@@ -46,7 +46,8 @@ DERIVED_FACTS = {
     "missing_dependency_cuda": "the CUDA that missing_dependency's file name belongs to (a library TensorRT or cuDNN needs)",
     "missing_cuda_matches_tf": "'yes'/'no': wanted_cuda includes tf_built_cuda",
     "cc_supported": "'yes' (SASS) / 'ptx-jit' (PTX only) / 'no': the TF wheel of tf_version on compute_capability (without tf_version: of every release built with cuda_runtime, when they agree)",
-    "cc_after_cuda": "'yes' when compute_capability is newer than every architecture the loaded CUDA runtime (cuda_runtime) compiles for",
+    "cc_after_cuda": "'yes' when compute_capability is newer than every architecture the loaded CUDA runtime (cuda_runtime, else cuda_loaded) compiles for",
+    "cuda_loaded": "the CUDA release(s) the CUDA libraries the log loads belong to by their file names (libcublas.so.10: 10.1-10.2), where it names no runtime version",
     "cc_tf_versions": "TF releases whose pip wheels carry machine code (SASS) for compute_capability",
     "cc_first_cuda": "the CUDA toolkit that first compiles for compute_capability (compute_capability.yaml `adds`)",
     "cc_cuda_tf": "the first TF release whose tested build (the log's platform's rows) uses a CUDA >= cc_first_cuda",
@@ -1121,6 +1122,8 @@ def derived_facts(facts: Dict[str, Any]) -> Dict[str, str]:
 
     missing = facts.get("missing_libraries")
     missing = tuple(str(m) for m in missing) if isinstance(missing, list) else ()
+    loaded = facts.get("loaded_libraries")
+    loaded = tuple(str(m) for m in loaded) if isinstance(loaded, list) and not text("cuda_runtime") else ()
     try:
         return dict(
             _derive(
@@ -1136,6 +1139,7 @@ def derived_facts(facts: Dict[str, Any]) -> Dict[str, str]:
                 text("missing_dependency"),
                 text("tf_required"),
                 tuple(str(r) for r in facts.get("tf_requirements") or ()),
+                loaded,
             )
         )
     except (CompatError, OSError):
@@ -1156,9 +1160,14 @@ def _derive(
     dependency: Optional[str] = None,
     tf_required: Optional[str] = None,
     tf_requirements: Tuple[str, ...] = (),
+    loaded: Tuple[str, ...] = (),
 ) -> Tuple[Tuple[str, str], ...]:
     c = compat()
     out: Dict[str, str] = {}
+    if loaded and not cuda_runtime:  # the CUDA of the libraries loaded, by their names: the newest it can be judges a GPU
+        cuda_loaded = next((v for v in map(c.library_cuda, loaded) if v and "x" not in v), None)  # (not "11.x")
+        if cuda_loaded:
+            out["cuda_loaded"] = cuda_loaded
     os_name = "windows" if platform == "windows" else "linux"
     tf = tf if tf and _mm(tf) else None
 
@@ -1268,8 +1277,9 @@ def _derive(
             sup = c.cc_support(cc, tf) if tf else c.cc_support_for_cuda(cc, cuda_runtime, platform) if cuda_runtime else None
             if sup:
                 out["cc_supported"] = sup
-        if cuda_runtime and c.cc_after_cuda(cc, cuda_runtime):  # a GPU newer than every architecture the loaded CUDA knows
-            out["cc_after_cuda"] = "yes"
+        newest_loaded = out.get("cuda_loaded", "").rsplit("-", 1)[-1]
+        if (cuda_runtime or newest_loaded) and c.cc_after_cuda(cc, cuda_runtime or newest_loaded):  # a GPU newer than every
+            out["cc_after_cuda"] = "yes"  # architecture the loaded CUDA knows
         versions = c.tf_versions_for_cc(cc)
         if versions:
             out["cc_tf_versions"] = versions

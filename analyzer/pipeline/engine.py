@@ -583,6 +583,10 @@ class Analysis:
             matched = self._announced_import_hit(input_name, tb) or self._cut_import_hit(input_name, tb)
         if not matched:
             matched, _ = self._traceback_hit(input_name, tb, None, family=True)
+        if not matched and tb.announced_type and tb.frames:  # IPython's header named the error ("ResourceExhaustedError
+            last = tb.frames[-1]  # Traceback (most recent call last)"): what its name alone tells, at the last frame
+            record = Record(last.log_line, last.text, last.text.strip(), kind="frame")
+            matched = self._read_lost_line(input_name, f"{tb.announced_type}:", record, family=True) is not None
         if not matched and tb.frames:  # never nothing: a failure whose error line the log does not show
             self._cut_traceback_hit(input_name, tb)
 
@@ -742,16 +746,20 @@ class Analysis:
             if self._unrecognized >= MAX_UNRECOGNIZED:
                 return None
             self._unrecognized += 1
-            hit = self.hits[key] = Hit(key, None, "unrecognized")
-            hit.severity = "warning" if (rec.kind == "log" and rec.level == "E") else "error"
-            hit.title = _unrecognized_title(rec)
-            hit.wrapper = bool(_WRAPPER.search(rec.message))
-            if rec.exc_type:
-                hit.facts["exception_type"] = rec.exc_type
+            hit = self.hits[key] = self._new_unrecognized(key, rec)
             if tb is not None and tb.user_frame:
                 hit.facts["user_frame"] = tb.user_frame
-            hit.closest = [{"rule_id": r.id, "score": round(s, 1)} for r, s in self.kb.fuzzy(rec.message) if s >= CLOSEST_FLOOR]
         return self._record(hit, input_name, rec)
+
+    def _new_unrecognized(self, key: str, rec: Record) -> Hit:
+        hit = Hit(key, None, "unrecognized")
+        hit.severity = "warning" if (rec.kind == "log" and rec.level == "E") else "error"
+        hit.title = _unrecognized_title(rec)
+        hit.wrapper = bool(_WRAPPER.search(rec.message))
+        if rec.exc_type:
+            hit.facts["exception_type"] = rec.exc_type
+        hit.closest = [{"rule_id": r.id, "score": round(s, 1)} for r, s in self.kb.fuzzy(rec.message) if s >= CLOSEST_FLOOR]
+        return hit
 
     # --- reporting --------------------------------------------------------------------------
 
@@ -788,9 +796,14 @@ class Analysis:
             derived["gpu_shown"] = "yes"
         facts.update(derived)
         provenance_of.update({k: provenance(k, derived=True) for k in derived})
-        present = self._present(facts)
+        hits = dict(self.hits)
+        present = self._present(hits, facts)
+        fallback = self._read_without_withdrawn(present)
+        if fallback:  # (their rules' own `when`s, and those that see the other findings, are judged again)
+            hits.update(fallback)
+            present = self._present(hits, facts)
         rule_facts = {**_overview_facts(facts.get("python_version")), **facts}  # + what the rules' text needs
-        found = [self._finding(h, rule_facts, present) for h in self.hits.values()]
+        found = [self._finding(h, rule_facts, present) for h in hits.values()]
         findings = [f for f in found if f is not None]
         ranked = rank(findings, self.kb)
         report = Report(__version__, list(self.inputs), facts, dict(self.facts.evidence), ranked)
@@ -825,21 +838,69 @@ class Analysis:
                 self._record(hit, name, parse_line(line_no, text))
         self._tails.clear()
 
-    def _present(self, facts: Dict[str, object]) -> Dict[str, Hit]:
+    def _present(self, hits: Dict[str, Hit], facts: Dict[str, object]) -> Dict[str, Hit]:
         """Hits whose `when` holds, judged against all hits (so conditions can see each other) and the facts its
         fixes' conditions see (the OOM arithmetic too: gpu_taken_at_start)."""
         names = {}
-        for h in self.hits.values():
+        for h in hits.values():
             if h.rule:
                 names[h.key] = {h.rule.id, h.rule.category}
         out = {}
-        for key, h in self.hits.items():
+        for key, h in hits.items():
             if h.rule and h.rule.when:
                 has = glob_matcher(n for k, ns in names.items() if k != key for n in ns)
                 if not compile_condition(h.rule.when)(finding_facts(facts, h.facts)[1], has):
                     continue
             out[key] = h
         return out
+
+    def _read_without_withdrawn(self, present: Dict[str, Hit]) -> Dict[str, Hit]:
+        """The lines of a specific rule whose `when` does not hold for this log, read as if that rule were not
+        there: by the rules after it (the first that matches wins, as when streaming), then, for an error line,
+        by the family guesses, else as unrecognized. Without this the line was lost (a start-up line a
+        conditional rule claims, that a harmless-noise rule after it would have read). New hits, or copies of
+        the analysis' own: a live report is asked for again and again, and a `when` may hold later."""
+        out: Dict[str, Hit] = {}
+        for key, withdrawn in self.hits.items():
+            rule = withdrawn.rule
+            if key in present or rule is None or rule.family or withdrawn.match != "regex":
+                continue
+            after = self._rule_order()[rule.id]
+            for ev in withdrawn.evidence:
+                rec = parse_line(ev.line, ev.text)
+                later = [r for r in self.kb.candidate_rules(ev.text.lower()) if self._rule_order()[r.id] > after and not r.family]
+                other, m, match = *self.kb.match_line(rec.message, ev.text, later), "regex"
+                if other is None and rec.is_error:
+                    other, m, match = *self.kb.match_family(rec.message, ev.text), "family"
+                if other is None and not rec.is_error:
+                    continue
+                to = other.id if other is not None else "unrecognized:" + mask(rec.message)[:300]
+                hit = out.get(to)
+                if hit is None:
+                    base = self.hits.get(to)
+                    if base is not None:
+                        hit = out[to] = _copied(base)
+                    elif other is None:
+                        hit = out[to] = self._new_unrecognized(to, rec)
+                    else:
+                        hit = out[to] = Hit(to, other, match)
+                        if match == "family":
+                            hit.severity = _error_severity(rec, other.severity)
+                hit.add(ev.input, rec)  # (one more line, or one more of a line it holds: then the rest of ev's)
+                held = hit.masked.get(mask(rec.message))
+                if held is not None:
+                    held.count += ev.count - 1
+                hit.count += ev.count - 1
+                for k, v in normalise_finding_facts(m.groupdict() if m is not None else {}).items():
+                    hit.facts.setdefault(k, v)
+        return out
+
+    def _rule_order(self) -> Dict[str, int]:
+        """Each rule's place in the knowledge base's order (the first that matches a line wins it)."""
+        order = self.kb.__dict__.get("_rule_order")
+        if order is None:
+            order = self.kb.__dict__["_rule_order"] = {r.id: i for i, r in enumerate(self.kb.rules)}
+        return order
 
     def _finding(self, hit: Hit, facts: Dict[str, object], present: Dict[str, Hit]) -> Optional[Finding]:
         if hit.key not in present:
@@ -994,11 +1055,12 @@ def _error_severity(rec: Record, severity: str) -> str:
 # Keras' "Exception encountered when calling layer 'x' (type X)." / "... calling Functional.call().", pip's
 # "error: subprocess-exited-with-error" before the step that failed, pip/_internal/exceptions.py; macOS' dyld,
 # "dlopen(<file>, 6): no suitable image found.  Did find:" before each file it found and why it could not load it;
-# ML.NET's "Tensorflow exception triggered while loading model." before TensorFlow's own error).
+# ML.NET's "Tensorflow exception triggered while loading model." before TensorFlow's own error; transformers'
+# "Failed to import transformers.X because of the following error (look up to see its traceback):").
 _WRAPPER = compile_re(
     r"(?:^|: )\d+ root error\(s\) found\.?\s*$|Graph execution error:?\s*$|Exception encountered when calling \S.*\.\s*$"
     r"|^(?:error: )?(?:subprocess-exited-with-error|metadata-generation-failed)\s*$|: no suitable image found\.\s+Did find:\s*$"
-    r"|Tensorflow exception triggered while loading model\.\W*$"
+    r"|Tensorflow exception triggered while loading model\.\W*$|because of the following error \(look up to see its traceback\):?\s*$"
 )
 
 
@@ -1056,6 +1118,21 @@ def _unrecognized_finding(hit: Hit, title: str, explanation: str, facts: Optiona
         closest=hit.closest,
         explanation=explanation,
     )
+
+
+def _copied(hit: Hit) -> Hit:
+    """A hit with its own evidence, counts and facts (for one report; the analysis keeps the original)."""
+    own = {id(ev): Evidence(ev.input, ev.line, ev.text, ev.count) for ev in hit.evidence}
+    evidence, masked = [own[id(ev)] for ev in hit.evidence], {k: own.get(id(ev), ev) for k, ev in hit.masked.items()}
+    out = Hit(hit.key, hit.rule, hit.match, evidence, masked, hit.count, dict(hit.facts), hit.score)
+    out.severity, out.title, out.closest, out.wrapper, out.cut_off = (
+        hit.severity,
+        hit.title,
+        hit.closest,
+        hit.wrapper,
+        hit.cut_off,
+    )
+    return out
 
 
 def _withdrawn_guess(hit: Hit) -> Finding:

@@ -46,7 +46,8 @@ _PYLOG_TIMED = compile_regex(
 )
 # An exception's type is named for what it is; pkg_resources' are not errors by name ("DistributionNotFound",
 # "ContextualVersionConflict"), so those two endings count as well.
-_EXCEPTION_TYPE = r"(?:[A-Za-z_][\w]*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Failure|Warning|error|NotFound|Conflict)"
+# (a private class too: TF's eager core raises _SymbolicException, _NotOkStatusException, _FallbackException)
+_EXCEPTION_TYPE = r"(?:[A-Za-z_][\w]*\.)*(?:[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Failure|Warning|error|NotFound|Conflict)|_[A-Z]\w*Exception)"
 EXCEPTION_LINE = compile_regex(r"^(?<type>" + _EXCEPTION_TYPE + r")(?: \(see above for traceback\))?(?::\s?(?<msg>.*))?$")
 _TB_HEADER = compile_re(r"Traceback \(most recent call last\)")
 _FRAME = compile_re(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>.*))?')
