@@ -305,9 +305,8 @@ def _check_match(kb: KnowledgeBase, prefilter, rule: Rule, ex) -> List[str]:
         return [f"the engine reads this line as part of a traceback ({rec.kind}) and matches no rule on it: {ex.line[:120]!r}"]
     candidates = kb.candidate_rules(rec.text.lower())
     winner, m = kb.match_line(rec.message, rec.text, candidates)
-    while winner is not None and winner is not rule and winner.when:  # a conditional rule: where its `when` does not
-        candidates = candidates[candidates.index(winner) + 1 :]  # hold, the rules after it read the line (engine)
-        winner, m = kb.match_line(rec.message, rec.text, candidates)
+    while winner is not None and winner is not rule and winner.when:  # where a conditional rule's `when` does not
+        winner, m = kb.match_line(rec.message, rec.text, kb.rules_after(winner, rec.text.lower()))  # hold (engine)
     if rule.family:  # a family guess only speaks where no specific rule does
         if winner is not None:
             return [

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import re
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple, Union
 
 from analyzer.core.cache import compile_re, compile_regex, glob_match
@@ -744,6 +744,17 @@ class KnowledgeBase:
 
     def get(self, rule_id: str) -> Optional[Rule]:
         return self.by_id.get(rule_id)
+
+    @cached_property
+    def position(self) -> Dict[str, int]:
+        """Each rule's place in file order (the first rule that matches a line wins it)."""
+        return {r.id: i for i, r in enumerate(self.rules)}
+
+    def rules_after(self, rule: Rule, line_lower: str) -> List[Rule]:
+        """The specific rules after `rule` with a keyword in the line: those that read the line where `rule`
+        steps aside (its `when` does not hold for the log)."""
+        at = self.position[rule.id]
+        return [r for r in self.candidate_rules(line_lower) if self.position[r.id] > at]
 
     def candidate_rules(self, line_lower: str, found: Optional[Iterable[str]] = None) -> List[Rule]:
         """Rules (in file order) with a keyword in the line; `found` = keywords the scanner already saw."""

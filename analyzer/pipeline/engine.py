@@ -865,11 +865,9 @@ class Analysis:
             rule = withdrawn.rule
             if key in present or rule is None or rule.family or withdrawn.match != "regex":
                 continue
-            after = self._rule_order()[rule.id]
             for ev in withdrawn.evidence:
                 rec = parse_line(ev.line, ev.text)
-                later = [r for r in self.kb.candidate_rules(ev.text.lower()) if self._rule_order()[r.id] > after and not r.family]
-                other, m, match = *self.kb.match_line(rec.message, ev.text, later), "regex"
+                other, m, match = *self.kb.match_line(rec.message, ev.text, self.kb.rules_after(rule, ev.text.lower())), "regex"
                 if other is None and rec.is_error:
                     other, m, match = *self.kb.match_family(rec.message, ev.text), "family"
                 if other is None and not rec.is_error:
@@ -894,13 +892,6 @@ class Analysis:
                 for k, v in normalise_finding_facts(m.groupdict() if m is not None else {}).items():
                     hit.facts.setdefault(k, v)
         return out
-
-    def _rule_order(self) -> Dict[str, int]:
-        """Each rule's place in the knowledge base's order (the first that matches a line wins it)."""
-        order = self.kb.__dict__.get("_rule_order")
-        if order is None:
-            order = self.kb.__dict__["_rule_order"] = {r.id: i for i, r in enumerate(self.kb.rules)}
-        return order
 
     def _finding(self, hit: Hit, facts: Dict[str, object], present: Dict[str, Hit]) -> Optional[Finding]:
         if hit.key not in present:
