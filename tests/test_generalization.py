@@ -1030,3 +1030,18 @@ def test_a_cut_ipython_traceback_whose_header_names_resource_exhausted_is_an_oom
         "-> 1375       return fn(*args)\n"
         "   1376     except errors.OpError as e:\n"))
     assert _root(rep)["category"] == "oom.gpu"
+
+
+def test_lines_a_withdrawn_rule_gives_back_are_counted_and_kept_as_streaming_would(tmp_path):
+    """The lines a conditional rule claimed and gave back (its `when` did not hold) count in full where they land, the
+    ones past the five evidence lines a finding keeps too, and the evidence is the first lines in log order: a
+    multi-worker log's devices read as if that rule had never claimed them (benchmarks' multi-worker shape)."""
+    created = ("2024-05-10 00:00:01.636944: I tensorflow/core/common_runtime/gpu/gpu_device.cc:1928] Created device "
+               "/job:localhost/replica:0/task:0/device:GPU:0 with 13775 MB memory:  -> device: 0, name: {name}, "
+               "pci bus id: 0000:00:04.0, compute capability: 7.5\n")
+    malloc = "2024-05-10 00:00:03.925256: I tensorflow/core/common_runtime/gpu/gpu_process_state.cc:222] Using CUDA malloc Async allocator for GPU: 0\n"
+    names = ["Tesla T4", "Tesla P-one", "Tesla V-one", "Quadro RTX", "NVIDIA L-four", "NVIDIA A-ten", "Tesla K-eighty"]
+    text = malloc + "".join(created.format(name=n) for n in names) * 2
+    found = _report(tmp_path, text)["findings"]
+    assert len(found) == 1 and found[0]["title"] == "GPU found and registered" and found[0]["count"] == 15
+    assert [(e["line"], e["count"]) for e in found[0]["evidence"]] == [(1, 1), (2, 2), (3, 2), (4, 2), (5, 2)]

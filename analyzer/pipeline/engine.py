@@ -865,6 +865,7 @@ class Analysis:
             rule = withdrawn.rule
             if key in present or rule is None or rule.family or withdrawn.match != "regex":
                 continue
+            hit = None
             for ev in withdrawn.evidence:
                 rec = parse_line(ev.line, ev.text)
                 other, m, match = *self.kb.match_line(rec.message, ev.text, self.kb.rules_after(rule, ev.text.lower())), "regex"
@@ -891,6 +892,11 @@ class Analysis:
                 hit.count += ev.count - 1
                 for k, v in normalise_finding_facts(m.groupdict() if m is not None else {}).items():
                     hit.facts.setdefault(k, v)
+            if hit is not None:  # lines the withdrawn hit only counted (its evidence was full): where its last line went
+                hit.count += withdrawn.count - sum(ev.count for ev in withdrawn.evidence)
+        inputs = {info.name: i for i, info in enumerate(self.inputs)}
+        for hit in out.values():  # the evidence a streaming match would have kept: the first lines, in log order
+            hit.evidence = sorted(hit.evidence, key=lambda ev: (inputs.get(ev.input, 0), ev.line))[:MAX_EVIDENCE]
         return out
 
     def _finding(self, hit: Hit, facts: Dict[str, object], present: Dict[str, Hit]) -> Optional[Finding]:
