@@ -1164,10 +1164,10 @@ def _derive(
 ) -> Tuple[Tuple[str, str], ...]:
     c = compat()
     out: Dict[str, str] = {}
-    if loaded and not cuda_runtime:  # the CUDA of the libraries loaded, by their names: the newest it can be judges a GPU
-        cuda_loaded = next((v for v in map(c.library_cuda, loaded) if v and "x" not in v), None)  # (not "11.x")
-        if cuda_loaded:
-            out["cuda_loaded"] = cuda_loaded
+    # the CUDA of the libraries loaded, by their names (not "11.x"): the newest it can be judges a GPU
+    cuda_loaded = next((v for v in map(c.library_cuda, loaded) if v and "x" not in v), None) if not cuda_runtime else None
+    if cuda_loaded:
+        out["cuda_loaded"] = cuda_loaded
     os_name = "windows" if platform == "windows" else "linux"
     tf = tf if tf and _mm(tf) else None
 
@@ -1277,9 +1277,9 @@ def _derive(
             sup = c.cc_support(cc, tf) if tf else c.cc_support_for_cuda(cc, cuda_runtime, platform) if cuda_runtime else None
             if sup:
                 out["cc_supported"] = sup
-        newest_loaded = out.get("cuda_loaded", "").rsplit("-", 1)[-1]
-        if (cuda_runtime or newest_loaded) and c.cc_after_cuda(cc, cuda_runtime or newest_loaded):  # a GPU newer than every
-            out["cc_after_cuda"] = "yes"  # architecture the loaded CUDA knows
+        cuda = cuda_runtime or (cuda_loaded.rsplit("-", 1)[-1] if cuda_loaded else None)
+        if cuda and c.cc_after_cuda(cc, cuda):  # a GPU newer than every architecture the loaded CUDA knows
+            out["cc_after_cuda"] = "yes"
         versions = c.tf_versions_for_cc(cc)
         if versions:
             out["cc_tf_versions"] = versions

@@ -525,7 +525,7 @@ class Analysis:
             matched, tb_key = self._traceback_hit(input_name, tb, rec, family=True)
             if matched:
                 return tb_key
-        if rec.message.endswith(_NAME_CHARS) and _UNCLOSED_NAME.search(rec.message):
+        if _UNCLOSED_NAME.search(rec.message):
             healed = self._read_lost_line(input_name, rec.message + "'", rec, family=True)  # the quote the paste cut off
             if healed is not None:
                 return healed.key
@@ -694,14 +694,13 @@ class Analysis:
         hit = self._last_hit[0]
         # the failed op's node is the first node line after the error (the _Recv nodes TF 1.x lists next run on the CPU)
         first = self._last_hit is not self._device_read_for
-        self._device_read_for = self._last_hit
         device = (
             _NODE_DEVICE.search(rec.text) if first and hit.rule is not None and hit.rule.category.startswith("oom.") else None
         )
         if device:
-            hit = self._read_with_device(input_name, hit, device.group(1).upper(), rec.line)
-            self._device_read_for = self._last_hit
+            hit = self._read_with_device(input_name, hit, device.group(1).upper(), rec.line)  # (may move _last_hit)
             hit.facts.setdefault("oom_device", device.group(1).upper())
+        self._device_read_for = self._last_hit
         if name:
             hit.facts.setdefault("node", name)
 
@@ -1076,7 +1075,6 @@ def _lost_import_lines(m: Any) -> Tuple[str, Optional[str]]:
 
 # an error line cut right before the quote that closes the name it ends with ("No module named 'tensorflow.keras.layers.experimental")
 _UNCLOSED_NAME = compile_re(r"(?:^|[\s(])'[\w.]+$")
-_NAME_CHARS = tuple("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 # an Assert op's node ("parser/Assert/Assert", "assert_equal_1/Assert/AssertGuard/Assert")
 _ASSERT_NODE = compile_re(r"(?:^|/)Assert$")
 # an OOM line that names its device or allocator itself

@@ -822,8 +822,8 @@ _PLATFORM = [
             # (and a macOS wheel pip installs here: "pip install .../tensorflow-2.15.0-cp311-cp311-macosx_14_0_arm64.whl")
             # ... macOS' dynamic loader's own words ("dlopen(.../libtensorflow_io.so, 0x0006): symbol not found in flat
             # namespace"; older macOS wrote its flags in decimal, "dlopen(..., 1):"; "Referenced from:", "Expected in:"),
-            # and pip listing releases of tensorflow-macos, which has
-            # macOS wheels only ("... requirement tensorflow-macos==2.15.0 (from versions: 2.9.0, ...)")
+            # and pip listing releases of tensorflow-macos, which has macOS wheels only ("... requirement
+            # tensorflow-macos==2.15.0 (from versions: 2.9.0, ...)")
             # (a home folder whose name a paste starred out, "/Users/******/"; Apple's linker, "ld: library not found for -lx")
             r"\.dylib\b|\bmacOS\b|\b[Dd]arwin\b|/Users/[\w*.-]+/|/Library/Java/|\bld: library not found for -l|/Volumes/\w[^/\s]*/|/opt/homebrew/|/Library/(?:Python|Frameworks)/|Python\.framework/"
             r"|^\s*(?:pip3? install|Downloading|Processing|Using cached)\s+\S*[-_.]macosx_\d+_\d+_\w+\.whl"

@@ -226,10 +226,11 @@ def line_key(text: str) -> str:
     return "\x00" + (m.group("level") or "") + text[m.end() :]
 
 
-# What the JVM prints before an exception no code caught (`Exception in thread "main" java.lang.UnsatisfiedLinkError: ...`),
-# and sbt before one its `run` task let through (`[error] (run-main-0) java.lang.UnsatisfiedLinkError: ...`)
-_JVM_STARTS = ("Exception in thread ", "[error] (")
-_JVM_UNCAUGHT = compile_re(r'Exception in thread "[^"]*" |\[error\] \([\w-]+\) ')
+# What a tool prints before an exception line: pdb/ipdb (`*** NameError: ...`), the JVM for an exception no code caught
+# (`Exception in thread "main" java.lang.UnsatisfiedLinkError: ...`), sbt for one its `run` task let through
+# (`[error] (run-main-0) java.lang.UnsatisfiedLinkError: ...`)
+_EXCEPTION_PREFIX_STARTS = ("*** ", "Exception in thread ", "[error] (")
+_EXCEPTION_PREFIX = compile_re(r'\*\*\* |Exception in thread "[^"]*" |\[error\] \([\w-]+\) ')
 
 # An interactive session: `>>> expr` (Python), `In [3]: expr` (IPython) or `(Pdb) expr` / `ipdb> expr` (the debugger),
 # then the answer line.
@@ -302,11 +303,10 @@ def classify(text: str) -> Fields:
     if stripped.startswith(CHAIN_MARKERS):
         return stripped, None, None, "chain", None
     body = stripped.lstrip("> ").strip() if stripped.startswith(">") else stripped
-    m = EXCEPTION_LINE.match(body[4:]) if body.startswith("*** ") else None  # pdb/ipdb print an error so: "*** NameError: ..."
-    if m is not None:
-        body = body[4:]
-    elif body.startswith(_JVM_STARTS) and (j := _JVM_UNCAUGHT.match(body)) and (m := EXCEPTION_LINE.match(body[j.end() :])):
-        body = body[j.end() :]
+    prefix = _EXCEPTION_PREFIX.match(body) if body.startswith(_EXCEPTION_PREFIX_STARTS) else None
+    m = EXCEPTION_LINE.match(body[prefix.end() :]) if prefix else None
+    if prefix and m:
+        body = body[prefix.end() :]
     else:
         m = EXCEPTION_LINE.match(body)
     if m and not body.endswith("Traceback (most recent call last)"):
