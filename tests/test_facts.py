@@ -152,6 +152,8 @@ tensorflow.python.framework.errors_impl.UnknownError: 2 root error(s) found.
         # print(sys.version), CPython and conda builds
         ("3.11.3 (tags/v3.11.3:f3909b8, Apr  4 2023, 23:49:59) [MSC v.1934 64 bit (AMD64)]\n", "python_version", "3.11.3"),
         ("3.12.8 | packaged by conda-forge | (main, Dec  5 2024, 14:24:40) [GCC 13.3.0]\n", "python_version", "3.12.8"),
+        # R's reticulate::py_config() prints sys.version after "version:" (batch 59)
+        ("version:        3.9.1 (default, Dec 11 2020, 09:29:25) [MSC v.1916 64 bit (AMD64)]\n", "python_version", "3.9.1"),
         # a more precise statement of the same version wins over the first, shorter one
         ("$ python3.10 --version\nPython 3.10.13\n", "python_version", "3.10.13"),
         ("File ~\\anaconda3\\envs\\OD\\lib\\site-packages\\object_detection-0.1-py3.10.egg\\object_detection\\utils\\ops.py:27\n",
@@ -573,3 +575,11 @@ def test_nvidia_smi_q_reports_driver_and_gpu_and_its_cuda_is_the_drivers():
     )
     assert (facts["driver_version"], facts["gpu_name"], facts["driver_cuda_version"]) == ("527.56", "NVIDIA GeForce RTX 3070 Laptop GPU", "12.0")
     assert "cuda_runtime" not in facts
+
+
+def test_cuda_samples_device_line_names_the_gpu_but_not_its_architecture():
+    """Batch 60: the CUDA samples' 'GPU Device 0: "GeForce GTX 1650" with compute capability 7.5' names the GPU; newer
+    samples print the architecture in its place ("Turing"), which is no GPU name."""
+    facts, _ = facts_of('GPU Device 0: "GeForce GTX 1650" with compute capability 7.5\n')
+    assert (facts["gpu_name"], facts["compute_capability"]) == ("GeForce GTX 1650", "7.5")
+    assert "gpu_name" not in facts_of('GPU Device 0: "Turing" with compute capability 7.5\n')[0]

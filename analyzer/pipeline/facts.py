@@ -377,9 +377,10 @@ PATTERNS: List[FactPattern] = [
         "-packages",
     ),
     # `print(sys.version)`: "3.11.3 (tags/v3.11.3:f3909b8, Apr  4 2023, ...) [MSC v.1934 64 bit (AMD64)]",
-    # "3.12.8 | packaged by conda-forge | (main, Dec  5 2024, ...) [GCC 13.3.0]"
+    # "3.12.8 | packaged by conda-forge | (main, Dec  5 2024, ...) [GCC 13.3.0]"; R's reticulate::py_config() prints
+    # it after "version:"
     _p(
-        r"^\s*(?P<python_version>[23]\.\d+\.\d+)\s+(?:\|[^|\n]*\|\s+)?\([^()\n]*\)\s*\[(?:GCC|MSC|Clang)\b",
+        r"^\s*(?:version:\s+)?(?P<python_version>[23]\.\d+\.\d+)\s+(?:\|[^|\n]*\|\s+)?\([^()\n]*\)\s*\[(?:GCC|MSC|Clang)\b",
         8,
         "[gcc",
         "[msc",
@@ -474,6 +475,13 @@ PATTERNS: List[FactPattern] = [
     _p(r"DirectML: creating device on adapter \d+ \((?P<gpu_name>.+)\)\s*$", 10, "directml: creating device"),
     # tensorflow-metal (Apple silicon): "Metal device set to: Apple M1"
     _p(r"^Metal device set to: (?P<gpu_name>.+)$", 10, "metal device set to"),
+    # the CUDA samples' device pick (helper_cuda.h): 'GPU Device 0: "GeForce GTX 1650" with compute capability 7.5'
+    # (newer samples print the architecture, "Turing", where the brand check finds no product)
+    _p(
+        r'GPU Device \d+: "(?P<gpu_name>' + _GPU_BRAND + r'[^"]+)" with compute capability (?P<compute_capability>\d+\.\d+)',
+        14,
+        "gpu device",
+    ),
     # `nvidia-smi -q`'s report ("    Product Name                          : NVIDIA GeForce RTX 3070 Laptop GPU")
     _p(r"^\s*Product Name\s+:\s*(?P<gpu_name>" + _GPU_BRAND + r".+?)\s*$", 12, *_GPU_BRAND_KEYWORDS),
     # the GPU's own architecture, named by XLA's LLVM backend or ptxas when they compile for it:
