@@ -480,7 +480,7 @@ PATTERNS: List[FactPattern] = [
     _p(
         r'GPU Device \d+: "(?P<gpu_name>' + _GPU_BRAND + r'[^"]+)" with compute capability (?P<compute_capability>\d+\.\d+)',
         14,
-        "gpu device",
+        '" with compute capability',
     ),
     # `nvidia-smi -q`'s report ("    Product Name                          : NVIDIA GeForce RTX 3070 Laptop GPU")
     _p(r"^\s*Product Name\s+:\s*(?P<gpu_name>" + _GPU_BRAND + r".+?)\s*$", 12, *_GPU_BRAND_KEYWORDS),
