@@ -130,6 +130,8 @@ def _long_hex(m: re.Match[str]) -> str:
         return m.group()  # a number, or a revision id, is no secret
     if m.string[m.start() - 1 : m.start()] == "." and _LIBRARY_SUFFIX.match(m.string, m.end()):
         return m.group()  # a build id in a library's file name ("directml.0de2b44....dll")
+    if m.string[max(0, m.start() - 5) : m.start()] == " in <" and m.string[m.end() : m.end() + 2] == ">:":
+        return m.group()  # a Mono stack frame's assembly id ("... [0x00032] in <eae584ce...>:0"), public
     return "<secret>"
 
 
