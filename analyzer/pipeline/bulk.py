@@ -302,19 +302,11 @@ def _hex_lines(
     the class's own key holds exactly its keywords, none of them touching its ids nor holding a
     digit (_plain_hex): then the line holds the keywords its key holds. Otherwise the prefilter
     reads the line's keywords, in one pass over such lines joined."""
-    at = kinds.find(RESIDUAL)
     known, settled = analysis.kb.line_classes, analysis._settled
     unsure: List[int] = []
-    lines: List[int] = []  # residual lines without a class whose ids are known exactly
-    while at >= 0:
-        i, at = at, kinds.find(RESIDUAL, at + 1)
-        if classes[i] is not None or (keys[i].find(b"0x") < 0 and keys[i].find(b"0X") < 0):
-            continue
-        if not exact:
-            a, b = span(i)
-            if not line_classes.exact_keywords(data[a:b]):
-                continue
-        lines.append(i)
+    lines = _unclassed_hex(keys, classes)  # residual lines without a class whose ids are known exactly
+    if not exact:
+        lines = [i for i in lines if line_classes.exact_keywords(data.__getitem__(slice(*span(i))))]
     if not lines:
         return
     raws = [data[a:b] for a, b in map(span, lines)]
@@ -342,6 +334,16 @@ def _hex_lines(
         cls = known.get(line_classes.hex_key_of(raw))
         if cls is not None and cls.found == found:
             _take(unsure[line_no - 1], cls, settled, kinds, classes)
+
+
+def _unclassed_hex(keys: List[bytes], classes: List[Any]) -> List[int]:
+    """The lines without a class (all residual) whose key holds `0x` or `0X`, in order: C-level maps
+    and `compress`, not a Python step per residual line (a verbose log has ~28,000 per 50 MB)."""
+    none = list(compress(range(len(classes)), map(operator.is_, classes, repeat(None))))
+    of = list(map(keys.__getitem__, none))
+    found = set(compress(none, map(operator.contains, of, repeat(b"0x"))))
+    found.update(compress(none, map(operator.contains, of, repeat(b"0X"))))
+    return sorted(found)
 
 
 def _take(i: int, cls: Any, settled: Dict[Any, Any], kinds: bytearray, classes: List[Any]) -> None:

@@ -148,13 +148,12 @@ def stored(kb: KnowledgeBase, keys: List[bytes], found: List[Any]) -> None:
     classes = kb.line_classes
     missing = list(compress(range(len(found)), map(operator.is_, found, repeat(None))))  # in C, not a step per line
     first = dict(zip(reversed(list(map(keys.__getitem__, missing))), reversed(missing)))  # each key's first line
-    for i in sorted(first.values()):  # (a later line of the same key was skipped below: its key is in `classes`)
+    got_all = store.get_many(first)  # most are absent (a hex id's line): looked up without a Python step each
+    hits = sorted(compress(zip(first.values(), got_all), map(operator.is_not, got_all, repeat(None))))
+    for i, got in hits:  # (in file order; each key once)
         key = keys[i]
         if len(key) > MAX_LEN or key in classes:
             continue  # (a SLOW class is None too)
-        got = store.get(key)
-        if got is None:
-            continue
         cls = _decoded(kb, got)
         if cls is _UNBUILT:
             continue
