@@ -583,3 +583,18 @@ def test_cuda_samples_device_line_names_the_gpu_but_not_its_architecture():
     facts, _ = facts_of('GPU Device 0: "GeForce GTX 1650" with compute capability 7.5\n')
     assert (facts["gpu_name"], facts["compute_capability"]) == ("GeForce GTX 1650", "7.5")
     assert "gpu_name" not in facts_of('GPU Device 0: "Turing" with compute capability 7.5\n')[0]
+
+
+@pytest.mark.parametrize("line, value", [
+    # Windows' per-user install folder as pasted, lower-cased (ML-Agents' mlagents-learn, batch 61)
+    ("WARNING:tensorflow:From c:\\users\\me\\appdata\\local\\programs\\python\\python38\\lib\\site-packages\\tensorflow\\python\\compat\\v2_compat.py:96: disable_resource_variables is deprecated", "3.8"),
+    # a 32-bit Python's folder (no TensorFlow wheel exists for it, batch 61)
+    ('  File "C:\\Users\\me\\AppData\\Local\\Programs\\Python\\Python37-32\\lib\\site-packages\\tensorflow\\python\\pywrap_tensorflow.py", line 18, in swig_import_helper', "3.7"),
+    ('  File "C:\\Python310\\lib\\site-packages\\keras\\__init__.py", line 3, in <module>', "3.10"),
+])
+def test_windows_python_install_folders_name_the_python(line, value):
+    assert analyze(text=line + "\n").to_dict()["facts"].get("python_version") == value
+
+
+def test_a_folder_merely_named_like_python_is_not_read_as_one():
+    assert analyze(text="saved to /home/me/python3x/run1/model.h5\n").to_dict()["facts"].get("python_version") is None

@@ -672,6 +672,32 @@ def test_a_cpython_traceback_cut_after_an_import_statement_is_read_as_that_impor
     assert _root(_report(tmp_path, earlier, "earlier.log"))["rule_id"] != "deps-tf1-api-on-tf2"
 
 
+def test_a_cut_keras_import_after_tfs_libcudart_notice_is_still_placed_in_its_family(tmp_path):
+    """TF's "Could not load dynamic library 'libcudart...'" notice on a machine that shows no GPU is a warning that
+    may be harmless: it explains no traceback, so a Keras import cut before its error line is still the Keras
+    family's guess (batch 61: keras 2.11 pulled in beside TF 2.6). A specific error keeps the guess out."""
+    notice = ("2022-12-27 16:55:16.791868: W tensorflow/stream_executor/platform/default/dso_loader.cc:64] Could not load dynamic "
+              "library 'libcudart.so.11.0'; dlerror: libcudart.so.11.0: cannot open shared object file: No such file or directory\n"
+              "2022-12-27 16:55:16.791900: I tensorflow/stream_executor/cuda/cudart_stub.cc:29] Ignore above cudart dlerror if you "
+              "do not have a GPU set up on your machine.\n")
+    tb = ("Traceback (most recent call last):\n"
+          '  File "<stdin>", line 1, in <module>\n'
+          '  File "/home/kai/anaconda3/envs/test-tf/lib/python3.7/site-packages/keras/__init__.py", line 21, in <module>\n'
+          "    from keras import models\n"
+          '  File "/home/kai/anaconda3/envs/test-tf/lib/python3.7/site-packages/keras/models/__init__.py", line 18, in <module>\n'
+          "    from keras.engine.functional import Functional\n")
+    rep = _report(tmp_path, notice + tb)
+    root = _root(rep)
+    assert (root["rule_id"], root["match"], root["severity"]) == ("family-keras", "family", "error")
+    assert "linkage-cudart-missing" in [f["rule_id"] for f in rep["findings"]]  # still shown, as the warning it is
+    oom = ("2022-12-27 16:55:20.000000: W tensorflow/core/common_runtime/bfc_allocator.cc:457] Allocator (GPU_0_bfc) ran out "
+           "of memory trying to allocate 1.00GiB (rounded to 1073741824)requested by op Conv2D\n"
+           "tensorflow.python.framework.errors_impl.ResourceExhaustedError: OOM when allocating tensor with shape[64,256,256,64] "
+           "and type float on /job:localhost/replica:0/task:0/device:GPU:0 by allocator GPU_0_bfc\n")
+    rep = _report(tmp_path, oom + tb, "oom.log")
+    assert "family-keras" not in [f["rule_id"] for f in rep["findings"]]
+
+
 def test_a_python_warning_on_its_own_is_no_error_but_one_raised_as_an_error_is(tmp_path):
     """`warnings` prints "UserWarning: ..." at a line's start when the message's file line is cut off (or a
     logger repeats it): that reports no failure. A traceback ending in one (warnings turned into errors) does."""

@@ -802,8 +802,7 @@ class Analysis:
             hits.update(fallback)
             present = self._present(hits, facts)
         rule_facts = {**_overview_facts(facts.get("python_version")), **facts}  # + what the rules' text needs
-        found = [self._finding(h, rule_facts, present) for h in hits.values()]
-        findings = [f for f in found if f is not None]
+        findings = _without_cut_guesses([(h, self._finding(h, rule_facts, present)) for h in hits.values()])
         ranked = rank(findings, self.kb)
         report = Report(__version__, list(self.inputs), facts, dict(self.facts.evidence), ranked)
         report.warnings = list(self.kb.warnings) + self.notes
@@ -916,8 +915,6 @@ class Analysis:
                 else UNRECOGNIZED_EXPLANATION,
                 dict(hit.facts),
             )
-        if hit.match == "family" and hit.cut_off and _explained_elsewhere(present, hit):
-            return None  # a cut-off traceback's family guess adds nothing where a rule explains the failure
         if hit.match == "family" and _explained_elsewhere(present, hit, category=rule.category):
             return None  # nor one whose family a specific rule has already named (the same failure, said twice)
         has = _has_other(present, hit.key)
@@ -984,6 +981,21 @@ def _explained_elsewhere(present: Dict[str, Hit], hit: Hit, category: Optional[s
         and (category is None or h.rule.category == category)
         for h in present.values()
     )
+
+
+def _without_cut_guesses(pairs: List[Tuple[Hit, Optional[Finding]]]) -> List[Finding]:
+    """The findings, less a cut-off traceback's family guess where a specific finding explains the failure: it adds
+    nothing there. An error rule whose `severity_when` lowered it because the line may be harmless (a missing
+    libcudart on a machine that may have no GPU: TF's own start-up notice) explains no traceback, so the guess stays."""
+    explained = any(
+        f is not None
+        and h.match != "family"
+        and h.rule is not None
+        and f.severity != "info"
+        and (f.severity == "error" or h.rule.severity != "error")
+        for h, f in pairs
+    )
+    return [f for h, f in pairs if f is not None and not (explained and h.match == "family" and h.cut_off)]
 
 
 def _has_other(present: Dict[str, Hit], key: str):

@@ -393,7 +393,9 @@ PATTERNS: List[FactPattern] = [
     _p(r"/Library/Python/(?P<python_version>3\.\d+)/lib/python/site-packages", 40, "/library/python/"),
     # an egg or wheel built for one Python: "object_detection-0.1-py3.10.egg"
     _p(r"-py(?P<python_version>3\.\d+)\.egg\b", 40, ".egg"),
-    _p(r"[\\/]Python(?P<python_version>3)(?P<_py_minor>\d{1,2})[\\/]", 45, "python3"),
+    # Windows' own install folders: "...\Programs\Python\Python38\lib", a 32-bit one "Python37-32" (paths are
+    # often lower-cased as pasted: "python\python38\lib")
+    _p(r"(?i)[\\/]Python(?P<python_version>3)(?P<_py_minor>\d{1,2})(?:-32|-64|-arm64)?[\\/]", 45, "python3"),
     # CPython's Windows build machine, in the frames of its own modules: "D:\\obj\\windows-release\\37amd64_Release\\..."
     _p(r"windows-release[\\/](?P<python_version>3)(?P<_py_minor>\d{1,2})(?:amd64|win32|arm64)_Release", 40, "windows-release"),
     # --- CUDA -----------------------------------------------------------------------------
