@@ -488,6 +488,23 @@ def test_no_cuda_runtime_alone_is_a_warning_and_harmless_on_a_machine_without_a_
     assert both.root is not None and both.root.severity in ("error", "warning")
 
 
+def test_no_cuda_runtime_and_no_driver_library_is_a_cpu_only_machine():
+    """TF 2.1's lines on a Windows machine with neither the CUDA runtime nor the driver's nvcuda.dll (Rasa on a CPU
+    machine, batch 61): both notices are harmless together, as the driver rule already said of its own; a sign that a
+    GPU is expected keeps the missing runtime the problem."""
+    log = ("2020-07-07 10:13:07.378425: W tensorflow/stream_executor/platform/default/dso_loader.cc:55] Could not load dynamic "
+           "library 'cudart64_101.dll'; dlerror: cudart64_101.dll not found\n"
+           "2020-07-07 10:13:07.383946: I tensorflow/stream_executor/cuda/cudart_stub.cc:29] Ignore above cudart dlerror if you "
+           "do not have a GPU set up on your machine.\n"
+           "2020-07-07 10:13:48.806282: W tensorflow/stream_executor/platform/default/dso_loader.cc:55] Could not load dynamic "
+           "library 'nvcuda.dll'; dlerror: nvcuda.dll not found\n"
+           "2020-07-07 10:13:48.811558: E tensorflow/stream_executor/cuda/cuda_driver.cc:351] failed call to cuInit: UNKNOWN ERROR (303)\n")
+    assert analyze(log).root is None
+    gpu = analyze(log + "2020-07-07 10:13:49.000000: I tensorflow/core/common_runtime/gpu/gpu_device.cc:1555] Found device 0 "
+                  "with properties: pciBusID: 0000:01:00.0 name: GeForce GTX 1060 computeCapability: 6.1\n")
+    assert gpu.root is not None and gpu.root.severity in ("error", "warning")
+
+
 def test_pip_pins_name_a_release_an_index_has(tmp_path):
     """A nightly or self-built TensorFlow (2.16.0-dev20240101, 2.20.0-dev0+selfbuilt) is no version pip can
     install: a fix pins its major.minor instead (2.16.*), a published release itself (2.15.1, 2.16.0rc0)."""
