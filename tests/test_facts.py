@@ -598,3 +598,20 @@ def test_windows_python_install_folders_name_the_python(line, value):
 
 def test_a_folder_merely_named_like_python_is_not_read_as_one():
     assert analyze(text="saved to /home/me/python3x/run1/model.h5\n").to_dict()["facts"].get("python_version") is None
+
+
+def test_tfs_windows_build_path_names_the_python_its_wheel_was_built_for():
+    """TF 1.x's Windows wheels print their build machine's path in every C++ log line; PY\\36 is the Python the
+    wheel was built for, the only one it installs on (batch 62)."""
+    line = ("2019-02-19 16:30:57.231075: I C:\\tf_jenkins\\home\\workspace\\rel-win\\M\\windows\\PY\\36\\tensorflow\\core\\"
+            "kernels\\shuffle_dataset_op.cc:121] Shuffle buffer filled.\n")
+    assert analyze(text=line).to_dict()["facts"].get("python_version") == "3.6"
+
+
+def test_an_oom_on_a_gpus_bfc_allocator_names_that_gpu():
+    """TF names the BFC allocator of GPU N GPU_N_bfc: a log with only "Allocator (GPU_1_bfc) ran out of memory"
+    (JAX's vendored TF, batch 62) still says which device ran out."""
+    line = ("2022-08-05 10:00:26.833817: W external/org_tensorflow/tensorflow/core/common_runtime/bfc_allocator.cc:479] "
+            "Allocator (GPU_1_bfc) ran out of memory trying to allocate 9.00MiB (rounded to 9437184)requested by op \n")
+    root = analyze(text=line).root
+    assert root is not None and root.category == "oom.gpu" and root.facts.get("oom_device") == "GPU:1"

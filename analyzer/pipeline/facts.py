@@ -396,6 +396,9 @@ PATTERNS: List[FactPattern] = [
     # Windows' own install folders: "...\Programs\Python\Python38\lib", a 32-bit one "Python37-32" (paths are
     # often lower-cased as pasted: "python\python38\lib")
     _p(r"(?i)[\\/]Python(?P<python_version>3)(?P<_py_minor>\d{1,2})(?:-32|-64|-arm64)?[\\/]", 45, "python3"),
+    # TF's own Windows build machine in its C++ log lines (TF <= 1.x wheels): "C:\\tf_jenkins\\home\\workspace\\rel-win\\M\\
+    # windows-gpu\\PY\\36\\tensorflow\\core\\...": the wheel was built for that Python, the only one it installs on
+    _p(r"rel-win[\\/]M[\\/]windows(?:-gpu)?[\\/]PY[\\/](?P<python_version>3)(?P<_py_minor>\d{1,2})[\\/]", 40, "rel-win"),
     # CPython's Windows build machine, in the frames of its own modules: "D:\\obj\\windows-release\\37amd64_Release\\..."
     _p(r"windows-release[\\/](?P<python_version>3)(?P<_py_minor>\d{1,2})(?:amd64|win32|arm64)_Release", 40, "windows-release"),
     # --- CUDA -----------------------------------------------------------------------------

@@ -185,6 +185,9 @@ def weight_shaped(dims: Tuple[int, ...]) -> bool:
     return spatial in (2, 3) and len(set(dims[:spatial])) == 1 and dims[0] % 2 == 1 and 3 <= dims[0] <= 11
 
 
+_GPU_BFC = compile_re(r"GPU_(\d+)_bfc")
+
+
 def oom_facts(facts: Mapping[str, object]) -> Dict[str, str]:
     """The OOM arithmetic (MEMORY_FACTS) from a finding's facts; {} when it has no tensor or request to work on."""
     requested = tensor_bytes(facts.get("oom_shape"), facts.get("oom_dtype"))
@@ -196,6 +199,9 @@ def oom_facts(facts: Mapping[str, object]) -> Dict[str, str]:
     dims = tensor_shape(facts.get("oom_shape")) or ()
     weight = weight_shaped(dims)
     out = {"oom_weight_shape": str(facts.get("oom_shape"))} if weight else {}
+    per_gpu = _GPU_BFC.fullmatch(str(facts.get("allocator") or ""))
+    if per_gpu and not facts.get("oom_device"):  # TF's BFC allocator of GPU N is named GPU_N_bfc
+        out["oom_device"] = f"GPU:{per_gpu.group(1)}"
     batch_like = not weight and len(dims) >= 3  # a first dimension that may be the batch
     if batch_like and dims[0] >= 2:
         out["oom_batch_dim"] = str(dims[0])
