@@ -248,3 +248,19 @@ def test_a_file_on_disk_gives_the_blocks_of_fixed_size_chunks(tmp_path, seed):
         source.stream.close()
         want = [(b.data, b.first_line, b.newline) for b in LineSplitter(str(f)).split(data[i:i + size] for i in range(0, len(data), size))]
         assert got == want, size
+
+
+def test_a_last_line_without_a_line_end_is_in_the_same_block_as_the_lines_before_it(tmp_path):
+    """A paste seldom ends with a line end; its last line belongs with the lines before it, where what reads a
+    small input's block as a whole sees it: an OOM message a break split after "with shape" is read whole, shape
+    and device included, with or without the final line end."""
+    blocks = list(LineSplitter("x").split([b"first\nsecond\nlast"]))
+    assert [(b.first_line, b.data) for b in blocks] == [(1, b"first\nsecond\nlast\n")]
+    text = ("ResourceExhaustedError (see above for traceback): OOM when allocating tensor with shape\n"
+            "[6272,30000] and type float on /job:localhost/replica:0/task:0/device:GPU:0 by allocator")
+    for i, body in enumerate((text, text + "\n")):
+        log = tmp_path / f"oom{i}.log"
+        log.write_text(body, encoding="utf-8")
+        root = json.loads(tflog("analyze", "--format", "json", log).stdout)["findings"][0]
+        assert (root["rule_id"], root["facts"].get("oom_shape"), root["facts"].get("oom_device")) == (
+            "oom-gpu-allocating-tensor", "[6272,30000]", "GPU:0")

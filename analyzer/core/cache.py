@@ -187,15 +187,17 @@ class Store:
         self._new: dict = {}
 
     def get(self, k):
-        if self._data is None:
-            self._data = self._read() if cache_dir() is not None else {}
-        return self._data.get(k)
+        return self._loaded().get(k)
 
     def get_many(self, keys: Iterable[Any]) -> List[Any]:
         """get() of each key, in one C-level map (a verbose log's block asks for ~600 keys, most absent)."""
+        return list(map(self._loaded().get, keys))
+
+    def _loaded(self) -> dict:
+        """The entries, read from the cache file on first use."""
         if self._data is None:
             self._data = self._read() if cache_dir() is not None else {}
-        return list(map(self._data.get, keys))
+        return self._data
 
     def put(self, k, value) -> None:
         """Add an entry, written at exit. Whether there is a cache is asked at the first put only

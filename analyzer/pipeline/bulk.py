@@ -306,7 +306,7 @@ def _hex_lines(
     unsure: List[int] = []
     lines = _unclassed_hex(keys, classes)  # residual lines without a class whose ids are known exactly
     if not exact:
-        lines = [i for i in lines if line_classes.exact_keywords(data.__getitem__(slice(*span(i))))]
+        lines = [i for i in lines if line_classes.exact_keywords(data[slice(*span(i))])]
     if not lines:
         return
     raws = [data[a:b] for a, b in map(span, lines)]

@@ -189,7 +189,8 @@ _GPU_BFC = compile_re(r"GPU_(\d+)_bfc")
 
 
 def oom_facts(facts: Mapping[str, object]) -> Dict[str, str]:
-    """The OOM arithmetic (MEMORY_FACTS) from a finding's facts; {} when it has no tensor or request to work on."""
+    """The OOM arithmetic (MEMORY_FACTS) from a finding's facts, and the device a GPU allocator's name gives
+    (oom_device, where the finding has none); {} when there is nothing to work on."""
     requested = tensor_bytes(facts.get("oom_shape"), facts.get("oom_dtype"))
     if requested is None:
         for key in ("rounded_bytes", "requested_bytes", "requested"):

@@ -344,14 +344,24 @@ class LineSplitter:
         self._newline: Optional[bytes] = None
 
     def split(self, chunks: Iterable[bytes]) -> Iterator[Block]:
+        """The blocks of a whole input. Its last chunk is fed as the last: a last line without a line end is
+        then in the same block as the lines before it (a paste's usual end), so what reads a small input's
+        block as a whole (pipeline.unwrap: a message a break split over two lines) sees it there too."""
+        held = None
         for chunk in chunks:
-            yield from self.feed(chunk)
+            if held is not None:
+                yield from self.feed(held)
+            held = chunk
+        if held is not None:
+            yield from self.feed(held, final=True)
         yield from self.finish()
 
-    def feed(self, chunk: bytes) -> Iterator[Block]:
+    def feed(self, chunk: bytes, final: bool = False) -> Iterator[Block]:
         if self._newline is None:
             self._newline = b"\r" if (b"\n" not in chunk and b"\r" in chunk) else b"\n"
         nl = self._newline
+        if final and chunk and not chunk.endswith(nl) and not self._skipping:
+            chunk += nl  # (the line end finish() would give it)
         if self._skipping:
             cut = chunk.find(nl)
             if cut < 0:

@@ -108,30 +108,52 @@ def _flowed_runs(lines: List[bytes], first_line: int) -> List[Tuple[int, List[by
 
 
 MAX_MESSAGE_LINES = 6  # an exception's message printed over a few lines, not a paragraph of output after it
-_EXCEPTION_START = compile_re(rb"^[A-Za-z_][\w.]*(?:Error|Exception|Warning): \S")
+# (TF 1.x's session errors: "ResourceExhaustedError (see above for traceback): OOM when ...")
+_EXCEPTION_START = compile_re(rb"^[A-Za-z_][\w.]*(?:Error|Exception|Warning)(?: \(see above for traceback\))?: \S")
 _GOES_ON_LOWER = compile_re(rb"^[a-z]")
+_GOES_ON_SHAPE = compile_re(rb"^\[\d")  # a shape the break moved to the next line ("...with shape" / "[6272,30000] and ...")
 
 
 def _message_runs(lines: List[bytes], first_line: int) -> List[Tuple[int, List[bytes]]]:
     """Runs of an exception's message that its raiser wrote over several lines (TensorFlow Probability's
     `ImportError: This version of TensorFlow Probability requires TensorFlow` / `version >= 2.5; Detected an
-    installation of version 2.4.1. Please` / `upgrade TensorFlow to proceed`): the exception line, then
-    the lines that go on with its sentence (they start in lowercase). Each piece but the last gets the
-    space the line break stood for, so the pieces joined are the message on one line."""
+    installation of version 2.4.1. Please` / `upgrade TensorFlow to proceed`), or that a paste broke, an
+    exception's or a TF log line's whose message stops mid-sentence (`F ...cpu_feature_guard.cc:35] The
+    TensorFlow library was compiled` / `to use AVX2 instructions, but ...`): the first line, then the lines
+    that go on with its sentence (they start in lowercase, or with the shape a break moved after "with
+    shape"). Each piece but the last gets the space the line break stood for, so the pieces joined are the
+    message on one line."""
+    starts = [_message_start(line) for line in lines]
     in_message = [False] * len(lines)
     for j, line in enumerate(lines):
-        in_message[j] = bool(_EXCEPTION_START.match(line)) or (
-            j > 0 and in_message[j - 1] and bool(_GOES_ON_LOWER.match(line)) and not _RECORD_START.match(line)
+        in_message[j] = starts[j] or (
+            j > 0
+            and in_message[j - 1]
+            and (
+                bool(_GOES_ON_LOWER.match(line))
+                and not _RECORD_START.match(line)
+                or bool(_ENDS_MID_SENTENCE.search(lines[j - 1]) and _GOES_ON_SHAPE.match(line))
+            )
         )
 
     def goes_on(j: int) -> bool:
-        return in_message[j] and in_message[j + 1] and not _EXCEPTION_START.match(lines[j + 1])
+        return in_message[j] and in_message[j + 1] and not starts[j + 1]
 
     runs = _runs(lines, first_line, goes_on)
     return [(at, [p + b" " for p in pieces[:-1]] + pieces[-1:]) for at, pieces in runs if len(pieces) <= MAX_MESSAGE_LINES]
 
 
 _ENDS_MID_SENTENCE = compile_re(rb"[a-z],?$")  # a word, no full stop, colon or bracket after it
+
+
+def _message_start(line: bytes) -> bool:
+    """Does a message that may go on over the next lines start here: an exception line, or a TF log line whose
+    message stops mid-sentence?"""
+    if _EXCEPTION_START.match(line):
+        return True
+    return bool(_ENDS_MID_SENTENCE.search(line)) and log_header_start(line.decode("utf-8", "replace")) >= 0
+
+
 # words, not code: "    compiled with: 7.4.2", "    5100) but source was" (a parenthesis the break fell inside)
 _INDENTED_PROSE = compile_re(rb"^[ \t]+(?:[a-z][a-z-]*|\d[\d.]*\))[,:;.]? [A-Za-z][\w-]*[,:;.]?(?: |$)")
 _FRAME_LINE = compile_re(rb"^\s*File \"")
