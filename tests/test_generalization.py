@@ -625,6 +625,44 @@ def test_a_cut_ipython_traceback_that_announced_an_import_error_is_read_as_the_l
     assert other["rule_id"] == "unrecognized"
 
 
+LIPNET_TB = (  # github.com/nicknochnack/LipNet/issues/14, cut after the code IPython shows under the raise
+    "---------------------------------------------------------------------------\n"
+    "ValueError                                Traceback (most recent call last)\n"
+    "Cell In[86], line 1\n"
+    "----> 1 model.load_weights('models/checkpoint')\n"
+    "\n"
+    "File ~\\AppData\\Local\\Programs\\Python\\Python311\\Lib\\site-packages\\keras\\optimizers\\optimizer.py:147, in _BaseOptimizer._create_or_restore_slot_variable(self, **kwargs)\n"
+    "    146 def _create_or_restore_slot_variable(self, **kwargs):\n"
+    "--> 147     raise ValueError(\n"
+    '    148         "You are trying to restore a checkpoint from a legacy Keras "\n'
+    '    149         "optimizer into a v2.11+ Optimizer, which can cause "\n'
+    '    150         "errors. Please update the optimizer referenced in your code "\n'
+    '    151         "to be an instance of "\n'
+    '    152         "`tf.keras.optimizers.legacy.Optimizer`, e.g.: "\n'
+    '    153         f"`tf.keras.optimizers.legacy.{self.__class__.__name__}`."\n'
+    "    154     )\n"
+)
+
+
+def test_a_cut_ipython_traceback_whose_raise_shows_its_message_as_literals_is_read_as_that_message(tmp_path):
+    """IPython shows the code around the arrow: where it points at `raise ValueError(` (the error its header announced)
+    and the message follows as string literals, those literals joined are the exception line the paste lost; the
+    rules read it, the evidence is the arrow's line. A paste full of the same code lines (their line classes) reads
+    the same; a raise of another error, or a message built by an expression, is not read as one."""
+    whole = _root(_report(tmp_path, LIPNET_TB + "\nValueError: You are trying to restore a checkpoint from a legacy Keras optimizer into a v2.11+ Optimizer, which can cause errors.\n", "whole.log"))
+    cut = _root(_report(tmp_path, LIPNET_TB, "cut.log"))
+    assert whole["rule_id"] == cut["rule_id"] == "deps-keras-legacy-optimizer-checkpoint"
+    assert cut["evidence"][0]["text"].strip() == "--> 147     raise ValueError("
+    noisy = "2024-01-01 00:00:01.000001: I tensorflow/core/platform/cpu_feature_guard.cc:182] This TensorFlow binary is optimized.\n" * 3000
+    assert _root(_report(tmp_path, noisy + LIPNET_TB + LIPNET_TB, "many.log"))["rule_id"] == cut["rule_id"]
+    for name, text in {
+        "other-error": LIPNET_TB.replace("ValueError    ", "KeyError      ", 1),
+        "expression": LIPNET_TB.replace('    149         "optimizer', '    149         + name + "optimizer'),
+        "no-code-line": LIPNET_TB.replace("    148 ", "    148 \n    ", 1),
+    }.items():
+        assert _root(_report(tmp_path, text, name + ".log"))["rule_id"] != cut["rule_id"], name
+
+
 CONTRIB_TB = (  # github.com/CorentinJ/Real-Time-Voice-Cloning/issues/450, cut after its last frame's code line
     "Traceback (most recent call last):\n"
     '  File "demo_cli.py", line 4, in <module>\n'

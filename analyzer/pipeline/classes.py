@@ -41,7 +41,7 @@ from analyzer.kb.rules import KnowledgeBase, Rule
 from analyzer.kb.rules import mask_cached as mask
 
 from .facts import _PLATFORM, _STATS_KEY, PATTERNS, FactCollector, LineFacts, _propose
-from .parse import _ABSL, _TSL, IMPORT_STATEMENT, REPL_PROMPTS, classify, clean
+from .parse import _ABSL, _TSL, CONTEXT_LITERAL, IMPORT_STATEMENT, REPL_PROMPTS, classify, clean
 from .supersets import _agnostic, _wide, may_match
 
 DIGITS = bytes.maketrans(b"0123456789", b"0000000000")
@@ -776,8 +776,8 @@ def build(kb: KnowledgeBase, key: bytes, found: Optional[Set[str]] = None, hex_i
     elif any(p.match(text) for p in _VERSION_LINES):
         return SLOW
     message, level, _source, kind, _exc = classify(text)
-    if kind not in ("log", "text") or (kind == "text" and IMPORT_STATEMENT.match(text)):
-        return SLOW  # (an import statement: the traceback tracker reads it under a frame)
+    if kind not in ("log", "text") or (kind == "text" and (IMPORT_STATEMENT.match(text) or CONTEXT_LITERAL.match(text))):
+        return SLOW  # (an import statement, a string literal IPython shows: the traceback tracker reads them)
     if text.endswith(message):
         end = len(text)
     else:

@@ -581,6 +581,10 @@ class Analysis:
         matched, _ = self._traceback_hit(input_name, tb, None, family=False)
         if not matched:
             matched = self._announced_import_hit(input_name, tb) or self._cut_import_hit(input_name, tb)
+        if (
+            not matched and tb.raised and tb.source_at is not None
+        ):  # IPython's arrow at `raise ValueError(`, its message in string literals below
+            matched = self._read_lost_line(input_name, f"{tb.announced_type}: {tb.raised}", tb.source_at, family=True) is not None
         if not matched:
             matched, _ = self._traceback_hit(input_name, tb, None, family=True)
         if not matched and tb.announced_type and tb.frames:  # IPython's header named the error ("ResourceExhaustedError

@@ -412,6 +412,8 @@ class Traceback:
     announced_type: Optional[str] = None  # IPython's header names the exception: "TypeError   Traceback (most ..."
     source: str = ""  # the code line IPython's arrow last points at ("---> 36     _descriptor.FieldDescriptor(")
     source_at: Optional[Record] = None  # ... and the log line that shows it
+    raised: str = ""  # when `source` is `raise <announced_type>(`: its message's string literals, joined (raise_literals)
+    _raised_to: int = 0  # the log line of the last code line read into `raised`
 
     @property
     def user_frame(self) -> Optional[str]:
@@ -484,8 +486,13 @@ class TracebackTracker:
                     self.current.frames.append(frame)
                     del self.current.frames[: -self.MAX_FRAMES]
                     self.current.source, self.current.source_at = "", None
+                    self.current.raised, self.current._raised_to = "", 0
                 elif arrow is not None:  # the innermost code shown, even where the paste lost its frame's file line
                     self.current.source, self.current.source_at = arrow.group(1).strip(), rec
+                    self.current.raised, self.current._raised_to = raise_literals(self.current, rec.line)
+            return None
+        if rec.kind == "text" and self.current is not None and 0 < self.current._raised_to == rec.line - 1:
+            self.current.raised, self.current._raised_to = raise_literals(self.current, rec.line, rec.text)
             return None
         if rec.kind == "text" and self.current is not None and self.current.frames:
             last = self.current.frames[-1]
@@ -519,6 +526,43 @@ IMPORT_STATEMENT = compile_re(
     r"^\s*(?:from\s+(?P<module>[\w.]+)\s+import\s+(?P<names>[\w, ()]+?)|import\s+(?P<imported>[\w.]+))\s*(?:as\s+\w+\s*)?(?:#.*)?$"
 )
 _ARROW = compile_re(r"^\s*-+>\s*\d+\s(.*\S)")  # IPython's current line of a frame
+# `raise ValueError(` with what follows on its line; a code line IPython shows under the arrow ("    148   'text '")
+_RAISE_CALL = compile_re(r"^raise\s+(?:[\w.]+\.)?(?P<type>\w+)\((?P<rest>.*)$")
+CONTEXT_LITERAL = compile_re(r"^\s+\d+\s+(?P<code>[rRbBuUfF]{0,2}[\"'].*)$")
+_LITERAL = compile_re(r"\s*[rRbBuUfF]{0,2}(?:\"(?P<d>(?:[^\"\\]|\\.)*)\"|'(?P<s>(?:[^'\\]|\\.)*)')")
+
+
+def raise_literals(tb: Traceback, line: int, context: str = "") -> Tuple[str, int]:
+    """(`tb.raised` and the line it was read to) after IPython's arrow at `raise <announced type>(`,
+    or after a code line IPython shows under it (`context`): a message written as string literals
+    (implicit concatenation, f-strings' fields left as written) is the exception line a paste
+    cut after the arrow lost. The line is 0 once the message is complete; ("", 0) where the code
+    is not such a message (or the raise is not of the error the header announced)."""
+    if not context:
+        m = _RAISE_CALL.match(tb.source)
+        if m is None or m["type"] != tb.announced_type:
+            return "", 0
+        code, raised = m["rest"], ""
+    else:
+        m = CONTEXT_LITERAL.match(context)
+        if m is None:
+            return tb.raised, 0  # (`)`, or an expression going on: the message as far as the literals show it)
+        code, raised = m["code"], tb.raised
+    at = 0
+    while True:
+        lit = _LITERAL.match(code, at)
+        if lit is None:
+            break
+        raised += lit["d"] if lit["d"] is not None else lit["s"]
+        at = lit.end()
+    rest = code[at:].strip()
+    if not rest or rest.startswith("#"):
+        return raised, line  # the message may go on in the next code line
+    if rest.startswith((")", ",")):
+        return raised, 0  # the call (or its message) ends here
+    return "", 0  # an expression (`'Unknown ' + name`, `msg.format(..)`): not the message as printed
+
+
 # IPython's header: the exception's type, then "Traceback (most recent call last)" on the same line
 _ANNOUNCED = compile_re(r"^([A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt))\s+Traceback \(most recent call last\)")
 # Frame lines: `File "x.py", line 3, in f` (CPython), `File ~/x.py:3, in f(a)` and

@@ -81,6 +81,7 @@ SHAPE_PATTERNS = (
     rb"^\s*(?:cell|input) in ?\[\d*\], line \d",  # IPython >= 8 cell frame: "Cell In[4], line 7"
     rb"^\S+\.py in [\w<>.]+(?:\(|\s*$)",  # older IPython/Jupyter frame: "/path/x.py in f(a)"
     rb"^\[[^\]\n]+\]\(https?://[^)\n]*\) in ",  # Colab frame: "[/path/x.py](https://localhost:8080/#) in f(a)"
+    rb"^\s+\d+\s+[rbuf]{0,2}[\"']",  # a string literal IPython shows under a frame's arrow (parse.raise_literals)
 )
 
 
