@@ -170,6 +170,24 @@ def test_a_traceback_that_lost_its_line_breaks_is_read_as_frames_and_its_excepti
     assert not any(f["rule_id"] == "unrecognized" for f in rep["findings"])
 
 
+def test_a_traceback_whose_line_breaks_became_spaces_is_read_as_frames_and_its_exception(tmp_path):
+    """Batch 63 (Hugging Face Spaces' error page, "Exit code: 1. Reason: ..."): a chained traceback on one line, its
+    breaks turned into spaces; the exception follows `raise ValueError(` after a space. A frame's `except KeyError:`
+    source is no exception line."""
+    flat = ('Exit code: 1. Reason: , level) File "<frozen importlib._bootstrap>", line 1050, in _gcd_import File '
+            '"/usr/local/lib/python3.10/site-packages/transformers/activations_tf.py", line 27, in <module> raise ValueError( '
+            "ValueError: Your currently installed version of Keras is Keras 3, but this is not yet supported in Transformers. "
+            "Please install the backwards-compatible tf-keras package with `pip install tf-keras`. The above exception was the "
+            'direct cause of the following exception: Traceback (most recent call last): File "/home/user/app/app.py", line '
+            "4, in <module> from transformers import TFDistilBertForSequenceClassification\n")
+    root = _root(_report(tmp_path, "runtime error\n\n" + flat))
+    assert root["category"] == "deps.version_conflict" and "Keras 3" in root["evidence"][0]["text"]
+    guarded = ('File "a.py", line 3, in f     except KeyError: pass File "b.py", line 9, in g     x = y\n')
+    findings = _report(tmp_path, guarded, "guarded.log")["findings"]
+    assert findings and all("KeyError" not in f["title"] for f in findings)
+    assert [f["title"] for f in findings] == ["A Python error whose last line the log does not show (in b.py)"]
+
+
 def test_an_exception_line_quoted_whole_is_read_as_that_exception(tmp_path):
     """An issue's author put the error in quotes (segmentation_models#559): the quotes do not hide it."""
     line = "AttributeError: module 'keras.utils.generic_utils' has no attribute 'get_custom_objects'"
@@ -485,7 +503,14 @@ def test_an_exception_message_pasted_without_its_type_is_read_as_that_exception(
     assert root["evidence"][0]["text"] == "module 'keras.api.backend' has no attribute 'sigmoid'"
     cut = _root(_report(tmp_path, "cannot import name 'LayerNormalization' from 'keras.layers.normalization'\n", "imp.log"))
     assert cut["category"] == "deps.version_conflict"
-    for prose in ("I get module 'keras.api.backend' has no attribute 'sigmoid' when I run it\n", "module loaded\n"):
+    # a program's own report of the error it caught (YOLOv5's "TensorFlow.js: export failure: {e}")
+    wrapped = _root(_report(tmp_path, "TensorFlow.js: export failure: module 'tensorflow.tools.docs.doc_controls' has no attribute 'inheritable_header'\n", "wrapped.log"))
+    assert wrapped["category"] == "deps.version_conflict"
+    for prose in (
+        "I get module 'keras.api.backend' has no attribute 'sigmoid' when I run it\n",
+        "module loaded\n",
+        "export failure: module 'keras.api.backend' has no attribute 'sigmoid' when I run it\n",
+    ):
         rep = _report(tmp_path, prose, "prose.log")
         assert [f for f in rep["findings"] if f["severity"] != "info"] == [], prose
 
@@ -648,16 +673,19 @@ def test_a_cut_ipython_traceback_whose_raise_shows_its_message_as_literals_is_re
     """IPython shows the code around the arrow: where it points at `raise ValueError(` (the error its header announced)
     and the message follows as string literals, those literals joined are the exception line the paste lost; the
     rules read it, the evidence is the arrow's line. A paste full of the same code lines (their line classes) reads
-    the same; a raise of another error, or a message built by an expression, is not read as one."""
+    the same; a raise of another error, or of a message in a variable, is not read as one."""
     whole = _root(_report(tmp_path, LIPNET_TB + "\nValueError: You are trying to restore a checkpoint from a legacy Keras optimizer into a v2.11+ Optimizer, which can cause errors.\n", "whole.log"))
     cut = _root(_report(tmp_path, LIPNET_TB, "cut.log"))
     assert whole["rule_id"] == cut["rule_id"] == "deps-keras-legacy-optimizer-checkpoint"
     assert cut["evidence"][0]["text"].strip() == "--> 147     raise ValueError("
     noisy = "2024-01-01 00:00:01.000001: I tensorflow/core/platform/cpu_feature_guard.cc:182] This TensorFlow binary is optimized.\n" * 3000
     assert _root(_report(tmp_path, noisy + LIPNET_TB + LIPNET_TB, "many.log"))["rule_id"] == cut["rule_id"]
+    # the paste stops inside the message: its literals are the message's beginning, read as a truncated line is
+    short = _root(_report(tmp_path, LIPNET_TB.split("    149 ")[0], "short.log"))
+    assert (short["rule_id"], short["match"]) == (cut["rule_id"], "fuzzy") and short["confidence"] < cut["confidence"]
     for name, text in {
         "other-error": LIPNET_TB.replace("ValueError    ", "KeyError      ", 1),
-        "expression": LIPNET_TB.replace('    149         "optimizer', '    149         + name + "optimizer'),
+        "variable": LIPNET_TB.replace("raise ValueError(\n", "raise ValueError(message)\n"),
         "no-code-line": LIPNET_TB.replace("    148 ", "    148 \n    ", 1),
     }.items():
         assert _root(_report(tmp_path, text, name + ".log"))["rule_id"] != cut["rule_id"], name

@@ -581,10 +581,8 @@ class Analysis:
         matched, _ = self._traceback_hit(input_name, tb, None, family=False)
         if not matched:
             matched = self._announced_import_hit(input_name, tb) or self._cut_import_hit(input_name, tb)
-        if (
-            not matched and tb.raised and tb.source_at is not None
-        ):  # IPython's arrow at `raise ValueError(`, its message in string literals below
-            matched = self._read_lost_line(input_name, f"{tb.announced_type}: {tb.raised}", tb.source_at, family=True) is not None
+        if not matched and tb.raised and tb.source_at is not None:  # IPython's arrow at `raise ValueError(`
+            matched = self._read_raised(input_name, tb, tb.source_at)
         if not matched:
             matched, _ = self._traceback_hit(input_name, tb, None, family=True)
         if not matched and tb.announced_type and tb.frames:  # IPython's header named the error ("ResourceExhaustedError
@@ -607,6 +605,21 @@ class Analysis:
         not_found, cannot_import = _lost_import_lines(m)
         message = not_found if tb.announced_type == "ModuleNotFoundError" or cannot_import is None else cannot_import
         return self._read_lost_line(input_name, message, tb.source_at, family=True) is not None
+
+    def _read_raised(self, input_name: str, tb: Traceback, rec: Record) -> bool:
+        """The exception line a cut IPython traceback lost, rebuilt from the string literals of the `raise` its
+        arrow points at (parse.raise_literals), read by the rules; where the paste stops before the message
+        does, the literals are its beginning (pipeline.truncated, at a fuzzy match's score); then the families."""
+        message = f"{tb.announced_type}: {tb.raised}"
+        if self._read_lost_line(input_name, message, rec, family=False) is not None:
+            return True
+        rule = truncated.completion(self.kb, message.encode("utf-8"))
+        if rule is not None:
+            hit = self._hit(rule.id, rule, "fuzzy")
+            hit.score = max(hit.score or 0, truncated.SCORE)
+            self._record(hit, input_name, rec)
+            return True
+        return self._read_lost_line(input_name, message, rec, family=True) is not None
 
     def _read_lost_line(self, input_name: str, message: str, rec: Record, family: bool) -> Optional[Hit]:
         """The hit of the rule that reads `message`, an exception line the log lost (then the family

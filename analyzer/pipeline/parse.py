@@ -330,10 +330,15 @@ def classify(text: str) -> Fields:
         return body[7:], "E", None, "log", None
     if body.startswith(PIP_BARE_ERRORS):  # pip before 10 printed its resolver's errors without "ERROR: "
         return body, "E", None, "log", None
-    m = _BARE_MESSAGE.match(body) if body.startswith(("module '", "cannot import name '", "No module named '")) else None
+    if not body.startswith(_BARE_STARTS) and ("failure: " in body or "failed: " in body):
+        w = _WRAPPED_BARE.search(body)  # a program's own report of one ("TensorFlow.js: export failure: module 'x' ...")
+        body_bare = body[w.end() :] if w is not None else ""
+    else:
+        body_bare = body
+    m = _BARE_MESSAGE.match(body_bare) if body_bare.startswith(_BARE_STARTS) else None
     if m:  # an exception's message pasted without its type (an issue's title line, a logger's str(e))
         exc_type = _BARE_TYPES[m.lastgroup]
-        return f"{exc_type}: {body}", "E", None, "exception", exc_type
+        return f"{exc_type}: {body_bare}", "E", None, "exception", exc_type
     return body, None, None, "text", None
 
 
@@ -366,6 +371,8 @@ _BARE_MESSAGE = compile_re(
     r"|(?P<mod>No module named '[\w.]+'(?:; '[\w.]+' is not a package)?))\.?$"
 )
 _BARE_TYPES = {"attr": "AttributeError", "imp": "ImportError", "mod": "ModuleNotFoundError"}
+_BARE_STARTS = ("module '", "cannot import name '", "No module named '")
+_WRAPPED_BARE = compile_re(r"\b(?:failure|failed): (?=module '|cannot import name '|No module named ')")
 
 
 @dataclass

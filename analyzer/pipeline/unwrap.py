@@ -279,13 +279,14 @@ _FRAME_FILE = compile_re(rb'File "[^"]*"')
 
 MIN_FLAT_FRAMES = 2  # frames run together on one line: a traceback that lost its line breaks
 _FRAME_START = compile_re(rb'(?<=\S)\s*(?=File "[^"]+", line \d+)')
-# the exception line run onto a frame's source line (`raise E("x")E: x`): after a closing mark; and a chained
-# traceback's own lines run on after it ("...found.During handling of the above exception, another exception
-# occurred:Traceback (most recent call last):")
+# the exception line run onto a frame's source line (`raise E("x")E: x`): after a closing mark, or after a space where
+# the breaks became spaces (a hosted app's error page: `raise ValueError( ValueError: x`; never `except KeyError: `);
+# and a chained traceback's own lines run on after it ("...found.During handling of the above exception, another
+# exception occurred:Traceback (most recent call last):")
 _GLUED_EXCEPTION = compile_re(
-    rb"(?<=[)\]}'\"])(?=(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt): )"
-    rb"|(?<=\S)(?=During handling of the above exception|The above exception was the direct cause|Traceback \(most recent call last\):)"
-    rb"|(?<=exception occurred:)(?=\S)|(?<=the following exception:)(?=\S)"
+    rb"(?:(?<=[)\]}'\"])|(?<=\S)(?<!except)\s+)(?=(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt): )"
+    rb"|(?<=\S)\s*(?=During handling of the above exception|The above exception was the direct cause|Traceback \(most recent call last\):)"
+    rb"|(?<=exception occurred:)\s*(?=\S)|(?<=the following exception:)\s*(?=\S)"
 )
 
 
