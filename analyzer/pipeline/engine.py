@@ -234,9 +234,9 @@ class Analysis:
                 if key:
                     changed.append(key)
         for line_no, lines in unwrap.escaped_lines(block):
-            for line in lines:
+            for line in lines:  # (each piece: an exception line without a keyword still ends its traceback)
                 found = self._words_in(line)
-                key = self.feed_candidate(input_name, line_no, line, found) if found else None
+                key = self.feed_candidate(input_name, line_no, line, found) if found or unwrap.exception_start(line) else None
                 if key:
                     changed.append(key)
                     if not key.startswith("unrecognized:"):

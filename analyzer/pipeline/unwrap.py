@@ -290,6 +290,11 @@ _GLUED_EXCEPTION = compile_re(
 )
 
 
+def exception_start(piece: bytes) -> bool:
+    """Does a piece of a split line start with an exception's type (`ValueError: ...`)?"""
+    return _EXCEPTION_START.match(piece) is not None
+
+
 def escaped_lines(block: Block) -> List[Tuple[int, List[bytes]]]:
     """(line number, the lines it holds) for each line of a small input that holds a whole output as
     one escaped string: split at its literal `\\n`s, its `\\'`, `\\"`, `\\\\` and `\\t` unescaped; or a
