@@ -119,6 +119,16 @@ def test_log_without_facts_has_none():
     assert facts == {}
 
 
+def test_a_wheel_pip_refused_or_a_stable_abi_one_names_no_python():
+    """pip refuses a wheel for another Python ("is not a supported wheel on this platform"), and an abi3 wheel runs on
+    every Python from its tag on: neither is this interpreter's version."""
+    for line in (
+        "ERROR: tensorflow_text-2.15.0-cp310-cp310-macosx_11_0_arm64.whl is not a supported wheel on this platform.\n",
+        "  Downloading protobuf-4.21.9-cp37-abi3-manylinux2014_x86_64.whl (408 kB)\n",
+    ):
+        assert "python_version" not in facts_of(line)[0], line
+
+
 def test_gpu_name_only_from_gpu_lines():
     facts, _ = facts_of("[  687.293890] Hardware name: Gigabyte Technology Co., Ltd. B85M-D3V/B85M-D3V, BIOS FM 08/13/2015\n")
     assert "gpu_name" not in facts
@@ -160,6 +170,10 @@ tensorflow.python.framework.errors_impl.UnknownError: 2 root error(s) found.
          "python_version", "3.10"),
         ('  File "/Library/Python/2.7/site-packages/tensorflow/python/platform/app.py", line 43, in run\n',
          "python_version", "2.7"),
+        # a wheel pip took for this interpreter names its Python (batch 64: tensorflow-text's macOS wheel)
+        ("Processing ./text/tensorflow_text-2.16.0rc0-cp311-cp311-macosx_11_0_arm64.whl\n", "python_version", "3.11"),
+        ("  Downloading numpy-1.26.4-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl (18.0 MB)\n",
+         "python_version", "3.12"),
         ("E tensorflow/stream_executor/cuda/cuda_dnn.cc:463] possibly insufficient driver version: 384.145.0\n",
          "driver_version", "384.145"),
         # TF's issue template: print(tf.version.GIT_VERSION, tf.version.VERSION), TF 2 and TF 1 (bytes)

@@ -393,6 +393,13 @@ PATTERNS: List[FactPattern] = [
     _p(r"/Library/Python/(?P<python_version>3\.\d+)/lib/python/site-packages", 40, "/library/python/"),
     # an egg or wheel built for one Python: "object_detection-0.1-py3.10.egg"
     _p(r"-py(?P<python_version>3\.\d+)\.egg\b", 40, ".egg"),
+    # a wheel pip fetched or took for this interpreter (it skips and refuses other Pythons' tags): its CPython tag,
+    # "Processing ./tensorflow_text-2.16.0rc0-cp311-cp311-macosx_11_0_arm64.whl" (not abi3: that is a minimum)
+    _p(
+        r"^\s*(?:Downloading|Using cached|Processing)\s+\S*?-cp(?P<python_version>3)(?P<_py_minor>\d{1,2})-cp3\d{1,2}m?-\S*\.whl\b",
+        42,
+        ".whl",
+    ),
     # Windows' own install folders: "...\Programs\Python\Python38\lib", a 32-bit one "Python37-32" (paths are
     # often lower-cased as pasted: "python\python38\lib")
     _p(r"(?i)[\\/]Python(?P<python_version>3)(?P<_py_minor>\d{1,2})(?:-32|-64|-arm64)?[\\/]", 45, "python3"),
