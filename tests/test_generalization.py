@@ -503,6 +503,9 @@ def test_an_exception_message_pasted_without_its_type_is_read_as_that_exception(
     assert root["evidence"][0]["text"] == "module 'keras.api.backend' has no attribute 'sigmoid'"
     cut = _root(_report(tmp_path, "cannot import name 'LayerNormalization' from 'keras.layers.normalization'\n", "imp.log"))
     assert cut["category"] == "deps.version_conflict"
+    # Python <= 3.6's form names no module (batch 33: Keras 2.9 beside TF 2.6, "cannot import name 'dtensor'")
+    bare = _root(_report(tmp_path, "2.6.0\ncannot import name 'dtensor'\n", "bare.log"))
+    assert bare["category"] == "deps.version_conflict"
     # a program's own report of the error it caught (YOLOv5's "TensorFlow.js: export failure: {e}")
     wrapped = _root(_report(tmp_path, "TensorFlow.js: export failure: module 'tensorflow.tools.docs.doc_controls' has no attribute 'inheritable_header'\n", "wrapped.log"))
     assert wrapped["category"] == "deps.version_conflict"

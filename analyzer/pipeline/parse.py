@@ -367,7 +367,7 @@ PIP_BARE_ERRORS = ("Could not find a version that satisfies the requirement ", "
 
 # The messages of Python's import and attribute errors, which name their type by their shape alone.
 _BARE_MESSAGE = compile_re(
-    r"^(?:(?P<attr>module '[\w.]+' has no attribute '\w+')|(?P<imp>cannot import name '\w+' from '[\w.]+'(?: \([^()]*\))?)"
+    r"^(?:(?P<attr>module '[\w.]+' has no attribute '\w+')|(?P<imp>cannot import name '\w+'(?: from '[\w.]+'(?: \([^()]*\))?)?)"
     r"|(?P<mod>No module named '[\w.]+'(?:; '[\w.]+' is not a package)?))\.?$"
 )
 _BARE_TYPES = {"attr": "AttributeError", "imp": "ImportError", "mod": "ModuleNotFoundError"}
