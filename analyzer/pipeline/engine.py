@@ -613,13 +613,20 @@ class Analysis:
         message = f"{tb.announced_type}: {tb.raised}"
         if self._read_lost_line(input_name, message, rec, family=False) is not None:
             return True
-        rule = truncated.completion(self.kb, message.encode("utf-8"))
-        if rule is not None:
-            hit = self._hit(rule.id, rule, "fuzzy")
-            hit.score = max(hit.score or 0, truncated.SCORE)
-            self._record(hit, input_name, rec)
+        if self._read_cut_line(input_name, message.encode("utf-8"), rec):
             return True
         return self._read_lost_line(input_name, message, rec, family=True) is not None
+
+    def _read_cut_line(self, input_name: str, raw: bytes, rec: Record) -> bool:
+        """A line cut mid-message read as the start of a rule's example message (pipeline.truncated), at a
+        fuzzy match's score, recorded with `rec`; False when no example begins with it."""
+        rule = truncated.completion(self.kb, raw)
+        if rule is None:
+            return False
+        hit = self._hit(rule.id, rule, "fuzzy")
+        hit.score = max(hit.score or 0, truncated.SCORE)
+        self._record(hit, input_name, rec)
+        return True
 
     def _read_lost_line(self, input_name: str, message: str, rec: Record, family: bool) -> Optional[Hit]:
         """The hit of the rule that reads `message`, an exception line the log lost (then the family
@@ -846,11 +853,7 @@ class Analysis:
             if ending is not None:
                 self._ending_rules.add(ending.id)
                 continue
-            rule = truncated.completion(self.kb, raw)
-            if rule is not None:
-                hit = self._hit(rule.id, rule, "fuzzy")
-                hit.score = max(hit.score or 0, truncated.SCORE)
-                self._record(hit, name, parse_line(line_no, text))
+            self._read_cut_line(name, raw, parse_line(line_no, text))
         self._tails.clear()
 
     def _present(self, hits: Dict[str, Hit], facts: Dict[str, object]) -> Dict[str, Hit]:
