@@ -564,6 +564,9 @@ def test_keras_moved_looks_up_names_submodules_and_parent_modules(c):
     assert c.keras_moved("keras.engine.base_layer")["keras_moved_what"] == "keras.engine"
     assert c.keras_moved("keras.engine", "Layer")["keras_moved_in"] == "2.6-2.15"
     assert c.keras_moved("keras.layers", "Dense") == {} and c.keras_moved("tensorflow.keras.utils", "to_categorical") == {}
+    # the moved module imported as a name (Keras 1's `merge`): no name inside it to suggest, so none is made up
+    assert "import merge" not in c.keras_moved("keras.layers", "merge")["keras_moved_use"]
+    assert c.keras_moved("keras.layers.merge", "Concatenate")["keras_moved_use"].startswith("`from keras.layers import Concatenate`")
 
 
 @pytest.mark.parametrize("tf, numpy", [

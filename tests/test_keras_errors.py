@@ -81,6 +81,36 @@ CASES = {
         ["keras.layers.TextVectorization", "keras.preprocessing.text"],
     ),
     "keras3_engine_topology": ("from keras.engine.topology import Layer", "deps-keras-tf-mismatch", ["keras.layers.Layer"]),
+    # messages as TF 2.20+ / Keras 3.15 word them (longer format lists, backticks): the rules must follow the release
+    "concat": ("tf.concat([tf.zeros((2, 3)), tf.zeros((3, 4))], axis=0)", "input-concat-shapes-differ", ["[2,3]", "[3,4]", "Cropping2D"]),
+    "concatenate_layer": (
+        "i = keras.Input((25, 25, 3)); x = keras.layers.Conv2D(4, 3, strides=2, padding='same')(i)\n"
+        "keras.layers.Concatenate()([i, keras.layers.Conv2DTranspose(4, 3, strides=2, padding='same')(x)])",
+        "input-concat-shapes-differ",
+        ["(None, 25, 25, 3)", "(None, 26, 26, 4)"],
+    ),
+    "slices_of_different_lengths": ("tf.data.Dataset.from_tensor_slices((np.zeros((10, 3)), np.zeros((5,))))", "input-shape-mismatch", ["10 vs 5"]),
+    "object_array": (
+        "m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)]); m.compile('adam', 'mse')\n"
+        "m.fit(np.array([[1, 'a', 2]] * 4, dtype=object), np.zeros((4, 1)), verbose=0)",
+        "input-numpy-conversion-failed",
+        ["astype"],
+    ),
+    "decode_no_image": ("tf.io.decode_image(b'not an image at all')", "input-image-decode-failed", ["decode_image"]),
+    "lambda_safe_mode": (
+        "import tempfile; p = tempfile.mkdtemp() + '/m.keras'\n"
+        "m = keras.Sequential([keras.Input((3,)), keras.layers.Lambda(lambda x: x * 2)]); m.save(p)\n"
+        "keras.models.load_model(p)",
+        "deps-keras-safe-mode-lambda",
+        ["safe_mode=False"],
+    ),
+    "fit_after_disable_eager": (
+        "tf.compat.v1.disable_eager_execution()\n"
+        "m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)]); m.compile('adam', 'mse')\n"
+        "m.fit(np.zeros((4, 3)), np.zeros((4, 1)), verbose=0)",
+        "api-tensor-iterated-in-graph",
+        ["disable_eager_execution"],
+    ),
 }
 
 

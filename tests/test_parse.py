@@ -362,11 +362,21 @@ def test_a_cpp_runtime_aborting_on_an_exception_is_a_crash(line):
     # the JVM's and sbt's words before an exception nobody caught (batch 57)
     ('Exception in thread "main" java.lang.UnsatisfiedLinkError: /tmp/libx.so: bad', "UnsatisfiedLinkError"),
     ("[error] (run-main-0) java.lang.UnsatisfiedLinkError: /tmp/libx.so: bad", "UnsatisfiedLinkError"),
+    # the failing import statement glued before its error, as a thread's title has it (batch 25's flamedisx log)
+    ("from tensorflow.python.autograph.core import naming ImportError: cannot import name 'naming", "ImportError"),
+    ("import tensorflow as tf ModuleNotFoundError: No module named 'tensorflow'", "ModuleNotFoundError"),
 ])
 def test_exception_lines_of_private_classes_and_of_the_jvm(line, exc_type):
     assert classify(line)[3:] == ("exception", exc_type)
 
 
-@pytest.mark.parametrize("line", ["_private_helper: not an exception", 'Exception in thread "main" started', "[error] (run-main-0) compiling"])
+@pytest.mark.parametrize("line", [
+    "_private_helper: not an exception",
+    'Exception in thread "main" started',
+    "[error] (run-main-0) compiling",
+    # an import statement alone, or followed by anything but an import's or attribute's error
+    "from tensorflow.python.autograph.core import naming",
+    "import numpy as np ValueError: this is code, not an error line",
+])
 def test_near_misses_of_those_exception_lines(line):
     assert classify(line)[3] != "exception"

@@ -86,6 +86,7 @@ SETS = {
     "first_sight_62": ([REAL / "first_sight_62" / f"labels-{x}.yaml" for x in "abc"], 69, 94.0),  # 65/69 (first sight 61/69)
     "first_sight_63": ([REAL / "first_sight_63" / f"labels-{x}.yaml" for x in "abcde"], 63, 90.0),  # first sight 49/63
     "first_sight_64": ([REAL / "first_sight_64" / f"labels-{x}.yaml" for x in "abc"], 57, 94.0),  # first sight 52/57
+    "first_sight_65": ([REAL / "first_sight_65" / f"labels-{x}.yaml" for x in "abcde"], 39, 92.0),  # first sight 32/39
 }
 # Harmless logs that tflog still flags (issue 13 asks for none), each with why it is not fixed:
 # - benign-tfa-false-version-warning: tensorflow-addons 0.11.0's version check excluded TF 2.3.0, the release it
@@ -110,6 +111,7 @@ BENIGN_FLAGGED_KNOWN = {
     "benign-duet-cpu-cudart-nvinfer-noise",
     "benign-cudart64-110-dll-not-found-lightweight-mmm-windows",
     "benign-avx-avx2-notice-with-script-notimplementederror-windows",  # the demo script itself raises NotImplementedError after the AVX notice: shown (unrecognized), as it should be
+    "benign-medaka-cudart-missing-cpu-host-real-error-python-fstring-syntax",  # the program fails with a SyntaxError (an old Python): shown (unrecognized), as it should be; TF's lines are harmless
 }
 BAR_FACTS = 0.972  # facts read right over every set: 1448/1488 now (1332/1367 before batches 48-49; 1260/1289 before batches 46-47, whose first-sight facts are 59/61 and 13/17; issue 14 asks >= 97%); cuDNN labels use the dotted form, as the dev corpus does ("5005" -> 5.0.5). Two of the misses are of form, not substance: a label writing the device as /job:localhost/replica:0/task:0/device:GPU:0 where tflog says GPU:0, and Python 3.5 where tflog reads 3.5.1 from the interpreter's own path
 BAR_SILENT = 0.02  # 28/1840 (22/920 at the start of session 13; 21/957 with batch 20 unfixed, 25/1012 with batch 21; 23/1047 with batch 22 unfixed, 27/1090 with batch 23 unfixed, 23/1108 with batch 24 unfixed, 21/1108 after it, 27/1158 with batch 25 unfixed, 21/1158 after it, 22/1181 with batch 26, 24/1201 with batch 27, 34/1244 with batch 28 unfixed, 24/1248 after it and batch 29, 28/1294 with batch 30 unfixed, 24/1294 after it, 26/1327 with batch 31 unfixed, 24/1327 after it, 30/1376 with batch 32 unfixed, 24/1376 after it, 30/1407 with batch 33 unfixed, 24/1407 after it, 25/1417 with batch 34 unfixed, 24/1417 after it, 25/1417 once the bare-dtensor pattern was removed, 26/1457 with batch 35 unfixed, 25/1457 after it, 30/1490 with batch 36 unfixed, 26/1490 after it, 25/1497 with batch 37 and the installed-package NameError guess, 33/1538 with batch 38 unfixed, 25/1538 after it, 32/1563 with batch 39 unfixed, 26/1563 after it, 28/1575 with batch 40 unfixed, 27/1575 after it, 28/1616 with batch 41, 28/1646 with batch 42 after its work, 26/1750 with batch 43 after its work, 26/1785 with batch 44, 28/1840 with batch 45 after its work, 29/1948 with batches 46 and 47 after the work, 30/2142 with batches 48 and 49 after the work, 54/2856 with batches 59 and 60 after the work, 58/2983 with batches 61 and 62 after the work); issue 13 asks for <= 2%

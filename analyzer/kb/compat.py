@@ -593,7 +593,10 @@ class Compat:
                 if rec.get("module") != want_module or (want_name not in names if want_name else names):
                     continue
                 releases = " and ".join(part.strip() for part in str(rec["keras"]).split(","))
-                use = str(rec["use"]).replace("{name}", name or "<name>")
+                # ({name} is a name inside the moved module; where the code imported the module itself as a name,
+                # `from keras.layers import merge`, there is none to put there)
+                inner = name if name and want_module != full else "<name>"
+                use = str(rec["use"]).replace("{name}", inner)
                 what = f"{want_module}.{want_name}" if want_name else want_module
                 return {"keras_moved_what": what, "keras_moved_in": releases, "keras_moved_use": use}
         return {}

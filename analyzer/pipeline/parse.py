@@ -228,9 +228,13 @@ def line_key(text: str) -> str:
 
 # What a tool prints before an exception line: pdb/ipdb (`*** NameError: ...`), the JVM for an exception no code caught
 # (`Exception in thread "main" java.lang.UnsatisfiedLinkError: ...`), sbt for one its `run` task let through
-# (`[error] (run-main-0) java.lang.UnsatisfiedLinkError: ...`)
-_EXCEPTION_PREFIX_STARTS = ("*** ", "Exception in thread ", "[error] (")
-_EXCEPTION_PREFIX = compile_re(r'\*\*\* |Exception in thread "[^"]*" |\[error\] \([\w-]+\) ')
+# (`[error] (run-main-0) java.lang.UnsatisfiedLinkError: ...`); and the import statement that failed, glued before its
+# error where a thread's title or a flattened paste joined them (`from x.y import z ImportError: cannot import name 'z'`)
+_EXCEPTION_PREFIX_STARTS = ("*** ", "Exception in thread ", "[error] (", "from ", "import ")
+_EXCEPTION_PREFIX = compile_re(
+    r'\*\*\* |Exception in thread "[^"]*" |\[error\] \([\w-]+\) '
+    r"|(?:from [\w.]+ )?import [\w.]+(?: as \w+)?(?:, [\w.]+(?: as \w+)?)* (?=(?:ImportError|ModuleNotFoundError|AttributeError): )"
+)
 
 # An interactive session: `>>> expr` (Python), `In [3]: expr` (IPython) or `(Pdb) expr` / `ipdb> expr` (the debugger),
 # then the answer line.
