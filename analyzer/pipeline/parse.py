@@ -230,10 +230,12 @@ def line_key(text: str) -> str:
 # (`Exception in thread "main" java.lang.UnsatisfiedLinkError: ...`), sbt for one its `run` task let through
 # (`[error] (run-main-0) java.lang.UnsatisfiedLinkError: ...`); and the import statement that failed, glued before its
 # error where a thread's title or a flattened paste joined them (`from x.y import z ImportError: cannot import name 'z'`)
+# An import statement: `from keras.engine import training`, `import cv2 as cv` (IMPORT_STATEMENT below: alone on a line)
+_IMPORT = r"(?:from\s+(?P<module>[\w.]+)\s+import\s+(?P<names>[\w, ()]+?)|import\s+(?P<imported>[\w.]+))\s*(?:as\s+\w+\s*)?"
 _EXCEPTION_PREFIX_STARTS = ("*** ", "Exception in thread ", "[error] (", "from ", "import ")
 _EXCEPTION_PREFIX = compile_re(
     r'\*\*\* |Exception in thread "[^"]*" |\[error\] \([\w-]+\) '
-    r"|(?:from [\w.]+ )?import [\w.]+(?: as \w+)?(?:, [\w.]+(?: as \w+)?)* (?=(?:ImportError|ModuleNotFoundError|AttributeError): )"
+    rf"|{_IMPORT}(?<=\s)(?=(?:ImportError|ModuleNotFoundError|AttributeError): )"
 )
 
 # An interactive session: `>>> expr` (Python), `In [3]: expr` (IPython) or `(Pdb) expr` / `ipdb> expr` (the debugger),
@@ -533,9 +535,7 @@ _NODE_STACK = "defined at (most recent call last)"
 # An import statement (a frame's code line, or the one IPython's arrow points at: "from keras.engine import training",
 # "import cv2"): what a traceback cut after it was importing (engine._announced_import_hit, _cut_import_hit).
 # Its lines always take the ordinary path (classes.build), so the tracker sees each one.
-IMPORT_STATEMENT = compile_re(
-    r"^\s*(?:from\s+(?P<module>[\w.]+)\s+import\s+(?P<names>[\w, ()]+?)|import\s+(?P<imported>[\w.]+))\s*(?:as\s+\w+\s*)?(?:#.*)?$"
-)
+IMPORT_STATEMENT = compile_re(rf"^\s*{_IMPORT}(?:#.*)?$")
 _ARROW = compile_re(r"^\s*-+>\s*\d+\s(.*\S)")  # IPython's current line of a frame
 # `raise ValueError(` with what follows on its line; a code line IPython shows under the arrow ("    148   'text '")
 _RAISE_CALL = compile_re(r"^raise\s+(?:[\w.]+\.)?(?P<type>\w+)\((?P<rest>.*)$")
