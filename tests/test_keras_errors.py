@@ -111,6 +111,30 @@ CASES = {
         "api-tensor-iterated-in-graph",
         ["disable_eager_execution"],
     ),
+    "reshape_layer": ("keras.Sequential([keras.Input((10,)), keras.layers.Reshape((3, 3))])", "input-shape-mismatch", ["(10,)", "(3, 3)"]),
+    "generator_element_shape": (
+        "ds = tf.data.Dataset.from_generator(lambda: iter([[1, 2], [3]]), output_signature=tf.TensorSpec((2,), tf.int32))\n"
+        "for _ in ds: pass",
+        "input-shape-mismatch",
+        ["(2,)", "(1,)"],
+    ),
+    "resize_rank": ("tf.image.resize(tf.zeros((4, 4)), (2, 2))", "family-input-data", ["model.summary()"]),
+    "text_as_number": ("tf.strings.to_number('abc')", "family-input-data", ["next(iter(dataset))"]),
+    # a layer whose call Keras 3 cannot run on symbolic tensors (the form a Keras 2-era library's layers fail in)
+    "keras3_layer_not_traceable": (
+        "class L(keras.layers.Layer):\n    def call(self, x):\n        return tf.constant(x.numpy())\n"
+        "keras.Sequential([keras.Input((3,)), L()])",
+        "deps-keras3-layer-not-traceable",
+        ["compute_output_shape", "TF_USE_LEGACY_KERAS"],
+    ),
+    # Keras 3 announces a layer's error ("Exception encountered when calling L.call().") and writes the message on the
+    # next line; a message no rule knows is still shown, as the announcing line, whatever warnings came before it
+    "keras3_call_unknown_message": (
+        "class L(keras.layers.Layer):\n    def call(self, x):\n        raise ValueError('frobnication level must be positive')\n"
+        "keras.Sequential([keras.Input((3,)), L()])",
+        "unrecognized",
+        ["lines right after it"],
+    ),
 }
 
 

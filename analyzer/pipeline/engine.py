@@ -923,7 +923,7 @@ class Analysis:
             return _withdrawn_guess(hit) if hit.match == "family" and hit.evidence else None
         rule = hit.rule
         if rule is None:
-            if hit.wrapper and any(h.rule is not None and h.rule.severity != "info" for h in present.values()):
+            if hit.wrapper and any(_explains_wrapper(h, hit) for h in present.values()):
                 return None  # "2 root error(s) found." only announces the errors the rules already explain
             return _unrecognized_finding(
                 hit,
@@ -932,6 +932,8 @@ class Analysis:
                 "ends, or other output follows). Paste the lines after it, down to the line that starts "
                 "with the exception's name, to get a diagnosis."
                 if hit.cut_off
+                else WRAPPER_EXPLANATION
+                if hit.wrapper
                 else UNRECOGNIZED_EXPLANATION,
                 dict(hit.facts),
             )
@@ -1092,6 +1094,19 @@ _WRAPPER = compile_re(
 )
 
 
+def _explains_wrapper(hit: Hit, wrapper: Hit) -> bool:
+    """Whether `hit` can be an error that `wrapper` announces: a rule's error, or a warning the log shows
+    after the wrapper. A warning before it (TF's start-up "Could not find cuda drivers") explains nothing
+    that follows, and a Keras 3 "Exception encountered when calling L.call()." whose own message no rule
+    knows must still be shown."""
+    if hit.rule is None or hit.rule.severity == "info":
+        return False
+    if hit.rule.severity == "error" or not wrapper.evidence:
+        return True
+    first = wrapper.evidence[0]
+    return any(ev.input == first.input and ev.line > first.line for ev in hit.evidence)
+
+
 CUT_TRACEBACK_TITLE = "A Python error whose last line the log does not show"
 
 
@@ -1127,6 +1142,13 @@ def _lone_python_warning(rec: Record, tb: Optional[Traceback]) -> bool:
 UNRECOGNIZED_EXPLANATION = (
     "No rule in the knowledge base explains this line. It is shown so that nothing is hidden; "
     "`tflog rules suggest` drafts a rule for it."
+)
+
+# a wrapper line (_WRAPPER) no rule's error follows: the message that says what failed is on the lines after it
+WRAPPER_EXPLANATION = (
+    "This line only announces an error: the message that says what failed is on the lines right after it in the "
+    "log (Keras writes the layer's own error there), and no rule in the knowledge base knows it. Read those lines; "
+    "`tflog rules suggest` drafts a rule for them."
 )
 
 
