@@ -122,7 +122,7 @@ CASES = {
     "text_as_number": ("tf.strings.to_number('abc')", "family-input-data", ["next(iter(dataset))"]),
     # a layer whose call Keras 3 cannot run on symbolic tensors (the form a Keras 2-era library's layers fail in)
     "keras3_layer_not_traceable": (
-        "class L(keras.layers.Layer):\n    def call(self, x):\n        return tf.constant(x.numpy())\n"
+        "class L(keras.layers.Layer):\n    def call(self, x):\n        return x * int(x.shape[0])\n"
         "keras.Sequential([keras.Input((3,)), L()])",
         "deps-keras3-layer-not-traceable",
         ["compute_output_shape", "TF_USE_LEGACY_KERAS"],
@@ -131,7 +131,7 @@ CASES = {
     # next line; a message no rule knows is still shown, as the announcing line, whatever warnings came before it
     "keras3_call_unknown_message": (
         "class L(keras.layers.Layer):\n    def call(self, x):\n        raise ValueError('frobnication level must be positive')\n"
-        "keras.Sequential([keras.Input((3,)), L()])",
+        "L()(np.zeros((1, 3)))",
         "unrecognized",
         ["lines right after it"],
     ),

@@ -89,6 +89,7 @@ SETS = {
     "first_sight_65": ([REAL / "first_sight_65" / f"labels-{x}.yaml" for x in "abcde"], 39, 92.0),  # first sight 32/39
     "first_sight_66": ([REAL / "first_sight_66" / f"labels-{x}.yaml" for x in "abc"], 53, 92.0),  # first sight 46/53 (post-work)
     "first_sight_67": ([REAL / "first_sight_67" / f"labels-{x}.yaml" for x in "abcde"], 73, 95.0),  # first sight 62/73
+    "first_sight_68": ([REAL / "first_sight_68" / f"labels-{x}.yaml" for x in "abcde"], 66, 95.0),  # first sight 46/66 (post-work)
 }
 # Harmless logs that tflog still flags (issue 13 asks for none), each with why it is not fixed:
 # - benign-tfa-false-version-warning: tensorflow-addons 0.11.0's version check excluded TF 2.3.0, the release it

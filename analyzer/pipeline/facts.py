@@ -61,6 +61,7 @@ REPORT_FACTS = (
     "gpu_expected",  # the log's sign that a GPU is expected here (a GPU check in the script, the GPU package...)
     "gpu_unexpected",  # ... or that this machine or job is meant to run without one (lspci, tensorflow-cpu, ...)
     "tf_gpu_listed",  # TensorFlow listed a GPU device (list_local_devices, list_physical_devices, device creation)
+    "epoch_length_unknown",  # Keras' progress bar counts steps of an epoch it does not know the length of ("919/Unknown")
     "pip_kept_tf",  # pip found the TensorFlow installed here satisfies what it was asked for ("Requirement already satisfied")
     "tf_uninstalled",  # the TensorFlow release pip removed ("Found existing installation: tensorflow 2.14.0")
     "tf_required",  # the TensorFlow versions a package asks for in pip's conflict list ("<2.16,>=2.10") ...
@@ -507,6 +508,9 @@ PATTERNS: List[FactPattern] = [
         12,
         *_GPU_BRAND_KEYWORDS,
     ),
+    # Keras' progress bar for an epoch whose number of steps it does not know (a dataset or generator of unknown length:
+    # Keras 2 "  919/Unknown - 1s 2ms/step", Keras 3 "919/Unknown 1s 2ms/step"): it learns the length by running out
+    _p(r"^\s*\d+/(?P<epoch_length_unknown>Unknown)\b", 30, "/unknown"),
     # TensorFlow listed a GPU device: device_lib.list_local_devices() ('name: "/device:GPU:0"'),
     # tf.config.list_physical_devices() ("PhysicalDevice(name='/physical_device:GPU:0'"), or created one
     _p(
@@ -651,11 +655,21 @@ PATTERNS: List[FactPattern] = [
         # (machine evidence only: prose naming ROCm, as TF's configure "No ROCm support will be enabled", is none)
         # (ROCm's stream executor, rocm_driver.cc, and HIP's codes: hipErrorOutOfMemory, older ROCm's "hipError_t(1002)")
         r"(?P<gpu_stack>libMIOpen|miopen_dnn\.cc|/opt/rocm\b|tensorflow[-_]rocm\b|hipError[A-Z]\w+|hipError_t\(\d+\)|"
-        r"stream_executor[\\/]rocm[\\/])",
+        r"stream_executor[\\/]rocm[\\/]|with AMDGPU (?:version|ISA)\b|rocBLAS error:|"
+        # (ROCm's runtime libraries, named where they fail to load)
+        r"\blib(?:hsa-runtime64|amdhip64|hip_hcc|mcwamp|rccl|hipblas|hipfft|rocblas)\b)",
         30,
         "miopen",
         "rocm",
         "hiperror",
+        "with amdgpu ",
+        "rocblas error:",
+        "libhsa-runtime64",
+        "libamdhip64",
+        "libhip",
+        "libmcwamp",
+        "librccl",
+        "librocblas",
     ),
     # --- the TensorFlow era of the log's own lines (its source paths, its wordings): a TF no newer than that
     # (among paths the newer bound wins: a log of two runs, TF <= 2.10 lines then TF 2.11-2.14 ones, is no older than
