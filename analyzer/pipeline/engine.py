@@ -1147,8 +1147,8 @@ UNRECOGNIZED_EXPLANATION = (
 # a wrapper line (_WRAPPER) no rule's error follows: the message that says what failed is on the lines after it
 WRAPPER_EXPLANATION = (
     "This line only announces an error: the message that says what failed is on the lines right after it in the "
-    "log (Keras writes the layer's own error there), and no rule in the knowledge base knows it. Read those lines; "
-    "`tflog rules suggest` drafts a rule for them."
+    "log (Keras writes a layer's own error there, TensorFlow each root error, pip the output of the step that "
+    "failed), and no rule in the knowledge base knows it. Read those lines; `tflog rules suggest` drafts a rule for them."
 )
 
 
