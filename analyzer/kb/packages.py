@@ -169,7 +169,7 @@ def _check(packages: Dict[str, str], tf: Version) -> Tuple[str, ...]:
     tables = compat().tables.get("packages") or {}
     tf_text = f"{tf.major}.{tf.minor}"
     out = [
-        f"TensorFlow {tf_text} requires {name}{req}, but {name} {have} is installed ({source})"
+        f"TensorFlow {tf_text} requires {name}{req}, but the log shows {name} {have} ({source})"
         for name, req, have, source in _unmet_requirements(packages, tf)
     ]
     for rec in tables.get("companions") or []:
@@ -189,7 +189,9 @@ def _check(packages: Dict[str, str], tf: Version) -> Tuple[str, ...]:
         if rec.get("tf") and _in(str(rec["tf"]), tf) is False:
             out.append(f"{name} {have} is built for TensorFlow {rec['tf']}, not {tf_text} ({rec.get('source')})")
         elif rec.get("tf_min") and tf < Version(str(rec["tf_min"])):
-            out.append(f"{name} {have} needs TensorFlow >= {rec['tf_min']}, but {tf_text} is installed ({rec.get('source')})")
+            out.append(
+                f"{name} {have} needs TensorFlow >= {rec['tf_min']}, but the log shows TensorFlow {tf_text} ({rec.get('source')})"
+            )
     for rec in tables.get("known_bad") or []:
         want = {package_name(k): str(v) for k, v in (rec.get("packages") or {}).items()}
         if len(want) < 2 or "tensorflow" not in want:
