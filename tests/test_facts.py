@@ -146,6 +146,43 @@ tensorflow.python.framework.errors_impl.UnknownError: 2 root error(s) found.
     assert alone.root.rule_id == "unrecognized"  # with nothing explaining it, it is still shown
 
 
+
+def test_a_wrapper_line_is_not_explained_by_a_startup_warning_before_it():
+    """Keras 3 writes "Exception encountered when calling L.call()." and the layer's own message on the next line; with
+    a message no rule knows, the wrapper is all there is to show, even after TF's start-up warning (TF 2.21 output)."""
+    log = """I0000 00:00:1796652643.962071   29334 cudart_stub.cc:31] Could not find cuda drivers on your machine, GPU will not be used.
+Traceback (most recent call last):
+  File "<string>", line 6, in call
+ValueError: Exception encountered when calling L.call().
+
+frobnication level must be positive
+
+Arguments received by L.call():
+  \u2022 x=tf.Tensor(shape=(1, 3), dtype=float32)
+"""
+    r = analyze(log)
+    assert r.root.rule_id == "unrecognized" and "L.call()" in r.root.evidence[0].text
+    assert "lines right after it" in r.root.explanation
+    # a rule's error after the wrapper still explains it: no extra unrecognized finding
+    explained = analyze(log.replace("frobnication level must be positive", "ValueError: Input 0 of layer \"dense\" is incompatible with the layer: expected axis -1 of input shape to have value 3, but received input with shape (1, 4)"))
+    assert explained.root.rule_id == "input-layer-input-mismatch"
+    assert not [f for f in explained.findings if f.rule_id == "unrecognized"]
+
+
+@pytest.mark.parametrize("bar,harmless", [("919/Unknown 1s 2ms/step - loss: 1.0546", True), ("  7/562 [..............................] - ETA: 4s - loss: 0.8328", False)])
+def test_ran_out_of_data_is_harmless_only_for_an_epoch_of_unknown_length(bar, harmless):
+    """Keras learns an epoch's length by running out of data when no steps_per_epoch was given ("N/Unknown" bars,
+    tensorflow/tensorflow#62963); with a known length the same warning means the epoch was cut short."""
+    r = analyze(bar + "\n/usr/lib/python3.12/contextlib.py:158: UserWarning: Your input ran out of data; interrupting training. "
+                "Make sure that your dataset or generator can generate at least `steps_per_epoch * epochs` batches.\n")
+    ids = {f.rule_id: f.severity for f in r.findings}
+    if harmless:
+        assert r.facts.get("epoch_length_unknown") == "yes"
+        assert ids == {"noise-keras-ran-out-of-data-unknown-length": "info"}
+    else:
+        assert ids.get("input-ran-out-of-data") == "warning"
+
+
 # Forms found in real logs (first-sight batches) that were read wrongly or not at all.
 @pytest.mark.parametrize(
     "log,key,want",

@@ -142,6 +142,7 @@ NORMALISERS: Dict[str, Callable[[str], str]] = {
     "cpu_avx": lambda v: "yes" if re.search(r"(?<![\w.])avx(?![\w.])", v) else "no",
     "cpu_avx2": lambda v: "yes" if re.search(r"(?<![\w.])avx2(?![\w.])", v) else "no",
     "gpu_stack": lambda v: "rocm",  # the one stack the patterns name (a CUDA build is the default)
+    "epoch_length_unknown": lambda v: "yes",
     "cudnn_runtime": nz.cudnn_version,
     "cudnn_compiled": nz.cudnn_version,
     "cuda_runtime": nz.cuda_version,
