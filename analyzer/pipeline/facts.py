@@ -656,21 +656,13 @@ PATTERNS: List[FactPattern] = [
         # (machine evidence only: prose naming ROCm, as TF's configure "No ROCm support will be enabled", is none)
         # (ROCm's stream executor, rocm_driver.cc, and HIP's codes: hipErrorOutOfMemory, older ROCm's "hipError_t(1002)")
         r"(?P<gpu_stack>libMIOpen|miopen_dnn\.cc|/opt/rocm\b|tensorflow[-_]rocm\b|hipError[A-Z]\w+|hipError_t\(\d+\)|"
-        r"stream_executor[\\/]rocm[\\/]|with AMDGPU (?:version|ISA)\b|rocBLAS error:|"
-        # (ROCm's runtime libraries, named where they fail to load)
-        r"\blib(?:hsa-runtime64|amdhip64|hip_hcc|mcwamp|rccl|hipblas|hipfft|rocblas)\b)",
+        r"stream_executor[\\/]rocm[\\/]|with AMDGPU (?:version|ISA)\b|rocBLAS error:)",
         30,
         "miopen",
         "rocm",
         "hiperror",
         "with amdgpu ",
         "rocblas error:",
-        "libhsa-runtime64",
-        "libamdhip64",
-        "libhip",
-        "libmcwamp",
-        "librccl",
-        "librocblas",
     ),
     # --- the TensorFlow era of the log's own lines (its source paths, its wordings): a TF no newer than that
     # (among paths the newer bound wins: a log of two runs, TF <= 2.10 lines then TF 2.11-2.14 ones, is no older than
