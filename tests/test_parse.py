@@ -173,6 +173,8 @@ def test_clean_removes_ansi_and_resolves_carriage_returns():
     "2024-01-18T14:46:06.5887830Z ",  # a GitHub Actions log
     "2024-01-18T14:46:06.588783123Z ",  # docker logs -t, kubectl logs --timestamps
     "[pod/train-0/tensorflow] ",  # kubectl logs --prefix
+    "#13 54.49 ",  # docker build --progress=plain (BuildKit), tenstorrent/tt-forge-onnx#1544
+    "#16 245.4 ",  # a step past 100 s, first_sight_25's genomad build
     "> ",  # a Markdown reply quoting the log
     "> > ",
     "trainer-1  | 2024-01-18T14:46:06.588783123Z ",  # docker compose logs -t
@@ -207,13 +209,16 @@ def test_a_viewers_time_is_removed_before_every_part_of_a_traceback(line):
     "[1, 3] <stderr>: x",
     "2024-03-10 15:13:34 Starting training run 3",  # a program's own time before its own text: not a viewer's
     "E tensorflow/core/common_runtime/gpu/gpu_device.cc:1555] Ignoring visible gpu device",  # glog's level, one space
+    "#13 [4/6] RUN pip install -r requirements.txt",  # a BuildKit step's header: its own text, not a prefix
+    "# 12.5 percent of the data",  # a comment
 ])
 def test_clean_keeps_lines_that_only_look_prefixed(line):
     assert clean(line.encode()) == line
 
 
 @pytest.mark.parametrize("prefix", ["(pid=8524) ", "[1,0]<stderr>:", "[1,mpirank:0,algo-1]<stderr>:", "trainer-1  | ",
-                                    "vmvgprkqsv-algo-1-owkbo | ", "2024-01-18T14:46:06.5887830Z ", "> ", "2024-03-10 15:13:34 "])
+                                    "vmvgprkqsv-algo-1-owkbo | ", "2024-01-18T14:46:06.5887830Z ", "> ", "2024-03-10 15:13:34 ",
+                                    "#13 54.49 "])
 def test_a_traceback_behind_a_launchers_prefix_gets_the_same_diagnosis(prefix):
     """Ray workers, MPI ranks, compose services and CI runners print a traceback with their prefix on each line."""
     from analyzer import analyze

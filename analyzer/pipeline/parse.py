@@ -74,7 +74,7 @@ _LEVELS = {"DEBUG": "I", "INFO": "I", "WARNING": "W", "WARN": "W", "ERROR": "E",
 # What a launcher or log collector puts before every line of a program's output, and a Markdown reply's
 # quote: a Ray worker's `(pid=8524) `, docker compose's `trainer-1  | `, mpirun's `[1,0]<stderr>:` (SageMaker's
 # `[1,mpirank:0,algo-1]<stderr>:`), an RFC 3339 time (CI runners, `docker logs -t`, `kubectl logs --timestamps`), kubectl's
-# `[pod/x/y] `, `> `, a viewer's time before a traceback's lines, pytest's `E   ` and its summary's `FAILED x.py::t - `.
+# `[pod/x/y] `, BuildKit's `#13 54.49 ` (`docker build`), `> `, a viewer's time before a traceback's lines, pytest's `E   ` and its summary's `FAILED x.py::t - `.
 # TF's C++ lines are read whatever precedes them (_TSL), but a traceback's structure and patterns anchored
 # at the line start are not, so clean() removes these. Every digit is matched by a digit class, so a
 # digit-blind class key (pipeline.classes) loses exactly as much as each of its lines.
@@ -86,6 +86,7 @@ _LINE_PREFIX = compile_re(
     r"|[\w.-]+?[-_]\d+ +\| "  # docker compose: service-1 (v2) or service_1 (v1), padded
     r"|[\w-]*algo-\d+-\w+ +\| "  # SageMaker local mode's compose service (`vmvgprkqsv-algo-1-owkbo | `)
     r"|\[pod/[^\]\s]+\] "  # kubectl logs --prefix
+    r"|#\d+ \d+\.\d+ "  # `docker build --progress=plain` (BuildKit): the step's number and its seconds ("#13 54.49 ")
     # a log viewer's time to the second before a traceback's lines (Docker Desktop: "2024-03-10 15:13:34   File ..."):
     # before an indented line (a frame, its source) or a traceback's other parts; a time before other text may be a
     # program's own, and TF's lines carry fractions of a second
@@ -198,7 +199,7 @@ _MARKDOWN_WRAP = compile_re(r"^(`{1,3}|\*{1,2})(?=[^\s`*])(.*?\S)\1$")  # not a 
 _LONE_FENCE = compile_re(r"^(?:```(?![\w+.-]+\s*$)|`)(?=[^\s`])|(?<=[^\s`])(?:```|`)$")  # not a fence's language tag
 _HTML_ENTITY = compile_re(r"&(?:quot|amp|lt|gt|apos|#39|#x27|#34);")
 _QUOTED_ITEMS = compile_re(r'"\s*,\s*"')  # a list or CSV row of quoted items: `"ValueError: a", "TypeError: b"`
-_PREFIX_STARTS = frozenset(">[(")  # _LINE_PREFIX's first characters, but a time's (its "T") and docker compose's
+_PREFIX_STARTS = frozenset(">[(#")  # _LINE_PREFIX's first characters, but a time's (its "T") and docker compose's
 _TYPOGRAPHIC_QUOTES = str.maketrans(
     {"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"'}
 )
