@@ -167,7 +167,7 @@ def _summary_line(report: Report) -> str:
     loose = sum(1 for f in report.findings if f.match == "unrecognized" and f.root_cause)  # not under a cause
     if loose:
         parts.append(f"{loose} unrecognized")
-    return ", ".join(parts) + " — " + ", ".join(f"{i.name} ({i.lines} lines)" for i in report.inputs)
+    return ", ".join(parts) + " — " + ", ".join(f"{i.name} ({i.lines} line{'' if i.lines == 1 else 's'})" for i in report.inputs)
 
 
 # --- Markdown: every value is text, never markup ---------------------------------------------------
