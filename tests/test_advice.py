@@ -220,6 +220,9 @@ def test_rocm_build_gets_rocm_advice_not_cuda_installs():
     # Poetry's installer (an M2 Mac, pixeltable/pixeltable#15), pip asked for TF's Linux aarch64 build (tensorflow#58264)
     ("  • Installing tensorflow (2.13.0)\n", "tf_version", "2.13.0"),
     ("  - Updating tensorflow (2.12.0 -> 2.13.1)\n", "tf_version", "2.13.1"),
+    # Poetry's solver (a project wanting TF 2.20 and tf2onnx, onnx/tensorflow-onnx#2409)
+    ("And because tensorflow (2.20.0) depends on protobuf (>=5.28.0)\n", "tf_version", "2.20.0"),
+    ("Because no versions of tensorflow match >2.20.0,<3.0.0\n", "tf_version", None),
     ('ERROR: No matching distribution found for tensorflow-cpu-aws==2.11.1; platform_system == "Linux" and (platform_machine '
      '== "arm64" or platform_machine == "aarch64")\n', "tf_version", "2.11.1"),
     # TF's loader finds TensorRT but not a library TensorRT needs (the tensorflow:latest-gpu image, tensorflow#50330)

@@ -90,6 +90,8 @@ SETS = {
     "first_sight_66": ([REAL / "first_sight_66" / f"labels-{x}.yaml" for x in "abc"], 53, 92.0),  # first sight 46/53 (post-work)
     "first_sight_67": ([REAL / "first_sight_67" / f"labels-{x}.yaml" for x in "abcde"], 73, 95.0),  # first sight 62/73
     "first_sight_68": ([REAL / "first_sight_68" / f"labels-{x}.yaml" for x in "abcde"], 66, 95.0),  # first sight 46/66 (post-work)
+    "first_sight_69": ([REAL / "first_sight_69" / f"labels-{x}.yaml" for x in "abcde"], 37, 95.0),  # first sight 35/37
+    "first_sight_70": ([REAL / "first_sight_70" / f"labels-{x}.yaml" for x in "abcdf"], 48, 95.0),  # first sight 46/48 (post-work)
 }
 # Harmless logs that tflog still flags (issue 13 asks for none), each with why it is not fixed:
 # - benign-tfa-false-version-warning: tensorflow-addons 0.11.0's version check excluded TF 2.3.0, the release it

@@ -317,6 +317,13 @@ PATTERNS: List[FactPattern] = [
         "updating tf",
         "downgrading tf",
     ),
+    # ... and its solver's derivation ("Because tensorflow (2.20.0) depends on protobuf (>=5.28.0)", "And because
+    # tensorflow (2.20.0) depends on ..."; poetry/mixology): a release it weighs, as wanted as pip's candidates
+    _p(
+        r"(?i)(?:^\s*|\bbecause )(?:tensorflow" + _TF_FLAVOUR + r"|tf[-_]nightly) \((?P<tf_version>" + _TF + r")\) depends on ",
+        WANTED_RANK,
+        "depends on",
+    ),
     # pip's report of what it installed ("Successfully installed ... tensorflow-2.18.0 ..."): a later report replaces
     # an earlier one, as the environment changed (tensorflow-text pulling TensorFlow back to 2.10.1: INSTALLED_RANK)
     _p(
