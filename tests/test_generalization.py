@@ -424,6 +424,20 @@ def test_a_log_that_stops_at_a_huge_host_allocation_is_a_host_memory_warning(tmp
     assert not [f for f in _report(tmp_path, small, "small.log")["findings"] if f["severity"] != "info"]
 
 
+def test_a_log_that_stops_at_the_multi_gpu_all_reduce_set_up_is_an_nccl_hang_warning(tmp_path):
+    """A job hanging in NCCL prints nothing more: MirroredStrategy on two GPUs stopped after its first batch all-reduce
+    was set up (first_sight_67), a multi-worker job after NCCL's "Init COMPLETE" (first_sight_1). As the last lines, a
+    warning in the NCCL family; with a training step after them they are harmless set-up lines."""
+    for folder, name in (("first_sight_67", "nccl-tf231-mirroredstrategy-2gpu-hang-batch-all-reduce.log"),
+                         ("first_sight_1", "g-nccl-multiworker-ib-hang-after-init.log")):
+        log = (REAL_LOGS / folder / name).read_text(encoding="utf-8")
+        root = _root(_report(tmp_path, log, name))
+        assert (root["rule_id"], root["category"], root["severity"]) == ("nccl-log-ends-at-collective-setup", "nccl.failure", "warning")
+        assert "NCCL_P2P_DISABLE=1" in " ".join(root["fixes"]) and "log ends right here" in root["explanation"]
+        went_on = _report(tmp_path, log + "100/100 [==============================] - 12s 98ms/step - loss: 0.31\n", "went-on-" + name)
+        assert not [f for f in went_on["findings"] if f["severity"] != "info"]
+
+
 def test_a_log_copied_from_inside_a_terminal_ui_box_is_read_without_its_borders(tmp_path):
     """k9s's log view frames each line with `│ ` and ` │` and cuts it at the box's width: a TF-Java service's JSON log
     line broke inside "undefi │" / "│ ned symbol" (first_sight_46). Inside the borders the pieces meet again."""
