@@ -74,7 +74,8 @@ _LEVELS = {"DEBUG": "I", "INFO": "I", "WARNING": "W", "WARN": "W", "ERROR": "E",
 # What a launcher or log collector puts before every line of a program's output, and a Markdown reply's
 # quote: a Ray worker's `(pid=8524) `, docker compose's `trainer-1  | `, mpirun's `[1,0]<stderr>:` (SageMaker's
 # `[1,mpirank:0,algo-1]<stderr>:`), an RFC 3339 time (CI runners, `docker logs -t`, `kubectl logs --timestamps`), kubectl's
-# `[pod/x/y] `, BuildKit's `#13 54.49 ` (`docker build`), `> `, a viewer's time before a traceback's lines, pytest's `E   ` and its summary's `FAILED x.py::t - `.
+# `[pod/x/y] `, BuildKit's `#13 54.49 ` (`docker build`), `> `, a viewer's time before a traceback's lines, pytest's `E   `
+# and its summary's `FAILED x.py::t - `.
 # TF's C++ lines are read whatever precedes them (_TSL), but a traceback's structure and patterns anchored
 # at the line start are not, so clean() removes these. Every digit is matched by a digit class, so a
 # digit-blind class key (pipeline.classes) loses exactly as much as each of its lines.
