@@ -138,12 +138,24 @@ CASES = {
 }
 
 
+def _script(code: str) -> str:
+    """The case's code, printing its exception as Python's own hook does, then leaving at once (os._exit): an
+    interpreter's teardown after a tf.data generator failed can hang in TF's threads (seen in CI on the
+    generator_element_shape case), and the teardown adds nothing to the log."""
+    body = textwrap.indent(textwrap.dedent(code), "    ")
+    return (
+        PRELUDE
+        + f"try:\n{body}\nexcept BaseException:\n    import sys, traceback\n    traceback.print_exc()\n"
+        + "    sys.stdout.flush(); sys.stderr.flush(); os._exit(1)\nsys.stdout.flush(); sys.stderr.flush(); os._exit(0)\n"
+    )
+
+
 @pytest.fixture(scope="module")
 def outputs(tmp_path_factory):
     """Run every case once, in one interpreter per case (TF's state differs between them)."""
     out = {}
     for name, (code, _, _) in CASES.items():
-        p = subprocess.run([sys.executable, "-c", PRELUDE + textwrap.dedent(code)], capture_output=True, text=True, timeout=300)
+        p = subprocess.run([sys.executable, "-c", _script(code)], capture_output=True, text=True, timeout=300)
         assert p.returncode != 0, f"{name}: the snippet did not fail"
         path = tmp_path_factory.mktemp("k") / f"{name}.log"
         path.write_text(p.stdout + p.stderr)
