@@ -170,6 +170,18 @@ def test_a_traceback_that_lost_its_line_breaks_is_read_as_frames_and_its_excepti
     assert not any(f["rule_id"] == "unrecognized" for f in rep["findings"])
 
 
+def test_one_frame_with_its_exception_run_on_is_read_as_that_exception(tmp_path):
+    """Batch 71 (tf2onnx under NumPy 2, onnx/tensorflow-onnx#2373): one frame, its source and the exception on one line,
+    NumPy's backticks lost. The exception is read, and a lone frame line with no exception after it stays a cut one."""
+    line = ('File "site-packages/tf2onnx/tfonnx.py", line 77, in rewrite_constant_fold "Cast": np.cast, '
+            "AttributeError: np.cast was removed in the NumPy 2.0 release. Use np.asarray(arr, dtype=dtype) instead.\n")
+    root = _root(_report(tmp_path, line))
+    assert root["rule_id"] == "deps-numpy-removed-alias" and root["facts"]["numpy_replacement"] == "np.asarray(arr, dtype=dtype)"
+    assert root["evidence"][0]["line"] == 1
+    cut = 'File "site-packages/tf2onnx/tfonnx.py", line 77, in rewrite_constant_fold\n'
+    assert [f["rule_id"] for f in _report(tmp_path, cut, "cut.log")["findings"]] == ["unrecognized"]
+
+
 def test_a_traceback_whose_line_breaks_became_spaces_is_read_as_frames_and_its_exception(tmp_path):
     """Batch 63 (Hugging Face Spaces' error page, "Exit code: 1. Reason: ..."): a chained traceback on one line, its
     breaks turned into spaces; the exception follows `raise ValueError(` after a space. A frame's `except KeyError:`

@@ -236,10 +236,13 @@ class Analysis:
         for line_no, lines in unwrap.escaped_lines(block):
             for line in lines:  # (each piece: an exception line without a keyword still ends its traceback)
                 found = self._words_in(line)
-                key = self.feed_candidate(input_name, line_no, line, found) if found or unwrap.exception_start(line) else None
+                exception = unwrap.exception_start(line)
+                key = self.feed_candidate(input_name, line_no, line, found) if found or exception else None
                 if key:
                     changed.append(key)
-                    if not key.startswith("unrecognized:"):
+                    # (an exception piece, even one no rule knows, says what the line's traceback ended in: the
+                    # "cut off before its exception line" the unsplit line made goes)
+                    if not key.startswith("unrecognized:") or exception:
                         recognised.append((line_no, line_no))
                         joins.add(key)
         if recognised:

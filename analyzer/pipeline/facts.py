@@ -605,9 +605,10 @@ PATTERNS: List[FactPattern] = [
         # coordinator passing a thread's error on ("Error reported to Coordinator: libnccl.so.2: ..."), TF's loader's
         # dlerror, which names the library that did not load: mostly the one asked for, sometimes one it needs
         # ("Could not load dynamic library 'libnvinfer.so.7'; dlerror: libnvrtc.so.11.1: cannot open shared object file");
-        # TF's NotFoundError from load_library (a plugin's or an op library's dependency), Java's UnsatisfiedLinkError, and the loader's "<library>: <its missing dependency>: cannot open ..." form
+        # TF's NotFoundError from load_library (a plugin's or an op library's dependency), Java's UnsatisfiedLinkError, and the loader's "<library>: <its missing dependency>: cannot open ..." form;
+        # or the loader's message alone on its line (an ImportError's message quoted without its type, as a title has it)
         # (a name may hold a version before .so, libusb-1.0.so.0; a posted loader line may stop at the name)
-        r"(?:ImportError|OSError|NotFoundError|UnsatisfiedLinkError|error while loading shared libraries|\. Error|Error reported to Coordinator|; dlerror): "
+        r"(?:(?:ImportError|OSError|NotFoundError|UnsatisfiedLinkError|error while loading shared libraries|\. Error|Error reported to Coordinator|; dlerror): |^)"
         r"(?:.*?[\\/])?(?:[\w+-]+\.so(?:\.\d+)*: )?(?P<missing>lib[\w+-]+(?:\.\d+)*\.so[\w.]*)(?::? cannot open shared object file|(?<=loading shared libraries: \S+)\s*$)",
         10,
         "cannot open shared object file",

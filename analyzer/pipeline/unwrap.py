@@ -15,7 +15,7 @@ A captured output printed as a Python string (pytest's `E   AssertionError: b'Tr
 `\\n`s and `\\'`s; each of its lines is also seen on its own (escaped_lines), numbered as that line.
 So does a traceback whose line breaks a paste lost (`File "a.py", line 3, in f    g()  File "b.py", ...
 raise E("x")E: x`): its frames and its exception, split at each `File "...", line N` and where the
-exception line follows the last source line. And a program's line that a TensorFlow log line interrupted
+exception line follows the last source line (also one frame with its exception run on). And a program's line that a TensorFlow log line interrupted
 (interrupted_lines): its text before the log line, finished by the next line, is seen as the line it was.
 """
 
@@ -304,17 +304,25 @@ def escaped_lines(block: Block) -> List[Tuple[int, List[bytes]]]:
     escaped = (  # (a frame's path is cut out only where the block holds escapes at all: most hold none)
         block.data.count(b"\\n") >= MIN_ESCAPED_BREAKS and _FRAME_FILE.sub(b"", block.data).count(b"\\n") >= MIN_ESCAPED_BREAKS
     )
-    if not escaped and block.data.count(b'File "') < MIN_FLAT_FRAMES:
+    if not escaped and b'File "' not in block.data:
         return []
     found: List[Tuple[int, List[bytes]]] = []
     for offset, line in enumerate(block.data.split(block.newline)):
         if escaped and _FRAME_FILE.sub(b"", line).count(b"\\n") >= MIN_ESCAPED_BREAKS:
             pieces = [_ESCAPES.sub(_unescape, piece).rstrip(b"\r") for piece in line.split(b"\\n")]
         else:
-            pieces = _FRAME_START.split(line) if line.count(b'File "') >= MIN_FLAT_FRAMES else []
-            if len(pieces) < MIN_FLAT_FRAMES:
+            frames = line.count(b'File "')
+            if frames >= MIN_FLAT_FRAMES:
+                pieces = _FRAME_START.split(line)
+                if len(pieces) < MIN_FLAT_FRAMES:
+                    continue
+            elif frames:  # one frame with its exception run on (`File "a.py", line 7, in f  x = np.cast, AttributeError: ...`)
+                pieces = [line]
+            else:
                 continue
             pieces = [part for piece in pieces for part in _GLUED_EXCEPTION.split(piece)]
+            if frames < MIN_FLAT_FRAMES and not any(exception_start(piece) for piece in pieces[1:]):
+                continue
         found.append((block.first_line + offset, [p for p in pieces if p.strip()]))
     return found
 
