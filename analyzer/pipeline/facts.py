@@ -606,10 +606,12 @@ PATTERNS: List[FactPattern] = [
         # dlerror, which names the library that did not load: mostly the one asked for, sometimes one it needs
         # ("Could not load dynamic library 'libnvinfer.so.7'; dlerror: libnvrtc.so.11.1: cannot open shared object file");
         # TF's NotFoundError from load_library (a plugin's or an op library's dependency), Java's UnsatisfiedLinkError, and the loader's "<library>: <its missing dependency>: cannot open ..." form;
-        # or the loader's message alone on its line (an ImportError's message quoted without its type, as a title has it)
+        # or the loader's message alone on its line (an ImportError's message quoted without its type, as a title has it);
+        # .NET's NativeLibrary on Linux ("Unable to load shared library 'tensorflow' ... consider setting the LD_DEBUG
+        # environment variable: libtensorflow: cannot open ...") names the probed file without its .so
         # (a name may hold a version before .so, libusb-1.0.so.0; a posted loader line may stop at the name)
-        r"(?:(?:ImportError|OSError|NotFoundError|UnsatisfiedLinkError|error while loading shared libraries|\. Error|Error reported to Coordinator|; dlerror): |^)"
-        r"(?:.*?[\\/])?(?:[\w+-]+\.so(?:\.\d+)*: )?(?P<missing>lib[\w+-]+(?:\.\d+)*\.so[\w.]*)(?::? cannot open shared object file|(?<=loading shared libraries: \S+)\s*$)",
+        r"(?:(?:ImportError|OSError|NotFoundError|UnsatisfiedLinkError|error while loading shared libraries|\. Error|Error reported to Coordinator|; dlerror|LD_DEBUG environment variable): |^)"
+        r"(?:.*?[\\/])?(?:[\w+-]+\.so(?:\.\d+)*: )?(?P<missing>lib[\w+-]+(?:\.\d+)*(?:\.so[\w.]*)?)(?::? cannot open shared object file|(?<=loading shared libraries: \S+)\s*$)",
         10,
         "cannot open shared object file",
         "error while loading shared libraries",
