@@ -15,8 +15,9 @@ A captured output printed as a Python string (pytest's `E   AssertionError: b'Tr
 `\\n`s and `\\'`s; each of its lines is also seen on its own (escaped_lines), numbered as that line.
 So does a traceback whose line breaks a paste lost (`File "a.py", line 3, in f    g()  File "b.py", ...
 raise E("x")E: x`): its frames and its exception, split at each `File "...", line N` and where the
-exception line follows the last source line (also one frame with its exception run on). And a program's line that a TensorFlow log line interrupted
-(interrupted_lines): its text before the log line, finished by the next line, is seen as the line it was.
+exception line follows the last source line (also one frame with its exception run on). And a program's
+line that a TensorFlow log line interrupted (interrupted_lines): its text before the log line, finished
+by the next line, is seen as the line it was.
 """
 
 from __future__ import annotations
