@@ -317,8 +317,8 @@ def escaped_lines(block: Block) -> List[Tuple[int, List[bytes]]]:
                 pieces = _FRAME_START.split(line)
                 if len(pieces) < MIN_FLAT_FRAMES:
                     continue
-            elif frames:  # one frame with its exception run on (`File "a.py", line 7, in f  x = np.cast, AttributeError: ...`)
-                pieces = [line]
+            elif frames and b": " in line:  # one frame with its exception run on (`File "a.py", line 7, in f  x = np.cast,
+                pieces = [line]  # AttributeError: ...`); a frame alone holds no ": " (a drive's colon has none after it)
             else:
                 continue
             pieces = [part for piece in pieces for part in _GLUED_EXCEPTION.split(piece)]
