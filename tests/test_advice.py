@@ -1643,3 +1643,19 @@ def test_an_intel_gpus_allocator_is_not_given_cuda_only_fixes():
     root = analyze(text=line).to_dict()["findings"][0]
     assert root["rule_id"] == "oom-gpu-bfc-ran-out" and root["fixes"]
     assert not any(w in fix for fix in root["fixes"] for w in ("cuda_malloc_async", "nvidia-smi", "Volta")), root["fixes"]
+
+
+@pytest.mark.parametrize("tf, want, unwanted", [
+    # TF 2.6-2.15 declares the keras package of its own minor, 2.16 and later Keras 3 (rules/compat/packages.yaml)
+    ("2.6.0", '`python -m pip install "keras>=2.6.0,<2.7"`', "tensorflow.keras.models"),
+    ("2.16.1", '`python -m pip install "keras>=3.0.0"`', "keras==2."),
+    # TF <= 2.5 declares none: the code's standalone-Keras imports are what fails
+    ("2.4.1", "from tensorflow.keras.models import", "pip install \"keras"),
+])
+def test_a_missing_keras_package_is_the_keras_of_the_tensorflow_in_the_log(tmp_path, tf, want, unwanted):
+    """`No module named 'keras'` under a TensorFlow the log states: the fix installs the keras that TensorFlow's wheel
+    declares (conda's TF 2.6 without it: tensorflow/addons#2679), or, before TF 2.6 had one, imports tf.keras."""
+    out = _json(tmp_path, f"tensorflow                   {tf}\nModuleNotFoundError: No module named 'keras'\n")
+    root = next(f for f in out["findings"] if f["severity"] != "info")
+    assert root["rule_id"] == "deps-keras-not-installed"
+    assert any(want in fix for fix in root["fixes"]) and not any(unwanted in fix for fix in root["fixes"])

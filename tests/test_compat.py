@@ -359,6 +359,15 @@ def test_keras2_requirement_follows_the_tf_release():
     assert req("2.99.0") is None                    # a release the tables do not know
 
 
+def test_keras_requirement_is_the_one_the_tf_wheel_declares():
+    def req(tf):
+        return derived_facts({"tf_version": tf}).get("keras_requirement")
+    assert req("2.6.0") == "keras>=2.6.0,<2.7"
+    assert req("2.13.0") == "keras>=2.13.1,<2.14"   # 2.13.1, not 2.13.0, as TF 2.13's metadata says
+    assert req("2.16.1") == "keras>=3.0.0"
+    assert req("2.4.1") is None and req("2.5.0") is None  # tf.keras lived inside TF: no keras package declared
+
+
 def test_protobuf_requirement_is_the_one_the_tf_wheel_declares():
     def req(tf):
         return derived_facts({"tf_version": tf}).get("protobuf_requirement")

@@ -89,6 +89,7 @@ DERIVED_FACTS = {
     "addons_last_python": "the newest Python the newest of addons_last_tf has wheels for",
     "keras2_requirement": "pip requirement of the Keras 2 that goes with tf_version: TF's own keras pin (TF 2.6-2.15), "
     "tf-keras of the same minor (TF >= 2.15, where code written for Keras 2 needs it)",
+    "keras_requirement": "pip requirement of the keras package that tf_version's wheel declares (TF >= 2.6; rules/compat/packages.yaml)",
     "protobuf_requirement": "pip requirement of the protobuf that tf_version's wheel declares (rules/compat/packages.yaml)",
     "numpy_requirement": "pip requirement of the NumPy that tf_version's wheel declares (rules/compat/packages.yaml)",
     "newest_offered": "the newest TensorFlow release in pip's '(from versions: ...)' list (a finding's available_versions)",
@@ -1209,6 +1210,9 @@ def _derive(
     keras2 = c.keras2_requirement(tf) if tf else None
     if keras2:
         out["keras2_requirement"] = keras2
+    keras = c.package_requirement("keras", tf) if tf else None
+    if keras and keras != "keras":  # (TF <= 2.5 declares no keras; 2.4's row is the bare name)
+        out["keras_requirement"] = keras
     protobuf = c.package_requirement("protobuf", tf) if tf else None
     if protobuf:
         out["protobuf_requirement"] = protobuf

@@ -593,7 +593,8 @@ PATTERNS: List[FactPattern] = [
     _p(r"with (?P<gpu_memory_mb>\d+) MB memory", 30, "mb memory"),
     # --- libraries ------------------------------------------------------------------------
     _p(
-        r"(?:Could not load dynamic library|Could not dlopen library|Couldn't open CUDA library) (?:'(?P<missing>[\w.+-]+?)'|(?P<missing>[\w.+-]+?)(?:;|\.? |$))",
+        # (Intel's TF extension writes "Could not load dynamic library: libze_loader.so.1: cannot open ...")
+        r"(?:Could not load dynamic library|Could not dlopen library|Couldn't open CUDA library):? (?:'(?P<missing>[\w.+-]+?)'|(?P<missing>[\w.+-]+?)(?:;|:(?= )|\.? |$))",
         10,
         "could not load dynamic library",
         "could not dlopen library",
