@@ -196,6 +196,10 @@ def test_rocm_build_gets_rocm_advice_not_cuda_installs():
     assert "miopen-hip" in fixes[0] and not any("and-cuda" in f or "cudatoolkit" in f for f in fixes)
     assert misfit('pip install "tensorflow[and-cuda]"', {"gpu_stack": "rocm", "python_version": "3.11"})
     assert misfit("conda install cudatoolkit=11.2", {"gpu_stack": "rocm"}) and not misfit("conda install cudatoolkit=11.2", {})
+    # ... nor tells in words to install cuDNN or CUDA (the cuDNN rule's generic fix, session 37's advice audit)
+    prose = "Install the cuDNN your TensorFlow release was built with and make its library findable."
+    assert misfit(prose, {"gpu_stack": "rocm"}) and not misfit(prose, {})
+    assert not any(f.startswith("Install the cuDNN") for f in fixes)
     # a fix that only names a CUDA package installs nothing; TF's configure prose naming ROCm is no ROCm machine
     assert not misfit("Make it findable: $CONDA_PREFIX/lib for a conda cudatoolkit / cuda-cudart package", {"gpu_stack": "rocm"})
     configure = "Do you wish to build TensorFlow with ROCm support? [y/N]: N\nNo ROCm support will be enabled for TensorFlow.\n"

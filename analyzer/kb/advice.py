@@ -45,6 +45,8 @@ _MOVE_TO_WSL = compile_re(r"(?i)\b(?:use|inside|in) WSL2\b")  # a Windows user t
 _CUDA_INSTALL = compile_re(
     r"\b(?:pip3?|conda|mamba) install\b[^`\n]*?(?:\btensorflow\[and-cuda\]|\bnvidia-[\w-]+-cu1\d\b|\bcudatoolkit\b)"
 )
+# the same told in words: "Install cuDNN 8.1 ...", "Install the cuDNN your TensorFlow release was built with ..."
+_CUDA_INSTALL_PROSE = compile_re(r"^(?:Install|Download) (?:the )?(?:NVIDIA'?s? )?(?:cuDNN|CUDA)\b")
 _PROSE_PLATFORM = compile_re(r"\b(?:On|on|For|for) (?:native )?(?P<plat>Windows|Linux|macOS)\b")
 
 
@@ -108,7 +110,7 @@ def _misfit(
     fix: str, platform: str, python_version: str, compute_capability: str = "", arch: str = "", gpu_stack: str = ""
 ) -> Optional[str]:
     """misfit() on the only facts it reads, remembered: rules' fixes repeat in every report."""
-    if gpu_stack == "rocm" and _CUDA_INSTALL.search(fix):
+    if gpu_stack == "rocm" and (_CUDA_INSTALL.search(fix) or _CUDA_INSTALL_PROSE.search(fix)):
         return "installs NVIDIA's CUDA libraries; this is TensorFlow's ROCm build for AMD GPUs"
     to_wsl = platform == "windows" and bool(_MOVE_TO_WSL.search(fix))  # WSL2 is another machine: its own Python and wheels
     if platform == "windows":
