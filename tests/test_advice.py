@@ -1655,6 +1655,8 @@ def test_an_intel_gpus_allocator_is_not_given_cuda_only_fixes():
     ("2.16.1", '`python -m pip install "keras>=3.0.0"`', "keras==2."),
     # TF <= 2.5 declares none: the code's standalone-Keras imports are what fails
     ("2.4.1", "from tensorflow.keras.models import", "pip install \"keras"),
+    # a release the tables do not know yet: the general fix, not none
+    ("2.99.0", "See which TensorFlow the interpreter has", "keras>=2.6"),
 ])
 def test_a_missing_keras_package_is_the_keras_of_the_tensorflow_in_the_log(tmp_path, tf, want, unwanted):
     """`No module named 'keras'` under a TensorFlow the log states: the fix installs the keras that TensorFlow's wheel
