@@ -666,7 +666,7 @@ class Compat:
     def package_requirement(self, package: str, tf_version: Any) -> Optional[str]:
         """The pip requirement for `package` that the wheel of tf_version declares, as the companion
         table records it (`protobuf>=3.20.3,<6.0.0dev,...`; a templated row filled in for the minor);
-        None where the table has no row."""
+        None where the table has no row, or where its row says the wheel declares none (`requires: ''`)."""
         key, version = _mm(tf_version), _v(tf_version)
         if key is None or version is None:
             return None
@@ -674,6 +674,8 @@ class Compat:
         # a row of patch releases ('2.15.0', '2.15.1-2.16') holds for a release that states its patch; else the minor's first row
         fitting = [rec for rec in rows if len(version) > 2 and _in_patch_range(str(rec["tf"]), version)]
         for rec in fitting or [rec for rec in rows if key in _expand_tf(rec["tf"])]:
+            if not rec.get("requires"):
+                return None  # (TF 2.4 declares no keras, TF 2.21 no tensorboard)
             requires = str(rec.get("requires") or "").replace("<minor+1>", str(key[1] + 1)).replace("<minor>", str(key[1]))
             if not any(op in requires for op in ("<", "~=", "==")):  # no upper bound: known_bad's caps it (NumPy 2 on TF <= 2.17)
                 requires += "".join(f",<{floor}" for floor in self._known_bad_floors(package, key))
@@ -1211,7 +1213,7 @@ def _derive(
     if keras2:
         out["keras2_requirement"] = keras2
     keras = c.package_requirement("keras", tf) if tf else None
-    if keras and keras != "keras":  # (TF <= 2.5 declares no keras; 2.4's row is the bare name)
+    if keras:
         out["keras_requirement"] = keras
     protobuf = c.package_requirement("protobuf", tf) if tf else None
     if protobuf:
