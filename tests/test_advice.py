@@ -354,6 +354,29 @@ def test_a_package_list_that_fits_is_no_finding(tmp_path):
     assert "tensorflow-text==2.15.0" in rep["facts"]["packages"]
 
 
+def test_two_tensorflow_distributions_of_different_releases_are_a_conflict_and_one_release_is_not(tmp_path):
+    """Intel's extension pulled `tensorflow` 2.12.0 over `intel-tensorflow` 2.11.0 (intel-extension-for-tensorflow#31):
+    both install the `tensorflow` folder, which now mixes two releases. The finding names both and tells to remove
+    every one of them; `tensorflow` with the `tensorflow-intel` of its own release (Windows) is how TF installs."""
+    rep = _json(tmp_path, (
+        "intel-extension-for-tensorflow     1.1.0\n"
+        "intel-tensorflow                   2.11.0\n"
+        "tensorflow                         2.12.0\n"
+        "tensorflow-estimator               2.12.0\n"))
+    root = next(f for f in rep["findings"] if f["severity"] != "info")
+    assert (root["rule_id"], root["category"]) == ("deps-tensorflow-builds-mixed", "deps.version_conflict")
+    assert "intel-tensorflow 2.11.0 and tensorflow 2.12.0" in root["explanation"]
+    assert {"intel-tensorflow==2.11.0", "tensorflow==2.12.0"} <= set(rep["facts"]["packages"])
+    nightly = _json(tmp_path, "tensorflow==2.15.0\ntf-nightly==2.16.0.dev20231201\n")
+    assert any(f["rule_id"] == "deps-tensorflow-builds-mixed" for f in nightly["findings"])
+    windows = _json(tmp_path, "tensorflow                   2.16.1\ntensorflow-intel             2.16.1\n")
+    assert all(f["rule_id"] != "deps-tensorflow-builds-mixed" for f in windows["findings"])
+    # TF 1.x's tensorflow beside tensorflow-gpu of another release: the CPU-build-over-GPU-build finding says more
+    tf1 = _json(tmp_path, "tensorflow                   1.14.0\ntensorflow-gpu               1.15.0\n")
+    assert [f["rule_id"] for f in tf1["findings"] if f["severity"] != "info"][:1] == ["deps-cpu-package-beside-gpu-package"]
+    assert all(f["rule_id"] != "deps-tensorflow-builds-mixed" for f in tf1["findings"])
+
+
 def test_pip_freeze_and_conda_list_lines_are_read():
     facts = analyze("numpy                     2.0.1           py311h64a7726_0    conda-forge\ntensorflow==2.12.0\n").facts
     assert {"numpy==2.0.1", "tensorflow==2.12.0"} <= set(facts["packages"])

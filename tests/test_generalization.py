@@ -374,6 +374,18 @@ def test_a_wrapped_paste_behind_a_quote_or_an_indent_is_joined_too(tmp_path):
         assert _root(_report(tmp_path, shown, name))["rule_id"] == "cudnn-version-mismatch", name
 
 
+def test_a_console_cut_log_whose_prefix_is_on_the_first_piece_only_is_joined(tmp_path):
+    """`docker logs -t` (or a launcher) writes its prefix before each line and the console then cuts the whole line:
+    the first piece holds the prefix, the rest do not, so the pieces' bodies differ in length while the lines are all
+    the console's width (first_sight_44's deepface log, every line behind a docker timestamp, cut at 80 columns)."""
+    log = (REAL_LOGS / "first_sight_44" / "deps-tf216-keras3-deepface-import-locallyconnected2d-docker-py310.log").read_text(encoding="utf-8")
+    wrapped = hard_wrapped(log, 80)
+    assert "ImportError: cannot import name 'LocallyConnected2D' from 'tensorflow.keras.layers'" not in wrapped
+    root = _root(_report(tmp_path, wrapped))
+    assert root["rule_id"] == _root(_report(tmp_path, log, "whole.log"))["rule_id"]
+    assert root["evidence"][0]["text"].startswith("ImportError: cannot import name 'LocallyConnected2D' from 'tensorflow.keras.layers' (")
+
+
 def test_a_log_copied_from_a_split_terminal_pane_is_read_without_the_border(tmp_path):
     """tmux and screen draw "\u2502" between panes; a copied window holds the log's pane cut at that column, padding, the
     border and the other pane's text. The left pane is read, its cut lines joined (SSD-Tensorflow's eval run)."""

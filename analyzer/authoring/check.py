@@ -30,6 +30,7 @@ ENGINE_FACTS = (
         "package_pins",
         "cpu_package_beside_gpu",
         "gpu_package_pin",
+        "tf_builds_mixed",
         "gpu_shown",
         "log_ends_here",
         "story_frame",

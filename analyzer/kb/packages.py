@@ -97,6 +97,34 @@ def cpu_package_beside_gpu(packages: Dict[str, str]) -> Dict[str, str]:
     }
 
 
+# The distributions that each install the `tensorflow` folder (pip does not know that they overlap: the one installed
+# last overwrites the files of the other, https://github.com/tensorflow/tensorboard/issues/1907 for tensorboard's pair)
+TF_DISTRIBUTIONS = frozenset(
+    {
+        "tensorflow",
+        "tensorflow-gpu",
+        "tensorflow-cpu",
+        "tensorflow-intel",
+        "tensorflow-macos",
+        "tensorflow-rocm",
+        "tensorflow-aarch64",
+        "intel-tensorflow",
+        "tf-nightly",
+    }
+)
+
+
+def tf_builds_mixed(packages: Dict[str, str]) -> Dict[str, str]:
+    """tf_builds_mixed ('tensorflow 2.12.0 and intel-tensorflow 2.11.0') when a package list holds TensorFlow
+    distributions of different releases: both wrote the `tensorflow` folder, which now holds a mix of their files. {}
+    otherwise (one distribution, or several of one release: `tensorflow` and the `tensorflow-intel` it requires on
+    Windows)."""
+    present = [(name, version) for name, version in packages.items() if name in TF_DISTRIBUTIONS]
+    if len(present) < 2 or len({_version(v) for _, v in present}) < 2:
+        return {}
+    return {"tf_builds_mixed": " and ".join(f"{name} {version}" for name, version in present)}
+
+
 def requirement_pins(packages: Dict[str, str], tf_version: Optional[str]) -> List[str]:
     """The requirements of the TensorFlow here that the installed packages break, as pip takes them
     ('keras>=2.6.0,<2.7'): what to install beside it. TensorFlow's own pins are not always enough to get them: TF 2.6.1

@@ -29,7 +29,7 @@ from analyzer.core.records import dataclass, field
 from analyzer.core.version import __version__
 from analyzer.kb.advice import for_machine, misfit
 from analyzer.kb.conditions import compile_condition, glob_matcher
-from analyzer.kb.packages import cpu_package_beside_gpu, package_conflicts, parse_packages, requirement_pins
+from analyzer.kb.packages import cpu_package_beside_gpu, package_conflicts, parse_packages, requirement_pins, tf_builds_mixed
 from analyzer.kb.rules import KnowledgeBase, Rule, traceback_matches
 from analyzer.kb.rules import mask_cached as mask
 
@@ -818,6 +818,7 @@ class Analysis:
                 if pins:
                     derived["package_pins"] = " ".join(f'"{pin}"' for pin in pins)
             derived.update(cpu_package_beside_gpu(installed))
+            derived.update(tf_builds_mixed(installed))
         if gpu_shown(facts):
             derived["gpu_shown"] = "yes"
         facts.update(derived)

@@ -761,8 +761,8 @@ PATTERNS: List[FactPattern] = [
 # Packages from `pip list`, `pip freeze` and `conda list` lines: the ones whose versions must fit TF
 # (analyzer.kb.packages checks them). pip list: "numpy   1.26.4"; conda: "numpy  1.26.4  py311h...  conda-forge".
 PACKAGE_NAMES = (
-    r"tensorflow(?:[-_](?:gpu|cpu|intel|macos|metal|addons|io|io[-_]gcs[-_]filesystem|text|probability|hub|"
-    r"decision[-_]forests|recommenders|datasets|estimator|model[-_]optimization))?|tf[-_]keras|tf[-_]nightly|"
+    r"tensorflow(?:[-_](?:gpu|cpu|intel|macos|metal|rocm|aarch64|addons|io|io[-_]gcs[-_]filesystem|text|probability|hub|"
+    r"decision[-_]forests|recommenders|datasets|estimator|model[-_]optimization))?|intel[-_]tensorflow|tf[-_]keras|tf[-_]nightly|"
     r"keras(?:[-_]nightly)?|numpy|protobuf|ml[-_]dtypes|h5py"
 )
 PATTERNS.extend(
@@ -801,7 +801,17 @@ PATTERNS.extend(
         ),
     ]
 )
-_TF_PACKAGES = ("tensorflow", "tensorflow-gpu", "tensorflow-cpu", "tensorflow-intel", "tensorflow-macos")
+# the distributions whose version is TensorFlow's: each installs the `tensorflow` folder (Intel's and AMD's builds too)
+_TF_PACKAGES = (
+    "tensorflow",
+    "tensorflow-gpu",
+    "tensorflow-cpu",
+    "tensorflow-intel",
+    "tensorflow-macos",
+    "tensorflow-rocm",
+    "tensorflow-aarch64",
+    "intel-tensorflow",
+)
 _PACKAGE_NAME = compile_re(PACKAGE_NAMES, re.IGNORECASE)
 
 # Platform evidence: first strong hint wins (Windows paths and DLLs, Linux .so paths, macOS).

@@ -22,7 +22,7 @@ by the next line, is seen as the line it was.
 
 from __future__ import annotations
 
-from typing import Any, Callable, List, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
 from analyzer.core.cache import compile_re
 from analyzer.pipeline.parse import log_header_start, strip_launcher_prefix
@@ -46,8 +46,12 @@ def wrapped_runs(block: Block) -> List[Tuple[int, List[bytes]]]:
     cut at a fixed width, or re-flowed at spaces; [] when the block shows neither."""
     if block.first_line != 1 or len(block.data) > MAX_BYTES:
         return []
-    lines = _bodies([line.rstrip(b"\r") for line in block.data.split(block.newline)])
-    cut = _cut_runs(lines, block.first_line)
+    raw = [line.rstrip(b"\r") for line in block.data.split(block.newline)]
+    lines = _bodies(raw)
+    # a prefix added to each piece (a Markdown quote of a cut paste) leaves the pieces' bodies of one width; one a
+    # launcher or `docker logs -t` wrote before a line the console then cut is in its first piece only: the whole
+    # lines are of one width
+    cut = _cut_runs(lines, block.first_line) or _cut_runs(lines, block.first_line, widths=raw)
     inside = {line_no + k for line_no, pieces in cut for k in range(len(pieces))}
     flowed = [run for run in _flowed_runs(lines, block.first_line) if run[0] not in inside]
     # a message's line breaks can look like one fixed-width cut too ("...requires TensorFlow" / "version >= 2.5"):
@@ -58,10 +62,11 @@ def wrapped_runs(block: Block) -> List[Tuple[int, List[bytes]]]:
     return runs + [run for run in _indented_runs(lines, block.first_line) if run[0] not in starts]
 
 
-def _cut_runs(lines: List[bytes], first_line: int) -> List[Tuple[int, List[bytes]]]:
+def _cut_runs(lines: List[bytes], first_line: int, widths: Optional[List[bytes]] = None) -> List[Tuple[int, List[bytes]]]:
     """Runs of lines cut each W characters (W the longest line's length, in characters: a console's
-    columns, where a Keras progress bar's `━` takes one and three bytes)."""
-    lengths = [len(line.decode("utf-8", "replace")) if not line.isascii() else len(line) for line in lines]
+    columns, where a Keras progress bar's `━` takes one and three bytes); `widths`: the lines to measure, where
+    they are not the bodies (`lines`, which the runs are made of)."""
+    lengths = [len(line.decode("utf-8", "replace")) if not line.isascii() else len(line) for line in widths or lines]
     width = max(lengths, default=0)
     if width < MIN_WIDTH:
         return []
