@@ -268,3 +268,33 @@ def test_object_storage_uris_are_listed_and_read_through_pyarrow(tmp_path):
     assert len(rows) == 30 and all(r["path"].startswith("file://") for r in rows)
     strip = [{k: v for k, v in r.items() if k != "path"} for r in rows]
     assert strip == [{k: v for k, v in r.items() if k != "path"} for r in local]
+
+
+# A distributed backend that, like Ray, prints to the process's standard output while it runs, from Python and from
+# native code or child processes (the file descriptor itself), then gives the rows a local run gives.
+_NOISY_BACKEND = r"""
+import os, sys
+import analyzer.fleet.distributed as distributed
+from analyzer import load_knowledge_base
+from analyzer.fleet.triage import triage_rows
+
+def noisy(paths, address=None, rule_dirs=(), known=()):
+    print("(raylet) memory monitor: a worker was killed to prevent node deaths by resource contention")
+    os.write(1, b"native: task failed\n")
+    return sorted(triage_rows(paths, load_knowledge_base(), jobs=1, rule_dirs=rule_dirs, known=known), key=lambda r: r["path"])
+
+distributed.triage_ray = noisy
+sys.argv = ["tflog", *sys.argv[1:]]
+from analyzer.cli.main import entry
+entry()
+"""
+
+
+def test_a_distributed_run_keeps_standard_output_for_the_report(fleet, tmp_path):
+    """With --ray, what Ray prints to standard output (its memory monitor's warnings, its workers' output) goes to
+    standard error: `--format json` stays one JSON document, the same a local run gives."""
+    p = subprocess.run([sys.executable, "-c", _NOISY_BACKEND, "triage", str(fleet.folder), "-r", "--ray", "--format", "json"],
+                       capture_output=True, timeout=300)
+    assert p.returncode == 0, p.stderr.decode()[-2000:]
+    assert json.loads(p.stdout) == analyze_many([m.path for m in fleet.logs], jobs=1).aggregate.to_dict()
+    assert b"memory monitor" in p.stderr and b"native: task failed" in p.stderr

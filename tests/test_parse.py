@@ -151,6 +151,23 @@ def test_clean_removes_a_markdown_mark_left_open_at_a_line_end(raw, text):
     assert clean(raw.encode()) == text
 
 
+@pytest.mark.parametrize("raw, text", [
+    # a whole line set in a code span keeps its spaces: a traceback's frame line, a `pip list` row padded to its column
+    ('`  File "/usr/lib/python3.10/site-packages/tensorflow/__init__.py", line 37, in <module>`',
+     '  File "/usr/lib/python3.10/site-packages/tensorflow/__init__.py", line 37, in <module>'),
+    ("`intel-tensorflow                   2.11.0   `", "intel-tensorflow                   2.11.0   "),
+    ("``ImportError: cannot import name `x` ``", "ImportError: cannot import name `x` "),
+    ("`ValueError: x`.", "ValueError: x"),
+    ("**Illegal instruction (core dumped)**", "Illegal instruction (core dumped)"),
+    # no span: a fence, nothing inside, emphasis that opens on a space
+    ("````x````", "````x````"),
+    ("` `", "` `"),
+    ("** x**", "** x**"),
+])
+def test_clean_removes_the_markdown_marks_around_a_whole_line(raw, text):
+    assert clean(raw.encode()) == text
+
+
 def test_clean_removes_ansi_and_resolves_carriage_returns():
     assert clean(b"\x1b[31mred\x1b[0m\r\n") == "red"
     assert clean(b"1/3 [=>..]\r2/3 [==>.]\r3/3 [===] done\n") == "3/3 [===] done"

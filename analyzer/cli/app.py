@@ -372,6 +372,8 @@ def triage(
 
     kb = _kb(rules) if logs else None  # a report from the index alone needs no rules
     show = Progress() if sys.stderr.isatty() and logs and not (ray or ray_address) else None
+    form = fmt.value if fmt is not None else ("rich" if sys.stdout.isatty() else "text")
+    out = _stdout_kept_for_the_report() if (ray or ray_address) else None
     result = run_triage(
         logs,
         kb,
@@ -382,21 +384,31 @@ def triage(
         ray=(ray_address or "") if (ray or ray_address) else None,
         progress=show,
     )
-    form = fmt.value if fmt is not None else ("rich" if sys.stdout.isatty() else "text")
     if form == "json":
         import json
 
-        typer.echo(json.dumps(result.aggregate.to_dict(), indent=2))
+        typer.echo(json.dumps(result.aggregate.to_dict(), indent=2), file=out)
     elif form == "jsonl":
         shown = result.rows if when is None else [r for r in result.rows if r["time"] >= when]
-        typer.echo(jsonl(shown), nl=False)
+        typer.echo(jsonl(shown), nl=False, file=out)
     elif form == "csv":
         shown = result.rows if when is None else [r for r in result.rows if r["time"] >= when]
-        typer.echo(csv_text(shown), nl=False)
+        typer.echo(csv_text(shown), nl=False, file=out)
     else:
-        typer.echo(result.aggregate.text(top), nl=False)
+        typer.echo(result.aggregate.text(top), nl=False, file=out)
         if logs and db:
             typer.echo(f"({result.analysed} analysed, {result.reused} already in {db})", err=True)
+
+
+def _stdout_kept_for_the_report() -> Any:
+    """A stream of its own on standard output for the report, with everything else this process (and what it starts)
+    writes to standard output sent to standard error from now on: Ray's threads and processes print there (a memory
+    monitor's warning, a worker's output), which made `--format json` more than one JSON document."""
+    sys.stdout.flush()
+    report = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return report
 
 
 @rules_app.command("list")

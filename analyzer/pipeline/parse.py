@@ -134,13 +134,12 @@ def clean(raw: bytes) -> str:
         text = text.replace("\x00", "")
     text = strip_launcher_prefix(text)
     if text[:1] in "`*" and text[-1:] == text[:1]:  # a line an issue's author set in Markdown code or emphasis
-        m = _MARKDOWN_WRAP.match(text)
-        if m is not None:
-            text = m.group(2)
+        text = _markdown_unwrapped(text)
     elif text[:1] == "`" and text[-2:-1] == "`" and text[-1:] in ".,;:":  # ... and ended the sentence after it
-        m = _MARKDOWN_WRAP.match(text[:-1])
-        if m is not None:
-            text = m.group(2)
+        sentence = text[:-1]
+        inner = _markdown_unwrapped(sentence)
+        if inner is not sentence:
+            text = inner
     if (text[:1] == "`" or text[-1:] == "`") and text.count(
         "`"
     ) % 2:  # a code span or fence opened on one line, closed on another
@@ -194,7 +193,23 @@ _COLAB_RUNTIME_ROW = compile_re(
 _SPACES = compile_re(r"  +")
 
 
-_MARKDOWN_WRAP = compile_re(r"^(`{1,3}|\*{1,2})(?=[^\s`*])(.*?\S)\1$")  # not a fence or a rule (```, ***)
+_MARKDOWN_EMPHASIS = compile_re(r"^(\*{1,2})(?=[^\s*])(.*?\S)\1$")  # not a rule (***)
+
+
+def _markdown_unwrapped(text: str) -> str:
+    """`text` without the Markdown marks around all of it (`text` itself where it has none): emphasis (`**x**`), or a
+    code span, which may hold spaces at its ends (a traceback's `  File ...` frame line, a `pip list` row padded to
+    its column, each set in backticks), opened and closed by the same run of one to three backticks (never a fence:
+    ``` alone)."""
+    if text[:1] == "*":
+        m = _MARKDOWN_EMPHASIS.match(text)
+        return m.group(2) if m is not None else text
+    n = len(text) - len(text.lstrip("`"))
+    if n <= 3 and len(text) > 2 * n and text.endswith("`" * n) and text[-n - 1] != "`" and text[n:-n].strip():
+        return text[n:-n]
+    return text
+
+
 # "```Will try a different candidate ..." / "...depends on tensorflow-text~=2.13.0```", "`ValueError: ..." whose
 # closing mark is on the next line: the odd marks at the line's start or end (never a span inside it)
 _LONE_FENCE = compile_re(r"^(?:```(?![\w+.-]+\s*$)|`)(?=[^\s`])|(?<=[^\s`])(?:```|`)$")  # not a fence's language tag
