@@ -41,6 +41,22 @@ _VERSION = compile_re(r"\d+(?:\.\d+)*")
 _SEPARATORS = compile_re(r"[-_.]+")
 
 
+# The distributions whose version is TensorFlow's (its flavours, Intel's and AMD's builds): each installs the
+# `tensorflow` folder, so pip does not know that two of them overlap (the one installed last overwrites the other's files)
+TF_PACKAGES = frozenset(
+    {
+        "tensorflow",
+        "tensorflow-gpu",
+        "tensorflow-cpu",
+        "tensorflow-intel",
+        "tensorflow-macos",
+        "tensorflow-rocm",
+        "tensorflow-aarch64",
+        "intel-tensorflow",
+    }
+)
+
+
 def package_name(name: str) -> str:
     """A package's name as pip compares it (PEP 503): `Tensorflow_IO.gcs` is `tensorflow-io-gcs`."""
     return _SEPARATORS.sub("-", name).lower()

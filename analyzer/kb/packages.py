@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple
 
-from analyzer.core.normalize import package_name
+from analyzer.core.normalize import TF_PACKAGES, package_name
 
 from .compat import _mm as _minor_of
 from .compat import compat
@@ -97,21 +97,9 @@ def cpu_package_beside_gpu(packages: Dict[str, str]) -> Dict[str, str]:
     }
 
 
-# The distributions that each install the `tensorflow` folder (pip does not know that they overlap: the one installed
-# last overwrites the files of the other, https://github.com/tensorflow/tensorboard/issues/1907 for tensorboard's pair)
-TF_DISTRIBUTIONS = frozenset(
-    {
-        "tensorflow",
-        "tensorflow-gpu",
-        "tensorflow-cpu",
-        "tensorflow-intel",
-        "tensorflow-macos",
-        "tensorflow-rocm",
-        "tensorflow-aarch64",
-        "intel-tensorflow",
-        "tf-nightly",
-    }
-)
+# The distributions that each install the `tensorflow` folder (https://github.com/tensorflow/tensorboard/issues/1907 for
+# tensorboard's pair): TensorFlow's builds, and its nightly, whose version is not a release's
+TF_DISTRIBUTIONS = TF_PACKAGES | {"tf-nightly"}
 
 
 def tf_builds_mixed(packages: Dict[str, str]) -> Dict[str, str]:

@@ -801,17 +801,6 @@ PATTERNS.extend(
         ),
     ]
 )
-# the distributions whose version is TensorFlow's: each installs the `tensorflow` folder (Intel's and AMD's builds too)
-_TF_PACKAGES = (
-    "tensorflow",
-    "tensorflow-gpu",
-    "tensorflow-cpu",
-    "tensorflow-intel",
-    "tensorflow-macos",
-    "tensorflow-rocm",
-    "tensorflow-aarch64",
-    "intel-tensorflow",
-)
 _PACKAGE_NAME = compile_re(PACKAGE_NAMES, re.IGNORECASE)
 
 # Platform evidence: first strong hint wins (Windows paths and DLLs, Linux .so paths, macOS).
@@ -1114,7 +1103,7 @@ class FactCollector:
             if key.startswith("package:"):  # `pip show`'s "Name: tensorflow-gpu" / "Version: 1.15.4": an installed package
                 name = nz.package_name(key[8:])
                 self.set("packages", f"{name}=={v.group('v')}", INSTALLED_RANK, line, text)
-                if name in _TF_PACKAGES:
+                if name in nz.TF_PACKAGES:
                     self.set("tf_version", normalise("tf_version", v.group("v")), 12, line, text)
             else:
                 self.set(key, normalise(key, v.group("v")), 12, line, text)
@@ -1203,7 +1192,7 @@ def _propose(out: List[Tuple[str, str, int]], g: Dict[str, str], rank: int) -> N
                 out.append(("cudnn_runtime", ver, 70))
     items = g.pop("_installed", "").split()  # pip's "name-version" items (a name may hold dashes, a version not)
     fetched = g.pop("_fetched", "")
-    if fetched and nz.package_name(fetched.rpartition("-")[0]) not in _TF_PACKAGES:
+    if fetched and nz.package_name(fetched.rpartition("-")[0]) not in nz.TF_PACKAGES:
         items.append(fetched)
     for item in items:
         name, _, version = item.rpartition("-")
@@ -1213,7 +1202,7 @@ def _propose(out: List[Tuple[str, str, int]], g: Dict[str, str], rank: int) -> N
         name = nz.package_name(g.pop("pkg_name"))
         version = g.pop("pkg_version")
         out.append(("packages", f"{name}=={version}", rank))
-        if name in _TF_PACKAGES:
+        if name in nz.TF_PACKAGES:
             out.append(("tf_version", normalise("tf_version", version), rank))
     if "needed_by" in g and _DIGITS.sub("", g["needed_by"]) == _DIGITS.sub("", g["missing_dependency"]):
         del g["needed_by"], g["missing_dependency"]  # the library asked for is the one missing: no dependency
