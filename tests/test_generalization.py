@@ -506,6 +506,25 @@ def test_a_message_pasted_with_its_pieces_reindented_is_read_whole(tmp_path):
     assert unwrap.wrapped_runs(Block(frames.encode(), 1, b"\n", -1)) == []
 
 
+def test_a_log_line_wrapped_at_any_word_with_its_pieces_indented_is_read_whole(tmp_path):
+    """A terminal's width breaks TF's line anywhere, even right after its header (`E0000 ... cuda_dnn.cc:522]` alone,
+    `    Loaded runtime CuDNN library: 9.1.0 but source was compiled` next), and the paste indents every piece after
+    the first: the pieces whose next word would not have fitted the width most lines agree on are joined again."""
+    log = (REAL_LOGS / "cudnn-vm-absl-91.log").read_text(encoding="utf-8")
+    pasted = reindented(log)
+    assert pasted.splitlines()[0].endswith("cuda_dnn.cc:522]")
+    root = _root(_report(tmp_path, pasted))
+    assert root["rule_id"] == "cudnn-version-mismatch"
+    assert (root["facts"]["cudnn_runtime"], root["facts"]["cudnn_compiled"]) == ("9.1.0", "9.3.0")
+    from analyzer.pipeline import unwrap
+    from analyzer.pipeline.reader import Block
+
+    # lines that end where the next indented word would still have fitted are no wrapped run: a long frame line and
+    # its source line, twice
+    frame = '  File "/home/user/projects/segmentation/train_the_network.py", line 12, in main\n    import tensorflow as tf\n'
+    assert unwrap.wrapped_runs(Block((frame * 2).encode(), 1, b"\n", -1)) == []
+
+
 def test_pytests_short_summary_line_is_read_as_the_exception_it_names(tmp_path):
     """`pytest -r` ends with "FAILED tests/x.py::test_y - AttributeError: ..." (first_sight_48's CI log): the rules see
     the exception, as they do after pytest's `E   ` marker; a summary line without an exception stays text."""

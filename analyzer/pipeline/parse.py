@@ -134,12 +134,9 @@ def clean(raw: bytes) -> str:
         text = text.replace("\x00", "")
     text = strip_launcher_prefix(text)
     if text[:1] in "`*" and text[-1:] == text[:1]:  # a line an issue's author set in Markdown code or emphasis
-        text = _markdown_unwrapped(text)
+        text = _markdown_unwrapped(text) or text
     elif text[:1] == "`" and text[-2:-1] == "`" and text[-1:] in ".,;:":  # ... and ended the sentence after it
-        sentence = text[:-1]
-        inner = _markdown_unwrapped(sentence)
-        if inner is not sentence:
-            text = inner
+        text = _markdown_unwrapped(text[:-1]) or text
     if (text[:1] == "`" or text[-1:] == "`") and text.count(
         "`"
     ) % 2:  # a code span or fence opened on one line, closed on another
@@ -196,18 +193,18 @@ _SPACES = compile_re(r"  +")
 _MARKDOWN_EMPHASIS = compile_re(r"^(\*{1,2})(?=[^\s*])(.*?\S)\1$")  # not a rule (***)
 
 
-def _markdown_unwrapped(text: str) -> str:
-    """`text` without the Markdown marks around all of it (`text` itself where it has none): emphasis (`**x**`), or a
+def _markdown_unwrapped(text: str) -> Optional[str]:
+    """`text` without the Markdown marks around all of it (None where it has none): emphasis (`**x**`), or a
     code span, which may hold spaces at its ends (a traceback's `  File ...` frame line, a `pip list` row padded to
     its column, each set in backticks), opened and closed by the same run of one to three backticks (never a fence:
     ``` alone)."""
     if text[:1] == "*":
         m = _MARKDOWN_EMPHASIS.match(text)
-        return m.group(2) if m is not None else text
+        return m.group(2) if m is not None else None
     n = len(text) - len(text.lstrip("`"))
     if n <= 3 and len(text) > 2 * n and text.endswith("`" * n) and text[-n - 1] != "`" and text[n:-n].strip():
         return text[n:-n]
-    return text
+    return None
 
 
 # "```Will try a different candidate ..." / "...depends on tensorflow-text~=2.13.0```", "`ValueError: ..." whose

@@ -59,7 +59,9 @@ def wrapped_runs(block: Block) -> List[Tuple[int, List[bytes]]]:
     starts = {line_no for line_no, _ in flowed}
     runs = cut + flowed + [run for run in _message_runs(lines, block.first_line) if run[0] not in starts]
     starts |= {line_no for line_no, _ in runs}
-    return runs + [run for run in _indented_runs(lines, block.first_line) if run[0] not in starts]
+    runs += [run for run in _indented_runs(lines, block.first_line) if run[0] not in starts]
+    starts |= {line_no for line_no, _ in runs}
+    return runs + [run for run in _reindented_runs(lines, block.first_line) if run[0] not in starts]
 
 
 def _cut_runs(lines: List[bytes], first_line: int, widths: Optional[List[bytes]] = None) -> List[Tuple[int, List[bytes]]]:
@@ -183,6 +185,54 @@ def _indented_runs(lines: List[bytes], first_line: int) -> List[Tuple[int, List[
 
     runs = _runs(lines, first_line, goes_on)
     return [(at, [pieces[0] + b" "] + [p.strip() + b" " for p in pieces[1:-1]] + [pieces[-1].strip()]) for at, pieces in runs]
+
+
+_CONTINUED = compile_re(rb"^(?: {2,8}|\t)(?=\S)")  # a piece a paste indented: its text after a few spaces or a tab
+# a traceback's lines that pair with an indented next line by nature: a whole frame line (its source line follows), the
+# next frame, IPython's numbered code lines
+_WHOLE_FRAME = compile_re(rb"(?:, line \d+, in |:\d+, in |\.py in )\S+$")
+_NOT_CONTINUED = compile_re(rb"^\s*(?:File |-*> ?\d+ |\d+ )")
+
+
+def _reindented_runs(lines: List[bytes], first_line: int) -> List[Tuple[int, List[bytes]]]:
+    """Runs of lines a terminal wrapped at word boundaries and a paste then indented (`E0000 ... cuda_dnn.cc:522]` /
+    `    Loaded runtime CuDNN library: 9.1.0 but source was compiled` / `    with: 9.3.0.  CuDNN library needs ...`):
+    each piece but the last is as long as the width allowed, where the next piece's first word would not have
+    fitted, and the next piece is indented. The width is not known: it is the one that most such pairs of lines
+    agree on (a line and its indented next line agree on every width from the line's length to that length plus
+    the next word's). The pieces joined, each indent dropped and the line break a space, are the line again."""
+    spans = []  # (the widths a line and its indented next line agree on, from, to)
+    for j in range(len(lines) - 1):
+        nxt = lines[j + 1]
+        if (
+            _CONTINUED.match(nxt)
+            and lines[j].strip()
+            and not lines[j].endswith(b" ")
+            and not _NOT_CONTINUED.match(nxt)
+            and not _WHOLE_FRAME.search(lines[j])
+        ):
+            length = len(lines[j]) if lines[j].isascii() else len(lines[j].decode("utf-8", "replace"))
+            word = nxt.split(None, 1)[0]
+            spans.append((j, length, length + len(word) + 2))
+    if len(spans) < MIN_RUNS:
+        return []
+    width, agree = _most_agreed(spans)
+    if width < MIN_WIDTH or agree < MIN_RUNS:
+        return []
+    wrapped = {j for j, low, high in spans if low <= width <= high}
+    runs = _runs(lines, first_line, lambda j: j in wrapped)
+    return [(at, [pieces[0] + b" "] + [p.strip() + b" " for p in pieces[1:-1]] + [pieces[-1].strip()]) for at, pieces in runs]
+
+
+def _most_agreed(spans: List[Tuple[int, int, int]]) -> Tuple[int, int]:
+    """(the width most spans hold, how many hold it): a sweep over the spans' ends."""
+    events = sorted([(low, 1) for _, low, _ in spans] + [(high + 1, -1) for _, _, high in spans])
+    best, best_at, depth = 0, 0, 0
+    for at, step in events:
+        depth += step
+        if depth > best:
+            best, best_at = depth, at
+    return best_at, best
 
 
 def _runs(lines: List[bytes], first_line: int, goes_on: Callable[[int], Any]) -> List[Tuple[int, List[bytes]]]:
