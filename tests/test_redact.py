@@ -42,6 +42,11 @@ SECRETS = [
     ("/home/alice smith/venv/lib", ["alice"], ["/home/<user>/venv/lib"]),
     ("C:\\Users\\user>python", ["\\user>"], ["C:\\Users\\<user>>python"]),
     ("hf_abcdefghijklmnopqrstuvwxyz123456 ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", ["hf_abc", "ghp_ABC"], []),
+    # an HTTP header's credential; a word after "Basic" is no credential (a script's comment in a real traceback,
+    # first_sight_75: "# Basic Parameters")
+    ("curl -H 'Authorization: Basic YWxhZGRpbjpvcGVuc2VzYW1l' -H 'Authorization: Bearer abc.def-ghi_123456'",
+     ["YWxhZGRpbjpvcGVuc2VzYW1l", "abc.def-ghi"], ["Basic <token>", "Bearer <token>"]),
+    ("     40   # Basic Parameters", [], ["# Basic Parameters"]),
 ]
 
 

@@ -35,7 +35,8 @@ _TOKENS: List[Tuple[re.Pattern[str], Any]] = [
     (re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), "<jwt>"),
     (re.compile(r"\bsk-[A-Za-z0-9_-]{20,}"), "<api-key>"),
     (re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), "<slack-token>"),
-    (re.compile(r"\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE), r"\1 <token>"),
+    # (a credential, not a word after one of those words: "# Basic Parameters" in a script's comment)
+    (re.compile(r"\b((?i:Bearer|Basic|Token))\s+(?![A-Z]?[a-z]+(?![A-Za-z0-9._~+/=-]))[A-Za-z0-9._~+/=-]{8,}"), r"\1 <token>"),
     (re.compile(r"\bAIza[0-9A-Za-z_-]{35}(?![\w-])"), "<google-api-key>"),
     # scheme://user:password@host, the password with any punctuation (the last "@" before the path ends it)
     # (and the host those credentials open)
