@@ -58,17 +58,17 @@ def wrapped_runs(block: Block) -> List[Tuple[int, List[bytes]]]:
     # both readings are offered, and each is fed only where its join says more than the pieces
     starts = {line_no for line_no, _ in flowed}
     runs = cut + flowed + [run for run in _message_runs(lines, block.first_line) if run[0] not in starts]
-    starts |= {line_no for line_no, _ in runs}
-    runs += [run for run in _indented_runs(lines, block.first_line) if run[0] not in starts]
-    starts |= {line_no for line_no, _ in runs}
-    return runs + [run for run in _reindented_runs(lines, block.first_line) if run[0] not in starts]
+    for more in (_indented_runs, _reindented_runs):  # each where no earlier reading starts a run
+        starts |= {line_no for line_no, _ in runs}
+        runs += [run for run in more(lines, block.first_line) if run[0] not in starts]
+    return runs
 
 
 def _cut_runs(lines: List[bytes], first_line: int, widths: Optional[List[bytes]] = None) -> List[Tuple[int, List[bytes]]]:
     """Runs of lines cut each W characters (W the longest line's length, in characters: a console's
     columns, where a Keras progress bar's `━` takes one and three bytes); `widths`: the lines to measure, where
     they are not the bodies (`lines`, which the runs are made of)."""
-    lengths = [len(line.decode("utf-8", "replace")) if not line.isascii() else len(line) for line in widths or lines]
+    lengths = [_columns(line) for line in widths or lines]
     width = max(lengths, default=0)
     if width < MIN_WIDTH:
         return []
@@ -81,6 +81,11 @@ def _cut_runs(lines: List[bytes], first_line: int, widths: Optional[List[bytes]]
     # or before what goes on with the sentence ("...CuDNN library" / ": 8.1.1 but", "...shape [50" / "]",
     # "...(from tensorflow[" / "and-cuda])"), or inside an upper-case word ("...cuInit: UNK" / "NOWN ERROR")
     return [r for r in runs if len(r[1]) > 2 or _cut_inside(r[1][0], r[1][1])]
+
+
+def _columns(line: bytes) -> int:
+    """The line's width on a console: its characters, not its bytes."""
+    return len(line) if line.isascii() else len(line.decode("utf-8", "replace"))
 
 
 def _cut_inside(piece: bytes, rest: bytes) -> bool:
@@ -183,8 +188,7 @@ def _indented_runs(lines: List[bytes], first_line: int) -> List[Tuple[int, List[
             and bool(_INDENTED_PROSE.match(lines[j + 1]))
         )
 
-    runs = _runs(lines, first_line, goes_on)
-    return [(at, [pieces[0] + b" "] + [p.strip() + b" " for p in pieces[1:-1]] + [pieces[-1].strip()]) for at, pieces in runs]
+    return _joined_as_prose(_runs(lines, first_line, goes_on))
 
 
 _CONTINUED = compile_re(rb"^(?: {2,8}|\t)(?=\S)")  # a piece a paste indented: its text after a few spaces or a tab
@@ -211,7 +215,7 @@ def _reindented_runs(lines: List[bytes], first_line: int) -> List[Tuple[int, Lis
             and not _NOT_CONTINUED.match(nxt)
             and not _WHOLE_FRAME.search(lines[j])
         ):
-            length = len(lines[j]) if lines[j].isascii() else len(lines[j].decode("utf-8", "replace"))
+            length = _columns(lines[j])
             word = nxt.split(None, 1)[0]
             spans.append((j, length, length + len(word) + 2))
     if len(spans) < MIN_RUNS:
@@ -220,7 +224,11 @@ def _reindented_runs(lines: List[bytes], first_line: int) -> List[Tuple[int, Lis
     if width < MIN_WIDTH or agree < MIN_RUNS:
         return []
     wrapped = {j for j, low, high in spans if low <= width <= high}
-    runs = _runs(lines, first_line, lambda j: j in wrapped)
+    return _joined_as_prose(_runs(lines, first_line, lambda j: j in wrapped))
+
+
+def _joined_as_prose(runs: List[Tuple[int, List[bytes]]]) -> List[Tuple[int, List[bytes]]]:
+    """Indented pieces as they join: each indent dropped, each line break a space."""
     return [(at, [pieces[0] + b" "] + [p.strip() + b" " for p in pieces[1:-1]] + [pieces[-1].strip()]) for at, pieces in runs]
 
 
