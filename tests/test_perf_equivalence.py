@@ -443,6 +443,39 @@ def test_bulk_path_keeps_the_order_that_matters(monkeypatch):
     assert fast._settled
 
 
+def test_bulk_path_after_a_hit_is_withdrawn(monkeypatch):
+    """A hit that joined pieces withdraw (Analysis._forget_pieces) takes the classes settled on it
+    along: pipeline.bulk, which keeps each class's status from block to block (bulk_status), looks at
+    that class's later lines again, as the plain path does."""
+    from analyzer.pipeline import bulk
+    from analyzer.pipeline import classes as line_classes
+
+    oom = ("2024-05-10 00:00:0{}.1: W tensorflow/core/common_runtime/bfc_allocator.cc:296] Allocator (GPU_0_bfc) ran out "
+           "of memory trying to allocate {}.00GiB with freed_by_count=0. The caller indicates that this is not a failure, "
+           "but this may mean that there could be performance gains if more memory were available.")
+    quiet = "2024-05-10 00:00:0{}.1: I tensorflow/core/x.cc:1] Executor::Process {{ op_type: MatMul step_id: {} node: d_{} }}"
+    part = [line for i in range(1, 6) for line in (oom.format(i, i), quiet.format(i, i, i))]
+    data = ("\n".join(part) + "\n").encode()
+
+    def run(analysis: Analysis) -> dict:
+        info = analysis.start_input("parts.log")
+        for n in range(3):
+            analysis.feed_block(info, Block(data, 1 + n * len(part), b"\n", len(part)))
+            if n == 1:  # the first two blocks' lines were pieces of joined lines after all
+                if analysis.line_classes:
+                    assert bulk.COUNTED in analysis.bulk_status.values()  # (the OOM lines' class, settled)
+                analysis._forget_pieces("parts.log", [(1, 2 * len(part))], set(), set())
+        return analysis.report().to_dict()
+
+    plain = Analysis(load_rules())
+    plain.line_classes = False
+    want = run(plain)
+    assert [f["count"] for f in want["findings"] if "ran out of memory" in json.dumps(f)] == [5]  # the third block's
+    monkeypatch.setattr(bulk, "BULK_SHARE", 0.0)
+    monkeypatch.setattr(line_classes, "_plain_left", 0)  # (a process's first lines skip building their class)
+    assert run(Analysis(load_rules())) == want
+
+
 def test_bulk_path_with_listed_values(monkeypatch):
     """pipeline.bulk's LISTS lines (a settled class whose lines each list a value: the libraries TF
     opened), decided once per class and value per block: values listed before, new ones among them,

@@ -40,7 +40,7 @@ from analyzer.core.cache import REGEX_V0, compile_re
 from analyzer.kb.rules import KnowledgeBase, Rule
 from analyzer.kb.rules import mask_cached as mask
 
-from .facts import _PLATFORM, _STATS_KEY, PATTERNS, FactCollector, LineFacts, _propose
+from .facts import _PLATFORM, _STATS_KEY, PATTERNS, FactCollector, LineFacts, proposed
 from .parse import _ABSL, _TSL, CONTEXT_LITERAL, IMPORT_STATEMENT, REPL_PROMPTS, classify, clean
 from .supersets import _agnostic, _wide, may_match
 
@@ -594,7 +594,7 @@ def line_facts(cls: LineClass, text: str) -> LineFacts:
                 continue
             m = p.search(text)
             if m:
-                _propose(proposals, {k: v for k, v in m.groupdict().items() if v}, p.rank_at(text, m.start()))
+                proposals += proposed(m, p.rank_at(text, m.start()))
     lf = cls.facts.copy()
     lf.proposals = tuple(proposals)
     if cls.own_platform:

@@ -142,6 +142,7 @@ class Analysis:
         self.line_classes = line_classes.enabled()  # lines equal up to their digits decided once
         self._settled: Dict[Any, Tuple[Optional[Hit], Optional[Evidence], Optional[float]]] = {}  # see _settle
         self._checked: Dict[Any, Tuple[Hit, Optional[Evidence], Rule]] = {}  # see _settle_checked
+        self.bulk_status: Dict[Any, int] = {}  # what pipeline.bulk found each class's lines to be, where that stays
         self.fast_share = 0.0  # share of the last block's lines that were quiet or settled (pipeline.bulk)
         self.slow_share = 1.0  # share of the last block's candidates that were not: they need their keywords
 
@@ -284,6 +285,8 @@ class Analysis:
         for table in (self._settled, self._checked) if gone else ():
             for cls in [cls for cls, done in table.items() if any(done[0] is hit for hit in gone)]:
                 del table[cls]
+        if gone:
+            self.bulk_status.clear()  # (a class settled on them is no longer)
 
     def _join_matches_more(self, joined: bytes, pieces: List[bytes]) -> bool:
         """Does the joined line match a rule that none of its pieces matches alone, or the same rule with more

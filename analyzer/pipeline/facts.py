@@ -9,6 +9,7 @@ wins; equal rank: first seen). Lists (missing/loaded libraries) accumulate.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, cast
 
 from analyzer.core import normalize as nz
@@ -994,7 +995,7 @@ class LineFacts:
         for p in patterns:
             m = p.search(text)
             if m:
-                _propose(proposals, {k: v for k, v in m.groupdict().items() if v}, p.rank_at(text, m.start()))
+                proposals += proposed(m, p.rank_at(text, m.start()))
         self.proposals = tuple(proposals)  # (fact, value, rank) for FactCollector.set, in order
         self.stats_header = "Stats:" in message  # a BFC allocator dump starts
         self.stats_word = "stats:" in low
@@ -1167,6 +1168,20 @@ _TF_OWN = compile_re(r"(?i)tensorflow(?:[-_](?:macos|cpu|gpu|intel|aarch64))?(?:
 def _refines(old: str, new: str) -> bool:
     """'3.10.13' refines '3.10' (the same version, stated more precisely); '3.1' does not refine '3.10'."""
     return new.startswith(old + ".") and new[len(old) + 1 :][:1].isdigit()
+
+
+def proposed(m: Any, rank: int) -> Tuple[Tuple[str, str, int], ...]:
+    """_propose's facts for a fact pattern's match with this rank. The same values come back line
+    after line (a verbose log's library, GPU and version lines), so they are kept: _propose is a
+    function of the values and the rank alone."""
+    return _proposed(tuple((k, v) for k, v in m.groupdict().items() if v), rank)
+
+
+@lru_cache(maxsize=4096)
+def _proposed(values: Tuple[Tuple[str, str], ...], rank: int) -> Tuple[Tuple[str, str, int], ...]:
+    out: List[Tuple[str, str, int]] = []
+    _propose(out, dict(values), rank)
+    return tuple(out)
 
 
 def _propose(out: List[Tuple[str, str, int]], g: Dict[str, str], rank: int) -> None:
