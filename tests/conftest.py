@@ -36,6 +36,11 @@ def kb():
     return load_knowledge_base()
 
 
+def root_finding(report: dict) -> dict:
+    """A JSON report's first finding that is not info: the root cause it names."""
+    return next(f for f in report["findings"] if f["severity"] != "info")
+
+
 def without_input_names(report: dict) -> dict:
     """The report with input names blanked, to compare reports of the same text read by different routes."""
     report = json.loads(json.dumps(report))

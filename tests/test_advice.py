@@ -13,7 +13,7 @@ from analyzer.core.model import Report
 from analyzer.kb.advice import _MOVE_TO_WSL, for_machine, misfit
 from analyzer.report.render import render_text
 
-from conftest import CORPUS, ROOT, tflog
+from conftest import CORPUS, ROOT, root_finding, tflog
 
 REAL_LOGS = sorted((ROOT / "tests" / "fixtures" / "real_logs").rglob("*.log")) + sorted((ROOT / "sample_logs").glob("*.log"))
 if (CORPUS / "cases").is_dir():
@@ -263,9 +263,9 @@ def test_tensorflow_gpu_past_its_last_release_says_the_package_ended(tmp_path):
     (GPU support in `tensorflow` itself); a Windows log also gets the last native-Windows GPU build from the tables."""
     line = ("ERROR: Could not find a version that satisfies the requirement tensorflow-gpu==2.11 (from versions: 2.8.0, "
             "2.9.0, 2.10.0, 2.10.1)\nERROR: No matching distribution found for tensorflow-gpu==2.11\n")
-    root = next(f for f in _json(tmp_path, line)["findings"] if f["severity"] != "info")
+    root = root_finding(_json(tmp_path, line))
     assert root["fixes"][0].startswith("pip offers tensorflow-gpu only up to 2.10.1 here: that package has no later release")
-    win = next(f for f in _json(tmp_path, "C:\\Users\\me> pip install tensorflow-gpu==2.11\n" + line)["findings"] if f["severity"] != "info")
+    win = root_finding(_json(tmp_path, "C:\\Users\\me> pip install tensorflow-gpu==2.11\n" + line))
     assert any('`pip install "tensorflow<2.11"` with CUDA 11.2' in fix for fix in win["fixes"]) and "and-cuda" not in " ".join(win["fixes"])
     # an installed TensorFlow and a request older than what pip lists: the Python stops it, not the package's end
     older = ("TensorFlow version: 2.12.0\nERROR: Could not find a version that satisfies the requirement tensorflow-gpu==2.4.0 "
@@ -282,14 +282,14 @@ def test_an_old_pip_the_log_states_is_the_first_thing_to_fix(tmp_path):
         "1.13.1, 1.14.0, 2.0.0a0, 2.0.0b1)\n"
         "No matching distribution found for tensorflow<2.2,>=2.1 (from rasa)\n"
         "You are using pip version 18.1, however version 20.0.2 is available.\n"))
-    root = next(f for f in rep["findings"] if f["severity"] != "info")
+    root = root_finding(rep)
     assert rep["facts"]["pip_version"] == "18.1"
     assert root["fixes"][0].startswith("This pip is 18.1, older than 20.3") and "pip install -U pip" in root["fixes"][0]
     # not where the tags cannot be the cause: a Windows log, or pip listing releases newer than the one asked for
     win = _json(tmp_path, "C:\\Users\\me>pip install tensorflow\n  Could not find a version that satisfies the requirement "
                           "tensorflow (from versions: )\nNo matching distribution found for tensorflow\n"
                           "You are using pip version 18.1, however version 20.0.2 is available.\n")
-    assert not next(f for f in win["findings"] if f["severity"] != "info")["fixes"][0].startswith("This pip is")
+    assert not root_finding(win)["fixes"][0].startswith("This pip is")
     newer = _json(tmp_path, "ERROR: Could not find a version that satisfies the requirement tensorflow==2.4.0 (from versions: "
                             "2.5.0, 2.6.0)\nERROR: No matching distribution found for tensorflow==2.4.0\n"
                             "You are using pip version 20.2.4, however version 21.0 is available.\n")
@@ -316,7 +316,7 @@ def test_a_conflict_in_a_pasted_package_list_is_a_finding_without_a_traceback(tm
         "numpy                        1.26.4\n"
         "tensorflow                   2.15.0\n"
         "tensorflow-estimator         2.15.0\n"))
-    root = next(f for f in rep["findings"] if f["severity"] != "info")
+    root = root_finding(rep)
     assert (root["rule_id"], root["category"]) == ("deps-package-list-conflict", "deps.version_conflict")
     assert "keras>=2.15.0,<2.16" in root["explanation"] and "keras 3.0.1" in root["explanation"]
     assert "keras==3.0.1" in rep["facts"]["packages"] and rep["facts"]["tf_version"] == "2.15.0"
@@ -330,7 +330,7 @@ def test_what_pip_just_installed_is_a_package_list_and_the_fix_pins_the_range_th
     rep = _json(tmp_path, (
         "Successfully installed absl-py-0.15.0 h5py-3.1.0 keras-2.7.0 keras-preprocessing-1.1.2 numpy-1.19.5 "
         "protobuf-3.19.1 tensorboard-2.7.0 tensorflow-2.6.1 tensorflow-estimator-2.6.0 wrapt-1.12.1\n"))
-    root = next(f for f in rep["findings"] if f["severity"] != "info")
+    root = root_finding(rep)
     assert root["rule_id"] == "deps-package-list-conflict"
     assert {"keras==2.7.0", "tensorflow==2.6.1", "numpy==1.19.5"} <= set(rep["facts"]["packages"])
     assert "absl-py==0.15.0" not in rep["facts"]["packages"]  # (only packages whose versions must fit TF)
@@ -363,7 +363,7 @@ def test_two_tensorflow_distributions_of_different_releases_are_a_conflict_and_o
         "intel-tensorflow                   2.11.0\n"
         "tensorflow                         2.12.0\n"
         "tensorflow-estimator               2.12.0\n"))
-    root = next(f for f in rep["findings"] if f["severity"] != "info")
+    root = root_finding(rep)
     assert (root["rule_id"], root["category"]) == ("deps-tensorflow-builds-mixed", "deps.version_conflict")
     assert "intel-tensorflow 2.11.0 and tensorflow 2.12.0" in root["explanation"]
     assert {"intel-tensorflow==2.11.0", "tensorflow==2.12.0"} <= set(rep["facts"]["packages"])
@@ -391,7 +391,7 @@ def test_a_log_that_hides_the_gpus_is_told_so(tmp_path):
         "CUDA_ERROR_NO_DEVICE: no CUDA-capable device is detected\n"
         "2021-05-01 10:00:00.000001: I tensorflow/stream_executor/cuda/cuda_diagnostics.cc:156] kernel driver does not "
         "appear to be running on this host (x): /proc/driver/nvidia/version does not exist\n"))
-    root = next(f for f in rep["findings"] if f["severity"] != "info")
+    root = root_finding(rep)
     assert root["rule_id"] == "driver-cuda-visible-devices-hidden" and root["evidence"][0]["line"] == 2
     assert "driver-cuinit-failed" in root["explains"]
 
@@ -1237,16 +1237,16 @@ def test_tensorflow_keras_missing_under_tf_2_6_to_2_15_names_the_keras_that_tf_p
     compat table), not a generic "install the release the code was written for"; TF 2.16 (Keras 3) is not told so."""
     text = ("    from tensorflow.keras.preprocessing.text import Tokenizer\n"
             "ModuleNotFoundError: No module named 'tensorflow.keras'\n")
-    root = next(f for f in _json(tmp_path, text + "tensorflow                   2.12.0\n")["findings"] if f["severity"] != "info")
+    root = root_finding(_json(tmp_path, text + "tensorflow                   2.12.0\n"))
     assert '`pip install "keras>=2.12.0,<2.13"`' in root["fixes"][0]
-    newer = next(f for f in _json(tmp_path, text + "tensorflow                   2.16.1\n")["findings"] if f["severity"] != "info")
+    newer = root_finding(_json(tmp_path, text + "tensorflow                   2.16.1\n"))
     assert not any("serves `tensorflow.keras`" in fix for fix in newer["fixes"])
     # TF 2.15's Keras 2 pin is the keras package, not the tf-keras keras2_requirement names: no such fix there; nor for a
     # submodule a release removed (tensorflow.keras.wrappers under 2.12), where the right Keras may be installed
-    edge = next(f for f in _json(tmp_path, text + "tensorflow                   2.15.0\n")["findings"] if f["severity"] != "info")
+    edge = root_finding(_json(tmp_path, text + "tensorflow                   2.15.0\n"))
     assert not any("serves `tensorflow.keras`" in fix for fix in edge["fixes"])
     gone = "ModuleNotFoundError: No module named 'tensorflow.keras.wrappers'\ntensorflow                   2.12.0\n"
-    sub = next(f for f in _json(tmp_path, gone)["findings"] if f["severity"] != "info")
+    sub = root_finding(_json(tmp_path, gone))
     assert not any("serves `tensorflow.keras`" in fix for fix in sub["fixes"])
 
 
@@ -1257,10 +1257,10 @@ def test_an_installed_tensorflow_in_pips_conflict_list_is_no_missing_wheel(tmp_p
     head = ("ERROR: Cannot install pose-pipeline==2025.5.2 and tensorflow[and-cuda]==2.14.0 because these package versions "
             "have conflicting dependencies.\n\nThe conflict is caused by:\n    pose-pipeline 2025.5.2 depends on tensorflow>=2.14.0\n")
     installed = _json(tmp_path, head + "    tensorflow[and-cuda] 2.14.0 depends on tensorflow 2.14.0 (Installed)\n")
-    assert next(f for f in installed["findings"] if f["severity"] != "info")["category"] == "deps.version_conflict"
+    assert root_finding(installed)["category"] == "deps.version_conflict"
     assert all(f["severity"] == "info" for f in installed["findings"] if f["rule_id"] == "install-pip-conflict-no-tensorflow-here")
     alone = _json(tmp_path, head)
-    assert next(f for f in alone["findings"] if f["severity"] != "info")["category"] == "install.python_unsupported"
+    assert root_finding(alone)["category"] == "install.python_unsupported"
 
 
 @pytest.mark.parametrize("line, lead", [
@@ -1299,7 +1299,7 @@ def test_tensorflows_own_requirement_in_the_conflict_is_the_pin_to_install(tmp_p
     rep = _json(tmp_path, (
         "ERROR: Cannot install numpy==1.24.2 and tensorflow==2.12.0 because these package versions have conflicting dependencies.\n\n"
         "The conflict is caused by:\n    The user requested numpy==1.24.2\n    tensorflow 2.12.0 depends on numpy<1.24 and >=1.22\n"))
-    root = next(f for f in rep["findings"] if f["severity"] != "info")
+    root = root_finding(rep)
     assert '`pip install "tensorflow==2.12.0" "numpy<1.24,>=1.22"`' in root["fixes"][0]
     # another package on the other side: no such pin (the two requirements are not on one package)
     other = _json(tmp_path, (
@@ -1685,6 +1685,6 @@ def test_a_missing_keras_package_is_the_keras_of_the_tensorflow_in_the_log(tmp_p
     """`No module named 'keras'` under a TensorFlow the log states: the fix installs the keras that TensorFlow's wheel
     declares (conda's TF 2.6 without it: tensorflow/addons#2679), or, before TF 2.6 had one, imports tf.keras."""
     out = _json(tmp_path, f"tensorflow                   {tf}\nModuleNotFoundError: No module named 'keras'\n")
-    root = next(f for f in out["findings"] if f["severity"] != "info")
+    root = root_finding(out)
     assert root["rule_id"] == "deps-keras-not-installed"
     assert any(want in fix for fix in root["fixes"]) and not any(unwanted in fix for fix in root["fixes"])
