@@ -104,8 +104,8 @@ def _statuses(analysis: Any, key_of: Dict[Any, bytes], kb_prefilter: Any) -> Dic
     """_status of each class of a block (`key_of`: a key of each), kept in analysis.bulk_status from
     block to block where it stays: every status but RESIDUAL for a class not settled yet, which
     settles meanwhile. A class settles for good (Analysis._settle) but where a joined line withdraws
-    the hit it settled on (Analysis._forget_pieces), which empties bulk_status. A verbose log's ~1,100
-    classes a block each took a Python call per block (~8% of its time)."""
+    the hit it settled on (Analysis._forget_pieces), which empties bulk_status. Each block asked
+    _status of every class it holds (a verbose log's block holds ~1,100)."""
     kept = analysis.bulk_status
     new = key_of.keys() - kept.keys()
     if not new:
