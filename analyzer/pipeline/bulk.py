@@ -116,8 +116,8 @@ def _statuses(analysis: Any, key_of: Dict[Any, bytes], kb_prefilter: Any) -> Dic
     pending = {}
     for cls in new:
         status = _status(analysis, cls, key_of, kb_prefilter)
-        if status == RESIDUAL and cls is not None and cls is not line_classes.NOT_CANDIDATE and cls.candidate and not cls.quiet:
-            pending[cls] = status  # (not settled yet)
+        if status == RESIDUAL and cls is not None and cls.candidate:
+            pending[cls] = status  # (a candidate not settled yet)
         else:
             kept[cls] = status
     return {**kept, **pending} if pending else kept
