@@ -1,5 +1,6 @@
 """Both prefilter engines (Hyperscan and the pure-Python trie regex) hand out the same lines,
 and findings are identical whichever one runs."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -27,6 +28,22 @@ def test_trie_pattern_matches_exactly_the_words():
     for w in words:
         assert pat.fullmatch(w.encode())
     assert not pat.fullmatch(b"cu") and not pat.fullmatch(b"cudax")
+
+
+def test_trie_pattern_on_random_word_lists_matches_every_word_and_nothing_else():
+    """Long runs without a branch (written in a row), words that are prefixes of others, empty lists."""
+    import itertools
+    import random
+    import re
+
+    rng = random.Random(3)
+    every = [b"".join(p) for n in range(6) for p in itertools.product([b"a", b"b", b"."], repeat=n)]
+    for _ in range(300):
+        words = {"".join(rng.choice("ab.") for _ in range(rng.randrange(1, 6))) for _ in range(rng.randrange(0, 6))}
+        source = trie_pattern(words)
+        pat = re.compile(source) if source else None
+        matched = {s.decode() for s in every if pat is not None and pat.fullmatch(s)}
+        assert matched == words, (sorted(words), source)
 
 
 def candidates(pf: Prefilter, data: bytes):

@@ -104,11 +104,15 @@ def trie_pattern(words: Iterable[str]) -> bytes:
         node[None] = {}
 
     def build(node: Dict) -> bytes:
+        chain = []  # a run of nodes with one child and no word ending: their bytes in a row (a call each took ~8 ms
+        while len(node) == 1 and None not in node:  # for bulk's ~350 long words, mostly such runs)
+            ((ch, node),) = node.items()
+            chain.append(_ESCAPED[ch])
         alts = [_ESCAPED[ch] + build(child) for ch, child in sorted((k, v) for k, v in node.items() if k is not None)]
         if not alts:
-            return b""
+            return b"".join(chain)
         body = alts[0] if len(alts) == 1 else b"(?:" + b"|".join(alts) + b")"
-        return b"(?:" + body + b")?" if None in node else body
+        return b"".join(chain) + (b"(?:" + body + b")?" if None in node else body)
 
     return build(trie)
 
