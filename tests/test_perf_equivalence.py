@@ -13,6 +13,7 @@
 
 Nothing here is timed (benchmarks/bench.py measures).
 """
+
 from __future__ import annotations
 
 import json
@@ -36,6 +37,7 @@ from conftest import ROOT, SAMPLES, tflog
 
 try:
     import hyperscan  # noqa: F401
+
     HAVE_HS = True
 except ImportError:
     HAVE_HS = False
@@ -78,7 +80,7 @@ def analyse(kb, path: Path, prefilter=None, classes: bool = True) -> dict:
     splitter = LineSplitter(path.name)
     data = path.read_bytes()
     for i in range(0, len(data), 1 << 16):
-        for block in splitter.feed(data[i:i + (1 << 16)]):
+        for block in splitter.feed(data[i : i + (1 << 16)]):
             analysis.feed_block(info, block)
     for block in splitter.finish():
         analysis.feed_block(info, block)
@@ -86,6 +88,7 @@ def analyse(kb, path: Path, prefilter=None, classes: bool = True) -> dict:
 
 
 # --- in-process caches ----------------------------------------------------------------------------
+
 
 def test_shared_caches_change_nothing(logs, monkeypatch):
     """A fresh knowledge base with the per-line cache and line classes off, against one whose caches are warm."""
@@ -104,11 +107,17 @@ def test_shared_caches_change_nothing(logs, monkeypatch):
 def _retimed(text: str, seed: int) -> str:
     """The same log written at another time by another thread, with some levels changed (E<->W)."""
     rng = random.Random(seed)
-    text = re.sub(r"\d\d:\d\d:\d\d\.\d{6}", lambda m: (
-        f"{rng.randrange(24):02d}:{rng.randrange(60):02d}:{rng.randrange(60):02d}.{rng.randrange(10 ** 6):06d}"), text)
+    text = re.sub(
+        r"\d\d:\d\d:\d\d\.\d{6}",
+        lambda m: f"{rng.randrange(24):02d}:{rng.randrange(60):02d}:{rng.randrange(60):02d}.{rng.randrange(10**6):06d}",
+        text,
+    )
     text = re.sub(r"(?m)^([IWEF])(\d{4} [\d:.]+\s+)(\d+)", lambda m: m.group(1) + m.group(2) + str(rng.randrange(99999)), text)
-    return re.sub(r"(?m)(: |^)([EW])(?= \S+:\d+\] )", lambda m: m.group(1) + ("W" if m.group(2) == "E" else "E")
-                  if rng.random() < 0.5 else m.group(0), text)
+    return re.sub(
+        r"(?m)(: |^)([EW])(?= \S+:\d+\] )",
+        lambda m: m.group(1) + ("W" if m.group(2) == "E" else "E") if rng.random() < 0.5 else m.group(0),
+        text,
+    )
 
 
 def test_lines_seen_before_at_another_time(logs, tmp_path, monkeypatch):
@@ -132,6 +141,7 @@ def test_lines_seen_before_at_another_time(logs, tmp_path, monkeypatch):
 
 
 # --- line classes ----------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def shape_logs(tmp_path_factory):
@@ -189,8 +199,9 @@ def test_class_store_changes_nothing(logs, shape_logs, tmp_path):
     def run(after: int, **env) -> dict:
         e = {k: v for k, v in os.environ.items() if k not in ("TFLOG_NO_CACHE", "TFLOG_CACHE_DIR")}
         e.update(env)
-        p = subprocess.run([sys.executable, "-c", STORE_SCRIPT, str(after), *paths], capture_output=True, env=e,
-                           cwd=ROOT, timeout=600)
+        p = subprocess.run(
+            [sys.executable, "-c", STORE_SCRIPT, str(after), *paths], capture_output=True, env=e, cwd=ROOT, timeout=600
+        )
         assert p.returncode == 0, p.stderr.decode()[-3000:]
         return json.loads(p.stdout)
 
@@ -250,6 +261,7 @@ def test_class_store_key_holds_the_code_that_builds_a_class(logs, shape_logs, mo
                 return fn(*a, **k)
             finally:
                 sys.setprofile(old)
+
         return run
 
     monkeypatch.setattr(line_classes, "build", traced(line_classes.build))
@@ -425,15 +437,30 @@ def test_bulk_path_keeps_the_order_that_matters(monkeypatch):
     from analyzer.pipeline import bulk
 
     quiet = "2024-05-10 00:00:0{}.1: I tensorflow/core/x.cc:1] Executor::Process {{ op_type: MatMul step_id: {} node: d_{} }}"
-    trt = "2024-05-10 00:00:0{}.1: W tensorflow/compiler/tf2tensorrt/utils/py_utils.cc:38] TF-TRT Warning: Could not find TensorRT"
-    onednn = ("2024-05-10 00:00:00.8: I tensorflow/core/util/port.cc:113] oneDNN custom operations are on. You may see slightly "
-              "different numerical results due to floating-point round-off errors from different computation orders.")
+    trt = (
+        "2024-05-10 00:00:0{}.1: W tensorflow/compiler/tf2tensorrt/utils/py_utils.cc:38] TF-TRT Warning: Could not find TensorRT"
+    )
+    onednn = (
+        "2024-05-10 00:00:00.8: I tensorflow/core/util/port.cc:113] oneDNN custom operations are on. You may see slightly "
+        "different numerical results due to floating-point round-off errors from different computation orders."
+    )
     stack = "Detected at node 'model/dense/MatMul' defined at (most recent call last):"
     frame = '  File "/home/u/train.py", line 12, in <module>'
     first = [quiet.format(i, i, i) for i in range(5)] + [trt.format(i) for i in range(3)] + [onednn, "got code 137 here"]
-    second = [quiet.format(1, 2, 3), stack, quiet.format(2, 3, 4), frame, "ValueError: boom",
-              stack, "got code 138 here", frame, "ValueError: bang",
-              onednn, trt.format(5), "  [[{{node model/dense/MatMul}}]]"] + [quiet.format(i, i, i) for i in range(5)]
+    second = [
+        quiet.format(1, 2, 3),
+        stack,
+        quiet.format(2, 3, 4),
+        frame,
+        "ValueError: boom",
+        stack,
+        "got code 138 here",
+        frame,
+        "ValueError: bang",
+        onednn,
+        trt.format(5),
+        "  [[{{node model/dense/MatMul}}]]",
+    ] + [quiet.format(i, i, i) for i in range(5)]
     plain = Analysis(load_rules())
     plain.line_classes = False
     want = _blocks(plain, [first, second])
@@ -450,9 +477,11 @@ def test_bulk_path_after_a_hit_is_withdrawn(monkeypatch):
     from analyzer.pipeline import bulk
     from analyzer.pipeline import classes as line_classes
 
-    oom = ("2024-05-10 00:00:0{}.1: W tensorflow/core/common_runtime/bfc_allocator.cc:296] Allocator (GPU_0_bfc) ran out "
-           "of memory trying to allocate {}.00GiB with freed_by_count=0. The caller indicates that this is not a failure, "
-           "but this may mean that there could be performance gains if more memory were available.")
+    oom = (
+        "2024-05-10 00:00:0{}.1: W tensorflow/core/common_runtime/bfc_allocator.cc:296] Allocator (GPU_0_bfc) ran out "
+        "of memory trying to allocate {}.00GiB with freed_by_count=0. The caller indicates that this is not a failure, "
+        "but this may mean that there could be performance gains if more memory were available."
+    )
     quiet = "2024-05-10 00:00:0{}.1: I tensorflow/core/x.cc:1] Executor::Process {{ op_type: MatMul step_id: {} node: d_{} }}"
     part = [line for i in range(1, 6) for line in (oom.format(i, i), quiet.format(i, i, i))]
     data = ("\n".join(part) + "\n").encode()
@@ -486,8 +515,16 @@ def test_bulk_path_with_listed_values(monkeypatch):
     rng = random.Random(4)
 
     def part(n, versions):
-        return [lib.format(rng.randrange(10), rng.choice(["x", "core/yy", "stream_executor/zzz"]), rng.randrange(100),
-                           rng.choice(["cudart", "cublas", "cudnn"]), rng.choice(versions)) for _ in range(n)]
+        return [
+            lib.format(
+                rng.randrange(10),
+                rng.choice(["x", "core/yy", "stream_executor/zzz"]),
+                rng.randrange(100),
+                rng.choice(["cudart", "cublas", "cudnn"]),
+                rng.choice(versions),
+            )
+            for _ in range(n)
+        ]
 
     parts = [part(40, ["11", "12", "8", "9", "10", "13"][: k + 1]) for k in range(6)]  # a new value in each block
     plain = Analysis(load_rules())
@@ -516,7 +553,11 @@ def test_bulk_path_with_hex_ids_and_lines_no_keyword_picks(monkeypatch):
         part = [_redigit(rng.choice(HEX_LINES), rng, True) for _ in range(40)]
         part += [bar.format(rng.randrange(2000), rng.randrange(99), rng.randrange(9999)) for _ in range(20)]
         part += ["got code 138 here", "I0000 00:00:1715340000.001344   14399 x.cc:1] handle 0x1DUDNN_STATUS_INTERNAL_ERROR"]
-        part += ["got code 137 here", "I0000 00:00:1715340000.001344   14399 x.cc:1] handle 0x1CUDNN_STATUS_INTERNAL_ERROR"] if n >= 3 else []
+        part += (
+            ["got code 137 here", "I0000 00:00:1715340000.001344   14399 x.cc:1] handle 0x1CUDNN_STATUS_INTERNAL_ERROR"]
+            if n >= 3
+            else []
+        )
         rng.shuffle(part)
         parts.append(part)
     plain = Analysis(load_rules())
@@ -617,7 +658,6 @@ def test_untouched_hex_ids_keep_the_keywords_of_the_key():
     assert untouched > 500
 
 
-
 def _glued_line(rng, words, hex_digits, glue) -> bytes:
     """One to four 0x-ids (hex_digits: how many digits, as a range) each glued to a keyword, whole or its tail,
     in either case."""
@@ -628,6 +668,7 @@ def _glued_line(rng, words, hex_digits, glue) -> bytes:
         word = word.upper() if rng.random() < 0.3 else word
         parts += [rng.choice(glue), hex_id, word[rng.randrange(len(word)) :] if rng.random() < 0.5 else word]
     return "".join(parts).encode()
+
 
 def test_touching_lines_finds_every_line_a_keyword_touches():
     """bulk._touching_lines (one regex pass over a block's 0x-id lines) names at least every line
@@ -706,14 +747,17 @@ def test_digit_keyword_keys_are_those_of_each_key(monkeypatch, tmp_path):
     assert bulk._digit_keyword_keys([], pf) == set()
 
 
-def test_bulk_path_with_interactive_prompts(monkeypatch):
+@pytest.mark.parametrize("quote", ["", "> ", "trainer-1  | "])
+def test_bulk_path_with_interactive_prompts(monkeypatch, quote):
     """An interactive session between quiet TF lines, in the bulk path from the second block on:
-    each prompt's question and answer are read as in the ordinary path."""
+    each prompt's question and answer are read as in the ordinary path, also behind a thread's quote
+    or a launcher's prefix (parse.repl_prompt)."""
     from analyzer.pipeline import bulk
 
     quiet = "2024-05-10 00:00:0{}.1: I tensorflow/core/x.cc:1] Executor::Process {{ op_type: MatMul step_id: {} node: d_{} }}"
-    parts = [[quiet.format(i, i, j) for i in range(4)] + REPL_LINES[j % 3 * 3 : j % 3 * 3 + 3] for j in range(6)]
-    parts += [REPL_LINES + [quiet.format(1, 2, 3)]]
+    repl = [quote + line for line in REPL_LINES]
+    parts = [[quiet.format(i, i, j) for i in range(4)] + repl[j % 3 * 3 : j % 3 * 3 + 3] for j in range(6)]
+    parts += [repl + [quiet.format(1, 2, 3)]]
     plain = Analysis(load_rules())
     plain.line_classes = False
     want = _blocks(plain, parts)
@@ -732,32 +776,38 @@ def test_line_classes_are_forgotten_with_a_disabled_rule(logs):
     assert not kb.line_classes
 
 
-@pytest.mark.parametrize("source, wide", [
-    (r"Loaded cuDNN version (?P<v>\d+)", r"Loaded cuDNN version (?P<v>\d+)"),  # digit-agnostic: itself
-    (r"libcudnn\.so\.8", r"libcudnn\.so\.\d"),
-    (r"XLA service (?:0x)?[0-9a-fA-F]+ init", r"XLA service (?:\dx)?[0-9a-fA-F]+ init"),  # [0-9..] holds every digit
-    (r"code [1-3]\d{2}\b", r"code [1-3\d]\d{2}\b"),
-    (r"(?P<tf1_symbol>x)\s{2,4}2", r"(?P<tf1_symbol>x)\s{2,4}\d"),
-    (r"(?!-1073741795)\d+", None),  # a lookaround with digits: no safe superset
-    (r"[^0-4]x", None),
-    (r"(a)\1", None),
-    (r"\x30", None),
-])
+@pytest.mark.parametrize(
+    "source, wide",
+    [
+        (r"Loaded cuDNN version (?P<v>\d+)", r"Loaded cuDNN version (?P<v>\d+)"),  # digit-agnostic: itself
+        (r"libcudnn\.so\.8", r"libcudnn\.so\.\d"),
+        (r"XLA service (?:0x)?[0-9a-fA-F]+ init", r"XLA service (?:\dx)?[0-9a-fA-F]+ init"),  # [0-9..] holds every digit
+        (r"code [1-3]\d{2}\b", r"code [1-3\d]\d{2}\b"),
+        (r"(?P<tf1_symbol>x)\s{2,4}2", r"(?P<tf1_symbol>x)\s{2,4}\d"),
+        (r"(?!-1073741795)\d+", None),  # a lookaround with digits: no safe superset
+        (r"[^0-4]x", None),
+        (r"(a)\1", None),
+        (r"\x30", None),
+    ],
+)
 def test_generalize(source, wide):
     from analyzer.pipeline.supersets import generalize
 
     assert generalize(source) == wide
 
 
-@pytest.mark.parametrize("source, wide", [
-    (r"at 0x[0-9a-f]+ \d", r"[0-9a-fA-F]t [0-9a-fA-F]x[0-9a-f0-9a-fA-F]+ [0-9a-fA-F]"),
-    (r"(?i)(?P<gpu>x)[^g]y", r"(?i)(?P<gpu>x)[^g]y"),  # inline flags and group names kept; [^g] admits every hex digit
-    (r"[^a]x", None),  # a negated class that tells hex digits apart
-    (r"a(?!b)", None),
-    (r"\D", None),
-    (r"(?>a+)b", None),
-    (r"a++", None),
-])
+@pytest.mark.parametrize(
+    "source, wide",
+    [
+        (r"at 0x[0-9a-f]+ \d", r"[0-9a-fA-F]t [0-9a-fA-F]x[0-9a-f0-9a-fA-F]+ [0-9a-fA-F]"),
+        (r"(?i)(?P<gpu>x)[^g]y", r"(?i)(?P<gpu>x)[^g]y"),  # inline flags and group names kept; [^g] admits every hex digit
+        (r"[^a]x", None),  # a negated class that tells hex digits apart
+        (r"a(?!b)", None),
+        (r"\D", None),
+        (r"(?>a+)b", None),
+        (r"a++", None),
+    ],
+)
 def test_hex_superset(source, wide):
     from analyzer.pipeline.supersets import hex_superset
 
@@ -806,7 +856,9 @@ def test_checked_hex_classes_change_nothing():
         prefix = rng.choice(["0x"] * 8 + ["7x", "0X"])  # (`7x` and digits only: a line of the class, not an id)
         alphabet = "0123456789abcdef" if rng.random() < 0.7 else "0123456789"
         hex_id = "".join(rng.choice(alphabet) for _ in range(12))
-        lines.append(xla.format(rng.randrange(60), rng.randrange(10**6), prefix, hex_id, rng.choice(["CUDA"] * 8 + ["Host", "ROCM"])))
+        lines.append(
+            xla.format(rng.randrange(60), rng.randrange(10**6), prefix, hex_id, rng.choice(["CUDA"] * 8 + ["Host", "ROCM"]))
+        )
     text = ("\n".join(lines) + "\n").encode()
     reports, checked = [], []
     kb = load_rules()
@@ -904,6 +956,7 @@ def test_settled_classes_change_nothing():
 def _redigit(line: str, rng: random.Random, same_length: bool) -> str:
     """`line` with some of its digits changed (and, unless `same_length`, some numbers longer or
     shorter), and the hex digits of its `0x...` ids too."""
+
     def one(m):
         digits = "".join(rng.choice("0123456789") if rng.random() < 0.5 else d for d in m.group())
         if not same_length and rng.random() < 0.3:
@@ -953,8 +1006,10 @@ try:
     PREFIXES = ["", "[1,0]<stderr>:", "[1,7]<stdout>:", "2024-05-10 11:33:14.068255: ", "E0000 00:00:1715340000.1 1 x.cc:1] "]
 
     @settings(max_examples=150, deadline=None)
-    @given(st.lists(st.tuples(st.integers(0, len(POOL) - 1), st.sampled_from(PREFIXES), st.booleans()),
-                    min_size=1, max_size=60), st.integers(0, 2**32))
+    @given(
+        st.lists(st.tuples(st.integers(0, len(POOL) - 1), st.sampled_from(PREFIXES), st.booleans()), min_size=1, max_size=60),
+        st.integers(0, 2**32),
+    )
     def test_line_classes_on_generated_logs(picks, seed):
         """Logs made of real lines, re-numbered (other steps, ids, sizes, ranks) and re-prefixed, in any
         order: the report with line classes is the report without them."""
@@ -1010,8 +1065,7 @@ print(json.dumps({p: analyze_paths([p], kb).to_dict() for p in sys.argv[1:]}))
 def api_reports(paths, **env) -> dict:
     e = {k: v for k, v in os.environ.items() if k not in ("TFLOG_NO_CACHE", "TFLOG_CACHE_DIR")}
     e.update(env)
-    p = subprocess.run([sys.executable, "-c", API_SCRIPT, *map(str, paths)], capture_output=True, env=e, cwd=ROOT,
-                       timeout=300)
+    p = subprocess.run([sys.executable, "-c", API_SCRIPT, *map(str, paths)], capture_output=True, env=e, cwd=ROOT, timeout=300)
     assert p.returncode == 0, p.stderr.decode()[-3000:]
     return json.loads(p.stdout)
 
@@ -1079,6 +1133,7 @@ def test_cache_key_follows_the_rule_files(tmp_path):
 
 # --- the CLI fast path ------------------------------------------------------------------------------
 
+
 def both_paths(*args, input=None):
     fast = tflog(*args, input=input, env={**os.environ, "TFLOG_FAST_CLI": "1"})
     slow = tflog(*args, input=input, env={**os.environ, "TFLOG_FAST_CLI": "0"})
@@ -1091,25 +1146,28 @@ def test_fast_cli_path_matches_typer_on_every_log(logs):
         assert (fast.returncode, fast.stdout, fast.stderr) == (slow.returncode, slow.stdout, slow.stderr), p
 
 
-@pytest.mark.parametrize("args", [
-    ["analyze", "{log}"],
-    ["analyze", "-f", "markdown", "--fail-on", "never", "{log}"],
-    ["analyze", "--format=sarif", "--no-color", "{log}", "{log}"],
-    ["analyze", "--fail-on=warning", "-f", "jsonl", "{log}"],
-    ["analyze", "-f", "json", "--rules", "{rules}", "{log}"],
-    ["analyze", "-f", "json", "-"],
-    ["analyze", "-", "-", "-f", "json"],
-    ["analyze", "-f", "xml", "{log}"],
-    ["analyze", "-f", "json", "-f", "text", "{log}"],
-    ["analyze", "{log}", "--fail-on", "sometimes"],
-    ["analyze", "no-such-file.log"],
-    ["analyze", "--rules", "{missing}", "{log}"],
-    ["analyze", "--help"],
-    ["analyze"],
-    ["analyze", "--", "{log}"],
-    ["analyze", "--no-color=yes", "{log}"],
-    ["analyze", "-fjson", "{log}"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["analyze", "{log}"],
+        ["analyze", "-f", "markdown", "--fail-on", "never", "{log}"],
+        ["analyze", "--format=sarif", "--no-color", "{log}", "{log}"],
+        ["analyze", "--fail-on=warning", "-f", "jsonl", "{log}"],
+        ["analyze", "-f", "json", "--rules", "{rules}", "{log}"],
+        ["analyze", "-f", "json", "-"],
+        ["analyze", "-", "-", "-f", "json"],
+        ["analyze", "-f", "xml", "{log}"],
+        ["analyze", "-f", "json", "-f", "text", "{log}"],
+        ["analyze", "{log}", "--fail-on", "sometimes"],
+        ["analyze", "no-such-file.log"],
+        ["analyze", "--rules", "{missing}", "{log}"],
+        ["analyze", "--help"],
+        ["analyze"],
+        ["analyze", "--", "{log}"],
+        ["analyze", "--no-color=yes", "{log}"],
+        ["analyze", "-fjson", "{log}"],
+    ],
+)
 def test_fast_cli_path_matches_typer_on_options_and_mistakes(args, tmp_path):
     log = SAMPLES / "cudnn_missing.log"
     rules = tmp_path / "rules"
@@ -1127,6 +1185,8 @@ ORIGINAL_TSL = (
     r"(?:(?<date>\d{4}-\d\d-\d\d)?[ T]?\d\d:\d\d:\d\d\.\d{3,9}: ?|(?:^|(?<=[\s:>]))(?=[IWEF] \S+?:\d+\] ))"
     r"(?<level>[IWEF]) (?:\[?\s*\d+ tid\]? )?(?<source>[^\s\]]*?[\w.-]+\.(?:cc|h|cpp|c|py)):(?<lineno>\d+)\] ?(?<msg>.*)$"
 )
+
+
 def tsl_equal(text):
     import regex
 
@@ -1151,8 +1211,31 @@ try:
         st.sampled_from(["", "2021-03-01 12:00:00.123456: ", "12:00:00.123:", "> ", "x ", ":", "[stderr] "]),
         st.sampled_from(["E ", "I ", "W ", "F ", "X ", "E", "", "E  "]),
         st.sampled_from(["", "[ 12 tid] ", "12 tid ", "[1 tid]"]),
-        st.lists(st.sampled_from(["a", "tensorflow/", "C:\\", ".", "..", "-", "_", ".cc", ".h", ".py", ".c", ".cpp",
-                                  "cc", ":1", "]", " ", "\t", "é"]), max_size=8).map("".join),
+        st.lists(
+            st.sampled_from(
+                [
+                    "a",
+                    "tensorflow/",
+                    "C:\\",
+                    ".",
+                    "..",
+                    "-",
+                    "_",
+                    ".cc",
+                    ".h",
+                    ".py",
+                    ".c",
+                    ".cpp",
+                    "cc",
+                    ":1",
+                    "]",
+                    " ",
+                    "\t",
+                    "é",
+                ]
+            ),
+            max_size=8,
+        ).map("".join),
         st.sampled_from([":12] ", ":3] msg", ":1:2] x", "] ", ":12]", "", ":x] ", ":12]]"]),
         st.text(max_size=6),
     ).map("".join)
@@ -1166,6 +1249,7 @@ except ImportError:  # pragma: no cover - hypothesis is a test dependency
 
 
 # --- --jobs: byte ranges in worker processes --------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def big_logs(tmp_path_factory, shape_logs):
@@ -1298,7 +1382,7 @@ def test_fact_keywords_from_the_prefilter_are_the_searched_ones():
     for _ in range(400):
         line = " ".join(rng.sample(words, 3) + ["at", "step", str(rng.randint(0, 999))])
         block = Block(data=line.encode(), first_line=1, newline=b"\n")
-        (_, raw, found), = list(prefilter.candidates(block))
+        ((_, raw, found),) = list(prefilter.candidates(block))
         low = raw.translate(classes.DIGITS).decode().lower()
         decided = {e[0]: e for e in classes._fact_plan_for(found, False)}
         for i, _keywords, zeroed, wide in classes._fact_plan():

@@ -43,7 +43,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from analyzer.core.cache import compile_re
 
 from . import classes as line_classes
-from .parse import REPL_PROMPTS, clean
+from .parse import clean, repl_prompt
 from .reader import Block
 from .scan import pattern_db, trie_pattern
 
@@ -188,8 +188,9 @@ def feed(analysis: Any, info: Any, block: Block, kb_prefilter: Any) -> List[str]
             key = analysis.feed_one(info.name, first + residual[line_no - 1], raw, found)
             if key:
                 changed.append(key)
-            if raw.startswith(REPL_PROMPTS):  # an interactive session (a prompt's class is SLOW): its question + answer
-                prompt_at, key = analysis.feed_answer(info.name, block, first + residual[line_no - 1], raw, prompt_at)
+            prompt = repl_prompt(raw)
+            if prompt is not None:  # an interactive session (a prompt's class is SLOW): its question + answer
+                prompt_at, key = analysis.feed_answer(info.name, block, first + residual[line_no - 1], raw, prompt_at, prompt)
                 if key:
                     changed.append(key)
         for s, h in marks[at:]:

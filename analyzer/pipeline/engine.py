@@ -41,7 +41,6 @@ from .memory import FactText, finding_facts
 from .notebook import cell_outputs, is_notebook
 from .parse import (
     IMPORT_STATEMENT,
-    REPL_PROMPTS,
     Frame,
     Record,
     Traceback,
@@ -52,6 +51,7 @@ from .parse import (
     node_name,
     parse_line,
     repl_exchange,
+    repl_prompt,
 )
 from .progress import BinCollector, LossCollector
 from .reader import Block, LineSplitter, Source, open_source, read_blocks
@@ -195,8 +195,9 @@ class Analysis:
             key = self.feed_candidate(info.name, line_no, raw, found)
             if key:
                 changed.append(key)
-            if raw.startswith(REPL_PROMPTS):  # an interactive session: also its question + answer
-                prompt_at, key = self.feed_answer(info.name, block, line_no, raw, prompt_at)
+            prompt = repl_prompt(raw)
+            if prompt is not None:  # an interactive session: also its question + answer
+                prompt_at, key = self.feed_answer(info.name, block, line_no, raw, prompt_at, prompt)
                 if key:
                     changed.append(key)
         info.lines = block.first_line - 1 + block.line_count()  # (after the prefilter: it counts them)
@@ -308,11 +309,12 @@ class Analysis:
         return rule, {name for name, value in groups.items() if value}
 
     def feed_answer(
-        self, input_name: str, block: Block, line_no: int, prompt: bytes, prompt_at: int
+        self, input_name: str, block: Block, line_no: int, raw: bytes, prompt_at: int, prompt: bytes
     ) -> Tuple[int, Optional[str]]:
-        """After an interactive prompt's line (at `line_no`, found in the block from `prompt_at` on): its
-        question and answer (the next line) as one line; (where to look for the next prompt, the hit key)."""
-        prompt_at, exchange = _exchange(block, prompt, prompt_at)
+        """After an interactive prompt's line `raw` (at `line_no`, found in the block from `prompt_at` on;
+        `prompt`: parse.repl_prompt's text of it): its question and answer (the next line) as one line;
+        (where to look for the next prompt, the hit key)."""
+        prompt_at, exchange = _exchange(block, raw, prompt_at, prompt)
         return prompt_at, self.feed_line(input_name, line_no + 1, clean(exchange)) if exchange else None
 
     def feed_one(self, input_name: str, line_no: int, raw: bytes, found=None) -> Optional[str]:
@@ -1406,17 +1408,24 @@ def analyze_notebook(analysis: Analysis, path: str) -> None:
             analysis.feed_block(info, block)
 
 
-def _exchange(block: Block, prompt: bytes, start: int) -> Tuple[int, Optional[bytes]]:
-    """(where `prompt` begins in the block, searching from `start`; its exchange with the next line)."""
+def _exchange(block: Block, raw: bytes, start: int, prompt: Optional[bytes] = None) -> Tuple[int, Optional[bytes]]:
+    """(where the prompt line `raw` begins in the block, searching from `start`; its exchange with the next
+    line). `prompt`: repl_prompt's text of it; where that is not `raw` (a prompt behind a quote, a code span,
+    HTML entities), the answer line is cleaned as well: it came through the same hands."""
     data, nl = block.data, block.newline
-    at = data.find(prompt, start)
+    at = data.find(raw, start)
     while at > 0 and data[at - len(nl) : at] != nl:  # the prompt line itself, not the same text inside a line
-        at = data.find(prompt, at + 1)
+        at = data.find(raw, at + 1)
     if at < 0:
         return start, None
-    begin = at + len(prompt) + len(nl)
+    begin = at + len(raw) + len(nl)
+    if begin >= len(data):
+        return at + 1, None
     end = data.find(nl, begin)
-    return at + 1, repl_exchange(prompt, data[begin : end if end >= 0 else len(data)]) if begin < len(data) else None
+    answer = data[begin : end if end >= 0 else len(data)]
+    if prompt is not None and prompt is not raw:
+        answer = clean(answer).encode("utf-8")
+    return at + 1, repl_exchange(prompt or raw, answer)
 
 
 def analyze_text(text: str, kb: KnowledgeBase, name: str = "<text>", pictures: bool = False) -> Report:

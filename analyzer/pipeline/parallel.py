@@ -28,7 +28,7 @@ from analyzer.kb.rules import KnowledgeBase
 
 from . import classes as line_classes
 from .engine import Analysis, _exchange, _prefilter_for
-from .parse import REPL_PROMPTS, clean
+from .parse import clean, repl_prompt
 from .reader import BLOCK, MAX_LINE, Block, InputError, LineSplitter, Source, sniff
 
 RANGE_BLOCKS = 4  # reader blocks per range handed to a worker
@@ -226,8 +226,9 @@ def _scan(path: str, start: int, end: int) -> Optional[Tuple[int, int, List[Even
                 quiet = True
                 continue
             exchange = None
-            if raw.startswith(REPL_PROMPTS):
-                prompt_at, exchange = _exchange(block, raw, prompt_at)
+            prompt = repl_prompt(raw)
+            if prompt is not None:
+                prompt_at, exchange = _exchange(block, raw, prompt_at, prompt)
             events.append((line_no, raw, quiet, exchange, found))
             quiet = False
     return line - 1, sum(len(b.data) for b in blocks), events, quiet

@@ -256,6 +256,22 @@ _EXCEPTION_PREFIX = compile_re(
 # then the answer line.
 REPL_PROMPTS = (b">>> ", b"In [", b"(Pdb) ", b"ipdb> ")
 _REPL_PROMPT = compile_re(rb"^(?:>>>|In \[\d+\]:|\(Pdb\)|ipdb>) (.+?)\s*$")
+_PROMPT_TEXTS = tuple(p.decode() for p in REPL_PROMPTS)
+_HIDDEN_PROMPT = compile_re(rb">>> |&gt;&gt;&gt; |In \[|\(Pdb\) |ipdb(?:>|&gt;) ")  # (where clean() may bare one)
+
+
+def repl_prompt(raw: bytes) -> Optional[bytes]:
+    """The prompt line of an interactive session (`>>> expr`) that `raw` is, or None: `raw` itself, or its
+    cleaned text where the prompt is behind what clean() removes (a thread's `> ` quote, a Markdown code span,
+    HTML entities, a launcher's prefix), as issues quote a session. Its answer is on the next line."""
+    if raw.startswith(REPL_PROMPTS):
+        return raw
+    if _HIDDEN_PROMPT.search(raw) is None:
+        return None
+    text = clean(raw)
+    return text.encode("utf-8") if text.startswith(_PROMPT_TEXTS) else None
+
+
 _PRINTED = compile_re(r"^print\((.*)\)$")
 REPL_MAX_ANSWER = 200
 

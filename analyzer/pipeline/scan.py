@@ -72,7 +72,9 @@ SHAPE_PATTERNS = (
     rb"\d: [ef] ",  # TSL: "...123456: E tensorflow/..."
     rb"(?:^|[ \t>])[ef]\d{4} \d\d:\d\d",  # absl: "E0000 00:00:..."
     rb"^[ef] \S+:\d+\]",  # TF 0.x/1.x bare "E tensorflow/...:123]"
-    rb"^(?:>>>|in \[\d+\]:|\(pdb\)|ipdb>) ",  # Python ">>> ", IPython "In [3]: ", pdb "(Pdb) " (lower-cased)
+    # Python ">>> ", IPython "In [3]: ", pdb "(Pdb) " (lower-cased), also behind what clean() removes (a thread's "> "
+    # quote, a Markdown code span, a launcher's "name  | " or "<stderr>:"; HTML's "&gt;" is a GENERIC word)
+    rb"(?:^|[ \t>`|:])(?:>>>|in \[\d+\]:|\(pdb\)|ipdb>) ",
     # a version alone on a line (after "### TensorFlow version"), or the first of a few (`print(tf.__version__, keras.__version__)`)
     rb"^\s*v?\d+\.\d+(?:\.\d+)?[\w.+-]{0,12}(?:\s+\d+\.\d+\.\d+){0,3}\s*$",
     rb"^\s*(?:b?'?v\d+\.\d+\S*-g[0-9a-f]{6,}'?|unknown) +['\"]?\d+\.\d",  # tf.version.GIT_VERSION, VERSION
