@@ -436,6 +436,26 @@ def test_an_interactive_session_quoted_or_escaped_is_read_as_one(form):
     assert analyze(transcript.replace("False", "True")).findings == []
 
 
+def test_lines_read_by_their_shape_are_read_behind_a_quote_too():
+    """The prefilter's shapes that start a line (a version alone, pip show's `Version:`, IPython's frames) also
+    start it behind a thread's `> `; a Colab log viewer's row is bared behind one too."""
+    from analyzer import analyze
+
+    log = (
+        "2020-11-23 08:55:21.333093: I tensorflow/core/platform/cpu_feature_guard.cc:142] Your CPU supports "
+        "instructions that this TensorFlow binary was not compiled to use: AVX2 FMA\n"
+        "False\nName: tensorflow-gpu\nVersion: 1.15.4\nName: tensorflow\nVersion: 1.15.4\n"
+    )
+    quoted = "".join(f"> {line}\n" for line in log.splitlines())
+    for text in (log, quoted):
+        assert [f.rule_id for f in analyze(text).findings if f.severity != "info"] == ["deps-cpu-package-beside-gpu-package"]
+    row = (
+        "May 14, 2021, 4:54:43 PM | WARNING | 2021-05-14  14:54:43.021067: W  tensorflow/stream_executor/platform/"
+        "default/dso_loader.cc:64] Could not  load dynamic library 'libcusolver.so.11'"
+    )
+    assert clean(f"> {row}".encode()) == clean(row.encode()) == row[row.index("2021-05-14") :].replace("  ", " ")
+
+
 def test_line_key_drops_what_changes_from_line_to_line_but_not_the_level():
     tsl = "2021-10-14 09:12:33.123456: E tensorflow/stream_executor/cuda/cuda_dnn.cc:329] Could not create cudnn handle"
     absl = "E0000 00:00:1741914572.807962   15788 cuda_dnn.cc:8310] Unable to register cuDNN factory"

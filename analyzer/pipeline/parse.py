@@ -175,7 +175,7 @@ def strip_launcher_prefix(text: str) -> str:
     ):  # cheap tests first
         m = _LINE_PREFIX.match(text)
         if m is not None:
-            return text[m.end() :]
+            text = text[m.end() :]  # (and a Colab viewer's row behind it: a thread quotes one)
         m = _COLAB_RUNTIME_ROW.match(text) if " | " in text[:48] else None
         if m is not None:  # (the viewer's copy doubles some spaces of the message, where its table wrapped it)
             return _SPACES.sub(" ", text[m.end() :])

@@ -67,23 +67,24 @@ GENERIC = (
     "direct cause",
 )
 # Lines the literals above cannot express: at level E or F in TF's C++ log formats, and the
-# prompt lines of an interactive session (the engine pairs them with their answers).
+# prompt lines of an interactive session (the engine pairs them with their answers). A shape that
+# starts a line may also start it behind a thread's Markdown quote ("> ", which clean() removes).
 SHAPE_PATTERNS = (
     rb"\d: [ef] ",  # TSL: "...123456: E tensorflow/..."
     rb"(?:^|[ \t>])[ef]\d{4} \d\d:\d\d",  # absl: "E0000 00:00:..."
-    rb"^[ef] \S+:\d+\]",  # TF 0.x/1.x bare "E tensorflow/...:123]"
+    rb"^(?:> ?)*[ef] \S+:\d+\]",  # TF 0.x/1.x bare "E tensorflow/...:123]"
     # Python ">>> ", IPython "In [3]: ", pdb "(Pdb) " (lower-cased), also behind what clean() removes (a thread's "> "
     # quote, a Markdown code span, a launcher's "name  | " or "<stderr>:"; HTML's "&gt;" is a GENERIC word)
     rb"(?:^|[ \t>`|:])(?:>>>|in \[\d+\]:|\(pdb\)|ipdb>) ",
     # a version alone on a line (after "### TensorFlow version"), or the first of a few (`print(tf.__version__, keras.__version__)`)
-    rb"^\s*v?\d+\.\d+(?:\.\d+)?[\w.+-]{0,12}(?:\s+\d+\.\d+\.\d+){0,3}\s*$",
-    rb"^\s*(?:b?'?v\d+\.\d+\S*-g[0-9a-f]{6,}'?|unknown) +['\"]?\d+\.\d",  # tf.version.GIT_VERSION, VERSION
-    rb"^version: \d",  # `pip show`: "Version: 2.3.0" after "Name: tensorflow"
-    rb"^\s*file [^\"\s][^,\n]*:\d+, in ",  # IPython >= 8 traceback frame: "File ~/x.py:12, in f(a)"
-    rb"^\s*(?:cell|input) in ?\[\d*\], line \d",  # IPython >= 8 cell frame: "Cell In[4], line 7"
-    rb"^\S+\.py in [\w<>.]+(?:\(|\s*$)",  # older IPython/Jupyter frame: "/path/x.py in f(a)"
-    rb"^\[[^\]\n]+\]\(https?://[^)\n]*\) in ",  # Colab frame: "[/path/x.py](https://localhost:8080/#) in f(a)"
-    rb"^\s+\d+\s+[rbuf]{0,2}[\"']",  # a string literal IPython shows under a frame's arrow (parse.raise_literals)
+    rb"^(?:> ?)*\s*v?\d+\.\d+(?:\.\d+)?[\w.+-]{0,12}(?:\s+\d+\.\d+\.\d+){0,3}\s*$",
+    rb"^(?:> ?)*\s*(?:b?'?v\d+\.\d+\S*-g[0-9a-f]{6,}'?|unknown) +['\"]?\d+\.\d",  # tf.version.GIT_VERSION, VERSION
+    rb"^(?:> ?)*version: \d",  # `pip show`: "Version: 2.3.0" after "Name: tensorflow"
+    rb"^(?:> ?)*\s*file [^\"\s][^,\n]*:\d+, in ",  # IPython >= 8 traceback frame: "File ~/x.py:12, in f(a)"
+    rb"^(?:> ?)*\s*(?:cell|input) in ?\[\d*\], line \d",  # IPython >= 8 cell frame: "Cell In[4], line 7"
+    rb"^(?:> ?)*\S+\.py in [\w<>.]+(?:\(|\s*$)",  # older IPython/Jupyter frame: "/path/x.py in f(a)"
+    rb"^(?:> ?)*\[[^\]\n]+\]\(https?://[^)\n]*\) in ",  # Colab frame: "[/path/x.py](https://localhost:8080/#) in f(a)"
+    rb"^(?:> ?)*\s+\d+\s+[rbuf]{0,2}[\"']",  # a string literal IPython shows under a frame's arrow (parse.raise_literals)
 )
 
 
