@@ -454,6 +454,9 @@ def test_lines_read_by_their_shape_are_read_behind_a_quote_too():
         "default/dso_loader.cc:64] Could not  load dynamic library 'libcusolver.so.11'"
     )
     assert clean(f"> {row}".encode()) == clean(row.encode()) == row[row.index("2021-05-14") :].replace("  ", " ")
+    # a line set in Markdown code whose text has a prefix of its own: pytest's summary line
+    summary = "FAILED tests/test_x.py::test_rnn - AttributeError: module 'keras' has no attribute 'x'"
+    assert clean(f"`{summary}`".encode()) == clean(summary.encode()) == summary[summary.index("AttributeError") :]
 
 
 def test_line_key_drops_what_changes_from_line_to_line_but_not_the_level():

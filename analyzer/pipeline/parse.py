@@ -134,9 +134,9 @@ def clean(raw: bytes) -> str:
         text = text.replace("\x00", "")
     text = strip_launcher_prefix(text)
     if text[:1] in "`*" and text[-1:] == text[:1]:  # a line an issue's author set in Markdown code or emphasis
-        text = _markdown_unwrapped(text) or text
+        text = strip_launcher_prefix(_markdown_unwrapped(text) or text)  # (a prefix inside it: pytest's "FAILED ... - ")
     elif text[:1] == "`" and text[-2:-1] == "`" and text[-1:] in ".,;:":  # ... and ended the sentence after it
-        text = _markdown_unwrapped(text[:-1]) or text
+        text = strip_launcher_prefix(_markdown_unwrapped(text[:-1]) or text)
     if (text[:1] == "`" or text[-1:] == "`") and text.count(
         "`"
     ) % 2:  # a code span or fence opened on one line, closed on another
