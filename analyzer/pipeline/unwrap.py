@@ -368,13 +368,16 @@ def escaped_lines(block: Block) -> List[Tuple[int, List[bytes]]]:
     escaped = (  # (a frame's path is cut out only where the block holds escapes at all: most hold none)
         block.data.count(b"\\n") >= MIN_ESCAPED_BREAKS and _FRAME_FILE.sub(b"", block.data).count(b"\\n") >= MIN_ESCAPED_BREAKS
     )
-    if not escaped and b'File "' not in block.data:
+    html = b"File &quot;" in block.data  # a web page's HTML of a traceback (clean() decodes its pieces' entities too)
+    if not escaped and not html and b'File "' not in block.data:
         return []
     found: List[Tuple[int, List[bytes]]] = []
     for offset, line in enumerate(block.data.split(block.newline)):
         if escaped and _FRAME_FILE.sub(b"", line).count(b"\\n") >= MIN_ESCAPED_BREAKS:
             pieces = [_ESCAPES.sub(_unescape, piece).rstrip(b"\r") for piece in line.split(b"\\n")]
         else:
+            if html and b"File &quot;" in line:
+                line = _html_decoded(line)
             frames = line.count(b'File "')
             if frames >= MIN_FLAT_FRAMES:
                 pieces = _FRAME_START.split(line)
@@ -389,6 +392,13 @@ def escaped_lines(block: Block) -> List[Tuple[int, List[bytes]]]:
                 continue
         found.append((block.first_line + offset, [p for p in pieces if p.strip()]))
     return found
+
+
+def _html_decoded(line: bytes) -> bytes:
+    """A line with HTML's entities decoded (as clean() decodes them), so that its frames split as a bare traceback's."""
+    import html  # here, not at start-up (see clean)
+
+    return html.unescape(line.decode("utf-8", "replace")).encode("utf-8")
 
 
 def _unescape(m: Any) -> bytes:
