@@ -364,6 +364,21 @@ def test_one_long_line_cut_several_times_is_read_whole_and_its_pieces_are_not_un
     assert "noise-plugin-factory-registered" in {f["rule_id"] for f in rep["findings"]}
 
 
+@pytest.mark.parametrize("form", [reflowed, reindented, lambda text: text.replace(", line 3", ", line\n 3")])
+def test_a_traceback_whose_frame_lines_a_paste_broke_is_read_by_its_frames(tmp_path, form):
+    """Re-flowed at 72 columns, a frame whose path does not fit breaks as "  File " then '"/Users/.../tf_keras/
+    __init__.py", line 3, in <module>' (neither piece holds a keyword); re-indented, the second piece is indented;
+    cut by a console, "..., line" then " 3, in <module>". The frame is read whole, at its first piece's line."""
+    text = (REAL_LOGS / "first_sight_4" / "deps-tfkeras-import-tf216-macos-py312.log").read_text(encoding="utf-8")
+    pasted = form(text)
+    frame = next(line for line in text.splitlines() if "tf_keras/__init__.py" in line)
+    assert frame in text.splitlines() and frame not in pasted.splitlines()  # (no line holds the frame whole)
+    root = root_finding(_report(tmp_path, pasted))
+    assert root["rule_id"] == root_finding(_report(tmp_path, text, "plain.log"))["rule_id"] == "family-keras"
+    line = root["evidence"][0]["line"]
+    assert pasted.splitlines()[line - 1].lstrip().startswith("File") and "tf_keras/__init__.py" in root["evidence"][0]["text"]
+
+
 @pytest.mark.parametrize(
     "name",
     [

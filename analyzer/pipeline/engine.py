@@ -167,10 +167,11 @@ class Analysis:
             self.progress.feed(info.name, block.data, block.first_line, block.newline)
             self.bins.feed(block.data)
         kb_prefilter = _prefilter_for(self.kb)
+        pasted, block = block, unwrap.frames_rejoined(block)  # (unwrap's readings of a paste see it as it came)
         if bulk.usable(self, block, kb_prefilter):
             hits = bulk.feed(self, info, block, kb_prefilter)
             info.lines = block.first_line - 1 + block.line_count()
-            return hits + self.feed_unwrapped(info.name, block)
+            return hits + self.feed_unwrapped(info.name, pasted)
         changed: List[str] = []
         prompt_at = fast = picked = 0
         known = self.kb.line_classes if self.line_classes else {}
@@ -203,7 +204,7 @@ class Analysis:
         info.lines = block.first_line - 1 + block.line_count()  # (after the prefilter: it counts them)
         self.fast_share = fast / max(block.line_count(), 1)
         self.slow_share = (picked - fast) / max(picked, 1)
-        return changed + self.feed_unwrapped(info.name, block)
+        return changed + self.feed_unwrapped(info.name, pasted)
 
     def feed_unwrapped(self, input_name: str, block: Block) -> List[str]:
         """A hard-wrapped paste's lines joined again (pipeline.unwrap), each fed when the join says

@@ -41,6 +41,30 @@ _RECORD_START = compile_re(
 )
 
 
+# A traceback's frame line that a re-flow broke before its file's path (too long for the width: "  File " then
+# '"/long/path/x.py", line 3, in f'), after it, or before its line number; a quote's "> " or the pieces' indent may
+# stand before either piece. (A break after the line number leaves a frame that parses: "..., line 3, in " / "f".)
+_FRAME_HEAD = compile_re(rb'(?m)^[ \t>]*File(?: "[^"\r\n]+",(?: line)?)?[ \t\r]*$')
+_FRAME_REJOINED = compile_re(rb'^[ \t>]*File "[^"]+", line \d+')
+
+
+def frames_rejoined(block: Block) -> Block:
+    """`block` with each frame line a re-flow broke in two (_FRAME_HEAD, then the rest of the frame) as one line,
+    and an empty line where its second piece was (every other line keeps its number): the traceback tracker reads
+    frames, not the joins wrapped_runs offers after the block, and neither piece holds a keyword to be read alone."""
+    if block.first_line != 1 or len(block.data) > MAX_BYTES or not _FRAME_HEAD.search(block.data):
+        return block
+    nl = block.newline
+    lines = block.data.split(nl)
+    changed = False
+    for j in range(len(lines) - 1):
+        if _FRAME_HEAD.match(lines[j]) and lines[j + 1].strip():
+            joined = lines[j].rstrip(b" \t\r") + b" " + lines[j + 1].lstrip(b" \t>")
+            if _FRAME_REJOINED.match(joined):
+                lines[j], lines[j + 1], changed = joined, b"", True
+    return Block(nl.join(lines), block.first_line, nl, block.lines) if changed else block
+
+
 def wrapped_runs(block: Block) -> List[Tuple[int, List[bytes]]]:
     """(line number of the first piece, the pieces) for each run of hard-wrapped lines in `block`:
     cut at a fixed width, or re-flowed at spaces; [] when the block shows neither."""
