@@ -1,11 +1,13 @@
 """Shared helpers: run the real `tflog` command in a subprocess, load the real knowledge base."""
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,16 @@ SAMPLES = ROOT / "sample_logs"
 CORPUS = ROOT.parent / "shared" / "dev_corpus"
 CLIBS = Path(__file__).parent / "clibs"
 CC = shutil.which("gcc") or shutil.which("cc")
+
+
+def pytest_configure(config):
+    """The tests, and every tflog they start, keep their caches in a folder of this run's own: a test that
+    patches the engine in-process must not leave line classes built under its patch in the store a user's
+    (or another run's) tflog reads, and no answer here may depend on what ~/.cache/tflog holds. A folder
+    set by TFLOG_CACHE_DIR, or TFLOG_NO_CACHE, is left as it is."""
+    if not os.environ.get("TFLOG_CACHE_DIR") and not os.environ.get("TFLOG_NO_CACHE"):
+        folder = os.environ["TFLOG_CACHE_DIR"] = tempfile.mkdtemp(prefix="tflog-tests-cache-")
+        atexit.register(shutil.rmtree, folder, True)  # (registered first, so run last: after the stores write at exit)
 
 
 def tflog(*args, input: bytes = None, cwd=None, env=None, timeout=120):
