@@ -41,7 +41,7 @@ from analyzer.kb.rules import KnowledgeBase, Rule
 from analyzer.kb.rules import mask_cached as mask
 
 from .facts import _PLATFORM, _STATS_KEY, PATTERNS, FactCollector, LineFacts, proposed
-from .parse import _ABSL, _PROMPT_TEXTS, _TSL, CONTEXT_LITERAL, IMPORT_STATEMENT, REPL_PROMPTS, classify, clean
+from .parse import _ABSL, _TSL, CONTEXT_LITERAL, IMPORT_STATEMENT, classify, clean, repl_prompt
 from .supersets import _agnostic, _wide, may_match
 
 DIGITS = bytes.maketrans(b"0123456789", b"0000000000")
@@ -763,11 +763,9 @@ def build(kb: KnowledgeBase, key: bytes, found: Optional[Set[str]] = None, hex_i
     matches is tried on each line. Otherwise SLOW (the caller then uses the digit-blind class)."""
     # (an HTML entity: clean() decodes it, so the text is no longer the raw line offset for offset, and a
     # numeric one is `&#00;` in the digit-blind key, not the line's `&#39;`)
-    if key.startswith(REPL_PROMPTS) or (b"&" in key and _HTML_ENTITY.search(key)):
-        return SLOW
+    if repl_prompt(key) is not None or (b"&" in key and _HTML_ENTITY.search(key)):
+        return SLOW  # (an interactive prompt, bare or quoted, whose answer line the engine reads)
     text = clean(key)
-    if text.startswith(_PROMPT_TEXTS):  # a prompt behind a quote or a code span (parse.repl_prompt): its answer is read
-        return SLOW
     if not text.strip() or (_hex_may(re.escape(_NODE_STACK), text) if hex_ids else _NODE_STACK in text):
         return SLOW
     # facts.FactCollector reads a version a header line names a few lines later: that state is per

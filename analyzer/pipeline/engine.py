@@ -1409,7 +1409,7 @@ def analyze_notebook(analysis: Analysis, path: str) -> None:
             analysis.feed_block(info, block)
 
 
-def _exchange(block: Block, raw: bytes, start: int, prompt: Optional[bytes] = None) -> Tuple[int, Optional[bytes]]:
+def _exchange(block: Block, raw: bytes, start: int, prompt: bytes) -> Tuple[int, Optional[bytes]]:
     """(where the prompt line `raw` begins in the block, searching from `start`; its exchange with the next
     line). `prompt`: repl_prompt's text of it; where that is not `raw` (a prompt behind a quote, a code span,
     HTML entities), the answer line is cleaned as well: it came through the same hands."""
@@ -1424,9 +1424,9 @@ def _exchange(block: Block, raw: bytes, start: int, prompt: Optional[bytes] = No
         return at + 1, None
     end = data.find(nl, begin)
     answer = data[begin : end if end >= 0 else len(data)]
-    if prompt is not None and prompt is not raw:
+    if prompt is not raw:
         answer = clean(answer).encode("utf-8")
-    return at + 1, repl_exchange(prompt or raw, answer)
+    return at + 1, repl_exchange(prompt, answer)
 
 
 def analyze_text(text: str, kb: KnowledgeBase, name: str = "<text>", pictures: bool = False) -> Report:

@@ -133,10 +133,13 @@ def clean(raw: bytes) -> str:
     if "\x00" in text:
         text = text.replace("\x00", "")
     text = strip_launcher_prefix(text)
+    marked = None
     if text[:1] in "`*" and text[-1:] == text[:1]:  # a line an issue's author set in Markdown code or emphasis
-        text = strip_launcher_prefix(_markdown_unwrapped(text) or text)  # (a prefix inside it: pytest's "FAILED ... - ")
+        marked = _markdown_unwrapped(text)
     elif text[:1] == "`" and text[-2:-1] == "`" and text[-1:] in ".,;:":  # ... and ended the sentence after it
-        text = strip_launcher_prefix(_markdown_unwrapped(text[:-1]) or text)
+        marked = _markdown_unwrapped(text[:-1])
+    if marked is not None:
+        text = strip_launcher_prefix(marked)  # (a prefix inside the marks: pytest's "FAILED x.py::t - ")
     if (text[:1] == "`" or text[-1:] == "`") and text.count(
         "`"
     ) % 2:  # a code span or fence opened on one line, closed on another

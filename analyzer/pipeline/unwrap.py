@@ -25,7 +25,7 @@ from __future__ import annotations
 from typing import Any, Callable, List, Optional, Tuple
 
 from analyzer.core.cache import compile_re
-from analyzer.pipeline.parse import log_header_start, strip_launcher_prefix
+from analyzer.pipeline.parse import classify, clean, log_header_start, strip_launcher_prefix
 from analyzer.pipeline.reader import Block
 
 MAX_BYTES = 256 << 10  # pasted excerpts are small; a long training log is not hard-wrapped
@@ -45,7 +45,6 @@ _RECORD_START = compile_re(
 # '"/long/path/x.py", line 3, in f'), after it, or before its line number; a quote's "> " or the pieces' indent may
 # stand before either piece. (A break after the line number leaves a frame that parses: "..., line 3, in " / "f".)
 _FRAME_HEAD = compile_re(rb'(?m)^[ \t>]*File(?: "[^"\r\n]+",(?: line)?)?[ \t\r]*$')
-_FRAME_REJOINED = compile_re(rb'^[ \t>]*File "[^"]+", line \d+')
 
 
 def frames_rejoined(block: Block) -> Block:
@@ -60,7 +59,7 @@ def frames_rejoined(block: Block) -> Block:
     for j in range(len(lines) - 1):
         if _FRAME_HEAD.match(lines[j]) and lines[j + 1].strip():
             joined = lines[j].rstrip(b" \t\r") + b" " + lines[j + 1].lstrip(b" \t>")
-            if _FRAME_REJOINED.match(joined):
+            if classify(clean(joined))[3] == "frame":  # (the parser's own test of a frame line)
                 lines[j], lines[j + 1], changed = joined, b"", True
     return Block(nl.join(lines), block.first_line, nl, block.lines) if changed else block
 
